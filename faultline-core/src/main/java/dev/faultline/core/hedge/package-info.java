@@ -1,0 +1,2 @@
+/** Hedge: redundant attempts after a delay, the first success wins. */
+package dev.faultline.core.hedge;

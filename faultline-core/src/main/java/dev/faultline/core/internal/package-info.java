@@ -1,0 +1,2 @@
+/** Implementation helpers shared by the policies. Not exported: nothing here is API. */
+package dev.faultline.core.internal;

@@ -1,0 +1,2 @@
+/** Adaptive concurrency limit that follows latency (Gradient2, Vegas). */
+package dev.faultline.core.limit;

@@ -1,0 +1,2 @@
+/** Rate limiter: a smooth token bucket. */
+package dev.faultline.core.ratelimiter;

@@ -1,0 +1,2 @@
+/** Timeout: bounds the duration of sync and async calls. */
+package dev.faultline.core.timeout;

@@ -1,0 +1,6 @@
+/**
+ * Locate: fault trees (Open-PSA MEF), log template mining and traceback, incidents, reliability metrics.
+ */
+module dev.faultline.diagnosis {
+  requires transitive dev.faultline.core;
+}
