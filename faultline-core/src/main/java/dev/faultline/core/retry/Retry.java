@@ -54,7 +54,8 @@ import java.util.random.RandomGenerator;
  *
  * <p><b>Events</b> (built only when a listener is registered): {@code AttemptFailed} (kind {@code RETRY}, failure
  * null for a result) for each failed attempt; then {@code RetryScheduled}, or one {@code RetriesExhausted} or
- * {@code RetryAborted} (failure null for a result) when giving up.
+ * {@code RetryAborted} (failure null for a result) when giving up. A cancelled asynchronous execution publishes
+ * nothing more.
  *
  * <p>The success path of {@link #call} (first attempt succeeds) allocates nothing; with a budget it adds one atomic
  * increment on the budget's current bucket.
