@@ -6,4 +6,6 @@ module dev.faultline.core {
   exports dev.faultline.core.event;
   exports dev.faultline.core.testing;
   exports dev.faultline.core.circuitbreaker;
+  exports dev.faultline.core.retry;
+  exports dev.faultline.core.fallback;
 }
