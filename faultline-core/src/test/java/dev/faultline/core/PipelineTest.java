@@ -142,7 +142,8 @@ class PipelineTest {
   @Test
   void addingTwoPoliciesOfTheSameKindFailsNamingTheKind() {
     List<String> log = new ArrayList<>();
-    Pipeline.Builder builder = Pipeline.builder().add(new Link(PolicyKind.RETRY, log), new Link(PolicyKind.TIMEOUT, log));
+    Pipeline.Builder builder =
+        Pipeline.builder().add(new Link(PolicyKind.RETRY, log), new Link(PolicyKind.TIMEOUT, log));
 
     ConfigurationException e =
         assertThrows(ConfigurationException.class, () -> builder.add(new Link(PolicyKind.RETRY, log)));

@@ -72,7 +72,7 @@ abstract class HedgedExecution<T> {
     return hedge.clock.nanoTime() - startNanos;
   }
 
-  /** Begins attempt {@code number}, which the calling thread has taken; with a zero delay, takes and begins the next. */
+  /** Begins attempt {@code number}, which the calling thread has taken; with a zero delay, also takes the next ones. */
   private void begin(int number) {
     int current = number;
     while (true) {
@@ -142,7 +142,10 @@ abstract class HedgedExecution<T> {
     }
   }
 
-  /** Reports the outcome of attempt {@code number}: {@code failure} null for a result. Reports after the decision are dropped. */
+  /**
+   * Reports the outcome of attempt {@code number}: {@code failure} is null for a result. Reports that arrive after the
+   * execution was decided (cancelled losers) are dropped.
+   */
   final void report(int number, T value, Throwable failure) {
     if (done) {
       return;

@@ -75,7 +75,8 @@ class HedgeConfigTest {
     assertEquals("listener", assertThrows(ConfigurationException.class, () -> builder.listener(null)).field());
     assertEquals("hedgeOnFailure",
         assertThrows(ConfigurationException.class, () -> builder.hedgeOnFailure(null)).field());
-    assertEquals("hedgeOnResult", assertThrows(ConfigurationException.class, () -> builder.hedgeOnResult(null)).field());
+    assertEquals("hedgeOnResult",
+        assertThrows(ConfigurationException.class, () -> builder.hedgeOnResult(null)).field());
   }
 
   @Test
