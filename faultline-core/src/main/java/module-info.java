@@ -6,6 +6,7 @@ module dev.faultline.core {
   exports dev.faultline.core.event;
   exports dev.faultline.core.testing;
   exports dev.faultline.core.circuitbreaker;
-  exports dev.faultline.core.retry;
   exports dev.faultline.core.fallback;
+  exports dev.faultline.core.hedge;
+  exports dev.faultline.core.retry;
 }
