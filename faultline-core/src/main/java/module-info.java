@@ -6,4 +6,8 @@ module dev.faultline.core {
   exports dev.faultline.core.event;
   exports dev.faultline.core.testing;
   exports dev.faultline.core.circuitbreaker;
+  exports dev.faultline.core.timeout;
+  exports dev.faultline.core.bulkhead;
+  exports dev.faultline.core.ratelimiter;
+  exports dev.faultline.core.limit;
 }
