@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -28,26 +29,34 @@ import java.util.function.Supplier;
  *
  * <p>Concurrency:
  * <ul>
- *   <li>{@code available} (free permits) is taken only by compare-and-set, never below zero, and given back by an
- *       atomic add. The path without waiting touches nothing else but two counters: no lock, no allocation.
+ *   <li>{@code state} packs two counters in one word: the permits in use (low 32 bits) and the calls completed,
+ *       modulo 2^32 (high 32 bits). A permit is taken only by compare-and-set while fewer than
+ *       {@code maxConcurrentCalls} are in use, and given back by one atomic add that also counts the completed call
+ *       ({@link #RELEASE}); a release that wraps the completed count around adds one to {@code completedWraps}. The path
+ *       without waiting is these two atomic operations and two volatile reads of {@code queued}: no lock, no
+ *       allocation, no other counter. {@code calls} is derived (completed + in use + queued + rejected + withdrawn);
+ *       a metrics snapshot taken within nanoseconds of a wrap may be 2^32 short.
  *   <li>{@code lock} guards {@code waiters} (sync and async waiters, in arrival order) and each waiter's
  *       {@code granted} flag. A permit is handed to a waiter only under {@code lock}, head first.
- *   <li>{@code queued} mirrors {@code waiters.size()}: written under {@code lock}, read without it. A releaser adds its
- *       permit to {@code available} and then reads {@code queued}; a waiter publishes {@code queued} and then tries
- *       {@code available}. All four accesses are volatile (sequentially consistent), so at least one of the two sees
+ *   <li>{@code queued} mirrors {@code waiters.size()}: written under {@code lock}, read without it. A releaser gives its
+ *       permit back to {@code state} and then reads {@code queued}; a waiter publishes {@code queued} and then tries
+ *       {@code state}. All four accesses are volatile (sequentially consistent), so at least one of the two sees
  *       the other and the permit reaches the waiter: no lost wake-up. While {@code queued > 0}, new calls queue
  *       behind the waiters instead of barging in.
  *   <li>Async waiters are started, and listeners called, after {@code lock} is released.
  * </ul>
  */
 final class DefaultBulkhead implements Bulkhead {
-  private static final VarHandle AVAILABLE;
+  private static final VarHandle STATE;
+  /** Added to {@code state} to give a permit back: in use - 1, completed + 1, in one atomic add. */
+  private static final long RELEASE = (1L << 32) - 1;
+  private static final long MAX_COMPLETED = 0xFFFF_FFFFL;
   /** The async waiters the current thread has yet to start, while it is starting some (see {@link #startAll}). */
   private static final ThreadLocal<ArrayDeque<AsyncWaiter<?>>> STARTING = new ThreadLocal<>();
 
   static {
     try {
-      AVAILABLE = MethodHandles.lookup().findVarHandle(DefaultBulkhead.class, "available", int.class);
+      STATE = MethodHandles.lookup().findVarHandle(DefaultBulkhead.class, "state", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -60,10 +69,11 @@ final class DefaultBulkhead implements Bulkhead {
   private final Clock clock;
   private final Scheduler scheduler;
   private final Events events;
-  private final LongAdder calls = new LongAdder();
   private final LongAdder rejections = new LongAdder();
+  private final LongAdder withdrawn = new LongAdder();
+  private final AtomicLong completedWraps = new AtomicLong();
 
-  private volatile int available;
+  private volatile long state;
   private volatile int queued;
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
@@ -76,7 +86,6 @@ final class DefaultBulkhead implements Bulkhead {
     this.clock = config.clock();
     this.scheduler = config.scheduler();
     this.events = new Events(clock, config.listeners());
-    this.available = maxConcurrentCalls;
   }
 
   @Override
@@ -96,7 +105,11 @@ final class DefaultBulkhead implements Bulkhead {
 
   @Override
   public Metrics metrics() {
-    return new Metrics(available, maxConcurrentCalls, calls.sum(), rejections.sum());
+    long current = state;
+    int inUse = (int) current;
+    long completed = (completedWraps.get() << 32) + (current >>> 32);
+    long calls = completed + inUse + queued + rejections.sum() + withdrawn.sum();
+    return new Metrics(maxConcurrentCalls - inUse, maxConcurrentCalls, calls, rejections.sum());
   }
 
   /** The calls queued for a permit now (for tests: they wait for a waiter to be parked without sleeping). */
@@ -131,7 +144,6 @@ final class DefaultBulkhead implements Bulkhead {
 
   @Override
   public <T> CompletionStage<T> executeAsync(AsyncChain<T> chain) {
-    calls.increment();
     if (queued == 0 && tryTake()) {
       return runWithPermit(chain, new CompletableFuture<>());
     }
@@ -166,7 +178,6 @@ final class DefaultBulkhead implements Bulkhead {
 
   /** Takes a permit for a synchronous call, waiting up to maxWait; throws if none was free in time. */
   private void acquire() throws InterruptedException {
-    calls.increment();
     if (queued == 0 && tryTake()) {
       return;
     }
@@ -177,18 +188,26 @@ final class DefaultBulkhead implements Bulkhead {
 
   /** Takes a free permit if there is one. */
   private boolean tryTake() {
-    int current;
-    while ((current = available) > 0) {
-      if (AVAILABLE.compareAndSet(this, current, current - 1)) {
+    long current;
+    while ((int) (current = state) < maxConcurrentCalls) {
+      if (STATE.compareAndSet(this, current, current + 1)) {
         return true;
       }
     }
     return false;
   }
 
+  /** Gives a permit back to {@code state}, counting the call as completed. */
+  private void givePermitBack() {
+    long previous = (long) STATE.getAndAdd(this, RELEASE);
+    if (previous >>> 32 == MAX_COMPLETED) {
+      completedWraps.incrementAndGet();
+    }
+  }
+
   /** Gives a permit back and hands it to the first waiter, if any. */
   private void release() {
-    AVAILABLE.getAndAdd(this, 1);
+    givePermitBack();
     if (queued != 0) {
       List<AsyncWaiter<?>> starts;
       lock.lock();
@@ -262,7 +281,7 @@ final class DefaultBulkhead implements Bulkhead {
       SyncWaiter me = new SyncWaiter(lock.newCondition());
       waiters.addLast(me);
       queued = waiters.size();
-      // A permit given back before `queued` was visible sits in `available`: hand it over now.
+      // A permit given back before `queued` was visible is free in `state`: hand it over now.
       starts = grantLocked();
       long parkBudget = maxWaitNanos;
       while (!me.granted) {
@@ -277,11 +296,12 @@ final class DefaultBulkhead implements Bulkhead {
         } catch (InterruptedException e) {
           if (me.granted) {
             // The permit arrived with the interrupt: pass it on, since this call will not run.
-            AVAILABLE.getAndAdd(this, 1);
+            givePermitBack();
             starts = merge(starts, grantLocked());
           } else {
             waiters.remove(me);
             queued = waiters.size();
+            withdrawn.increment();
           }
           throw e;
         }
@@ -326,6 +346,7 @@ final class DefaultBulkhead implements Bulkhead {
     try {
       if (!waiter.granted && waiters.remove(waiter)) {
         queued = waiters.size();
+        withdrawn.increment();
       }
     } finally {
       lock.unlock();

@@ -17,6 +17,7 @@ import dev.faultline.core.support.Harness.Outcome;
 import dev.faultline.core.testing.EventRecorder;
 import dev.faultline.core.testing.FakeClock;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -280,6 +281,20 @@ class BulkheadTest {
       throw error;
     })));
     assertEquals(1, bulkhead.metrics().availablePermits());
+  }
+
+  @Test
+  void countsCallsPastTheWrapOfItsPackedCompletedCounter() throws Exception {
+    Bulkhead bulkhead = bulkhead(2, Duration.ZERO);
+    // Pretend 2^32 - 2 calls have completed: the next release but one wraps the 32-bit count around.
+    MethodHandles.privateLookupIn(DefaultBulkhead.class, MethodHandles.lookup())
+        .findVarHandle(DefaultBulkhead.class, "state", long.class).setVolatile(bulkhead, 0xFFFF_FFFEL << 32);
+
+    for (int i = 0; i < 3; i++) {
+      assertEquals("ok", bulkhead.call(() -> "ok"));
+    }
+
+    assertEquals(new Bulkhead.Metrics(2, 2, 0xFFFF_FFFEL + 3, 0), bulkhead.metrics());
   }
 
   @Test
