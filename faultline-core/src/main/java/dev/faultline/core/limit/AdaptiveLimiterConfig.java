@@ -91,7 +91,7 @@ public final class AdaptiveLimiterConfig {
   }
 
   /**
-   * Gradient2: the queue allowed on top of {@code limit}.
+   * Gradient2: the queue allowed on top of {@code limit} (0 with Vegas, which does not use it).
    *
    * @throws IllegalArgumentException if {@code limit} is outside [minLimit, maxLimit]
    */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.core.Pipeline;
 import dev.faultline.core.PolicyKind;
+import dev.faultline.core.TimeoutExceededException;
 import dev.faultline.core.event.PolicyEvent;
 import dev.faultline.core.support.Harness;
 import dev.faultline.core.support.Harness.Behavior;
@@ -16,6 +17,7 @@ import dev.faultline.core.support.Harness.Mode;
 import dev.faultline.core.support.Harness.Outcome;
 import dev.faultline.core.testing.EventRecorder;
 import dev.faultline.core.testing.FakeClock;
+import dev.faultline.core.timeout.Timeout;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.time.Duration;
@@ -257,6 +259,28 @@ class BulkheadTest {
     assertFalse(cancelledStarted.get());
     assertEquals(0, clock.pendingTasks());
     assertEquals(1, bulkhead.metrics().availablePermits());
+  }
+
+  @Test
+  void queuedCallLeavesTheQueueWhenAnOuterTimeoutCancelsIt() {
+    Bulkhead bulkhead = bulkhead(1, Duration.ofSeconds(10));
+    Timeout timeout = Timeout.builder("t").timeout(Duration.ofSeconds(1)).clock(clock).scheduler(clock).build();
+    Pipeline pipeline = Pipeline.builder().clock(clock).add(timeout, bulkhead).build();
+    CompletableFuture<String> holder = new CompletableFuture<>();
+    bulkhead.callAsync(() -> holder);
+    AtomicBoolean started = new AtomicBoolean();
+
+    Outcome<String> outcome = Harness.run(Mode.ASYNC, clock, pipeline, attempt -> {
+      started.set(true);
+      return Behavior.ok("never");
+    });
+
+    assertInstanceOf(TimeoutExceededException.class, outcome.failure());
+    assertEquals(0, ((DefaultBulkhead) bulkhead).queuedCalls(), "the timed-out call left the queue");
+    holder.complete("done");
+    assertFalse(started.get());
+    assertEquals(new Bulkhead.Metrics(1, 1, 2, 0), bulkhead.metrics());
+    assertEquals(0, clock.pendingTasks(), "the queued call's wait timer is cancelled");
   }
 
   @Test
