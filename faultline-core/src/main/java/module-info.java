@@ -5,8 +5,12 @@ module dev.faultline.core {
   exports dev.faultline.core;
   exports dev.faultline.core.event;
   exports dev.faultline.core.testing;
+  exports dev.faultline.core.bulkhead;
   exports dev.faultline.core.circuitbreaker;
   exports dev.faultline.core.fallback;
   exports dev.faultline.core.hedge;
+  exports dev.faultline.core.limit;
+  exports dev.faultline.core.ratelimiter;
   exports dev.faultline.core.retry;
+  exports dev.faultline.core.timeout;
 }

@@ -25,10 +25,14 @@ class ModuleBoundaryTest {
         "dev.faultline.core",
         "dev.faultline.core.event",
         "dev.faultline.core.testing",
+        "dev.faultline.core.bulkhead",
         "dev.faultline.core.circuitbreaker",
         "dev.faultline.core.fallback",
         "dev.faultline.core.hedge",
-        "dev.faultline.core.retry")), exported);
+        "dev.faultline.core.limit",
+        "dev.faultline.core.ratelimiter",
+        "dev.faultline.core.retry",
+        "dev.faultline.core.timeout")), exported);
     assertTrue(descriptor.packages().contains("dev.faultline.core.internal"), "internal package exists");
     assertTrue(descriptor.requires().stream().allMatch(r -> r.name().startsWith("java.")),
         "core depends on the JDK only: " + descriptor.requires());
