@@ -140,7 +140,9 @@ class AdaptiveLimiterConcurrencyTest {
     assertEquals(List.of(), violations);
     assertTrue(maxRunning.get() <= 6, "ran " + maxRunning.get() + " at once");
     List<LimitChanged> changes = events.events(LimitChanged.class);
-    assertFalse(changes.isEmpty(), "the limit adapted");
+    // Whether the limit moves under this interleaving depends on scheduling (samples that arrive during another
+    // thread's update are skipped); adaptation itself is proved deterministically in AdaptiveLimiterTest. Here every
+    // change that did happen must stay within the bounds.
     for (LimitChanged change : changes) {
       assertTrue(change.from() >= 2 && change.from() <= 6 && change.to() >= 2 && change.to() <= 6,
           () -> "out of bounds: " + change);
