@@ -6,4 +6,5 @@ module dev.faultline.core {
   exports dev.faultline.core.event;
   exports dev.faultline.core.testing;
   exports dev.faultline.core.circuitbreaker;
+  exports dev.faultline.core.registry;
 }

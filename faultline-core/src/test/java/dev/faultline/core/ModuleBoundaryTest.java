@@ -22,7 +22,7 @@ class ModuleBoundaryTest {
     Set<String> exported = descriptor.exports().stream().map(ModuleDescriptor.Exports::source)
         .collect(Collectors.toCollection(TreeSet::new));
     assertEquals(new TreeSet<>(Set.of("dev.faultline.core", "dev.faultline.core.event", "dev.faultline.core.testing",
-        "dev.faultline.core.circuitbreaker")), exported);
+        "dev.faultline.core.circuitbreaker", "dev.faultline.core.registry")), exported);
     assertTrue(descriptor.packages().contains("dev.faultline.core.internal"), "internal package exists");
     assertTrue(descriptor.requires().stream().allMatch(r -> r.name().startsWith("java.")),
         "core depends on the JDK only: " + descriptor.requires());
