@@ -8,8 +8,10 @@ import java.lang.invoke.VarHandle;
  *
  * <h2>Concurrency design</h2>
  * <ul>
- *   <li>{@code sequence} (atomic add) hands each record a unique position; the position modulo {@code size} is its
- *       slot in {@code ring}.
+ *   <li>{@code sequence} (atomic add, shared by every count window of a breaker so that it also counts the outcomes
+ *       recorded) hands each record a unique position; the position modulo {@code size} is its slot in {@code ring}.
+ *       The modulo is taken on the low 32 bits by multiplication ({@link #slot}); once every 2^32 records this skips
+ *       ahead in the ring, which only makes one slot keep an older outcome a little longer.
  *   <li>{@code ring} holds one byte per slot: 0 while empty, else {@code PRESENT | outcome}. A slot changes only by an
  *       atomic {@code getAndSet}, so every outcome that enters a slot leaves it exactly once.
  *   <li>{@code aggregate} holds the calls, failures and slow calls of the ring, {@link Packed packed} in one long. The
@@ -23,9 +25,8 @@ import java.lang.invoke.VarHandle;
  * </ul>
  * Writers that lap each other (more than {@code size} records in flight) may leave an older outcome in a slot instead of
  * a newer one; the window stays consistent and within one outcome per writer of the exact last {@code size} calls.
- * The hot {@code sequence} field is padded against false sharing with the breaker's read-mostly fields.
  */
-final class CountWindow extends CountWindowPaddingAfter implements Window {
+final class CountWindow implements Window {
   private static final VarHandle RING = MethodHandles.arrayElementVarHandle(byte[].class);
   private static final VarHandle AGGREGATE;
   private static final byte PRESENT = 4;
@@ -43,22 +44,36 @@ final class CountWindow extends CountWindowPaddingAfter implements Window {
     }
   }
 
+  private final Sequence sequence;
   private final byte[] ring;
   private final int size;
+  /** {@code ceil(2^64 / size)}, for {@link #slot}. */
+  private final long sizeInverse;
   private final Thresholds thresholds;
   @SuppressWarnings("unused") // updated through AGGREGATE
   private volatile long aggregate;
 
-  CountWindow(int size, Thresholds thresholds) {
+  CountWindow(int size, Sequence sequence, Thresholds thresholds) {
+    this.sequence = sequence;
     this.ring = new byte[size];
     this.size = size;
+    this.sizeInverse = Long.divideUnsigned(-1L, size) + 1;
     this.thresholds = thresholds;
+  }
+
+  /**
+   * {@code position mod 2^32 mod size} without a division: Lemire's fastmod (Lemire, Kaser, Kurz, "Faster remainder
+   * by direct computation", 2019), exact for every 32-bit numerator and divisor. The high half of the unsigned
+   * 128-bit product is {@code multiplyHigh} corrected for the sign of {@code low}, since {@code size} is positive.
+   */
+  int slot(long position) {
+    long low = sizeInverse * (position & 0xFFFF_FFFFL);
+    return (int) (Math.multiplyHigh(low, size) + ((low >> 63) & size));
   }
 
   @Override
   public boolean record(int outcome, long nowNanos) {
-    long position = (long) SEQUENCE.getAndAdd(this, 1L);
-    int slot = (int) (position % size);
+    int slot = slot(sequence.getAndIncrement());
     byte stored = (byte) (PRESENT | outcome);
     if ((byte) RING.getOpaque(ring, slot) == stored) {
       return outcome != 0 && reached(aggregate);
@@ -88,32 +103,4 @@ final class CountWindow extends CountWindowPaddingAfter implements Window {
     }
     return Packed.counts(packed);
   }
-}
-
-/** Padding before the hot sequence field. */
-abstract class CountWindowPaddingBefore {
-  long p00, p01, p02, p03, p04, p05, p06, p07;
-  long p08, p09, p10, p11, p12, p13, p14, p15;
-}
-
-/** The hot sequence field; superclass fields are laid out first, so the padding classes surround it. */
-abstract class CountWindowSequence extends CountWindowPaddingBefore {
-  static final VarHandle SEQUENCE;
-
-  static {
-    try {
-      SEQUENCE = MethodHandles.lookup().findVarHandle(CountWindowSequence.class, "sequence", long.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
-  @SuppressWarnings("unused") // updated through SEQUENCE
-  private volatile long sequence;
-}
-
-/** Padding after the hot sequence field. */
-abstract class CountWindowPaddingAfter extends CountWindowSequence {
-  long q00, q01, q02, q03, q04, q05, q06, q07;
-  long q08, q09, q10, q11, q12, q13, q14, q15;
 }

@@ -52,7 +52,10 @@ import java.util.function.Supplier;
  *       time deliver events strictly by number ({@code nextEventSeq} is touched only by that thread), so listeners see
  *       transitions once each, in transition order, outside any lock. A thread that finds a gap leaves the event to
  *       the thread of the missing transition.
- *   <li><b>Counters.</b> Cumulative counts are {@link LongAdder}s. Rejection exceptions are preallocated per breaker.
+ *   <li><b>Counters.</b> Cumulative counts are {@link LongAdder}s, except the outcomes recorded in count windows,
+ *       which the windows' shared {@link Sequence} counts already; successes are derived (calls minus failures), and
+ *       failures are counted after their call, so a snapshot never shows more failures than calls. Rejection
+ *       exceptions are preallocated per breaker.
  *   <li><b>Scheduled half-open.</b> With a scheduler, entering open schedules the move to half-open; the task is kept
  *       in the {@code Open} object and cancelled by whichever transition leaves it (or by the scheduling thread if the
  *       state already changed), and does nothing if the state is no longer that {@code Open}.
@@ -96,7 +99,10 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
   private final Predicate<? super Throwable> ignoreIf;
   private final Predicate<Object> recordResultIf;
 
-  private final LongAdder successes = new LongAdder();
+  /** Positions in the count windows, so also the outcomes recorded in them. */
+  private final Sequence countWindowCalls = new Sequence();
+  /** Outcomes recorded anywhere but in a count window. */
+  private final LongAdder otherCalls = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final LongAdder slowCalls = new LongAdder();
   private final LongAdder ignored = new LongAdder();
@@ -151,7 +157,7 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
 
   private Window newWindow() {
     return timeWindow ? new TimeWindow(config.slidingWindowSize(), originNanos, thresholds)
-        : new CountWindow(config.slidingWindowSize(), thresholds);
+        : new CountWindow(config.slidingWindowSize(), countWindowCalls, thresholds);
   }
 
   // ---------------------------------------------------------------- Policy
@@ -303,7 +309,9 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
       classified = classify(failure);
     } catch (Throwable t) {
       release(permit);
-      t.addSuppressed(failure);
+      if (t != failure) {
+        t.addSuppressed(failure);
+      }
       return t;
     }
     if (classified == IGNORED) {
@@ -439,25 +447,36 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
   }
 
   private void record(State permit, int outcome, long endNanos) {
-    if ((outcome & Window.FAILURE) != 0) {
-      failures.increment();
-    } else {
-      successes.increment();
-    }
-    if ((outcome & Window.SLOW) != 0) {
-      slowCalls.increment();
-    }
     if (permit.kind == CircuitState.CLOSED) {
       Closed closed = (Closed) permit;
-      if (closed.window.record(outcome, endNanos)) {
+      if (timeWindow) {
+        otherCalls.increment();
+      }
+      boolean reached = closed.window.record(outcome, endNanos);
+      countOutcome(outcome);
+      if (reached) {
         openFromClosed(closed);
       }
-    } else if (permit.kind == CircuitState.HALF_OPEN) {
+      return;
+    }
+    otherCalls.increment();
+    countOutcome(outcome);
+    if (permit.kind == CircuitState.HALF_OPEN) {
       HalfOpen halfOpen = (HalfOpen) permit;
       long trials = halfOpen.record(outcome);
       if (Packed.calls(trials) == permittedInHalfOpen) {
         decide(halfOpen, trials);
       }
+    }
+  }
+
+  /** Counts failures and slow calls after the call itself was counted, so that successes never read negative. */
+  private void countOutcome(int outcome) {
+    if ((outcome & Window.FAILURE) != 0) {
+      failures.increment();
+    }
+    if ((outcome & Window.SLOW) != 0) {
+      slowCalls.increment();
     }
   }
 
@@ -626,9 +645,9 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
         window = WindowCounts.EMPTY;
         break;
     }
-    long succeeded = successes.sum();
     long failed = failures.sum();
-    return new Metrics(current.kind, succeeded + failed, succeeded, failed, slowCalls.sum(), ignored.sum(),
+    long calls = Math.max(failed, countWindowCalls.get() + otherCalls.sum());
+    return new Metrics(current.kind, calls, calls - failed, failed, slowCalls.sum(), ignored.sum(),
         rejections.sum(), window.calls(), window.failures(), window.slowCalls(), window.failureRate(),
         window.slowCallRate());
   }

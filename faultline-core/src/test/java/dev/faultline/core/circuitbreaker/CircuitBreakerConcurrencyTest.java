@@ -184,7 +184,7 @@ class CircuitBreakerConcurrencyTest {
 
   @Test
   void countWindowAggregateEqualsItsSlotsAfterLappingWriters() throws Exception {
-    CountWindow window = new CountWindow(64, new Thresholds(1, 1.0, 1.0));
+    CountWindow window = new CountWindow(64, new Sequence(), new Thresholds(1, 1.0, 1.0));
     CyclicBarrier start = new CyclicBarrier(THREADS);
     List<Callable<Void>> tasks = new ArrayList<>();
     for (int t = 0; t < THREADS; t++) {

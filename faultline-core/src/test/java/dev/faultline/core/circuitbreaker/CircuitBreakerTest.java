@@ -336,6 +336,25 @@ class CircuitBreakerTest {
 
   @ParameterizedTest
   @EnumSource(Mode.class)
+  void aPredicateThatRethrowsTheFailureSurfacesIt(Mode mode) {
+    IOException failure = new IOException("boom");
+    CircuitBreaker breaker = builder().countBasedWindow(2).recordIf(t -> {
+      throw (RuntimeException) new IllegalStateException("wrapped").initCause(t);
+    }).ignoreIf(t -> {
+      if (t instanceof IllegalArgumentException) {
+        throw (IllegalArgumentException) t;
+      }
+      return false;
+    }).build();
+    IllegalArgumentException rethrown = new IllegalArgumentException("rethrown by the predicate");
+    assertSame(rethrown, fail(mode, breaker, rethrown).failure());
+    assertEquals(0, rethrown.getSuppressed().length);
+    assertInstanceOf(IllegalStateException.class, fail(mode, breaker, failure).failure());
+    assertEquals(0, breaker.metrics().calls());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
   void countWindowSlides(Mode mode) {
     CircuitBreaker breaker = builder().countBasedWindow(4).failureRateThreshold(0.75).build();
     fail(mode, breaker);
