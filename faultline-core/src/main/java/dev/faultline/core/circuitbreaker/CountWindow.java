@@ -10,7 +10,7 @@ import java.lang.invoke.VarHandle;
  * <ul>
  *   <li>{@code sequence} (atomic add, shared by every count window of a breaker so that it also counts the outcomes
  *       recorded) hands each record a unique position; the position modulo {@code size} is its slot in {@code ring}.
- *       The modulo is taken on the low 32 bits by multiplication ({@link #slot}); once every 2^32 records this skips
+ *       The modulo is taken on the low 32 bits by multiplication ({@link Divisor}); once every 2^32 records this skips
  *       ahead in the ring, which only makes one slot keep an older outcome a little longer.
  *   <li>{@code ring} holds one byte per slot: 0 while empty, else {@code PRESENT | outcome}. A slot changes only by an
  *       atomic {@code getAndSet}, so every outcome that enters a slot leaves it exactly once.
@@ -47,8 +47,7 @@ final class CountWindow implements Window {
   private final Sequence sequence;
   private final byte[] ring;
   private final int size;
-  /** {@code ceil(2^64 / size)}, for {@link #slot}. */
-  private final long sizeInverse;
+  private final Divisor slots;
   private final Thresholds thresholds;
   @SuppressWarnings("unused") // updated through AGGREGATE
   private volatile long aggregate;
@@ -57,18 +56,13 @@ final class CountWindow implements Window {
     this.sequence = sequence;
     this.ring = new byte[size];
     this.size = size;
-    this.sizeInverse = Long.divideUnsigned(-1L, size) + 1;
+    this.slots = new Divisor(size);
     this.thresholds = thresholds;
   }
 
-  /**
-   * {@code position mod 2^32 mod size} without a division: Lemire's fastmod (Lemire, Kaser, Kurz, "Faster remainder
-   * by direct computation", 2019), exact for every 32-bit numerator and divisor. The high half of the unsigned
-   * 128-bit product is {@code multiplyHigh} corrected for the sign of {@code low}, since {@code size} is positive.
-   */
+  /** The slot of {@code position}: {@code position mod 2^32 mod size}, by multiplication. */
   int slot(long position) {
-    long low = sizeInverse * (position & 0xFFFF_FFFFL);
-    return (int) (Math.multiplyHigh(low, size) + ((low >> 63) & size));
+    return slots.remainder(position);
   }
 
   @Override

@@ -9,7 +9,8 @@ import java.lang.invoke.VarHandle;
  *
  * <h2>Concurrency design</h2>
  * <ul>
- *   <li>Second {@code s} (counted from {@code originNanos}) goes to bucket {@code s % size}. Each bucket has three
+ *   <li>Second {@code s} (counted from {@code originNanos}; 32 bits last 136 years) goes to bucket
+ *       {@code s % size}, taken by multiplication ({@link Divisor}). Each bucket has three
  *       counters in {@code cells} (calls, failures, slow calls); each counter is one long stamped with the second it
  *       counts: {@code second << 32 | count}. Counters are independent: no invariant spans two of them.
  *   <li>A writer for second {@code s} adds 1 atomically if the stamp is {@code s}; replaces a stamp older than
@@ -32,6 +33,7 @@ final class TimeWindow implements Window {
 
   private final long[] cells;
   private final int size;
+  private final Divisor buckets;
   private final long originNanos;
   private final Thresholds thresholds;
   private volatile boolean belowMinimum = true;
@@ -39,6 +41,7 @@ final class TimeWindow implements Window {
   TimeWindow(int size, long originNanos, Thresholds thresholds) {
     this.cells = new long[size * 3];
     this.size = size;
+    this.buckets = new Divisor(size);
     this.originNanos = originNanos;
     this.thresholds = thresholds;
   }
@@ -50,7 +53,7 @@ final class TimeWindow implements Window {
   @Override
   public boolean record(int outcome, long nowNanos) {
     long second = second(nowNanos);
-    int base = (int) (second % size) * 3;
+    int base = buckets.remainder(second) * 3;
     boolean reset = add(base, second);
     if ((outcome & FAILURE) != 0) {
       reset |= add(base + 1, second);

@@ -1,6 +1,7 @@
 package dev.faultline.core.circuitbreaker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -10,23 +11,26 @@ class WindowInternalsTest {
   private static final Thresholds ANY = new Thresholds(1, 1.0, 1.0);
 
   @Test
-  void slotIsThePositionModuloTheSizeForEvery32BitPosition() {
+  void divisorTakesTheRemainderOfEvery32BitValue() {
     int[] sizes = {1, 2, 3, 7, 10, 64, 100, 1000, 65_537, 999_999, 1_000_000};
     long[] edges = {0, 1, 2, 99, 100, 101, (1L << 31) - 1, 1L << 31, (1L << 32) - 2, (1L << 32) - 1, 1L << 32,
         Long.MAX_VALUE, -1L};
     SplittableRandom random = new SplittableRandom(42);
     for (int size : sizes) {
-      CountWindow window = new CountWindow(size, new Sequence(), ANY);
-      for (long position : edges) {
-        assertEquals(Long.remainderUnsigned(position & 0xFFFF_FFFFL, size), window.slot(position),
-            "position " + position + " size " + size);
+      Divisor divisor = new Divisor(size);
+      for (long value : edges) {
+        assertEquals(Long.remainderUnsigned(value & 0xFFFF_FFFFL, size), divisor.remainder(value),
+            "value " + value + " size " + size);
       }
       for (int i = 0; i < 100_000; i++) {
-        long position = random.nextLong();
-        assertEquals(Long.remainderUnsigned(position & 0xFFFF_FFFFL, size), window.slot(position),
-            "position " + position + " size " + size);
+        long value = random.nextLong();
+        assertEquals(Long.remainderUnsigned(value & 0xFFFF_FFFFL, size), divisor.remainder(value),
+            "value " + value + " size " + size);
       }
     }
+    assertEquals(3, new CountWindow(7, new Sequence(), ANY).slot(10), "a count window's slot is its position mod size");
+    assertEquals("divisor must be at least 1, but was 0",
+        assertThrows(IllegalArgumentException.class, () -> new Divisor(0)).getMessage());
   }
 
   @Test
