@@ -11,6 +11,7 @@ module dev.faultline.core {
   exports dev.faultline.core.hedge;
   exports dev.faultline.core.limit;
   exports dev.faultline.core.ratelimiter;
+  exports dev.faultline.core.registry;
   exports dev.faultline.core.retry;
   exports dev.faultline.core.timeout;
 }

@@ -31,6 +31,7 @@ class ModuleBoundaryTest {
         "dev.faultline.core.hedge",
         "dev.faultline.core.limit",
         "dev.faultline.core.ratelimiter",
+        "dev.faultline.core.registry",
         "dev.faultline.core.retry",
         "dev.faultline.core.timeout")), exported);
     assertTrue(descriptor.packages().contains("dev.faultline.core.internal"), "internal package exists");

@@ -1,0 +1,120 @@
+package dev.faultline.core.circuitbreaker;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A time-based sliding window: the outcomes of the calls that ended in the last {@code size} seconds of the clock, in
+ * one bucket per second, lock-free.
+ *
+ * <h2>Concurrency design</h2>
+ * <ul>
+ *   <li>Second {@code s} (counted from {@code originNanos}; 32 bits last 136 years) goes to bucket
+ *       {@code s % size}, taken by multiplication ({@link Divisor}). Each bucket has three
+ *       counters in {@code cells} (calls, failures, slow calls); each counter is one long stamped with the second it
+ *       counts: {@code second << 32 | count}. Counters are independent: no invariant spans two of them.
+ *   <li>A writer for second {@code s} adds 1 atomically if the stamp is {@code s}; replaces a stamp older than
+ *       {@code s} with {@code s << 32 | 1} by compare-and-set (the first writer of a second resets the bucket, and no
+ *       writer ever sees a half-reset bucket); and drops its outcome if the stamp is newer, because a stamp newer than
+ *       {@code s} in the same bucket means second {@code s} has already left the window.
+ *   <li>A reader sums the counters whose stamp is within the last {@code size} seconds. A failure may be counted a
+ *       moment before its call is, so rates are clamped to 1.
+ *   <li>The window is judged (a scan of every bucket) after a failure or a slow call, after a writer reset a bucket
+ *       (a new second began, so old buckets left the window and a rate may have risen), and while the last judgement
+ *       found fewer than the minimum number of calls ({@code belowMinimum}, a hint: a stale value only delays the
+ *       judgement to the next failure or second). A fast success in an established second is one clock read, one read
+ *       and one atomic add.
+ * </ul>
+ */
+final class TimeWindow implements Window {
+  private static final VarHandle CELLS = MethodHandles.arrayElementVarHandle(long[].class);
+  private static final long NANOS_PER_SECOND = 1_000_000_000L;
+  private static final long COUNT_MASK = 0xFFFF_FFFFL;
+
+  private final long[] cells;
+  private final int size;
+  private final Divisor buckets;
+  private final long originNanos;
+  private final Thresholds thresholds;
+  private volatile boolean belowMinimum = true;
+
+  TimeWindow(int size, long originNanos, Thresholds thresholds) {
+    this.cells = new long[size * 3];
+    this.size = size;
+    this.buckets = new Divisor(size);
+    this.originNanos = originNanos;
+    this.thresholds = thresholds;
+  }
+
+  private long second(long nowNanos) {
+    return Math.max(0L, (nowNanos - originNanos) / NANOS_PER_SECOND);
+  }
+
+  @Override
+  public boolean record(int outcome, long nowNanos) {
+    long second = second(nowNanos);
+    int base = buckets.remainder(second) * 3;
+    boolean reset = add(base, second);
+    if ((outcome & FAILURE) != 0) {
+      reset |= add(base + 1, second);
+    }
+    if ((outcome & SLOW) != 0) {
+      reset |= add(base + 2, second);
+    }
+    if (outcome != 0 || reset || belowMinimum) {
+      return judge(second);
+    }
+    return false;
+  }
+
+  /** Counts one in cell {@code index} for {@code second}; returns whether this call reset the cell to a new second. */
+  private boolean add(int index, long second) {
+    while (true) {
+      long stamped = (long) CELLS.getVolatile(cells, index);
+      long stamp = stamped >>> 32;
+      if (stamp == second) {
+        CELLS.getAndAdd(cells, index, 1L);
+        return false;
+      }
+      if (stamp > second) {
+        return false;
+      }
+      if (CELLS.compareAndSet(cells, index, stamped, (second << 32) | 1L)) {
+        return true;
+      }
+    }
+  }
+
+  private boolean judge(long second) {
+    long oldest = second - size + 1;
+    long calls = 0;
+    long failures = 0;
+    long slowCalls = 0;
+    for (int i = 0; i < cells.length; i += 3) {
+      calls += count(i, oldest);
+      failures += count(i + 1, oldest);
+      slowCalls += count(i + 2, oldest);
+    }
+    belowMinimum = calls < thresholds.minimumCalls;
+    return thresholds.reached(calls, Math.min(calls, failures), Math.min(calls, slowCalls));
+  }
+
+  private long count(int index, long oldest) {
+    long stamped = (long) CELLS.getVolatile(cells, index);
+    return (stamped >>> 32) >= oldest ? stamped & COUNT_MASK : 0L;
+  }
+
+  @Override
+  public WindowCounts snapshot(long nowNanos) {
+    long oldest = second(nowNanos) - size + 1;
+    long calls = 0;
+    long failures = 0;
+    long slowCalls = 0;
+    for (int i = 0; i < cells.length; i += 3) {
+      calls += count(i, oldest);
+      failures += count(i + 1, oldest);
+      slowCalls += count(i + 2, oldest);
+    }
+    return new WindowCounts(calls, Math.min(calls, failures), Math.min(calls, slowCalls));
+  }
+}

@@ -1,0 +1,67 @@
+package dev.faultline.core.circuitbreaker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The arithmetic under the lock-free windows: the division-free slot index and the packed counters. */
+class WindowInternalsTest {
+  private static final Thresholds ANY = new Thresholds(1, 1.0, 1.0);
+
+  @Test
+  void divisorTakesTheRemainderOfEvery32BitValue() {
+    int[] sizes = {1, 2, 3, 7, 10, 64, 100, 1000, 65_537, 999_999, 1_000_000};
+    long[] edges = {0, 1, 2, 99, 100, 101, (1L << 31) - 1, 1L << 31, (1L << 32) - 2, (1L << 32) - 1, 1L << 32,
+        Long.MAX_VALUE, -1L};
+    SplittableRandom random = new SplittableRandom(42);
+    for (int size : sizes) {
+      Divisor divisor = new Divisor(size);
+      for (long value : edges) {
+        assertEquals(Long.remainderUnsigned(value & 0xFFFF_FFFFL, size), divisor.remainder(value),
+            "value " + value + " size " + size);
+      }
+      for (int i = 0; i < 100_000; i++) {
+        long value = random.nextLong();
+        assertEquals(Long.remainderUnsigned(value & 0xFFFF_FFFFL, size), divisor.remainder(value),
+            "value " + value + " size " + size);
+      }
+    }
+    assertEquals(3, new CountWindow(7, new Sequence(), ANY).slot(10), "a count window's slot is its position mod size");
+    assertEquals("divisor must be at least 1, but was 0",
+        assertThrows(IllegalArgumentException.class, () -> new Divisor(0)).getMessage());
+  }
+
+  @Test
+  void packedCountersAddAndDecodeExactlyIncludingNegativeTransients() {
+    SplittableRandom random = new SplittableRandom(7);
+    for (int i = 0; i < 100_000; i++) {
+      long calls = random.nextLong(-(1 << 20), 1 << 20);
+      long failures = random.nextLong(-(1 << 20), 1 << 20);
+      long slow = random.nextLong(-(1 << 20), 1 << 20);
+      long packed = calls * Packed.CALL + failures * Packed.FAILURE + slow * Packed.SLOW;
+      assertEquals(calls, Packed.calls(packed));
+      assertEquals(failures, Packed.failures(packed));
+      assertEquals(slow, Packed.slowCalls(packed));
+    }
+    long packed = Packed.of(Window.FAILURE | Window.SLOW) - Packed.of(0) - Packed.of(0);
+    assertEquals(-1, Packed.calls(packed));
+    assertEquals(1, Packed.failures(packed));
+    assertEquals(1, Packed.slowCalls(packed));
+    assertEquals(new WindowCounts(0, 1, 1), Packed.counts(packed), "negative transients read as 0");
+  }
+
+  @Test
+  void countWindowsOfOneBreakerShareTheirSequence() {
+    Sequence sequence = new Sequence();
+    CountWindow first = new CountWindow(3, sequence, ANY);
+    first.record(0, 0);
+    first.record(Window.FAILURE, 0);
+    CountWindow second = new CountWindow(3, sequence, ANY);
+    second.record(0, 0);
+    assertEquals(3, sequence.get(), "the sequence counts every outcome of every window");
+    assertEquals(new WindowCounts(1, 0, 0), second.snapshot(0), "a new window starts empty wherever it starts");
+    assertEquals(new WindowCounts(2, 1, 0), first.snapshot(0));
+  }
+}
