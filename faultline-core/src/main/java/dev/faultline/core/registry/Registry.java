@@ -28,8 +28,9 @@ import java.util.function.Function;
  * {@code get}s of one key share one instance: one caller runs the factory, the others wait for it. A factory that
  * throws leaves no instance: its caller gets the factory's exception, the callers that waited get a
  * {@link FaultlineException} ({@code "registry-create-failed"}) caused by it, and the next {@code get} tries again.
- * An instance being created is never evicted, so while factories run the registry may briefly hold up to one more
- * instance per running factory.
+ * An instance being created is never evicted, so while factories run the registry may hold up to one more instance
+ * per running factory; the overflow is evicted as each factory finishes, and a newly made instance counts as just
+ * used.
  *
  * <h2>Concurrency design</h2>
  * {@code lock} guards {@code entries}, a {@link LinkedHashMap} in access order (least recently used first), and every
@@ -126,6 +127,14 @@ public final class Registry<K, P> {
       throw t;
     }
     entry.complete(instance);
+    List<Evicted<K, P>> evicted = null;
+    synchronized (lock) {
+      if (entries.get(key) == entry) {
+        entry.accessedAt = now();
+        evicted = evictOverflow(entry, null);
+      }
+    }
+    notifyEvicted(evicted);
     return instance;
   }
 

@@ -233,7 +233,7 @@ class RegistryTest {
 
   @Test
   @Timeout(60)
-  void aSlowFactoryDoesNotBlockOtherKeys() throws Exception {
+  void aSlowFactoryDoesNotBlockOtherKeysAndIsNeverEvictedWhileRunning() throws Exception {
     CountDownLatch slowEntered = new CountDownLatch(1);
     CountDownLatch releaseSlow = new CountDownLatch(1);
     Registry<String, String> registry = Registry.builder((String key) -> {
@@ -242,18 +242,21 @@ class RegistryTest {
         awaitUninterruptibly(releaseSlow);
       }
       return key.toUpperCase();
-    }).maximumSize(2).build();
+    }).maximumSize(1).evictionListener((key, instance, cause) -> evictions.add(key + ":" + cause)).build();
     Future<String> slow = pool.submit(() -> registry.get("slow"));
     assertTrue(slowEntered.await(60, TimeUnit.SECONDS));
     assertEquals("FAST", registry.get("fast"), "made while the slow factory runs");
-    assertEquals(2, registry.size());
-    assertEquals(Set.of("slow", "fast"), new HashSet<>(registry.keys()));
+    assertEquals(2, registry.size(), "one over the bound: the instance being made is not evicted");
     assertEquals("OTHER", registry.get("other"));
-    assertTrue(registry.keys().contains("slow"), "an instance being made is never evicted");
+    assertEquals(List.of("slow", "other"), new ArrayList<>(registry.keys()));
+    assertEquals(List.of("fast:SIZE"), evictions);
     releaseSlow.countDown();
-    assertEquals("SLOW", slow.get(60, TimeUnit.SECONDS));
+    assertEquals("SLOW", slow.get(60, TimeUnit.SECONDS), "its caller gets the instance");
+    assertEquals(List.of("slow"), new ArrayList<>(registry.keys()),
+        "once made, the overflow is evicted; a newly made instance counts as just used");
+    assertEquals(List.of("fast:SIZE", "other:SIZE"), evictions);
     assertEquals("NEXT", registry.get("next"));
-    assertEquals(2, registry.size(), "back within bounds once the factory finished");
+    assertEquals(List.of("next"), new ArrayList<>(registry.keys()));
   }
 
   @Test
