@@ -1,0 +1,87 @@
+package dev.faultline.core.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faultline.core.Scheduler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The real timer: tasks run once, after their delay; cancelled tasks never run; producers may race. */
+class SystemSchedulerTest {
+  private final ExecutorService executor = Executors.newFixedThreadPool(2);
+  private final SystemScheduler scheduler = new SystemScheduler(executor, TimeUnit.MILLISECONDS.toNanos(1));
+
+  @AfterEach
+  void tearDown() {
+    executor.shutdownNow();
+  }
+
+  @Test
+  void runsTasksNoEarlierThanTheirDelay() throws Exception {
+    int count = 50;
+    CountDownLatch done = new CountDownLatch(count);
+    List<String> early = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      long delay = TimeUnit.MILLISECONDS.toNanos(1 + i % 7);
+      long due = SystemClock.INSTANCE.nanoTime() + delay;
+      scheduler.schedule(() -> {
+        if (SystemClock.INSTANCE.nanoTime() < due) {
+          synchronized (early) {
+            early.add("task due at " + due);
+          }
+        }
+        done.countDown();
+      }, delay);
+    }
+    assertTrue(done.await(30, TimeUnit.SECONDS), "every task ran");
+    assertEquals(List.of(), early);
+  }
+
+  @Test
+  void cancelledTasksNeverRunAndCancelReportsWhetherItWon() throws Exception {
+    AtomicInteger ran = new AtomicInteger();
+    List<Scheduler.Task> tasks = new ArrayList<>();
+    for (int i = 0; i < 5_000; i++) {
+      tasks.add(scheduler.schedule(ran::incrementAndGet, TimeUnit.MILLISECONDS.toNanos(20)));
+    }
+    for (Scheduler.Task task : tasks) {
+      assertTrue(task.cancel());
+      assertFalse(task.cancel(), "a second cancel does nothing");
+    }
+    CountDownLatch marker = new CountDownLatch(1);
+    scheduler.schedule(marker::countDown, TimeUnit.MILLISECONDS.toNanos(40));
+    assertTrue(marker.await(30, TimeUnit.SECONDS));
+    assertEquals(0, ran.get());
+  }
+
+  @Test
+  void concurrentProducersLoseNoTask() throws Exception {
+    int threads = 4;
+    int perThread = 2_000;
+    CountDownLatch done = new CountDownLatch(threads * perThread);
+    Thread[] producers = new Thread[threads];
+    for (int t = 0; t < threads; t++) {
+      producers[t] = new Thread(() -> {
+        for (int i = 0; i < perThread; i++) {
+          Scheduler.Task cancelled = scheduler.schedule(() -> { }, TimeUnit.SECONDS.toNanos(60));
+          scheduler.schedule(done::countDown, TimeUnit.MILLISECONDS.toNanos(1 + i % 3));
+          cancelled.cancel();
+        }
+      });
+      producers[t].start();
+    }
+    for (Thread producer : producers) {
+      producer.join();
+    }
+    assertTrue(done.await(30, TimeUnit.SECONDS), "lost " + done.getCount() + " tasks");
+  }
+}
