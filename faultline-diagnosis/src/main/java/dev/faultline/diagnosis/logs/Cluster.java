@@ -32,8 +32,4 @@ final class Cluster {
     }
     return c;
   }
-
-  String templateText() {
-    return String.join(" ", template);
-  }
 }

@@ -1,6 +1,7 @@
 package dev.faultline.diagnosis.logs;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A mined template with the number of messages it holds; immutable and thread-safe.
@@ -29,6 +30,14 @@ public final class LogTemplate {
   /** The template as text: its tokens joined by single spaces. */
   public String template() {
     return String.join(" ", tokens);
+  }
+
+  /**
+   * The values of this template's {@code <*>} slots in a raw message, in order; empty if the message does not fit the
+   * template's text. See {@link TemplateMiner#parameters(String)}.
+   */
+  public Optional<List<String>> parameters(String content) {
+    return TemplateText.parameters(template(), content);
   }
 
   /** How many messages joined this template. */

@@ -87,6 +87,11 @@ final class PyText {
     return false;
   }
 
+  /** Whether a code point is a digit for Python's {@code str.isdigit()}. */
+  static boolean isDigit(int cp) {
+    return cp >= '0' && cp <= '9' || cp >= 0x80 && isPythonDigit(cp);
+  }
+
   private static boolean isPythonDigit(int cp) {
     int type = Character.getType(cp);
     if (type == Character.DECIMAL_DIGIT_NUMBER) {

@@ -1,9 +1,13 @@
 package dev.faultline.diagnosis.logs;
 
 import dev.faultline.core.ConfigurationException;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,29 +15,62 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * An online log template miner after Drain: each message is masked, split into tokens, routed through a fixed-depth
- * prefix tree (token count, then the first tokens) to a short list of templates, and joins the most similar one or
- * founds a new template; joining turns the positions that differ into {@code <*>}.
+ * An online log template miner: each message is masked, split into tokens and matched against the templates with
+ * as many tokens; it joins the best one, turning the positions where they differ into {@code <*>}, or founds a new
+ * template. Thread-safe.
  *
- * <p>Thread-safe. The tree is striped by token count (see {@link LengthBucket}); templates are published as immutable
- * arrays, so {@link #template(int)} and {@link #templates()} read without blocking miners.
+ * <p>Two modes:
+ * <ul>
+ *   <li>{@code drain} ({@link #drain()}) is the reference Drain (He et al., ICWS 2017, as implemented in
+ *       logpai/logparser and used by the Loghub benchmark): masking regexes, a fixed-depth prefix tree (token count,
+ *       then the first {@code depth - 2} tokens, tokens with digits under {@code <*>}, at most {@code maxChildren}
+ *       children), and a similarity threshold. Given the same settings it groups lines exactly as the reference
+ *       does.</li>
+ *   <li>{@code default} ({@link #standard()}) needs no per-log settings: it masks by general rules
+ *       ({@link GenericMasker}) and matches by token classes and evidence of variable positions
+ *       ({@link AdaptiveRules}).</li>
+ * </ul>
+ *
+ * <p>Concurrency: the templates are striped by token count, because a message is only ever compared with templates
+ * of its own count. Each {@link LengthBucket}'s monitor guards its tree, its template list and the mutable fields of
+ * its templates; lines of different lengths are mined in parallel. Templates are published as immutable arrays in
+ * volatile fields, so {@link #template(int)} and {@link #templates()} never block miners. In {@code default} mode a
+ * concurrent map remembers which template took each masked message; it is read without a lock, written under the
+ * bucket's lock, and cleared when it reaches {@value #SEEN_LIMIT} entries. Template ids come from an atomic counter
+ * and, within a bucket, grow in order of creation.
  */
 public final class TemplateMiner {
   /** The wildcard that stands for a variable part of a message in a template. */
   public static final String WILDCARD = "<*>";
+  /** The most masked messages whose template {@code default} mode remembers. */
+  static final int SEEN_LIMIT = 1 << 16;
 
-  private final MinerSettings settings;
+  /** How a {@link TemplateMiner} mines templates. */
+  public enum Mode {
+    /** Exactly the reference Drain, given its per-log settings. */
+    DRAIN,
+    /** Faultline's own rules, which need only the messages. */
+    DEFAULT
+  }
+
+  private final Mode mode;
+  private final DrainSettings drain;
   private final Pattern[] masks;
-  private final int leafDepth;
   private final ConcurrentHashMap<Integer, LengthBucket> buckets = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Integer, Cluster> byId = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Cluster> seen = new ConcurrentHashMap<>();
   private final AtomicInteger nextId;
 
-  TemplateMiner(MinerSettings settings, int firstId) {
-    this.settings = settings;
-    this.masks = compileMasks(settings.maskingRegexes());
-    this.leafDepth = settings.depth() - 2;
+  TemplateMiner(Mode mode, DrainSettings drain, int firstId) {
+    this.mode = mode;
+    this.drain = drain;
+    this.masks = drain == null ? new Pattern[0] : compileMasks(drain.maskingRegexes());
     this.nextId = new AtomicInteger(firstId);
+  }
+
+  /** A miner in {@code default} mode, which needs no per-log settings. */
+  public static TemplateMiner standard() {
+    return new TemplateMiner(Mode.DEFAULT, null, 1);
   }
 
   /** A builder of a miner in {@code drain} mode, which reproduces the reference Drain given the same settings. */
@@ -41,10 +78,19 @@ public final class TemplateMiner {
     return new Builder();
   }
 
-  static Pattern[] compileMasks(List<String> regexes) {
+  /** A miner in {@code drain} mode with these settings. */
+  public static TemplateMiner drain(DrainSettings settings) {
+    if (settings == null) {
+      throw new ConfigurationException("settings", "not be null", "null");
+    }
+    return new TemplateMiner(Mode.DRAIN, settings, 1);
+  }
+
+  private static Pattern[] compileMasks(List<String> regexes) {
     Pattern[] out = new Pattern[regexes.size()];
     for (int i = 0; i < out.length; i++) {
       try {
+        // Python's str patterns: Unicode classes, and '.' stops only at '\n'.
         out[i] = Pattern.compile(regexes.get(i), Pattern.UNICODE_CHARACTER_CLASS | Pattern.UNIX_LINES);
       } catch (PatternSyntaxException e) {
         throw new ConfigurationException("maskingRegexes[" + i + "]", "be a valid regular expression",
@@ -54,9 +100,14 @@ public final class TemplateMiner {
     return out;
   }
 
-  /** The settings this miner was built with. */
-  public MinerSettings settings() {
-    return settings;
+  /** This miner's mode. */
+  public Mode mode() {
+    return mode;
+  }
+
+  /** The Drain settings, in {@code drain} mode. */
+  public Optional<DrainSettings> drainSettings() {
+    return Optional.ofNullable(drain);
   }
 
   /**
@@ -65,22 +116,61 @@ public final class TemplateMiner {
    * @return the template the message now belongs to, as it is right after this message
    */
   public TemplateMatch add(String content) {
-    String[] tokens = tokenize(content);
+    if (mode == Mode.DRAIN) {
+      return addDrain(tokenize(content));
+    }
+    String masked = GenericMasker.mask(content);
+    Cluster known = seen.get(masked);
+    if (known != null) {
+      LengthBucket bucket = buckets.get(known.template.length);
+      synchronized (bucket) {
+        Cluster cluster = known.resolve();
+        cluster.size = cluster.size + 1;
+        return new TemplateMatch(cluster.id, cluster.template);
+      }
+    }
+    String[] tokens = GenericMasker.split(masked);
     LengthBucket bucket = buckets.computeIfAbsent(tokens.length, LengthBucket::new);
     synchronized (bucket) {
-      Cluster cluster = search(bucket, tokens);
+      Cluster cluster = AdaptiveRules.search(bucket, tokens);
       if (cluster == null) {
-        cluster = found(bucket, tokens);
+        Cluster fresh = newCluster(tokens, tokens, 1);
+        cluster = AdaptiveRules.found(bucket, fresh);
+      } else {
+        AdaptiveRules.join(bucket, cluster, tokens);
+      }
+      remember(masked, cluster);
+      return new TemplateMatch(cluster.id, cluster.template);
+    }
+  }
+
+  private TemplateMatch addDrain(String[] tokens) {
+    LengthBucket bucket = buckets.computeIfAbsent(tokens.length, LengthBucket::new);
+    synchronized (bucket) {
+      Cluster cluster = DrainRules.search(bucket, tokens, drain);
+      if (cluster == null) {
+        cluster = newCluster(tokens, tokens, 1);
+        bucket.clusters.add(cluster);
+        DrainRules.place(bucket, cluster, drain);
       } else {
         cluster.size = cluster.size + 1;
-        String[] template = cluster.template;
-        String[] merged = generalise(tokens, template);
-        if (merged != template) {
-          cluster.template = merged;
-        }
+        cluster.template = DrainRules.generalise(cluster.template, tokens);
       }
       return new TemplateMatch(cluster.id, cluster.template);
     }
+  }
+
+  private Cluster newCluster(String[] key, String[] template, long size) {
+    Cluster cluster = new Cluster(nextId.getAndIncrement(), key, template, size);
+    byId.put(cluster.id, cluster);
+    return cluster;
+  }
+
+  private void remember(String masked, Cluster cluster) {
+    if (seen.size() >= SEEN_LIMIT) {
+      seen.clear();
+    }
+    seen.putIfAbsent(masked, cluster);
   }
 
   /** Finds the template a message would join, without learning from it. */
@@ -91,13 +181,27 @@ public final class TemplateMiner {
       return Optional.empty();
     }
     synchronized (bucket) {
-      Cluster cluster = search(bucket, tokens);
+      Cluster cluster;
+      if (mode == Mode.DRAIN) {
+        cluster = DrainRules.search(bucket, tokens, drain);
+      } else {
+        Cluster known = seen.get(String.join(" ", tokens));
+        cluster = known != null ? known.resolve() : AdaptiveRules.search(bucket, tokens);
+      }
       return cluster == null ? Optional.empty() : Optional.of(new TemplateMatch(cluster.id, cluster.template));
     }
   }
 
   /**
-   * The current template with this id (or of the template it was merged into).
+   * The values of the {@code <*>} slots of the template a message would join, in order; empty if it would join none
+   * or does not fit its template's text.
+   */
+  public Optional<List<String>> parameters(String content) {
+    return match(content).flatMap(m -> TemplateText.parameters(m.template(), content));
+  }
+
+  /**
+   * The current template with this id, or the one it was merged into.
    *
    * @throws IllegalArgumentException if no template has this id
    */
@@ -122,8 +226,11 @@ public final class TemplateMiner {
     return out;
   }
 
-  /** The masked tokens of a message, as the tree sees them. */
+  /** The masked tokens of a message, as this miner compares them. */
   String[] tokenize(String content) {
+    if (mode == Mode.DEFAULT) {
+      return GenericMasker.tokens(content);
+    }
     String s = content;
     for (Pattern mask : masks) {
       s = mask.matcher(s).replaceAll(WILDCARD);
@@ -131,104 +238,71 @@ public final class TemplateMiner {
     return PyText.split(s);
   }
 
-  private Cluster search(LengthBucket bucket, String[] tokens) {
-    if (tokens.length < leafDepth) {
-      return bucket.shortLines.get(String.join(" ", tokens));
-    }
-    LengthBucket.Node node = bucket.root;
-    for (int i = 0; i < leafDepth - 1; i++) {
-      LengthBucket.Node next = node.child(tokens[i]);
-      if (next == null) {
-        next = node.child(WILDCARD);
-        if (next == null) {
-          return null;
+  /**
+   * Writes this miner's state: its settings and templates, from which {@link #readSnapshot(Reader)} rebuilds a miner
+   * that mines on exactly as this one would. The format is described in {@link TemplateSnapshot}. Takes each bucket's
+   * lock in turn, so a snapshot taken while other threads mine is consistent per token count.
+   *
+   * @throws IOException if writing fails
+   */
+  public void writeSnapshot(Writer out) throws IOException {
+    List<TemplateSnapshot.Entry> clusters = new ArrayList<>();
+    for (LengthBucket bucket : buckets.values()) {
+      synchronized (bucket) {
+        for (Cluster c : bucket.clusters) {
+          Cluster into = c.mergedInto;
+          clusters.add(new TemplateSnapshot.Entry(c.id, c.size, into == null ? 0 : into.id,
+              mode == Mode.DRAIN ? c.key : new String[0], c.template));
         }
       }
-      node = next;
     }
-    return node.clusters == null ? null : closest(node.clusters, tokens);
+    clusters.sort(Comparator.comparingInt(TemplateSnapshot.Entry::id));
+    List<Map.Entry<String, Integer>> remembered = new ArrayList<>();
+    if (mode == Mode.DEFAULT) {
+      for (Map.Entry<String, Cluster> e : seen.entrySet()) {
+        remembered.add(Map.entry(e.getKey(), e.getValue().id));
+      }
+      remembered.sort(Map.Entry.comparingByKey());
+    }
+    TemplateSnapshot.write(out, mode, drain, nextId.get(), clusters, remembered);
   }
 
-  private Cluster closest(List<Cluster> candidates, String[] tokens) {
-    double bestSimilarity = -1;
-    int bestWildcards = -1;
-    Cluster best = null;
-    for (int c = 0, n = candidates.size(); c < n; c++) {
-      Cluster cluster = candidates.get(c);
-      String[] template = cluster.template;
-      int same = 0;
-      int wildcards = 0;
-      for (int i = 0; i < template.length; i++) {
-        String t = template[i];
-        if (t.equals(WILDCARD)) {
-          wildcards++;
-        } else if (t.equals(tokens[i])) {
-          same++;
-        }
-      }
-      double similarity = (double) same / template.length;
-      if (similarity > bestSimilarity || (similarity == bestSimilarity && wildcards > bestWildcards)) {
-        bestSimilarity = similarity;
-        bestWildcards = wildcards;
-        best = cluster;
-      }
-    }
-    return bestSimilarity >= settings.similarityThreshold() ? best : null;
+  /**
+   * Rebuilds a miner from a snapshot written by {@link #writeSnapshot(Writer)}.
+   *
+   * @throws IOException if reading fails
+   * @throws IllegalArgumentException if the text is not a snapshot of a known version, naming the line and what was
+   *     wrong
+   */
+  public static TemplateMiner readSnapshot(Reader in) throws IOException {
+    return TemplateSnapshot.read(in);
   }
 
-  private Cluster found(LengthBucket bucket, String[] tokens) {
-    Cluster cluster = new Cluster(nextId.getAndIncrement(), tokens, tokens, 1);
-    place(bucket, cluster);
-    byId.put(cluster.id, cluster);
-    return cluster;
-  }
-
-  /** Puts a new cluster into its bucket's tree, exactly where the reference Drain would. */
-  private void place(LengthBucket bucket, Cluster cluster) {
-    bucket.clusters.add(cluster);
-    String[] key = cluster.key;
-    if (key.length < leafDepth) {
-      bucket.shortLines.put(String.join(" ", key), cluster);
-      return;
-    }
-    int maxChildren = settings.maxChildren();
-    LengthBucket.Node node = bucket.root;
-    for (int i = 0; i < leafDepth - 1; i++) {
-      String token = key[i];
-      LengthBucket.Node next = node.child(token);
-      if (next == null) {
-        LengthBucket.Node wildcard = node.child(WILDCARD);
-        if (PyText.hasDigit(token)) {
-          next = wildcard != null ? wildcard : node.addChild(WILDCARD);
-        } else if (wildcard != null) {
-          next = node.childCount() < maxChildren ? node.addChild(token) : wildcard;
-        } else if (node.childCount() + 1 < maxChildren) {
-          next = node.addChild(token);
-        } else {
-          next = node.addChild(WILDCARD);
-        }
-      }
-      node = next;
-    }
-    if (node.clusters == null) {
-      node.clusters = new ArrayList<>();
-    }
-    node.clusters.add(cluster);
-  }
-
-  /** The template generalised to cover {@code tokens}; the same array when nothing changes. */
-  private static String[] generalise(String[] tokens, String[] template) {
-    String[] out = null;
-    for (int i = 0; i < template.length; i++) {
-      String t = template[i];
-      if (!t.equals(tokens[i]) && !t.equals(WILDCARD)) {
-        if (out == null) {
-          out = template.clone();
-        }
-        out[i] = WILDCARD;
+  /**
+   * Rebuilds a miner from validated snapshot parts: templates in id order (which is each bucket's order of creation)
+   * and remembered messages.
+   */
+  static TemplateMiner restore(Mode mode, DrainSettings drain, int nextId, List<TemplateSnapshot.Entry> entries,
+      List<Map.Entry<String, Integer>> remembered) {
+    TemplateMiner miner = new TemplateMiner(mode, drain, nextId);
+    for (TemplateSnapshot.Entry e : entries) {
+      Cluster c = new Cluster(e.id(), mode == Mode.DRAIN ? e.key() : e.template(), e.template(), e.size());
+      LengthBucket bucket = miner.buckets.computeIfAbsent(c.template.length, LengthBucket::new);
+      bucket.clusters.add(c);
+      miner.byId.put(c.id, c);
+      if (mode == Mode.DRAIN) {
+        DrainRules.place(bucket, c, drain);
       }
     }
-    return out == null ? template : out;
+    for (TemplateSnapshot.Entry e : entries) {
+      if (e.mergedInto() != 0) {
+        miner.byId.get(e.id()).mergedInto = miner.byId.get(e.mergedInto());
+      }
+    }
+    for (Map.Entry<String, Integer> e : remembered) {
+      miner.seen.put(e.getKey(), miner.byId.get(e.getValue()));
+    }
+    return miner;
   }
 
   /** Builds a miner in {@code drain} mode; not thread-safe. */
@@ -276,9 +350,7 @@ public final class TemplateMiner {
      * @throws ConfigurationException naming the setting that is out of range or the regex that does not compile
      */
     public TemplateMiner build() {
-      MinerSettings settings = new MinerSettings(MinerSettings.Mode.DRAIN, maskingRegexes, similarityThreshold, depth,
-          maxChildren);
-      return new TemplateMiner(settings, 1);
+      return drain(new DrainSettings(maskingRegexes, similarityThreshold, depth, maxChildren));
     }
   }
 }

@@ -1,0 +1,222 @@
+package dev.faultline.diagnosis.logs;
+
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Masks the variable parts of a log message by general rules only, for {@code default} mode; stateless and
+ * thread-safe.
+ *
+ * <p>The rules, in order:
+ * <ol>
+ *   <li>A double-quoted value right after {@code =} or {@code :} ({@code tag="View Lock"}) is one variable, spaces
+ *       and all.</li>
+ *   <li>The message is split into tokens at whitespace, as Python's {@code str.split()} does.</li>
+ *   <li>A token holding {@code ://} (a URL) is a variable.</li>
+ *   <li>Otherwise the token is cut into atoms at the delimiters {@code = : , ; ( ) [ ] { } < > " ' |}. An atom is a
+ *       variable when it holds a digit (numbers, ids, hex, addresses, versions, times), is the name of a month, a
+ *       weekday or a time zone (parts of dates), or looks like a path (holds {@code \}, or {@code /} and more).</li>
+ *   <li>A token made only of variable atoms and value punctuation ({@code 10.0.0.1:80}, {@code 12:30:01},
+ *       {@code 0x1f,}) is one variable; brackets, quotes, {@code =} and {@code |} keep a token's shape
+ *       ({@code (<*>)}, {@code uid=<*>}).</li>
+ *   <li>A unit of measure right after a variable ({@code 5.2 KB}, {@code 30 ms}) belongs to it.</li>
+ *   <li>Consecutive variable tokens are one variable (lists, dates).</li>
+ * </ol>
+ */
+final class GenericMasker {
+  private static final String W = TemplateMiner.WILDCARD;
+  private static final String DELIMITERS = "=:,;()[]{}<>\"'|";
+  /** Characters that keep a token whose atoms are all variables from becoming a single variable. */
+  private static final String SHAPE = "[](){}<>=\"'|";
+  private static final String TRAILING = ",.;:)]}";
+  private static final Set<String> CALENDAR = Set.of("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
+      "oct", "nov", "dec", "january", "february", "march", "april", "june", "july", "august", "september", "october",
+      "november", "december", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday", "tuesday", "wednesday",
+      "thursday", "friday", "saturday", "sunday", "utc", "gmt", "est", "edt", "cst", "cdt", "mst", "mdt", "pst", "pdt",
+      "cet", "cest", "bst", "ist", "jst");
+  private static final Set<Integer> CALENDAR_HASHES = hashes(CALENDAR);
+  private static final Set<String> UNITS = Set.of("b", "kb", "mb", "gb", "tb", "pb", "kib", "mib", "gib", "tib", "ns",
+      "us", "\u00b5s", "ms", "s", "sec", "secs", "min", "mins", "h", "hrs", "%");
+  private static final String[] NO_TOKENS = new String[0];
+
+  private GenericMasker() {}
+
+  /** The masked tokens of a message. */
+  static String[] tokens(String content) {
+    return split(mask(content));
+  }
+
+  /** Splits a masked message (tokens joined by single spaces) into its tokens. */
+  static String[] split(String masked) {
+    return masked.isEmpty() ? NO_TOKENS : masked.split(" ");
+  }
+
+  /** The masked tokens of a message, joined by single spaces. */
+  static String mask(String content) {
+    String s = maskQuotedValues(content);
+    int n = s.length();
+    StringBuilder out = new StringBuilder(n + 16);
+    boolean lastVariable = false;
+    int i = 0;
+    while (true) {
+      while (i < n && PyText.isSpace(s.charAt(i))) {
+        i++;
+      }
+      if (i >= n) {
+        break;
+      }
+      int start = i;
+      while (i < n && !PyText.isSpace(s.charAt(i))) {
+        i++;
+      }
+      if (lastVariable) {
+        int core = i;
+        while (core > start && TRAILING.indexOf(s.charAt(core - 1)) >= 0) {
+          core--;
+        }
+        if (core > start && isUnit(s, start, core)) {
+          if (core < i) {
+            out.append(s, core, i);
+            lastVariable = false;
+          }
+          continue;
+        }
+      }
+      int mark = out.length();
+      if (mark > 0) {
+        out.append(' ');
+      }
+      boolean variable = appendToken(out, s, start, i);
+      if (variable && lastVariable) {
+        out.setLength(mark);
+        continue;
+      }
+      lastVariable = variable;
+    }
+    return out.toString();
+  }
+
+  /** Replaces each double-quoted value right after {@code =} or {@code :}, spaces and all, by a wildcard. */
+  static String maskQuotedValues(String content) {
+    int q = content.indexOf('"');
+    StringBuilder b = null;
+    int from = 0;
+    while (q >= 0) {
+      int close = content.indexOf('"', q + 1);
+      if (close < 0) {
+        break;
+      }
+      if (q > 0 && (content.charAt(q - 1) == '=' || content.charAt(q - 1) == ':')) {
+        if (b == null) {
+          b = new StringBuilder(content.length());
+        }
+        b.append(content, from, q).append(W);
+        from = close + 1;
+      }
+      q = content.indexOf('"', close + 1);
+    }
+    return b == null ? content : b.append(content, from, content.length()).toString();
+  }
+
+  /** Appends the masked token {@code s[start, end)}; true if it is a single variable. */
+  private static boolean appendToken(StringBuilder out, String s, int start, int end) {
+    int tokenStart = out.length();
+    if (indexOf(s, "://", start, end) >= 0) {
+      out.append(W);
+      return true;
+    }
+    boolean letters = false;
+    boolean variables = false;
+    int j = start;
+    while (j < end) {
+      char c = s.charAt(j);
+      if (DELIMITERS.indexOf(c) >= 0) {
+        out.append(c);
+        j++;
+        continue;
+      }
+      int atom = j;
+      boolean digit = false;
+      boolean letter = false;
+      boolean onlyLetters = true;
+      boolean path = false;
+      while (j < end && DELIMITERS.indexOf(c = s.charAt(j)) < 0) {
+        if (c >= '0' && c <= '9') {
+          digit = true;
+        } else if (c < 0x80) {
+          boolean isLetter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+          letter |= isLetter;
+          onlyLetters &= isLetter;
+          path |= c == '\\' || c == '/';
+        } else {
+          int cp = s.codePointAt(j);
+          if (PyText.isDigit(cp)) {
+            digit = true;
+          } else {
+            boolean isLetter = Character.isLetter(cp);
+            letter |= isLetter;
+            onlyLetters &= isLetter;
+          }
+          if (Character.isSupplementaryCodePoint(cp)) {
+            j++;
+          }
+        }
+        j++;
+      }
+      int length = j - atom;
+      boolean variable = digit
+          || path && (length > 1 || s.charAt(atom) == '\\')
+          || onlyLetters && length >= 3 && length <= 9 && isCalendar(s, atom, j);
+      if (variable) {
+        out.append(W);
+        variables = true;
+      } else {
+        out.append(s, atom, j);
+        letters |= letter;
+      }
+    }
+    if (!variables) {
+      return out.length() - tokenStart == W.length() && out.indexOf(W, tokenStart) == tokenStart;
+    }
+    if (letters) {
+      return false;
+    }
+    for (int k = tokenStart; k < out.length(); k++) {
+      if (out.charAt(k) == '<' && k + W.length() <= out.length() && out.charAt(k + 1) == '*'
+          && out.charAt(k + 2) == '>') {
+        k += W.length() - 1;
+      } else if (SHAPE.indexOf(out.charAt(k)) >= 0) {
+        return false;
+      }
+    }
+    out.setLength(tokenStart);
+    out.append(W);
+    return true;
+  }
+
+  private static int indexOf(String s, String what, int start, int end) {
+    int i = s.indexOf(what, start);
+    return i >= 0 && i + what.length() <= end ? i : -1;
+  }
+
+  private static boolean isCalendar(String s, int start, int end) {
+    int h = 0;
+    for (int i = start; i < end; i++) {
+      h = 31 * h + Character.toLowerCase(s.charAt(i));
+    }
+    return CALENDAR_HASHES.contains(h) && CALENDAR.contains(s.substring(start, end).toLowerCase(Locale.ROOT));
+  }
+
+  private static boolean isUnit(String s, int start, int end) {
+    return end - start <= 4 && UNITS.contains(s.substring(start, end).toLowerCase(Locale.ROOT));
+  }
+
+  private static Set<Integer> hashes(Set<String> words) {
+    Set<Integer> out = new HashSet<>();
+    for (String w : words) {
+      out.add(w.hashCode());
+    }
+    return Set.copyOf(out);
+  }
+}
