@@ -1,6 +1,6 @@
 package dev.faultline.diagnosis.logs;
 
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 
@@ -26,16 +26,16 @@ import java.util.Set;
  */
 final class GenericMasker {
   private static final String W = TemplateMiner.WILDCARD;
-  private static final String DELIMITERS = "=:,;()[]{}<>\"'|";
+  private static final boolean[] DELIMITERS = table("=:,;()[]{}<>\"'|");
   /** Characters that keep a token whose atoms are all variables from becoming a single variable. */
-  private static final String SHAPE = "[](){}<>=\"'|";
-  private static final String TRAILING = ",.;:)]}";
+  private static final boolean[] SHAPE = table("[](){}<>=\"'|");
+  private static final boolean[] TRAILING = table(",.;:)]}");
   private static final Set<String> CALENDAR = Set.of("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
       "oct", "nov", "dec", "january", "february", "march", "april", "june", "july", "august", "september", "october",
       "november", "december", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday", "tuesday", "wednesday",
       "thursday", "friday", "saturday", "sunday", "utc", "gmt", "est", "edt", "cst", "cdt", "mst", "mdt", "pst", "pdt",
       "cet", "cest", "bst", "ist", "jst");
-  private static final Set<Integer> CALENDAR_HASHES = hashes(CALENDAR);
+  private static final int[] CALENDAR_HASHES = hashes(CALENDAR);
   private static final Set<String> UNITS = Set.of("b", "kb", "mb", "gb", "tb", "pb", "kib", "mib", "gib", "tib", "ns",
       "us", "\u00b5s", "ms", "s", "sec", "secs", "min", "mins", "h", "hrs", "%");
   private static final String[] NO_TOKENS = new String[0];
@@ -72,7 +72,7 @@ final class GenericMasker {
       }
       if (lastVariable) {
         int core = i;
-        while (core > start && TRAILING.indexOf(s.charAt(core - 1)) >= 0) {
+        while (core > start && in(TRAILING, s.charAt(core - 1))) {
           core--;
         }
         if (core > start && isUnit(s, start, core)) {
@@ -122,7 +122,7 @@ final class GenericMasker {
   /** Appends the masked token {@code s[start, end)}; true if it is a single variable. */
   private static boolean appendToken(StringBuilder out, String s, int start, int end) {
     int tokenStart = out.length();
-    if (indexOf(s, "://", start, end) >= 0) {
+    if (isUrl(s, start, end)) {
       out.append(W);
       return true;
     }
@@ -131,7 +131,7 @@ final class GenericMasker {
     int j = start;
     while (j < end) {
       char c = s.charAt(j);
-      if (DELIMITERS.indexOf(c) >= 0) {
+      if (in(DELIMITERS, c)) {
         out.append(c);
         j++;
         continue;
@@ -141,7 +141,7 @@ final class GenericMasker {
       boolean letter = false;
       boolean onlyLetters = true;
       boolean path = false;
-      while (j < end && DELIMITERS.indexOf(c = s.charAt(j)) < 0) {
+      while (j < end && !in(DELIMITERS, c = s.charAt(j))) {
         if (c >= '0' && c <= '9') {
           digit = true;
         } else if (c < 0x80) {
@@ -186,7 +186,7 @@ final class GenericMasker {
       if (out.charAt(k) == '<' && k + W.length() <= out.length() && out.charAt(k + 1) == '*'
           && out.charAt(k + 2) == '>') {
         k += W.length() - 1;
-      } else if (SHAPE.indexOf(out.charAt(k)) >= 0) {
+      } else if (in(SHAPE, out.charAt(k))) {
         return false;
       }
     }
@@ -195,9 +195,13 @@ final class GenericMasker {
     return true;
   }
 
-  private static int indexOf(String s, String what, int start, int end) {
-    int i = s.indexOf(what, start);
-    return i >= 0 && i + what.length() <= end ? i : -1;
+  private static boolean isUrl(String s, int start, int end) {
+    for (int i = start + 1; i + 2 < end; i++) {
+      if (s.charAt(i) == ':' && s.charAt(i + 1) == '/' && s.charAt(i + 2) == '/') {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isCalendar(String s, int start, int end) {
@@ -205,18 +209,26 @@ final class GenericMasker {
     for (int i = start; i < end; i++) {
       h = 31 * h + Character.toLowerCase(s.charAt(i));
     }
-    return CALENDAR_HASHES.contains(h) && CALENDAR.contains(s.substring(start, end).toLowerCase(Locale.ROOT));
+    return Arrays.binarySearch(CALENDAR_HASHES, h) >= 0 && CALENDAR.contains(s.substring(start, end).toLowerCase(Locale.ROOT));
   }
 
   private static boolean isUnit(String s, int start, int end) {
     return end - start <= 4 && UNITS.contains(s.substring(start, end).toLowerCase(Locale.ROOT));
   }
 
-  private static Set<Integer> hashes(Set<String> words) {
-    Set<Integer> out = new HashSet<>();
-    for (String w : words) {
-      out.add(w.hashCode());
+  private static int[] hashes(Set<String> words) {
+    return words.stream().mapToInt(String::hashCode).sorted().toArray();
+  }
+
+  private static boolean[] table(String chars) {
+    boolean[] t = new boolean[128];
+    for (int i = 0; i < chars.length(); i++) {
+      t[chars.charAt(i)] = true;
     }
-    return Set.copyOf(out);
+    return t;
+  }
+
+  private static boolean in(boolean[] table, char c) {
+    return c < 128 && table[c];
   }
 }
