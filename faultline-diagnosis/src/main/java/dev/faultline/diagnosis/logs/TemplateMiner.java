@@ -6,9 +6,11 @@ import java.io.Reader;
 import java.io.Writer;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -259,8 +261,13 @@ public final class TemplateMiner {
     clusters.sort(Comparator.comparingInt(TemplateSnapshot.Entry::id));
     List<Map.Entry<String, Integer>> remembered = new ArrayList<>();
     if (mode == Mode.DEFAULT) {
+      Set<Integer> written = new HashSet<>();
+      clusters.forEach(c -> written.add(c.id()));
       for (Map.Entry<String, Cluster> e : seen.entrySet()) {
-        remembered.add(Map.entry(e.getKey(), e.getValue().id));
+        // A template founded by another thread after its bucket was copied is not in this snapshot.
+        if (written.contains(e.getValue().id)) {
+          remembered.add(Map.entry(e.getKey(), e.getValue().id));
+        }
       }
       remembered.sort(Map.Entry.comparingByKey());
     }

@@ -28,6 +28,48 @@ class TemplateMinerConcurrencyTest {
     run(TemplateMiner.drain().maskingRegex("\\d+").similarityThreshold(0.5).depth(4).build());
   }
 
+  @Test
+  void snapshotsTakenWhileMiningAlwaysRestore() throws Exception {
+    TemplateMiner miner = TemplateMiner.standard();
+    List<String> lines = new ArrayList<>(SyntheticMessages.generate(13, 3_000));
+    Random words = new Random(17);
+    for (int i = 0; i < 3_000; i++) {
+      // a new leading word founds a new template every time
+      StringBuilder w = new StringBuilder();
+      for (int k = 0; k < 8; k++) {
+        w.append((char) ('a' + words.nextInt(26)));
+      }
+      lines.add(w + " started");
+    }
+    CyclicBarrier start = new CyclicBarrier(THREADS);
+    ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < THREADS - 1; t++) {
+      List<String> part = new ArrayList<>(lines);
+      Collections.shuffle(part, new Random(100 + t));
+      done.add(pool.submit(() -> {
+        start.await(10, TimeUnit.SECONDS);
+        part.forEach(miner::add);
+        return null;
+      }));
+    }
+    done.add(pool.submit(() -> {
+      start.await(10, TimeUnit.SECONDS);
+      for (int i = 0; i < 20; i++) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        miner.writeSnapshot(out);
+        TemplateMiner restored = TemplateMiner.readSnapshot(new java.io.StringReader(out.toString()));
+        assertTrue(restored.templates().stream().mapToLong(LogTemplate::count).sum() <= 3L * lines.size());
+      }
+      return null;
+    }));
+    pool.shutdown();
+    assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
+    for (Future<?> f : done) {
+      f.get();
+    }
+  }
+
   private static void run(TemplateMiner miner) throws Exception {
     List<String> lines = SyntheticMessages.generate(11, 20_000);
     CyclicBarrier start = new CyclicBarrier(THREADS);
