@@ -36,8 +36,10 @@ final class GenericMasker {
       "thursday", "friday", "saturday", "sunday", "utc", "gmt", "est", "edt", "cst", "cdt", "mst", "mdt", "pst", "pdt",
       "cet", "cest", "bst", "ist", "jst");
   private static final int[] CALENDAR_HASHES = hashes(CALENDAR);
-  private static final Set<String> UNITS = Set.of("b", "kb", "mb", "gb", "tb", "pb", "kib", "mib", "gib", "tib", "ns",
-      "us", "\u00b5s", "ms", "s", "sec", "secs", "min", "mins", "h", "hrs", "%");
+  /** The first two letters of the calendar words, as {@code 26 * first + second}: a cheap filter before hashing. */
+  private static final boolean[] CALENDAR_PREFIXES = prefixes(CALENDAR);
+  private static final String[] UNITS = new String[] {"b", "kb", "mb", "gb", "tb", "pb", "kib", "mib", "gib", "tib", "ns",
+      "us", "\u00b5s", "ms", "s", "sec", "secs", "min", "mins", "h", "hrs", "%"};
   private static final String[] NO_TOKENS = new String[0];
 
   private GenericMasker() {}
@@ -122,16 +124,18 @@ final class GenericMasker {
   /** Appends the masked token {@code s[start, end)}; true if it is a single variable. */
   private static boolean appendToken(StringBuilder out, String s, int start, int end) {
     int tokenStart = out.length();
-    if (isUrl(s, start, end)) {
-      out.append(W);
-      return true;
-    }
     boolean letters = false;
     boolean variables = false;
     int j = start;
     while (j < end) {
       char c = s.charAt(j);
       if (in(DELIMITERS, c)) {
+        if (c == ':' && j > start && j + 2 < end && s.charAt(j + 1) == '/' && s.charAt(j + 2) == '/') {
+          // a URL: the whole token is one variable
+          out.setLength(tokenStart);
+          out.append(W);
+          return true;
+        }
         out.append(c);
         j++;
         continue;
@@ -195,25 +199,36 @@ final class GenericMasker {
     return true;
   }
 
-  private static boolean isUrl(String s, int start, int end) {
-    for (int i = start + 1; i + 2 < end; i++) {
-      if (s.charAt(i) == ':' && s.charAt(i + 1) == '/' && s.charAt(i + 2) == '/') {
+  private static boolean isCalendar(String s, int start, int end) {
+    int first = (s.charAt(start) | 0x20) - 'a';
+    int second = (s.charAt(start + 1) | 0x20) - 'a';
+    if (first < 0 || first >= 26 || second < 0 || second >= 26 || !CALENDAR_PREFIXES[first * 26 + second]) {
+      return false;
+    }
+    int h = 0;
+    for (int i = start; i < end; i++) {
+      h = 31 * h + Character.toLowerCase(s.charAt(i));
+    }
+    return Arrays.binarySearch(CALENDAR_HASHES, h) >= 0
+        && CALENDAR.contains(s.substring(start, end).toLowerCase(Locale.ROOT));
+  }
+
+  private static boolean isUnit(String s, int start, int end) {
+    int length = end - start;
+    for (String unit : UNITS) {
+      if (unit.length() == length && s.regionMatches(true, start, unit, 0, length)) {
         return true;
       }
     }
     return false;
   }
 
-  private static boolean isCalendar(String s, int start, int end) {
-    int h = 0;
-    for (int i = start; i < end; i++) {
-      h = 31 * h + Character.toLowerCase(s.charAt(i));
+  private static boolean[] prefixes(Set<String> words) {
+    boolean[] t = new boolean[26 * 26];
+    for (String w : words) {
+      t[(w.charAt(0) - 'a') * 26 + w.charAt(1) - 'a'] = true;
     }
-    return Arrays.binarySearch(CALENDAR_HASHES, h) >= 0 && CALENDAR.contains(s.substring(start, end).toLowerCase(Locale.ROOT));
-  }
-
-  private static boolean isUnit(String s, int start, int end) {
-    return end - start <= 4 && UNITS.contains(s.substring(start, end).toLowerCase(Locale.ROOT));
+    return t;
   }
 
   private static int[] hashes(Set<String> words) {
