@@ -3,8 +3,11 @@ package dev.faultline.diagnosis.logs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +45,37 @@ class LoghubConformanceTest {
     System.out.printf("default mode mean GA %.4f over %d systems%n", mean, (int) sum[1]);
     assertTrue(failures.isEmpty(), failures + table);
     assertTrue(mean >= 0.90, "mean GA " + mean + table);
+  }
+
+  @Test
+  void defaultModeDoesNotDependOnLineOrder() throws Exception {
+    List<String> failures = new ArrayList<>();
+    for (LoghubData.Sample sample : LoghubData.samples()) {
+      LogFormat format = LogFormat.compile(sample.logFormat());
+      List<String> contents = new ArrayList<>();
+      for (String line : Files.readAllLines(sample.log())) {
+        contents.add(format.parse(line).orElseThrow().content());
+      }
+      List<Integer> order = new ArrayList<>();
+      for (int i = 0; i < contents.size(); i++) {
+        order.add(i);
+      }
+      Collections.shuffle(order, new Random(1));
+      TemplateMiner miner = TemplateMiner.standard();
+      int[] ids = new int[contents.size()];
+      for (int i : order) {
+        ids[i] = miner.add(contents.get(i)).templateId();
+      }
+      List<String> parsed = new ArrayList<>();
+      for (int id : ids) {
+        parsed.add(miner.template(id).template());
+      }
+      double accuracy = GroupingScore.of(sample.truth(), parsed).accuracy();
+      if (accuracy < sample.referenceAccuracy()) {
+        failures.add(sample.system() + ": shuffled GA " + accuracy + " below " + sample.referenceAccuracy());
+      }
+    }
+    assertTrue(failures.isEmpty(), failures.toString());
   }
 
   private interface Check {

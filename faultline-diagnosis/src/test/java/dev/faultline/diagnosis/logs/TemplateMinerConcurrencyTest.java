@@ -3,6 +3,8 @@ package dev.faultline.diagnosis.logs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.StringReader;
+import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -56,9 +58,9 @@ class TemplateMinerConcurrencyTest {
     done.add(pool.submit(() -> {
       start.await(10, TimeUnit.SECONDS);
       for (int i = 0; i < 20; i++) {
-        java.io.StringWriter out = new java.io.StringWriter();
+        StringWriter out = new StringWriter();
         miner.writeSnapshot(out);
-        TemplateMiner restored = TemplateMiner.readSnapshot(new java.io.StringReader(out.toString()));
+        TemplateMiner restored = TemplateMiner.readSnapshot(new StringReader(out.toString()));
         assertTrue(restored.templates().stream().mapToLong(LogTemplate::count).sum() <= 3L * lines.size());
       }
       return null;
