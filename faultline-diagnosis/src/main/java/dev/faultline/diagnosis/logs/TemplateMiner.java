@@ -29,12 +29,12 @@ import java.util.regex.PatternSyntaxException;
  *       children), and a similarity threshold. Given the same settings it groups lines exactly as the reference
  *       does.</li>
  *   <li>{@code default} ({@link #standard()}) needs no per-log settings: it masks by general rules
- *       ({@link GenericMasker}) and matches by token classes and evidence of variable positions
- *       ({@link AdaptiveRules}).</li>
+ *       ({@code GenericMasker}) and matches by token classes and evidence of variable positions
+ *       ({@code AdaptiveRules}).</li>
  * </ul>
  *
  * <p>Concurrency: the templates are striped by token count, because a message is only ever compared with templates
- * of its own count. Each {@link LengthBucket}'s monitor guards its tree, its template list and the mutable fields of
+ * of its own count. Each {@code LengthBucket}'s monitor guards its tree, its template list and the mutable fields of
  * its templates; lines of different lengths are mined in parallel. Templates are published as immutable arrays in
  * volatile fields, so {@link #template(int)} and {@link #templates()} never block miners. In {@code default} mode a
  * concurrent map remembers which template took each masked message; it is read without a lock, written under the
@@ -242,7 +242,7 @@ public final class TemplateMiner {
 
   /**
    * Writes this miner's state: its settings and templates, from which {@link #readSnapshot(Reader)} rebuilds a miner
-   * that mines on exactly as this one would. The format is described in {@link TemplateSnapshot}. Takes each bucket's
+   * that mines on exactly as this one would. The format is described in {@code TemplateSnapshot}. Takes each bucket's
    * lock in turn, so a snapshot taken while other threads mine is consistent per token count.
    *
    * @throws IOException if writing fails

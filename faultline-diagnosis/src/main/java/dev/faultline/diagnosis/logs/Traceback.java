@@ -36,11 +36,16 @@ import java.util.regex.Pattern;
  * failure's own template is not a suspect: the question is what came before it. Without a baseline (the log starts
  * inside the window), first occurrences and bursts cannot be judged, and the report says so.
  *
- * <p>Without a log format, a line that starts with a timestamp ({@link Timestamps}) starts an event, whose level is
+ * <p>Without a log format, a line that starts with a timestamp starts an event, whose level is
  * the first level word among its next tokens; with a format, a line that matches it starts an event, its time read
  * from the fields named {@code Date}, {@code Day}, {@code Month}, {@code Time} or {@code Timestamp}, its level from
  * {@code Level}, its trace id from a field whose name holds {@code trace}. Other lines continue the event before them
  * (stack traces). A trace id is otherwise read from the message ({@code traceId=...}, {@code trace_id: ...}).
+ *
+ * <p>Timestamp layouts: ISO 8601 ({@code 2015-07-29 17:41:44,747}, {@code 2016-09-28T04:30:30.1Z}; offsets are
+ * ignored), {@code 2016/9/27 20:30:31}, {@code 17/06/09 20:10:40} (yy/MM/dd), {@code 081109 203615}
+ * (yyMMdd HHmmss), syslog {@code Jun 14 15:16:01}, {@code [Sun Dec 04 04:47:44 2005]}, and {@code 03-17 16:13:38.811}.
+ * Layouts without a year are put in the year 2000, so that times within one log compare correctly.
  */
 public final class Traceback {
   /** The default length of the window examined before the failure. */
