@@ -21,27 +21,42 @@ import java.util.Set;
  * has none; joining turns the positions that differ into wildcards. Different words in one position are thus taken as
  * different templates until there is evidence that the position is variable: when {@value #SLOT_VALUES} or more
  * templates differ only in one position, by words, and share a constant, that position is a variable and they merge.
- * The leading position is never merged this way, as Drain assumes leading tokens are constants. Whenever a template
- * gains a wildcard it absorbs every other template that it now takes.
+ * The leading position needs {@value #LEADING_SLOT_VALUES} such words, as Drain assumes leading tokens are constants
+ * (and bounds, with its {@code maxChildren}, how many templates a variable leading word can found). Whenever a
+ * template gains a wildcard it absorbs every other template that it now takes.
  */
 final class AdaptiveRules {
   private static final String W = TemplateMiner.WILDCARD;
   /** How many different words in one position make it a variable. */
   static final int SLOT_VALUES = 3;
+  /**
+   * How many different words in the leading position make it a variable: as many as Drain's default
+   * {@code maxChildren}, which bounds how many templates a variable leading word can found.
+   */
+  static final int LEADING_SLOT_VALUES = 100;
 
   private AdaptiveRules() {}
 
   /** The template the tokens join, or null. */
   static Cluster search(LengthBucket bucket, String[] tokens) {
-    Cluster best = null;
-    int bestSame = -1;
-    for (int c = 0, n = bucket.clusters.size(); c < n; c++) {
-      Cluster cluster = bucket.clusters.get(c);
+    if (tokens.length == 0 || tokens[0].contains(W)) {
+      return best(bucket.clusters, tokens, null);
+    }
+    // A leading word can only meet the same word, or a leading token holding a wildcard.
+    return best(bucket.wildLead, tokens, best(bucket.byLead.getOrDefault(tokens[0], List.of()), tokens, null));
+  }
+
+  /** The best of {@code candidates} (most shared constants, then oldest), or {@code current} if it is better. */
+  private static Cluster best(List<Cluster> candidates, String[] tokens, Cluster current) {
+    Cluster best = current;
+    int bestSame = current == null ? -1 : fit(current.template, tokens, -1);
+    for (int c = 0, n = candidates.size(); c < n; c++) {
+      Cluster cluster = candidates.get(c);
       if (cluster.mergedInto != null) {
         continue;
       }
       int same = fit(cluster.template, tokens, -1);
-      if (same > bestSame) {
+      if (same > bestSame || same == bestSame && same >= 0 && cluster.id < best.id) {
         bestSame = same;
         best = cluster;
       }
@@ -118,7 +133,7 @@ final class AdaptiveRules {
     String[] template = cluster.template;
     String[] merged = generalise(template, tokens);
     if (merged != template) {
-      cluster.template = merged;
+      bucket.retemplate(cluster, merged);
       absorb(bucket, cluster);
     }
   }
@@ -126,6 +141,7 @@ final class AdaptiveRules {
   /** Founds a template for the tokens, merging it at once with siblings that show a variable slot; the survivor. */
   static Cluster found(LengthBucket bucket, Cluster fresh) {
     bucket.clusters.add(fresh);
+    bucket.index(fresh);
     Cluster survivor = mergeSlot(bucket, fresh);
     if (survivor != fresh) {
       absorb(bucket, survivor);
@@ -142,11 +158,12 @@ final class AdaptiveRules {
         if (d == c || d.mergedInto != null || fit(c.template, d.template, -1) < 0) {
           continue;
         }
+        bucket.unindex(d);
         d.mergedInto = c;
         c.size = c.size + d.size;
         String[] merged = generalise(c.template, d.template);
         changed |= merged != c.template;
-        c.template = merged;
+        bucket.retemplate(c, merged);
       }
     }
   }
@@ -163,14 +180,14 @@ final class AdaptiveRules {
         continue;
       }
       int p = onlyHardConflict(c.template, f);
-      if (p > 0 && fit(c.template, f, p) > 0) {
+      if (p >= 0 && fit(c.template, f, p) > 0) {
         if (byPosition.get(p) == null) {
           byPosition.set(p, new ArrayList<>());
         }
         byPosition.get(p).add(c);
       }
     }
-    for (int p = 1; p < f.length; p++) {
+    for (int p = 0; p < f.length; p++) {
       List<Cluster> siblings = byPosition.get(p);
       if (siblings == null) {
         continue;
@@ -180,7 +197,7 @@ final class AdaptiveRules {
       for (Cluster c : siblings) {
         words.add(c.template[p]);
       }
-      if (words.size() < SLOT_VALUES) {
+      if (words.size() < (p == 0 ? LEADING_SLOT_VALUES : SLOT_VALUES)) {
         continue;
       }
       siblings.add(fresh);
@@ -197,10 +214,11 @@ final class AdaptiveRules {
         merged = generalise(merged, c.template);
         size += c.size;
         if (c != survivor) {
+          bucket.unindex(c);
           c.mergedInto = survivor;
         }
       }
-      survivor.template = merged;
+      bucket.retemplate(survivor, merged);
       survivor.size = size;
       return survivor;
     }

@@ -306,6 +306,14 @@ public final class TemplateMiner {
         miner.byId.get(e.id()).mergedInto = miner.byId.get(e.mergedInto());
       }
     }
+    if (mode == Mode.DEFAULT) {
+      for (TemplateSnapshot.Entry e : entries) {
+        Cluster c = miner.byId.get(e.id());
+        if (c.mergedInto == null) {
+          miner.buckets.get(c.template.length).index(c);
+        }
+      }
+    }
     for (Map.Entry<String, Integer> e : remembered) {
       miner.seen.put(e.getKey(), miner.byId.get(e.getValue()));
     }

@@ -3,8 +3,11 @@ package dev.faultline.diagnosis.logs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** {@code default} mode's matching rules. */
@@ -43,6 +46,30 @@ class DefaultModeTest {
     int b = miner.add("sdpd startup succeeded").templateId();
     int c = miner.add("klogd startup succeeded").templateId();
     assertEquals(3, List.of(a, b, c).stream().map(id -> miner.template(id).id()).distinct().count());
+  }
+
+  @Test
+  void aHundredLeadingWordsMakeTheLeadingPositionAVariable() {
+    TemplateMiner miner = TemplateMiner.standard();
+    Random random = new Random(5);
+    Set<String> words = new LinkedHashSet<>();
+    while (words.size() < AdaptiveRules.LEADING_SLOT_VALUES) {
+      StringBuilder w = new StringBuilder();
+      for (int k = 0; k < 7; k++) {
+        w.append((char) ('a' + random.nextInt(26)));
+      }
+      words.add(w.toString());
+    }
+    int first = -1;
+    int n = 0;
+    for (String w : words) {
+      int id = miner.add(w + " daemon started").templateId();
+      first = first < 0 ? id : first;
+      n++;
+      assertEquals(n < AdaptiveRules.LEADING_SLOT_VALUES ? n : 1, miner.templates().size(), "after " + n + " words");
+    }
+    assertEquals("<*> daemon started", miner.template(first).template());
+    assertEquals(first, miner.add("anotherword daemon started").templateId());
   }
 
   @Test
