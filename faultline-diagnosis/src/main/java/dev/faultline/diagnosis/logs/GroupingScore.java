@@ -10,7 +10,8 @@ import java.util.Map;
  *
  * <p>Pairwise scores count the pairs of lines put in one group: precision is the share of parsed pairs that are also
  * true pairs, recall the share of true pairs that were found. Grouping accuracy is the share of lines whose parsed
- * group holds exactly the lines of their true group. Lines whose true event id is missing are left out.
+ * group holds exactly the lines of their true group. Lines whose true event id is missing are left out. A score
+ * whose denominator is zero (no pairs at all) is NaN, where the reference would divide by zero.
  *
  * @param precision pairwise precision
  * @param recall pairwise recall

@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -118,6 +119,7 @@ public final class TemplateMiner {
    * @return the template the message now belongs to, as it is right after this message
    */
   public TemplateMatch add(String content) {
+    Objects.requireNonNull(content, "content");
     if (mode == Mode.DRAIN) {
       return addDrain(tokenize(content));
     }
@@ -177,6 +179,7 @@ public final class TemplateMiner {
 
   /** Finds the template a message would join, without learning from it. */
   public Optional<TemplateMatch> match(String content) {
+    Objects.requireNonNull(content, "content");
     String[] tokens = tokenize(content);
     LengthBucket bucket = buckets.get(tokens.length);
     if (bucket == null) {
