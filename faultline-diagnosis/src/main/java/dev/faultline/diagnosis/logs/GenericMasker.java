@@ -58,7 +58,7 @@ final class GenericMasker {
   static String mask(String content) {
     String s = maskQuotedValues(content);
     int n = s.length();
-    StringBuilder out = new StringBuilder(n + 16);
+    Buffer out = new Buffer(n + 16);
     boolean lastVariable = false;
     int i = 0;
     while (true) {
@@ -85,13 +85,13 @@ final class GenericMasker {
           continue;
         }
       }
-      int mark = out.length();
+      int mark = out.length;
       if (mark > 0) {
         out.append(' ');
       }
       boolean variable = appendToken(out, s, start, i);
       if (variable && lastVariable) {
-        out.setLength(mark);
+        out.length = mark;
         continue;
       }
       lastVariable = variable;
@@ -122,8 +122,8 @@ final class GenericMasker {
   }
 
   /** Appends the masked token {@code s[start, end)}; true if it is a single variable. */
-  private static boolean appendToken(StringBuilder out, String s, int start, int end) {
-    int tokenStart = out.length();
+  private static boolean appendToken(Buffer out, String s, int start, int end) {
+    int tokenStart = out.length;
     boolean letters = false;
     boolean variables = false;
     int j = start;
@@ -132,8 +132,8 @@ final class GenericMasker {
       if (in(DELIMITERS, c)) {
         if (c == ':' && j > start && j + 2 < end && s.charAt(j + 1) == '/' && s.charAt(j + 2) == '/') {
           // a URL: the whole token is one variable
-          out.setLength(tokenStart);
-          out.append(W);
+          out.length = tokenStart;
+          out.appendWildcard();
           return true;
         }
         out.append(c);
@@ -173,7 +173,7 @@ final class GenericMasker {
           || path && (length > 1 || s.charAt(atom) == '\\')
           || onlyLetters && length >= 3 && length <= 9 && isCalendar(s, atom, j);
       if (variable) {
-        out.append(W);
+        out.appendWildcard();
         variables = true;
       } else {
         out.append(s, atom, j);
@@ -181,21 +181,20 @@ final class GenericMasker {
       }
     }
     if (!variables) {
-      return out.length() - tokenStart == W.length() && out.indexOf(W, tokenStart) == tokenStart;
+      return out.length - tokenStart == W.length() && out.wildcardAt(tokenStart);
     }
     if (letters) {
       return false;
     }
-    for (int k = tokenStart; k < out.length(); k++) {
-      if (out.charAt(k) == '<' && k + W.length() <= out.length() && out.charAt(k + 1) == '*'
-          && out.charAt(k + 2) == '>') {
+    for (int k = tokenStart; k < out.length; k++) {
+      if (out.wildcardAt(k)) {
         k += W.length() - 1;
-      } else if (in(SHAPE, out.charAt(k))) {
+      } else if (in(SHAPE, out.chars[k])) {
         return false;
       }
     }
-    out.setLength(tokenStart);
-    out.append(W);
+    out.length = tokenStart;
+    out.appendWildcard();
     return true;
   }
 
@@ -229,6 +228,49 @@ final class GenericMasker {
       t[(w.charAt(0) - 'a') * 26 + w.charAt(1) - 'a'] = true;
     }
     return t;
+  }
+
+  /** A growable character buffer, cheaper than a StringBuilder for appending slices of a String. */
+  private static final class Buffer {
+    char[] chars;
+    int length;
+
+    Buffer(int capacity) {
+      chars = new char[capacity];
+    }
+
+    private void ensure(int more) {
+      if (length + more > chars.length) {
+        chars = Arrays.copyOf(chars, Math.max(chars.length * 2, length + more));
+      }
+    }
+
+    void append(char c) {
+      ensure(1);
+      chars[length++] = c;
+    }
+
+    void append(String s, int from, int to) {
+      ensure(to - from);
+      s.getChars(from, to, chars, length);
+      length += to - from;
+    }
+
+    void appendWildcard() {
+      ensure(3);
+      chars[length++] = '<';
+      chars[length++] = '*';
+      chars[length++] = '>';
+    }
+
+    boolean wildcardAt(int k) {
+      return k + 2 < length && chars[k] == '<' && chars[k + 1] == '*' && chars[k + 2] == '>';
+    }
+
+    @Override
+    public String toString() {
+      return new String(chars, 0, length);
+    }
   }
 
   private static int[] hashes(Set<String> words) {
