@@ -31,9 +31,13 @@ public final class LogFormat {
   private final List<String> fields;
   private final Map<String, Integer> index;
   private final int contentIndex;
+  /** Python's Unicode classes, for lines with non-ASCII characters. */
   private final Pattern pattern;
+  /** The same pattern with ASCII classes, which match alike on ASCII lines and run faster. */
+  private final Pattern asciiPattern;
+  private final String[] groupNames;
 
-  private LogFormat(String format, List<String> fields, Pattern pattern) {
+  private LogFormat(String format, List<String> fields, Pattern pattern, Pattern asciiPattern) {
     this.format = format;
     this.fields = Collections.unmodifiableList(fields);
     Map<String, Integer> byName = new HashMap<>();
@@ -43,6 +47,11 @@ public final class LogFormat {
     this.index = Map.copyOf(byName);
     this.contentIndex = byName.get(CONTENT);
     this.pattern = pattern;
+    this.asciiPattern = asciiPattern;
+    this.groupNames = new String[fields.size()];
+    for (int i = 0; i < groupNames.length; i++) {
+      groupNames[i] = "f" + i;
+    }
   }
 
   /**
@@ -66,22 +75,25 @@ public final class LogFormat {
         throw new ConfigurationException("logFormat", "name each field once", "\"" + format + "\" (field <" + name
             + "> twice)");
       }
-      regex.append("(?<f").append(fields.size()).append(">.*?)");
       fields.add(name);
       last = m.end();
+      // A field that ends the format takes the rest of the line: greedy and lazy agree there, greedy is faster.
+      regex.append("(?<f").append(fields.size() - 1).append(last == format.length() ? ">.*)" : ">.*?)");
     }
     regex.append(SPACES.matcher(format.substring(last)).replaceAll("\\\\s+")).append('$');
     if (!fields.contains(CONTENT)) {
       throw new ConfigurationException("logFormat", "have a <Content> field", "\"" + format + "\"");
     }
     Pattern pattern;
+    Pattern ascii;
     try {
       pattern = Pattern.compile(regex.toString(), Pattern.UNICODE_CHARACTER_CLASS | Pattern.UNIX_LINES);
+      ascii = Pattern.compile(regex.toString(), Pattern.UNIX_LINES);
     } catch (PatternSyntaxException e) {
       throw new ConfigurationException("logFormat", "be a valid pattern between its fields", "\"" + format + "\" ("
           + e.getDescription() + ")");
     }
-    return new LogFormat(format, fields, pattern);
+    return new LogFormat(format, fields, pattern, ascii);
   }
 
   /** The format as written. */
@@ -98,16 +110,28 @@ public final class LogFormat {
    * Splits one raw line into its fields; empty when the line, stripped of surrounding whitespace, does not match.
    */
   public Optional<LogRecord> parse(String line) {
-    Matcher m = pattern.matcher(PyText.strip(line));
-    if (!m.find()) {
+    String text = PyText.strip(line);
+    Matcher m = (isAscii(text) ? asciiPattern : pattern).matcher(text);
+    // The pattern is anchored at both ends and a stripped line has no line break: matches() is find() without
+    // trying every start.
+    if (!m.matches()) {
       return Optional.empty();
     }
     String[] values = new String[fields.size()];
     for (int i = 0; i < values.length; i++) {
-      String value = m.group("f" + i);
+      String value = m.group(groupNames[i]);
       values[i] = value == null ? "" : value;
     }
     return Optional.of(new LogRecord(this, values));
+  }
+
+  private static boolean isAscii(String s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   int indexOf(String field) {
