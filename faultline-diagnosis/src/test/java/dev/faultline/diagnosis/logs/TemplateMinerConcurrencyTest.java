@@ -73,7 +73,7 @@ class TemplateMinerConcurrencyTest {
   }
 
   private static void run(TemplateMiner miner) throws Exception {
-    List<String> lines = SyntheticMessages.generate(11, 20_000);
+    List<String> lines = SyntheticMessages.generate(11, 6_000);
     CyclicBarrier start = new CyclicBarrier(THREADS);
     ExecutorService pool = Executors.newFixedThreadPool(THREADS);
     List<Future<int[]>> results = new ArrayList<>();
