@@ -3,4 +3,6 @@
  */
 module dev.faultline.diagnosis {
   requires transitive dev.faultline.core;
+
+  exports dev.faultline.diagnosis.logs;
 }

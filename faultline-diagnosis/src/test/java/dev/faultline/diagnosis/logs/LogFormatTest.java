@@ -1,0 +1,55 @@
+package dev.faultline.diagnosis.logs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faultline.core.ConfigurationException;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Header formats in the Loghub convention. */
+class LogFormatTest {
+
+  @Test
+  void splitsFieldsLazilyWithSpacesAsWhitespaceRuns() {
+    LogFormat format = LogFormat.compile("<Date> <Time> <Level>:<Content>");
+    assertEquals(List.of("Date", "Time", "Level", "Content"), format.fields());
+    LogRecord r = format.parse("2024-01-02   10:00:01 WARN:disk almost full: 91%\r").orElseThrow();
+    assertEquals("2024-01-02", r.field("Date"));
+    assertEquals("10:00:01", r.field("Time"));
+    assertEquals("WARN", r.field("Level"));
+    assertEquals("disk almost full: 91%", r.content());
+  }
+
+  @Test
+  void regexBetweenFieldsAndOptionalFields() {
+    LogFormat format = LogFormat.compile("<Month> <Date> <Time> <Level> <Component>(\\[<PID>\\])?: <Content>");
+    LogRecord with = format.parse("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass").orElseThrow();
+    assertEquals("sshd(pam_unix)", with.field("Component"));
+    assertEquals("19939", with.field("PID"));
+    LogRecord without = format.parse("Jun 14 15:16:01 combo kernel: hello").orElseThrow();
+    assertEquals("", without.field("PID"));
+    assertEquals("hello", without.content());
+  }
+
+  @Test
+  void linesThatDoNotMatchAreEmpty() {
+    LogFormat format = LogFormat.compile("\\[<Time>\\] \\[<Level>\\] <Content>");
+    assertEquals(Optional.empty(), format.parse("no brackets here"));
+    assertThrows(IllegalArgumentException.class,
+        () -> format.parse("[t] [l] c").orElseThrow().field("Nope"));
+  }
+
+  @Test
+  void badFormatsAreRejectedNamingTheProblem() {
+    assertTrue(assertThrows(ConfigurationException.class, () -> LogFormat.compile("<Date> <Level>")).getMessage()
+        .contains("<Content>"));
+    assertTrue(assertThrows(ConfigurationException.class, () -> LogFormat.compile("<A> <A> <Content>")).getMessage()
+        .contains("<A>"));
+    assertTrue(assertThrows(ConfigurationException.class, () -> LogFormat.compile("(<Date> <Content>"))
+        .getMessage().contains("valid pattern"));
+    assertEquals("logFormat", assertThrows(ConfigurationException.class, () -> LogFormat.compile(" ")).field());
+  }
+}
