@@ -68,6 +68,7 @@ public final class DemoRun implements AutoCloseable {
   private final LongAdder fellBack = new LongAdder();
   private final LongAdder failed = new LongAdder();
   private final Deque<String> log = new ArrayDeque<>();
+  private String lastLoggedKind;
   private long lastCalls;
   private long lastRenderNanos;
 
@@ -152,8 +153,15 @@ public final class DemoRun implements AutoCloseable {
     if (line == null) {
       return;
     }
+    String kind = event.getClass().getSimpleName();
+    String entry = String.format(Locale.ROOT, "%6.1fs  %s", seconds(), line);
     synchronized (log) {
-      log.addFirst(String.format(Locale.ROOT, "%6.1fs  %s", seconds(), line));
+      // A run of decisions of one kind (the limit moving step by step) shows as its latest step only.
+      if (kind.equals(lastLoggedKind) && !log.isEmpty()) {
+        log.removeFirst();
+      }
+      lastLoggedKind = kind;
+      log.addFirst(entry);
       while (log.size() > LOG_LINES) {
         log.removeLast();
       }
@@ -167,7 +175,7 @@ public final class DemoRun implements AutoCloseable {
     }
     if (event instanceof PolicyEvent.LimitChanged) {
       PolicyEvent.LimitChanged changed = (PolicyEvent.LimitChanged) event;
-      return "adaptive limit " + changed.from() + " -> " + changed.to();
+      return "adaptive limit now " + changed.to();
     }
     if (event instanceof PolicyEvent.RetriesExhausted) {
       PolicyEvent.RetriesExhausted exhausted = (PolicyEvent.RetriesExhausted) event;
@@ -196,7 +204,7 @@ public final class DemoRun implements AutoCloseable {
           out.print("\u001b[H\u001b[2J");
           out.print(frame);
         } else {
-          out.println(frame.lines().findFirst().orElse("") + " | " + frame.lines().skip(2).findFirst().orElse(""));
+          out.println(oneLine(frame));
         }
         out.flush();
       }
@@ -205,7 +213,7 @@ public final class DemoRun implements AutoCloseable {
     }
   }
 
-  /** One frame of the view. */
+  /** One frame of the view: a header line, one line per policy, then the latest decisions. */
   String render() {
     long now = clock.nanoTime();
     long total = calls.sum();
@@ -216,30 +224,43 @@ public final class DemoRun implements AutoCloseable {
     Retry.Metrics r = retry.metrics();
     Hedge.Metrics h = hedge.metrics();
     AdaptiveLimiter.Metrics l = limiter.metrics();
-    Timeout.Metrics t = timeout.metrics();
-    Bulkhead.Metrics k = bulkhead.metrics();
     StringBuilder frame = new StringBuilder();
-    frame.append(String.format(Locale.ROOT, "faultline demo  %6.1fs  downstream: %-14s %7.0f calls/s%n", seconds(),
+    frame.append(String.format(Locale.ROOT, "faultline demo  %6.1fs   downstream: %-14s %7.0f calls/s%n", seconds(),
         downstream.phase(), rate));
-    frame.append(String.format(Locale.ROOT, "%n"));
-    frame.append(String.format(Locale.ROOT,
-        "calls %d  answered %d  fallback %d  failed %d  retries %d  breaker %s (rejected %d)"
-            + "  timeouts %d  hedges %d won %d  limit %d (inflight %d)  bulkhead rejected %d%n",
-        total, answered.sum(), fellBack.sum(), failed.sum(), r.retries(), b.state(), b.rejections(), t.timeouts(),
-        h.hedgesStarted(), h.hedgeWins(), l.limit(), l.inflight(), k.rejections()));
-    frame.append(String.format(Locale.ROOT, "%n  breaker window: %d calls, failure rate %.0f%%%n", b.bufferedCalls(),
-        b.failureRate() * 100));
-    frame.append(String.format(Locale.ROOT, "  retry budget rejections: %d%n", r.budgetRejections()));
-    frame.append(String.format(Locale.ROOT, "  hedge delay now: %d ms%n%n", h.delay().toMillis()));
+    frame.append(String.format(Locale.ROOT, "  calls     %9d   answered %d   fallback %d   failed %d%n", total,
+        answered.sum(), fellBack.sum(), failed.sum()));
+    frame.append(String.format(Locale.ROOT, "  retry     %9d retries   gave up %d   budget rejections %d%n", r.retries(),
+        r.failuresWithRetry(), r.budgetRejections()));
+    frame.append(String.format(Locale.ROOT, "  breaker   %9s   rejected %d   window %d calls, failure rate %.0f%%%n",
+        b.state(), b.rejections(), b.bufferedCalls(), b.failureRate() * 100));
+    frame.append(String.format(Locale.ROOT, "  timeout   %9d timeouts%n", timeout.metrics().timeouts()));
+    frame.append(String.format(Locale.ROOT, "  hedge     %9d started   won %d   delay now %d ms%n", h.hedgesStarted(),
+        h.hedgeWins(), h.delay().toMillis()));
+    frame.append(String.format(Locale.ROOT, "  limit     %9d   inflight %d   rejected %d   bulkhead rejected %d%n",
+        l.limit(), l.inflight(), l.rejections(), bulkhead.metrics().rejections()));
     List<String> lines;
     synchronized (log) {
       lines = new ArrayList<>(log);
     }
-    frame.append("recent decisions:\n");
+    frame.append("\nrecent decisions:\n");
     for (String line : lines) {
       frame.append("  ").append(line).append('\n');
     }
     return frame.toString();
+  }
+
+  /** The frame folded into one line, for output that is not a terminal. */
+  static String oneLine(String frame) {
+    StringBuilder line = new StringBuilder();
+    for (String part : frame.split("\n")) {
+      if (part.startsWith("recent decisions")) {
+        break;
+      }
+      if (!part.isBlank()) {
+        line.append(line.length() == 0 ? "" : " |").append(part.strip().replaceAll(" {2,}", " "));
+      }
+    }
+    return line.toString();
   }
 
   /** A one-paragraph summary of the whole run. */
