@@ -179,7 +179,7 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
 
   @Override
   public <T> T execute(Chain<T> chain) throws Exception {
-    return call(chain::proceed);
+    return call(chain);
   }
 
   @Override

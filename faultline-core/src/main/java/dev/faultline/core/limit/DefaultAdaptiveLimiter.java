@@ -105,7 +105,7 @@ final class DefaultAdaptiveLimiter implements AdaptiveLimiter {
 
   @Override
   public <T> T execute(Chain<T> chain) throws Exception {
-    return call(chain::proceed);
+    return call(chain);
   }
 
   @Override

@@ -88,7 +88,7 @@ final class DefaultTimeout implements Timeout {
 
   @Override
   public <T> T execute(Chain<T> chain) throws Exception {
-    return run(chain::proceed);
+    return run(chain);
   }
 
   private <T> T run(Callable<? extends T> call) throws Exception {
