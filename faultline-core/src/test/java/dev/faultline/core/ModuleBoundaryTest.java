@@ -22,7 +22,11 @@ class ModuleBoundaryTest {
     Set<String> exported = descriptor.exports().stream().map(ModuleDescriptor.Exports::source)
         .collect(Collectors.toCollection(TreeSet::new));
     assertEquals(new TreeSet<>(Set.of("dev.faultline.core", "dev.faultline.core.event", "dev.faultline.core.testing",
-        "dev.faultline.core.circuitbreaker")), exported);
+        "dev.faultline.core.circuitbreaker", "dev.faultline.core.internal")), exported);
+    assertTrue(descriptor.exports().stream()
+            .filter(e -> e.source().equals("dev.faultline.core.internal"))
+            .allMatch(e -> e.isQualified() && e.targets().stream().allMatch(t -> t.startsWith("dev.faultline."))),
+        "internal is exported only to Faultline modules: " + descriptor.exports());
     assertTrue(descriptor.packages().contains("dev.faultline.core.internal"), "internal package exists");
     assertTrue(descriptor.requires().stream().allMatch(r -> r.name().startsWith("java.")),
         "core depends on the JDK only: " + descriptor.requires());
