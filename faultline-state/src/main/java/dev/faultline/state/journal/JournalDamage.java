@@ -34,8 +34,8 @@ public record JournalDamage(Kind kind, Path segment, long offset, String reason,
   /** One line for logs and the command line. */
   public String describe() {
     return (kind == Kind.TORN_TAIL ? "torn tail" : "corruption") + " in " + segment.getFileName() + " at offset "
-        + offset + " (" + reason + "): " + droppedBytes + " bytes, " + droppedRecords + " record(s)"
-        + (laterSegments.isEmpty() ? "" : " and " + laterSegments.size() + " later segment(s)")
-        + (kind == Kind.TORN_TAIL ? " after it" : " after it would be dropped by repair");
+        + offset + " (" + reason + "); from there on: " + droppedBytes + " bytes, " + droppedRecords
+        + (kind == Kind.TORN_TAIL ? " torn record(s)" : " valid record(s)")
+        + (laterSegments.isEmpty() ? "" : ", " + laterSegments.size() + " later segment(s)");
   }
 }

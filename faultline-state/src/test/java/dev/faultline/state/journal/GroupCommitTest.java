@@ -155,8 +155,10 @@ class GroupCommitTest {
       } finally {
         pool.shutdownNow();
       }
+      // The slow force opens once all 8 frames are in the file; the last writers may not have published their
+      // position yet, so one more leader may be needed for them: at most 3 forces for 8 appends instead of 8.
       long forces = journal.forces() - forcesBefore;
-      assertTrue(forces <= 2, "8 appenders behind one slow force need at most one more, but took " + forces);
+      assertTrue(forces <= 3, "8 appenders behind one slow force need at most two more, but took " + forces);
     }
   }
 
