@@ -4,6 +4,7 @@
 module dev.faultline.state {
   requires transitive dev.faultline.core;
 
+  exports dev.faultline.state;
   exports dev.faultline.state.journal;
   exports dev.faultline.state.checkpoint;
   exports dev.faultline.state.io;

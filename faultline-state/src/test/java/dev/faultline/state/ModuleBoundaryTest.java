@@ -21,7 +21,8 @@ class ModuleBoundaryTest {
         .descriptor();
     Set<String> exported = descriptor.exports().stream().map(ModuleDescriptor.Exports::source)
         .collect(Collectors.toCollection(TreeSet::new));
-    assertEquals(new TreeSet<>(Set.of("dev.faultline.state.journal", "dev.faultline.state.checkpoint", "dev.faultline.state.io",
+    assertEquals(new TreeSet<>(Set.of("dev.faultline.state", "dev.faultline.state.journal", "dev.faultline.state.checkpoint",
+        "dev.faultline.state.io",
         "dev.faultline.state.testing")), exported);
     assertTrue(descriptor.exports().stream().noneMatch(ModuleDescriptor.Exports::isQualified));
     assertTrue(descriptor.requires().stream()
