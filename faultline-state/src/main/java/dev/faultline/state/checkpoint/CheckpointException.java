@@ -5,7 +5,7 @@ import dev.faultline.core.FaultlineException;
 /**
  * A checkpoint could not be written, found or read. {@link #code()}: {@code checkpoint-io} (an I/O error),
  * {@code checkpoint-not-found}, {@code checkpoint-corrupt} (a checksum or size check failed),
- * {@code checkpoint-format} (an unsupported version or an encrypted file), {@code checkpoint-invalid-id}.
+ * {@code checkpoint-format} (an unsupported version or an encrypted file), {@code checkpoint-invalid-id}, {@code checkpoint-read-only}.
  */
 public final class CheckpointException extends FaultlineException {
   private static final long serialVersionUID = 1L;

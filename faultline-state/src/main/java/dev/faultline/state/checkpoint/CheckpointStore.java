@@ -129,6 +129,7 @@ public interface CheckpointStore {
     StorageIo storage = StorageIo.system();
     Clock clock = Clock.system();
     int keep = 3;
+    boolean readOnly;
 
     Builder(Path directory) {
       this.directory = Validate.notNull("directory", directory);
@@ -153,7 +154,16 @@ public interface CheckpointStore {
     }
 
     /**
-     * Validates the settings, creates the directory and removes leftover temporary files.
+     * Opens the store for reading only, for tools inspecting a directory that another process may own: the directory
+     * must exist, nothing is created or removed, and writing or deleting fails with code {@code checkpoint-read-only}.
+     */
+    public Builder readOnly() {
+      this.readOnly = true;
+      return this;
+    }
+
+    /**
+     * Validates the settings, creates the directory and removes leftover temporary files (unless read-only).
      *
      * @throws dev.faultline.core.ConfigurationException if a setting is invalid
      * @throws CheckpointException {@code checkpoint-io} if the directory cannot be prepared

@@ -39,6 +39,7 @@ final class FileCheckpointStore implements CheckpointStore {
   private final StorageIo io;
   private final Clock clock;
   private final int keep;
+  private final boolean readOnly;
   private final Object lock = new Object();
   private long nextNumber;
 
@@ -47,6 +48,7 @@ final class FileCheckpointStore implements CheckpointStore {
     this.io = config.storage;
     this.clock = config.clock;
     this.keep = config.keep;
+    this.readOnly = config.readOnly;
     this.nextNumber = nextNumber;
   }
 
@@ -54,6 +56,12 @@ final class FileCheckpointStore implements CheckpointStore {
     Path directory = config.directory;
     StorageIo io = config.storage;
     try {
+      if (config.readOnly) {
+        if (!io.exists(directory)) {
+          throw new CheckpointException("checkpoint-io", "checkpoint directory " + directory + " does not exist");
+        }
+        return new FileCheckpointStore(config, Long.MAX_VALUE);
+      }
       io.createDirectories(directory);
       long max = 0;
       boolean removed = false;
@@ -111,6 +119,13 @@ final class FileCheckpointStore implements CheckpointStore {
     return number;
   }
 
+  private void ensureWritable(String what) {
+    if (readOnly) {
+      throw new CheckpointException("checkpoint-read-only", "cannot " + what + ": checkpoint store " + directory
+          + " was opened read-only");
+    }
+  }
+
   private Path fileOf(long number) {
     return directory.resolve(idOf(number) + SUFFIX);
   }
@@ -129,6 +144,7 @@ final class FileCheckpointStore implements CheckpointStore {
     if (sequence < 0) {
       throw new IllegalArgumentException("checkpoint sequence must be at least 0, but was " + sequence);
     }
+    ensureWritable("write a checkpoint");
     synchronized (lock) {
       long number = nextNumber++;
       String id = idOf(number);
@@ -353,6 +369,7 @@ final class FileCheckpointStore implements CheckpointStore {
   @Override
   public boolean delete(String id) {
     Path file = fileOf(parseId(id));
+    ensureWritable("delete checkpoint " + id);
     synchronized (lock) {
       try {
         boolean existed = io.delete(file);
@@ -366,6 +383,7 @@ final class FileCheckpointStore implements CheckpointStore {
 
   @Override
   public int deleteAfter(long sequence) {
+    ensureWritable("delete checkpoints");
     synchronized (lock) {
       int deleted = 0;
       try {
@@ -392,6 +410,7 @@ final class FileCheckpointStore implements CheckpointStore {
     if (keep < 0) {
       throw new IllegalArgumentException("keep must be at least 0, but was " + keep);
     }
+    ensureWritable("apply retention");
     synchronized (lock) {
       return retainLocked(keep);
     }

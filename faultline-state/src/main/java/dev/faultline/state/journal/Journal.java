@@ -105,6 +105,21 @@ public interface Journal extends AutoCloseable {
   }
 
   /**
+   * A read-only cursor over the journal in {@code directory} from {@code fromSequence}, for tools: it takes no lock,
+   * changes nothing, and ends where the records valid at the time of the call end (before any damage). Close it.
+   *
+   * @throws JournalException {@code journal-io}, {@code journal-format}, {@code sequence-out-of-range}
+   */
+  static JournalCursor readOnly(Path directory, long fromSequence) {
+    return readOnly(directory, fromSequence, StorageIo.system());
+  }
+
+  /** As {@link #readOnly(Path, long)}, through {@code storage}. */
+  static JournalCursor readOnly(Path directory, long fromSequence, StorageIo storage) {
+    return SnapshotCursor.open(directory, storage, fromSequence);
+  }
+
+  /**
    * Truncates the journal in {@code directory} where its valid records stop (torn tail or corruption), removing later
    * segments, and reports what was dropped. Takes the journal's lock for the duration.
    *

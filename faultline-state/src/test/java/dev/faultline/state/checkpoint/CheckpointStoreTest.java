@@ -157,6 +157,20 @@ class CheckpointStoreTest {
   }
 
   @Test
+  void aReadOnlyStoreChangesNothing() throws Exception {
+    store(3).write(1, "", bytes("one"));
+    disk.open(DIR.resolve("cp-000000000002.checkpoint.tmp"), StorageIo.OpenMode.CREATE_NEW).close();
+    CheckpointStore readOnly = CheckpointStore.builder(DIR).storage(disk).readOnly().open();
+    assertTrue(disk.exists(DIR.resolve("cp-000000000002.checkpoint.tmp")), "a live writer's file is left alone");
+    assertEquals(1, readOnly.list().size());
+    assertEquals("checkpoint-read-only",
+        assertThrows(CheckpointException.class, () -> readOnly.write(2, "", bytes("two"))).code());
+    assertEquals("checkpoint-read-only", assertThrows(CheckpointException.class, () -> readOnly.retain(0)).code());
+    assertEquals("checkpoint-io", assertThrows(CheckpointException.class,
+        () -> CheckpointStore.builder(Path.of("/sim/none")).storage(disk).readOnly().open()).code());
+  }
+
+  @Test
   void worksOnTheRealFileSystem(@TempDir Path dir) throws Exception {
     CheckpointStore store = CheckpointStore.builder(dir).clock(clock).open();
     byte[] snapshot = new byte[100_000];

@@ -257,6 +257,35 @@ class JournalTest {
   }
 
   @Test
+  void aReadOnlyCursorNeedsNoLockChangesNothingAndStopsBeforeDamage() throws Exception {
+    try (Journal journal = Journal.builder(dir).segmentSize(1024).open()) {
+      for (int i = 1; i <= 100; i++) {
+        journal.append(bytes("record-" + i));
+      }
+      try (JournalCursor cursor = Journal.readOnly(dir, 50)) {
+        List<String> seen = new ArrayList<>();
+        cursor.forEachRemaining(r -> seen.add(r.payloadUtf8()));
+        assertEquals(51, seen.size());
+        assertEquals("record-50", seen.get(0));
+        assertEquals("journal-closed", assertThrows(JournalException.class, cursor::awaitNext).code());
+      }
+    }
+    Path last = Journal.verify(dir).segments().get(Journal.verify(dir).segments().size() - 1).file();
+    Files.write(last, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+    byte[] damaged = Files.readAllBytes(last);
+    try (JournalCursor cursor = Journal.readOnly(dir, 1)) {
+      long count = 0;
+      while (cursor.hasNext()) {
+        assertEquals(++count, cursor.next().sequence());
+      }
+      assertEquals(100, count);
+    }
+    assertArrayEquals(damaged, Files.readAllBytes(last));
+    assertEquals("sequence-out-of-range",
+        assertThrows(JournalException.class, () -> Journal.readOnly(dir, 102)).code());
+  }
+
+  @Test
   void verifyOfAMissingDirectoryNamesIt() {
     JournalException missing = assertThrows(JournalException.class, () -> Journal.verify(dir.resolve("nope")));
     assertEquals("journal-io", missing.code());
