@@ -17,6 +17,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -24,11 +26,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Concurrency design</h2>
  * <pre>
- * writeLock (ReentrantLock) guards the append state: nextSequence, writePosition, active, and every replacement of
- *   the segment list. Appenders build and copy their frame outside it; under it they take the next sequence, seal
- *   the frame (length, sequence, CRC32C) and write it into the active segment's channel: the one I/O done under this
- *   lock, because the file's order is the sequence order. After the write, `written` (a volatile Position: last
- *   sequence written, its segment, its end offset) is published.
+ * writeLock (ReentrantLock) guards the append state: nextSequence, writePosition, active, batch, and every
+ *   replacement of the segment list.
+ *
+ * Write combining: an appender builds its frame outside any lock and queues it on `pending` (lock-free). Whoever
+ *   gets writeLock (tryLock) drains the queue: takes the next sequences in queue order, seals each frame (length,
+ *   sequence, CRC32C), copies them into `batch` and writes the batch with one call: the one I/O done under this
+ *   lock, because the file's order is the sequence order. It then publishes `written` (a volatile Position: last
+ *   sequence written, its segment, its end offset), marks each drained PendingWrite finished and unparks its thread.
+ *   An appender that does not get the lock parks until its frame is finished. After releasing the lock the combiner
+ *   unparks the appender at the head of the queue, if any: its frame was queued before its failed tryLock, which
+ *   came before this release, so either the combiner drained it or the appender gets woken to combine.
  *
  * Group commit (leader/follower on the `sync` monitor):
  *   sync guards `forcing` (a leader is elected), `durableWaiters`, `forces`, `asyncTask`, and every change of
@@ -46,7 +54,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *   made `durable` cover it (the leader then skips the force).
  *
  * A failed write or force sets `failure` once; the journal is stopped and nothing is retried. Truncation waits, under
- *   writeLock, until every record is durable and no appender is left waiting, before it lowers `durable`.
+ *   writeLock, until every record is durable and no appender is left waiting (durableWaiters == 0) and no leader is
+ *   forcing, before it lowers `durable`.
  *
  * Tailers wait on sync until committed() passes their sequence. SYNC commits happen under sync (notifyAll); ASYNC
  *   writers notify only when `tailWaiters` > 0: both that count and `written` are volatile, so either the writer
@@ -58,6 +67,26 @@ final class SegmentedJournal implements Journal {
   static final String LOCK_FILE = "journal.lock";
   static final String ASYNC_MARKER = "async-session";
   private static final String ASYNC_MARKER_TMP = "async-session.tmp";
+
+  /** The bytes of frames one appender writes for the others at most (a larger frame goes alone). */
+  static final int MAX_BATCH = 1 << 20;
+
+  /**
+   * A frame waiting to be written by whichever appender holds writeLock (flat combining). {@code sequence} and
+   * {@code error} are written before {@code finished}, and read after it.
+   */
+  private static final class PendingWrite {
+    final ByteBuffer frame;
+    final Thread thread;
+    long sequence;
+    JournalException error;
+    volatile boolean finished;
+
+    PendingWrite(ByteBuffer frame, Thread thread) {
+      this.frame = frame;
+      this.thread = thread;
+    }
+  }
 
   /** A point in the journal: a sequence, the segment it is in, and the end offset of its frame there. */
   record Position(long sequence, Segment segment, long end) {}
@@ -74,6 +103,8 @@ final class SegmentedJournal implements Journal {
   private final OpenReport openReport;
 
   private final ReentrantLock writeLock = new ReentrantLock();
+  private final ConcurrentLinkedQueue<PendingWrite> pending = new ConcurrentLinkedQueue<>();
+  private ByteBuffer batch = ByteBuffer.allocate(MAX_BATCH);
   private final ReentrantLock forceLock = new ReentrantLock();
   private final Object sync = new Object();
 
@@ -381,42 +412,129 @@ final class SegmentedJournal implements Journal {
     }
     ByteBuffer frame = ByteBuffer.allocate(Format.FRAME_HEADER_SIZE + payload.length);
     System.arraycopy(payload, 0, frame.array(), Format.FRAME_HEADER_SIZE, payload.length);
-    long sequence;
-    writeLock.lock();
-    try {
-      ensureWritable();
-      sequence = nextSequence;
-      Format.sealFrame(frame, sequence);
-      if (writePosition > Format.HEADER_SIZE && writePosition + frame.capacity() > segmentSize) {
-        roll(sequence);
-      }
-      Segment segment = active;
-      long at = writePosition;
-      try {
-        boolean interrupted = Thread.interrupted();
+    PendingWrite mine = new PendingWrite(frame, Thread.currentThread());
+    pending.add(mine);
+    boolean interrupted = false;
+    while (!mine.finished) {
+      if (writeLock.tryLock()) {
         try {
-          segment.channel.writeFully(frame, at);
+          combine();
         } finally {
-          if (interrupted) {
-            Thread.currentThread().interrupt();
-          }
+          writeLock.unlock();
         }
-      } catch (IOException e) {
-        throw fail(e, "writing sequence " + sequence + " to " + segment.file);
+        // A frame queued after our drain saw the lock held; its appender may be parked: wake it to combine.
+        PendingWrite next = pending.peek();
+        if (next != null) {
+          LockSupport.unpark(next.thread);
+        }
+      } else {
+        LockSupport.park(this);
+        interrupted |= Thread.interrupted();
       }
-      writePosition = at + frame.capacity();
-      segment.index.maybeAdd(sequence, at);
-      nextSequence = sequence + 1;
-      written = new Position(sequence, segment, writePosition);
-    } finally {
-      writeLock.unlock();
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (mine.error != null) {
+      throw mine.error;
     }
     if (durability == Durability.ASYNC && tailWaiters > 0) {
       synchronized (sync) {
         sync.notifyAll();
       }
     }
-    return sequence;
+    return mine.sequence;
+  }
+
+  /**
+   * Writes every queued frame (up to {@link #MAX_BATCH} bytes) with one write per segment: takes their sequences in
+   * queue order, seals them, rolls the segment where needed, publishes {@code written} and wakes their appenders.
+   * Called under writeLock.
+   */
+  private void combine() {
+    List<PendingWrite> batchNodes = new ArrayList<>();
+    int flushed = 0;
+    JournalException error = null;
+    try {
+      if (closed || failure != null) {
+        error = closed ? new JournalException("journal-closed", "journal " + directory + " is closed")
+            : failedCopy();
+        for (PendingWrite node; (node = pending.poll()) != null; ) {
+          batchNodes.add(node);
+        }
+        return;
+      }
+      batch.clear();
+      long lastSequence = -1;
+      PendingWrite node;
+      while (batch.position() < MAX_BATCH && (node = pending.poll()) != null) {
+        batchNodes.add(node);
+        long sequence = nextSequence;
+        ByteBuffer frame = node.frame;
+        Format.sealFrame(frame, sequence);
+        int size = frame.capacity();
+        long segmentBytes = writePosition + batch.position();
+        if (segmentBytes > Format.HEADER_SIZE && segmentBytes + size > segmentSize) {
+          flush(lastSequence);
+          flushed = batchNodes.size() - 1;
+          roll(sequence);
+        }
+        if (batch.remaining() < size) {
+          ByteBuffer larger = ByteBuffer.allocate(Math.max(batch.capacity() * 2, batch.position() + size));
+          batch.flip();
+          larger.put(batch);
+          batch = larger;
+        }
+        active.index.maybeAdd(sequence, writePosition + batch.position());
+        frame.clear();
+        batch.put(frame);
+        node.sequence = sequence;
+        nextSequence = sequence + 1;
+        lastSequence = sequence;
+      }
+      flush(lastSequence);
+      flushed = batchNodes.size();
+      if (batch.capacity() > 4 * MAX_BATCH) {
+        batch = ByteBuffer.allocate(MAX_BATCH);
+      }
+    } catch (JournalException e) {
+      error = e;
+    } finally {
+      for (int i = 0; i < batchNodes.size(); i++) {
+        PendingWrite node = batchNodes.get(i);
+        if (i >= flushed) {
+          node.error = error != null ? error : failedCopy();
+        }
+        node.finished = true;
+        LockSupport.unpark(node.thread);
+      }
+    }
+  }
+
+  /** Writes the batch into the active segment and publishes it as written. Called under writeLock. */
+  private void flush(long lastSequence) {
+    if (batch.position() == 0) {
+      return;
+    }
+    batch.flip();
+    Segment segment = active;
+    long at = writePosition;
+    int length = batch.remaining();
+    try {
+      boolean interrupted = Thread.interrupted();
+      try {
+        segment.channel.writeFully(batch, at);
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    } catch (IOException e) {
+      throw fail(e, "writing sequences up to " + lastSequence + " to " + segment.file);
+    }
+    batch.clear();
+    writePosition = at + length;
+    written = new Position(lastSequence, segment, writePosition);
   }
 
   /** Closes the active segment and starts the next one at {@code nextSequence}. Called under writeLock. */
@@ -462,43 +580,43 @@ final class SegmentedJournal implements Journal {
       return;
     }
     boolean interrupted = false;
-    synchronized (sync) {
-      durableWaiters++;
-    }
     try {
       while (true) {
+        // One monitor entry per round: count this waiter, check, then wait, lead, or leave (uncounting).
         synchronized (sync) {
-          while (true) {
-            if (durable.sequence() >= sequence) {
-              return;
+          durableWaiters++;
+          try {
+            while (true) {
+              if (durable.sequence() >= sequence) {
+                return;
+              }
+              if (failure != null) {
+                throw failedCopy();
+              }
+              if (sequence > written.sequence()) {
+                throw new JournalException("sequence-out-of-range", "sequence " + sequence + " of journal "
+                    + directory + " was never written or was truncated; the last is " + written.sequence());
+              }
+              if (!forcing) {
+                forcing = true;
+                break;
+              }
+              try {
+                sync.wait();
+              } catch (InterruptedException e) {
+                interrupted = true;
+              }
             }
-            if (failure != null) {
-              throw failedCopy();
-            }
-            if (sequence > written.sequence()) {
-              throw new JournalException("sequence-out-of-range", "sequence " + sequence + " of journal "
-                  + directory + " was never written or was truncated; the last is " + written.sequence());
-            }
-            if (!forcing) {
-              forcing = true;
-              break;
-            }
-            try {
-              sync.wait();
-            } catch (InterruptedException e) {
-              interrupted = true;
+          } finally {
+            durableWaiters--;
+            if (durableWaiters == 0) {
+              sync.notifyAll();
             }
           }
         }
         forceAsLeader();
       }
     } finally {
-      synchronized (sync) {
-        durableWaiters--;
-        if (durableWaiters == 0) {
-          sync.notifyAll();
-        }
-      }
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
@@ -760,7 +878,9 @@ final class SegmentedJournal implements Journal {
       awaitDurable(last);
       boolean interrupted = false;
       synchronized (sync) {
-        while (durableWaiters > 0) {
+        // Every record is durable now; wait until no appender or leader is still inside awaitDurable, so that none
+        // publishes a position from before the cut.
+        while (durableWaiters > 0 || forcing) {
           try {
             sync.wait();
           } catch (InterruptedException e) {

@@ -19,6 +19,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -147,7 +148,9 @@ class FaultInjectionTest {
     journal.close();
   }
 
+  /** Regression: a frame drained just before a failed segment roll was never finished, and its appender hung. */
   @Test
+  @Timeout(60)
   void aFailedDirectoryForceWhileStartingASegmentStopsTheJournal() {
     FaultInjectingStorage storage = faulty();
     Journal journal = Journal.builder(dir).storage(storage).segmentSize(1024).open();
