@@ -7,6 +7,7 @@ module dev.faultline.state {
   exports dev.faultline.state;
   exports dev.faultline.state.journal;
   exports dev.faultline.state.checkpoint;
+  exports dev.faultline.state.crypto;
   exports dev.faultline.state.io;
   exports dev.faultline.state.testing;
 }

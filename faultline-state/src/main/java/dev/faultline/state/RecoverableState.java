@@ -12,6 +12,7 @@ import dev.faultline.state.checkpoint.CheckpointInfo;
 import dev.faultline.state.checkpoint.CheckpointProblem;
 import dev.faultline.state.checkpoint.CheckpointSelection;
 import dev.faultline.state.checkpoint.CheckpointStore;
+import dev.faultline.state.crypto.KeyProvider;
 import dev.faultline.state.io.StorageIo;
 import dev.faultline.state.journal.Durability;
 import dev.faultline.state.journal.Journal;
@@ -133,12 +134,12 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     JournalBuilder journalBuilder = Journal.builder(config.directory).durability(config.durability)
         .asyncForceInterval(config.asyncForceInterval).asyncMaxUnforcedRecords(config.asyncMaxUnforcedRecords)
         .segmentSize(config.segmentSize).storage(config.storage).clock(config.clock).scheduler(config.scheduler)
-        .name(config.sourceName());
+        .name(config.sourceName()).keyProvider(config.keyProvider);
     config.listeners.forEach(journalBuilder::listener);
     Journal journal = journalBuilder.open();
     try {
       CheckpointStore store = CheckpointStore.builder(config.directory).storage(config.storage).clock(config.clock)
-          .keep(config.keepCheckpoints).open();
+          .keep(config.keepCheckpoints).keyProvider(config.keyProvider).open();
       long last = journal.lastSequence();
       List<CheckpointProblem> skipped = new ArrayList<>();
       CheckpointSelection selection = store.latestValid(info -> {
@@ -405,9 +406,15 @@ public final class RecoverableState<S, E> implements AutoCloseable {
 
   /** As {@link #rollbackOffline(Path, RollbackTarget)}, through {@code storage}. */
   public static RollbackResult rollbackOffline(Path directory, RollbackTarget target, StorageIo storage) {
+    return rollbackOffline(directory, target, storage, null);
+  }
+
+  /** As {@link #rollbackOffline(Path, RollbackTarget)}, through {@code storage}, for encrypted state. */
+  public static RollbackResult rollbackOffline(Path directory, RollbackTarget target, StorageIo storage,
+      KeyProvider keyProvider) {
     Objects.requireNonNull(target, "target");
-    try (Journal journal = Journal.builder(directory).storage(storage).open()) {
-      CheckpointStore store = CheckpointStore.builder(directory).storage(storage).open();
+    try (Journal journal = Journal.builder(directory).storage(storage).keyProvider(keyProvider).open()) {
+      CheckpointStore store = CheckpointStore.builder(directory).storage(storage).keyProvider(keyProvider).open();
       Resolved resolved = resolve(directory, journal, store, target);
       int deleted = store.deleteAfter(resolved.sequence);
       long discarded = journal.truncateAfter(resolved.sequence);
@@ -526,6 +533,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     Clock clock = Clock.system();
     Scheduler scheduler = Scheduler.system();
     String name;
+    KeyProvider keyProvider;
     final List<FaultEventListener> listeners = new ArrayList<>();
 
     Builder(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec, Codec<E> eventCodec) {
@@ -602,6 +610,12 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     /** The scheduler of the journal's ASYNC force timer; {@link Scheduler#system()} by default. */
     public Builder<S, E> scheduler(Scheduler scheduler) {
       this.scheduler = scheduler;
+      return this;
+    }
+
+    /** Encrypts journal records and checkpoint snapshots at rest with this provider's keys (none by default). */
+    public Builder<S, E> keyProvider(KeyProvider keyProvider) {
+      this.keyProvider = keyProvider;
       return this;
     }
 

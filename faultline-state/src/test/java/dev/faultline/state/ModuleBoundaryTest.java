@@ -22,6 +22,7 @@ class ModuleBoundaryTest {
     Set<String> exported = descriptor.exports().stream().map(ModuleDescriptor.Exports::source)
         .collect(Collectors.toCollection(TreeSet::new));
     assertEquals(new TreeSet<>(Set.of("dev.faultline.state", "dev.faultline.state.journal", "dev.faultline.state.checkpoint",
+        "dev.faultline.state.crypto",
         "dev.faultline.state.io",
         "dev.faultline.state.testing")), exported);
     assertTrue(descriptor.exports().stream().noneMatch(ModuleDescriptor.Exports::isQualified));

@@ -1,6 +1,8 @@
 package dev.faultline.state.checkpoint;
 
 import dev.faultline.core.Clock;
+import dev.faultline.state.crypto.KeyProvider;
+import dev.faultline.state.internal.Aead;
 import dev.faultline.state.io.StorageChannel;
 import dev.faultline.state.io.StorageIo;
 import java.io.IOException;
@@ -16,6 +18,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.zip.CRC32C;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.SecretKey;
 
 /**
  * The {@link CheckpointStore} implementation: one file per checkpoint, in the format drawn in
@@ -40,6 +44,7 @@ final class FileCheckpointStore implements CheckpointStore {
   private final Clock clock;
   private final int keep;
   private final boolean readOnly;
+  private final KeyProvider keyProvider;
   private final Object lock = new Object();
   private long nextNumber;
 
@@ -49,6 +54,7 @@ final class FileCheckpointStore implements CheckpointStore {
     this.clock = config.clock;
     this.keep = config.keep;
     this.readOnly = config.readOnly;
+    this.keyProvider = config.keyProvider;
     this.nextNumber = nextNumber;
   }
 
@@ -149,7 +155,10 @@ final class FileCheckpointStore implements CheckpointStore {
       long number = nextNumber++;
       String id = idOf(number);
       long time = clock.wallMillis();
-      ByteBuffer bytes = encode(number, sequence, time, labelBytes, snapshot);
+      int keyId = keyProvider == null ? 0 : keyProvider.currentKeyId();
+      byte[] stored = keyId == 0 ? snapshot : Aead.seal(key(keyId, id), snapshot, 0, snapshot.length,
+          Aead.longs(number, sequence, time));
+      ByteBuffer bytes = encode(number, sequence, time, keyId, labelBytes, stored);
       Path tmp = directory.resolve(id + TMP_SUFFIX);
       Path file = fileOf(number);
       try {
@@ -180,13 +189,23 @@ final class FileCheckpointStore implements CheckpointStore {
     }
   }
 
-  private static ByteBuffer encode(long number, long sequence, long time, byte[] label, byte[] snapshot) {
+  private SecretKey key(int keyId, String id) {
+    if (keyProvider == null) {
+      throw new CheckpointException("checkpoint-crypto", "checkpoint " + id + " in " + directory
+          + " is encrypted with key id " + keyId + "; open the store with a key provider");
+    }
+    return keyProvider.key(keyId).orElseThrow(() -> new CheckpointException("checkpoint-crypto", "checkpoint " + id
+        + " in " + directory + " is encrypted with key id " + keyId + ", which the key provider does not have"));
+  }
+
+  private static ByteBuffer encode(long number, long sequence, long time, int keyId, byte[] label,
+      byte[] snapshot) {
     long total = (long) HEADER_SIZE + label.length + snapshot.length + TRAILER_SIZE;
     if (total > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("checkpoint of " + snapshot.length + " bytes is too large for one file");
     }
     ByteBuffer buffer = ByteBuffer.allocate((int) total);
-    buffer.putInt(0, MAGIC).putInt(4, VERSION).putInt(8, 0).putInt(12, 0).putLong(16, number)
+    buffer.putInt(0, MAGIC).putInt(4, VERSION).putInt(8, keyId).putInt(12, 0).putLong(16, number)
         .putLong(24, sequence).putLong(32, time).putInt(40, label.length).putLong(44, snapshot.length);
     buffer.putInt(52, crc(buffer.array(), 0, 52));
     System.arraycopy(label, 0, buffer.array(), HEADER_SIZE, label.length);
@@ -206,11 +225,15 @@ final class FileCheckpointStore implements CheckpointStore {
   /** A damaged checkpoint; the message is the reason. */
   private static final class Damaged extends Exception {
     private static final long serialVersionUID = 1L;
-    final boolean format;
+    final String code;
 
     Damaged(String reason, boolean format) {
+      this(reason, format ? "checkpoint-format" : "checkpoint-corrupt");
+    }
+
+    Damaged(String reason, String code) {
       super(reason, null, false, false);
-      this.format = format;
+      this.code = code;
     }
   }
 
@@ -248,10 +271,6 @@ final class FileCheckpointStore implements CheckpointStore {
         throw new Damaged("format version " + header.getInt(4) + " is not supported (this build reads "
             + VERSION + ")", true);
       }
-      if (header.getInt(8) != 0) {
-        throw new Damaged("encrypted with key id " + header.getInt(8) + "; this build reads unencrypted checkpoints",
-            true);
-      }
       long number = header.getLong(16);
       if (number != number(file)) {
         throw new Damaged("header gives number " + number + " but the file name gives " + number(file), false);
@@ -273,10 +292,23 @@ final class FileCheckpointStore implements CheckpointStore {
         throw new Damaged("checksum mismatch", false);
       }
       String label = new String(all, HEADER_SIZE, labelLength, StandardCharsets.UTF_8);
-      CheckpointInfo info = new CheckpointInfo(idOf(number), header.getLong(24),
-          Instant.ofEpochMilli(header.getLong(32)), label, snapshotLength, file);
-      byte[] snapshot = full ? java.util.Arrays.copyOfRange(all, HEADER_SIZE + labelLength,
-          (int) size - TRAILER_SIZE) : null;
+      int keyId = header.getInt(8);
+      long sequence = header.getLong(24);
+      long time = header.getLong(32);
+      byte[] snapshot = null;
+      if (full && keyId == 0) {
+        snapshot = java.util.Arrays.copyOfRange(all, HEADER_SIZE + labelLength, (int) size - TRAILER_SIZE);
+      } else if (full) {
+        try {
+          snapshot = Aead.open(key(keyId, idOf(number)), all, HEADER_SIZE + labelLength, (int) snapshotLength,
+              Aead.longs(number, sequence, time));
+        } catch (AEADBadTagException e) {
+          throw new Damaged("cannot decrypt: the key with id " + keyId + " is wrong, or the snapshot was tampered"
+              + " with", "checkpoint-crypto");
+        }
+      }
+      CheckpointInfo info = new CheckpointInfo(idOf(number), sequence, Instant.ofEpochMilli(time), label,
+          snapshot != null ? snapshot.length : keyId == 0 ? snapshotLength : snapshotLength - Aead.OVERHEAD, file);
       return new Checkpoint(info, snapshot);
     }
   }
@@ -327,7 +359,7 @@ final class FileCheckpointStore implements CheckpointStore {
     try {
       return read(file, true);
     } catch (Damaged e) {
-      throw new CheckpointException(e.format ? "checkpoint-format" : "checkpoint-corrupt",
+      throw new CheckpointException(e.code,
           "checkpoint " + id + " (" + file + ") cannot be used: " + e.getMessage());
     } catch (NoSuchFileException e) {
       throw new CheckpointException("checkpoint-not-found", "no checkpoint " + id + " in " + directory, e);

@@ -1,12 +1,16 @@
 package dev.faultline.state.journal;
 
+import dev.faultline.state.internal.Aead;
 import dev.faultline.state.io.StorageChannel;
 import dev.faultline.state.io.StorageIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.NoSuchElementException;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.SecretKey;
 
 /**
  * A {@link JournalCursor} reading segment files through its own channels. It reads only below the committed end of
@@ -145,8 +149,13 @@ final class Cursor implements JournalCursor {
     if (sequence != expected) {
       throw corrupted("frame holds sequence " + sequence + " where " + expected + " was expected");
     }
-    byte[] payload = Arrays.copyOfRange(buffer, at + Format.FRAME_HEADER_SIZE,
-        at + Format.FRAME_HEADER_SIZE + length);
+    byte[] payload;
+    if (segment.keyId == 0) {
+      payload = Arrays.copyOfRange(buffer, at + Format.FRAME_HEADER_SIZE, at + Format.FRAME_HEADER_SIZE + length);
+    } else {
+      payload = decrypt(journal.key(segment.keyId), segment.file, segment.keyId, sequence, buffer,
+          at + Format.FRAME_HEADER_SIZE, length);
+    }
     position += Format.FRAME_HEADER_SIZE + length;
     expected++;
     return new JournalRecord(sequence, payload);
@@ -168,6 +177,16 @@ final class Cursor implements JournalCursor {
       throw new IOException(segment.file + " ends at " + (from + read) + " before the committed end " + end);
     }
     return 0;
+  }
+
+  /** Opens a sealed payload, or says clearly that the key is wrong or the record was tampered with. */
+  static byte[] decrypt(SecretKey key, Path file, int keyId, long sequence, byte[] bytes, int offset, int length) {
+    try {
+      return Aead.open(key, bytes, offset, length, Aead.longs(sequence));
+    } catch (AEADBadTagException e) {
+      throw new JournalException("journal-crypto", "cannot decrypt sequence " + sequence + " in " + file
+          + ": the key with id " + keyId + " is wrong, or the record was tampered with or moved", e);
+    }
   }
 
   private JournalCorruptedException corrupted(String reason) {

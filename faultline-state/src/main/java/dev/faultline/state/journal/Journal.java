@@ -1,5 +1,6 @@
 package dev.faultline.state.journal;
 
+import dev.faultline.state.crypto.KeyProvider;
 import dev.faultline.state.io.StorageIo;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -51,7 +52,10 @@ import java.util.Optional;
  * ...                                                              |
  *  +---------------------------------------------------------------+
  * </pre>
- * Frames are packed without padding; sequences within and across segments are consecutive.
+ * Frames are packed without padding; sequences within and across segments are consecutive. In a segment whose key
+ * id is not 0 (see {@link JournalBuilder#keyProvider}), each payload is stored sealed with AES-256-GCM as
+ * {@code nonce (12 bytes) || ciphertext || tag (16 bytes)}, with the sequence as associated data; the CRC32C covers
+ * the sealed bytes, so torn tails are found without the key.
  *
  * <h2>Opening and damage</h2>
  * Opening scans every segment and checks every header and frame (length in range, CRC32C, the expected sequence).
@@ -116,7 +120,16 @@ public interface Journal extends AutoCloseable {
 
   /** As {@link #readOnly(Path, long)}, through {@code storage}. */
   static JournalCursor readOnly(Path directory, long fromSequence, StorageIo storage) {
-    return SnapshotCursor.open(directory, storage, fromSequence);
+    return SnapshotCursor.open(directory, storage, fromSequence, null);
+  }
+
+  /**
+   * As {@link #readOnly(Path, long)}, through {@code storage}, decrypting with {@code keyProvider}.
+   *
+   * @throws JournalException {@code journal-crypto} if a segment needs a key the provider does not have
+   */
+  static JournalCursor readOnly(Path directory, long fromSequence, StorageIo storage, KeyProvider keyProvider) {
+    return SnapshotCursor.open(directory, storage, fromSequence, keyProvider);
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.faultline.core.Clock;
 import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.FaultEventListener;
 import dev.faultline.core.internal.Validate;
+import dev.faultline.state.crypto.KeyProvider;
 import dev.faultline.state.io.StorageIo;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +33,7 @@ public final class JournalBuilder {
   Clock clock = Clock.system();
   Scheduler scheduler = Scheduler.system();
   String name;
+  KeyProvider keyProvider;
   final List<FaultEventListener> listeners = new ArrayList<>();
 
   JournalBuilder(Path directory) {
@@ -83,6 +85,16 @@ public final class JournalBuilder {
   /** The scheduler of the {@code ASYNC} force timer; {@link Scheduler#system()} by default. */
   public JournalBuilder scheduler(Scheduler scheduler) {
     this.scheduler = scheduler;
+    return this;
+  }
+
+  /**
+   * Encrypts records at rest with AES-256-GCM under the provider's current key (none by default). New segments carry
+   * the key id in their header; segments sealed with older keys stay readable as long as the provider has them; a
+   * plain segment left from before stays readable, and appends move on to a new, encrypted segment.
+   */
+  public JournalBuilder keyProvider(KeyProvider keyProvider) {
+    this.keyProvider = keyProvider;
     return this;
   }
 

@@ -23,6 +23,7 @@ final class Scanner {
     final Path file;
     final long firstSequence;
     final long size;
+    int keyId;
     long validEnd;
     long records;
     final SparseIndex index = new SparseIndex();
@@ -103,6 +104,7 @@ final class Scanner {
           problem = Format.headerProblem(reader.buffer(), offset, nameSequence);
           if (problem == null) {
             checkSupported(file, reader.buffer(), offset);
+            segment.keyId = Format.headerKeyId(reader.buffer(), offset);
             at = Format.HEADER_SIZE;
             segment.validEnd = at;
             problem = scanFrames(reader, segment, expected);
@@ -125,11 +127,6 @@ final class Scanner {
     if (version != Format.VERSION) {
       throw new JournalException("journal-format", "segment " + file + " has format version " + version
           + "; this build reads version " + Format.VERSION);
-    }
-    int keyId = Format.headerKeyId(header, offset);
-    if (keyId != 0) {
-      throw new JournalException("journal-format", "segment " + file + " is encrypted (key id " + keyId
-          + "); this build reads unencrypted journals only");
     }
   }
 

@@ -3,6 +3,8 @@ package dev.faultline.state.journal;
 import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.StateEvent;
 import dev.faultline.core.internal.Events;
+import dev.faultline.state.crypto.KeyProvider;
+import dev.faultline.state.internal.Aead;
 import dev.faultline.state.io.StorageChannel;
 import dev.faultline.state.io.StorageIo;
 import java.io.Closeable;
@@ -20,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.crypto.SecretKey;
 
 /**
  * The {@link Journal} implementation: segment files appended through a {@link StorageIo}, with group commit.
@@ -99,6 +102,8 @@ final class SegmentedJournal implements Journal {
   private final long asyncMaxUnforced;
   private final Duration asyncInterval;
   private final Scheduler scheduler;
+  private final KeyProvider keyProvider;
+  private final int currentKeyId;
   private final Closeable lock;
   private final OpenReport openReport;
 
@@ -133,6 +138,8 @@ final class SegmentedJournal implements Journal {
     this.asyncMaxUnforced = config.asyncMaxUnforcedRecords;
     this.asyncInterval = config.asyncForceInterval;
     this.scheduler = config.scheduler;
+    this.keyProvider = config.keyProvider;
+    this.currentKeyId = config.keyProvider == null ? 0 : config.keyProvider.currentKeyId();
     this.lock = lock;
     this.openReport = openReport;
     this.segments = List.copyOf(segments);
@@ -181,14 +188,23 @@ final class SegmentedJournal implements Journal {
     OpenReport.AsyncWindowLoss loss;
     long writePosition;
     try {
+      int currentKeyId = config.keyProvider == null ? 0 : config.keyProvider.currentKeyId();
       List<Scanner.ScannedSegment> kept = damage == null && !scan.segments.isEmpty() ? scan.segments
-          : cut(io, directory, scan);
+          : cut(io, directory, scan, currentKeyId);
+      Scanner.ScannedSegment last = kept.get(kept.size() - 1);
+      if (last.validEnd == Format.HEADER_SIZE && last.keyId != currentKeyId) {
+        // An empty segment sealed for another key (or none): start it again under the current key.
+        io.delete(last.file);
+        io.forceDirectory(directory);
+        createSegmentFile(io, directory, last.firstSequence, currentKeyId).close();
+        last.keyId = currentKeyId;
+      }
       for (Scanner.ScannedSegment scanned : kept) {
-        Segment segment = new Segment(scanned.file, scanned.firstSequence, scanned.index);
+        checkKey(config.keyProvider, scanned.file, scanned.keyId);
+        Segment segment = new Segment(scanned.file, scanned.firstSequence, scanned.keyId, scanned.index);
         segment.finalEnd = scanned.validEnd;
         segments.add(segment);
       }
-      Scanner.ScannedSegment last = kept.get(kept.size() - 1);
       Segment activeSegment = segments.get(segments.size() - 1);
       activeSegment.finalEnd = -1;
       channel = io.open(last.file, StorageIo.OpenMode.READ_WRITE);
@@ -227,6 +243,21 @@ final class SegmentedJournal implements Journal {
     return journal;
   }
 
+  /** Fails unless {@code provider} can decrypt a segment sealed with {@code keyId} (0: plain). */
+  static void checkKey(KeyProvider provider, Path file, int keyId) {
+    if (keyId == 0) {
+      return;
+    }
+    if (provider == null) {
+      throw new JournalException("journal-crypto", "segment " + file + " is encrypted with key id " + keyId
+          + "; open the journal with a key provider");
+    }
+    if (provider.key(keyId).isEmpty()) {
+      throw new JournalException("journal-crypto", "segment " + file + " is encrypted with key id " + keyId
+          + ", which the key provider does not have");
+    }
+  }
+
   private static Scanner.Result scan(StorageIo io, Path directory) {
     try {
       if (!io.exists(directory)) {
@@ -250,7 +281,7 @@ final class SegmentedJournal implements Journal {
    * returns the segments that remain. Later segments are removed newest first, each removal made durable before the
    * next, so a crash in between leaves a shorter journal that opens cleanly.
    */
-  private static List<Scanner.ScannedSegment> cut(StorageIo io, Path directory, Scanner.Result scan)
+  private static List<Scanner.ScannedSegment> cut(StorageIo io, Path directory, Scanner.Result scan, int keyId)
       throws IOException {
     List<Scanner.ScannedSegment> kept = new ArrayList<>(scan.segments);
     JournalDamage damage = scan.damage;
@@ -275,23 +306,24 @@ final class SegmentedJournal implements Journal {
     }
     if (kept.isEmpty()) {
       long first = scan.nextSequence;
-      StorageChannel channel = createSegmentFile(io, directory, first);
+      StorageChannel channel = createSegmentFile(io, directory, first, keyId);
       channel.close();
       Scanner.ScannedSegment created = new Scanner.ScannedSegment(directory.resolve(Format.segmentName(first)),
           first, Format.HEADER_SIZE);
       created.validEnd = Format.HEADER_SIZE;
+      created.keyId = keyId;
       kept.add(created);
     }
     return kept;
   }
 
   /** Creates a segment file, writes and forces its header, and forces the directory. */
-  private static StorageChannel createSegmentFile(StorageIo io, Path directory, long firstSequence)
+  private static StorageChannel createSegmentFile(StorageIo io, Path directory, long firstSequence, int keyId)
       throws IOException {
     Path file = directory.resolve(Format.segmentName(firstSequence));
     StorageChannel channel = io.open(file, StorageIo.OpenMode.CREATE_NEW);
     try {
-      channel.writeFully(Format.header(firstSequence, 0), 0);
+      channel.writeFully(Format.header(firstSequence, keyId), 0);
       channel.force();
       io.forceDirectory(directory);
       return channel;
@@ -376,7 +408,7 @@ final class SegmentedJournal implements Journal {
     try {
       Scanner.Result scan = scan(io, directory);
       if (scan.damage != null) {
-        cut(io, directory, scan);
+        cut(io, directory, scan, 0);
         LOG.log(System.Logger.Level.WARNING, "journal " + directory + " repaired: cut " + scan.damage.describe());
       }
       return new RepairReport(directory, Optional.ofNullable(scan.damage), scan.nextSequence - 1);
@@ -471,14 +503,22 @@ final class SegmentedJournal implements Journal {
         batchNodes.add(node);
         long sequence = nextSequence;
         ByteBuffer frame = node.frame;
-        Format.sealFrame(frame, sequence);
-        int size = frame.capacity();
+        int size = frame.capacity() + (currentKeyId != 0 ? Aead.OVERHEAD : 0);
         long segmentBytes = writePosition + batch.position();
-        if (segmentBytes > Format.HEADER_SIZE && segmentBytes + size > segmentSize) {
+        if (segmentBytes > Format.HEADER_SIZE
+            && (segmentBytes + size > segmentSize || active.keyId != currentKeyId)) {
           flush(lastSequence);
           flushed = batchNodes.size() - 1;
           roll(sequence);
         }
+        if (active.keyId != 0) {
+          byte[] sealed = Aead.seal(key(active.keyId), frame.array(), Format.FRAME_HEADER_SIZE,
+              frame.capacity() - Format.FRAME_HEADER_SIZE, Aead.longs(sequence));
+          frame = ByteBuffer.allocate(Format.FRAME_HEADER_SIZE + sealed.length);
+          System.arraycopy(sealed, 0, frame.array(), Format.FRAME_HEADER_SIZE, sealed.length);
+        }
+        Format.sealFrame(frame, sequence);
+        size = frame.capacity();
         if (batch.remaining() < size) {
           ByteBuffer larger = ByteBuffer.allocate(Math.max(batch.capacity() * 2, batch.position() + size));
           batch.flip();
@@ -558,9 +598,10 @@ final class SegmentedJournal implements Journal {
       }
       closeQuietly(old.channel, null);
       old.channel = null;
-      Segment segment = new Segment(directory.resolve(Format.segmentName(next)), next, new SparseIndex());
+      Segment segment = new Segment(directory.resolve(Format.segmentName(next)), next, currentKeyId,
+          new SparseIndex());
       try {
-        segment.channel = createSegmentFile(io, directory, next);
+        segment.channel = createSegmentFile(io, directory, next, currentKeyId);
       } catch (IOException e) {
         throw fail(e, "creating segment " + segment.file);
       }
@@ -795,6 +836,12 @@ final class SegmentedJournal implements Journal {
 
   StorageIo io() {
     return io;
+  }
+
+  /** The key that segments sealed with {@code keyId} need; checked present at open and at roll. */
+  SecretKey key(int keyId) {
+    return keyProvider.key(keyId).orElseThrow(() -> new JournalException("journal-crypto", "journal " + directory
+        + " has no key with id " + keyId));
   }
 
   void checkGeneration(int cursorGeneration) {

@@ -1,5 +1,6 @@
 package dev.faultline.state.journal;
 
+import dev.faultline.state.crypto.KeyProvider;
 import dev.faultline.state.io.StorageChannel;
 import dev.faultline.state.io.StorageIo;
 import java.io.IOException;
@@ -18,6 +19,7 @@ final class SnapshotCursor implements JournalCursor {
   private final StorageIo io;
   private final List<Scanner.ScannedSegment> segments;
   private final long last;
+  private final KeyProvider keyProvider;
   private int segmentIndex = -1;
   private StorageChannel channel;
   private WindowReader reader;
@@ -26,15 +28,16 @@ final class SnapshotCursor implements JournalCursor {
   private JournalRecord peeked;
 
   private SnapshotCursor(Path directory, StorageIo io, List<Scanner.ScannedSegment> segments, long last,
-      long fromSequence) {
+      long fromSequence, KeyProvider keyProvider) {
     this.directory = directory;
+    this.keyProvider = keyProvider;
     this.io = io;
     this.segments = segments;
     this.last = last;
     this.expected = fromSequence;
   }
 
-  static JournalCursor open(Path directory, StorageIo io, long fromSequence) {
+  static JournalCursor open(Path directory, StorageIo io, long fromSequence, KeyProvider keyProvider) {
     Scanner.Result scan;
     try {
       if (!io.exists(directory)) {
@@ -50,7 +53,12 @@ final class SnapshotCursor implements JournalCursor {
       throw new JournalException("sequence-out-of-range", "cannot read journal " + directory + " from sequence "
           + fromSequence + ": it holds sequences " + first + ".." + last);
     }
-    return new SnapshotCursor(directory, io, scan.segments, last, fromSequence);
+    for (Scanner.ScannedSegment segment : scan.segments) {
+      if (segment.records > 0) {
+        SegmentedJournal.checkKey(keyProvider, segment.file, segment.keyId);
+      }
+    }
+    return new SnapshotCursor(directory, io, scan.segments, last, fromSequence, keyProvider);
   }
 
   @Override
@@ -109,8 +117,10 @@ final class SnapshotCursor implements JournalCursor {
       }
       int length = reader.getInt(position);
       int at = reader.load(position, Format.FRAME_HEADER_SIZE + length);
-      byte[] payload = Arrays.copyOfRange(reader.buffer(), at + Format.FRAME_HEADER_SIZE,
-          at + Format.FRAME_HEADER_SIZE + length);
+      byte[] payload = segment.keyId == 0
+          ? Arrays.copyOfRange(reader.buffer(), at + Format.FRAME_HEADER_SIZE, at + Format.FRAME_HEADER_SIZE + length)
+          : Cursor.decrypt(keyProvider.key(segment.keyId).orElseThrow(), segment.file, segment.keyId, expected,
+              reader.buffer(), at + Format.FRAME_HEADER_SIZE, length);
       position += Format.FRAME_HEADER_SIZE + length;
       return new JournalRecord(expected++, payload);
     } catch (IOException e) {
