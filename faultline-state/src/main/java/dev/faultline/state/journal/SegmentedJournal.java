@@ -539,6 +539,18 @@ final class SegmentedJournal implements Journal {
       }
     } catch (JournalException e) {
       error = e;
+    } catch (RuntimeException | Error e) {
+      // Sequences were taken for frames that were not written: appending on would leave a gap, so stop.
+      synchronized (sync) {
+        if (failure == null) {
+          failure = new JournalException("journal-failed", "journal " + directory + " stopped after an unexpected "
+              + "error while writing: " + e + "; records up to sequence " + durable.sequence() + " are durable", e);
+          LOG.log(System.Logger.Level.ERROR, failure.getMessage());
+        }
+        sync.notifyAll();
+      }
+      error = failedCopy();
+      throw e;
     } finally {
       for (int i = 0; i < batchNodes.size(); i++) {
         PendingWrite node = batchNodes.get(i);

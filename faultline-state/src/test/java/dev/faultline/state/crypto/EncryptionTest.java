@@ -264,6 +264,41 @@ class EncryptionTest {
     }
   }
 
+  /** Regression: an unexpected error while sealing left taken sequences unwritten without stopping the journal. */
+  @Test
+  void anUnexpectedErrorWhileWritingStopsTheJournalInsteadOfLeavingAGap() {
+    KeyProvider real = keys(1, 1, KEY_1);
+    java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+    KeyProvider flaky = new KeyProvider() {
+      @Override
+      public int currentKeyId() {
+        return 1;
+      }
+
+      @Override
+      public java.util.Optional<javax.crypto.SecretKey> key(int keyId) {
+        if (broken.get()) {
+          throw new IllegalStateException("hardware security module unreachable");
+        }
+        return real.key(keyId);
+      }
+    };
+    Journal journal = open(flaky, 64 << 20);
+    journal.append("kept".getBytes(StandardCharsets.UTF_8));
+    broken.set(true);
+    IllegalStateException raw = assertThrows(IllegalStateException.class, () -> journal.append(new byte[] {1}));
+    assertTrue(raw.getMessage().contains("unreachable"));
+    broken.set(false);
+    JournalException stopped = assertThrows(JournalException.class, () -> journal.append(new byte[] {2}));
+    assertEquals("journal-failed", stopped.code());
+    assertEquals(List.of("kept"), readAll(journal));
+    journal.close();
+    try (Journal reopened = open(real, 64 << 20)) {
+      assertEquals(List.of("kept"), readAll(reopened));
+      assertEquals(2, reopened.append(new byte[] {3}));
+    }
+  }
+
   @Test
   void keysAreCheckedByName() {
     assertEquals("keys[3]", assertThrows(ConfigurationException.class,
