@@ -1,6 +1,7 @@
 /**
  * Faultline's policies and the event vocabulary. Depends on the JDK only.
  */
+@SuppressWarnings("module") // the qualified export names modules built after this one
 module dev.faultline.core {
   exports dev.faultline.core;
   exports dev.faultline.core.event;
@@ -14,4 +15,6 @@ module dev.faultline.core {
   exports dev.faultline.core.registry;
   exports dev.faultline.core.retry;
   exports dev.faultline.core.timeout;
+  // Validate, Events and Exceptions, shared with Faultline modules only (never with users).
+  exports dev.faultline.core.internal to dev.faultline.state;
 }

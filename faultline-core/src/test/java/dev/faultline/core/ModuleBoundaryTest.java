@@ -33,7 +33,12 @@ class ModuleBoundaryTest {
         "dev.faultline.core.ratelimiter",
         "dev.faultline.core.registry",
         "dev.faultline.core.retry",
-        "dev.faultline.core.timeout")), exported);
+        "dev.faultline.core.timeout",
+        "dev.faultline.core.internal")), exported);
+    assertTrue(descriptor.exports().stream()
+            .filter(e -> e.source().equals("dev.faultline.core.internal"))
+            .allMatch(e -> e.isQualified() && e.targets().stream().allMatch(t -> t.startsWith("dev.faultline."))),
+        "internal is exported only to Faultline modules: " + descriptor.exports());
     assertTrue(descriptor.packages().contains("dev.faultline.core.internal"), "internal package exists");
     assertTrue(descriptor.requires().stream().allMatch(r -> r.name().startsWith("java.")),
         "core depends on the JDK only: " + descriptor.requires());

@@ -1,0 +1,367 @@
+package dev.faultline.console;
+
+import dev.faultline.core.Clock;
+import dev.faultline.state.RecoverableState;
+import dev.faultline.state.RollbackResult;
+import dev.faultline.state.RollbackTarget;
+import dev.faultline.state.checkpoint.CheckpointInfo;
+import dev.faultline.state.checkpoint.CheckpointProblem;
+import dev.faultline.state.checkpoint.CheckpointStore;
+import dev.faultline.state.journal.Journal;
+import dev.faultline.state.journal.JournalCursor;
+import dev.faultline.state.journal.JournalDamage;
+import dev.faultline.state.journal.JournalRecord;
+import dev.faultline.state.journal.RepairReport;
+import dev.faultline.state.journal.SegmentSummary;
+import dev.faultline.state.journal.VerifyReport;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code faultline journal ...}: offline tools for a {@code faultline-state} directory (journal segments and
+ * checkpoints): verify, dump, list checkpoints, repair, roll back, and a SYNC stress writer for crash tests.
+ *
+ * <p>{@code verify}, {@code dump} and {@code checkpoints} change nothing and take no lock, so they may run next to a
+ * live process; {@code repair} and {@code rollback} take the journal's lock and fail with {@code journal-locked} if
+ * the directory is open elsewhere.
+ */
+@Command(
+    name = "journal",
+    mixinStandardHelpOptions = true,
+    description = "Inspect, repair, roll back and stress a faultline-state directory (journal and checkpoints).",
+    subcommands = {JournalCommand.Verify.class, JournalCommand.Dump.class, JournalCommand.Checkpoints.class,
+        JournalCommand.Repair.class, JournalCommand.Rollback.class, JournalCommand.Stress.class})
+public final class JournalCommand implements Runnable {
+  /** Exit code of {@code verify}/{@code checkpoints} when damage was found that opening handles (and reports). */
+  static final int EXIT_RECOVERABLE_DAMAGE = 3;
+  /** Exit code of {@code verify} when the journal is corrupt before its tail: opening refuses it until repaired. */
+  static final int EXIT_CORRUPT = 4;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** A JSON string literal of {@code text}, ASCII only (everything else as {@code \\uXXXX}). */
+  static String jsonString(String text) {
+    StringBuilder out = new StringBuilder(text.length() + 2).append('"');
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '"':
+          out.append("\\\"");
+          break;
+        case '\\':
+          out.append("\\\\");
+          break;
+        case '\n':
+          out.append("\\n");
+          break;
+        case '\r':
+          out.append("\\r");
+          break;
+        case '\t':
+          out.append("\\t");
+          break;
+        case '\b':
+          out.append("\\b");
+          break;
+        case '\f':
+          out.append("\\f");
+          break;
+        default:
+          if (c < 0x20 || c > 0x7e) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+      }
+    }
+    return out.append('"').toString();
+  }
+
+  /** {@code faultline journal verify DIR}. */
+  @Command(name = "verify", mixinStandardHelpOptions = true,
+      description = {"Checks every segment, record and checkpoint without changing anything.",
+          "Exit 0: clean; 3: a torn tail or a damaged checkpoint (opening cuts or skips it and reports the loss);",
+          "4: corruption before the journal's tail (opening refuses it; see repair)."})
+  static final class Verify implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DIR", description = "the state or journal directory")
+    Path directory;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      VerifyReport report = Journal.verify(directory);
+      for (SegmentSummary segment : report.segments()) {
+        out.printf("%s  sequences %d..%d  %d record(s)  %d of %d bytes valid%n", segment.file().getFileName(),
+            segment.firstSequence(), segment.lastSequence(), segment.records(), segment.validBytes(),
+            segment.fileBytes());
+      }
+      out.printf("journal %s: %d record(s), sequences %d..%d%n", directory, report.records(), report.firstSequence(),
+          report.lastSequence());
+      int exit = 0;
+      if (report.damage().isPresent()) {
+        JournalDamage damage = report.damage().get();
+        out.println((damage.kind() == JournalDamage.Kind.CORRUPTION ? "CORRUPT: " : "TORN TAIL: ")
+            + damage.describe());
+        exit = damage.kind() == JournalDamage.Kind.CORRUPTION ? EXIT_CORRUPT : EXIT_RECOVERABLE_DAMAGE;
+      }
+      List<CheckpointProblem> problems = CheckpointStore.builder(directory).readOnly().open().problems();
+      for (CheckpointProblem problem : problems) {
+        out.println("DAMAGED CHECKPOINT: " + problem.describe());
+      }
+      if (!problems.isEmpty() && exit == 0) {
+        exit = EXIT_RECOVERABLE_DAMAGE;
+      }
+      out.println(exit == 0 ? "OK" : "damage found (exit " + exit + ")");
+      out.flush();
+      return exit;
+    }
+  }
+
+  /** {@code faultline journal dump DIR [--from SEQ] [--json]}. */
+  @Command(name = "dump", mixinStandardHelpOptions = true,
+      description = {"Prints the valid records of the journal, oldest first, without changing anything.",
+          "With --json: one object per line, {\"seq\":<number>,\"payload\":\"<UTF-8 text, JSON-escaped>\"};",
+          "bytes that are not UTF-8 print as U+FFFD."})
+  static final class Dump implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DIR", description = "the state or journal directory")
+    Path directory;
+
+    @Option(names = "--from", paramLabel = "SEQ", description = "the first sequence to print (default: the first)")
+    Long from;
+
+    @Option(names = "--json", description = "one JSON object per line")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      long start = from != null ? from : Journal.verify(directory).firstSequence();
+      try (JournalCursor cursor = Journal.readOnly(directory, start)) {
+        while (cursor.hasNext()) {
+          JournalRecord record = cursor.next();
+          String payload = jsonString(record.payloadUtf8());
+          if (json) {
+            out.print("{\"seq\":" + record.sequence() + ",\"payload\":" + payload + "}\n");
+          } else {
+            out.print(record.sequence() + "\t" + payload.substring(1, payload.length() - 1) + "\n");
+          }
+        }
+      }
+      out.flush();
+      return 0;
+    }
+  }
+
+  /** {@code faultline journal checkpoints DIR}. */
+  @Command(name = "checkpoints", mixinStandardHelpOptions = true,
+      description = {"Lists the checkpoints, checking each in full, without changing anything.",
+          "Exit 0: all valid; 3: some are damaged (recovery skips them in favour of older ones)."})
+  static final class Checkpoints implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DIR", description = "the state directory")
+    Path directory;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      CheckpointStore store = CheckpointStore.builder(directory).readOnly().open();
+      List<CheckpointProblem> problems = store.problems();
+      List<CheckpointInfo> infos = store.list();
+      for (CheckpointInfo info : infos) {
+        String status = problems.stream().filter(p -> p.id().equals(info.id())).map(p -> "DAMAGED: " + p.reason())
+            .findFirst().orElse("ok");
+        out.printf("%s  sequence %d  %s  %d bytes  %s  %s%n", info.id(), info.sequence(), info.time(),
+            info.snapshotBytes(), jsonString(info.label()), status);
+      }
+      for (CheckpointProblem problem : problems) {
+        if (infos.stream().noneMatch(i -> i.id().equals(problem.id()))) {
+          out.printf("%s  DAMAGED: %s%n", problem.id(), problem.reason());
+        }
+      }
+      out.printf("%d checkpoint(s), %d damaged%n", infos.size() + problems.stream()
+          .filter(p -> infos.stream().noneMatch(i -> i.id().equals(p.id()))).count(), problems.size());
+      out.flush();
+      return problems.isEmpty() ? 0 : EXIT_RECOVERABLE_DAMAGE;
+    }
+  }
+
+  /** {@code faultline journal repair DIR}. */
+  @Command(name = "repair", mixinStandardHelpOptions = true,
+      description = "Truncates the journal where its valid records stop (torn tail or corruption) and reports what"
+          + " it dropped.")
+  static final class Repair implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DIR", description = "the state or journal directory")
+    Path directory;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      RepairReport report = Journal.repair(directory);
+      out.println(report.cut().map(d -> "cut " + d.describe()).orElse("nothing to repair")
+          + "; last sequence now " + report.lastSequence());
+      out.flush();
+      return 0;
+    }
+  }
+
+  /** Reads {@code --to} as a checkpoint id, a sequence or an instant. */
+  static final class TargetConverter implements CommandLine.ITypeConverter<RollbackTarget> {
+    @Override
+    public RollbackTarget convert(String value) {
+      try {
+        return RollbackTarget.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** {@code faultline journal rollback DIR --to CHECKPOINT_ID|SEQ|INSTANT}. */
+  @Command(name = "rollback", mixinStandardHelpOptions = true,
+      description = {"Rolls the state directory back: deletes the checkpoints after the target and truncates the",
+          "journal after it (the records are discarded, not kept on a branch). The state is rebuilt when it is",
+          "next opened."})
+  static final class Rollback implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DIR", description = "the state directory")
+    Path directory;
+
+    @Option(names = "--to", required = true, paramLabel = "CHECKPOINT_ID|SEQ|INSTANT",
+        converter = TargetConverter.class,
+        description = "a checkpoint id (cp-000000000042), a journal sequence, or an ISO-8601 instant")
+    RollbackTarget target;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      RollbackResult result = RecoverableState.rollbackOffline(directory, target);
+      out.printf("rolled back to %s: state at sequence %d (%s); discarded %d journal record(s) and %d"
+              + " checkpoint(s)%n", target.describe(), result.sequence(),
+          result.checkpointId().map(id -> "from checkpoint " + id).orElse("from the initial state"),
+          result.discarded(), result.checkpointsDeleted());
+      out.flush();
+      return 0;
+    }
+  }
+
+  /** {@code faultline journal stress DIR --writers N --seconds S --ack-file F}. */
+  @Command(name = "stress", mixinStandardHelpOptions = true,
+      description = {"Appends from N threads in SYNC mode for S seconds; record payloads are \"<writer>:<counter>\".",
+          "After each append returns, its sequence is written as a line to the ack file and flushed, so a crash",
+          "test can check that every acknowledged sequence survived."})
+  static final class Stress implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DIR", description = "the journal directory")
+    Path directory;
+
+    @Option(names = "--writers", defaultValue = "4", paramLabel = "N", description = "concurrent appenders")
+    int writers;
+
+    @Option(names = "--seconds", required = true, paramLabel = "S", description = "how long to run")
+    double seconds;
+
+    @Option(names = "--ack-file", required = true, paramLabel = "F", description = "acknowledged sequences")
+    Path ackFile;
+
+    @Option(names = "--segment-size", defaultValue = "67108864", paramLabel = "BYTES",
+        description = "segment size of a new journal (small values exercise segment rolls)")
+    long segmentSize;
+
+    @Option(names = "--max-records", paramLabel = "N", description = "stop after this many appends in total")
+    Long maxRecords;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      if (writers < 1) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--writers must be at least 1, but was "
+            + writers);
+      }
+      if (!(seconds >= 0)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--seconds must be at least 0, but was "
+            + seconds);
+      }
+      Clock clock = Clock.system();
+      long started = clock.nanoTime();
+      long deadline = started + (long) (seconds * 1e9);
+      AtomicLong tickets = new AtomicLong(maxRecords != null ? maxRecords : Long.MAX_VALUE);
+      AtomicLong appended = new AtomicLong();
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      long forces;
+      try (Journal journal = Journal.builder(directory).segmentSize(segmentSize).open();
+          OutputStream ack = new FileOutputStream(ackFile.toFile(), false)) {
+        long forcesBefore = journal.forces();
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+          int writer = w;
+          Thread thread = new Thread(() -> {
+            try {
+              for (long counter = 0; failure.get() == null && clock.nanoTime() < deadline
+                  && tickets.getAndDecrement() > 0; counter++) {
+                long sequence = journal.append((writer + ":" + counter).getBytes(StandardCharsets.UTF_8));
+                byte[] line = (sequence + "\n").getBytes(StandardCharsets.US_ASCII);
+                synchronized (ack) {
+                  ack.write(line);
+                  ack.flush();
+                }
+                appended.incrementAndGet();
+              }
+            } catch (Throwable t) {
+              failure.compareAndSet(null, t);
+            }
+          }, "stress-writer-" + w);
+          threads.add(thread);
+          thread.start();
+        }
+        for (Thread thread : threads) {
+          thread.join();
+        }
+        forces = journal.forces() - forcesBefore;
+      }
+      if (failure.get() != null) {
+        Throwable t = failure.get();
+        throw t instanceof Exception ? (Exception) t : new IOException(t);
+      }
+      double elapsed = Math.max(1e-9, (clock.nanoTime() - started) / 1e9);
+      long count = appended.get();
+      spec.commandLine().getOut().printf("appended %d record(s) with %d writer(s) in %.2f s: %.0f appends/s,"
+          + " %d force(s), %.1f record(s) per force; journal %s, acks in %s%n", count, writers, elapsed,
+          count / elapsed, forces, forces == 0 ? 0.0 : (double) count / forces, directory, ackFile);
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package dev.faultline.state;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Turns values into bytes and back, for events in the journal and states in checkpoints. {@code decode(encode(x))}
+ * must equal {@code x}. Implementations must be thread-safe.
+ *
+ * @param <T> the type of value
+ */
+public interface Codec<T> {
+
+  /** The bytes of {@code value}. */
+  byte[] encode(T value);
+
+  /**
+   * The value of {@code bytes}.
+   *
+   * @throws RuntimeException if the bytes are not a value of this codec
+   */
+  T decode(byte[] bytes);
+
+  /** Strings as UTF-8. */
+  static Codec<String> utf8() {
+    return new Codec<>() {
+      @Override
+      public byte[] encode(String value) {
+        return value.getBytes(StandardCharsets.UTF_8);
+      }
+
+      @Override
+      public String decode(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+      }
+    };
+  }
+}

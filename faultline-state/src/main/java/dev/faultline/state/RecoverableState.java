@@ -1,0 +1,656 @@
+package dev.faultline.state;
+
+import dev.faultline.core.Clock;
+import dev.faultline.core.Scheduler;
+import dev.faultline.core.event.FaultEventListener;
+import dev.faultline.core.event.StateEvent;
+import dev.faultline.core.internal.Events;
+import dev.faultline.core.internal.Validate;
+import dev.faultline.state.checkpoint.Checkpoint;
+import dev.faultline.state.checkpoint.CheckpointException;
+import dev.faultline.state.checkpoint.CheckpointInfo;
+import dev.faultline.state.checkpoint.CheckpointProblem;
+import dev.faultline.state.checkpoint.CheckpointSelection;
+import dev.faultline.state.checkpoint.CheckpointStore;
+import dev.faultline.state.crypto.KeyProvider;
+import dev.faultline.state.io.StorageIo;
+import dev.faultline.state.journal.Durability;
+import dev.faultline.state.journal.Journal;
+import dev.faultline.state.journal.JournalBuilder;
+import dev.faultline.state.journal.JournalCursor;
+import dev.faultline.state.journal.JournalRecord;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * State that survives crashes: every event is journaled before it counts, the state is checkpointed every
+ * {@code checkpointEvery} events, every {@code checkpointInterval} or on demand, and opening rebuilds it from the
+ * newest valid checkpoint plus the journal records after it.
+ *
+ * <h2>Directory</h2>
+ * One directory holds the journal's segments and the checkpoints (see {@link Journal} and {@link CheckpointStore});
+ * the journal's lock keeps a second process out of both.
+ *
+ * <h2>Recovery</h2>
+ * Opening first builds a {@link RecoveryPlan} (the newest valid checkpoint the journal can continue, the journal range
+ * to replay, the checkpoints it skipped and why, the torn tail the journal cut off), logs it, then executes it and
+ * publishes {@link StateEvent.StateRecovered} with the records replayed and discarded. The journal itself publishes
+ * {@link StateEvent.DataLost} for a torn tail or an ASYNC loss window. Checkpoints that cover records beyond the end
+ * of the journal cannot be continued by it and are deleted (and reported in the plan).
+ *
+ * <h2>Rollback</h2>
+ * {@link #rollback(RollbackTarget)} returns the state to a checkpoint, a journal sequence or a time (the newest
+ * checkpoint at or before it). The journal after that point is <b>truncated</b>, not kept on a branch: the discarded
+ * records are counted in {@link StateEvent.StateRolledBack} and in the {@link RollbackResult}, and checkpoints
+ * covering them are deleted first, so a crash during the rollback leaves a consistent, possibly longer, history.
+ *
+ * <h2>Retention</h2>
+ * After each checkpoint the oldest checkpoints beyond {@code keepCheckpoints} are deleted and, unless disabled, the
+ * journal segments wholly covered by the oldest remaining checkpoint: rollback can reach any point from the oldest
+ * remaining checkpoint on.
+ *
+ * <h2>Concurrency</h2>
+ * <pre>
+ * stateLock guards state, applied, sinceCheckpoint, lastCheckpointNanos, checkpointClaimed and closed. apply() runs
+ *   the state machine and writes the event to the journal under it, so journal order is state order; it waits for
+ *   durability (group commit with other appliers) after releasing it.
+ * checkpointLock serialises checkpoints and rollbacks; it is always taken before stateLock, never after.
+ * Events are published outside both locks.
+ * </pre>
+ * Thread-safe. After a journal failure every later {@link #apply} fails; {@link #state()} may then include the event
+ * whose apply failed. Reopen to get the durable state.
+ *
+ * @param <S> the state type
+ * @param <E> the event type
+ */
+public final class RecoverableState<S, E> implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(RecoverableState.class.getName());
+
+  private final Path directory;
+  private final String name;
+  private final StateMachine<S, E> machine;
+  private final Codec<S> stateCodec;
+  private final Codec<E> eventCodec;
+  private final Journal journal;
+  private final CheckpointStore store;
+  private final Events events;
+  private final Clock clock;
+  private final long checkpointEvery;
+  private final long checkpointIntervalNanos;
+  private final boolean retainJournal;
+  private final RecoveryResult recovery;
+
+  private final ReentrantLock stateLock = new ReentrantLock();
+  private final ReentrantLock checkpointLock = new ReentrantLock();
+  private S state;
+  private long applied;
+  private long sinceCheckpoint;
+  private long lastCheckpointNanos;
+  private boolean checkpointClaimed;
+  private boolean closed;
+
+  private RecoverableState(Builder<S, E> config, Journal journal, CheckpointStore store, Events events, S state,
+      long applied, long sinceCheckpoint, RecoveryResult recovery) {
+    this.directory = config.directory;
+    this.name = config.sourceName();
+    this.machine = config.machine;
+    this.stateCodec = config.stateCodec;
+    this.eventCodec = config.eventCodec;
+    this.journal = journal;
+    this.store = store;
+    this.events = events;
+    this.clock = config.clock;
+    this.checkpointEvery = config.checkpointEvery;
+    this.checkpointIntervalNanos = config.checkpointInterval == null ? 0 : config.checkpointInterval.toNanos();
+    this.retainJournal = config.retainJournal;
+    this.recovery = recovery;
+    this.state = state;
+    this.applied = applied;
+    this.sinceCheckpoint = sinceCheckpoint;
+    this.lastCheckpointNanos = clock.nanoTime();
+  }
+
+  /**
+   * A builder for recoverable state in {@code directory}.
+   *
+   * @param machine the transitions
+   * @param stateCodec encodes states into checkpoints
+   * @param eventCodec encodes events into the journal
+   */
+  public static <S, E> Builder<S, E> builder(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec,
+      Codec<E> eventCodec) {
+    return new Builder<>(directory, machine, stateCodec, eventCodec);
+  }
+
+  // ---------------------------------------------------------------------------------------------------- opening
+
+  private static <S, E> RecoverableState<S, E> open(Builder<S, E> config) {
+    Events events = new Events(config.clock, config.listeners);
+    JournalBuilder journalBuilder = Journal.builder(config.directory).durability(config.durability)
+        .asyncForceInterval(config.asyncForceInterval).asyncMaxUnforcedRecords(config.asyncMaxUnforcedRecords)
+        .segmentSize(config.segmentSize).storage(config.storage).clock(config.clock).scheduler(config.scheduler)
+        .name(config.sourceName()).keyProvider(config.keyProvider);
+    config.listeners.forEach(journalBuilder::listener);
+    Journal journal = journalBuilder.open();
+    try {
+      CheckpointStore store = CheckpointStore.builder(config.directory).storage(config.storage).clock(config.clock)
+          .keep(config.keepCheckpoints).keyProvider(config.keyProvider).open();
+      long last = journal.lastSequence();
+      List<CheckpointProblem> skipped = new ArrayList<>();
+      CheckpointSelection selection = store.latestValid(info -> {
+        if (info.sequence() > last) {
+          skipped.add(new CheckpointProblem(info.file(), info.id(), "covers sequence " + info.sequence()
+              + " beyond the journal's last record " + last + ", so the journal cannot continue it; deleted"));
+          return false;
+        }
+        return true;
+      });
+      skipped.addAll(selection.skipped());
+      if (skipped.stream().anyMatch(p -> p.reason().endsWith("deleted"))) {
+        store.deleteAfter(last);
+      }
+      Optional<Checkpoint> checkpoint = selection.checkpoint();
+      long from = checkpoint.map(c -> c.sequence() + 1).orElse(1L);
+      if (from < journal.firstSequence()) {
+        throw new StateException("state-unrecoverable", "cannot recover " + config.directory + ": the journal starts"
+            + " at sequence " + journal.firstSequence() + " and no valid checkpoint covers sequences " + from + ".."
+            + (journal.firstSequence() - 1) + (skipped.isEmpty() ? "" : "; skipped: " + skipped));
+      }
+      RecoveryPlan plan = new RecoveryPlan(config.directory, checkpoint.map(Checkpoint::info), skipped, from, last,
+          journal.openReport().truncatedTail(), journal.openReport().possibleLoss());
+      boolean clean = skipped.isEmpty() && plan.truncatedTail().isEmpty() && plan.possibleLoss().isEmpty();
+      LOG.log(clean ? System.Logger.Level.INFO : System.Logger.Level.WARNING, plan.describe());
+
+      long[] replayed = new long[1];
+      S state = rebuild(config.directory, config.machine, config.stateCodec, config.eventCodec, journal, checkpoint,
+          last, replayed);
+      long discarded = plan.truncatedTail().map(d -> d.droppedRecords()).orElse(0L);
+      RecoveryResult recovery = new RecoveryResult(plan, replayed[0], discarded);
+      RecoverableState<S, E> recovered = new RecoverableState<>(config, journal, store, events, state, last,
+          last - checkpoint.map(Checkpoint::sequence).orElse(0L), recovery);
+      if (events.enabled()) {
+        events.publish(new StateEvent.StateRecovered(recovered.name, events.now(),
+            checkpoint.map(Checkpoint::id).orElse(null), replayed[0], discarded));
+      }
+      return recovered;
+    } catch (Throwable t) {
+      try {
+        journal.close();
+      } catch (RuntimeException e) {
+        t.addSuppressed(e);
+      }
+      throw t;
+    }
+  }
+
+  /** Restores {@code checkpoint} (or the initial state) and replays the journal after it up to {@code to}. */
+  private static <S, E> S rebuild(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec,
+      Codec<E> eventCodec, Journal journal, Optional<Checkpoint> checkpoint, long to, long[] replayed) {
+    S state;
+    if (checkpoint.isPresent()) {
+      try {
+        state = stateCodec.decode(checkpoint.get().snapshot());
+      } catch (RuntimeException e) {
+        throw new StateException("state-replay-failed", "cannot decode the state in checkpoint "
+            + checkpoint.get().id() + " of " + directory + ": " + e, e);
+      }
+    } else {
+      state = machine.initial();
+    }
+    long from = checkpoint.map(c -> c.sequence() + 1).orElse(1L);
+    if (from > to) {
+      return state;
+    }
+    try (JournalCursor cursor = journal.read(from)) {
+      while (cursor.hasNext()) {
+        JournalRecord record = cursor.next();
+        if (record.sequence() > to) {
+          break;
+        }
+        try {
+          state = machine.apply(state, eventCodec.decode(record.payload()));
+        } catch (RuntimeException e) {
+          throw new StateException("state-replay-failed", "cannot replay sequence " + record.sequence() + " of "
+              + directory + ": " + e, e);
+        }
+        replayed[0]++;
+      }
+    }
+    return state;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- applying
+
+  /**
+   * Applies {@code event}: runs the state machine, journals the event and waits as the journal's durability requires
+   * (in SYNC, until it is on disk). May then take an automatic checkpoint.
+   *
+   * @return the event's journal sequence
+   * @throws RuntimeException whatever the state machine throws to refuse the event (nothing journaled)
+   * @throws dev.faultline.state.journal.JournalException if the journal failed
+   */
+  public long apply(E event) {
+    Objects.requireNonNull(event, "event");
+    byte[] bytes = eventCodec.encode(event);
+    long sequence;
+    boolean checkpointDue;
+    stateLock.lock();
+    try {
+      ensureOpen();
+      S next = machine.apply(state, event);
+      sequence = journal.write(bytes);
+      state = next;
+      applied = sequence;
+      sinceCheckpoint++;
+      checkpointDue = !checkpointClaimed && ((checkpointEvery > 0 && sinceCheckpoint >= checkpointEvery)
+          || (checkpointIntervalNanos > 0 && clock.nanoTime() - lastCheckpointNanos >= checkpointIntervalNanos));
+      if (checkpointDue) {
+        checkpointClaimed = true;
+      }
+    } finally {
+      stateLock.unlock();
+    }
+    journal.commit(sequence);
+    if (checkpointDue) {
+      try {
+        checkpoint("automatic");
+      } catch (CheckpointException e) {
+        LOG.log(System.Logger.Level.WARNING, "automatic checkpoint of " + directory + " failed; the next event "
+            + "tries again: " + e.getMessage());
+      } finally {
+        stateLock.lock();
+        try {
+          checkpointClaimed = false;
+        } finally {
+          stateLock.unlock();
+        }
+      }
+    }
+    return sequence;
+  }
+
+  /** The current state (including events whose {@link #apply} has not returned yet). */
+  public S state() {
+    stateLock.lock();
+    try {
+      return state;
+    } finally {
+      stateLock.unlock();
+    }
+  }
+
+  /** The journal sequence of the last event applied. */
+  public long sequence() {
+    stateLock.lock();
+    try {
+      return applied;
+    } finally {
+      stateLock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------- checkpoints
+
+  /**
+   * Writes a checkpoint of the current state now, once every event it covers is durable, then applies retention and
+   * publishes {@link StateEvent.CheckpointWritten}.
+   *
+   * @throws CheckpointException if it could not be written
+   */
+  public CheckpointInfo checkpoint(String label) {
+    checkpointLock.lock();
+    CheckpointInfo info;
+    try {
+      byte[] snapshot;
+      long sequence;
+      stateLock.lock();
+      try {
+        ensureOpen();
+        snapshot = stateCodec.encode(state);
+        sequence = applied;
+      } finally {
+        stateLock.unlock();
+      }
+      // A checkpoint must never cover records a power loss could still take (ASYNC): force them first.
+      journal.awaitDurable(sequence);
+      info = store.write(sequence, label, snapshot);
+      stateLock.lock();
+      try {
+        sinceCheckpoint = applied - sequence;
+        lastCheckpointNanos = clock.nanoTime();
+      } finally {
+        stateLock.unlock();
+      }
+      if (retainJournal) {
+        List<CheckpointInfo> kept = store.list();
+        if (!kept.isEmpty()) {
+          journal.deleteBelow(kept.get(0).sequence() + 1);
+        }
+      }
+    } finally {
+      checkpointLock.unlock();
+    }
+    if (events.enabled()) {
+      events.publish(new StateEvent.CheckpointWritten(name, events.now(), info.id(), info.sequence()));
+    }
+    return info;
+  }
+
+  /** The checkpoints kept, oldest first. */
+  public List<CheckpointInfo> checkpoints() {
+    return store.list();
+  }
+
+  /** What opening recovered. */
+  public RecoveryResult recovery() {
+    return recovery;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- rollback
+
+  /**
+   * Returns the state to {@code target}: restores the checkpoint at or before it, replays the journal up to it,
+   * deletes checkpoints beyond it and truncates the journal after it. Publishes {@link StateEvent.StateRolledBack}.
+   *
+   * @throws StateException {@code state-rollback-invalid} if the target does not exist or cannot be reached
+   */
+  public RollbackResult rollback(RollbackTarget target) {
+    Objects.requireNonNull(target, "target");
+    RollbackResult result;
+    checkpointLock.lock();
+    try {
+      stateLock.lock();
+      try {
+        ensureOpen();
+        Resolved resolved = resolve(directory, journal, store, target);
+        long[] replayed = new long[1];
+        S restored = rebuild(directory, machine, stateCodec, eventCodec, journal, resolved.checkpoint,
+            resolved.sequence, replayed);
+        int deleted = store.deleteAfter(resolved.sequence);
+        long discarded = journal.truncateAfter(resolved.sequence);
+        state = restored;
+        applied = resolved.sequence;
+        sinceCheckpoint = resolved.sequence - resolved.checkpoint.map(Checkpoint::sequence).orElse(0L);
+        result = new RollbackResult(target, resolved.checkpoint.map(Checkpoint::id), resolved.sequence, replayed[0],
+            discarded, deleted);
+      } finally {
+        stateLock.unlock();
+      }
+    } finally {
+      checkpointLock.unlock();
+    }
+    LOG.log(System.Logger.Level.INFO, "rolled " + directory + " back to " + target.describe() + ": sequence "
+        + result.sequence() + ", " + result.discarded() + " journal record(s) and " + result.checkpointsDeleted()
+        + " checkpoint(s) discarded");
+    if (events.enabled()) {
+      events.publish(new StateEvent.StateRolledBack(name, events.now(), target.describe(), result.discarded()));
+    }
+    return result;
+  }
+
+  /**
+   * Rolls the state directory back without a state machine (what the command line does): deletes checkpoints beyond
+   * the target and truncates the journal after it; the state is rebuilt when it is next opened.
+   *
+   * @throws StateException {@code state-rollback-invalid} if the target does not exist or cannot be reached
+   * @throws dev.faultline.state.journal.JournalException {@code journal-locked} if the state is open elsewhere
+   */
+  public static RollbackResult rollbackOffline(Path directory, RollbackTarget target) {
+    return rollbackOffline(directory, target, StorageIo.system());
+  }
+
+  /** As {@link #rollbackOffline(Path, RollbackTarget)}, through {@code storage}. */
+  public static RollbackResult rollbackOffline(Path directory, RollbackTarget target, StorageIo storage) {
+    return rollbackOffline(directory, target, storage, null);
+  }
+
+  /** As {@link #rollbackOffline(Path, RollbackTarget)}, through {@code storage}, for encrypted state. */
+  public static RollbackResult rollbackOffline(Path directory, RollbackTarget target, StorageIo storage,
+      KeyProvider keyProvider) {
+    Objects.requireNonNull(target, "target");
+    try (Journal journal = Journal.builder(directory).storage(storage).keyProvider(keyProvider).open()) {
+      CheckpointStore store = CheckpointStore.builder(directory).storage(storage).keyProvider(keyProvider).open();
+      Resolved resolved = resolve(directory, journal, store, target);
+      int deleted = store.deleteAfter(resolved.sequence);
+      long discarded = journal.truncateAfter(resolved.sequence);
+      LOG.log(System.Logger.Level.INFO, "rolled " + directory + " back offline to " + target.describe()
+          + ": sequence " + resolved.sequence + ", " + discarded + " journal record(s) and " + deleted
+          + " checkpoint(s) discarded");
+      return new RollbackResult(target, resolved.checkpoint.map(Checkpoint::id), resolved.sequence, 0, discarded,
+          deleted);
+    }
+  }
+
+  /** A rollback target resolved to a checkpoint to start from (if any) and a journal sequence to stop at. */
+  private static final class Resolved {
+    final Optional<Checkpoint> checkpoint;
+    final long sequence;
+
+    Resolved(Optional<Checkpoint> checkpoint, long sequence) {
+      this.checkpoint = checkpoint;
+      this.sequence = sequence;
+    }
+  }
+
+  private static Resolved resolve(Path directory, Journal journal, CheckpointStore store, RollbackTarget target) {
+    long first = journal.firstSequence();
+    long last = journal.lastSequence();
+    if (target instanceof RollbackTarget.ToCheckpoint) {
+      String id = ((RollbackTarget.ToCheckpoint) target).id();
+      Checkpoint checkpoint;
+      try {
+        checkpoint = store.load(id);
+      } catch (CheckpointException e) {
+        throw new StateException("state-rollback-invalid", "cannot roll " + directory + " back to checkpoint " + id
+            + ": " + e.getMessage(), e);
+      }
+      if (checkpoint.sequence() > last) {
+        throw new StateException("state-rollback-invalid", "cannot roll " + directory + " back to checkpoint " + id
+            + ": it covers sequence " + checkpoint.sequence() + " beyond the journal's last record " + last);
+      }
+      return new Resolved(Optional.of(checkpoint), checkpoint.sequence());
+    }
+    if (target instanceof RollbackTarget.ToSequence) {
+      long sequence = ((RollbackTarget.ToSequence) target).sequence();
+      if (sequence < 0 || sequence > last) {
+        throw new StateException("state-rollback-invalid", "cannot roll " + directory + " back to sequence "
+            + sequence + ": the journal holds sequences up to " + last);
+      }
+      CheckpointSelection selection = store.latestAtOrBefore(sequence);
+      long from = selection.checkpoint().map(c -> c.sequence() + 1).orElse(1L);
+      if (from < first) {
+        throw new StateException("state-rollback-invalid", "cannot roll " + directory + " back to sequence "
+            + sequence + ": retention deleted the journal before sequence " + first
+            + " and no valid checkpoint at or before " + sequence + " remains");
+      }
+      return new Resolved(selection.checkpoint(), sequence);
+    }
+    RollbackTarget.ToTime toTime = (RollbackTarget.ToTime) target;
+    CheckpointSelection selection = store.latestAtOrBefore(toTime.time());
+    Checkpoint checkpoint = selection.checkpoint().orElseThrow(() -> new StateException("state-rollback-invalid",
+        "cannot roll " + directory + " back to " + toTime.time() + ": no valid checkpoint was taken at or before it"));
+    if (checkpoint.sequence() > last) {
+      throw new StateException("state-rollback-invalid", "cannot roll " + directory + " back to checkpoint "
+          + checkpoint.id() + ": it covers sequence " + checkpoint.sequence() + " beyond the journal's last " + last);
+    }
+    return new Resolved(Optional.of(checkpoint), checkpoint.sequence());
+  }
+
+  // ---------------------------------------------------------------------------------------------------- closing
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new StateException("state-closed", "recoverable state " + directory + " is closed");
+    }
+  }
+
+  /** Closes the journal (forcing what was written). Idempotent. */
+  @Override
+  public void close() {
+    stateLock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    } finally {
+      stateLock.unlock();
+    }
+    journal.close();
+  }
+
+  @Override
+  public String toString() {
+    return "RecoverableState[" + directory + ", sequence " + sequence() + "]";
+  }
+
+  /**
+   * Configures and opens a {@link RecoverableState}. {@link #open()} validates every setting, naming the field, the
+   * rule and the value of the first that is wrong. Not thread-safe.
+   *
+   * @param <S> the state type
+   * @param <E> the event type
+   */
+  public static final class Builder<S, E> {
+    final Path directory;
+    final StateMachine<S, E> machine;
+    final Codec<S> stateCodec;
+    final Codec<E> eventCodec;
+    Durability durability = Durability.SYNC;
+    Duration asyncForceInterval = Duration.ofMillis(50);
+    long asyncMaxUnforcedRecords = 10_000;
+    long segmentSize = 64L << 20;
+    long checkpointEvery = 10_000;
+    Duration checkpointInterval;
+    int keepCheckpoints = 3;
+    boolean retainJournal = true;
+    StorageIo storage = StorageIo.system();
+    Clock clock = Clock.system();
+    Scheduler scheduler = Scheduler.system();
+    String name;
+    KeyProvider keyProvider;
+    final List<FaultEventListener> listeners = new ArrayList<>();
+
+    Builder(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec, Codec<E> eventCodec) {
+      this.directory = Validate.notNull("directory", directory);
+      this.machine = Validate.notNull("machine", machine);
+      this.stateCodec = Validate.notNull("stateCodec", stateCodec);
+      this.eventCodec = Validate.notNull("eventCodec", eventCodec);
+    }
+
+    String sourceName() {
+      return name != null ? name : String.valueOf(directory.getFileName());
+    }
+
+    /** The journal's durability; {@link Durability#SYNC} by default. */
+    public Builder<S, E> durability(Durability durability) {
+      this.durability = durability;
+      return this;
+    }
+
+    /** In ASYNC mode, how often the journal is forced; 50 ms by default. */
+    public Builder<S, E> asyncForceInterval(Duration interval) {
+      this.asyncForceInterval = interval;
+      return this;
+    }
+
+    /** In ASYNC mode, how many unforced events make an apply force at once; 10 000 by default. */
+    public Builder<S, E> asyncMaxUnforcedRecords(long records) {
+      this.asyncMaxUnforcedRecords = records;
+      return this;
+    }
+
+    /** The journal's segment size; 64 MiB by default. */
+    public Builder<S, E> segmentSize(long bytes) {
+      this.segmentSize = bytes;
+      return this;
+    }
+
+    /** Take a checkpoint after this many events; 10 000 by default, 0 for never (by count). */
+    public Builder<S, E> checkpointEvery(long events) {
+      this.checkpointEvery = events;
+      return this;
+    }
+
+    /** Take a checkpoint when this much time passed since the last one, checked at each apply; off by default. */
+    public Builder<S, E> checkpointInterval(Duration interval) {
+      this.checkpointInterval = interval;
+      return this;
+    }
+
+    /** How many checkpoints to keep; 3 by default. */
+    public Builder<S, E> keepCheckpoints(int keep) {
+      this.keepCheckpoints = keep;
+      return this;
+    }
+
+    /** Whether to delete journal segments wholly covered by the oldest kept checkpoint; true by default. */
+    public Builder<S, E> retainJournal(boolean retain) {
+      this.retainJournal = retain;
+      return this;
+    }
+
+    /** The file system seam; {@link StorageIo#system()} by default. */
+    public Builder<S, E> storage(StorageIo storage) {
+      this.storage = storage;
+      return this;
+    }
+
+    /** The clock for checkpoint times, intervals and events; {@link Clock#system()} by default. */
+    public Builder<S, E> clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** The scheduler of the journal's ASYNC force timer; {@link Scheduler#system()} by default. */
+    public Builder<S, E> scheduler(Scheduler scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /** Encrypts journal records and checkpoint snapshots at rest with this provider's keys (none by default). */
+    public Builder<S, E> keyProvider(KeyProvider keyProvider) {
+      this.keyProvider = keyProvider;
+      return this;
+    }
+
+    /** The source name of published events; the directory's name by default. */
+    public Builder<S, E> name(String name) {
+      this.name = name;
+      return this;
+    }
+
+    /** Adds a listener for {@link StateEvent}s of the state and its journal. */
+    public Builder<S, E> listener(FaultEventListener listener) {
+      listeners.add(Validate.notNull("listener", listener));
+      return this;
+    }
+
+    /**
+     * Validates the settings, opens the journal and checkpoints, and recovers the state (plan, log, replay).
+     *
+     * @throws dev.faultline.core.ConfigurationException if a setting is invalid
+     * @throws StateException {@code state-unrecoverable} or {@code state-replay-failed}
+     * @throws dev.faultline.state.journal.JournalException if the journal cannot be opened (locked, corrupt)
+     */
+    public RecoverableState<S, E> open() {
+      Validate.atLeast("checkpointEvery", checkpointEvery, 0);
+      if (checkpointInterval != null) {
+        Validate.positive("checkpointInterval", checkpointInterval);
+      }
+      Validate.atLeast("keepCheckpoints", keepCheckpoints, 1);
+      Validate.notNull("storage", storage);
+      Validate.notNull("clock", clock);
+      Validate.notNull("scheduler", scheduler);
+      if (name != null) {
+        Validate.notBlank("name", name);
+      }
+      return RecoverableState.open(this);
+    }
+  }
+}

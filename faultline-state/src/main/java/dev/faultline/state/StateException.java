@@ -1,0 +1,23 @@
+package dev.faultline.state;
+
+import dev.faultline.core.FaultlineException;
+
+/**
+ * Recoverable state could not be recovered, replayed or rolled back. {@link #code()}: {@code state-unrecoverable}
+ * (no checkpoint and journal range can rebuild the state), {@code state-replay-failed} (an event of the journal could
+ * not be decoded or applied), {@code state-rollback-invalid} (the rollback target does not exist or cannot be reached),
+ * {@code state-closed}.
+ */
+public final class StateException extends FaultlineException {
+  private static final long serialVersionUID = 1L;
+
+  /** Creates the exception. */
+  public StateException(String code, String message) {
+    super(code, message);
+  }
+
+  /** Creates the exception with a cause. */
+  public StateException(String code, String message, Throwable cause) {
+    super(code, message, cause);
+  }
+}

@@ -1,0 +1,478 @@
+package dev.faultline.state.checkpoint;
+
+import dev.faultline.core.Clock;
+import dev.faultline.state.crypto.KeyProvider;
+import dev.faultline.state.internal.Aead;
+import dev.faultline.state.io.StorageChannel;
+import dev.faultline.state.io.StorageIo;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.zip.CRC32C;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.SecretKey;
+
+/**
+ * The {@link CheckpointStore} implementation: one file per checkpoint, in the format drawn in
+ * {@link CheckpointStore}'s Javadoc.
+ *
+ * <p>Thread-safe: {@code lock} guards {@code nextNumber} and serialises every write and deletion (file I/O is done
+ * under it because checkpoints are rare and their order matters); reads take no lock and rely on atomic renames.
+ */
+final class FileCheckpointStore implements CheckpointStore {
+  private static final System.Logger LOG = System.getLogger(CheckpointStore.class.getName());
+  static final int MAGIC = 0x464C4350;
+  static final int VERSION = 1;
+  static final int HEADER_SIZE = 56;
+  static final int TRAILER_SIZE = 4;
+  static final int MAX_LABEL_BYTES = 4096;
+  static final String PREFIX = "cp-";
+  static final String SUFFIX = ".checkpoint";
+  static final String TMP_SUFFIX = ".checkpoint.tmp";
+
+  private final Path directory;
+  private final StorageIo io;
+  private final Clock clock;
+  private final int keep;
+  private final boolean readOnly;
+  private final KeyProvider keyProvider;
+  private final Object lock = new Object();
+  private long nextNumber;
+
+  private FileCheckpointStore(CheckpointStore.Builder config, long nextNumber) {
+    this.directory = config.directory;
+    this.io = config.storage;
+    this.clock = config.clock;
+    this.keep = config.keep;
+    this.readOnly = config.readOnly;
+    this.keyProvider = config.keyProvider;
+    this.nextNumber = nextNumber;
+  }
+
+  static CheckpointStore open(CheckpointStore.Builder config) {
+    Path directory = config.directory;
+    StorageIo io = config.storage;
+    try {
+      if (config.readOnly) {
+        if (!io.exists(directory)) {
+          throw new CheckpointException("checkpoint-io", "checkpoint directory " + directory + " does not exist");
+        }
+        return new FileCheckpointStore(config, Long.MAX_VALUE);
+      }
+      io.createDirectories(directory);
+      long max = 0;
+      boolean removed = false;
+      for (Path file : io.list(directory)) {
+        String name = file.getFileName().toString();
+        if (name.startsWith(PREFIX) && name.endsWith(TMP_SUFFIX)) {
+          io.delete(file);
+          removed = true;
+          LOG.log(System.Logger.Level.INFO, "removed unfinished checkpoint " + file);
+        }
+        max = Math.max(max, number(file));
+      }
+      if (removed) {
+        io.forceDirectory(directory);
+      }
+      return new FileCheckpointStore(config, max + 1);
+    } catch (IOException e) {
+      throw new CheckpointException("checkpoint-io", "cannot open checkpoint directory " + directory + ": " + e, e);
+    }
+  }
+
+  /** The number a checkpoint file name gives, or -1 if it is not a checkpoint file. */
+  static long number(Path file) {
+    String name = file.getFileName().toString();
+    if (!name.startsWith(PREFIX) || !name.endsWith(SUFFIX)) {
+      return -1;
+    }
+    String digits = name.substring(PREFIX.length(), name.length() - SUFFIX.length());
+    return parseDigits(digits);
+  }
+
+  private static long parseDigits(String digits) {
+    if (digits.isEmpty() || digits.length() > 18) {
+      return -1;
+    }
+    for (int i = 0; i < digits.length(); i++) {
+      if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
+        return -1;
+      }
+    }
+    return Long.parseLong(digits);
+  }
+
+  static String idOf(long number) {
+    return String.format("%s%012d", PREFIX, number);
+  }
+
+  /** The number of a checkpoint id such as {@code cp-000000000042} or {@code cp-42}. */
+  static long parseId(String id) {
+    long number = id != null && id.startsWith(PREFIX) ? parseDigits(id.substring(PREFIX.length())) : -1;
+    if (number < 0) {
+      throw new CheckpointException("checkpoint-invalid-id",
+          "a checkpoint id must look like cp-000000000042, but was " + id);
+    }
+    return number;
+  }
+
+  private void ensureWritable(String what) {
+    if (readOnly) {
+      throw new CheckpointException("checkpoint-read-only", "cannot " + what + ": checkpoint store " + directory
+          + " was opened read-only");
+    }
+  }
+
+  private Path fileOf(long number) {
+    return directory.resolve(idOf(number) + SUFFIX);
+  }
+
+  // ------------------------------------------------------------------------------------------------ writing
+
+  @Override
+  public CheckpointInfo write(long sequence, String label, byte[] snapshot) {
+    Objects.requireNonNull(snapshot, "snapshot");
+    String text = label == null ? "" : label;
+    byte[] labelBytes = text.getBytes(StandardCharsets.UTF_8);
+    if (labelBytes.length > MAX_LABEL_BYTES) {
+      throw new IllegalArgumentException("checkpoint label must be at most " + MAX_LABEL_BYTES
+          + " UTF-8 bytes, but was " + labelBytes.length);
+    }
+    if (sequence < 0) {
+      throw new IllegalArgumentException("checkpoint sequence must be at least 0, but was " + sequence);
+    }
+    ensureWritable("write a checkpoint");
+    synchronized (lock) {
+      long number = nextNumber++;
+      String id = idOf(number);
+      long time = clock.wallMillis();
+      int keyId = keyProvider == null ? 0 : keyProvider.currentKeyId();
+      byte[] stored = keyId == 0 ? snapshot : Aead.seal(key(keyId, id), snapshot, 0, snapshot.length,
+          Aead.longs(number, sequence, time));
+      ByteBuffer bytes = encode(number, sequence, time, keyId, labelBytes, stored);
+      Path tmp = directory.resolve(id + TMP_SUFFIX);
+      Path file = fileOf(number);
+      try {
+        io.delete(tmp);
+        try (StorageChannel channel = io.open(tmp, StorageIo.OpenMode.CREATE_NEW)) {
+          channel.writeFully(bytes, 0);
+          channel.force();
+        }
+        io.move(tmp, file);
+        io.forceDirectory(directory);
+      } catch (IOException e) {
+        try {
+          io.delete(tmp);
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw new CheckpointException("checkpoint-io", "cannot write checkpoint " + id + " to " + directory + ": "
+            + e, e);
+      }
+      CheckpointInfo info = new CheckpointInfo(id, sequence, Instant.ofEpochMilli(time), text, snapshot.length, file);
+      try {
+        retainLocked(keep);
+      } catch (CheckpointException e) {
+        LOG.log(System.Logger.Level.WARNING, "checkpoint " + id + " written, but retention failed: "
+            + e.getMessage());
+      }
+      return info;
+    }
+  }
+
+  private SecretKey key(int keyId, String id) {
+    if (keyProvider == null) {
+      throw new CheckpointException("checkpoint-crypto", "checkpoint " + id + " in " + directory
+          + " is encrypted with key id " + keyId + "; open the store with a key provider");
+    }
+    return keyProvider.key(keyId).orElseThrow(() -> new CheckpointException("checkpoint-crypto", "checkpoint " + id
+        + " in " + directory + " is encrypted with key id " + keyId + ", which the key provider does not have"));
+  }
+
+  private static ByteBuffer encode(long number, long sequence, long time, int keyId, byte[] label,
+      byte[] snapshot) {
+    long total = (long) HEADER_SIZE + label.length + snapshot.length + TRAILER_SIZE;
+    if (total > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("checkpoint of " + snapshot.length + " bytes is too large for one file");
+    }
+    ByteBuffer buffer = ByteBuffer.allocate((int) total);
+    buffer.putInt(0, MAGIC).putInt(4, VERSION).putInt(8, keyId).putInt(12, 0).putLong(16, number)
+        .putLong(24, sequence).putLong(32, time).putInt(40, label.length).putLong(44, snapshot.length);
+    buffer.putInt(52, crc(buffer.array(), 0, 52));
+    System.arraycopy(label, 0, buffer.array(), HEADER_SIZE, label.length);
+    System.arraycopy(snapshot, 0, buffer.array(), HEADER_SIZE + label.length, snapshot.length);
+    buffer.putInt((int) total - TRAILER_SIZE, crc(buffer.array(), 0, (int) total - TRAILER_SIZE));
+    return buffer;
+  }
+
+  private static int crc(byte[] bytes, int offset, int length) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes, offset, length);
+    return (int) crc.getValue();
+  }
+
+  // ------------------------------------------------------------------------------------------------ reading
+
+  /** A damaged checkpoint; the message is the reason. */
+  private static final class Damaged extends Exception {
+    private static final long serialVersionUID = 1L;
+    final String code;
+
+    Damaged(String reason, boolean format) {
+      this(reason, format ? "checkpoint-format" : "checkpoint-corrupt");
+    }
+
+    Damaged(String reason, String code) {
+      super(reason, null, false, false);
+      this.code = code;
+    }
+  }
+
+  private List<Path> files() {
+    try {
+      List<Path> files = new ArrayList<>();
+      for (Path file : io.list(directory)) {
+        if (number(file) >= 0) {
+          files.add(file);
+        }
+      }
+      files.sort(Comparator.comparingLong(FileCheckpointStore::number));
+      return files;
+    } catch (IOException e) {
+      throw new CheckpointException("checkpoint-io", "cannot list checkpoints in " + directory + ": " + e, e);
+    }
+  }
+
+  /** Reads and checks the header (and the file size it implies); with {@code full}, also the checksum of it all. */
+  private Checkpoint read(Path file, boolean full) throws Damaged, IOException {
+    try (StorageChannel channel = io.open(file, StorageIo.OpenMode.READ)) {
+      long size = channel.size();
+      if (size < HEADER_SIZE + TRAILER_SIZE) {
+        throw new Damaged("file is " + size + " bytes, shorter than a checkpoint header", false);
+      }
+      ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
+      channel.readFully(header, 0);
+      if (header.getInt(0) != MAGIC) {
+        throw new Damaged(String.format("bad magic 0x%08x", header.getInt(0)), false);
+      }
+      if (crc(header.array(), 0, 52) != header.getInt(52)) {
+        throw new Damaged("header checksum mismatch", false);
+      }
+      if (header.getInt(4) != VERSION) {
+        throw new Damaged("format version " + header.getInt(4) + " is not supported (this build reads "
+            + VERSION + ")", true);
+      }
+      long number = header.getLong(16);
+      if (number != number(file)) {
+        throw new Damaged("header gives number " + number + " but the file name gives " + number(file), false);
+      }
+      int labelLength = header.getInt(40);
+      long snapshotLength = header.getLong(44);
+      if (labelLength < 0 || labelLength > MAX_LABEL_BYTES || snapshotLength < 0
+          || size != HEADER_SIZE + labelLength + snapshotLength + TRAILER_SIZE) {
+        throw new Damaged("file is " + size + " bytes but its header announces a label of " + labelLength
+            + " and a snapshot of " + snapshotLength + " bytes", false);
+      }
+      ByteBuffer body = ByteBuffer.allocate(full ? (int) size : HEADER_SIZE + labelLength);
+      channel.readFully(body, 0);
+      if (body.position() != body.capacity()) {
+        throw new Damaged("file ended early", false);
+      }
+      byte[] all = body.array();
+      if (full && crc(all, 0, (int) size - TRAILER_SIZE) != body.getInt((int) size - TRAILER_SIZE)) {
+        throw new Damaged("checksum mismatch", false);
+      }
+      String label = new String(all, HEADER_SIZE, labelLength, StandardCharsets.UTF_8);
+      int keyId = header.getInt(8);
+      long sequence = header.getLong(24);
+      long time = header.getLong(32);
+      byte[] snapshot = null;
+      if (full && keyId == 0) {
+        snapshot = java.util.Arrays.copyOfRange(all, HEADER_SIZE + labelLength, (int) size - TRAILER_SIZE);
+      } else if (full) {
+        try {
+          snapshot = Aead.open(key(keyId, idOf(number)), all, HEADER_SIZE + labelLength, (int) snapshotLength,
+              Aead.longs(number, sequence, time));
+        } catch (AEADBadTagException e) {
+          throw new Damaged("cannot decrypt: the key with id " + keyId + " is wrong, or the snapshot was tampered"
+              + " with", "checkpoint-crypto");
+        }
+      }
+      CheckpointInfo info = new CheckpointInfo(idOf(number), sequence, Instant.ofEpochMilli(time), label,
+          snapshot != null ? snapshot.length : keyId == 0 ? snapshotLength : snapshotLength - Aead.OVERHEAD, file);
+      return new Checkpoint(info, snapshot);
+    }
+  }
+
+  private CheckpointProblem problem(Path file, String reason) {
+    CheckpointProblem problem = new CheckpointProblem(file, idOf(number(file)), reason);
+    LOG.log(System.Logger.Level.WARNING, problem.describe());
+    return problem;
+  }
+
+  @Override
+  public List<CheckpointInfo> list() {
+    List<CheckpointInfo> infos = new ArrayList<>();
+    for (Path file : files()) {
+      try {
+        infos.add(read(file, false).info());
+      } catch (Damaged e) {
+        problem(file, e.getMessage());
+      } catch (NoSuchFileException e) {
+        // Deleted since listed: not a checkpoint any more.
+      } catch (IOException e) {
+        throw new CheckpointException("checkpoint-io", "cannot read checkpoint " + file + ": " + e, e);
+      }
+    }
+    return infos;
+  }
+
+  @Override
+  public List<CheckpointProblem> problems() {
+    List<CheckpointProblem> problems = new ArrayList<>();
+    for (Path file : files()) {
+      try {
+        read(file, true);
+      } catch (Damaged e) {
+        problems.add(problem(file, e.getMessage()));
+      } catch (NoSuchFileException e) {
+        // Deleted since listed.
+      } catch (IOException e) {
+        throw new CheckpointException("checkpoint-io", "cannot read checkpoint " + file + ": " + e, e);
+      }
+    }
+    return problems;
+  }
+
+  @Override
+  public Checkpoint load(String id) {
+    Path file = fileOf(parseId(id));
+    try {
+      return read(file, true);
+    } catch (Damaged e) {
+      throw new CheckpointException(e.code,
+          "checkpoint " + id + " (" + file + ") cannot be used: " + e.getMessage());
+    } catch (NoSuchFileException e) {
+      throw new CheckpointException("checkpoint-not-found", "no checkpoint " + id + " in " + directory, e);
+    } catch (IOException e) {
+      throw new CheckpointException("checkpoint-io", "cannot read checkpoint " + file + ": " + e, e);
+    }
+  }
+
+  @Override
+  public CheckpointSelection latestValid() {
+    return latestValid(info -> true);
+  }
+
+  @Override
+  public CheckpointSelection latestValid(Predicate<CheckpointInfo> filter) {
+    List<Path> files = files();
+    List<CheckpointProblem> skipped = new ArrayList<>();
+    for (int i = files.size() - 1; i >= 0; i--) {
+      Path file = files.get(i);
+      try {
+        CheckpointInfo info = read(file, false).info();
+        if (!filter.test(info)) {
+          continue;
+        }
+        return new CheckpointSelection(Optional.of(read(file, true)), skipped);
+      } catch (Damaged e) {
+        skipped.add(problem(file, e.getMessage()));
+      } catch (NoSuchFileException e) {
+        // Deleted since listed.
+      } catch (IOException e) {
+        throw new CheckpointException("checkpoint-io", "cannot read checkpoint " + file + ": " + e, e);
+      }
+    }
+    return new CheckpointSelection(Optional.empty(), skipped);
+  }
+
+  // ------------------------------------------------------------------------------------------------ deleting
+
+  @Override
+  public boolean delete(String id) {
+    Path file = fileOf(parseId(id));
+    ensureWritable("delete checkpoint " + id);
+    synchronized (lock) {
+      try {
+        boolean existed = io.delete(file);
+        io.forceDirectory(directory);
+        return existed;
+      } catch (IOException e) {
+        throw new CheckpointException("checkpoint-io", "cannot delete checkpoint " + file + ": " + e, e);
+      }
+    }
+  }
+
+  @Override
+  public int deleteAfter(long sequence) {
+    ensureWritable("delete checkpoints");
+    synchronized (lock) {
+      int deleted = 0;
+      try {
+        List<CheckpointInfo> infos = list();
+        for (int i = infos.size() - 1; i >= 0; i--) {
+          if (infos.get(i).sequence() > sequence) {
+            io.delete(infos.get(i).file());
+            deleted++;
+          }
+        }
+        if (deleted > 0) {
+          io.forceDirectory(directory);
+        }
+        return deleted;
+      } catch (IOException e) {
+        throw new CheckpointException("checkpoint-io", "cannot delete checkpoints after sequence " + sequence
+            + " in " + directory + " (" + deleted + " deleted): " + e, e);
+      }
+    }
+  }
+
+  @Override
+  public int retain(int keep) {
+    if (keep < 0) {
+      throw new IllegalArgumentException("keep must be at least 0, but was " + keep);
+    }
+    ensureWritable("apply retention");
+    synchronized (lock) {
+      return retainLocked(keep);
+    }
+  }
+
+  private int retainLocked(int keep) {
+    List<CheckpointInfo> infos = list();
+    int deleted = 0;
+    try {
+      for (int i = 0; i < infos.size() - keep; i++) {
+        io.delete(infos.get(i).file());
+        deleted++;
+      }
+      if (deleted > 0) {
+        io.forceDirectory(directory);
+      }
+      return deleted;
+    } catch (IOException e) {
+      throw new CheckpointException("checkpoint-io", "checkpoint retention in " + directory + " failed after "
+          + deleted + " deletion(s): " + e, e);
+    }
+  }
+
+  @Override
+  public Path directory() {
+    return directory;
+  }
+
+  @Override
+  public String toString() {
+    return "CheckpointStore[" + directory + "]";
+  }
+}

@@ -1,0 +1,66 @@
+package dev.faultline.state.crypto;
+
+import dev.faultline.core.ConfigurationException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * AES-256 keys by id, for encryption at rest. New journal segments and new checkpoints are sealed with the key
+ * {@link #currentKeyId()} names, and that id is written in their header; reading looks the id up with {@link #key}.
+ * Rotating keys means: add a new key, make it current, keep the old ones as long as data sealed with them is kept.
+ *
+ * <p>Each record and each snapshot is sealed with AES-256-GCM under a fresh random 96-bit nonce; the record's
+ * sequence (for a checkpoint: its number, sequence and time) is authenticated with it, so a record moved to another
+ * place does not decrypt. With random nonces a key should seal at most about 2<sup>32</sup> records: rotate before.
+ *
+ * <p>Implementations must be thread-safe.
+ */
+public interface KeyProvider {
+
+  /** The id of the key that seals new data; a positive number (0 means "not encrypted" in file headers). */
+  int currentKeyId();
+
+  /** The AES-256 key with {@code keyId}, if this provider has it. */
+  Optional<SecretKey> key(int keyId);
+
+  /**
+   * A provider holding {@code keys} (32 bytes each) by id, sealing new data with {@code currentKeyId}.
+   *
+   * @throws ConfigurationException naming the key that is missing, has a non-positive id or is not 32 bytes
+   */
+  static KeyProvider of(int currentKeyId, Map<Integer, byte[]> keys) {
+    Map<Integer, SecretKey> copy = new TreeMap<>();
+    for (Map.Entry<Integer, byte[]> entry : keys.entrySet()) {
+      if (entry.getKey() == null || entry.getKey() <= 0) {
+        throw new ConfigurationException("keys", "have positive key ids", entry.getKey());
+      }
+      if (entry.getValue() == null || entry.getValue().length != 32) {
+        throw new ConfigurationException("keys[" + entry.getKey() + "]", "be 32 bytes (AES-256)",
+            entry.getValue() == null ? "null" : entry.getValue().length + " bytes");
+      }
+      copy.put(entry.getKey(), new SecretKeySpec(entry.getValue().clone(), "AES"));
+    }
+    if (!copy.containsKey(currentKeyId)) {
+      throw new ConfigurationException("currentKeyId", "name one of the keys " + copy.keySet(), currentKeyId);
+    }
+    return new KeyProvider() {
+      @Override
+      public int currentKeyId() {
+        return currentKeyId;
+      }
+
+      @Override
+      public Optional<SecretKey> key(int keyId) {
+        return Optional.ofNullable(copy.get(keyId));
+      }
+
+      @Override
+      public String toString() {
+        return "KeyProvider[current " + currentKeyId + ", ids " + copy.keySet() + "]";
+      }
+    };
+  }
+}

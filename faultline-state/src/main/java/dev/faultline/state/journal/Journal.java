@@ -1,0 +1,235 @@
+package dev.faultline.state.journal;
+
+import dev.faultline.state.crypto.KeyProvider;
+import dev.faultline.state.io.StorageIo;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A durable, append-only log of records kept in one directory: records get consecutive sequences starting at 1, are
+ * checksummed, survive {@code kill -9} and (in {@link Durability#SYNC}, the default) power loss, and are read back in
+ * order from any retained sequence.
+ *
+ * <h2>Directory</h2>
+ * <pre>
+ *   journal.lock                      exclusive lock of the open journal (a second opener gets "journal-locked")
+ *   00000000000000000001.journal      segment: records 1 .. 4711
+ *   00000000000000004712.journal      segment named by its first sequence, zero-padded to 20 digits
+ *   async-session                     present while an ASYNC session is open (its window, for loss reports)
+ * </pre>
+ * A segment is closed ("rolled") when the next record would take it past {@code segmentSize}; the old segment is
+ * forced first, then the new one is created, its header forced, and the directory forced, so a segment never appears
+ * after a crash unless every segment before it is complete.
+ *
+ * <h2>Segment format (version 1, big-endian)</h2>
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                    Magic 0x464C4A4C "FLJL"                    |  file header, 32 bytes
+ *  +---------------------------------------------------------------+
+ *  |                      Format version (1)                       |
+ *  +---------------------------------------------------------------+
+ *  |                 First sequence of the segment                 |
+ *  |                        (64 bits, = name)                      |
+ *  +---------------------------------------------------------------+
+ *  |                   Key id (0: not encrypted)                   |
+ *  +---------------------------------------------------------------+
+ *  |                          Reserved (0)                         |
+ *  +---------------------------------------------------------------+
+ *  |                          Reserved (0)                         |
+ *  +---------------------------------------------------------------+
+ *  |                CRC32C of header bytes 0 to 27                 |
+ *  +===============================================================+
+ *  |                     Payload length L (bytes)                  |  record frame, 16 + L bytes,
+ *  +---------------------------------------------------------------+  repeated to the end of the file
+ *  |     CRC32C of the length, the sequence and the payload        |
+ *  +---------------------------------------------------------------+
+ *  |                        Sequence (64 bits)                     |
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                        Payload (L bytes)                     ...
+ * ...                                                              |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * Frames are packed without padding; sequences within and across segments are consecutive. In a segment whose key
+ * id is not 0 (see {@link JournalBuilder#keyProvider}), each payload is stored sealed with AES-256-GCM as
+ * {@code nonce (12 bytes) || ciphertext || tag (16 bytes)}, with the sequence as associated data; the CRC32C covers
+ * the sealed bytes, so torn tails are found without the key.
+ *
+ * <h2>Opening and damage</h2>
+ * Opening scans every segment and checks every header and frame (length in range, CRC32C, the expected sequence).
+ * Where the valid records stop early, what follows decides: if no valid frame follows the damage, it is a <b>torn
+ * tail</b> (a write a crash interrupted) and is cut off, logged, published as
+ * {@link dev.faultline.core.event.StateEvent.DataLost} and reported in {@link #openReport()}; if valid frames follow,
+ * it is <b>corruption</b> and opening fails with a {@link JournalCorruptedException} naming segment and offset;
+ * {@link #repair(Path)} then truncates there and reports what it dropped. {@link #verify(Path)} checks without
+ * changing anything.
+ *
+ * <h2>Failure</h2>
+ * An I/O error on a write or a force (disk full, EIO) stops the journal: that append and every later one fail with
+ * code {@code journal-failed} and the original error as cause. A failed force is never retried, because after a
+ * failed fsync the kernel may have dropped the dirty pages and a second fsync would wrongly succeed. Records that were
+ * durable before the failure stay readable; reopening cuts off whatever the failure left half-written. An interrupt
+ * delivered to an appending thread is held back during its I/O, but one that arrives inside the system call closes
+ * the channel (as {@link java.nio.channels.FileChannel} does) and also stops the journal.
+ *
+ * <h2>Reading</h2>
+ * Cursors see committed records: in {@code SYNC} those forced to disk, in {@code ASYNC} those written to the operating
+ * system. {@link JournalCursor#awaitNext()} blocks for the next one, which makes a cursor a tailer.
+ *
+ * <p>Thread-safe.
+ */
+public interface Journal extends AutoCloseable {
+
+  /** A builder for a journal in {@code directory} (created if missing). */
+  static JournalBuilder builder(Path directory) {
+    return new JournalBuilder(directory);
+  }
+
+  /** Opens the journal in {@code directory} with the defaults ({@link Durability#SYNC}). */
+  static Journal open(Path directory) {
+    return builder(directory).open();
+  }
+
+  /**
+   * Checks every segment and record of the journal in {@code directory} without changing anything and without taking
+   * its lock (so a live journal's newest records may show as a torn tail).
+   *
+   * @throws JournalException {@code journal-io} if the directory cannot be read, {@code journal-format} for a segment
+   *     of an unsupported format version
+   */
+  static VerifyReport verify(Path directory) {
+    return verify(directory, StorageIo.system());
+  }
+
+  /** As {@link #verify(Path)}, through {@code storage}. */
+  static VerifyReport verify(Path directory, StorageIo storage) {
+    return SegmentedJournal.verify(directory, storage);
+  }
+
+  /**
+   * A read-only cursor over the journal in {@code directory} from {@code fromSequence}, for tools: it takes no lock,
+   * changes nothing, and ends where the records valid at the time of the call end (before any damage). Close it.
+   *
+   * @throws JournalException {@code journal-io}, {@code journal-format}, {@code sequence-out-of-range}
+   */
+  static JournalCursor readOnly(Path directory, long fromSequence) {
+    return readOnly(directory, fromSequence, StorageIo.system());
+  }
+
+  /** As {@link #readOnly(Path, long)}, through {@code storage}. */
+  static JournalCursor readOnly(Path directory, long fromSequence, StorageIo storage) {
+    return SnapshotCursor.open(directory, storage, fromSequence, null);
+  }
+
+  /**
+   * As {@link #readOnly(Path, long)}, through {@code storage}, decrypting with {@code keyProvider}.
+   *
+   * @throws JournalException {@code journal-crypto} if a segment needs a key the provider does not have
+   */
+  static JournalCursor readOnly(Path directory, long fromSequence, StorageIo storage, KeyProvider keyProvider) {
+    return SnapshotCursor.open(directory, storage, fromSequence, keyProvider);
+  }
+
+  /**
+   * Truncates the journal in {@code directory} where its valid records stop (torn tail or corruption), removing later
+   * segments, and reports what was dropped. Takes the journal's lock for the duration.
+   *
+   * @throws JournalException {@code journal-locked} if the journal is open elsewhere
+   */
+  static RepairReport repair(Path directory) {
+    return repair(directory, StorageIo.system());
+  }
+
+  /** As {@link #repair(Path)}, through {@code storage}. */
+  static RepairReport repair(Path directory, StorageIo storage) {
+    return SegmentedJournal.repair(directory, storage);
+  }
+
+  /**
+   * Appends a record and waits as the journal's {@link Durability} requires: in {@code SYNC} until it is forced to
+   * disk (sharing the force with concurrent appenders), in {@code ASYNC} only when the unforced window is full.
+   *
+   * @return the record's sequence
+   * @throws JournalException {@code journal-failed} if this or an earlier write or force failed,
+   *     {@code record-too-large}, {@code journal-closed}
+   */
+  long append(byte[] payload);
+
+  /**
+   * Writes a record without waiting for any force, whatever the durability; {@link #commit(long)} then waits as
+   * {@link #append(byte[])} would. Lets a caller write under its own lock and wait outside it.
+   *
+   * @return the record's sequence
+   */
+  long write(byte[] payload);
+
+  /** Waits for record {@code sequence} as {@link #append(byte[])} waits for its own record. */
+  void commit(long sequence);
+
+  /**
+   * Waits until every record up to {@code sequence} is forced to disk, forcing if no other thread is.
+   *
+   * @throws JournalException {@code journal-failed} if a write or force failed before that
+   */
+  void awaitDurable(long sequence);
+
+  /** Forces every record written so far. */
+  void force();
+
+  /**
+   * A cursor over committed records from {@code fromSequence} on; it also sees records committed later.
+   *
+   * @throws JournalException {@code sequence-out-of-range} if {@code fromSequence} is below {@link #firstSequence()}
+   *     or above {@code lastSequence() + 1}
+   */
+  JournalCursor read(long fromSequence);
+
+  /** The first retained sequence ({@code lastSequence() + 1} if the journal holds no records). */
+  long firstSequence();
+
+  /** The sequence of the last record written (0 if none was ever written). */
+  long lastSequence();
+
+  /** The sequence up to which every record is forced to disk. */
+  long durableSequence();
+
+  /** Records written but not yet forced: in {@code ASYNC} mode, what a power loss now could lose. */
+  long unforcedRecords();
+
+  /** How many forces of segment data this journal has issued (group commit makes it far fewer than appends). */
+  long forces();
+
+  /**
+   * Retention: deletes the segments all of whose records are below {@code sequence}; never the segment being appended.
+   *
+   * @return the number of records deleted
+   */
+  long deleteBelow(long sequence);
+
+  /**
+   * Cuts every record after {@code sequence} from the journal (durably) so that the next append gets
+   * {@code sequence + 1}. Open cursors are invalidated.
+   *
+   * @return the number of records removed
+   * @throws JournalException {@code sequence-out-of-range} if {@code sequence} is below {@code firstSequence() - 1}
+   */
+  long truncateAfter(long sequence);
+
+  /** What opening found and did. */
+  OpenReport openReport();
+
+  /** The durability chosen at build time. */
+  Durability durability();
+
+  /** The journal's directory. */
+  Path directory();
+
+  /** The error that stopped the journal, if one did. */
+  Optional<JournalException> failure();
+
+  /** Forces what was written, releases the lock and closes every file. Idempotent. */
+  @Override
+  void close();
+}

@@ -1,0 +1,138 @@
+package dev.faultline.state.journal;
+
+import dev.faultline.core.Clock;
+import dev.faultline.core.Scheduler;
+import dev.faultline.core.event.FaultEventListener;
+import dev.faultline.core.internal.Validate;
+import dev.faultline.state.crypto.KeyProvider;
+import dev.faultline.state.io.StorageIo;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Configures and opens a {@link Journal}. {@link #open()} validates every setting, naming the field, the rule and the
+ * value of the first that is wrong.
+ *
+ * <p>Not thread-safe.
+ */
+public final class JournalBuilder {
+  /** The default segment size: 64 MiB. */
+  public static final long DEFAULT_SEGMENT_SIZE = 64L << 20;
+  /** The default largest payload: 16 MiB. */
+  public static final int DEFAULT_MAX_RECORD_SIZE = 16 << 20;
+
+  final Path directory;
+  Durability durability = Durability.SYNC;
+  Duration asyncForceInterval = Duration.ofMillis(50);
+  long asyncMaxUnforcedRecords = 10_000;
+  long segmentSize = DEFAULT_SEGMENT_SIZE;
+  int maxRecordSize = DEFAULT_MAX_RECORD_SIZE;
+  StorageIo storage = StorageIo.system();
+  Clock clock = Clock.system();
+  Scheduler scheduler = Scheduler.system();
+  String name;
+  KeyProvider keyProvider;
+  final List<FaultEventListener> listeners = new ArrayList<>();
+
+  JournalBuilder(Path directory) {
+    this.directory = Validate.notNull("directory", directory);
+  }
+
+  /** When an append counts as done; {@link Durability#SYNC} by default. */
+  public JournalBuilder durability(Durability durability) {
+    this.durability = durability;
+    return this;
+  }
+
+  /** In {@code ASYNC} mode, how often a timer forces what was written; 50 ms by default. */
+  public JournalBuilder asyncForceInterval(Duration interval) {
+    this.asyncForceInterval = interval;
+    return this;
+  }
+
+  /** In {@code ASYNC} mode, how many unforced records make an appender force at once; 10 000 by default. */
+  public JournalBuilder asyncMaxUnforcedRecords(long records) {
+    this.asyncMaxUnforcedRecords = records;
+    return this;
+  }
+
+  /** The size at which a segment is closed and a new one begun; 64 MiB by default, at least 1 KiB. */
+  public JournalBuilder segmentSize(long bytes) {
+    this.segmentSize = bytes;
+    return this;
+  }
+
+  /** The largest payload accepted; 16 MiB by default. */
+  public JournalBuilder maxRecordSize(int bytes) {
+    this.maxRecordSize = bytes;
+    return this;
+  }
+
+  /** The file system seam; {@link StorageIo#system()} by default. Tests inject faults or simulate crashes here. */
+  public JournalBuilder storage(StorageIo storage) {
+    this.storage = storage;
+    return this;
+  }
+
+  /** The clock that stamps events; {@link Clock#system()} by default. */
+  public JournalBuilder clock(Clock clock) {
+    this.clock = clock;
+    return this;
+  }
+
+  /** The scheduler of the {@code ASYNC} force timer; {@link Scheduler#system()} by default. */
+  public JournalBuilder scheduler(Scheduler scheduler) {
+    this.scheduler = scheduler;
+    return this;
+  }
+
+  /**
+   * Encrypts records at rest with AES-256-GCM under the provider's current key (none by default). New segments carry
+   * the key id in their header; segments sealed with older keys stay readable as long as the provider has them; a
+   * plain segment left from before stays readable, and appends move on to a new, encrypted segment.
+   */
+  public JournalBuilder keyProvider(KeyProvider keyProvider) {
+    this.keyProvider = keyProvider;
+    return this;
+  }
+
+  /** The source name of published events; the directory's name by default. */
+  public JournalBuilder name(String name) {
+    this.name = name;
+    return this;
+  }
+
+  /** Adds a listener for the journal's {@link dev.faultline.core.event.StateEvent}s (data lost on open). */
+  public JournalBuilder listener(FaultEventListener listener) {
+    listeners.add(Validate.notNull("listener", listener));
+    return this;
+  }
+
+  /**
+   * Validates the configuration, locks the directory, scans it, cuts off a torn tail and opens the journal.
+   *
+   * @throws dev.faultline.core.ConfigurationException if a setting is invalid
+   * @throws JournalException {@code journal-locked}, {@code journal-io}, {@code journal-format}
+   * @throws JournalCorruptedException if the journal is corrupt before its tail
+   */
+  public Journal open() {
+    Validate.notNull("durability", durability);
+    Validate.positive("asyncForceInterval", asyncForceInterval);
+    Validate.atLeast("asyncMaxUnforcedRecords", asyncMaxUnforcedRecords, 1);
+    Validate.atLeast("segmentSize", segmentSize, 1024);
+    Validate.atLeast("maxRecordSize", maxRecordSize, 1);
+    if (maxRecordSize > Format.MAX_PAYLOAD) {
+      throw new dev.faultline.core.ConfigurationException("maxRecordSize", "be at most " + Format.MAX_PAYLOAD,
+          maxRecordSize);
+    }
+    Validate.notNull("storage", storage);
+    Validate.notNull("clock", clock);
+    Validate.notNull("scheduler", scheduler);
+    if (name != null) {
+      Validate.notBlank("name", name);
+    }
+    return SegmentedJournal.open(this);
+  }
+}

@@ -1,0 +1,261 @@
+package dev.faultline.state.journal;
+
+import dev.faultline.state.io.StorageChannel;
+import dev.faultline.state.io.StorageIo;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Reads every segment of a journal directory, checks every header and frame, and says where the valid records stop
+ * and whether that is a torn tail or corruption. Changes nothing. Not thread-safe (one scan per instance).
+ *
+ * <p>Damage is classified by what follows it: if any valid frame (correct length, a sequence that could continue the
+ * journal, matching CRC32C) exists after the damaged byte, in the same segment or a later one, the damage is
+ * corruption; otherwise it is a torn tail.
+ */
+final class Scanner {
+
+  /** One segment file as scanned. */
+  static final class ScannedSegment {
+    final Path file;
+    final long firstSequence;
+    final long size;
+    int keyId;
+    long validEnd;
+    long records;
+    final SparseIndex index = new SparseIndex();
+
+    ScannedSegment(Path file, long firstSequence, long size) {
+      this.file = file;
+      this.firstSequence = firstSequence;
+      this.size = size;
+    }
+
+    SegmentSummary summary() {
+      return new SegmentSummary(file, firstSequence, records, validEnd, size);
+    }
+  }
+
+  /** The result: segments in order (the damaged one included, later ones not), the damage, the next sequence. */
+  static final class Result {
+    final List<ScannedSegment> segments;
+    final JournalDamage damage;
+    final long nextSequence;
+
+    Result(List<ScannedSegment> segments, JournalDamage damage, long nextSequence) {
+      this.segments = segments;
+      this.damage = damage;
+      this.nextSequence = nextSequence;
+    }
+
+    long firstSequence() {
+      return segments.isEmpty() ? nextSequence : segments.get(0).firstSequence;
+    }
+  }
+
+  private final StorageIo io;
+  private final Path directory;
+
+  Scanner(StorageIo io, Path directory) {
+    this.io = io;
+    this.directory = directory;
+  }
+
+  /** The segment files of the directory in sequence order. */
+  static List<Path> segmentFiles(StorageIo io, Path directory) throws IOException {
+    List<Path> files = new ArrayList<>();
+    for (Path file : io.list(directory)) {
+      if (Format.parseSegmentName(file) >= 0) {
+        files.add(file);
+      }
+    }
+    files.sort(Comparator.comparingLong(Format::parseSegmentName));
+    return files;
+  }
+
+  Result scan() throws IOException {
+    List<Path> files = segmentFiles(io, directory);
+    List<ScannedSegment> scanned = new ArrayList<>();
+    if (files.isEmpty()) {
+      return new Result(scanned, null, 1);
+    }
+    long expected = Format.parseSegmentName(files.get(0));
+    for (int i = 0; i < files.size(); i++) {
+      Path file = files.get(i);
+      long nameSequence = Format.parseSegmentName(file);
+      try (StorageChannel channel = io.open(file, StorageIo.OpenMode.READ)) {
+        long size = channel.size();
+        ScannedSegment segment = new ScannedSegment(file, nameSequence, size);
+        segment.validEnd = 0;
+        scanned.add(segment);
+        WindowReader reader = new WindowReader(channel, size);
+        String problem = null;
+        long at = 0;
+        if (nameSequence != expected) {
+          problem = "the file name gives first sequence " + nameSequence + " but the previous segment ends at "
+              + (expected - 1);
+        } else if (size < Format.HEADER_SIZE) {
+          problem = "file header incomplete: " + size + " of " + Format.HEADER_SIZE + " bytes";
+        } else {
+          int offset = reader.load(0, Format.HEADER_SIZE);
+          problem = Format.headerProblem(reader.buffer(), offset, nameSequence);
+          if (problem == null) {
+            checkSupported(file, reader.buffer(), offset);
+            segment.keyId = Format.headerKeyId(reader.buffer(), offset);
+            at = Format.HEADER_SIZE;
+            segment.validEnd = at;
+            problem = scanFrames(reader, segment, expected);
+            at = segment.validEnd;
+            expected += segment.records;
+          }
+        }
+        if (problem != null) {
+          boolean gap = nameSequence != expected;
+          JournalDamage damage = classify(files, i, reader, at, expected, problem, gap);
+          return new Result(scanned, damage, expected);
+        }
+      }
+    }
+    return new Result(scanned, null, expected);
+  }
+
+  private static void checkSupported(Path file, byte[] header, int offset) {
+    int version = Format.headerVersion(header, offset);
+    if (version != Format.VERSION) {
+      throw new JournalException("journal-format", "segment " + file + " has format version " + version
+          + "; this build reads version " + Format.VERSION);
+    }
+  }
+
+  /** Walks valid frames from the header on; returns why they stop early, or null at a clean end of file. */
+  private static String scanFrames(WindowReader reader, ScannedSegment segment, long firstExpected)
+      throws IOException {
+    long end = reader.end();
+    long at = Format.HEADER_SIZE;
+    long expected = firstExpected;
+    while (at < end) {
+      String problem = frameProblem(reader, at, expected);
+      if (problem != null) {
+        return problem;
+      }
+      segment.index.maybeAdd(expected, at);
+      at += Format.FRAME_HEADER_SIZE + reader.getInt(at);
+      segment.records++;
+      segment.validEnd = at;
+      expected++;
+    }
+    return null;
+  }
+
+  /** Why the frame at {@code at} is not the valid record {@code expected}, or null if it is. */
+  static String frameProblem(WindowReader reader, long at, long expected) throws IOException {
+    long remaining = reader.end() - at;
+    if (remaining < Format.FRAME_HEADER_SIZE) {
+      return "incomplete frame header: " + remaining + " of " + Format.FRAME_HEADER_SIZE + " bytes";
+    }
+    int length = reader.getInt(at);
+    if (length < 0 || length > Format.MAX_PAYLOAD) {
+      return "frame length " + length + " out of range";
+    }
+    if (remaining - Format.FRAME_HEADER_SIZE < length) {
+      return "frame of " + length + " payload bytes passes the end of the file by "
+          + (length - (remaining - Format.FRAME_HEADER_SIZE)) + " bytes";
+    }
+    int offset = reader.load(at, Format.FRAME_HEADER_SIZE + length);
+    byte[] bytes = reader.buffer();
+    int stored = ((bytes[offset + 4] & 0xff) << 24) | ((bytes[offset + 5] & 0xff) << 16)
+        | ((bytes[offset + 6] & 0xff) << 8) | (bytes[offset + 7] & 0xff);
+    if (Format.frameCrc(bytes, offset, length) != stored) {
+      return "CRC32C mismatch in the frame expected to hold sequence " + expected;
+    }
+    long sequence = reader.getLong(at + 8);
+    if (sequence != expected) {
+      return "frame holds sequence " + sequence + " where " + expected + " was expected";
+    }
+    return null;
+  }
+
+  /** Whether a valid frame with a sequence in {@code [minSequence, maxSequence]} starts at {@code at}. */
+  private static boolean validFrameAt(WindowReader reader, long at, long minSequence, long maxSequence)
+      throws IOException {
+    long remaining = reader.end() - at;
+    if (remaining < Format.FRAME_HEADER_SIZE) {
+      return false;
+    }
+    int length = reader.getInt(at);
+    if (length < 0 || length > remaining - Format.FRAME_HEADER_SIZE) {
+      return false;
+    }
+    long sequence = reader.getLong(at + 8);
+    if (sequence < minSequence || sequence > maxSequence) {
+      return false;
+    }
+    int offset = reader.load(at, Format.FRAME_HEADER_SIZE + length);
+    byte[] bytes = reader.buffer();
+    int stored = ((bytes[offset + 4] & 0xff) << 24) | ((bytes[offset + 5] & 0xff) << 16)
+        | ((bytes[offset + 6] & 0xff) << 8) | (bytes[offset + 7] & 0xff);
+    return Format.frameCrc(bytes, offset, length) == stored;
+  }
+
+  /** Counts valid frames from {@code from}, skipping damaged bytes one at a time; stops after {@code limit} finds. */
+  private static long countValidFrames(WindowReader reader, long from, long minSequence, long maxSequence, long limit)
+      throws IOException {
+    long count = 0;
+    long at = from;
+    while (at + Format.FRAME_HEADER_SIZE <= reader.end() && count < limit) {
+      if (validFrameAt(reader, at, minSequence, maxSequence)) {
+        count++;
+        at += Format.FRAME_HEADER_SIZE + reader.getInt(at);
+      } else {
+        at++;
+      }
+    }
+    return count;
+  }
+
+  private JournalDamage classify(List<Path> files, int index, WindowReader reader, long at, long expected,
+      String problem, boolean gap) throws IOException {
+    long laterBytes = 0;
+    List<Path> later = files.subList(index + 1, files.size());
+    for (Path file : later) {
+      try (StorageChannel channel = io.open(file, StorageIo.OpenMode.READ)) {
+        laterBytes += channel.size();
+      }
+    }
+    long droppedBytes = reader.end() - at + laterBytes;
+    // After a gap in the file names any valid frame is evidence of lost records; otherwise a frame can only continue
+    // the journal with a sequence that the remaining bytes leave room for.
+    long maxSequence = gap ? Long.MAX_VALUE : expected + droppedBytes / Format.FRAME_HEADER_SIZE + 1;
+    long records = countValidFrames(reader, at + 1, expected, maxSequence, Long.MAX_VALUE);
+    for (Path file : later) {
+      try (StorageChannel channel = io.open(file, StorageIo.OpenMode.READ)) {
+        records += countValidFrames(new WindowReader(channel, channel.size()), 0, expected, maxSequence,
+            Long.MAX_VALUE);
+      }
+    }
+    if (records > 0) {
+      return new JournalDamage(JournalDamage.Kind.CORRUPTION, files.get(index), at, problem, droppedBytes, records,
+          later);
+    }
+    return new JournalDamage(JournalDamage.Kind.TORN_TAIL, files.get(index), at, problem, droppedBytes,
+        Math.max(1, tornFrames(reader, at, expected)), later);
+  }
+
+  /** How many frame headers in a torn tail still fit and continue the sequence: the estimate of records dropped. */
+  private static long tornFrames(WindowReader reader, long from, long expected) throws IOException {
+    long count = 0;
+    long at = from;
+    while (reader.end() - at >= Format.FRAME_HEADER_SIZE) {
+      int length = reader.getInt(at);
+      if (length < 0 || reader.getLong(at + 8) != expected + count) {
+        break;
+      }
+      count++;
+      at += Format.FRAME_HEADER_SIZE + (long) length;
+    }
+    return count;
+  }
+}

@@ -1,0 +1,20 @@
+package dev.faultline.state.journal;
+
+import java.nio.file.Path;
+
+/**
+ * What a verification found in one segment file.
+ *
+ * @param file the segment file
+ * @param firstSequence the sequence its name and header give for its first record
+ * @param records how many valid records it holds (before any damage)
+ * @param validBytes the offset where its valid records end
+ * @param fileBytes the size of the file
+ */
+public record SegmentSummary(Path file, long firstSequence, long records, long validBytes, long fileBytes) {
+
+  /** The sequence of its last valid record ({@code firstSequence - 1} if it holds none). */
+  public long lastSequence() {
+    return firstSequence + records - 1;
+  }
+}

@@ -1,0 +1,1134 @@
+package dev.faultline.state.journal;
+
+import dev.faultline.core.Scheduler;
+import dev.faultline.core.event.StateEvent;
+import dev.faultline.core.internal.Events;
+import dev.faultline.state.crypto.KeyProvider;
+import dev.faultline.state.internal.Aead;
+import dev.faultline.state.io.StorageChannel;
+import dev.faultline.state.io.StorageIo;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.crypto.SecretKey;
+
+/**
+ * The {@link Journal} implementation: segment files appended through a {@link StorageIo}, with group commit.
+ *
+ * <h2>Concurrency design</h2>
+ * <pre>
+ * writeLock (ReentrantLock) guards the append state: nextSequence, writePosition, active, batch, and every
+ *   replacement of the segment list.
+ *
+ * Write combining: an appender builds its frame outside any lock and queues it on `pending` (lock-free). Whoever
+ *   gets writeLock (tryLock) drains the queue: takes the next sequences in queue order, seals each frame (length,
+ *   sequence, CRC32C), copies them into `batch` and writes the batch with one call: the one I/O done under this
+ *   lock, because the file's order is the sequence order. It then publishes `written` (a volatile Position: last
+ *   sequence written, its segment, its end offset), marks each drained PendingWrite finished and unparks its thread.
+ *   An appender that does not get the lock parks until its frame is finished. After releasing the lock the combiner
+ *   unparks the appender at the head of the queue, if any: its frame was queued before its failed tryLock, which
+ *   came before this release, so either the combiner drained it or the appender gets woken to combine.
+ *
+ * Group commit (leader/follower on the `sync` monitor):
+ *   sync guards `forcing` (a leader is elected), `durableWaiters`, `forces`, `asyncTask`, and every change of
+ *   `durable` and `failure` (both volatile, so read without it).
+ *   An appender whose record is not yet durable either becomes the leader, if no force is in flight, or waits on
+ *   sync. The leader takes forceLock, reads `written` and forces that segment's channel outside sync and writeLock,
+ *   so other appenders keep writing while the disk works; then, under sync, it publishes durable = the position it
+ *   read, clears `forcing` and wakes everybody. A woken appender whose record is now durable returns; the others
+ *   elect the next leader, whose force covers every record written meanwhile: one force per batch of appenders.
+ *
+ * forceLock serialises forces with segment rolls and truncation, which close and swap channels. A roll (under
+ *   writeLock) takes forceLock, forces the old segment, publishes it durable, creates the next segment and swaps.
+ *   Lock order is always writeLock, then forceLock, then sync; a leader never takes writeLock. Because the leader
+ *   reads `written` under forceLock, the segment it names is either still open or was forced by a roll that already
+ *   made `durable` cover it (the leader then skips the force).
+ *
+ * A failed write or force sets `failure` once; the journal is stopped and nothing is retried. Truncation waits, under
+ *   writeLock, until every record is durable and no appender is left waiting (durableWaiters == 0) and no leader is
+ *   forcing, before it lowers `durable`.
+ *
+ * Tailers wait on sync until committed() passes their sequence. SYNC commits happen under sync (notifyAll); ASYNC
+ *   writers notify only when `tailWaiters` > 0: both that count and `written` are volatile, so either the writer
+ *   sees the waiter or the waiter sees the new position before it waits.
+ * </pre>
+ */
+final class SegmentedJournal implements Journal {
+  private static final System.Logger LOG = System.getLogger(Journal.class.getName());
+  static final String LOCK_FILE = "journal.lock";
+  static final String ASYNC_MARKER = "async-session";
+  private static final String ASYNC_MARKER_TMP = "async-session.tmp";
+
+  /** The bytes of frames one appender writes for the others at most (a larger frame goes alone). */
+  static final int MAX_BATCH = 1 << 20;
+
+  /**
+   * A frame waiting to be written by whichever appender holds writeLock (flat combining). {@code sequence} and
+   * {@code error} are written before {@code finished}, and read after it.
+   */
+  private static final class PendingWrite {
+    final ByteBuffer frame;
+    final Thread thread;
+    long sequence;
+    JournalException error;
+    volatile boolean finished;
+
+    PendingWrite(ByteBuffer frame, Thread thread) {
+      this.frame = frame;
+      this.thread = thread;
+    }
+  }
+
+  /** A point in the journal: a sequence, the segment it is in, and the end offset of its frame there. */
+  record Position(long sequence, Segment segment, long end) {}
+
+  private final Path directory;
+  private final StorageIo io;
+  private final Durability durability;
+  private final long segmentSize;
+  private final int maxRecordSize;
+  private final long asyncMaxUnforced;
+  private final Duration asyncInterval;
+  private final Scheduler scheduler;
+  private final KeyProvider keyProvider;
+  private final int currentKeyId;
+  private final Closeable lock;
+  private final OpenReport openReport;
+
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final ConcurrentLinkedQueue<PendingWrite> pending = new ConcurrentLinkedQueue<>();
+  private ByteBuffer batch = ByteBuffer.allocate(MAX_BATCH);
+  private final ReentrantLock forceLock = new ReentrantLock();
+  private final Object sync = new Object();
+
+  private long nextSequence;
+  private long writePosition;
+  private Segment active;
+  private volatile boolean closed;
+  private volatile List<Segment> segments;
+  private volatile Position written;
+  private volatile Position durable;
+  private volatile int generation;
+  private volatile JournalException failure;
+  private volatile int tailWaiters;
+  private boolean forcing;
+  private int durableWaiters;
+  private long forces;
+  private Scheduler.Task asyncTask;
+
+  private SegmentedJournal(JournalBuilder config, Closeable lock, List<Segment> segments, long writePosition,
+      OpenReport openReport) {
+    this.directory = config.directory;
+    this.io = config.storage;
+    this.durability = config.durability;
+    this.segmentSize = config.segmentSize;
+    this.maxRecordSize = config.maxRecordSize;
+    this.asyncMaxUnforced = config.asyncMaxUnforcedRecords;
+    this.asyncInterval = config.asyncForceInterval;
+    this.scheduler = config.scheduler;
+    this.keyProvider = config.keyProvider;
+    this.currentKeyId = config.keyProvider == null ? 0 : config.keyProvider.currentKeyId();
+    this.lock = lock;
+    this.openReport = openReport;
+    this.segments = List.copyOf(segments);
+    this.active = segments.get(segments.size() - 1);
+    this.writePosition = writePosition;
+    this.nextSequence = openReport.lastSequence() + 1;
+    Position position = new Position(openReport.lastSequence(), active, writePosition);
+    this.written = position;
+    this.durable = position;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- opening
+
+  static Journal open(JournalBuilder config) {
+    Path directory = config.directory;
+    StorageIo io = config.storage;
+    Closeable lock;
+    try {
+      io.createDirectories(directory);
+      lock = io.tryLock(directory.resolve(LOCK_FILE)).orElse(null);
+    } catch (IOException e) {
+      throw new JournalException("journal-io", "cannot lock journal directory " + directory + ": " + e, e);
+    }
+    if (lock == null) {
+      throw new JournalException("journal-locked", "journal directory " + directory
+          + " is locked by another process or by another open journal in this JVM");
+    }
+    try {
+      return openLocked(config, lock);
+    } catch (Throwable t) {
+      closeQuietly(lock, t);
+      throw t;
+    }
+  }
+
+  private static SegmentedJournal openLocked(JournalBuilder config, Closeable lock) {
+    Path directory = config.directory;
+    StorageIo io = config.storage;
+    Scanner.Result scan = scan(io, directory);
+    JournalDamage damage = scan.damage;
+    if (damage != null && damage.kind() == JournalDamage.Kind.CORRUPTION) {
+      throw corrupted(damage);
+    }
+    List<Segment> segments = new ArrayList<>();
+    StorageChannel channel = null;
+    OpenReport.AsyncWindowLoss loss;
+    long writePosition;
+    try {
+      int currentKeyId = config.keyProvider == null ? 0 : config.keyProvider.currentKeyId();
+      List<Scanner.ScannedSegment> kept = damage == null && !scan.segments.isEmpty() ? scan.segments
+          : cut(io, directory, scan, currentKeyId);
+      Scanner.ScannedSegment last = kept.get(kept.size() - 1);
+      if (last.validEnd == Format.HEADER_SIZE && last.keyId != currentKeyId) {
+        // An empty segment sealed for another key (or none): start it again under the current key.
+        io.delete(last.file);
+        io.forceDirectory(directory);
+        createSegmentFile(io, directory, last.firstSequence, currentKeyId).close();
+        last.keyId = currentKeyId;
+      }
+      for (Scanner.ScannedSegment scanned : kept) {
+        checkKey(config.keyProvider, scanned.file, scanned.keyId);
+        Segment segment = new Segment(scanned.file, scanned.firstSequence, scanned.keyId, scanned.index);
+        segment.finalEnd = scanned.validEnd;
+        segments.add(segment);
+      }
+      Segment activeSegment = segments.get(segments.size() - 1);
+      activeSegment.finalEnd = -1;
+      channel = io.open(last.file, StorageIo.OpenMode.READ_WRITE);
+      // What a previous session wrote but never forced (ASYNC, or a crash between write and force) counts as
+      // durable from now on, so make it so.
+      channel.force();
+      activeSegment.channel = channel;
+      writePosition = last.validEnd;
+      loss = takeAsyncMarker(io, directory);
+      if (config.durability == Durability.ASYNC) {
+        writeAsyncMarker(io, directory, config);
+      }
+    } catch (IOException e) {
+      closeQuietly(channel, e);
+      throw new JournalException("journal-io", "cannot open journal " + directory + ": " + e, e);
+    }
+    long first = segments.get(0).firstSequence;
+    OpenReport report = new OpenReport(directory, segments.size(), first, scan.nextSequence - 1,
+        Optional.ofNullable(damage), Optional.ofNullable(loss));
+    LOG.log(report.clean() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, report.describe());
+    SegmentedJournal journal = new SegmentedJournal(config, lock, segments, writePosition, report);
+    Events events = new Events(config.clock, config.listeners);
+    if (events.enabled()) {
+      String name = config.name != null ? config.name : String.valueOf(directory.getFileName());
+      if (damage != null) {
+        events.publish(new StateEvent.DataLost(name, events.now(), damage.droppedRecords(),
+            "torn tail cut off on open: " + damage.describe()));
+      }
+      if (loss != null) {
+        events.publish(new StateEvent.DataLost(name, events.now(), loss.maxRecords(), loss.describe()));
+      }
+    }
+    if (config.durability == Durability.ASYNC) {
+      journal.scheduleAsyncForce();
+    }
+    return journal;
+  }
+
+  /** Fails unless {@code provider} can decrypt a segment sealed with {@code keyId} (0: plain). */
+  static void checkKey(KeyProvider provider, Path file, int keyId) {
+    if (keyId == 0) {
+      return;
+    }
+    if (provider == null) {
+      throw new JournalException("journal-crypto", "segment " + file + " is encrypted with key id " + keyId
+          + "; open the journal with a key provider");
+    }
+    if (provider.key(keyId).isEmpty()) {
+      throw new JournalException("journal-crypto", "segment " + file + " is encrypted with key id " + keyId
+          + ", which the key provider does not have");
+    }
+  }
+
+  private static Scanner.Result scan(StorageIo io, Path directory) {
+    try {
+      if (!io.exists(directory)) {
+        throw new JournalException("journal-io", "journal directory " + directory + " does not exist");
+      }
+      return new Scanner(io, directory).scan();
+    } catch (IOException e) {
+      throw new JournalException("journal-io", "cannot read journal " + directory + ": " + e, e);
+    }
+  }
+
+  private static JournalCorruptedException corrupted(JournalDamage damage) {
+    return new JournalCorruptedException(damage.segment(), damage.offset(), damage.reason(),
+        "valid records follow it (" + damage.droppedRecords() + " record(s) in " + damage.droppedBytes()
+            + " bytes), so it is not a torn tail; Journal.repair (faultline journal verify shows it) truncates here"
+            + " and drops them");
+  }
+
+  /**
+   * Truncates the journal where the scan found damage (or creates the first segment of an empty directory) and
+   * returns the segments that remain. Later segments are removed newest first, each removal made durable before the
+   * next, so a crash in between leaves a shorter journal that opens cleanly.
+   */
+  private static List<Scanner.ScannedSegment> cut(StorageIo io, Path directory, Scanner.Result scan, int keyId)
+      throws IOException {
+    List<Scanner.ScannedSegment> kept = new ArrayList<>(scan.segments);
+    JournalDamage damage = scan.damage;
+    if (damage != null) {
+      List<Path> later = new ArrayList<>(damage.laterSegments());
+      Collections.reverse(later);
+      for (Path file : later) {
+        io.delete(file);
+        io.forceDirectory(directory);
+      }
+      Scanner.ScannedSegment damaged = kept.get(kept.size() - 1);
+      if (damage.offset() < Format.HEADER_SIZE) {
+        io.delete(damaged.file);
+        io.forceDirectory(directory);
+        kept.remove(kept.size() - 1);
+      } else {
+        try (StorageChannel channel = io.open(damaged.file, StorageIo.OpenMode.READ_WRITE)) {
+          channel.truncate(damage.offset());
+          channel.force();
+        }
+      }
+    }
+    if (kept.isEmpty()) {
+      long first = scan.nextSequence;
+      StorageChannel channel = createSegmentFile(io, directory, first, keyId);
+      channel.close();
+      Scanner.ScannedSegment created = new Scanner.ScannedSegment(directory.resolve(Format.segmentName(first)),
+          first, Format.HEADER_SIZE);
+      created.validEnd = Format.HEADER_SIZE;
+      created.keyId = keyId;
+      kept.add(created);
+    }
+    return kept;
+  }
+
+  /** Creates a segment file, writes and forces its header, and forces the directory. */
+  private static StorageChannel createSegmentFile(StorageIo io, Path directory, long firstSequence, int keyId)
+      throws IOException {
+    Path file = directory.resolve(Format.segmentName(firstSequence));
+    StorageChannel channel = io.open(file, StorageIo.OpenMode.CREATE_NEW);
+    try {
+      channel.writeFully(Format.header(firstSequence, keyId), 0);
+      channel.force();
+      io.forceDirectory(directory);
+      return channel;
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(channel, e);
+      throw e;
+    }
+  }
+
+  /** Reads and removes the marker of an ASYNC session that did not close cleanly; null if there is none. */
+  private static OpenReport.AsyncWindowLoss takeAsyncMarker(StorageIo io, Path directory) throws IOException {
+    io.delete(directory.resolve(ASYNC_MARKER_TMP));
+    Path marker = directory.resolve(ASYNC_MARKER);
+    if (!io.exists(marker)) {
+      return null;
+    }
+    long maxRecords = -1;
+    long windowMillis = -1;
+    try (StorageChannel channel = io.open(marker, StorageIo.OpenMode.READ)) {
+      ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(channel.size(), 4096));
+      channel.readFully(bytes, 0);
+      for (String line : new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8).split("\n")) {
+        String[] pair = line.split("=", 2);
+        if (pair.length == 2 && pair[0].equals("maxUnforcedRecords")) {
+          maxRecords = parseOrMinusOne(pair[1]);
+        } else if (pair.length == 2 && pair[0].equals("forceIntervalMillis")) {
+          windowMillis = parseOrMinusOne(pair[1]);
+        }
+      }
+    }
+    io.delete(marker);
+    io.forceDirectory(directory);
+    return new OpenReport.AsyncWindowLoss(maxRecords, windowMillis);
+  }
+
+  private static long parseOrMinusOne(String text) {
+    try {
+      return Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** Records, durably and atomically, that an ASYNC session is open and what its loss window is. */
+  private static void writeAsyncMarker(StorageIo io, Path directory, JournalBuilder config) throws IOException {
+    Path tmp = directory.resolve(ASYNC_MARKER_TMP);
+    String text = "maxUnforcedRecords=" + config.asyncMaxUnforcedRecords + "\nforceIntervalMillis="
+        + config.asyncForceInterval.toMillis() + "\n";
+    try (StorageChannel channel = io.open(tmp, StorageIo.OpenMode.CREATE_NEW)) {
+      channel.writeFully(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), 0);
+      channel.force();
+    }
+    io.move(tmp, directory.resolve(ASYNC_MARKER));
+    io.forceDirectory(directory);
+  }
+
+  // ---------------------------------------------------------------------------------------------------- verify/repair
+
+  static VerifyReport verify(Path directory, StorageIo io) {
+    Scanner.Result scan = scan(io, directory);
+    List<SegmentSummary> summaries = new ArrayList<>();
+    long records = 0;
+    for (Scanner.ScannedSegment segment : scan.segments) {
+      summaries.add(segment.summary());
+      records += segment.records;
+    }
+    return new VerifyReport(directory, summaries, scan.firstSequence(), scan.nextSequence - 1, records,
+        Optional.ofNullable(scan.damage));
+  }
+
+  static RepairReport repair(Path directory, StorageIo io) {
+    Closeable lock;
+    try {
+      lock = io.tryLock(directory.resolve(LOCK_FILE)).orElse(null);
+    } catch (IOException e) {
+      throw new JournalException("journal-io", "cannot lock journal directory " + directory + ": " + e, e);
+    }
+    if (lock == null) {
+      throw new JournalException("journal-locked", "journal directory " + directory
+          + " is locked by another process or by another open journal in this JVM; close it before repairing");
+    }
+    try {
+      Scanner.Result scan = scan(io, directory);
+      if (scan.damage != null) {
+        cut(io, directory, scan, 0);
+        LOG.log(System.Logger.Level.WARNING, "journal " + directory + " repaired: cut " + scan.damage.describe());
+      }
+      return new RepairReport(directory, Optional.ofNullable(scan.damage), scan.nextSequence - 1);
+    } catch (IOException e) {
+      throw new JournalException("journal-io", "cannot repair journal " + directory + ": " + e, e);
+    } finally {
+      closeQuietly(lock, null);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------- appending
+
+  @Override
+  public long append(byte[] payload) {
+    long sequence = write(payload);
+    commit(sequence);
+    return sequence;
+  }
+
+  @Override
+  public void commit(long sequence) {
+    if (durability == Durability.SYNC || sequence - durable.sequence() >= asyncMaxUnforced) {
+      awaitDurable(sequence);
+    }
+  }
+
+  @Override
+  public long write(byte[] payload) {
+    Objects.requireNonNull(payload, "payload");
+    if (payload.length > maxRecordSize) {
+      throw new JournalException("record-too-large", "payload of " + payload.length
+          + " bytes exceeds maxRecordSize " + maxRecordSize + " of journal " + directory);
+    }
+    ByteBuffer frame = ByteBuffer.allocate(Format.FRAME_HEADER_SIZE + payload.length);
+    System.arraycopy(payload, 0, frame.array(), Format.FRAME_HEADER_SIZE, payload.length);
+    PendingWrite mine = new PendingWrite(frame, Thread.currentThread());
+    pending.add(mine);
+    boolean interrupted = false;
+    while (!mine.finished) {
+      if (writeLock.tryLock()) {
+        try {
+          combine();
+        } finally {
+          writeLock.unlock();
+        }
+        // A frame queued after our drain saw the lock held; its appender may be parked: wake it to combine.
+        PendingWrite next = pending.peek();
+        if (next != null) {
+          LockSupport.unpark(next.thread);
+        }
+      } else {
+        LockSupport.park(this);
+        interrupted |= Thread.interrupted();
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (mine.error != null) {
+      throw mine.error;
+    }
+    if (durability == Durability.ASYNC && tailWaiters > 0) {
+      synchronized (sync) {
+        sync.notifyAll();
+      }
+    }
+    return mine.sequence;
+  }
+
+  /**
+   * Writes every queued frame (up to {@link #MAX_BATCH} bytes) with one write per segment: takes their sequences in
+   * queue order, seals them, rolls the segment where needed, publishes {@code written} and wakes their appenders.
+   * Called under writeLock.
+   */
+  private void combine() {
+    List<PendingWrite> batchNodes = new ArrayList<>();
+    int flushed = 0;
+    JournalException error = null;
+    try {
+      if (closed || failure != null) {
+        error = closed ? new JournalException("journal-closed", "journal " + directory + " is closed")
+            : failedCopy();
+        for (PendingWrite node; (node = pending.poll()) != null; ) {
+          batchNodes.add(node);
+        }
+        return;
+      }
+      batch.clear();
+      long lastSequence = -1;
+      PendingWrite node;
+      while (batch.position() < MAX_BATCH && (node = pending.poll()) != null) {
+        batchNodes.add(node);
+        long sequence = nextSequence;
+        ByteBuffer frame = node.frame;
+        int size = frame.capacity() + (currentKeyId != 0 ? Aead.OVERHEAD : 0);
+        long segmentBytes = writePosition + batch.position();
+        if (segmentBytes > Format.HEADER_SIZE
+            && (segmentBytes + size > segmentSize || active.keyId != currentKeyId)) {
+          flush(lastSequence);
+          flushed = batchNodes.size() - 1;
+          roll(sequence);
+        }
+        if (active.keyId != 0) {
+          byte[] sealed = Aead.seal(key(active.keyId), frame.array(), Format.FRAME_HEADER_SIZE,
+              frame.capacity() - Format.FRAME_HEADER_SIZE, Aead.longs(sequence));
+          frame = ByteBuffer.allocate(Format.FRAME_HEADER_SIZE + sealed.length);
+          System.arraycopy(sealed, 0, frame.array(), Format.FRAME_HEADER_SIZE, sealed.length);
+        }
+        Format.sealFrame(frame, sequence);
+        size = frame.capacity();
+        if (batch.remaining() < size) {
+          ByteBuffer larger = ByteBuffer.allocate(Math.max(batch.capacity() * 2, batch.position() + size));
+          batch.flip();
+          larger.put(batch);
+          batch = larger;
+        }
+        active.index.maybeAdd(sequence, writePosition + batch.position());
+        frame.clear();
+        batch.put(frame);
+        node.sequence = sequence;
+        nextSequence = sequence + 1;
+        lastSequence = sequence;
+      }
+      flush(lastSequence);
+      flushed = batchNodes.size();
+      if (batch.capacity() > 4 * MAX_BATCH) {
+        batch = ByteBuffer.allocate(MAX_BATCH);
+      }
+    } catch (JournalException e) {
+      error = e;
+    } catch (RuntimeException | Error e) {
+      // Sequences were taken for frames that were not written: appending on would leave a gap, so stop.
+      synchronized (sync) {
+        if (failure == null) {
+          failure = new JournalException("journal-failed", "journal " + directory + " stopped after an unexpected "
+              + "error while writing: " + e + "; records up to sequence " + durable.sequence() + " are durable", e);
+          LOG.log(System.Logger.Level.ERROR, failure.getMessage());
+        }
+        sync.notifyAll();
+      }
+      error = failedCopy();
+      throw e;
+    } finally {
+      for (int i = 0; i < batchNodes.size(); i++) {
+        PendingWrite node = batchNodes.get(i);
+        if (i >= flushed) {
+          node.error = error != null ? error : failedCopy();
+        }
+        node.finished = true;
+        LockSupport.unpark(node.thread);
+      }
+    }
+  }
+
+  /** Writes the batch into the active segment and publishes it as written. Called under writeLock. */
+  private void flush(long lastSequence) {
+    if (batch.position() == 0) {
+      return;
+    }
+    batch.flip();
+    Segment segment = active;
+    long at = writePosition;
+    int length = batch.remaining();
+    try {
+      boolean interrupted = Thread.interrupted();
+      try {
+        segment.channel.writeFully(batch, at);
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    } catch (IOException e) {
+      throw fail(e, "writing sequences up to " + lastSequence + " to " + segment.file);
+    }
+    batch.clear();
+    writePosition = at + length;
+    written = new Position(lastSequence, segment, writePosition);
+  }
+
+  /** Closes the active segment and starts the next one at {@code nextSequence}. Called under writeLock. */
+  private void roll(long next) {
+    Segment old = active;
+    long oldEnd = writePosition;
+    forceLock.lock();
+    try {
+      try {
+        forceUninterruptibly(old.channel);
+      } catch (IOException e) {
+        throw fail(e, "forcing " + old.file + " before starting a new segment");
+      }
+      old.finalEnd = oldEnd;
+      synchronized (sync) {
+        forces++;
+        if (next - 1 > durable.sequence()) {
+          durable = new Position(next - 1, old, oldEnd);
+        }
+        sync.notifyAll();
+      }
+      closeQuietly(old.channel, null);
+      old.channel = null;
+      Segment segment = new Segment(directory.resolve(Format.segmentName(next)), next, currentKeyId,
+          new SparseIndex());
+      try {
+        segment.channel = createSegmentFile(io, directory, next, currentKeyId);
+      } catch (IOException e) {
+        throw fail(e, "creating segment " + segment.file);
+      }
+      List<Segment> list = new ArrayList<>(segments);
+      list.add(segment);
+      segments = List.copyOf(list);
+      active = segment;
+      writePosition = Format.HEADER_SIZE;
+    } finally {
+      forceLock.unlock();
+    }
+  }
+
+  @Override
+  public void awaitDurable(long sequence) {
+    if (durable.sequence() >= sequence) {
+      return;
+    }
+    boolean interrupted = false;
+    try {
+      while (true) {
+        // One monitor entry per round: count this waiter, check, then wait, lead, or leave (uncounting).
+        synchronized (sync) {
+          durableWaiters++;
+          try {
+            while (true) {
+              if (durable.sequence() >= sequence) {
+                return;
+              }
+              if (failure != null) {
+                throw failedCopy();
+              }
+              if (sequence > written.sequence()) {
+                throw new JournalException("sequence-out-of-range", "sequence " + sequence + " of journal "
+                    + directory + " was never written or was truncated; the last is " + written.sequence());
+              }
+              if (!forcing) {
+                forcing = true;
+                break;
+              }
+              try {
+                sync.wait();
+              } catch (InterruptedException e) {
+                interrupted = true;
+              }
+            }
+          } finally {
+            durableWaiters--;
+            if (durableWaiters == 0) {
+              sync.notifyAll();
+            }
+          }
+        }
+        forceAsLeader();
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Forces for every waiting appender; the caller set {@code forcing}. */
+  private void forceAsLeader() {
+    Position target;
+    IOException error = null;
+    boolean forced = false;
+    forceLock.lock();
+    try {
+      target = written;
+      if (target.sequence() > durable.sequence()) {
+        try {
+          forceUninterruptibly(target.segment().channel);
+          forced = true;
+        } catch (IOException e) {
+          error = e;
+        }
+      }
+    } finally {
+      forceLock.unlock();
+    }
+    JournalException failed = null;
+    synchronized (sync) {
+      forcing = false;
+      if (error != null) {
+        failed = recordFailure(error, "forcing " + target.segment().file);
+      } else {
+        if (forced) {
+          forces++;
+        }
+        if (target.sequence() > durable.sequence()) {
+          durable = target;
+        }
+      }
+      sync.notifyAll();
+    }
+    if (failed != null) {
+      throw failed;
+    }
+  }
+
+  private static void forceUninterruptibly(StorageChannel channel) throws IOException {
+    boolean interrupted = Thread.interrupted();
+    try {
+      channel.force();
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public void force() {
+    long last = written.sequence();
+    if (last > durable.sequence()) {
+      awaitDurable(last);
+    } else if (failure != null) {
+      throw failedCopy();
+    }
+  }
+
+  private void scheduleAsyncForce() {
+    synchronized (sync) {
+      if (!closed && failure == null) {
+        asyncTask = scheduler.schedule(this::asyncTick, asyncInterval.toNanos());
+      }
+    }
+  }
+
+  private void asyncTick() {
+    if (closed || failure != null) {
+      return;
+    }
+    try {
+      force();
+    } catch (JournalException e) {
+      // The journal stopped; every later append reports the failure, so the timer simply ends.
+      return;
+    }
+    scheduleAsyncForce();
+  }
+
+  private void ensureWritable() {
+    if (closed) {
+      throw new JournalException("journal-closed", "journal " + directory + " is closed");
+    }
+    if (failure != null) {
+      throw failedCopy();
+    }
+  }
+
+  /** Stops the journal after an I/O error (the first error wins) and returns the exception to throw. */
+  private JournalException fail(IOException error, String what) {
+    JournalException failed;
+    synchronized (sync) {
+      failed = recordFailure(error, what);
+      sync.notifyAll();
+    }
+    return failed;
+  }
+
+  /** Called under sync. */
+  private JournalException recordFailure(IOException error, String what) {
+    if (failure == null) {
+      failure = new JournalException("journal-failed", "journal " + directory + " stopped after an I/O error "
+          + what + ": " + error + "; every later append fails; records up to sequence " + durable.sequence()
+          + " are durable and stay readable; reopen the journal to recover", error);
+      LOG.log(System.Logger.Level.ERROR, failure.getMessage());
+    }
+    return failedCopy();
+  }
+
+  private JournalException failedCopy() {
+    JournalException first = failure;
+    return new JournalException("journal-failed", first.getMessage(), first.getCause());
+  }
+
+  // ---------------------------------------------------------------------------------------------------- reading
+
+  @Override
+  public JournalCursor read(long fromSequence) {
+    if (closed) {
+      throw new JournalException("journal-closed", "journal " + directory + " is closed");
+    }
+    long first = firstSequence();
+    long last = written.sequence();
+    if (fromSequence < first || fromSequence > last + 1) {
+      throw new JournalException("sequence-out-of-range", "cannot read journal " + directory + " from sequence "
+          + fromSequence + ": it holds sequences " + first + ".." + last);
+    }
+    return new Cursor(this, fromSequence, generation);
+  }
+
+  /** What cursors may read: forced records in SYNC, written records in ASYNC. */
+  Position committed() {
+    return durability == Durability.SYNC ? durable : written;
+  }
+
+  /** The end offset below which {@code segment} holds only complete, committed frames. */
+  static long safeEnd(Segment segment, Position committed) {
+    if (committed.segment() == segment) {
+      return committed.end();
+    }
+    long end = segment.finalEnd;
+    return end >= 0 ? end : Format.HEADER_SIZE;
+  }
+
+  /** The segment holding {@code sequence} (the last one starting at or before it); null if below the first. */
+  Segment segmentFor(long sequence) {
+    List<Segment> list = segments;
+    Segment found = null;
+    for (Segment segment : list) {
+      if (segment.firstSequence <= sequence) {
+        found = segment;
+      } else {
+        break;
+      }
+    }
+    return found;
+  }
+
+  /** The segment whose first sequence is {@code sequence}; null if none. */
+  Segment segmentStarting(long sequence) {
+    for (Segment segment : segments) {
+      if (segment.firstSequence == sequence) {
+        return segment;
+      }
+    }
+    return null;
+  }
+
+  StorageIo io() {
+    return io;
+  }
+
+  /** The key that segments sealed with {@code keyId} need; checked present at open and at roll. */
+  SecretKey key(int keyId) {
+    return keyProvider.key(keyId).orElseThrow(() -> new JournalException("journal-crypto", "journal " + directory
+        + " has no key with id " + keyId));
+  }
+
+  void checkGeneration(int cursorGeneration) {
+    if (generation != cursorGeneration) {
+      throw new JournalException("cursor-invalidated", "journal " + directory
+          + " was truncated after this cursor was opened; open a new cursor");
+    }
+  }
+
+  /** Blocks until {@code sequence} is committed, or throws why it never will be for this cursor. */
+  void awaitCommitted(long sequence, int cursorGeneration) throws InterruptedException {
+    synchronized (sync) {
+      tailWaiters++;
+      try {
+        while (committed().sequence() < sequence && !closed && failure == null && generation == cursorGeneration) {
+          sync.wait();
+        }
+      } finally {
+        tailWaiters--;
+      }
+      if (committed().sequence() >= sequence || generation != cursorGeneration) {
+        return;
+      }
+      if (failure != null) {
+        throw failedCopy();
+      }
+      throw new JournalException("journal-closed", "journal " + directory + " closed while a cursor waited for "
+          + "sequence " + sequence);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------- retention
+
+  @Override
+  public long deleteBelow(long sequence) {
+    writeLock.lock();
+    try {
+      ensureWritable();
+      List<Segment> list = segments;
+      int count = 0;
+      while (count < list.size() - 1 && list.get(count + 1).firstSequence <= sequence) {
+        count++;
+      }
+      if (count == 0) {
+        return 0;
+      }
+      long removed = 0;
+      try {
+        for (int i = 0; i < count; i++) {
+          io.delete(list.get(i).file);
+          removed = list.get(i + 1).firstSequence - list.get(0).firstSequence;
+          segments = List.copyOf(list.subList(i + 1, list.size()));
+        }
+        io.forceDirectory(directory);
+      } catch (IOException e) {
+        throw new JournalException("journal-io", "retention of journal " + directory + " below sequence "
+            + sequence + " failed after removing " + removed + " record(s): " + e, e);
+      }
+      LOG.log(System.Logger.Level.DEBUG, "journal " + directory + ": retention removed " + count
+          + " segment(s), " + removed + " record(s) below sequence " + segments.get(0).firstSequence);
+      return removed;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  @Override
+  public long truncateAfter(long sequence) {
+    writeLock.lock();
+    try {
+      ensureWritable();
+      long last = nextSequence - 1;
+      if (sequence >= last) {
+        return 0;
+      }
+      long first = segments.get(0).firstSequence;
+      if (sequence < first - 1) {
+        throw new JournalException("sequence-out-of-range", "cannot truncate journal " + directory + " after sequence "
+            + sequence + ": records below " + first + " were deleted by retention");
+      }
+      awaitDurable(last);
+      boolean interrupted = false;
+      synchronized (sync) {
+        // Every record is durable now; wait until no appender or leader is still inside awaitDurable, so that none
+        // publishes a position from before the cut.
+        while (durableWaiters > 0 || forcing) {
+          try {
+            sync.wait();
+          } catch (InterruptedException e) {
+            interrupted = true;
+          }
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      forceLock.lock();
+      try {
+        List<Segment> list = segments;
+        Segment target = segmentFor(sequence + 1);
+        int index = list.indexOf(target);
+        long end = target == active ? writePosition : target.finalEnd;
+        for (int i = list.size() - 1; i > index; i--) {
+          Segment later = list.get(i);
+          closeQuietly(later.channel, null);
+          later.channel = null;
+          io.delete(later.file);
+          io.forceDirectory(directory);
+        }
+        if (target.channel == null) {
+          target.channel = io.open(target.file, StorageIo.OpenMode.READ_WRITE);
+        }
+        long offset = offsetOf(target, sequence + 1, end);
+        target.channel.truncate(offset);
+        target.channel.force();
+        target.finalEnd = -1;
+        target.index.truncateAfter(sequence);
+        active = target;
+        writePosition = offset;
+        nextSequence = sequence + 1;
+        segments = List.copyOf(list.subList(0, index + 1));
+        Position position = new Position(sequence, target, offset);
+        written = position;
+        generation++;
+        synchronized (sync) {
+          durable = position;
+          sync.notifyAll();
+        }
+      } catch (IOException e) {
+        throw fail(e, "truncating after sequence " + sequence);
+      } finally {
+        forceLock.unlock();
+      }
+      LOG.log(System.Logger.Level.INFO, "journal " + directory + ": truncated " + (last - sequence)
+          + " record(s) after sequence " + sequence);
+      return last - sequence;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** The offset of the frame of {@code sequence} in {@code segment}, walking frame headers from the sparse index. */
+  private static long offsetOf(Segment segment, long sequence, long end) throws IOException {
+    long[] floor = segment.index.floor(sequence);
+    long at = floor == null ? Format.HEADER_SIZE : floor[1];
+    long current = floor == null ? segment.firstSequence : floor[0];
+    WindowReader reader = new WindowReader(segment.channel, end);
+    while (current < sequence) {
+      at += Format.FRAME_HEADER_SIZE + reader.getInt(at);
+      current++;
+    }
+    return at;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- state
+
+  @Override
+  public long firstSequence() {
+    return segments.get(0).firstSequence;
+  }
+
+  @Override
+  public long lastSequence() {
+    return written.sequence();
+  }
+
+  @Override
+  public long durableSequence() {
+    return durable.sequence();
+  }
+
+  @Override
+  public long unforcedRecords() {
+    return Math.max(0, written.sequence() - durable.sequence());
+  }
+
+  @Override
+  public long forces() {
+    synchronized (sync) {
+      return forces;
+    }
+  }
+
+  @Override
+  public OpenReport openReport() {
+    return openReport;
+  }
+
+  @Override
+  public Durability durability() {
+    return durability;
+  }
+
+  @Override
+  public Path directory() {
+    return directory;
+  }
+
+  @Override
+  public Optional<JournalException> failure() {
+    return Optional.ofNullable(failure);
+  }
+
+  @Override
+  public void close() {
+    writeLock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    } finally {
+      writeLock.unlock();
+    }
+    Scheduler.Task task;
+    synchronized (sync) {
+      task = asyncTask;
+      asyncTask = null;
+    }
+    if (task != null) {
+      task.cancel();
+    }
+    JournalException error = null;
+    if (failure == null) {
+      try {
+        force();
+        if (durability == Durability.ASYNC) {
+          io.delete(directory.resolve(ASYNC_MARKER));
+          io.forceDirectory(directory);
+        }
+      } catch (JournalException e) {
+        error = e;
+      } catch (IOException e) {
+        error = new JournalException("journal-io", "cannot remove the ASYNC session marker of journal "
+            + directory + ": " + e, e);
+      }
+    }
+    forceLock.lock();
+    try {
+      closeQuietly(active.channel, error);
+      active.channel = null;
+    } finally {
+      forceLock.unlock();
+    }
+    closeQuietly(lock, error);
+    synchronized (sync) {
+      sync.notifyAll();
+    }
+    if (error != null) {
+      throw error;
+    }
+  }
+
+  static void closeQuietly(Closeable closeable, Throwable primary) {
+    if (closeable == null) {
+      return;
+    }
+    try {
+      closeable.close();
+    } catch (IOException | RuntimeException e) {
+      if (primary != null) {
+        primary.addSuppressed(e);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Journal[" + directory + ", " + durability + ", sequences " + firstSequence() + ".." + lastSequence()
+        + "]";
+  }
+
+  /** Translates a missing segment file into the error a cursor reports. */
+  static JournalException missingSegment(Segment segment, long sequence, NoSuchFileException e) {
+    return new JournalException("sequence-out-of-range", "segment " + segment.file + " holding sequence " + sequence
+        + " was deleted by retention", e);
+  }
+}

@@ -1,0 +1,53 @@
+package dev.faultline.state.journal;
+
+import java.util.Arrays;
+
+/**
+ * A sparse map from sequence to file offset inside one segment: one entry about every {@link #SPACING} bytes, so that
+ * reading from a sequence skips most of a segment. Thread-safe: guarded by {@code this}.
+ */
+final class SparseIndex {
+  static final long SPACING = 64 * 1024;
+
+  private long[] sequences = new long[8];
+  private long[] offsets = new long[8];
+  private int size;
+
+  /** Records that {@code sequence} starts at {@code offset} if the last entry is far enough behind. */
+  synchronized void maybeAdd(long sequence, long offset) {
+    if (size > 0 && offset - offsets[size - 1] < SPACING) {
+      return;
+    }
+    if (size == sequences.length) {
+      sequences = Arrays.copyOf(sequences, size * 2);
+      offsets = Arrays.copyOf(offsets, size * 2);
+    }
+    sequences[size] = sequence;
+    offsets[size] = offset;
+    size++;
+  }
+
+  /** The entry with the greatest sequence at most {@code sequence}, as {sequence, offset}; null if none. */
+  synchronized long[] floor(long sequence) {
+    int low = 0;
+    int high = size - 1;
+    int found = -1;
+    while (low <= high) {
+      int mid = (low + high) >>> 1;
+      if (sequences[mid] <= sequence) {
+        found = mid;
+        low = mid + 1;
+      } else {
+        high = mid - 1;
+      }
+    }
+    return found < 0 ? null : new long[] {sequences[found], offsets[found]};
+  }
+
+  /** Forgets the entries for sequences above {@code sequence}. */
+  synchronized void truncateAfter(long sequence) {
+    while (size > 0 && sequences[size - 1] > sequence) {
+      size--;
+    }
+  }
+}

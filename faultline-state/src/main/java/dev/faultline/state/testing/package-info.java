@@ -1,0 +1,7 @@
+/**
+ * Test kit for code that keeps state with {@code faultline-state}: a {@link dev.faultline.state.testing.SimulatedStorage}
+ * that loses what was never forced when told to "crash", and a
+ * {@link dev.faultline.state.testing.FaultInjectingStorage} that makes writes and forces fail like a full or broken
+ * disk.
+ */
+package dev.faultline.state.testing;

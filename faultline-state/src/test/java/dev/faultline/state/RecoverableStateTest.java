@@ -1,0 +1,372 @@
+package dev.faultline.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faultline.core.event.StateEvent;
+import dev.faultline.core.testing.EventRecorder;
+import dev.faultline.core.testing.FakeClock;
+import dev.faultline.state.checkpoint.CheckpointInfo;
+import dev.faultline.state.checkpoint.CheckpointStore;
+import dev.faultline.state.journal.Durability;
+import dev.faultline.state.journal.Journal;
+import dev.faultline.state.testing.SimulatedStorage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Recovery by plan (checkpoint + replay), checkpoints by count, time and demand, rollback, retention, events. */
+class RecoverableStateTest {
+  private static final Path DIR = Path.of("/sim/account");
+  private final SimulatedStorage disk = new SimulatedStorage();
+  private final FakeClock clock = new FakeClock();
+  private final EventRecorder events = new EventRecorder();
+
+  /** A bank account: deposits and withdrawals; a withdrawal beyond the balance is refused. */
+  record Account(long balance, long operations) {}
+
+  static final StateMachine<Account, String> ACCOUNT = new StateMachine<>() {
+    @Override
+    public Account initial() {
+      return new Account(0, 0);
+    }
+
+    @Override
+    public Account apply(Account state, String event) {
+      String[] parts = event.split(":");
+      long amount = Long.parseLong(parts[1]);
+      switch (parts[0]) {
+        case "deposit":
+          return new Account(state.balance() + amount, state.operations() + 1);
+        case "withdraw":
+          if (amount > state.balance()) {
+            throw new IllegalStateException("insufficient funds: " + state.balance() + " < " + amount);
+          }
+          return new Account(state.balance() - amount, state.operations() + 1);
+        default:
+          throw new IllegalArgumentException("unknown event " + event);
+      }
+    }
+  };
+
+  static final Codec<Account> ACCOUNT_CODEC = new Codec<>() {
+    @Override
+    public byte[] encode(Account value) {
+      return Codec.utf8().encode(value.balance() + "," + value.operations());
+    }
+
+    @Override
+    public Account decode(byte[] bytes) {
+      String[] parts = Codec.utf8().decode(bytes).split(",");
+      return new Account(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+    }
+  };
+
+  private RecoverableState.Builder<Account, String> builder() {
+    return RecoverableState.builder(DIR, ACCOUNT, ACCOUNT_CODEC, Codec.utf8()).storage(disk).clock(clock)
+        .scheduler(clock).listener(events).checkpointEvery(10);
+  }
+
+  /** The state after deposits of 1..n. */
+  private static Account afterDeposits(long n) {
+    return new Account(n * (n + 1) / 2, n);
+  }
+
+  private static void depositUpTo(RecoverableState<Account, String> state, long from, long to) {
+    for (long i = from; i <= to; i++) {
+      assertEquals(i, state.apply("deposit:" + i));
+    }
+  }
+
+  @Test
+  void openingPlansRecoveryFromTheNewestCheckpointAndReplaysTheRest() {
+    try (RecoverableState<Account, String> state = builder().open()) {
+      assertEquals(0, state.recovery().replayed());
+      depositUpTo(state, 1, 25);
+      assertEquals(afterDeposits(25), state.state());
+    }
+    assertEquals(List.of(10L, 20L), events.events(StateEvent.CheckpointWritten.class).stream()
+        .map(StateEvent.CheckpointWritten::sequence).collect(Collectors.toList()));
+    events.clear();
+    try (RecoverableState<Account, String> state = builder().open()) {
+      RecoveryPlan plan = state.recovery().plan();
+      assertEquals(20, plan.checkpoint().orElseThrow().sequence());
+      assertEquals(21, plan.replayFrom());
+      assertEquals(25, plan.replayTo());
+      assertEquals(5, plan.replayCount());
+      assertTrue(plan.describe().contains("replay 5 record(s) 21..25"), plan.describe());
+      assertEquals(5, state.recovery().replayed());
+      assertEquals(afterDeposits(25), state.state());
+      assertEquals(25, state.sequence());
+      StateEvent.StateRecovered recovered = events.events(StateEvent.StateRecovered.class).get(0);
+      assertEquals(plan.checkpoint().orElseThrow().id(), recovered.checkpointId());
+      assertEquals(5, recovered.replayed());
+      assertEquals(0, recovered.discarded());
+      assertEquals("account", recovered.source());
+    }
+  }
+
+  @Test
+  void everyAppliedEventSurvivesAPowerLossInSyncMode() {
+    RecoverableState<Account, String> state = builder().open();
+    depositUpTo(state, 1, 17);
+    disk.crash();
+    try (RecoverableState<Account, String> recovered = builder().open()) {
+      assertEquals(afterDeposits(17), recovered.state());
+      assertEquals(7, recovered.recovery().replayed());
+    }
+  }
+
+  @Test
+  void aRefusedEventChangesNothingAndIsNotJournaled() {
+    try (RecoverableState<Account, String> state = builder().open()) {
+      state.apply("deposit:5");
+      IllegalStateException refused = assertThrows(IllegalStateException.class, () -> state.apply("withdraw:6"));
+      assertTrue(refused.getMessage().contains("insufficient"));
+      assertEquals(new Account(5, 1), state.state());
+      assertEquals(2, state.apply("withdraw:5"));
+    }
+    try (RecoverableState<Account, String> state = builder().open()) {
+      assertEquals(new Account(0, 2), state.state());
+    }
+  }
+
+  @Test
+  void aDamagedNewestCheckpointIsSkippedAndTheOlderOneReplayedFurther() throws Exception {
+    CheckpointInfo newest;
+    try (RecoverableState<Account, String> state = builder().keepCheckpoints(3).open()) {
+      depositUpTo(state, 1, 35);
+      newest = state.checkpoints().get(state.checkpoints().size() - 1);
+      assertEquals(30, newest.sequence());
+    }
+    byte[] bytes = disk.contents(newest.file());
+    bytes[bytes.length - 5] ^= 0x40;
+    disk.overwrite(newest.file(), bytes);
+    try (RecoverableState<Account, String> state = builder().open()) {
+      RecoveryPlan plan = state.recovery().plan();
+      assertEquals(20, plan.checkpoint().orElseThrow().sequence());
+      assertEquals(newest.id(), plan.skippedCheckpoints().get(0).id());
+      assertTrue(plan.describe().contains("checksum mismatch"), plan.describe());
+      assertEquals(15, state.recovery().replayed());
+      assertEquals(afterDeposits(35), state.state());
+    }
+  }
+
+  @Test
+  void checkpointsAreTakenByElapsedTimeAndOnDemand() {
+    try (RecoverableState<Account, String> state = builder().checkpointEvery(0)
+        .checkpointInterval(Duration.ofMinutes(1)).open()) {
+      depositUpTo(state, 1, 3);
+      assertTrue(state.checkpoints().isEmpty());
+      clock.advance(Duration.ofSeconds(61));
+      state.apply("deposit:4");
+      assertEquals(List.of(4L), state.checkpoints().stream().map(CheckpointInfo::sequence)
+          .collect(Collectors.toList()));
+      state.apply("deposit:5");
+      CheckpointInfo manual = state.checkpoint("before migration");
+      assertEquals(5, manual.sequence());
+      assertEquals("before migration", manual.label());
+      assertEquals(clock.instant(), manual.time());
+    }
+  }
+
+  @Test
+  void rollbackToACheckpointTruncatesTheJournalAndDeletesLaterCheckpoints() {
+    try (RecoverableState<Account, String> state = builder().keepCheckpoints(5).open()) {
+      depositUpTo(state, 1, 34);
+      CheckpointInfo target = state.checkpoints().get(0);
+      assertEquals(10, target.sequence());
+      events.clear();
+      RollbackResult result = state.rollback(new RollbackTarget.ToCheckpoint(target.id()));
+      assertEquals(10, result.sequence());
+      assertEquals(24, result.discarded());
+      assertEquals(2, result.checkpointsDeleted());
+      assertEquals(0, result.replayed());
+      assertEquals(afterDeposits(10), state.state());
+      StateEvent.StateRolledBack event = events.events(StateEvent.StateRolledBack.class).get(0);
+      assertEquals(24, event.discarded());
+      assertEquals("checkpoint " + target.id(), event.target());
+      assertEquals(11, state.apply("deposit:11"));
+    }
+    try (RecoverableState<Account, String> state = builder().open()) {
+      assertEquals(afterDeposits(11), state.state());
+      assertEquals(1, state.checkpoints().size());
+    }
+  }
+
+  @Test
+  void rollbackToASequenceReplaysFromTheCheckpointBeforeIt() {
+    try (RecoverableState<Account, String> state = builder().open()) {
+      depositUpTo(state, 1, 30);
+      RollbackResult result = state.rollback(RollbackTarget.parse("17"));
+      assertEquals(17, result.sequence());
+      assertEquals("cp-000000000001", result.checkpointId().orElseThrow());
+      assertEquals(7, result.replayed());
+      assertEquals(13, result.discarded());
+      assertEquals(afterDeposits(17), state.state());
+      assertEquals(List.of(10L), state.checkpoints().stream().map(CheckpointInfo::sequence)
+          .collect(Collectors.toList()));
+      RollbackResult toStart = state.rollback(new RollbackTarget.ToSequence(0));
+      assertEquals(new Account(0, 0), state.state());
+      assertEquals(17, toStart.discarded());
+    }
+  }
+
+  @Test
+  void rollbackToATimeGoesToTheNewestCheckpointTakenAtOrBeforeIt() {
+    try (RecoverableState<Account, String> state = builder().open()) {
+      depositUpTo(state, 1, 10);
+      Instant between = clock.instant().plusSeconds(30);
+      clock.advance(Duration.ofMinutes(1));
+      depositUpTo(state, 11, 25);
+      RollbackResult result = state.rollback(RollbackTarget.parse(between.toString()));
+      assertEquals(10, result.sequence());
+      assertEquals(afterDeposits(10), state.state());
+      StateException none = assertThrows(StateException.class,
+          () -> state.rollback(new RollbackTarget.ToTime(Instant.parse("2000-01-01T00:00:00Z"))));
+      assertEquals("state-rollback-invalid", none.code());
+    }
+  }
+
+  @Test
+  void unreachableRollbackTargetsAreRefusedByName() {
+    try (RecoverableState<Account, String> state = builder().open()) {
+      depositUpTo(state, 1, 5);
+      StateException unknown = assertThrows(StateException.class,
+          () -> state.rollback(new RollbackTarget.ToCheckpoint("cp-000000000099")));
+      assertEquals("state-rollback-invalid", unknown.code());
+      assertTrue(unknown.getMessage().contains("cp-000000000099"), unknown.getMessage());
+      assertEquals("state-rollback-invalid", assertThrows(StateException.class,
+          () -> state.rollback(new RollbackTarget.ToSequence(6))).code());
+      assertEquals(afterDeposits(5), state.state());
+    }
+    assertThrows(IllegalArgumentException.class, () -> RollbackTarget.parse("yesterday"));
+  }
+
+  @Test
+  void offlineRollbackCutsTheDirectoryAndTheNextOpenRebuilds() {
+    try (RecoverableState<Account, String> state = builder().open()) {
+      depositUpTo(state, 1, 23);
+    }
+    RollbackResult result = RecoverableState.rollbackOffline(DIR, new RollbackTarget.ToSequence(14), disk);
+    assertEquals(9, result.discarded());
+    assertEquals(1, result.checkpointsDeleted());
+    try (RecoverableState<Account, String> state = builder().open()) {
+      assertEquals(afterDeposits(14), state.state());
+      assertEquals(4, state.recovery().replayed());
+    }
+  }
+
+  @Test
+  void retentionKeepsTheJournalFromTheOldestCheckpointOn() {
+    try (RecoverableState<Account, String> state = builder().keepCheckpoints(2).segmentSize(1024).open()) {
+      depositUpTo(state, 1, 200);
+      assertEquals(List.of(190L, 200L), state.checkpoints().stream().map(CheckpointInfo::sequence)
+          .collect(Collectors.toList()));
+      StateException tooOld = assertThrows(StateException.class,
+          () -> state.rollback(new RollbackTarget.ToSequence(100)));
+      assertTrue(tooOld.getMessage().contains("retention"), tooOld.getMessage());
+      state.rollback(new RollbackTarget.ToSequence(195));
+      assertEquals(afterDeposits(195), state.state());
+    }
+    long first;
+    try (Journal journal = Journal.builder(DIR).storage(disk).open()) {
+      first = journal.firstSequence();
+    }
+    assertTrue(first > 1 && first <= 191, "journal segments below the oldest checkpoint were deleted: " + first);
+    try (RecoverableState<Account, String> state = builder().open()) {
+      assertEquals(afterDeposits(195), state.state());
+    }
+    CheckpointStore store = CheckpointStore.builder(DIR).storage(disk).open();
+    store.retain(0);
+    StateException lost = assertThrows(StateException.class, () -> builder().open());
+    assertEquals("state-unrecoverable", lost.code());
+    assertTrue(lost.getMessage().contains("no valid checkpoint covers"), lost.getMessage());
+  }
+
+  @Test
+  void aCheckpointBeyondTheJournalIsReportedAndDeleted() {
+    try (RecoverableState<Account, String> state = builder().open()) {
+      depositUpTo(state, 1, 12);
+    }
+    CheckpointStore.builder(DIR).storage(disk).clock(clock).keep(10).open().write(99, "stray", new byte[0]);
+    try (RecoverableState<Account, String> state = builder().open()) {
+      RecoveryPlan plan = state.recovery().plan();
+      assertEquals(10, plan.checkpoint().orElseThrow().sequence());
+      assertTrue(plan.skippedCheckpoints().get(0).reason().contains("beyond the journal"), plan.describe());
+      assertEquals(List.of(10L), state.checkpoints().stream().map(CheckpointInfo::sequence)
+          .collect(Collectors.toList()));
+      assertEquals(afterDeposits(12), state.state());
+    }
+  }
+
+  @Test
+  void inAsyncModeACheckpointForcesTheJournalAndALossIsReported() {
+    RecoverableState<Account, String> state = builder().durability(Durability.ASYNC).checkpointEvery(0)
+        .asyncForceInterval(Duration.ofSeconds(1)).open();
+    depositUpTo(state, 1, 5);
+    state.checkpoint("forced");
+    depositUpTo(state, 6, 8);
+    disk.crash();
+    events.clear();
+    try (RecoverableState<Account, String> recovered = builder().open()) {
+      assertEquals(afterDeposits(5), recovered.state(), "events 6..8 were in the unforced window");
+      RecoveryPlan plan = recovered.recovery().plan();
+      assertEquals(5, plan.checkpoint().orElseThrow().sequence());
+      assertTrue(plan.possibleLoss().isPresent());
+      assertEquals(1, events.events(StateEvent.DataLost.class).size());
+      assertTrue(plan.describe().contains("ASYNC"), plan.describe());
+    }
+  }
+
+  @Test
+  void concurrentAppliersShareTheJournalAndTheirEventsAllCount() throws Exception {
+    int threads = 8;
+    try (RecoverableState<Account, String> state = builder().checkpointEvery(50).open()) {
+      CyclicBarrier start = new CyclicBarrier(threads);
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          done.add(pool.submit(() -> {
+            start.await();
+            for (int i = 0; i < 100; i++) {
+              state.apply("deposit:1");
+            }
+            return null;
+          }));
+        }
+        for (Future<?> future : done) {
+          future.get(60, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertEquals(new Account(800, 800), state.state());
+    }
+    try (RecoverableState<Account, String> state = builder().open()) {
+      assertEquals(new Account(800, 800), state.state());
+    }
+  }
+
+  @Test
+  void aSecondOpenIsRefusedAndAClosedStateRefusesEvents() {
+    RecoverableState<Account, String> state = builder().open();
+    assertEquals("journal-locked", assertThrows(dev.faultline.state.journal.JournalException.class,
+        () -> builder().open()).code());
+    state.close();
+    assertEquals("state-closed", assertThrows(StateException.class, () -> state.apply("deposit:1")).code());
+    assertEquals("checkpointEvery", assertThrows(dev.faultline.core.ConfigurationException.class,
+        () -> builder().checkpointEvery(-1).open()).field());
+  }
+}

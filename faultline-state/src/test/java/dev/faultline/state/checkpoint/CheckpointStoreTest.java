@@ -1,0 +1,186 @@
+package dev.faultline.state.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faultline.core.ConfigurationException;
+import dev.faultline.core.testing.FakeClock;
+import dev.faultline.state.io.StorageIo;
+import dev.faultline.state.testing.FaultInjectingStorage;
+import dev.faultline.state.testing.SimulatedStorage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Checkpoints: atomic, checksummed, selected by id, time and sequence, retained, and skipped when damaged. */
+class CheckpointStoreTest {
+  private static final Path DIR = Path.of("/sim/state");
+  private final SimulatedStorage disk = new SimulatedStorage();
+  private final FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
+
+  private CheckpointStore store(int keep) {
+    return CheckpointStore.builder(DIR).storage(disk).clock(clock).keep(keep).open();
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String text(Checkpoint checkpoint) {
+    return new String(checkpoint.snapshot(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void writesListsAndLoadsCheckpointsByIdTimeAndSequence() {
+    CheckpointStore store = store(10);
+    CheckpointInfo first = store.write(10, "first", bytes("state@10"));
+    clock.advance(Duration.ofMinutes(1));
+    CheckpointInfo second = store.write(25, "", bytes("state@25"));
+    clock.advance(Duration.ofMinutes(1));
+    CheckpointInfo third = store.write(40, "före", bytes("state@40"));
+
+    assertEquals("cp-000000000001", first.id());
+    assertEquals("cp-000000000002", second.id());
+    assertEquals(DIR.resolve("cp-000000000003.checkpoint"), third.file());
+    assertEquals(Instant.parse("2026-01-01T00:02:00Z"), third.time());
+    assertEquals(List.of(first, second, third), store.list());
+    assertEquals("före", store.load(third.id()).info().label());
+    assertEquals("state@25", text(store.load("cp-2")));
+
+    assertEquals(third, store.latestValid().checkpoint().orElseThrow().info());
+    assertEquals(second, store.latestAtOrBefore(39).checkpoint().orElseThrow().info());
+    assertEquals(first, store.latestAtOrBefore(Instant.parse("2026-01-01T00:00:59Z")).checkpoint().orElseThrow()
+        .info());
+    assertTrue(store.latestAtOrBefore(9).checkpoint().isEmpty());
+    assertTrue(store.latestValid().skipped().isEmpty());
+    assertTrue(store.problems().isEmpty());
+  }
+
+  @Test
+  void aCheckpointSurvivesAPowerLossAsSoonAsWriteReturns() {
+    store(3).write(7, "durable", bytes("state@7"));
+    disk.crash();
+    Checkpoint survived = store(3).latestValid().checkpoint().orElseThrow();
+    assertEquals(7, survived.sequence());
+    assertEquals("state@7", text(survived));
+  }
+
+  @Test
+  void anUnfinishedWriteLeavesNothingBehindAndNumberingContinuesAfterTheLastCheckpoint() throws Exception {
+    CheckpointStore store = store(3);
+    store.write(1, "", bytes("one"));
+    FaultInjectingStorage faulty = new FaultInjectingStorage(disk)
+        .affecting(p -> p.toString().endsWith(".checkpoint.tmp")).failForces(FaultInjectingStorage.ioError());
+    CheckpointStore failing = CheckpointStore.builder(DIR).storage(faulty).clock(clock).open();
+    CheckpointException error = assertThrows(CheckpointException.class, () -> failing.write(2, "", bytes("two")));
+    assertEquals("checkpoint-io", error.code());
+    assertTrue(error.getMessage().contains("Input/output error"), error.getMessage());
+    assertEquals(List.of("cp-000000000001.checkpoint"), disk.list(DIR).stream()
+        .map(p -> p.getFileName().toString()).collect(Collectors.toList()));
+
+    // A crash between writing the temporary file and renaming it leaves a .tmp: the next open removes it.
+    disk.open(DIR.resolve("cp-000000000009.checkpoint.tmp"), StorageIo.OpenMode.CREATE_NEW).close();
+    CheckpointStore reopened = store(3);
+    assertFalse(disk.exists(DIR.resolve("cp-000000000009.checkpoint.tmp")));
+    assertEquals("cp-000000000002", reopened.write(3, "", bytes("three")).id());
+  }
+
+  @Test
+  void aDamagedCheckpointIsReportedAndSkippedInFavourOfThePreviousOne() throws Exception {
+    CheckpointStore store = store(5);
+    store.write(10, "good", bytes("state@10"));
+    CheckpointInfo bodyDamaged = store.write(20, "body", bytes("state@20"));
+    CheckpointInfo headerDamaged = store.write(30, "header", bytes("state@30"));
+    CheckpointInfo truncated = store.write(40, "short", bytes("state@40"));
+
+    byte[] body = disk.contents(bodyDamaged.file());
+    body[body.length - 6] ^= 0x10;
+    disk.overwrite(bodyDamaged.file(), body);
+    byte[] header = disk.contents(headerDamaged.file());
+    header[25] ^= 0x01;
+    disk.overwrite(headerDamaged.file(), header);
+    byte[] shortened = disk.contents(truncated.file());
+    disk.overwrite(truncated.file(), java.util.Arrays.copyOf(shortened, shortened.length - 3));
+
+    CheckpointSelection latest = store.latestValid();
+    assertEquals(10, latest.checkpoint().orElseThrow().sequence());
+    assertEquals(List.of(truncated.id(), headerDamaged.id(), bodyDamaged.id()),
+        latest.skipped().stream().map(CheckpointProblem::id).collect(Collectors.toList()));
+    assertTrue(latest.skipped().get(0).reason().contains("bytes"), latest.skipped().get(0).reason());
+    assertTrue(latest.skipped().get(1).reason().contains("header checksum"), latest.skipped().get(1).reason());
+    assertTrue(latest.skipped().get(2).reason().contains("checksum mismatch"), latest.skipped().get(2).reason());
+
+    assertEquals(List.of("cp-000000000001", "cp-000000000002"),
+        store.list().stream().map(CheckpointInfo::id).collect(Collectors.toList()), "headers still valid");
+    assertEquals(3, store.problems().size());
+    CheckpointException corrupt = assertThrows(CheckpointException.class, () -> store.load(bodyDamaged.id()));
+    assertEquals("checkpoint-corrupt", corrupt.code());
+    assertTrue(corrupt.getMessage().contains(bodyDamaged.id()), corrupt.getMessage());
+  }
+
+  @Test
+  void retentionKeepsTheNewestAndRollbackDeletesThoseAfterASequence() {
+    CheckpointStore store = store(3);
+    for (int i = 1; i <= 6; i++) {
+      store.write(i * 10L, "", bytes("s" + i));
+    }
+    assertEquals(List.of(40L, 50L, 60L), store.list().stream().map(CheckpointInfo::sequence)
+        .collect(Collectors.toList()));
+    assertEquals(2, store.deleteAfter(45));
+    assertEquals(List.of(40L), store.list().stream().map(CheckpointInfo::sequence).collect(Collectors.toList()));
+    assertEquals(1, store.retain(0));
+    assertTrue(store.list().isEmpty());
+    assertEquals("cp-000000000007", store.write(70, "", bytes("s7")).id(), "numbers are not reused while open");
+    assertTrue(store.delete("cp-000000000007"));
+    assertFalse(store.delete("cp-000000000007"));
+  }
+
+  @Test
+  void badIdsAndSettingsAreRefusedByName() {
+    CheckpointStore store = store(3);
+    assertEquals("checkpoint-invalid-id", assertThrows(CheckpointException.class, () -> store.load("42")).code());
+    assertEquals("checkpoint-invalid-id", assertThrows(CheckpointException.class, () -> store.load("cp-x")).code());
+    assertEquals("checkpoint-not-found", assertThrows(CheckpointException.class, () -> store.load("cp-5")).code());
+    assertThrows(IllegalArgumentException.class, () -> store.write(1, "x".repeat(5000), new byte[0]));
+    assertThrows(IllegalArgumentException.class, () -> store.write(-1, "", new byte[0]));
+    assertEquals("keep", assertThrows(ConfigurationException.class,
+        () -> CheckpointStore.builder(DIR).keep(0).open()).field());
+  }
+
+  @Test
+  void aReadOnlyStoreChangesNothing() throws Exception {
+    store(3).write(1, "", bytes("one"));
+    disk.open(DIR.resolve("cp-000000000002.checkpoint.tmp"), StorageIo.OpenMode.CREATE_NEW).close();
+    CheckpointStore readOnly = CheckpointStore.builder(DIR).storage(disk).readOnly().open();
+    assertTrue(disk.exists(DIR.resolve("cp-000000000002.checkpoint.tmp")), "a live writer's file is left alone");
+    assertEquals(1, readOnly.list().size());
+    assertEquals("checkpoint-read-only",
+        assertThrows(CheckpointException.class, () -> readOnly.write(2, "", bytes("two"))).code());
+    assertEquals("checkpoint-read-only", assertThrows(CheckpointException.class, () -> readOnly.retain(0)).code());
+    assertEquals("checkpoint-io", assertThrows(CheckpointException.class,
+        () -> CheckpointStore.builder(Path.of("/sim/none")).storage(disk).readOnly().open()).code());
+  }
+
+  @Test
+  void worksOnTheRealFileSystem(@TempDir Path dir) throws Exception {
+    CheckpointStore store = CheckpointStore.builder(dir).clock(clock).open();
+    byte[] snapshot = new byte[100_000];
+    new java.util.Random(1).nextBytes(snapshot);
+    CheckpointInfo info = store.write(123, "real", snapshot);
+    assertEquals(56 + 4 + 100_000 + 4, Files.size(info.file()));
+    CheckpointStore reopened = CheckpointStore.open(dir);
+    assertArrayEquals(snapshot, reopened.latestValid().checkpoint().orElseThrow().snapshot());
+    try (var files = Files.list(dir)) {
+      assertEquals(1, files.count(), "no temporary file left");
+    }
+  }
+}

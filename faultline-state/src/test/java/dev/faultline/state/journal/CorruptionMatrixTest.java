@@ -1,0 +1,294 @@
+package dev.faultline.state.journal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faultline.core.event.StateEvent;
+import dev.faultline.core.testing.EventRecorder;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The corruption matrix: a bit flipped in the file header, or in the length, CRC, sequence or payload of the first,
+ * a middle and the last record; the last record truncated at every byte; garbage after the tail. Damage at the tail
+ * is cut off on open and reported; damage before the tail fails the open naming segment and offset, and repair
+ * truncates there and reports what it dropped. Verify reports the same without changing a byte.
+ */
+class CorruptionMatrixTest {
+  private static final int RECORDS = 5;
+  private static final String SEGMENT = "00000000000000000001.journal";
+
+  @TempDir Path dir;
+  private Path segment;
+  private byte[] original;
+  private long[] offsets;
+
+  private static String payload(int i) {
+    return "record-" + i + "-" + "x".repeat(i * 3);
+  }
+
+  @BeforeEach
+  void writeFiveRecords() throws IOException {
+    try (Journal journal = Journal.open(dir)) {
+      for (int i = 1; i <= RECORDS; i++) {
+        journal.append(payload(i).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    segment = dir.resolve(SEGMENT);
+    original = Files.readAllBytes(segment);
+    offsets = new long[RECORDS + 2];
+    long at = 32;
+    for (int i = 1; i <= RECORDS; i++) {
+      offsets[i] = at;
+      at += 16 + payload(i).getBytes(StandardCharsets.UTF_8).length;
+    }
+    offsets[RECORDS + 1] = at;
+    assertEquals(original.length, at, "layout as drawn in Journal's Javadoc");
+  }
+
+  enum Field {
+    LENGTH(0, 4), CRC(4, 4), SEQUENCE(8, 8), PAYLOAD(16, 8);
+
+    final int start;
+    final int width;
+
+    Field(int start, int width) {
+      this.start = start;
+      this.width = width;
+    }
+  }
+
+  static Stream<Arguments> recordFlips() {
+    List<Arguments> cases = new ArrayList<>();
+    for (int record : new int[] {1, 3, RECORDS}) {
+      for (Field field : Field.values()) {
+        for (int bit : new int[] {0, 7, 13, 30}) {
+          if (bit < field.width * 8) {
+            cases.add(Arguments.of(record, field, bit));
+          }
+        }
+      }
+    }
+    return cases.stream();
+  }
+
+  private void flip(long offset, int bit) throws IOException {
+    byte[] bytes = original.clone();
+    bytes[(int) (offset + bit / 8)] ^= (byte) (1 << (bit % 8));
+    Files.write(segment, bytes);
+  }
+
+  private List<String> payloads() {
+    List<String> out = new ArrayList<>();
+    try (Journal journal = Journal.open(dir); JournalCursor cursor = journal.read(journal.firstSequence())) {
+      cursor.forEachRemaining(r -> out.add(r.payloadUtf8()));
+    }
+    return out;
+  }
+
+  private List<String> expectedPayloads(int count) {
+    List<String> out = new ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      out.add(payload(i));
+    }
+    return out;
+  }
+
+  @ParameterizedTest(name = "record {0}, {1}, bit {2}")
+  @MethodSource("recordFlips")
+  void aFlippedBitIsDetectedAndCutAtTheTailOrReportedBeforeIt(int record, Field field, int bit) throws IOException {
+    long frame = offsets[record];
+    flip(frame + field.start, bit);
+    byte[] damaged = Files.readAllBytes(segment);
+
+    VerifyReport verify = Journal.verify(dir);
+    assertArrayEquals(damaged, Files.readAllBytes(segment), "verify changes nothing");
+    JournalDamage damage = verify.damage().orElseThrow();
+    assertEquals(frame, damage.offset());
+    assertEquals(segment, damage.segment());
+    assertEquals(record - 1, verify.records());
+
+    if (record == RECORDS) {
+      assertEquals(JournalDamage.Kind.TORN_TAIL, damage.kind());
+      EventRecorder events = new EventRecorder();
+      try (Journal journal = Journal.builder(dir).listener(events).open()) {
+        JournalDamage cut = journal.openReport().truncatedTail().orElseThrow();
+        assertEquals(frame, cut.offset());
+        assertEquals(original.length - frame, cut.droppedBytes());
+        assertTrue(cut.droppedRecords() >= 1);
+        assertEquals(RECORDS - 1, journal.lastSequence());
+        StateEvent.DataLost lost = events.events(StateEvent.DataLost.class).get(0);
+        assertEquals(cut.droppedRecords(), lost.records());
+        assertTrue(lost.reason().contains("torn tail"), lost.reason());
+      }
+      assertEquals(frame, Files.size(segment));
+    } else {
+      assertEquals(JournalDamage.Kind.CORRUPTION, damage.kind());
+      assertEquals(RECORDS - record, damage.droppedRecords());
+      JournalCorruptedException error = assertThrows(JournalCorruptedException.class, () -> Journal.open(dir));
+      assertEquals("journal-corrupt", error.code());
+      assertEquals(segment, error.segment());
+      assertEquals(frame, error.offset());
+      assertTrue(error.getMessage().contains(SEGMENT) && error.getMessage().contains("offset " + frame),
+          error.getMessage());
+      assertArrayEquals(damaged, Files.readAllBytes(segment), "a failed open changes nothing");
+
+      RepairReport repair = Journal.repair(dir);
+      JournalDamage cut = repair.cut().orElseThrow();
+      assertEquals(frame, cut.offset());
+      assertEquals(RECORDS - record, cut.droppedRecords());
+      assertEquals(original.length - frame, cut.droppedBytes());
+      assertEquals(record - 1, repair.lastSequence());
+    }
+    assertEquals(expectedPayloads(record - 1), payloads());
+    try (Journal journal = Journal.open(dir)) {
+      assertTrue(journal.openReport().clean());
+      assertEquals(record, journal.append("next".getBytes(StandardCharsets.UTF_8)));
+    }
+  }
+
+  static IntStream headerBytes() {
+    return IntStream.range(0, 32);
+  }
+
+  @ParameterizedTest(name = "header byte {0}")
+  @MethodSource("headerBytes")
+  void aFlippedBitInTheFileHeaderIsCorruptionBecauseRecordsFollow(int index) throws IOException {
+    flip(index, index % 8);
+    JournalCorruptedException error = assertThrows(JournalCorruptedException.class, () -> Journal.open(dir));
+    assertEquals(0, error.offset());
+    assertTrue(error.reason().contains("header") || error.reason().contains("magic"), error.reason());
+    RepairReport repair = Journal.repair(dir);
+    assertEquals(RECORDS, repair.cut().orElseThrow().droppedRecords());
+    assertEquals(0, repair.lastSequence());
+    try (Journal journal = Journal.open(dir)) {
+      assertTrue(journal.openReport().clean());
+      assertEquals(1, journal.append(new byte[] {1}));
+    }
+  }
+
+  static IntStream cutsOfTheLastRecord() {
+    return IntStream.range(0, 16 + payload(RECORDS).length() + 1);
+  }
+
+  @ParameterizedTest(name = "keep {0} bytes of the last record")
+  @MethodSource("cutsOfTheLastRecord")
+  void truncationAtEveryByteOfTheLastRecordIsATornTail(int kept) throws IOException {
+    long frame = offsets[RECORDS];
+    Files.write(segment, Arrays.copyOf(original, (int) (frame + kept)));
+    int full = 16 + payload(RECORDS).length();
+    try (Journal journal = Journal.open(dir)) {
+      if (kept == 0 || kept == full) {
+        assertTrue(journal.openReport().clean(), journal.openReport().describe());
+        assertEquals(kept == full ? RECORDS : RECORDS - 1, journal.lastSequence());
+      } else {
+        JournalDamage cut = journal.openReport().truncatedTail().orElseThrow();
+        assertEquals(JournalDamage.Kind.TORN_TAIL, cut.kind());
+        assertEquals(frame, cut.offset());
+        assertEquals(kept, cut.droppedBytes());
+        assertEquals(1, cut.droppedRecords());
+        assertEquals(RECORDS - 1, journal.lastSequence());
+      }
+    }
+    assertEquals(expectedPayloads(kept == full ? RECORDS : RECORDS - 1), payloads());
+  }
+
+  static Stream<Arguments> garbage() {
+    Random random = new Random(42);
+    List<Arguments> cases = new ArrayList<>();
+    for (int length : new int[] {1, 7, 15, 16, 17, 100, 4096}) {
+      byte[] noise = new byte[length];
+      random.nextBytes(noise);
+      cases.add(Arguments.of("random " + length, noise));
+      cases.add(Arguments.of("zeros " + length, new byte[length]));
+    }
+    byte[] plausible = ByteBuffer.allocate(40).putInt(24).putInt(12345).putLong(RECORDS + 1).array();
+    cases.add(Arguments.of("plausible header with a wrong CRC", plausible));
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("garbage")
+  void garbageAfterTheTailIsCutOff(String name, byte[] garbage) throws IOException {
+    byte[] bytes = Arrays.copyOf(original, original.length + garbage.length);
+    System.arraycopy(garbage, 0, bytes, original.length, garbage.length);
+    Files.write(segment, bytes);
+    assertEquals(JournalDamage.Kind.TORN_TAIL, Journal.verify(dir).damage().orElseThrow().kind());
+    try (Journal journal = Journal.open(dir)) {
+      JournalDamage cut = journal.openReport().truncatedTail().orElseThrow();
+      assertEquals(original.length, cut.offset());
+      assertEquals(garbage.length, cut.droppedBytes());
+      assertEquals(RECORDS, journal.lastSequence());
+    }
+    assertArrayEquals(original, Files.readAllBytes(segment));
+  }
+
+  @Test
+  void damageInAnEarlierSegmentIsCorruptionAndATornNewSegmentIsRemoved() throws IOException {
+    Path multi = dir.resolve("multi");
+    try (Journal journal = Journal.builder(multi).segmentSize(1024).open()) {
+      for (int i = 1; i <= 100; i++) {
+        journal.append(("record-" + i).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    VerifyReport clean = Journal.verify(multi);
+    SegmentSummary first = clean.segments().get(0);
+    SegmentSummary last = clean.segments().get(clean.segments().size() - 1);
+    byte[] firstBytes = Files.readAllBytes(first.file());
+    firstBytes[(int) first.validBytes() - 1] ^= 1;
+    Files.write(first.file(), firstBytes);
+    JournalCorruptedException error = assertThrows(JournalCorruptedException.class, () -> Journal.open(multi));
+    assertEquals(first.file(), error.segment());
+    RepairReport repair = Journal.repair(multi);
+    assertEquals(first.lastSequence() - 1, repair.lastSequence());
+    assertEquals(100 - first.lastSequence(), repair.cut().orElseThrow().droppedRecords(), "valid records after the flip");
+    assertEquals(clean.segments().size() - 1, repair.cut().orElseThrow().laterSegments().size());
+    assertEquals(1, Journal.verify(multi).segments().size());
+
+    // A crash while creating a segment can leave it with a partial header: nothing valid follows, so it goes.
+    Path torn = multi.resolve(String.format("%020d.journal", first.lastSequence()));
+    Files.write(torn, Arrays.copyOf(ByteBuffer.allocate(4).putInt(0x464C4A4C).array(), 10));
+    try (Journal journal = Journal.open(multi)) {
+      JournalDamage cut = journal.openReport().truncatedTail().orElseThrow();
+      assertEquals(torn, cut.segment());
+      assertEquals(0, cut.offset());
+      assertEquals(first.lastSequence() - 1, journal.lastSequence());
+    }
+    assertTrue(Files.notExists(torn) || Files.size(torn) == 32, "removed (or recreated empty by the next roll)");
+    assertTrue(last.records() > 0);
+  }
+
+  @Test
+  void anUnknownFormatVersionIsRefusedNotRepaired() throws IOException {
+    byte[] bytes = original.clone();
+    ByteBuffer header = ByteBuffer.wrap(bytes);
+    header.putInt(4, 2);
+    CRC32C crc = new CRC32C();
+    crc.update(bytes, 0, 28);
+    header.putInt(28, (int) crc.getValue());
+    Files.write(segment, bytes);
+    JournalException error = assertThrows(JournalException.class, () -> Journal.open(dir));
+    assertEquals("journal-format", error.code());
+    assertTrue(error.getMessage().contains("version 2"), error.getMessage());
+    assertEquals("journal-format", assertThrows(JournalException.class, () -> Journal.repair(dir)).code());
+    assertArrayEquals(bytes, Files.readAllBytes(segment));
+  }
+}
