@@ -6,4 +6,5 @@ module dev.faultline.diagnosis {
 
   exports dev.faultline.diagnosis.logs;
   exports dev.faultline.diagnosis.metrics;
+  exports dev.faultline.diagnosis.model;
 }
