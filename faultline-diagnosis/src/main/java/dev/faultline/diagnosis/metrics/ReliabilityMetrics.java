@@ -59,17 +59,19 @@ import java.util.TreeSet;
  * <p><b>Services.</b> A {@linkplain Builder#service(String, String...) declared service} is observed when any of its
  * components is observed and down when any is down (its components are in series); its losses are theirs.
  *
- * <p>History older than the {@linkplain Builder#retention(Duration) retention} is dropped as events arrive; windows
- * longer than it see only what is kept. Event times are the publishers' wall-clock stamps; the end of a window is the
+ * <p>History older than the {@linkplain Builder#retention(Duration) retention} is dropped as events arrive (at most
+ * once per minute of event time); windows longer than it see only what is kept. Event times are the publishers' wall-clock stamps; the end of a window is the
  * injected {@link Clock}'s wall time.
  */
 public final class ReliabilityMetrics implements FaultEventListener {
   /*
-   * Concurrency: every field below `lock` is guarded by `lock`. onEvent takes it briefly to update one timeline and
-   * calls nothing outside this class; snapshots copy what they need under it. No listener is ever called.
+   * Concurrency: every field below `lock` is guarded by `lock`. onEvent takes it briefly to update one timeline (and,
+   * at most once per minute of event time, to drop history older than the retention) and calls nothing outside this
+   * class; snapshots compute under it. No listener is ever called. The configuration fields are final and immutable.
    */
   private static final Set<String> HEALTHY = Set.of("UP", "HEALTHY", "OK", "PASS", "PASSING", "SERVING");
   private static final int CHECKPOINTS_KEPT = 256;
+  private static final long PRUNE_INTERVAL_MILLIS = 60_000;
 
   private final Clock clock;
   private final long retentionMillis;
@@ -82,7 +84,7 @@ public final class ReliabilityMetrics implements FaultEventListener {
   private final Map<String, Timeline> timelines = new HashMap<>();
   private final Map<String, Long> symptoms = new HashMap<>();
   private final Map<String, LinkedHashMap<String, Long>> checkpoints = new HashMap<>();
-  private long latestEvent = Long.MIN_VALUE;
+  private long lastPrune = Long.MIN_VALUE / 2;
 
   private ReliabilityMetrics(Builder b) {
     this.clock = b.clock;
@@ -100,26 +102,31 @@ public final class ReliabilityMetrics implements FaultEventListener {
     return new Builder(clock);
   }
 
+  /**
+   * Updates the metrics with {@code event}. Events that say nothing about failures, recoveries or data (most policy
+   * events) return before taking the lock; an event without a source or time is ignored.
+   */
   @Override
   public void onEvent(FaultEvent event) {
+    boolean relevant = event instanceof ComponentEvent || event instanceof StateEvent
+        || (circuitBreakers && event instanceof PolicyEvent.CircuitStateChanged);
+    if (!relevant || event.time() == null || event.source() == null) {
+      return;
+    }
     long t = event.time().toEpochMilli();
     synchronized (lock) {
       if (event instanceof ComponentEvent c) {
         onComponent(c, t);
-      } else if (event instanceof PolicyEvent.CircuitStateChanged c && circuitBreakers) {
+      } else if (event instanceof PolicyEvent.CircuitStateChanged c) {
         onCircuit(c, t);
-      } else if (event instanceof StateEvent s) {
-        onState(s, t);
       } else {
-        return;
+        onState((StateEvent) event, t);
       }
-      if (t > latestEvent) {
-        latestEvent = t;
-        if (retentionMillis < Long.MAX_VALUE) {
-          long horizon = t - retentionMillis;
-          for (Timeline timeline : timelines.values()) {
-            timeline.prune(horizon);
-          }
+      if (t - lastPrune >= PRUNE_INTERVAL_MILLIS) {
+        lastPrune = t;
+        long horizon = t - retentionMillis;
+        for (Timeline timeline : timelines.values()) {
+          timeline.prune(horizon);
         }
       }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.core.ConfigurationException;
+import dev.faultline.core.PolicyKind;
 import dev.faultline.core.circuitbreaker.CircuitState;
 import dev.faultline.core.event.ComponentEvent.ComponentFailed;
 import dev.faultline.core.event.ComponentEvent.ComponentRecovered;
@@ -13,7 +14,9 @@ import dev.faultline.core.event.ComponentEvent.ComponentRestarted;
 import dev.faultline.core.event.ComponentEvent.ComponentStarted;
 import dev.faultline.core.event.ComponentEvent.ComponentStopped;
 import dev.faultline.core.event.ComponentEvent.HealthChanged;
+import dev.faultline.core.event.ComponentEvent.LeaderElected;
 import dev.faultline.core.event.ComponentEvent.PeerSuspected;
+import dev.faultline.core.event.PolicyEvent.AttemptFailed;
 import dev.faultline.core.event.PolicyEvent.CircuitStateChanged;
 import dev.faultline.core.event.StateEvent.CheckpointWritten;
 import dev.faultline.core.event.StateEvent.DataLost;
@@ -219,6 +222,19 @@ class ReliabilityMetricsTest {
     assertEquals(Optional.of(Duration.ofMinutes(10)), checkout.mttr());
     assertEquals(40.0 / 60.0, checkout.availability().orElseThrow(), 1e-12);
     assertEquals(List.of("checkout"), List.copyOf(metrics.services(Duration.ofHours(1)).keySet()));
+  }
+
+  @Test
+  void eventsThatSayNothingOfFailureOrDataAreIgnored() {
+    metrics.onEvent(new AttemptFailed("retry", atMinutes(1), PolicyKind.RETRY, 1, new IllegalStateException(),
+        Duration.ZERO));
+    metrics.onEvent(new LeaderElected("elector", atMinutes(1), "node-1", 3));
+    metrics.onEvent(new ComponentFailed("orders", null, "no time", null));
+    assertTrue(metrics.components().isEmpty(), metrics.components().toString());
+    metrics.onEvent(new ComponentFailed("orders", atMinutes(1), "crash", null));
+    clock.advance(Duration.ofMinutes(2));
+    assertEquals(List.of("orders"), List.copyOf(metrics.components()));
+    assertEquals(1, metrics.component("orders", Duration.ofHours(1)).failures());
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.faultline.core.testing.FakeClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -121,6 +122,42 @@ class SloMonitorTest {
     clock.advance(Duration.ofDays(30));
     assertEquals(0.0, slo.budget().consumed());
     assertEquals(1.0, slo.budget().compliance());
+  }
+
+  @Test
+  void concurrentRecordersLoseNoEvent() throws Exception {
+    int threads = 4;
+    int perThread = 2000;
+    CountDownLatch start = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(threads);
+    for (int t = 0; t < threads; t++) {
+      boolean goodOnly = t % 2 == 0;
+      Thread thread = new Thread(() -> {
+        try {
+          start.await();
+          for (int i = 0; i < perThread; i++) {
+            if (goodOnly || i % 4 != 0) {
+              slo.recordGood();
+            } else {
+              slo.recordBad();
+            }
+            if (i % 100 == 0) {
+              slo.alerts();
+            }
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } finally {
+          done.countDown();
+        }
+      });
+      thread.start();
+    }
+    start.countDown();
+    done.await();
+    ErrorBudget budget = slo.budget();
+    assertEquals(2 * perThread / 4, budget.bad());
+    assertEquals(threads * perThread - 2 * perThread / 4, budget.good());
   }
 
   @Test
