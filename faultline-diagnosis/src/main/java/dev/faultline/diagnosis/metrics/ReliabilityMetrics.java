@@ -321,24 +321,30 @@ public final class ReliabilityMetrics implements FaultEventListener {
     }
     long[] range = range(window);
     synchronized (lock) {
-      List<Timeline> seen = new ArrayList<>();
-      for (String part : parts) {
-        Timeline timeline = timelines.get(part);
-        if (timeline != null) {
-          seen.add(timeline);
-        }
-      }
-      return Timeline.union(seen).metrics(name, range[0], range[1]);
+      return serviceMetrics(name, parts, range);
     }
   }
 
   /** The metrics of every declared service over the {@code window} ending now, in declaration order. */
   public Map<String, ComponentMetrics> services(Duration window) {
+    long[] range = range(window);
     Map<String, ComponentMetrics> result = new LinkedHashMap<>();
-    for (String name : services.keySet()) {
-      result.put(name, service(name, window));
+    synchronized (lock) {
+      services.forEach((name, parts) -> result.put(name, serviceMetrics(name, parts, range)));
     }
     return result;
+  }
+
+  /** Caller holds the lock. */
+  private ComponentMetrics serviceMetrics(String name, List<String> parts, long[] range) {
+    List<Timeline> seen = new ArrayList<>();
+    for (String part : parts) {
+      Timeline timeline = timelines.get(part);
+      if (timeline != null) {
+        seen.add(timeline);
+      }
+    }
+    return Timeline.union(seen).metrics(name, range[0], range[1]);
   }
 
   private long[] range(Duration window) {
