@@ -21,14 +21,16 @@ import java.util.List;
  */
 public final class SloMonitor {
   /*
-   * Concurrency: `good`, `bad` and `current` are guarded by `this`; every method that reads or writes them is
-   * synchronized. The configuration fields are final and immutable.
+   * Concurrency: `good`, `bad` and `current` are guarded by `lock` (private, so that no caller can hold it); every
+   * method that reads or writes them holds it, briefly and without calling out. The configuration fields are final and
+   * immutable.
    */
   private final Clock clock;
   private final double target;
   private final Duration period;
   private final long bucketNanos;
   private final List<BurnRateAlert> alerts;
+  private final Object lock = new Object();
   private final long[] good;
   private final long[] bad;
   private long current;
@@ -42,7 +44,9 @@ public final class SloMonitor {
     int buckets = (int) (period.toNanos() / bucketNanos);
     this.good = new long[buckets];
     this.bad = new long[buckets];
-    this.current = Math.floorDiv(clock.nanoTime(), bucketNanos);
+    synchronized (lock) {
+      this.current = Math.floorDiv(clock.nanoTime(), bucketNanos);
+    }
   }
 
   /**
@@ -73,7 +77,7 @@ public final class SloMonitor {
       throw new IllegalArgumentException("event counts must be at least 0, but were good=" + goodEvents + " bad="
           + badEvents);
     }
-    synchronized (this) {
+    synchronized (lock) {
       int slot = advance();
       good[slot] += goodEvents;
       bad[slot] += badEvents;
@@ -91,9 +95,12 @@ public final class SloMonitor {
   }
 
   /** The error budget over the period ending now. */
-  public synchronized ErrorBudget budget() {
-    advance();
-    long[] counts = sum(good.length);
+  public ErrorBudget budget() {
+    long[] counts;
+    synchronized (lock) {
+      advance();
+      counts = sum(good.length);
+    }
     double allowed = (1.0 - target) * (counts[0] + counts[1]);
     double consumed = counts[1] == 0 ? 0.0 : counts[1] / allowed;
     return new ErrorBudget(target, period, counts[0], counts[1], allowed, consumed);
@@ -104,21 +111,25 @@ public final class SloMonitor {
    *
    * @throws ConfigurationException if the window is not a positive multiple of the bucket length within the period
    */
-  public synchronized double burnRate(Duration window) {
+  public double burnRate(Duration window) {
     int buckets = buckets("window", window);
-    advance();
-    return burn(sum(buckets));
+    synchronized (lock) {
+      advance();
+      return burn(sum(buckets));
+    }
   }
 
   /** The state of every alert now, in the order they were configured. */
-  public synchronized List<AlertStatus> alerts() {
-    advance();
+  public List<AlertStatus> alerts() {
     List<AlertStatus> result = new ArrayList<>(alerts.size());
-    for (BurnRateAlert alert : alerts) {
-      double longBurn = burn(sum(buckets("longWindow", alert.longWindow())));
-      double shortBurn = burn(sum(buckets("shortWindow", alert.shortWindow())));
-      result.add(new AlertStatus(alert, longBurn, shortBurn,
-          longBurn >= alert.burnRate() && shortBurn >= alert.burnRate()));
+    synchronized (lock) {
+      advance();
+      for (BurnRateAlert alert : alerts) {
+        double longBurn = burn(sum(buckets("longWindow", alert.longWindow())));
+        double shortBurn = burn(sum(buckets("shortWindow", alert.shortWindow())));
+        result.add(new AlertStatus(alert, longBurn, shortBurn,
+            longBurn >= alert.burnRate() && shortBurn >= alert.burnRate()));
+      }
     }
     return List.copyOf(result);
   }
