@@ -5,4 +5,6 @@ module dev.faultline.diagnosis {
   requires transitive dev.faultline.core;
 
   exports dev.faultline.diagnosis.logs;
+  exports dev.faultline.diagnosis.metrics;
+  exports dev.faultline.diagnosis.model;
 }

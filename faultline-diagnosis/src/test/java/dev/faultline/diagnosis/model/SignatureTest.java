@@ -1,0 +1,57 @@
+package dev.faultline.diagnosis.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faultline.core.ConfigurationException;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What each kind of signature matches, and the failure mode's component filter. */
+class SignatureTest {
+  private static final Instant T = Instant.parse("2026-03-01T10:00:00Z");
+
+  private static Observation line(String text) {
+    return Observation.of("db", T).withLogLine(text);
+  }
+
+  @Test
+  void aLogTemplateMatchesLinesWordForWordWithWildcardsInsideWords() {
+    Signature.LogTemplate t = new Signature.LogTemplate("Connection to <*> refused (id=<*>) after <*> ms");
+    assertTrue(t.matches(line("Connection to 10.0.0.7:5432 refused (id=42) after 3000 ms")));
+    assertTrue(t.matches(line("  Connection to db-1 refused (id=x-9)\tafter 12 ms ")));
+    assertTrue(t.matches(line("Connection to <*> refused (id=<*>) after <*> ms")));
+    assertFalse(t.matches(line("Connection to db-1 refused (id=) after 12 ms")), "a wildcard needs a character");
+    assertFalse(t.matches(line("Connection to db 1 refused (id=4) after 12 ms")), "a wildcard is one word");
+    assertFalse(t.matches(line("Connection to db-1 refused [id=4] after 12 ms")), "literals are quoted, not regex");
+    assertFalse(t.matches(Observation.of("db", T)));
+    assertTrue(new Signature.LogTemplate("Disk at 9.5% (a+b)*").matches(line("Disk at 9.5% (a+b)*")));
+    assertFalse(new Signature.LogTemplate("Disk at 9.5% (a+b)*").matches(line("Disk at 9x5% (a+b)*")));
+  }
+
+  @Test
+  void fingerprintsAndMetricConditionsMatchExactly() {
+    Signature.Fingerprint f = new Signature.Fingerprint("c0ffee");
+    assertTrue(f.matches(Observation.of("db", T).withFingerprint("c0ffee")));
+    assertFalse(f.matches(Observation.of("db", T).withFingerprint("c0ffe")));
+    Signature.MetricCondition low = Signature.MetricCondition.atMost("disk.free.ratio", 0.05);
+    assertTrue(low.matches(Observation.of("db", T).withMetric("disk.free.ratio", 0.05)));
+    assertFalse(low.matches(Observation.of("db", T).withMetric("disk.free.ratio", 0.06)));
+    assertFalse(low.matches(Observation.of("db", T).withMetric("disk.used", 0.01)));
+    assertEquals("metric disk.free.ratio <= 0.05", low.describe());
+    assertThrows(ConfigurationException.class, () -> new Signature.Fingerprint(""));
+  }
+
+  @Test
+  void aFailureModeOfOneComponentIgnoresOthers() {
+    FailureMode mode = new FailureMode("disk full", "db", Signature.MetricCondition.atMost("disk.free.ratio", 0.05),
+        List.of("delete old segments"));
+    assertTrue(mode.matches(Observation.of("db", T).withMetric("disk.free.ratio", 0.01)));
+    assertFalse(mode.matches(Observation.of("cache", T).withMetric("disk.free.ratio", 0.01)));
+    assertEquals("failure mode disk full signature", assertThrows(ConfigurationException.class,
+        () -> new FailureMode("disk full", "db", null, List.of())).field());
+  }
+}
