@@ -3,6 +3,8 @@
  */
 module dev.faultline.diagnosis {
   requires transitive dev.faultline.core;
+  requires java.net.http;
 
   exports dev.faultline.diagnosis.logs;
+  exports dev.faultline.diagnosis.incident;
 }
