@@ -3,7 +3,7 @@
  */
 module dev.faultline.diagnosis {
   requires transitive dev.faultline.core;
-  requires java.net.http;
+  requires transitive java.net.http;
 
   exports dev.faultline.diagnosis.logs;
   exports dev.faultline.diagnosis.incident;
