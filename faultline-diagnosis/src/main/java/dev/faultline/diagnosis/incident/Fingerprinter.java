@@ -28,11 +28,15 @@ import java.util.regex.Pattern;
  *       suffixes are removed, and glue frames (lambda proxy classes, reflection accessors, {@code Method.invoke},
  *       method handles, JDK dynamic proxies, synthetic {@code access$000} methods) are dropped. When any frame lies in
  *       one of the {@link Builder#inAppPackages(List) in-app packages}, frames outside them are ignored; with no
- *       in-app package configured, every frame outside the JDK and language runtimes is in-app;
+ *       in-app package configured, every frame outside the JDK and language runtimes is in-app; frames matching a
+ *       {@link Builder#notInApp(List) not-in-app prefix} never are;
  *   <li>only when the root cause has no stack trace: its message, {@linkplain #parameterise parameterised}.
  * </ol>
  * Taking the frames at the throw site, rather than the whole stack, groups one cause reached through different call
- * paths; leaving out line numbers and messages keeps the grouping across releases and varying data.
+ * paths; leaving out line numbers and messages keeps the grouping across releases and varying data. Its price: two
+ * causes thrown by one helper of the application (a precondition check, say) share a throw site and merge unless the
+ * helper is declared {@linkplain Builder#notInApp(List) not in-app}, and a stackless message whose variable part is a
+ * word rather than a number, id or address splits by that word.
  */
 public final class Fingerprinter {
   /** The wrapping exception types unwrapped by default. */
@@ -51,11 +55,13 @@ public final class Fingerprinter {
   private static final Fingerprinter DEFAULTS = builder().build();
 
   private final List<String> inAppPackages;
+  private final List<String> notInApp;
   private final Set<String> wrappers;
   private final int frames;
 
   private Fingerprinter(Builder b) {
     this.inAppPackages = List.copyOf(b.inAppPackages);
+    this.notInApp = List.copyOf(b.notInApp);
     this.wrappers = Set.copyOf(b.wrappers);
     this.frames = b.frames;
   }
@@ -153,7 +159,7 @@ public final class Fingerprinter {
         all.add(frame);
         previous = frame;
       }
-      if (isInApp(cls) && !frame.equals(previousInApp)) {
+      if (isInApp(cls, method) && !frame.equals(previousInApp)) {
         inApp.add(frame);
         previousInApp = frame;
       }
@@ -162,7 +168,15 @@ public final class Fingerprinter {
     return chosen.subList(0, Math.min(frames, chosen.size()));
   }
 
-  private boolean isInApp(String cls) {
+  private boolean isInApp(String cls, String method) {
+    if (!notInApp.isEmpty()) {
+      String qualified = cls + "." + method;
+      for (String p : notInApp) {
+        if (qualified.startsWith(p)) {
+          return false;
+        }
+      }
+    }
     if (inAppPackages.isEmpty()) {
       for (String p : RUNTIME_PACKAGES) {
         if (cls.startsWith(p)) {
@@ -253,6 +267,7 @@ public final class Fingerprinter {
    */
   public static final class Builder {
     private List<String> inAppPackages = List.of();
+    private List<String> notInApp = List.of();
     private Set<String> wrappers = new LinkedHashSet<>(DEFAULT_WRAPPERS);
     private int frames = 1;
 
@@ -268,6 +283,20 @@ public final class Fingerprinter {
         Checks.notBlank("inAppPackages[]", p);
       }
       this.inAppPackages = List.copyOf(prefixes);
+      return this;
+    }
+
+    /**
+     * Prefixes of {@code class.method} names that are never in-app, even inside an in-app package: typically the
+     * application's own assertion and precondition helpers, whose frame says nothing about the cause, for example
+     * {@code "com.acme.util.Preconditions."}. Default none.
+     */
+    public Builder notInApp(List<String> prefixes) {
+      Checks.notNull("notInApp", prefixes);
+      for (String p : prefixes) {
+        Checks.notBlank("notInApp[]", p);
+      }
+      this.notInApp = List.copyOf(prefixes);
       return this;
     }
 
