@@ -242,8 +242,9 @@ public final class Fingerprinter {
   private static final Pattern UUID =
       Pattern.compile("\\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\b");
   private static final Pattern IPV4 = Pattern.compile("\\b(?:\\d{1,3}\\.){3}\\d{1,3}(?::\\d{1,5})?\\b");
-  private static final Pattern IPV6 = Pattern.compile("(?<![\\w:])(?:[0-9a-fA-F]{1,4}:){2,7}(?::|[0-9a-fA-F]{1,4})(?![\\w:])"
-      + "|(?<![\\w:])::(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{1,4}(?![\\w:])");
+  /** Hex groups and colons with a "::" or eight groups, and a digit among them. */
+  private static final Pattern IPV6 = Pattern.compile("(?<![\\w:])(?=[0-9a-fA-F:]*\\d)"
+      + "(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){7})[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?![\\w:])");
   private static final Pattern HEX = Pattern.compile("\\b0[xX][0-9a-fA-F]+\\b|\\b(?=[0-9a-fA-F]*\\d)[0-9a-fA-F]{8,}\\b");
   private static final Pattern NUMBER = Pattern.compile("(?<![\\w.])[-+]?\\d+(?:\\.\\d+)?(?![\\w.])|(?<=[^\\W\\d_])\\d+\\b");
 
