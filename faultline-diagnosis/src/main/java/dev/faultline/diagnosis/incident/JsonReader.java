@@ -221,19 +221,20 @@ final class JsonReader {
 
   /** Reads {@code \\uXXXX} at {@code pos} (and its low surrogate if it is a high one) and moves past it. */
   private String unicodeEscape() {
+    int start = pos;
     char c = hex4();
     if (Character.isLowSurrogate(c)) {
-      throw error("unpaired low surrogate escape");
+      throw new IncidentJsonException(start, "unpaired low surrogate escape");
     }
     if (!Character.isHighSurrogate(c)) {
       return String.valueOf(c);
     }
     if (!text.startsWith("\\u", pos)) {
-      throw error("high surrogate escape not followed by a low surrogate escape");
+      throw new IncidentJsonException(start, "high surrogate escape not followed by a low surrogate escape");
     }
     char low = hex4();
     if (!Character.isLowSurrogate(low)) {
-      throw error("high surrogate escape not followed by a low surrogate escape");
+      throw new IncidentJsonException(start, "high surrogate escape not followed by a low surrogate escape");
     }
     return new String(new char[] {c, low});
   }
