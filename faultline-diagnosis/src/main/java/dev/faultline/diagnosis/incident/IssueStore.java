@@ -57,7 +57,11 @@ final class IssueStore {
   List<Issue> load() throws IOException {
     List<String> lines;
     try {
-      lines = List.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n", -1));
+      String content = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+      if (content.endsWith("\n")) {
+        content = content.substring(0, content.length() - 1);
+      }
+      lines = List.of(content.split("\n", -1));
     } catch (NoSuchFileException e) {
       return List.of();
     }
@@ -83,7 +87,7 @@ final class IssueStore {
           throw new IssueStoreException(file, number, "trailer declares " + declared + " issues but "
               + issues.size() + " were read");
         }
-        if (i + 2 != lines.size() || !lines.get(i + 1).isEmpty()) {
+        if (i + 1 != lines.size()) {
           throw new IssueStoreException(file, number + 1, "text after the trailer");
         }
         return issues;
