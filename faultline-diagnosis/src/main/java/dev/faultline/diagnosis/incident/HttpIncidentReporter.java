@@ -133,6 +133,10 @@ public final class HttpIncidentReporter implements IncidentReporter {
       }
     } catch (IOException e) {
       failed.incrementAndGet();
+    } catch (InterruptedException e) {
+      // close() gave up waiting: the incident in flight is lost, and counted so.
+      dropped.incrementAndGet();
+      throw e;
     }
   }
 
