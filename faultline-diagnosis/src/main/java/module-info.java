@@ -3,8 +3,10 @@
  */
 module dev.faultline.diagnosis {
   requires transitive dev.faultline.core;
+  requires transitive java.net.http;
 
   exports dev.faultline.diagnosis.logs;
+  exports dev.faultline.diagnosis.incident;
   exports dev.faultline.diagnosis.metrics;
   exports dev.faultline.diagnosis.model;
 }

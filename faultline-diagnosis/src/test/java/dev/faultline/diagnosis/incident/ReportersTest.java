@@ -1,0 +1,186 @@
+package dev.faultline.diagnosis.incident;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.faultline.core.ConfigurationException;
+import dev.faultline.core.testing.FakeClock;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ResourceBundle;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The log, file and HTTP reporters. */
+class ReportersTest {
+  @TempDir
+  Path dir;
+
+  private final FakeClock clock = new FakeClock();
+
+  /** A System.Logger that keeps what it is given. */
+  static final class CapturingLogger implements System.Logger {
+    final List<String> lines = new ArrayList<>();
+    final List<Level> levels = new ArrayList<>();
+
+    @Override
+    public String getName() {
+      return "capture";
+    }
+
+    @Override
+    public boolean isLoggable(Level level) {
+      return level.getSeverity() >= Level.INFO.getSeverity();
+    }
+
+    @Override
+    public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
+      levels.add(level);
+      lines.add(msg);
+    }
+
+    @Override
+    public void log(Level level, ResourceBundle bundle, String format, Object... params) {
+      log(level, bundle, format, (Throwable) null);
+    }
+  }
+
+  @Test
+  void logReporterMapsSeverityToLevel() {
+    CapturingLogger logger = new CapturingLogger();
+    LogIncidentReporter reporter = new LogIncidentReporter(logger);
+    Incident full = Incidents.full(clock);
+    reporter.report(full);
+    reporter.report(Incident.builder(new IllegalStateException("w")).component("c").severity(Severity.WARNING)
+        .clock(clock).build());
+    assertEquals(List.of(System.Logger.Level.ERROR, System.Logger.Level.WARNING), logger.levels);
+    String line = logger.lines.get(0);
+    assertTrue(line.startsWith("incident " + full.fingerprint() + " in orders: java.util.concurrent.ExecutionException"),
+        line);
+    assertTrue(line.contains("(root cause java.lang.IllegalStateException) trace_id=4bf92f3577b34da6a3ce929d0e0e4736"),
+        line);
+    assertTrue(line.contains("at com.acme.Repo.load(Repo.java:12)"), line);
+  }
+
+  @Test
+  void fileReporterWritesJsonLines() throws IOException {
+    Path file = dir.resolve("incidents.jsonl");
+    Incident a = Incidents.full(clock);
+    Incident b = Incidents.incident(clock, "save", "second");
+    try (FileIncidentReporter reporter = new FileIncidentReporter(file)) {
+      reporter.report(a);
+      reporter.report(b);
+    }
+    FileIncidentReporter reopened = new FileIncidentReporter(file);
+    reopened.report(a);
+    reopened.close();
+    reopened.close();
+    assertThrows(IllegalStateException.class, () -> reopened.report(b));
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    assertEquals(3, lines.size());
+    assertEquals(a, IncidentJson.read(lines.get(0)));
+    assertEquals(b, IncidentJson.read(lines.get(1)));
+    assertEquals(a, IncidentJson.read(lines.get(2)));
+  }
+
+  @Test
+  void httpReporterPostsJsonWithTheApiKeyAndNeverBlocks() throws Exception {
+    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    List<String> bodies = new CopyOnWriteArrayList<>();
+    List<String> auth = new CopyOnWriteArrayList<>();
+    List<String> types = new CopyOnWriteArrayList<>();
+    CountDownLatch firstArrived = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger requests = new AtomicInteger();
+    server.createContext("/api/incidents", exchange -> {
+      try (InputStream in = exchange.getRequestBody()) {
+        bodies.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      }
+      auth.add(exchange.getRequestHeaders().getFirst("Authorization"));
+      types.add(exchange.getRequestHeaders().getFirst("Content-Type"));
+      int n = requests.incrementAndGet();
+      if (n == 1) {
+        firstArrived.countDown();
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      exchange.sendResponseHeaders(n == 2 ? 500 : 202, -1);
+      exchange.close();
+    });
+    server.start();
+    try {
+      URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/api/incidents");
+      HttpIncidentReporter reporter = HttpIncidentReporter.builder().uri(uri).apiKey("k-123").queueCapacity(2)
+          .build();
+      Incident first = Incidents.full(clock);
+      reporter.report(first);
+      assertTrue(firstArrived.await(30, TimeUnit.SECONDS), "first request reached the server");
+      // The worker is blocked on the first request: two more fit in the queue, the rest are dropped at once.
+      for (int i = 0; i < 5; i++) {
+        reporter.report(Incidents.incident(clock, "load", "queued " + i));
+      }
+      assertEquals(3, reporter.dropped());
+      assertEquals(2, reporter.queued());
+      release.countDown();
+      reporter.close();
+      assertThrows(IllegalStateException.class, () -> reporter.report(first));
+      assertEquals(3, requests.get());
+      assertEquals(2, reporter.sent());
+      assertEquals(1, reporter.failed(), "the 500 answer counts as failed");
+      assertEquals(3, reporter.dropped());
+      assertEquals(List.of("Bearer k-123", "Bearer k-123", "Bearer k-123"), auth);
+      assertEquals("application/json", types.get(0));
+      assertEquals(first, IncidentJson.read(bodies.get(0)));
+      assertEquals("queued 0", IncidentJson.read(bodies.get(1)).exceptionMessage());
+    } finally {
+      release.countDown();
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void httpReporterCountsUnreachableConsoleAsFailed() throws Exception {
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    HttpIncidentReporter reporter = HttpIncidentReporter.builder()
+        .uri(URI.create("http://127.0.0.1:" + port + "/x")).apiKey("k").build();
+    reporter.report(Incidents.incident(clock, "load", "m"));
+    reporter.close();
+    assertEquals(1, reporter.failed());
+    assertEquals(0, reporter.sent());
+  }
+
+  @Test
+  void httpSettingsAreValidated() {
+    assertEquals("uri", assertThrows(ConfigurationException.class,
+        () -> HttpIncidentReporter.builder().uri(URI.create("ftp://x/"))).field());
+    assertEquals("uri", assertThrows(ConfigurationException.class,
+        () -> HttpIncidentReporter.builder().apiKey("k").build()).field());
+    assertEquals("apiKey", assertThrows(ConfigurationException.class,
+        () -> HttpIncidentReporter.builder().uri(URI.create("http://x/")).build()).field());
+    assertEquals("queueCapacity", assertThrows(ConfigurationException.class,
+        () -> HttpIncidentReporter.builder().queueCapacity(0)).field());
+    assertEquals("requestTimeout", assertThrows(ConfigurationException.class,
+        () -> HttpIncidentReporter.builder().requestTimeout(Duration.ZERO)).field());
+  }
+}
