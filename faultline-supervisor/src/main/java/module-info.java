@@ -1,0 +1,10 @@
+/**
+ * Detect and recover: supervision trees and restart strategies, watchdogs for hung work and deadlocks, health checks,
+ * and phi-accrual heartbeat failure detection. Depends on the JDK and faultline-core only.
+ */
+module dev.faultline.supervisor {
+  requires transitive dev.faultline.core;
+  requires java.management;
+
+  exports dev.faultline.supervisor.heartbeat;
+}
