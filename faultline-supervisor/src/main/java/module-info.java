@@ -6,5 +6,6 @@ module dev.faultline.supervisor {
   requires transitive dev.faultline.core;
   requires java.management;
 
+  exports dev.faultline.supervisor;
   exports dev.faultline.supervisor.heartbeat;
 }

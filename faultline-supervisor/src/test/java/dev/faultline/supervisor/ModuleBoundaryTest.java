@@ -22,6 +22,7 @@ class ModuleBoundaryTest {
     Set<String> exported = descriptor.exports().stream().map(ModuleDescriptor.Exports::source)
         .collect(Collectors.toCollection(TreeSet::new));
     assertEquals(new TreeSet<>(Set.of(
+        "dev.faultline.supervisor",
         "dev.faultline.supervisor.heartbeat")), exported);
     assertTrue(descriptor.packages().contains("dev.faultline.supervisor.internal"), "internal package exists");
     assertTrue(descriptor.requires().stream()
