@@ -8,4 +8,5 @@ module dev.faultline.supervisor {
 
   exports dev.faultline.supervisor;
   exports dev.faultline.supervisor.heartbeat;
+  exports dev.faultline.supervisor.watchdog;
 }

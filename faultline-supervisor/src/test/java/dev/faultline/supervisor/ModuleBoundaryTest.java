@@ -23,7 +23,8 @@ class ModuleBoundaryTest {
         .collect(Collectors.toCollection(TreeSet::new));
     assertEquals(new TreeSet<>(Set.of(
         "dev.faultline.supervisor",
-        "dev.faultline.supervisor.heartbeat")), exported);
+        "dev.faultline.supervisor.heartbeat",
+        "dev.faultline.supervisor.watchdog")), exported);
     assertTrue(descriptor.packages().contains("dev.faultline.supervisor.internal"), "internal package exists");
     assertTrue(descriptor.requires().stream()
             .allMatch(r -> r.name().startsWith("java.") || r.name().equals("dev.faultline.core")),

@@ -1,0 +1,75 @@
+package dev.faultline.supervisor.watchdog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faultline.core.ConfigurationException;
+import dev.faultline.core.event.ComponentEvent;
+import dev.faultline.core.testing.EventRecorder;
+import dev.faultline.core.testing.FakeClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Deadlines of units of work on a fake clock: in time, overdue (reported and interrupted), hung (restarted). */
+class WatchdogTest {
+  private final FakeClock clock = new FakeClock();
+  private final EventRecorder events = new EventRecorder();
+  private final List<String> restarts = new ArrayList<>();
+  private final Watchdog watchdog = Watchdog.builder("wd").clock(clock).scheduler(clock).listener(events)
+      .restarter((component, why) -> restarts.add(component + ": " + why.getMessage())).build();
+
+  @Test
+  void workCompletedInTimeIsNeverReported() {
+    try (Watchdog.Ticket t = watchdog.register("db", "query", Duration.ofSeconds(1), Duration.ofSeconds(5))) {
+      clock.advance(Duration.ofMillis(999));
+      assertEquals(Duration.ofMillis(999), t.elapsed());
+      assertTrue(t.complete());
+    }
+    clock.advance(Duration.ofSeconds(10));
+    assertTrue(events.events().isEmpty());
+    assertTrue(restarts.isEmpty());
+    assertEquals(0, watchdog.openWork());
+    assertEquals(0, clock.pendingTasks(), "deadlines cancelled");
+  }
+
+  @Test
+  void pastTheSoftLimitTheWorkIsReportedWithItsStackAndInterrupted() {
+    Watchdog.Ticket t = watchdog.register("db", "query", Duration.ofSeconds(1), Duration.ofSeconds(5));
+    clock.advance(Duration.ofSeconds(1));
+    assertTrue(Thread.interrupted(), "the worker thread (this one) was interrupted");
+    var failed = events.events(ComponentEvent.ComponentFailed.class);
+    assertEquals(1, failed.size());
+    assertEquals("db", failed.get(0).source());
+    assertTrue(failed.get(0).cause().contains("work 'query' of 'db' on thread " + Thread.currentThread().getName()
+        + " exceeded its soft limit of PT1S; interrupted"), failed.get(0).cause());
+    assertEquals("work-overdue", ((HungWorkException) failed.get(0).failure()).code());
+    assertTrue(failed.get(0).failure().getStackTrace().length > 0, "carries the worker's stack");
+    assertFalse(t.complete(), "completed after its soft limit");
+    clock.advance(Duration.ofSeconds(10));
+    assertTrue(restarts.isEmpty(), "completed before the hard limit: no restart");
+  }
+
+  @Test
+  void pastTheHardLimitTheComponentIsRestarted() {
+    watchdog.register("db", "query", Duration.ofSeconds(1), Duration.ofSeconds(5));
+    clock.advance(Duration.ofSeconds(5));
+    Thread.interrupted();
+    assertEquals(List.of("db: work 'query' of 'db' on thread " + Thread.currentThread().getName()
+        + " exceeded its hard limit of PT5S; restarting 'db'"), restarts);
+    assertEquals(0, watchdog.openWork());
+  }
+
+  @Test
+  void badDeadlinesAreRejected() {
+    assertEquals("hard", assertThrows(ConfigurationException.class,
+        () -> watchdog.register("db", "q", Duration.ofSeconds(2), Duration.ofSeconds(1))).field());
+    assertEquals("soft", assertThrows(ConfigurationException.class,
+        () -> watchdog.register("db", "q", Duration.ZERO, Duration.ofSeconds(1))).field());
+    assertEquals("restarter", assertThrows(ConfigurationException.class,
+        () -> Watchdog.builder("w").build()).field());
+  }
+}
