@@ -97,10 +97,10 @@ class PhiAccrualDetectorTest {
   void concurrentHeartbeatsLoseNoUpdate() throws Exception {
     FakeClock clock = new FakeClock();
     PhiAccrualDetector detector = new PhiAccrualDetector(
-        PhiAccrualConfig.builder().maxSampleSize(100_000).build(), clock);
+        PhiAccrualConfig.builder().maxSampleSize(5_000).build(), clock);
     detector.heartbeat(0);
     int threads = 4;
-    int each = 2_000;
+    int each = 1_000;
     CyclicBarrier start = new CyclicBarrier(threads);
     Thread[] workers = new Thread[threads];
     for (int t = 0; t < threads; t++) {

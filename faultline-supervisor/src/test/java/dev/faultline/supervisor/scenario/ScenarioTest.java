@@ -15,6 +15,7 @@ import dev.faultline.supervisor.Component;
 import dev.faultline.supervisor.RestartBackoff;
 import dev.faultline.supervisor.RestartIntensityExceededException;
 import dev.faultline.supervisor.Supervisor;
+import dev.faultline.supervisor.health.HealthChecks;
 import dev.faultline.supervisor.watchdog.Deadlocks;
 import dev.faultline.supervisor.watchdog.HungWorkException;
 import dev.faultline.supervisor.watchdog.Watchdog;
@@ -241,6 +242,7 @@ class ScenarioTest {
     Transfers first = latest[0];
     awaitWaiting(first.threads[0]);
     awaitWaiting(first.threads[1]);
+    assertFalse(HealthChecks.deadlocks().check().up(), "the deadlock health check sees it too");
     var found = watchdog[0].checkDeadlocks();
     assertEquals(List.of("transfer-a-1", "transfer-b-1"),
         found.stream().map(d -> d.threadName()).sorted().collect(Collectors.toList()));
@@ -248,6 +250,7 @@ class ScenarioTest {
     assertFalse(first.threads[0].isAlive() || first.threads[1].isAlive(), "the interrupt broke the deadlock");
     latest[0].done.await();
     assertTrue(Deadlocks.find().isEmpty());
+    assertTrue(HealthChecks.deadlocks().check().up());
     assertEquals(List.of("Started transfers", "Started bank", "Failed transfers (deadlock)", "Restarted transfers +0ms", "Started transfers", "Recovered transfers"), lines());
     var report = events.events(ComponentEvent.ComponentFailed.class).get(0);
     assertTrue(report.cause().contains("is deadlocked: transfer-"), report.cause());
