@@ -7,6 +7,7 @@ module dev.faultline.supervisor {
   requires java.management;
 
   exports dev.faultline.supervisor;
+  exports dev.faultline.supervisor.failover;
   exports dev.faultline.supervisor.health;
   exports dev.faultline.supervisor.heartbeat;
   exports dev.faultline.supervisor.watchdog;

@@ -23,6 +23,7 @@ class ModuleBoundaryTest {
         .collect(Collectors.toCollection(TreeSet::new));
     assertEquals(new TreeSet<>(Set.of(
         "dev.faultline.supervisor",
+        "dev.faultline.supervisor.failover",
         "dev.faultline.supervisor.health",
         "dev.faultline.supervisor.heartbeat",
         "dev.faultline.supervisor.watchdog")), exported);
