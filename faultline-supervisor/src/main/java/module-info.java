@@ -10,5 +10,6 @@ module dev.faultline.supervisor {
   exports dev.faultline.supervisor.failover;
   exports dev.faultline.supervisor.health;
   exports dev.faultline.supervisor.heartbeat;
+  exports dev.faultline.supervisor.recovery;
   exports dev.faultline.supervisor.watchdog;
 }

@@ -26,6 +26,7 @@ class ModuleBoundaryTest {
         "dev.faultline.supervisor.failover",
         "dev.faultline.supervisor.health",
         "dev.faultline.supervisor.heartbeat",
+        "dev.faultline.supervisor.recovery",
         "dev.faultline.supervisor.watchdog")), exported);
     assertTrue(descriptor.packages().contains("dev.faultline.supervisor.internal"), "internal package exists");
     assertTrue(descriptor.requires().stream()
