@@ -5,6 +5,8 @@
 module dev.faultline.supervisor {
   requires transitive dev.faultline.core;
   requires java.management;
+  requires java.net.http;
+  requires transitive java.sql;
 
   exports dev.faultline.supervisor;
   exports dev.faultline.supervisor.failover;

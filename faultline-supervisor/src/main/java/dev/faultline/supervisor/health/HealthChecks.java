@@ -8,12 +8,22 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import javax.sql.DataSource;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
-/** Built-in health checks: free disk space, heap use, deadlocked threads. Each check is thread-safe. */
+/**
+ * Built-in health checks: free disk space, heap use, deadlocked threads, JDBC ping and HTTP ping. Each check is
+ * thread-safe.
+ */
 public final class HealthChecks {
   private HealthChecks() {}
 
@@ -62,6 +72,35 @@ public final class HealthChecks {
       }
       return Health.down(found.size() + " deadlocked threads: "
           + found.stream().map(DeadlockedThread::describe).collect(Collectors.joining("; ")));
+    };
+  }
+
+  /**
+   * UP while a connection from {@code dataSource} answers {@link Connection#isValid(int)} within {@code timeout}
+   * (rounded up to whole seconds, as JDBC counts it).
+   */
+  public static HealthCheck jdbc(DataSource dataSource, Duration timeout) {
+    Checks.notNull("dataSource", dataSource);
+    Checks.positive("timeout", timeout);
+    int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000));
+    return () -> {
+      try (Connection c = dataSource.getConnection()) {
+        return c.isValid(seconds) ? Health.up("database answered")
+            : Health.down("database did not answer within " + seconds + " s");
+      }
+    };
+  }
+
+  /** UP while a GET of {@code uri} answers with a 2xx status within {@code timeout}. */
+  public static HealthCheck http(URI uri, Duration timeout) {
+    Checks.notNull("uri", uri);
+    Checks.positive("timeout", timeout);
+    HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).build();
+    HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
+    return () -> {
+      HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
+      String detail = "GET " + uri + " answered " + response.statusCode();
+      return response.statusCode() / 100 == 2 ? Health.up(detail) : Health.down(detail);
     };
   }
 }

@@ -225,6 +225,68 @@ class HealthRegistryTest {
   }
 
   @Test
+  void jdbcPingAsksTheConnectionAndClosesIt() throws Exception {
+    AtomicBoolean valid = new AtomicBoolean(true);
+    AtomicInteger closed = new AtomicInteger();
+    List<Integer> timeouts = new java.util.ArrayList<>();
+    java.sql.Connection connection = (java.sql.Connection) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {java.sql.Connection.class}, (proxy, method, args) -> {
+          switch (method.getName()) {
+            case "isValid":
+              timeouts.add((Integer) args[0]);
+              return valid.get();
+            case "close":
+              closed.incrementAndGet();
+              return null;
+            default:
+              throw new UnsupportedOperationException(method.getName());
+          }
+        });
+    javax.sql.DataSource dataSource = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+          if (method.getName().equals("getConnection")) {
+            return connection;
+          }
+          throw new UnsupportedOperationException(method.getName());
+        });
+    HealthCheck ping = HealthChecks.jdbc(dataSource, Duration.ofMillis(1500));
+    assertEquals(Health.up("database answered"), ping.check());
+    valid.set(false);
+    assertEquals(Health.down("database did not answer within 2 s"), ping.check());
+    assertEquals(List.of(2, 2), timeouts);
+    assertEquals(2, closed.get());
+  }
+
+  @Test
+  void httpPingWantsA2xx() throws Exception {
+    try (java.net.ServerSocket server = new java.net.ServerSocket(0, 50,
+        java.net.InetAddress.getByName("127.0.0.1"))) {
+      Thread responder = new Thread(() -> {
+        for (String status : List.of("204 No Content", "503 Service Unavailable")) {
+          try (java.net.Socket s = server.accept()) {
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                java.nio.charset.StandardCharsets.US_ASCII));
+            String header;
+            while ((header = in.readLine()) != null && !header.isEmpty()) {
+              // read the request head
+            }
+            s.getOutputStream().write(("HTTP/1.1 " + status + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          } catch (java.io.IOException e) {
+            return;
+          }
+        }
+      });
+      responder.start();
+      java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + server.getLocalPort() + "/health");
+      HealthCheck ping = HealthChecks.http(uri, Duration.ofSeconds(30));
+      assertEquals(Health.up("GET " + uri + " answered 204"), ping.check());
+      assertEquals(Health.down("GET " + uri + " answered 503"), ping.check());
+      responder.join();
+    }
+  }
+
+  @Test
   void badSettingsAreRejectedNamingTheField() {
     HealthCheck ok = () -> Health.up("ok");
     assertEquals("successThreshold", assertThrows(ConfigurationException.class,
