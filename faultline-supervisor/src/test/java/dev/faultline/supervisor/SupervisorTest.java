@@ -303,6 +303,47 @@ class SupervisorTest {
   }
 
   @Test
+  void concurrentFailureReportsAreDecidedOneAtATime() throws Exception {
+    Supervisor sup = builder(RestartStrategy.ONE_FOR_ALL).intensity(1_000_000, Duration.ofSeconds(10))
+        .backoff(RestartBackoff.none()).build();
+    sup.start();
+    int threads = 4;
+    java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(threads);
+    Thread[] reporters = new Thread[threads];
+    for (int t = 0; t < threads; t++) {
+      String child = List.of("a", "b", "c").get(t % 3);
+      reporters[t] = new Thread(() -> {
+        try {
+          go.await();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+        for (int i = 0; i < 200; i++) {
+          sup.restart(child, new IllegalStateException("report " + i));
+        }
+      });
+      reporters[t].start();
+    }
+    for (Thread r : reporters) {
+      r.join();
+    }
+    assertEquals(List.of("a", "b", "c"), sup.running());
+    for (String child : List.of("a", "b", "c")) {
+      long started = events.events(ComponentEvent.ComponentStarted.class).stream()
+          .filter(e -> e.source().equals(child)).count();
+      assertEquals(sup.restarts(child) + 1, started, child + ": every restart started it once");
+    }
+    synchronized (log) {
+      int running = 0;
+      for (String entry : log) {
+        running += entry.startsWith("start") ? 1 : -1;
+        assertTrue(running >= 0 && running <= 3, "never more than three instances running: " + running);
+      }
+      assertEquals(3, running);
+    }
+  }
+
+  @Test
   void badSettingsAreRejectedNamingTheField() {
     assertEquals("maxRestarts", assertThrows(ConfigurationException.class,
         () -> Supervisor.builder("s").intensity(-1, Duration.ofSeconds(1)).build()).field());

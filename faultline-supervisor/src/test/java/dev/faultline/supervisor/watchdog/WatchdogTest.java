@@ -64,6 +64,42 @@ class WatchdogTest {
   }
 
   @Test
+  void virtualThreadsAreWatchedToo() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need JDK 21");
+    java.util.concurrent.CountDownLatch registered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<String> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+    Runnable work = () -> {
+      Watchdog.Ticket t = watchdog.register("db", "virtual query", Duration.ofSeconds(1), Duration.ofSeconds(5));
+      registered.countDown();
+      try {
+        new java.util.concurrent.CountDownLatch(1).await();
+        outcome.set("finished");
+      } catch (InterruptedException e) {
+        outcome.set("interrupted");
+      } finally {
+        t.complete();
+      }
+    };
+    // Thread.ofVirtual() is JDK 21 API; this module compiles for 17, so it is reached by reflection.
+    Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+    Thread virtual = (Thread) builder.getClass().getMethod("unstarted", Runnable.class).invoke(builder, work);
+    virtual.setName("virtual-worker");
+    virtual.start();
+    registered.await();
+    while (virtual.getState() != Thread.State.WAITING) {
+      Thread.onSpinWait();
+    }
+    clock.advance(Duration.ofSeconds(1));
+    virtual.join();
+    assertEquals("interrupted", outcome.get());
+    var failed = events.events(ComponentEvent.ComponentFailed.class).get(0);
+    assertTrue(failed.cause().contains("on thread virtual-worker exceeded its soft limit"), failed.cause());
+    assertTrue(java.util.Arrays.stream(failed.failure().getStackTrace())
+        .anyMatch(f -> f.getClassName().startsWith(WatchdogTest.class.getName())), "the virtual thread's stack");
+    assertTrue(restarts.isEmpty());
+  }
+
+  @Test
   void badDeadlinesAreRejected() {
     assertEquals("hard", assertThrows(ConfigurationException.class,
         () -> watchdog.register("db", "q", Duration.ofSeconds(2), Duration.ofSeconds(1))).field());
