@@ -95,7 +95,8 @@ public final class AgentRunner {
         t.interrupt();
       }
     }, nanos);
-    Scheduler.Task giveUp = scheduler.schedule(() -> ended.complete(false), nanos > Long.MAX_VALUE / 2 ? nanos : 2 * nanos);
+    long giveUpNanos = nanos > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * nanos;
+    Scheduler.Task giveUp = scheduler.schedule(() -> ended.complete(false), giveUpNanos);
     boolean stopped = ended.join();
     interrupt.cancel();
     giveUp.cancel();

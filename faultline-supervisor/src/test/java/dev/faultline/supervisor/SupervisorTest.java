@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** Restart strategies, restart types, intensity and escalation, backoff, shutdown timeout, and agents, on a fake clock. */
+/**
+ * Restart strategies, restart types, intensity and escalation, backoff, shutdown timeout, and agents, on a fake clock.
+ */
 class SupervisorTest {
   private final FakeClock clock = new FakeClock();
   private final EventRecorder events = new EventRecorder();
@@ -172,7 +174,8 @@ class SupervisorTest {
     w[0].context.failed(new IllegalStateException("worker died"));
     assertEquals(2, builds.get(), "the parent restarted the sub-supervisor");
     assertEquals(List.of("Failed worker", "Stopped worker", "Failed sub", "Restarted sub #1 after 0ms",
-        "Started worker", "Started sub", "Recovered sub"), eventLines(), "a nested supervisor is reported by its parent");
+        "Started worker", "Started sub", "Recovered sub"), eventLines(),
+        "a nested supervisor is reported by its parent");
     var subFailed = events.events(ComponentEvent.ComponentFailed.class).get(1);
     assertInstanceOf(RestartIntensityExceededException.class, subFailed.failure());
     w[0].context.failed(new IllegalStateException("again"));

@@ -15,8 +15,8 @@ import java.util.Optional;
 import java.util.zip.CRC32C;
 
 /**
- * A {@link Lease} kept in one file on a disk shared by the replicas of one machine (or a shared file system that honours
- * file locks). Every operation takes the file's OS lock for the few microseconds it reads and rewrites the record, so
+ * A {@link Lease} kept in one file on a disk shared by the replicas of one machine (or a shared file system that
+ * honours file locks). Every operation takes the file's OS lock for the few microseconds it reads and rewrites the record, so
  * operations are atomic across processes; the lease itself lives in the record, with a wall-clock expiry from the
  * injected {@link Clock}, so a holder that stops renewing (dead or paused) loses it after its time to live.
  *

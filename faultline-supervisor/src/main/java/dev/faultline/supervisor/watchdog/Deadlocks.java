@@ -8,8 +8,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Finds threads deadlocked on monitors or on ownable synchronizers such as {@link java.util.concurrent.locks.ReentrantLock},
- * through {@link ThreadMXBean#findDeadlockedThreads()}.
+ * Finds threads deadlocked on monitors or on ownable synchronizers such as
+ * {@link java.util.concurrent.locks.ReentrantLock}, through {@link ThreadMXBean#findDeadlockedThreads()}.
  *
  * <p>Thread-safe (stateless). Each call walks every thread of the JVM: run it every few seconds, not on a hot path.
  */

@@ -240,22 +240,27 @@ class ScenarioTest {
     watchdog[0] = Watchdog.builder("watchdog").clock(clock).scheduler(clock).listener(events).supervisor(sup).build();
     sup.start();
     Transfers first = latest[0];
-    awaitWaiting(first.threads[0]);
-    awaitWaiting(first.threads[1]);
-    assertFalse(HealthChecks.deadlocks().check().up(), "the deadlock health check sees it too");
-    var found = watchdog[0].checkDeadlocks();
-    assertEquals(List.of("transfer-a-1", "transfer-b-1"),
-        found.stream().map(d -> d.threadName()).sorted().collect(Collectors.toList()));
-    assertEquals(2, incarnations.get(), "restarted");
-    assertFalse(first.threads[0].isAlive() || first.threads[1].isAlive(), "the interrupt broke the deadlock");
-    latest[0].done.await();
-    assertTrue(Deadlocks.find().isEmpty());
-    assertTrue(HealthChecks.deadlocks().check().up());
-    assertEquals(List.of("Started transfers", "Started bank", "Failed transfers (deadlock)", "Restarted transfers +0ms", "Started transfers", "Recovered transfers"), lines());
-    var report = events.events(ComponentEvent.ComponentFailed.class).get(0);
-    assertTrue(report.cause().contains("is deadlocked: transfer-"), report.cause());
-    assertTrue(Arrays.stream(report.failure().getStackTrace()).anyMatch(f -> f.getMethodName().equals("transfer")));
-    sup.stop();
+    try {
+      while (Deadlocks.find().size() < 2) {
+        Thread.onSpinWait(); // both threads reach their second lock
+      }
+      assertFalse(HealthChecks.deadlocks().check().up(), "the deadlock health check sees it too");
+      var found = watchdog[0].checkDeadlocks();
+      assertEquals(List.of("transfer-a-1", "transfer-b-1"),
+          found.stream().map(d -> d.threadName()).sorted().collect(Collectors.toList()));
+      assertEquals(2, incarnations.get(), "restarted");
+      assertFalse(first.threads[0].isAlive() || first.threads[1].isAlive(), "the interrupt broke the deadlock");
+      latest[0].done.await();
+      assertTrue(Deadlocks.find().isEmpty());
+      assertTrue(HealthChecks.deadlocks().check().up());
+      assertEquals(List.of("Started transfers", "Started bank", "Failed transfers (deadlock)",
+          "Restarted transfers +0ms", "Started transfers", "Recovered transfers"), lines());
+      var report = events.events(ComponentEvent.ComponentFailed.class).get(0);
+      assertTrue(report.cause().contains("is deadlocked: transfer-"), report.cause());
+      assertTrue(Arrays.stream(report.failure().getStackTrace()).anyMatch(f -> f.getMethodName().equals("transfer")));
+    } finally {
+      sup.stop(); // interrupts the transfer threads whatever happened, so no deadlock outlives the test
+    }
   }
 
   /** Waits (without sleeping) until {@code t} is parked or waiting. */
