@@ -16,9 +16,9 @@ import java.util.zip.CRC32C;
 
 /**
  * A {@link Lease} kept in one file on a disk shared by the replicas of one machine (or a shared file system that
- * honours file locks). Every operation takes the file's OS lock for the few microseconds it reads and rewrites the record, so
- * operations are atomic across processes; the lease itself lives in the record, with a wall-clock expiry from the
- * injected {@link Clock}, so a holder that stops renewing (dead or paused) loses it after its time to live.
+ * honours file locks). Every operation takes the file's OS lock for the few microseconds it reads and rewrites the
+ * record, so operations are atomic across processes; the lease itself lives in the record, with a wall-clock expiry
+ * from the injected {@link Clock}, so a holder that stops renewing (dead or paused) loses it after its time to live.
  *
  * <p>The file holds one record, written in place and forced to disk before the operation returns:
  * <pre>
