@@ -1,0 +1,264 @@
+package dev.faultline.supervisor.watchdog;
+
+import dev.faultline.core.Clock;
+import dev.faultline.core.Scheduler;
+import dev.faultline.core.event.ComponentEvent;
+import dev.faultline.core.event.FaultEventListener;
+import dev.faultline.supervisor.Supervisor;
+import dev.faultline.supervisor.internal.Checks;
+import dev.faultline.supervisor.internal.Publisher;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+
+/**
+ * Puts deadlines on units of work and catches the work that hangs: past the soft limit the work is reported (a
+ * {@code ComponentFailed} whose failure carries the stack of the worker thread) and its thread interrupted; past the
+ * hard limit the component is restarted through the configured restarter (usually {@link Supervisor#restart}, which
+ * reports that failure with the stack). {@link #checkDeadlocks()} finds deadlocked threads and restarts the same way
+ * the components whose registered work they run.
+ *
+ * <p>Works for any thread that calls {@link #register}: platform threads and, on JDK 21 and later, virtual threads
+ * (both can be interrupted and have their stacks read). Deadlines are timed on the injected {@link Scheduler}.
+ *
+ * <p>Thread-safe. Concurrency design: open tickets live in a concurrent map; each {@link Ticket}'s {@code state} moves
+ * RUNNING → DONE by its owner's {@link Ticket#complete()}, or RUNNING → OVERDUE → HUNG by the scheduler's deadline
+ * tasks, by CAS, so a ticket completed in time is never reported and each stage is reported once. Events and the
+ * restarter run outside any lock.
+ */
+public final class Watchdog {
+  private static final int RUNNING = 0;
+  private static final int OVERDUE = 1;
+  private static final int HUNG = 2;
+  private static final int DONE = 3;
+
+  private final String name;
+  private final Clock clock;
+  private final Scheduler scheduler;
+  private final BiConsumer<String, Throwable> restarter;
+  private final Publisher events;
+  private final ConcurrentHashMap<Long, Ticket> open = new ConcurrentHashMap<>();
+  private final AtomicLong ids = new AtomicLong();
+
+  private Watchdog(Builder b) {
+    this.name = b.name;
+    this.clock = b.clock;
+    this.scheduler = b.scheduler;
+    this.restarter = b.restarter;
+    this.events = new Publisher(b.clock, List.copyOf(b.listeners));
+  }
+
+  /** A builder for a watchdog named {@code name}. */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  /**
+   * Starts the clock on a unit of work of {@code component} run by the calling thread.
+   *
+   * @param component the supervised component the work belongs to (the child name its supervisor restarts)
+   * @param work what the work is, for reports
+   * @param soft past this the work is reported and interrupted
+   * @param hard past this the component is restarted (at least {@code soft})
+   * @return the ticket to {@linkplain Ticket#complete() complete} when the work ends (try-with-resources)
+   */
+  public Ticket register(String component, String work, Duration soft, Duration hard) {
+    Checks.notBlank("component", component);
+    Checks.notBlank("work", work);
+    Checks.positive("soft", soft);
+    Checks.positive("hard", hard);
+    if (hard.compareTo(soft) < 0) {
+      throw new dev.faultline.core.ConfigurationException("hard", "be at least soft (" + soft + ")", hard);
+    }
+    Ticket t = new Ticket(ids.incrementAndGet(), component, work, Thread.currentThread(), clock.nanoTime(), soft, hard);
+    open.put(t.id, t);
+    t.softTask = scheduler.schedule(() -> overdue(t), Checks.nanos(soft));
+    t.hardTask = scheduler.schedule(() -> hung(t), Checks.nanos(hard));
+    return t;
+  }
+
+  /** How many units of work are registered and not completed. */
+  public int openWork() {
+    return open.size();
+  }
+
+  /**
+   * Finds deadlocked threads now and restarts each component whose registered work runs on one of them, giving the
+   * restarter a {@link HungWorkException} with code "deadlock" and the blocked thread's stack.
+   *
+   * @return every deadlocked thread found, registered or not
+   */
+  public List<DeadlockedThread> checkDeadlocks() {
+    List<DeadlockedThread> found = Deadlocks.find();
+    if (found.isEmpty()) {
+      return found;
+    }
+    Map<Long, DeadlockedThread> byThread = new HashMap<>();
+    for (DeadlockedThread d : found) {
+      byThread.put(d.threadId(), d);
+    }
+    Map<String, HungWorkException> components = new LinkedHashMap<>();
+    for (Ticket t : open.values()) {
+      @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is what JDK 17 has
+      long threadId = t.thread.getId();
+      DeadlockedThread d = byThread.get(threadId);
+      if (d != null && !components.containsKey(t.component)) {
+        components.put(t.component, new HungWorkException("deadlock", "work '" + t.work + "' of '" + t.component
+            + "' is deadlocked: " + d.describe(), d.stack().toArray(new StackTraceElement[0])));
+      }
+    }
+    components.forEach(restarter);
+    return found;
+  }
+
+  private void overdue(Ticket t) {
+    if (!t.state.compareAndSet(RUNNING, OVERDUE)) {
+      return;
+    }
+    HungWorkException failure = new HungWorkException("work-overdue", "work '" + t.work + "' of '" + t.component
+        + "' on thread " + t.thread.getName() + " exceeded its soft limit of " + t.soft + "; interrupted",
+        t.thread.getStackTrace());
+    if (events.enabled()) {
+      events.publish(new ComponentEvent.ComponentFailed(t.component, events.now(), failure.getMessage(), failure));
+    }
+    t.thread.interrupt();
+  }
+
+  private void hung(Ticket t) {
+    if (!t.state.compareAndSet(OVERDUE, HUNG) && !t.state.compareAndSet(RUNNING, HUNG)) {
+      return;
+    }
+    open.remove(t.id);
+    HungWorkException failure = new HungWorkException("work-hung", "work '" + t.work + "' of '" + t.component
+        + "' on thread " + t.thread.getName() + " exceeded its hard limit of " + t.hard + "; restarting '"
+        + t.component + "'", t.thread.getStackTrace());
+    restarter.accept(t.component, failure);
+  }
+
+  /**
+   * The deadline of one unit of work; {@link #complete()} it when the work ends. Thread-safe.
+   */
+  public final class Ticket implements AutoCloseable {
+    final long id;
+    final String component;
+    final String work;
+    final Thread thread;
+    final long startNanos;
+    final Duration soft;
+    final Duration hard;
+    final AtomicInteger state = new AtomicInteger(RUNNING);
+    volatile Scheduler.Task softTask;
+    volatile Scheduler.Task hardTask;
+
+    Ticket(long id, String component, String work, Thread thread, long startNanos, Duration soft, Duration hard) {
+      this.id = id;
+      this.component = component;
+      this.work = work;
+      this.thread = thread;
+      this.startNanos = startNanos;
+      this.soft = soft;
+      this.hard = hard;
+    }
+
+    /**
+     * Marks the work done and cancels its deadlines; returns true if it finished before its soft limit was reported.
+     * Idempotent.
+     */
+    public boolean complete() {
+      boolean inTime = state.compareAndSet(RUNNING, DONE);
+      if (!inTime) {
+        state.compareAndSet(OVERDUE, DONE);
+      }
+      open.remove(id);
+      Scheduler.Task s = softTask;
+      Scheduler.Task h = hardTask;
+      if (s != null) {
+        s.cancel();
+      }
+      if (h != null) {
+        h.cancel();
+      }
+      return inTime;
+    }
+
+    /** How long the work has run, by the watchdog's clock. */
+    public Duration elapsed() {
+      return Duration.ofNanos(clock.nanoTime() - startNanos);
+    }
+
+    /** Same as {@link #complete()}. */
+    @Override
+    public void close() {
+      complete();
+    }
+  }
+
+  /** Builds a {@link Watchdog}; not thread-safe. */
+  public static final class Builder {
+    private final String name;
+    private Clock clock = Clock.system();
+    private Scheduler scheduler = Scheduler.system();
+    private BiConsumer<String, Throwable> restarter;
+    private final List<FaultEventListener> listeners = new ArrayList<>();
+
+    private Builder(String name) {
+      this.name = name;
+    }
+
+    /** Sets the clock (default the system clock). */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** Sets the scheduler that times the deadlines (default the system scheduler). */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /** Restarts hung components through {@code supervisor}. */
+    public Builder supervisor(Supervisor supervisor) {
+      Checks.notNull("supervisor", supervisor);
+      this.restarter = supervisor::restart;
+      return this;
+    }
+
+    /** Sets what restarts a component given its name and the reason (required unless {@link #supervisor} is set). */
+    public Builder restarter(BiConsumer<String, Throwable> restarter) {
+      this.restarter = restarter;
+      return this;
+    }
+
+    /** Adds a listener for the watchdog's reports. */
+    public Builder listener(FaultEventListener listener) {
+      listeners.add(Checks.notNull("listener", listener));
+      return this;
+    }
+
+    /**
+     * Checks the settings and builds the watchdog.
+     *
+     * @throws dev.faultline.core.ConfigurationException naming the field, the rule and the value when invalid
+     */
+    public Watchdog build() {
+      Checks.notBlank("name", name);
+      Checks.notNull("clock", clock);
+      Checks.notNull("scheduler", scheduler);
+      Checks.notNull("restarter", restarter);
+      return new Watchdog(this);
+    }
+  }
+
+  /** The watchdog's name. */
+  public String name() {
+    return name;
+  }
+}

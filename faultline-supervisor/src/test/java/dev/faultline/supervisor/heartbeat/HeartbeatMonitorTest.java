@@ -1,0 +1,124 @@
+package dev.faultline.supervisor.heartbeat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faultline.core.ConfigurationException;
+import dev.faultline.core.event.ComponentEvent;
+import dev.faultline.core.testing.EventRecorder;
+import dev.faultline.core.testing.FakeClock;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Suspicion events, the self-pause guard, and the scheduled tick of the monitor, on a fake clock. */
+class HeartbeatMonitorTest {
+  private final FakeClock clock = new FakeClock();
+  private final EventRecorder events = new EventRecorder();
+  private final HeartbeatMonitor monitor = HeartbeatMonitor.builder("node-a").clock(clock)
+      .detector(PhiAccrualConfig.builder().acceptableHeartbeatPause(Duration.ofSeconds(1)).build())
+      .tickInterval(Duration.ofMillis(100)).selfPauseThreshold(Duration.ofSeconds(1))
+      .pauseGrace(Duration.ofSeconds(5)).listener(events).build();
+
+  private void run(Duration total, boolean peerAlive) {
+    for (long ms = 0; ms < total.toMillis(); ms += 100) {
+      clock.advance(Duration.ofMillis(100));
+      if (peerAlive && clock.nanoTime() % 1_000_000_000L == 0) {
+        monitor.heartbeat("peer-1");
+      }
+      monitor.tick();
+    }
+  }
+
+  @Test
+  void aSilentPeerIsSuspectedOnceWithItsPhi() {
+    monitor.heartbeat("peer-1");
+    run(Duration.ofSeconds(10), true);
+    assertTrue(monitor.isAvailable("peer-1"));
+    assertTrue(events.events().isEmpty());
+    run(Duration.ofSeconds(10), false);
+    assertEquals(Set.of("peer-1"), monitor.suspected());
+    var suspected = events.events(ComponentEvent.PeerSuspected.class);
+    assertEquals(1, suspected.size(), "published once per suspicion");
+    assertEquals("node-a", suspected.get(0).source());
+    assertEquals("peer-1", suspected.get(0).peer());
+    assertTrue(suspected.get(0).phi() >= 8.0);
+    monitor.heartbeat("peer-1");
+    assertTrue(monitor.isAvailable("peer-1"), "a fresh heartbeat clears the suspicion");
+    run(Duration.ofSeconds(10), false);
+    assertEquals(2, events.events(ComponentEvent.PeerSuspected.class).size(), "a new silence is a new suspicion");
+  }
+
+  @Test
+  void ourOwnPauseDoesNotMakeUsSuspectPeersUntilGraceOrFreshHeartbeats() {
+    for (int i = 0; i < 50; i++) {
+      if (i % 10 == 0) {
+        monitor.heartbeat("peer-1");
+        monitor.heartbeat("peer-2");
+      }
+      clock.advance(Duration.ofMillis(100));
+      monitor.tick();
+    }
+    assertTrue(events.events().isEmpty());
+    clock.advance(Duration.ofSeconds(20)); // stopped: no tick, no heartbeat read
+    monitor.tick();
+    assertEquals(1, monitor.selfPauses());
+    assertTrue(monitor.inPauseGrace());
+    assertEquals(Set.of(), monitor.suspected(), "nobody suspected right after our pause");
+    monitor.heartbeat("peer-1"); // peer-1 was alive all along
+    for (int i = 0; i < 40; i++) {
+      clock.advance(Duration.ofMillis(100));
+      if (i % 10 == 9) {
+        monitor.heartbeat("peer-1");
+      }
+      monitor.tick();
+    }
+    assertTrue(monitor.suspected().isEmpty(), "within grace: " + monitor.suspected());
+    for (int i = 0; i < 60; i++) {
+      clock.advance(Duration.ofMillis(100));
+      if (i % 10 == 9) {
+        monitor.heartbeat("peer-1");
+      }
+      monitor.tick();
+    }
+    assertEquals(Set.of("peer-2"), monitor.suspected(), "peer-2 stayed silent past the grace");
+    assertEquals(1, events.events(ComponentEvent.PeerSuspected.class).size());
+    assertEquals("peer-2", events.events(ComponentEvent.PeerSuspected.class).get(0).peer());
+  }
+
+  @Test
+  void aHeartbeatReadBeforeTheTimerWakesStillSeesThePause() {
+    monitor.heartbeat("peer-1");
+    run(Duration.ofSeconds(5), true);
+    clock.advance(Duration.ofSeconds(20));
+    monitor.heartbeat("peer-1"); // the network thread woke first
+    assertEquals(1, monitor.selfPauses());
+    assertTrue(monitor.isAvailable("peer-1"));
+  }
+
+  @Test
+  void startTicksOnTheSchedulerUntilClosed() {
+    monitor.start(clock);
+    monitor.heartbeat("peer-1");
+    clock.advance(Duration.ofSeconds(30));
+    assertEquals(0, monitor.selfPauses(), "the scheduled tick kept the guard quiet");
+    assertEquals(1, events.events(ComponentEvent.PeerSuspected.class).size());
+    assertThrows(IllegalStateException.class, () -> monitor.start(clock));
+    monitor.close();
+    assertEquals(0, clock.pendingTasks());
+  }
+
+  @Test
+  void unknownPeersAndBadSettings() {
+    assertFalse(monitor.isAvailable("nobody"));
+    assertTrue(Double.isNaN(monitor.phi("nobody")));
+    assertEquals("selfPauseThreshold", assertThrows(ConfigurationException.class,
+        () -> HeartbeatMonitor.builder("m").tickInterval(Duration.ofSeconds(1))
+            .selfPauseThreshold(Duration.ofMillis(500)).build()).field());
+    assertEquals("name", assertThrows(ConfigurationException.class,
+        () -> HeartbeatMonitor.builder(" ").build()).field());
+    assertThrows(ConfigurationException.class, () -> monitor.heartbeat(""));
+  }
+}

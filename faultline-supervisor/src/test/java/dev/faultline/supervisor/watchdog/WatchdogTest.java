@@ -1,0 +1,111 @@
+package dev.faultline.supervisor.watchdog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faultline.core.ConfigurationException;
+import dev.faultline.core.event.ComponentEvent;
+import dev.faultline.core.testing.EventRecorder;
+import dev.faultline.core.testing.FakeClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Deadlines of units of work on a fake clock: in time, overdue (reported and interrupted), hung (restarted). */
+class WatchdogTest {
+  private final FakeClock clock = new FakeClock();
+  private final EventRecorder events = new EventRecorder();
+  private final List<String> restarts = new ArrayList<>();
+  private final Watchdog watchdog = Watchdog.builder("wd").clock(clock).scheduler(clock).listener(events)
+      .restarter((component, why) -> restarts.add(component + ": " + why.getMessage())).build();
+
+  @Test
+  void workCompletedInTimeIsNeverReported() {
+    try (Watchdog.Ticket t = watchdog.register("db", "query", Duration.ofSeconds(1), Duration.ofSeconds(5))) {
+      clock.advance(Duration.ofMillis(999));
+      assertEquals(Duration.ofMillis(999), t.elapsed());
+      assertTrue(t.complete());
+    }
+    clock.advance(Duration.ofSeconds(10));
+    assertTrue(events.events().isEmpty());
+    assertTrue(restarts.isEmpty());
+    assertEquals(0, watchdog.openWork());
+    assertEquals(0, clock.pendingTasks(), "deadlines cancelled");
+  }
+
+  @Test
+  void pastTheSoftLimitTheWorkIsReportedWithItsStackAndInterrupted() {
+    Watchdog.Ticket t = watchdog.register("db", "query", Duration.ofSeconds(1), Duration.ofSeconds(5));
+    clock.advance(Duration.ofSeconds(1));
+    assertTrue(Thread.interrupted(), "the worker thread (this one) was interrupted");
+    var failed = events.events(ComponentEvent.ComponentFailed.class);
+    assertEquals(1, failed.size());
+    assertEquals("db", failed.get(0).source());
+    assertTrue(failed.get(0).cause().contains("work 'query' of 'db' on thread " + Thread.currentThread().getName()
+        + " exceeded its soft limit of PT1S; interrupted"), failed.get(0).cause());
+    assertEquals("work-overdue", ((HungWorkException) failed.get(0).failure()).code());
+    assertTrue(failed.get(0).failure().getStackTrace().length > 0, "carries the worker's stack");
+    assertFalse(t.complete(), "completed after its soft limit");
+    clock.advance(Duration.ofSeconds(10));
+    assertTrue(restarts.isEmpty(), "completed before the hard limit: no restart");
+  }
+
+  @Test
+  void pastTheHardLimitTheComponentIsRestarted() {
+    watchdog.register("db", "query", Duration.ofSeconds(1), Duration.ofSeconds(5));
+    clock.advance(Duration.ofSeconds(5));
+    Thread.interrupted();
+    assertEquals(List.of("db: work 'query' of 'db' on thread " + Thread.currentThread().getName()
+        + " exceeded its hard limit of PT5S; restarting 'db'"), restarts);
+    assertEquals(0, watchdog.openWork());
+  }
+
+  @Test
+  void virtualThreadsAreWatchedToo() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need JDK 21");
+    java.util.concurrent.CountDownLatch registered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<String> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+    Runnable work = () -> {
+      Watchdog.Ticket t = watchdog.register("db", "virtual query", Duration.ofSeconds(1), Duration.ofSeconds(5));
+      registered.countDown();
+      try {
+        new java.util.concurrent.CountDownLatch(1).await();
+        outcome.set("finished");
+      } catch (InterruptedException e) {
+        outcome.set("interrupted");
+      } finally {
+        t.complete();
+      }
+    };
+    // Thread.ofVirtual() is JDK 21 API; this module compiles for 17, so it is reached by reflection.
+    Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+    Thread virtual = (Thread) builder.getClass().getMethod("unstarted", Runnable.class).invoke(builder, work);
+    virtual.setName("virtual-worker");
+    virtual.start();
+    registered.await();
+    while (virtual.getState() != Thread.State.WAITING) {
+      Thread.onSpinWait();
+    }
+    clock.advance(Duration.ofSeconds(1));
+    virtual.join();
+    assertEquals("interrupted", outcome.get());
+    var failed = events.events(ComponentEvent.ComponentFailed.class).get(0);
+    assertTrue(failed.cause().contains("on thread virtual-worker exceeded its soft limit"), failed.cause());
+    assertTrue(java.util.Arrays.stream(failed.failure().getStackTrace())
+        .anyMatch(f -> f.getClassName().startsWith(WatchdogTest.class.getName())), "the virtual thread's stack");
+    assertTrue(restarts.isEmpty());
+  }
+
+  @Test
+  void badDeadlinesAreRejected() {
+    assertEquals("hard", assertThrows(ConfigurationException.class,
+        () -> watchdog.register("db", "q", Duration.ofSeconds(2), Duration.ofSeconds(1))).field());
+    assertEquals("soft", assertThrows(ConfigurationException.class,
+        () -> watchdog.register("db", "q", Duration.ZERO, Duration.ofSeconds(1))).field());
+    assertEquals("restarter", assertThrows(ConfigurationException.class,
+        () -> Watchdog.builder("w").build()).field());
+  }
+}
