@@ -3,4 +3,7 @@
  */
 module dev.faultline.diagnosis {
   requires transitive dev.faultline.core;
+  requires java.xml;
+
+  exports dev.faultline.diagnosis.fta;
 }
