@@ -232,24 +232,21 @@ public final class Family {
   public BigInteger[] occurrences() {
     BigInteger[] out = new BigInteger[e.basicCount()];
     Arrays.fill(out, BigInteger.ZERO);
+    BigInteger[] usesOf = new BigInteger[e.moduleCount() + 1];
     BigInteger[] count = new BigInteger[z.size()];
     BigInteger[] down = new BigInteger[z.size()];
     // Top family first, then modules in parent-before-child order.
-    distribute(e.topZ, BigInteger.ONE, count, down, out);
+    distribute(e.topZ, BigInteger.ONE, count, down, out, usesOf);
     for (int m = 1; m <= e.moduleCount(); m++) {
       // down[] of the proxy nodes of m accumulated the number of top sets that use m's family.
       BigInteger uses = usesOf[m] == null ? BigInteger.ZERO : usesOf[m];
-      distribute(e.moduleZ[m], uses, count, down, out);
+      distribute(e.moduleZ[m], uses, count, down, out, usesOf);
     }
     return out;
   }
 
-  private BigInteger[] usesOf = new BigInteger[0];
-
-  private void distribute(int root, BigInteger rootWeight, BigInteger[] count, BigInteger[] down, BigInteger[] out) {
-    if (usesOf.length <= e.moduleCount()) {
-      usesOf = new BigInteger[e.moduleCount() + 1];
-    }
+  private void distribute(int root, BigInteger rootWeight, BigInteger[] count, BigInteger[] down, BigInteger[] out,
+      BigInteger[] usesOf) {
     if (root == Zbdd.EMPTY || root == Zbdd.BASE || rootWeight.signum() == 0) {
       return;
     }
@@ -405,10 +402,9 @@ public final class Family {
     private final int costLimit;
     private final int orderLimit;
     private final double probLimit;
-    private final int[] stackNode = new int[4096];
-    private int[] stackLen = new int[4096];
-    private int[] stackAdd = new int[4096];
-    private int[] stackNodes = stackNode;
+    private int[] stackNodes = new int[256];
+    private int[] stackLen = new int[256];
+    private int[] stackAdd = new int[256];
     private int sp;
     private int[] path = new int[64];
     private int[] pathCost = new int[65];
