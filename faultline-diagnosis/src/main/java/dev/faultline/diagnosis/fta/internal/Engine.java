@@ -79,10 +79,18 @@ public final class Engine {
     }
     int n = pdag.nodeCount();
     isModule = new boolean[n + 1];
-    findModules(Math.abs(root));
     levelOfNode = new int[n + 1];
     moduleOfNode = new int[n + 1];
     Arrays.fill(levelOfNode, -1);
+    if (pdag.kind(Math.abs(root)) == Pdag.VAR) {
+      assignLevels(Math.abs(root), Math.abs(root));
+      int v = bdd.variable(levelOfNode[Math.abs(root)]);
+      topEdge = root < 0 ? v ^ 1 : v;
+      computeProbabilities();
+      convertAll();
+      return;
+    }
+    findModules(Math.abs(root));
     assignLevels(Math.abs(root), Math.abs(root));
     progress.accept("preprocessed: " + p.length + " basic events, " + pdag.nodeCount() + " nodes, " + moduleCount
         + " modules");
