@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = FaultlineCommand.Version.class,
     description = "Keeps JVM services running through failures: detect, locate, recover, tolerate.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, FtaCommand.class})
 public final class FaultlineCommand implements Runnable {
 
   @CommandLine.Spec
