@@ -31,25 +31,34 @@ class RandomTreeTest {
     }
   }
 
-  private static void check(long seed, Random rnd) {
-    int n = 2 + rnd.nextInt(rnd.nextInt(4) == 0 ? 19 : 10);
+  /** A random model with gates g0 (the top) .. g(k-1), basic events e0 .. e(n-1) and house events hOn, hOff. */
+  static FaultTreeModel randomModel(Random rnd, int maxEvents, boolean scramCompatible) {
+    int n = 2 + rnd.nextInt(rnd.nextInt(4) == 0 ? maxEvents - 1 : Math.min(10, maxEvents - 1));
     int gates = 1 + rnd.nextInt(12);
     boolean coherent = rnd.nextBoolean();
     FaultTreeModel.Builder b = FaultTreeModel.builder();
-    double[] p = new double[n];
     for (int i = 0; i < n; i++) {
-      p[i] = rnd.nextInt(5) == 0 ? 0.001 + 0.998 * rnd.nextDouble() : 0.001 + 0.2 * rnd.nextDouble();
-      b.addBasicEvent(BasicEvent.of("e" + i, p[i]));
+      double p = rnd.nextInt(5) == 0 ? 0.001 + 0.998 * rnd.nextDouble() : 0.001 + 0.2 * rnd.nextDouble();
+      b.addBasicEvent(BasicEvent.of("e" + i, p));
     }
     b.addHouseEvent(HouseEvent.of("hOn", true));
     b.addHouseEvent(HouseEvent.of("hOff", false));
     List<Gate> gs = new ArrayList<>();
-    Set<Integer> used = new HashSet<>();
     for (int g = gates - 1; g >= 0; g--) {
-      gs.add(0, Gate.of("g" + g, randomFormula(rnd, g, gates, n, coherent, used, 0)));
+      gs.add(0, Gate.of("g" + g, randomFormula(rnd, g, gates, n, coherent, scramCompatible, 0)));
     }
     b.addFaultTree(new FaultTree("random", gs, List.of()));
-    FaultTreeModel model = b.build();
+    return b.build();
+  }
+
+  private static void check(long seed, Random rnd) {
+    FaultTreeModel model = randomModel(rnd, 20, false);
+    int n = model.basicEvents().size();
+    int gates = model.gates().size();
+    double[] p = new double[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = ((Expression.Constant) model.basicEvents().get("e" + i).expression()).value();
+    }
     // Round-trip through the writer and reader too.
     model = MefReader.parse("random-" + seed + ".xml", MefWriter.toXml(model));
     FaultTreeModel[] modelForMessage = {model};
@@ -183,7 +192,11 @@ class RandomTreeTest {
     }
   }
 
-  private static Formula randomFormula(Random rnd, int g, int gates, int n, boolean coherent, Set<Integer> used,
+  /**
+   * A random formula for gate g. SCRAM 0.16.2 is stricter than the MEF: no duplicate arguments, atleast with
+   * 2 <= min < n, binary xor, and no cardinality, iff or imply; {@code scram} keeps to that.
+   */
+  private static Formula randomFormula(Random rnd, int g, int gates, int n, boolean coherent, boolean scram,
       int depth) {
     Connective c;
     if (coherent) {
@@ -192,32 +205,56 @@ class RandomTreeTest {
     } else {
       c = CONNECTIVES[rnd.nextInt(CONNECTIVES.length)];
     }
+    if (scram && (c == Connective.CARDINALITY || c == Connective.IFF || c == Connective.IMPLY)) {
+      c = c == Connective.IMPLY ? Connective.OR : Connective.AND;
+    }
     int arity = switch (c) {
       case NOT -> 1;
       case IFF, IMPLY -> 2;
+      case XOR -> scram ? 2 : 2 + rnd.nextInt(4);
       default -> 2 + rnd.nextInt(4);
     };
     List<Formula> args = new ArrayList<>();
-    for (int a = 0; a < arity; a++) {
+    while (args.size() < arity) {
       int pick = rnd.nextInt(10);
       if (pick < 3 && g + 1 < gates) {
         int child = g + 1 + rnd.nextInt(gates - g - 1);
         args.add(Formula.gate("g" + child));
       } else if (pick == 3 && depth < 2) {
-        args.add(randomFormula(rnd, g, gates, n, coherent, used, depth + 1));
+        args.add(randomFormula(rnd, g, gates, n, coherent, scram, depth + 1));
       } else if (pick == 4 && rnd.nextInt(4) == 0) {
         args.add(Formula.house(rnd.nextBoolean() ? "hOn" : "hOff"));
       } else {
         args.add(Formula.basic("e" + rnd.nextInt(n)));
       }
+      if (scram && args.indexOf(args.get(args.size() - 1)) != args.size() - 1) {
+        args.remove(args.size() - 1);
+        if (args.size() + 1 >= n + gates - g) {
+          arity = args.size();
+        }
+      }
+    }
+    if (args.isEmpty()) {
+      args.add(Formula.basic("e0"));
+    }
+    if (scram && (c == Connective.AND || c == Connective.OR || c == Connective.NAND || c == Connective.NOR
+        || c == Connective.XOR || c == Connective.ATLEAST) && args.size() < 2) {
+      return args.get(0);
+    }
+    if (scram && c == Connective.ATLEAST && args.size() < 3) {
+      c = Connective.OR;
+    }
+    if (scram && (c == Connective.IFF || c == Connective.IMPLY) && args.size() != 2) {
+      return args.get(0);
     }
     if (!coherent && rnd.nextInt(12) == 0) {
       return args.get(0); // a pass-through
     }
     int min = 0;
     int max = 0;
+    arity = args.size();
     if (c == Connective.ATLEAST) {
-      min = 1 + rnd.nextInt(arity);
+      min = scram ? 2 + rnd.nextInt(arity - 2) : 1 + rnd.nextInt(arity);
     } else if (c == Connective.CARDINALITY) {
       min = rnd.nextInt(arity + 1);
       max = min + rnd.nextInt(arity - min + 1);

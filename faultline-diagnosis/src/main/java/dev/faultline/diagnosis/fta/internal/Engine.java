@@ -335,12 +335,13 @@ public final class Engine {
       return out;
     }
     double[] levelD = new double[levels];
-    // Module order: the top first, then modules in creation order of their levels (a parent's proxy level precedes
-    // its children's), so each module's derivative is known before its nodes are visited.
-    backward(topEdge, 1.0, levelD);
+    double[] weight = new double[bdd.size()];
+    boolean[] seen = new boolean[bdd.size()];
+    // Module order: the top first, then modules in numbering order (a parent's number is smaller than its
+    // children's), so each module's derivative is complete before its nodes are visited.
+    backward(topEdge, 1.0, levelD, weight, seen);
     for (int m = 1; m <= moduleCount; m++) {
-      double d = levelD[moduleLevel[m]];
-      backward(moduleProxyFn[m], d, levelD);
+      backward(moduleProxyFn[m], levelD[moduleLevel[m]], levelD, weight, seen);
     }
     for (int l = 0; l < levels; l++) {
       if (basicOfLevel[l] >= 0) {
@@ -350,31 +351,52 @@ public final class Engine {
     return out;
   }
 
-  private void backward(int rootEdge, double d, double[] levelD) {
-    if ((rootEdge >>> 1) == 0 || d == 0) {
+  /**
+   * Accumulates {@code d * dP(root)/dp(level)} into levelD. A node's weight is the derivative of the result with
+   * respect to its probability; children have smaller ids than parents, so decreasing ids is a topological order.
+   */
+  private void backward(int rootEdge, double d, double[] levelD, double[] weight, boolean[] seen) {
+    int rootNode = rootEdge >>> 1;
+    if (rootNode == 0 || d == 0) {
       return;
     }
-    Map<Integer, Double> weight = new HashMap<>();
-    int rootNode = rootEdge >>> 1;
-    weight.put(rootNode, (rootEdge & 1) == 0 ? d : -d);
-    // Nodes below a node have smaller ids, so decreasing ids is a topological order.
-    java.util.TreeMap<Integer, Double> queue = new java.util.TreeMap<>(java.util.Comparator.reverseOrder());
-    queue.put(rootNode, weight.get(rootNode));
-    while (!queue.isEmpty()) {
-      Map.Entry<Integer, Double> e = queue.pollFirstEntry();
-      int n = e.getKey();
-      double w = e.getValue();
+    int[] nodes = new int[64];
+    int count = 0;
+    int[] stack = new int[64];
+    int sp = 0;
+    stack[sp++] = rootNode;
+    seen[rootNode] = true;
+    while (sp > 0) {
+      int n = stack[--sp];
+      if (count == nodes.length) {
+        nodes = Arrays.copyOf(nodes, count * 2);
+      }
+      nodes[count++] = n;
+      for (int c : new int[] {bdd.highOf(n) >>> 1, bdd.lowOf(n) >>> 1}) {
+        if (c != 0 && !seen[c]) {
+          seen[c] = true;
+          if (sp == stack.length) {
+            stack = Arrays.copyOf(stack, sp * 2);
+          }
+          stack[sp++] = c;
+        }
+      }
+    }
+    Arrays.sort(nodes, 0, count);
+    weight[rootNode] = (rootEdge & 1) == 0 ? d : -d;
+    for (int i = count - 1; i >= 0; i--) {
+      int n = nodes[i];
+      double w = weight[n];
+      if (w == 0) {
+        continue;
+      }
       int lvl = bdd.levelOf(n);
       double pv = levelProb(lvl);
       int h = bdd.highOf(n);
       int l = bdd.lowOf(n);
       levelD[lvl] += w * (edgeP(h) - edgeP(l));
-      if ((h >>> 1) != 0) {
-        queue.merge(h >>> 1, w * pv, Double::sum);
-      }
-      if ((l >>> 1) != 0) {
-        queue.merge(l >>> 1, (l & 1) == 0 ? w * (1 - pv) : -w * (1 - pv), Double::sum);
-      }
+      weight[h >>> 1] += w * pv;
+      weight[l >>> 1] += (l & 1) == 0 ? w * (1 - pv) : -w * (1 - pv);
     }
   }
 
