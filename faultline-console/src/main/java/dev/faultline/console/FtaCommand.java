@@ -172,9 +172,29 @@ public final class FtaCommand implements Callable<Integer> {
     }
     if (cutSets) {
       j.name("cutSets").beginArray();
-      Iterator<CutSet> it = r.cutSets().iterator();
+      // The fast path: names escaped once, each cut set appended raw (the array holds nothing else).
+      String[] quoted = new String[r.basicEvents().size()];
+      for (int i = 0; i < quoted.length; i++) {
+        quoted[i] = JsonWriter.quote(r.basicEvents().get(i));
+      }
+      StringBuilder line = new StringBuilder(256);
+      Iterator<int[]> it = r.cutSetIndices();
+      boolean first = true;
       while (it.hasNext()) {
-        cutSetJson(j, it.next());
+        int[] s = it.next();
+        line.setLength(0);
+        line.append(first ? "{\"events\":[" : ",{\"events\":[");
+        first = false;
+        double prob = 1;
+        for (int k = 0; k < s.length; k++) {
+          if (k > 0) {
+            line.append(',');
+          }
+          line.append(quoted[s[k]]);
+          prob *= r.basicEventProbability(s[k]);
+        }
+        line.append("],\"probability\":").append(prob).append('}');
+        out.append(line);
       }
       j.endArray();
     }

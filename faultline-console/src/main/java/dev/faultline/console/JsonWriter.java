@@ -88,6 +88,13 @@ final class JsonWriter {
     return this;
   }
 
+  /** A string as a JSON literal, quotes included. */
+  static String quote(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 2);
+    appendQuoted(b, s);
+    return b.toString();
+  }
+
   private void prefix() {
     if (afterName) {
       afterName = false;
@@ -104,7 +111,13 @@ final class JsonWriter {
   }
 
   private void string(String s) {
-    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+    StringBuilder b = new StringBuilder(s.length() + 2);
+    appendQuoted(b, s);
+    write(b.toString());
+  }
+
+  private static void appendQuoted(StringBuilder b, String s) {
+    b.append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       switch (c) {
@@ -122,7 +135,7 @@ final class JsonWriter {
         }
       }
     }
-    write(b.append('"').toString());
+    b.append('"');
   }
 
   private void write(String s) {

@@ -49,6 +49,7 @@ public final class FaultTreeResult {
     this.family = engine.family();
     this.names = List.copyOf(pdag.varNames());
     this.p = engine.basicProbabilities();
+    rankNames();
     this.limitOrder = limitOrder;
     this.cutOff = cutOff;
     this.probability = engine.probability();
@@ -194,6 +195,45 @@ public final class FaultTreeResult {
     return engine.moduleCount();
   }
 
+  /**
+   * The minimal cut sets as arrays of indices into {@link #basicEvents()}, each ordered by event name, enumerated
+   * lazily: the fast path for listing millions of cut sets.
+   */
+  public Iterator<int[]> cutSetIndices() {
+    int[] cost = new int[p.length];
+    Iterator<int[]> it = family.iterator(cost, 0, limitOrder, cutOff);
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public int[] next() {
+        int[] s = it.next();
+        int[] r = new int[s.length];
+        for (int i = 0; i < s.length; i++) {
+          int v = rank[s[i]];
+          int j = i;
+          while (j > 0 && r[j - 1] > v) {
+            r[j] = r[j - 1];
+            j--;
+          }
+          r[j] = v;
+        }
+        for (int i = 0; i < r.length; i++) {
+          r[i] = byRank[r[i]];
+        }
+        return r;
+      }
+    };
+  }
+
+  /** The probability of one basic event, by its index in {@link #basicEvents()}. */
+  public double basicEventProbability(int index) {
+    return p[index];
+  }
+
   /** The minimal cut sets, enumerated lazily (nothing is held in memory but the current path). */
   public Stream<CutSet> cutSets() {
     int[] cost = new int[p.length];
@@ -220,6 +260,23 @@ public final class FaultTreeResult {
     }
     Arrays.sort(events);
     return new CutSet(Arrays.asList(events), product(s));
+  }
+
+  private int[] rank;
+  private int[] byRank;
+
+  private void rankNames() {
+    Integer[] order = new Integer[names.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> names.get(a).compareTo(names.get(b)));
+    rank = new int[order.length];
+    byRank = new int[order.length];
+    for (int r = 0; r < order.length; r++) {
+      rank[order[r]] = r;
+      byRank[r] = order[r];
+    }
   }
 
   /** The importance of every basic event, in variable order. */

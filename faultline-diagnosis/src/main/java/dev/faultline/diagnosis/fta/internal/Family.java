@@ -16,9 +16,73 @@ public final class Family {
   private final Engine e;
   private final Zbdd z;
 
+  /** Module families of at most this many sets are listed once and reused by every enumeration. */
+  private static final int SMALL_FAMILY = 4096;
+
+  private final java.util.concurrent.ConcurrentHashMap<Integer, int[][]> small =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final long[] capped;
+
   Family(Engine engine) {
     this.e = engine;
     this.z = engine.zbdd;
+    this.capped = new long[z.size()];
+    java.util.Arrays.fill(capped, -1);
+  }
+
+  /** The number of sets of a node's family, saturated at SMALL_FAMILY + 1. */
+  private long cappedCount(int node) {
+    if (node <= Zbdd.BASE) {
+      return node;
+    }
+    long c = capped[node];
+    if (c >= 0) {
+      return c;
+    }
+    int lvl = z.level(node);
+    long w = isBasic(lvl) ? 1 : cappedCount(moduleRoot(lvl));
+    long r = Math.min(SMALL_FAMILY + 1L, w * cappedCount(z.high(node)) + cappedCount(z.low(node)));
+    capped[node] = r;
+    return r;
+  }
+
+  /** All sets of a small module family, or null when it is large. */
+  private int[][] smallFamily(int root) {
+    if (cappedCount(root) > SMALL_FAMILY) {
+      return null;
+    }
+    return small.computeIfAbsent(root, r -> {
+      Bounds none = new Bounds(new int[e.basicCount()], Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
+      List<int[]> all = new ArrayList<>();
+      SetIterator it = new SetIterator(r, none, Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
+      while (it.hasNext()) {
+        all.add(it.next());
+      }
+      return all.toArray(new int[0][]);
+    });
+  }
+
+  /** Iterates a listed family. */
+  private static final class ListIterator implements Iterator<int[]> {
+    private final int[][] sets;
+    private int i;
+
+    ListIterator(int[][] sets) {
+      this.sets = sets;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return i < sets.length;
+    }
+
+    @Override
+    public int[] next() {
+      if (i == sets.length) {
+        throw new NoSuchElementException();
+      }
+      return sets[i++];
+    }
   }
 
   private boolean isBasic(int lvl) {
@@ -414,7 +478,7 @@ public final class Family {
     // The current product of module expansions.
     private int[] basics;
     private int[] proxies;
-    private SetIterator[] subs;
+    private Iterator<int[]>[] subs;
     private int[][] current;
 
     SetIterator(int root, Bounds bounds, int costLimit, int orderLimit, double probLimit) {
@@ -545,7 +609,11 @@ public final class Family {
       return null;
     }
 
-    private SetIterator sub(int i) {
+    private Iterator<int[]> sub(int i) {
+      int[][] listed = smallFamily(moduleRoot(proxies[i]));
+      if (listed != null) {
+        return new ListIterator(listed);
+      }
       // Budgets for one proxy: what the rest of the path leaves at best.
       int restCost = 0;
       int restOrder = basics.length;
@@ -571,7 +639,9 @@ public final class Family {
     }
 
     private void startProduct() {
-      subs = new SetIterator[proxies.length];
+      @SuppressWarnings("unchecked")
+      Iterator<int[]>[] fresh = (Iterator<int[]>[]) new Iterator<?>[proxies.length];
+      subs = fresh;
       current = new int[proxies.length][];
       for (int i = 0; i < proxies.length; i++) {
         subs[i] = sub(i);
