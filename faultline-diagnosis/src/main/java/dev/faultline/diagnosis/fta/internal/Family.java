@@ -51,15 +51,19 @@ public final class Family {
     if (cappedCount(root) > SMALL_FAMILY) {
       return null;
     }
-    return small.computeIfAbsent(root, r -> {
+    int[][] listed = small.get(root);
+    if (listed == null) {
+      // Not computeIfAbsent: listing a family lists its own sub-module families first.
       Bounds none = new Bounds(new int[e.basicCount()], Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
       List<int[]> all = new ArrayList<>();
-      SetIterator it = new SetIterator(r, none, Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
+      SetIterator it = new SetIterator(root, none, Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
       while (it.hasNext()) {
         all.add(it.next());
       }
-      return all.toArray(new int[0][]);
-    });
+      small.putIfAbsent(root, all.toArray(new int[0][]));
+      listed = small.get(root);
+    }
+    return listed;
   }
 
   /** Iterates a listed family. */
