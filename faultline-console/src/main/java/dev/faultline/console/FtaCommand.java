@@ -178,6 +178,8 @@ public final class FtaCommand implements Callable<Integer> {
         quoted[i] = JsonWriter.quote(r.basicEvents().get(i));
       }
       StringBuilder line = new StringBuilder(256);
+      // Cut-set probabilities repeat (products of few distinct event probabilities) and Double.toString is slow.
+      java.util.HashMap<Long, String> probText = new java.util.HashMap<>();
       Iterator<int[]> it = r.cutSetIndices();
       boolean first = true;
       while (it.hasNext()) {
@@ -193,7 +195,14 @@ public final class FtaCommand implements Callable<Integer> {
           line.append(quoted[s[k]]);
           prob *= r.basicEventProbability(s[k]);
         }
-        line.append("],\"probability\":").append(prob).append('}');
+        String text = probText.get(Double.doubleToRawLongBits(prob));
+        if (text == null) {
+          text = Double.toString(prob);
+          if (probText.size() < 65_536) {
+            probText.put(Double.doubleToRawLongBits(prob), text);
+          }
+        }
+        line.append("],\"probability\":").append(text).append('}');
         out.append(line);
       }
       j.endArray();

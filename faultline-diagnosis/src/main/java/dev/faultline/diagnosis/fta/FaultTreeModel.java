@@ -10,7 +10,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -437,7 +436,7 @@ public final class FaultTreeModel {
         throw new MefException(c.location(), "phi-factor CCF group \"" + c.name() + "\" factors must sum to 1, but sum to "
             + sum);
       }
-      if (Objects.equals(c.model(), CcfModel.ALPHA_FACTOR) && sum <= 0) {
+      if (c.model() == CcfModel.ALPHA_FACTOR && sum <= 0) {
         throw new MefException(c.location(), "alpha-factor CCF group \"" + c.name() + "\" factors must not all be 0");
       }
     }

@@ -282,7 +282,7 @@ public final class MefReader {
           }
           case "define-CCF-group" -> builder.addCcfGroup(ccf(c));
           case "define-parameter", "define-basic-event", "define-house-event" -> defineData(c);
-          case "label", "attributes", "name" -> { }
+          case "label", "attributes" -> { }
           default -> throw c.error("<" + c.name + "> is not supported by this reader (fault trees only)");
         }
       }

@@ -1,10 +1,7 @@
 package dev.faultline.diagnosis.fta.internal;
 
-import java.math.BigInteger;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -41,8 +38,7 @@ public final class Engine {
   int[] moduleOfLevel = new int[16]; // module index, or -1
   double[] probOfLevel;
 
-  // Modules (index 0 is unused; the top's own family is topZ).
-  final List<Integer> moduleGate = new ArrayList<>(List.of(0));
+  // Modules, numbered from 1 in depth-first order (a parent before its children); the top's family is topZ.
   int[] moduleProxyFn = new int[16];
   int[] moduleLevel = new int[16];
   int[] moduleZ = new int[16];
@@ -186,7 +182,6 @@ public final class Engine {
     if (isModule[node] && node != top) {
       int m = ++moduleCount;
       ensureModules(m);
-      moduleGate.add(node);
       moduleOfNode[node] = m;
       moduleLevel[m] = newLevel(-1, m);
     } else {
@@ -517,9 +512,5 @@ public final class Engine {
   /** A view of the minimal cut sets for counting, sums and enumeration. */
   public Family family() {
     return new Family(this);
-  }
-
-  static BigInteger big(long v) {
-    return BigInteger.valueOf(v);
   }
 }

@@ -10,7 +10,12 @@ import java.util.NoSuchElementException;
 /**
  * The family of minimal cut sets of an {@link Engine}: the top's ZBDD whose proxy levels stand for the families of
  * their modules. Every computation here is a memoised recursion over the ZBDD nodes (the families of sub-modules are
- * multiplied in, never expanded), except the iterators, which enumerate lazily. Not thread-safe.
+ * multiplied in, never expanded), except the iterators, which enumerate lazily.
+ *
+ * <p>Concurrency: the diagrams are read-only once built. Each computation allocates its own memo, except two shared
+ * caches: {@code small} (a ConcurrentHashMap; two threads may list the same family, one listing wins) and
+ * {@code capped} (a memo of deterministic values, so a racing thread at worst recomputes an entry). Iterators are
+ * not thread-safe; every other method may be called from several threads.
  */
 public final class Family {
   private final Engine e;

@@ -52,6 +52,7 @@ public final class Pdag {
   private final Map<String, Integer> varMemo = new HashMap<>();
   private final Map<String, Integer> ccfMemberMemo = new HashMap<>();
   private final Map<String, Map<String, Double>> ccfEvents = new HashMap<>();
+  private final Map<String, List<String>> ccfEventMembers = new HashMap<>();
 
   private Pdag(FaultTreeModel model, double missionTime) {
     this.model = model;
@@ -295,8 +296,7 @@ public final class Pdag {
     Map<String, Double> events = ccfEvents.computeIfAbsent(group.name(), n -> ccfEvents(group));
     List<Integer> parts = new ArrayList<>();
     for (Map.Entry<String, Double> e : events.entrySet()) {
-      String inner = e.getKey().substring(1, e.getKey().length() - 1);
-      if (Arrays.asList(inner.split(" ")).contains(member)) {
+      if (ccfEventMembers.get(e.getKey()).contains(member)) {
         parts.add(variable(e.getKey(), e.getValue()));
       }
     }
@@ -363,15 +363,19 @@ public final class Pdag {
         throw new MefException(group.location(), "CCF group \"" + group.name() + "\" gives level " + e.getKey()
             + " the probability " + p + ", outside [0, 1]");
       }
-      combinations(members, e.getKey(), 0, new ArrayList<>(), name -> out.put(name, p));
+      combinations(members, e.getKey(), 0, new ArrayList<>(), chosen -> {
+        String name = "[" + String.join(" ", chosen) + "]";
+        out.put(name, p);
+        ccfEventMembers.put(name, List.copyOf(chosen));
+      });
     }
     return out;
   }
 
   private static void combinations(List<String> members, int size, int from, List<String> chosen,
-      java.util.function.Consumer<String> sink) {
+      java.util.function.Consumer<List<String>> sink) {
     if (chosen.size() == size) {
-      sink.accept("[" + String.join(" ", chosen) + "]");
+      sink.accept(chosen);
       return;
     }
     for (int i = from; i <= members.size() - (size - chosen.size()); i++) {
