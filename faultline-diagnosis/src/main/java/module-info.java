@@ -4,7 +4,9 @@
 module dev.faultline.diagnosis {
   requires transitive dev.faultline.core;
   requires transitive java.net.http;
+  requires java.xml;
 
+  exports dev.faultline.diagnosis.fta;
   exports dev.faultline.diagnosis.logs;
   exports dev.faultline.diagnosis.incident;
   exports dev.faultline.diagnosis.metrics;

@@ -1,6 +1,7 @@
 package dev.faultline.diagnosis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.module.ModuleDescriptor;
 import java.lang.module.ModuleFinder;
@@ -20,10 +21,12 @@ class ModuleBoundaryTest {
         .descriptor();
     Set<String> exported = descriptor.exports().stream().map(ModuleDescriptor.Exports::source)
         .collect(Collectors.toCollection(TreeSet::new));
-    assertEquals(new TreeSet<>(Set.of("dev.faultline.diagnosis.logs", "dev.faultline.diagnosis.incident",
-        "dev.faultline.diagnosis.metrics", "dev.faultline.diagnosis.model")), exported);
+    assertEquals(new TreeSet<>(Set.of("dev.faultline.diagnosis.fta", "dev.faultline.diagnosis.logs",
+        "dev.faultline.diagnosis.incident", "dev.faultline.diagnosis.metrics", "dev.faultline.diagnosis.model")),
+        exported);
+    assertTrue(descriptor.packages().contains("dev.faultline.diagnosis.fta.internal"), "fta internals exist");
     Set<String> requires = descriptor.requires().stream().map(ModuleDescriptor.Requires::name)
         .collect(Collectors.toCollection(TreeSet::new));
-    assertEquals(new TreeSet<>(Set.of("java.base", "java.net.http", "dev.faultline.core")), requires);
+    assertEquals(new TreeSet<>(Set.of("java.base", "java.net.http", "java.xml", "dev.faultline.core")), requires);
   }
 }

@@ -1,0 +1,262 @@
+package dev.faultline.console;
+
+import dev.faultline.core.Clock;
+import dev.faultline.diagnosis.fta.CutSet;
+import dev.faultline.diagnosis.fta.FaultTreeAnalysis;
+import dev.faultline.diagnosis.fta.FaultTreeModel;
+import dev.faultline.diagnosis.fta.FaultTreeResult;
+import dev.faultline.diagnosis.fta.Importance;
+import dev.faultline.diagnosis.fta.LiveEvaluation;
+import dev.faultline.diagnosis.fta.MefReader;
+import java.io.BufferedWriter;
+import java.io.PrintWriter;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The {@code faultline fta} command: analyses an Open-PSA MEF fault tree (several files are combined) and prints the
+ * exact top-event probability, the rare-event and MCUB approximations, the number of minimal cut sets and their order
+ * distribution, and on request the cut sets, importance measures and a live evaluation against failed events. With
+ * {@code --json} it prints one JSON object. Long analyses report their stages on standard error. Not thread-safe.
+ */
+@Command(name = "fta", mixinStandardHelpOptions = true,
+    description = {"Fault tree analysis of Open-PSA MEF models: exact probability (BDD), minimal cut sets (ZBDD),",
+        "rare-event and MCUB approximations, importance, live evaluation."})
+public final class FtaCommand implements Callable<Integer> {
+  /** Progress lines are shown once an analysis has run this long. */
+  private static final long PROGRESS_AFTER_NANOS = 1_000_000_000L;
+
+  @Parameters(arity = "1..*", paramLabel = "FILE", description = "MEF files, combined into one model")
+  List<Path> files;
+
+  @Option(names = "--json", description = "print one JSON object")
+  boolean json;
+
+  @Option(names = "--top", paramLabel = "GATE", description = "the gate to analyse (default: the only top gate)")
+  String top;
+
+  @Option(names = "--cut-sets", description = "list the minimal cut sets")
+  boolean cutSets;
+
+  @Option(names = "--limit-order", paramLabel = "N", description = "keep cut sets of at most N events")
+  Integer limitOrder;
+
+  @Option(names = "--cut-off", paramLabel = "P", description = "keep cut sets of probability at least P")
+  Double cutOff;
+
+  @Option(names = "--importance", description = "importance of every basic event (MIF, CIF, DIF, RAW, RRW, occurrence)")
+  boolean importance;
+
+  @Option(names = "--mission-time", paramLabel = "H", description = "mission time in hours (default 8760)")
+  Double missionTime;
+
+  @Option(names = "--failed", split = ",", paramLabel = "EVENT",
+      description = "basic events failed now: report failed gates and complete or one-away cut sets")
+  List<String> failed;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  /** The clock that times the analysis; tests may replace it. */
+  Clock clock = Clock.system();
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    long start = clock.nanoTime();
+    boolean[] showing = {false};
+    FaultTreeModel model = MefReader.read(files);
+    FaultTreeAnalysis.Builder b = FaultTreeAnalysis.builder(model).top(top).progress(stage -> {
+      long elapsed = clock.nanoTime() - start;
+      if (showing[0] || elapsed >= PROGRESS_AFTER_NANOS) {
+        showing[0] = true;
+        err.printf(Locale.ROOT, "fta: %6.1f s  %s%n", elapsed / 1e9, stage);
+        err.flush();
+      }
+    });
+    if (missionTime != null) {
+      b.missionTime(missionTime);
+    }
+    if (limitOrder != null) {
+      b.limitOrder(limitOrder);
+    }
+    if (cutOff != null) {
+      b.cutOff(cutOff);
+    }
+    FaultTreeAnalysis analysis = b.build();
+    FaultTreeResult r = analysis.run();
+    List<Importance> imp = importance ? r.importance() : List.of();
+    LiveEvaluation live = failed == null ? null : r.evaluate(failed, 20);
+    double millis = (clock.nanoTime() - start) / 1e6;
+    PrintWriter out = new PrintWriter(new BufferedWriter(spec.commandLine().getOut(), 1 << 16), false);
+    if (json) {
+      writeJson(out, r, imp, live, millis);
+    } else {
+      writeText(out, r, imp, live, millis);
+    }
+    out.flush();
+    return 0;
+  }
+
+  private void writeJson(PrintWriter out, FaultTreeResult r, List<Importance> imp, LiveEvaluation live,
+      double millis) {
+    JsonWriter j = new JsonWriter(out);
+    j.beginObject();
+    j.name("top").value(r.top());
+    j.name("files").beginArray();
+    for (Path f : files) {
+      j.value(f.toString());
+    }
+    j.endArray();
+    j.name("missionTime").value(missionTime == null ? FaultTreeModel.DEFAULT_MISSION_TIME : missionTime);
+    if (limitOrder != null) {
+      j.name("limitOrder").value(limitOrder);
+    }
+    if (cutOff != null) {
+      j.name("cutOff").value(cutOff);
+    }
+    j.name("basicEvents").value(r.basicEvents().size());
+    j.name("probability").value(r.probability());
+    j.name("rareEvent").value(r.rareEvent());
+    j.name("mcub").value(r.mcub());
+    j.name("cutSetCount").value(r.cutSetCount());
+    j.name("orderDistribution").beginArray();
+    for (BigInteger c : r.orderDistribution()) {
+      j.value(c);
+    }
+    j.endArray();
+    j.name("modules").value(r.modules());
+    j.name("bddNodes").value(r.bddNodes());
+    j.name("zbddNodes").value(r.zbddNodes());
+    j.name("analysisMillis").value(Math.round(millis));
+    if (importance) {
+      j.name("importance").beginArray();
+      for (Importance i : imp) {
+        j.beginObject().name("event").value(i.event()).name("probability").value(i.probability())
+            .name("occurrence").value(i.occurrence()).name("mif").value(i.mif()).name("cif").value(i.cif())
+            .name("dif").value(i.dif()).name("raw").value(i.raw()).name("rrw").value(i.rrw()).endObject();
+      }
+      j.endArray();
+    }
+    if (live != null) {
+      j.name("live").beginObject();
+      j.name("failed").beginArray();
+      live.failedEvents().forEach(j::value);
+      j.endArray();
+      j.name("topFailed").value(live.topFailed());
+      j.name("failedGates").beginArray();
+      live.failedGates().forEach(j::value);
+      j.endArray();
+      j.name("completeCutSetCount").value(live.completeCount());
+      j.name("completeCutSets").beginArray();
+      live.complete().forEach(c -> cutSetJson(j, c));
+      j.endArray();
+      j.name("oneAwayCount").value(live.oneAwayCount());
+      j.name("oneAway").beginArray();
+      for (LiveEvaluation.OneAway o : live.oneAway()) {
+        j.beginObject().name("missing").value(o.missing()).name("events").beginArray();
+        o.cutSet().events().forEach(j::value);
+        j.endArray().name("probability").value(o.cutSet().probability()).endObject();
+      }
+      j.endArray();
+      j.endObject();
+    }
+    if (cutSets) {
+      j.name("cutSets").beginArray();
+      // The fast path: names escaped once, each cut set appended raw (the array holds nothing else).
+      String[] quoted = new String[r.basicEvents().size()];
+      for (int i = 0; i < quoted.length; i++) {
+        quoted[i] = JsonWriter.quote(r.basicEvents().get(i));
+      }
+      StringBuilder line = new StringBuilder(256);
+      // Cut-set probabilities repeat (products of few distinct event probabilities) and Double.toString is slow.
+      java.util.HashMap<Long, String> probText = new java.util.HashMap<>();
+      Iterator<int[]> it = r.cutSetIndices();
+      boolean first = true;
+      while (it.hasNext()) {
+        int[] s = it.next();
+        line.setLength(0);
+        line.append(first ? "{\"events\":[" : ",{\"events\":[");
+        first = false;
+        double prob = 1;
+        for (int k = 0; k < s.length; k++) {
+          if (k > 0) {
+            line.append(',');
+          }
+          line.append(quoted[s[k]]);
+          prob *= r.basicEventProbability(s[k]);
+        }
+        String text = probText.get(Double.doubleToRawLongBits(prob));
+        if (text == null) {
+          text = Double.toString(prob);
+          if (probText.size() < 65_536) {
+            probText.put(Double.doubleToRawLongBits(prob), text);
+          }
+        }
+        line.append("],\"probability\":").append(text).append('}');
+        out.append(line);
+      }
+      j.endArray();
+    }
+    j.endObject();
+    out.println();
+  }
+
+  private static void cutSetJson(JsonWriter j, CutSet c) {
+    j.beginObject().name("events").beginArray();
+    c.events().forEach(j::value);
+    j.endArray().name("probability").value(c.probability()).endObject();
+  }
+
+  private void writeText(PrintWriter out, FaultTreeResult r, List<Importance> imp, LiveEvaluation live,
+      double millis) {
+    out.printf(Locale.ROOT, "top event:            %s%n", r.top());
+    out.printf(Locale.ROOT, "basic events:         %d%n", r.basicEvents().size());
+    out.printf(Locale.ROOT, "probability (exact):  %.6g%n", r.probability());
+    out.printf(Locale.ROOT, "rare-event approx.:   %.6g%n", r.rareEvent());
+    out.printf(Locale.ROOT, "MCUB approx.:         %.6g%n", r.mcub());
+    out.printf(Locale.ROOT, "minimal cut sets:     %s%n", r.cutSetCount());
+    List<String> orders = new ArrayList<>();
+    for (int i = 0; i < r.orderDistribution().size(); i++) {
+      orders.add((i + 1) + ":" + r.orderDistribution().get(i));
+    }
+    out.printf(Locale.ROOT, "by order:             %s%n", String.join(" ", orders));
+    out.printf(Locale.ROOT, "analysis:             %.0f ms (%d modules, %d BDD nodes, %d ZBDD nodes)%n", millis,
+        r.modules(), r.bddNodes(), r.zbddNodes());
+    if (importance) {
+      out.printf(Locale.ROOT, "%n%-24s %11s %10s %11s %11s %11s %11s %11s%n", "event", "probability", "occurrence",
+          "MIF", "CIF", "DIF", "RAW", "RRW");
+      for (Importance i : imp) {
+        out.printf(Locale.ROOT, "%-24s %11.5g %10s %11.5g %11.5g %11.5g %11.5g %11.5g%n", i.event(), i.probability(),
+            i.occurrence(), i.mif(), i.cif(), i.dif(), i.raw(), i.rrw());
+      }
+    }
+    if (live != null) {
+      out.printf(Locale.ROOT, "%nfailed now:           %s%n", String.join(" ", live.failedEvents()));
+      out.printf(Locale.ROOT, "top event failed:     %s%n", live.topFailed() ? "yes" : "no");
+      out.printf(Locale.ROOT, "failed gates:         %s%n", String.join(" ", live.failedGates()));
+      out.printf(Locale.ROOT, "complete cut sets:    %s%n", live.completeCount());
+      live.complete().forEach(c -> out.printf(Locale.ROOT, "  {%s}%n", String.join(", ", c.events())));
+      out.printf(Locale.ROOT, "one event away:       %s%n", live.oneAwayCount());
+      live.oneAway().forEach(o -> out.printf(Locale.ROOT, "  {%s} needs %s%n", String.join(", ",
+          o.cutSet().events()), o.missing()));
+    }
+    if (cutSets) {
+      out.printf(Locale.ROOT, "%n");
+      Iterator<CutSet> it = r.cutSets().iterator();
+      while (it.hasNext()) {
+        CutSet c = it.next();
+        out.printf(Locale.ROOT, "%.6g {%s}%n", c.probability(), String.join(", ", c.events()));
+      }
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.faultline.console;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code faultline fta} run in-process on a small model whose answers are worked out by hand. */
+class FtaCommandTest {
+  // valve: 1 - exp(-1e-5 * 8760) = 0.083958...; top = valve or (A and B), A = 0.1, B = 0.2.
+  private static final double VALVE = -Math.expm1(-1e-5 * 8760);
+  private static final double TOP = 1 - (1 - VALVE) * (1 - 0.02);
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine line = FaultlineCommand.newCommandLine();
+    line.setOut(new PrintWriter(out));
+    line.setErr(new PrintWriter(err));
+    return line.execute(args);
+  }
+
+  private static String model() throws URISyntaxException {
+    return Path.of(FtaCommandTest.class.getResource("/fta/pumps.xml").toURI()).toString();
+  }
+
+  private static double number(String json, String field) {
+    Matcher m = Pattern.compile("\"" + field + "\":([-0-9.Ee]+)").matcher(json);
+    assertTrue(m.find(), field + " in " + json);
+    return Double.parseDouble(m.group(1));
+  }
+
+  @Test
+  void jsonHasTheFiguresAndTheCutSets() throws Exception {
+    assertEquals(0, run("fta", model(), "--json", "--cut-sets"), err.toString());
+    String json = out.toString().trim();
+    assertTrue(json.startsWith("{\"top\":\"top\",") && json.endsWith("}"), json);
+    assertEquals(TOP, number(json, "probability"), 1e-15);
+    assertEquals(VALVE + 0.02, number(json, "rareEvent"), 1e-15);
+    assertEquals(1 - (1 - VALVE) * 0.98, number(json, "mcub"), 1e-15);
+    assertEquals(3, number(json, "basicEvents"));
+    assertEquals(2, number(json, "cutSetCount"));
+    assertTrue(json.contains("\"orderDistribution\":[1,1]"), json);
+    assertTrue(json.contains("{\"events\":[\"valve\"],\"probability\":" + VALVE + "}"), json);
+    assertTrue(json.contains("{\"events\":[\"pumpA\",\"pumpB\"],\"probability\":" + (0.1 * 0.2) + "}"), json);
+  }
+
+  @Test
+  void optionsReachTheAnalysis() throws Exception {
+    assertEquals(0, run("fta", model(), "--json", "--mission-time", "100", "--limit-order", "1", "--importance",
+        "--failed", "pumpA"), err.toString());
+    String json = out.toString();
+    double valve = -Math.expm1(-1e-3);
+    assertEquals(1 - (1 - valve) * 0.98, number(json, "probability"), 1e-15);
+    assertEquals(1, number(json, "cutSetCount"));
+    assertTrue(json.contains("{\"event\":\"valve\",\"probability\":" + valve + ",\"occurrence\":1,\"mif\":0.98,"), json);
+    assertTrue(json.contains("\"topFailed\":false"), json);
+    assertTrue(json.contains("\"oneAwayCount\":1"), json); // {valve}; {pumpA, pumpB} is beyond the order limit
+  }
+
+  @Test
+  void textReport() throws Exception {
+    assertEquals(0, run("fta", model(), "--cut-sets", "--failed", "pumpA,pumpB"), err.toString());
+    String text = out.toString();
+    assertTrue(text.contains("minimal cut sets:     2"), text);
+    assertTrue(text.contains("by order:             1:1 2:1"), text);
+    assertTrue(text.contains("top event failed:     yes"), text);
+    assertTrue(text.contains("failed gates:         top pumps"), text);
+    assertTrue(text.contains("{pumpA, pumpB}"), text);
+  }
+
+  @Test
+  void invalidModelIsAnErrorNamingFileAndLine(@TempDir Path dir) throws IOException {
+    Path bad = dir.resolve("bad.xml");
+    Files.writeString(bad, "<opsa-mef>\n<define-fault-tree name=\"t\">\n<define-gate name=\"g\">\n"
+        + "<gate name=\"nowhere\"/>\n</define-gate>\n</define-fault-tree>\n</opsa-mef>\n");
+    assertEquals(1, run("fta", bad.toString()));
+    assertTrue(err.toString().contains(bad + ":4: <gate name=\"nowhere\">: undefined gate \"nowhere\""),
+        err.toString());
+  }
+
+  @Test
+  void badOptionValuesAreRejected() throws Exception {
+    assertEquals(1, run("fta", model(), "--cut-off", "7"));
+    assertTrue(err.toString().contains("cutOff must lie in [0, 1], but was 7.0"), err.toString());
+    assertEquals(1, run("fta", model(), "--top", "nosuch"));
+    assertEquals(1, run("fta", model(), "--failed", "nosuch"));
+    assertTrue(err.toString().contains("\"nosuch\" is not a basic event"), err.toString());
+    assertEquals(2, run("fta"));
+  }
+}

@@ -1,0 +1,547 @@
+package dev.faultline.diagnosis.fta;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.xml.stream.Location;
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
+
+/**
+ * Reads Open-PSA Model Exchange Format files into one {@link FaultTreeModel}: several files are combined, and model
+ * data (basic events, house events, parameters) may live outside the fault trees or in another file.
+ *
+ * <p>Supported: {@code define-fault-tree} (components flattened into it), {@code define-gate} with {@code and, or,
+ * atleast, not, xor, nand, nor, iff, imply, cardinality}, nested formulas, pass-through references and
+ * {@code constant}; {@code define-basic-event}, {@code define-house-event}, {@code define-parameter},
+ * {@code define-CCF-group} (beta-factor, MGL, alpha-factor, phi-factor); expressions {@code float, int, bool,
+ * parameter, system-mission-time, exponential, GLM, Weibull, periodic-test}, the random deviates (at their mean) and
+ * the arithmetic operators. Names are global; private roles, event trees, substitutions and includes are rejected with
+ * an error. The XML parser is hardened: DTDs and external entities are refused.
+ *
+ * <p>Every error is a {@link MefException} naming the file, the line and the element. Not thread-safe: use one reader
+ * per model.
+ */
+public final class MefReader {
+  private final Map<String, byte[]> sources = new LinkedHashMap<>();
+
+  /** Creates a reader with no sources. */
+  public MefReader() {}
+
+  /** Reads and combines the given files. */
+  public static FaultTreeModel read(List<Path> files) {
+    MefReader reader = new MefReader();
+    for (Path f : files) {
+      reader.addFile(f);
+    }
+    return reader.read();
+  }
+
+  /** Reads and combines the given files. */
+  public static FaultTreeModel read(Path... files) {
+    return read(List.of(files));
+  }
+
+  /** Reads one document given as text; {@code name} is used in error messages. */
+  public static FaultTreeModel parse(String name, String xml) {
+    return new MefReader().addText(name, xml).read();
+  }
+
+  /** Adds a file to read. */
+  public MefReader addFile(Path file) {
+    try {
+      return addBytes(file.toString(), Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new MefException(new dev.faultline.diagnosis.fta.Location(file.toString(), 0, "file"),
+          "cannot read the file: " + e.getMessage(), e);
+    }
+  }
+
+  /** Adds a document given as text. */
+  public MefReader addText(String name, String xml) {
+    return addBytes(name, xml.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Adds a document given as bytes. */
+  public MefReader addBytes(String name, byte[] xml) {
+    if (sources.containsKey(name)) {
+      throw new MefException(new dev.faultline.diagnosis.fta.Location(name, 0, "file"), "the file was given twice");
+    }
+    sources.put(name, xml.clone());
+    return this;
+  }
+
+  /** Parses and validates every source added, and returns the combined model. */
+  public FaultTreeModel read() {
+    List<El> roots = new ArrayList<>();
+    for (Map.Entry<String, byte[]> s : sources.entrySet()) {
+      roots.add(parseXml(s.getKey(), s.getValue()));
+    }
+    Interpreter in = new Interpreter();
+    for (El root : roots) {
+      in.declare(root);
+    }
+    for (El root : roots) {
+      in.define(root);
+    }
+    return in.builder.build();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // A small element tree with line numbers.
+
+  /** One XML element with its attributes, children and line. */
+  static final class El {
+    final String file;
+    final String name;
+    final Map<String, String> attrs = new LinkedHashMap<>();
+    final List<El> children = new ArrayList<>();
+    final StringBuilder text = new StringBuilder();
+    final int line;
+
+    El(String file, String name, int line) {
+      this.file = file;
+      this.name = name;
+      this.line = line;
+    }
+
+    dev.faultline.diagnosis.fta.Location location() {
+      String n = attrs.get("name");
+      return new dev.faultline.diagnosis.fta.Location(file, line, "<" + name + (n == null ? "" : " name=\"" + n + "\"")
+          + ">");
+    }
+
+    MefException error(String message) {
+      return new MefException(location(), message);
+    }
+
+    String required(String attr) {
+      String v = attrs.get(attr);
+      if (v == null || v.isBlank()) {
+        throw error("attribute \"" + attr + "\" is required");
+      }
+      return v.strip();
+    }
+  }
+
+  private static final XMLInputFactory FACTORY = newFactory();
+
+  private static XMLInputFactory newFactory() {
+    XMLInputFactory f = XMLInputFactory.newFactory();
+    f.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+    f.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+    f.setProperty(XMLInputFactory.IS_REPLACING_ENTITY_REFERENCES, false);
+    f.setProperty(XMLInputFactory.IS_COALESCING, false);
+    return f;
+  }
+
+  static El parseXml(String file, byte[] bytes) {
+    XMLStreamReader r = null;
+    try (InputStream in = new ByteArrayInputStream(bytes)) {
+      synchronized (FACTORY) {
+        r = FACTORY.createXMLStreamReader(file, in);
+      }
+      List<El> stack = new ArrayList<>();
+      El root = null;
+      while (r.hasNext()) {
+        int ev = r.next();
+        switch (ev) {
+          case XMLStreamConstants.DTD -> throw new MefException(
+              new dev.faultline.diagnosis.fta.Location(file, r.getLocation().getLineNumber(), "<!DOCTYPE>"),
+              "DTDs are not allowed in MEF input");
+          case XMLStreamConstants.ENTITY_REFERENCE -> throw new MefException(
+              new dev.faultline.diagnosis.fta.Location(file, r.getLocation().getLineNumber(), "&" + r.getLocalName()
+                  + ";"), "entity references are not allowed in MEF input");
+          case XMLStreamConstants.START_ELEMENT -> {
+            El el = new El(file, r.getLocalName(), r.getLocation().getLineNumber());
+            for (int i = 0; i < r.getAttributeCount(); i++) {
+              el.attrs.put(r.getAttributeLocalName(i), r.getAttributeValue(i));
+            }
+            if (stack.isEmpty()) {
+              root = el;
+            } else {
+              stack.get(stack.size() - 1).children.add(el);
+            }
+            stack.add(el);
+          }
+          case XMLStreamConstants.END_ELEMENT -> stack.remove(stack.size() - 1);
+          case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA -> {
+            if (!stack.isEmpty() && stack.get(stack.size() - 1).name.equals("label")) {
+              stack.get(stack.size() - 1).text.append(r.getText());
+            }
+          }
+          default -> { }
+        }
+      }
+      if (root == null) {
+        throw new MefException(new dev.faultline.diagnosis.fta.Location(file, 1, "document"), "no root element");
+      }
+      if (!root.name.equals("opsa-mef")) {
+        throw root.error("the root element must be <opsa-mef>");
+      }
+      return root;
+    } catch (XMLStreamException e) {
+      Location loc = e.getLocation();
+      String msg = e.getMessage();
+      int cut = msg == null ? -1 : msg.indexOf("Message: ");
+      throw new MefException(new dev.faultline.diagnosis.fta.Location(file, loc == null ? 0 : loc.getLineNumber(),
+          "XML"), "malformed XML: " + (cut >= 0 ? msg.substring(cut + 9) : msg), e);
+    } catch (IOException e) {
+      throw new MefException(new dev.faultline.diagnosis.fta.Location(file, 0, "file"), e.getMessage(), e);
+    } finally {
+      if (r != null) {
+        try {
+          r.close();
+        } catch (XMLStreamException ignored) {
+          // Closing an in-memory reader cannot lose data.
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+
+  /** Two passes: declare every name with its kind and place, then build the definitions. */
+  private static final class Interpreter {
+    final FaultTreeModel.Builder builder = FaultTreeModel.builder();
+    final Map<String, EventKind> kinds = new HashMap<>();
+    final Map<String, dev.faultline.diagnosis.fta.Location> declared = new HashMap<>();
+    final Map<String, dev.faultline.diagnosis.fta.Location> parameters = new HashMap<>();
+
+    void declare(El root) {
+      for (El c : root.children) {
+        switch (c.name) {
+          case "define-fault-tree", "define-component", "model-data" -> declare(c);
+          case "define-gate" -> declareEvent(c, EventKind.GATE);
+          case "define-basic-event" -> declareEvent(c, EventKind.BASIC_EVENT);
+          case "define-house-event" -> declareEvent(c, EventKind.HOUSE_EVENT);
+          case "define-parameter" -> {
+            String n = c.required("name");
+            if (parameters.containsKey(n)) {
+              throw c.error("duplicate definition of parameter \"" + n + "\"; first defined at " + parameters.get(n));
+            }
+            parameters.put(n, c.location());
+          }
+          case "define-CCF-group" -> {
+            for (El m : c.children) {
+              if (m.name.equals("members")) {
+                for (El b : m.children) {
+                  if (!b.name.equals("basic-event")) {
+                    throw b.error("CCF group members must be <basic-event> elements");
+                  }
+                  declareEvent(b, EventKind.BASIC_EVENT);
+                }
+              }
+            }
+          }
+          default -> { }
+        }
+      }
+    }
+
+    private void declareEvent(El c, EventKind kind) {
+      String n = c.required("name");
+      if (declared.containsKey(n)) {
+        throw c.error("duplicate definition of " + kind.xmlName() + " \"" + n + "\"; first defined at "
+            + declared.get(n));
+      }
+      if ("private".equals(c.attrs.get("role"))) {
+        throw c.error("role=\"private\" is not supported: names are global");
+      }
+      declared.put(n, c.location());
+      kinds.put(n, kind);
+    }
+
+    void define(El root) {
+      for (El c : root.children) {
+        switch (c.name) {
+          case "define-fault-tree" -> {
+            List<Gate> gates = new ArrayList<>();
+            List<CcfGroup> ccfs = new ArrayList<>();
+            defineContainer(c, gates, ccfs);
+            builder.addFaultTree(new FaultTree(c.required("name"), gates, ccfs));
+          }
+          case "model-data" -> {
+            for (El d : c.children) {
+              switch (d.name) {
+                case "define-basic-event", "define-house-event", "define-parameter" -> defineData(d);
+                case "label", "attributes" -> { }
+                default -> throw d.error("unexpected element in <model-data>");
+              }
+            }
+          }
+          case "define-CCF-group" -> builder.addCcfGroup(ccf(c));
+          case "define-parameter", "define-basic-event", "define-house-event" -> defineData(c);
+          case "label", "attributes" -> { }
+          default -> throw c.error("<" + c.name + "> is not supported by this reader (fault trees only)");
+        }
+      }
+    }
+
+    private void defineContainer(El container, List<Gate> gates, List<CcfGroup> ccfs) {
+      for (El d : container.children) {
+        switch (d.name) {
+          case "define-gate" -> gates.add(gate(d));
+          case "define-CCF-group" -> ccfs.add(ccf(d));
+          case "define-component" -> defineContainer(d, gates, ccfs);
+          case "define-basic-event", "define-house-event", "define-parameter" -> defineData(d);
+          case "label", "attributes" -> { }
+          default -> throw d.error("<" + d.name + "> is not supported inside <" + container.name + ">");
+        }
+      }
+    }
+
+    private void defineData(El d) {
+      String name = d.required("name");
+      List<El> body = body(d);
+      switch (d.name) {
+        case "define-basic-event" -> {
+          if (body.size() > 1) {
+            throw d.error("a basic event takes at most one expression");
+          }
+          builder.addBasicEvent(new BasicEvent(name, body.isEmpty() ? null : expression(body.get(0)), label(d),
+              d.location()));
+        }
+        case "define-house-event" -> {
+          boolean state = false;
+          if (body.size() > 1) {
+            throw d.error("a house event takes at most one <constant>");
+          }
+          if (body.size() == 1) {
+            El k = body.get(0);
+            if (!k.name.equals("constant") && !k.name.equals("bool")) {
+              throw k.error("a house event's value must be <constant value=\"true|false\"/>");
+            }
+            state = bool(k);
+          }
+          builder.addHouseEvent(new HouseEvent(name, state, label(d), d.location()));
+        }
+        default -> {
+          if (body.size() != 1) {
+            throw d.error("a parameter takes exactly one expression, but had " + body.size());
+          }
+          builder.addParameter(new Parameter(name, expression(body.get(0)), d.attrs.get("unit"), label(d),
+              d.location()));
+        }
+      }
+    }
+
+    private static List<El> body(El d) {
+      List<El> out = new ArrayList<>();
+      for (El c : d.children) {
+        if (!c.name.equals("label") && !c.name.equals("attributes")) {
+          out.add(c);
+        }
+      }
+      return out;
+    }
+
+    private static String label(El d) {
+      for (El c : d.children) {
+        if (c.name.equals("label")) {
+          return c.text.toString().strip();
+        }
+      }
+      return null;
+    }
+
+    private Gate gate(El d) {
+      String name = d.required("name");
+      List<El> body = body(d);
+      if (body.size() != 1) {
+        throw d.error("a gate takes exactly one formula, but had " + body.size());
+      }
+      return new Gate(name, formula(body.get(0)), label(d), d.location());
+    }
+
+    private Formula formula(El e) {
+      switch (e.name) {
+        case "gate", "basic-event", "house-event", "event" -> {
+          return ref(e);
+        }
+        case "constant" -> {
+          return new Formula.Constant(bool(e));
+        }
+        default -> { }
+      }
+      Connective c = Connective.fromXml(e.name);
+      if (c == null) {
+        throw e.error("unknown formula element");
+      }
+      List<Formula> args = new ArrayList<>();
+      for (El a : e.children) {
+        args.add(formula(a));
+      }
+      int min = c == Connective.ATLEAST || c == Connective.CARDINALITY ? integer(e, "min") : 0;
+      int max = c == Connective.CARDINALITY ? integer(e, "max") : 0;
+      try {
+        return new Formula.Operation(c, args, min, max);
+      } catch (IllegalArgumentException x) {
+        throw e.error(x.getMessage());
+      }
+    }
+
+    private Formula.Ref ref(El e) {
+      String n = e.required("name");
+      EventKind kind = kinds.get(n);
+      if (kind == null && n.indexOf('.') > 0) {
+        n = n.substring(n.lastIndexOf('.') + 1);
+        kind = kinds.get(n);
+      }
+      String want = e.name.equals("event") ? e.attrs.get("type") : e.name;
+      if (kind == null) {
+        throw e.error("undefined " + (want == null ? "event" : want) + " \"" + n + "\"");
+      }
+      if (want != null && !want.equals(kind.xmlName())) {
+        throw e.error("\"" + n + "\" is a " + kind.xmlName() + ", not a " + want);
+      }
+      return new Formula.Ref(kind, n);
+    }
+
+    private static boolean bool(El e) {
+      String v = e.required("value");
+      return switch (v) {
+        case "true" -> true;
+        case "false" -> false;
+        default -> throw e.error("value must be true or false, but was \"" + v + "\"");
+      };
+    }
+
+    private static int integer(El e, String attr) {
+      String v = e.required(attr);
+      try {
+        return Integer.parseInt(v);
+      } catch (NumberFormatException x) {
+        throw e.error("attribute \"" + attr + "\" must be an integer, but was \"" + v + "\"");
+      }
+    }
+
+    private CcfGroup ccf(El d) {
+      String name = d.required("name");
+      String modelName = d.required("model");
+      CcfModel model = CcfModel.fromXml(modelName);
+      if (model == null) {
+        throw d.error("unknown CCF model \"" + modelName + "\" (beta-factor, MGL, alpha-factor, phi-factor)");
+      }
+      List<String> members = new ArrayList<>();
+      Expression distribution = null;
+      List<El> factorEls = new ArrayList<>();
+      for (El c : body(d)) {
+        switch (c.name) {
+          case "members" -> c.children.forEach(m -> members.add(m.required("name")));
+          case "distribution" -> {
+            if (c.children.size() != 1) {
+              throw c.error("a distribution takes exactly one expression");
+            }
+            distribution = expression(c.children.get(0));
+          }
+          case "factors" -> factorEls.addAll(c.children);
+          case "factor" -> factorEls.add(c);
+          default -> throw c.error("unexpected element in <define-CCF-group>");
+        }
+      }
+      if (members.isEmpty()) {
+        throw d.error("CCF group has no <members>");
+      }
+      if (distribution == null) {
+        throw d.error("CCF group has no <distribution>");
+      }
+      int level = switch (model) {
+        case BETA_FACTOR -> members.size();
+        case MGL -> 2;
+        default -> 1;
+      };
+      List<CcfGroup.Factor> factors = new ArrayList<>();
+      for (El f : factorEls) {
+        if (!f.name.equals("factor")) {
+          throw f.error("expected <factor>");
+        }
+        int lv = f.attrs.containsKey("level") ? integer(f, "level") : level;
+        if (f.children.size() != 1) {
+          throw f.error("a factor takes exactly one expression");
+        }
+        factors.add(new CcfGroup.Factor(lv, expression(f.children.get(0))));
+        level = lv + 1;
+      }
+      return new CcfGroup(name, model, members, distribution, factors, label(d), d.location());
+    }
+
+    private Expression expression(El e) {
+      List<Expression> args = new ArrayList<>();
+      try {
+        switch (e.name) {
+          case "float", "int" -> {
+            String v = e.required("value");
+            try {
+              return new Expression.Constant(Double.parseDouble(v), e.name);
+            } catch (NumberFormatException x) {
+              throw e.error("value must be a number, but was \"" + v + "\"");
+            }
+          }
+          case "bool" -> {
+            return new Expression.Constant(bool(e) ? 1 : 0, "bool");
+          }
+          case "parameter" -> {
+            String n = e.required("name");
+            if (!parameters.containsKey(n)) {
+              throw e.error("undefined parameter \"" + n + "\"");
+            }
+            return new Expression.ParameterRef(n);
+          }
+          case "system-mission-time" -> {
+            return new Expression.MissionTime();
+          }
+          default -> { }
+        }
+        for (El c : e.children) {
+          args.add(expression(c));
+        }
+        switch (e.name) {
+          case "exponential" -> {
+            arity(e, args, 2);
+            return new Expression.Exponential(args.get(0), args.get(1));
+          }
+          case "GLM" -> {
+            arity(e, args, 4);
+            return new Expression.Glm(args.get(0), args.get(1), args.get(2), args.get(3));
+          }
+          case "Weibull" -> {
+            arity(e, args, 4);
+            return new Expression.Weibull(args.get(0), args.get(1), args.get(2), args.get(3));
+          }
+          case "periodic-test" -> {
+            return new Expression.PeriodicTest(args);
+          }
+          default -> { }
+        }
+        Expression.DeviateKind dk = Expression.DeviateKind.fromXml(e.name);
+        if (dk != null) {
+          return new Expression.Deviate(dk, args);
+        }
+        Expression.Operator op = Expression.Operator.fromXml(e.name);
+        if (op != null) {
+          return new Expression.Operation(op, args);
+        }
+        throw e.error("unsupported expression element");
+      } catch (IllegalArgumentException x) {
+        throw e.error(x.getMessage());
+      }
+    }
+
+    private static void arity(El e, List<Expression> args, int n) {
+      if (args.size() != n) {
+        throw e.error("<" + e.name + "> takes " + n + " arguments, but had " + args.size());
+      }
+    }
+  }
+}

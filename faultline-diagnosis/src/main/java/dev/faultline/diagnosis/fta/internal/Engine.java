@@ -1,0 +1,516 @@
+package dev.faultline.diagnosis.fta.internal;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The analysis of one compiled top event.
+ *
+ * <ol>
+ *   <li>Modules: gates whose descendants are reached only through them (Dutuit and Rauzy's linear-time algorithm)
+ *       are analysed separately; in their parent they become one proxy variable.</li>
+ *   <li>Variable order: depth-first, left to right, from the top; a module's variables follow its proxy.</li>
+ *   <li>One BDD per module, bottom-up; the exact probability is one pass over the nodes, computing P and 1 - P
+ *       separately so that complement edges never subtract nearly equal numbers.</li>
+ *   <li>Minimal cut sets: each module's BDD is turned into a ZBDD by Rauzy's algorithm
+ *       {@code MCS(ite(x, F1, F0)) = x . without(MCS(F1), MCS(F0)) + MCS(F0)}, which keeps, for non-coherent
+ *       functions, the minimal sets of failed events that make the function true with every other event working:
+ *       the "monotone part, negations dropped" that SCRAM and XFTA report. A proxy's phase is chosen so that its
+ *       function is false when all its events work, which makes the substitution of its family exact.</li>
+ * </ol>
+ *
+ * Counting, order distribution, rare-event and MCUB sums and occurrence counts are memoised recursions over the
+ * ZBDDs; nothing is enumerated unless asked. Not thread-safe: one engine per analysis, used by one thread.
+ */
+public final class Engine {
+  private final Pdag pdag;
+  private final int limitOrder;
+  private final Consumer<String> progress;
+
+  final Bdd bdd = new Bdd();
+  final Zbdd zbdd = new Zbdd();
+
+  // Levels: a basic event or a module proxy.
+  int levels;
+  int[] basicOfLevel = new int[16]; // basic index, or -1
+  int[] moduleOfLevel = new int[16]; // module index, or -1
+  double[] probOfLevel;
+
+  // Modules, numbered from 1 in depth-first order (a parent before its children); the top's family is topZ.
+  int[] moduleProxyFn = new int[16];
+  int[] moduleLevel = new int[16];
+  int[] moduleZ = new int[16];
+  int[] moduleFlip = new int[16];
+
+  int topEdge;
+  int topZ;
+  double[] p; // basic probabilities
+  private double[] nodeP;
+  private double[] nodeQ;
+  private int moduleCount;
+  private boolean[] isModule;
+  private int[] levelOfNode;
+  private int[] moduleOfNode;
+  private int[] gateBdd;
+
+  /** Creates an engine for a compiled graph; {@code limitOrder} is Integer.MAX_VALUE for none. */
+  public Engine(Pdag pdag, int limitOrder, Consumer<String> progress) {
+    this.pdag = pdag;
+    this.limitOrder = limitOrder;
+    this.progress = progress;
+    this.p = pdag.varProbs();
+  }
+
+  /** Runs preprocessing, the BDD and the ZBDD. */
+  public void run() {
+    int root = pdag.root();
+    if (root == Pdag.TRUE || root == Pdag.FALSE) {
+      topEdge = root == Pdag.TRUE ? Bdd.TRUE : Bdd.FALSE;
+      probOfLevel = new double[0];
+      computeProbabilities();
+      topZ = root == Pdag.TRUE ? Zbdd.BASE : Zbdd.EMPTY;
+      return;
+    }
+    int n = pdag.nodeCount();
+    isModule = new boolean[n + 1];
+    levelOfNode = new int[n + 1];
+    moduleOfNode = new int[n + 1];
+    Arrays.fill(levelOfNode, -1);
+    if (pdag.kind(Math.abs(root)) == Pdag.VAR) {
+      assignLevels(Math.abs(root), Math.abs(root));
+      int v = bdd.variable(levelOfNode[Math.abs(root)]);
+      topEdge = root < 0 ? v ^ 1 : v;
+      computeProbabilities();
+      convertAll();
+      return;
+    }
+    findModules(Math.abs(root));
+    assignLevels(Math.abs(root), Math.abs(root));
+    progress.accept("preprocessed: " + p.length + " basic events, " + pdag.nodeCount() + " nodes, " + moduleCount
+        + " modules");
+    gateBdd = new int[n + 1];
+    Arrays.fill(gateBdd, -1);
+    int r = buildGate(Math.abs(root), Math.abs(root));
+    topEdge = root < 0 ? r ^ 1 : r;
+    gateBdd = null;
+    progress.accept("BDD: " + bdd.size() + " nodes");
+    computeProbabilities();
+    convertAll();
+    progress.accept("ZBDD: " + zbdd.size() + " nodes");
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Modules and variable order.
+
+  private void findModules(int root) {
+    int n = pdag.nodeCount();
+    int[] enter = new int[n + 1];
+    int[] exit = new int[n + 1];
+    int[] last = new int[n + 1];
+    int[] time = {0};
+    visit(root, enter, exit, last, time);
+    int[] lo = new int[n + 1];
+    int[] hi = new int[n + 1];
+    boolean[] done = new boolean[n + 1];
+    ranges(root, enter, last, lo, hi, done);
+    for (int g = 1; g <= n; g++) {
+      if (done[g] && pdag.kind(g) != Pdag.VAR && lo[g] > enter[g] && hi[g] < exit[g]) {
+        isModule[g] = true;
+      }
+    }
+    isModule[root] = true;
+  }
+
+  private void visit(int node, int[] enter, int[] exit, int[] last, int[] time) {
+    time[0]++;
+    if (enter[node] != 0) {
+      last[node] = time[0];
+      return;
+    }
+    enter[node] = time[0];
+    if (pdag.kind(node) != Pdag.VAR) {
+      for (int a : pdag.args(node)) {
+        visit(Math.abs(a), enter, exit, last, time);
+      }
+      time[0]++;
+    }
+    exit[node] = time[0];
+    last[node] = time[0];
+  }
+
+  private void ranges(int g, int[] enter, int[] last, int[] lo, int[] hi, boolean[] done) {
+    if (done[g] || pdag.kind(g) == Pdag.VAR) {
+      return;
+    }
+    done[g] = true;
+    int min = Integer.MAX_VALUE;
+    int max = Integer.MIN_VALUE;
+    for (int a : pdag.args(g)) {
+      int c = Math.abs(a);
+      min = Math.min(min, enter[c]);
+      max = Math.max(max, last[c]);
+      if (pdag.kind(c) != Pdag.VAR) {
+        ranges(c, enter, last, lo, hi, done);
+        min = Math.min(min, lo[c]);
+        max = Math.max(max, hi[c]);
+      }
+    }
+    lo[g] = min;
+    hi[g] = max;
+  }
+
+  private int newLevel(int basic, int module) {
+    if (levels == basicOfLevel.length) {
+      basicOfLevel = Arrays.copyOf(basicOfLevel, levels * 2);
+      moduleOfLevel = Arrays.copyOf(moduleOfLevel, levels * 2);
+    }
+    basicOfLevel[levels] = basic;
+    moduleOfLevel[levels] = module;
+    return levels++;
+  }
+
+  private void assignLevels(int node, int top) {
+    if (levelOfNode[node] != -1 || moduleOfNode[node] != 0) {
+      return;
+    }
+    if (pdag.kind(node) == Pdag.VAR) {
+      levelOfNode[node] = newLevel(pdag.varIndex(node), -1);
+      return;
+    }
+    if (isModule[node] && node != top) {
+      int m = ++moduleCount;
+      ensureModules(m);
+      moduleOfNode[node] = m;
+      moduleLevel[m] = newLevel(-1, m);
+    } else {
+      moduleOfNode[node] = -1;
+    }
+    for (int a : pdag.args(node)) {
+      assignLevels(Math.abs(a), top);
+    }
+  }
+
+  private void ensureModules(int m) {
+    if (m >= moduleProxyFn.length) {
+      int c = moduleProxyFn.length * 2;
+      moduleProxyFn = Arrays.copyOf(moduleProxyFn, c);
+      moduleLevel = Arrays.copyOf(moduleLevel, c);
+      moduleZ = Arrays.copyOf(moduleZ, c);
+      moduleFlip = Arrays.copyOf(moduleFlip, c);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // BDD construction.
+
+  private int literal(int signed, int currentRoot) {
+    int node = Math.abs(signed);
+    int e;
+    if (pdag.kind(node) == Pdag.VAR) {
+      e = bdd.variable(levelOfNode[node]);
+    } else if (isModule[node] && node != currentRoot) {
+      int m = moduleOfNode[node];
+      if (gateBdd[node] == -1) {
+        int b = buildGate(node, node);
+        gateBdd[node] = b;
+        boolean one = bdd.valueAtZero(b);
+        moduleFlip[m] = one ? 1 : 0;
+        moduleProxyFn[m] = one ? b ^ 1 : b;
+      }
+      e = bdd.variable(moduleLevel[m]) ^ moduleFlip[m];
+    } else {
+      e = buildGate(node, currentRoot);
+    }
+    return signed < 0 ? e ^ 1 : e;
+  }
+
+  private int buildGate(int g, int currentRoot) {
+    if (gateBdd[g] != -1 && !(isModule[g] && g != currentRoot)) {
+      return gateBdd[g];
+    }
+    int[] a = pdag.args(g);
+    int r;
+    switch (pdag.kind(g)) {
+      case Pdag.AND -> {
+        r = Bdd.TRUE;
+        for (int x : a) {
+          r = bdd.and(r, literal(x, currentRoot));
+        }
+      }
+      case Pdag.OR -> {
+        r = Bdd.FALSE;
+        for (int x : a) {
+          r = bdd.or(r, literal(x, currentRoot));
+        }
+      }
+      case Pdag.XOR -> {
+        r = Bdd.FALSE;
+        for (int x : a) {
+          r = bdd.xor(r, literal(x, currentRoot));
+        }
+      }
+      case Pdag.ATLEAST -> {
+        int k = pdag.atleast(g);
+        int[] lits = new int[a.length];
+        for (int i = 0; i < a.length; i++) {
+          lits[i] = literal(a[i], currentRoot);
+        }
+        int[] f = new int[k + 1];
+        Arrays.fill(f, Bdd.FALSE);
+        f[0] = Bdd.TRUE;
+        for (int i = a.length - 1; i >= 0; i--) {
+          for (int j = k; j >= 1; j--) {
+            f[j] = bdd.ite(lits[i], f[j - 1], f[j]);
+          }
+        }
+        r = f[k];
+      }
+      default -> throw new IllegalStateException("node kind " + pdag.kind(g));
+    }
+    gateBdd[g] = r;
+    return r;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Probability.
+
+  private double levelProb(int level) {
+    double v = probOfLevel[level];
+    if (Double.isNaN(v)) {
+      int m = moduleOfLevel[level];
+      v = edgeP(moduleProxyFn[m]);
+      probOfLevel[level] = v;
+    }
+    return v;
+  }
+
+  private void computeProbabilities() {
+    probOfLevel = new double[levels];
+    for (int l = 0; l < levels; l++) {
+      probOfLevel[l] = basicOfLevel[l] >= 0 ? p[basicOfLevel[l]] : Double.NaN;
+    }
+    int size = bdd.size();
+    nodeP = new double[size];
+    nodeQ = new double[size];
+    nodeP[0] = 1;
+    nodeQ[0] = 0;
+    for (int n = 1; n < size; n++) {
+      double pv = levelProb(bdd.levelOf(n));
+      double qv = 1 - pv;
+      int h = bdd.highOf(n);
+      int l = bdd.lowOf(n);
+      double ph = nodeP[h >>> 1];
+      double qh = nodeQ[h >>> 1];
+      double pl = (l & 1) == 0 ? nodeP[l >>> 1] : nodeQ[l >>> 1];
+      double ql = (l & 1) == 0 ? nodeQ[l >>> 1] : nodeP[l >>> 1];
+      nodeP[n] = pv * ph + qv * pl;
+      nodeQ[n] = pv * qh + qv * ql;
+    }
+  }
+
+  /** The probability that the function of a BDD edge is true. */
+  double edgeP(int e) {
+    return (e & 1) == 0 ? nodeP[e >>> 1] : nodeQ[e >>> 1];
+  }
+
+  /** The exact probability of the top event. */
+  public double probability() {
+    return edgeP(topEdge);
+  }
+
+  /**
+   * The Birnbaum importance {@code dP(top)/dp(e)} of every basic event, by index: one backward pass over each module's
+   * BDD, chained through the proxies.
+   */
+  public double[] birnbaum() {
+    double[] out = new double[p.length];
+    if (topEdge == Bdd.TRUE || topEdge == Bdd.FALSE) {
+      return out;
+    }
+    double[] levelD = new double[levels];
+    double[] weight = new double[bdd.size()];
+    boolean[] seen = new boolean[bdd.size()];
+    // Module order: the top first, then modules in numbering order (a parent's number is smaller than its
+    // children's), so each module's derivative is complete before its nodes are visited.
+    backward(topEdge, 1.0, levelD, weight, seen);
+    for (int m = 1; m <= moduleCount; m++) {
+      backward(moduleProxyFn[m], levelD[moduleLevel[m]], levelD, weight, seen);
+    }
+    for (int l = 0; l < levels; l++) {
+      if (basicOfLevel[l] >= 0) {
+        out[basicOfLevel[l]] = levelD[l];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Accumulates {@code d * dP(root)/dp(level)} into levelD. A node's weight is the derivative of the result with
+   * respect to its probability; children have smaller ids than parents, so decreasing ids is a topological order.
+   */
+  private void backward(int rootEdge, double d, double[] levelD, double[] weight, boolean[] seen) {
+    int rootNode = rootEdge >>> 1;
+    if (rootNode == 0 || d == 0) {
+      return;
+    }
+    int[] nodes = new int[64];
+    int count = 0;
+    int[] stack = new int[64];
+    int sp = 0;
+    stack[sp++] = rootNode;
+    seen[rootNode] = true;
+    while (sp > 0) {
+      int n = stack[--sp];
+      if (count == nodes.length) {
+        nodes = Arrays.copyOf(nodes, count * 2);
+      }
+      nodes[count++] = n;
+      for (int c : new int[] {bdd.highOf(n) >>> 1, bdd.lowOf(n) >>> 1}) {
+        if (c != 0 && !seen[c]) {
+          seen[c] = true;
+          if (sp == stack.length) {
+            stack = Arrays.copyOf(stack, sp * 2);
+          }
+          stack[sp++] = c;
+        }
+      }
+    }
+    Arrays.sort(nodes, 0, count);
+    weight[rootNode] = (rootEdge & 1) == 0 ? d : -d;
+    for (int i = count - 1; i >= 0; i--) {
+      int n = nodes[i];
+      double w = weight[n];
+      if (w == 0) {
+        continue;
+      }
+      int lvl = bdd.levelOf(n);
+      double pv = levelProb(lvl);
+      int h = bdd.highOf(n);
+      int l = bdd.lowOf(n);
+      levelD[lvl] += w * (edgeP(h) - edgeP(l));
+      weight[h >>> 1] += w * pv;
+      weight[l >>> 1] += (l & 1) == 0 ? w * (1 - pv) : -w * (1 - pv);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // ZBDD of minimal cut sets.
+
+  private final Map<Long, Integer> convMemo = new HashMap<>();
+  private int[] convMemoFlat;
+  private int[] minOrderOfModule = new int[16];
+
+  private void convertAll() {
+    convMemoFlat = limitOrder == Integer.MAX_VALUE ? new int[bdd.size() * 2] : null;
+    if (convMemoFlat != null) {
+      Arrays.fill(convMemoFlat, -1);
+    }
+    minOrderOfModule = new int[moduleCount + 1];
+    // Children before parents: a module's proxy level is greater than its parent's, and modules were numbered in
+    // level order, so going down from the last module converts children first.
+    for (int m = moduleCount; m >= 1; m--) {
+      moduleZ[m] = convert(moduleProxyFn[m], limitOrder);
+      minOrderOfModule[m] = minOrder(moduleZ[m], new HashMap<>());
+    }
+    topZ = convert(topEdge, limitOrder);
+    convMemoFlat = null;
+    convMemo.clear();
+  }
+
+  private int convert(int e, int budget) {
+    if (e == Bdd.TRUE) {
+      return Zbdd.BASE;
+    }
+    if (e == Bdd.FALSE || budget < 0) {
+      return Zbdd.EMPTY;
+    }
+    if (budget == 0) {
+      return bdd.valueAtZero(e) ? Zbdd.BASE : Zbdd.EMPTY;
+    }
+    if (convMemoFlat != null) {
+      int c = convMemoFlat[e];
+      if (c != -1) {
+        return c;
+      }
+    } else {
+      Integer c = convMemo.get(((long) e << 32) | budget);
+      if (c != null) {
+        return c;
+      }
+    }
+    int node = e >>> 1;
+    int comp = e & 1;
+    int lvl = bdd.levelOf(node);
+    int h = bdd.highOf(node) ^ comp;
+    int l = bdd.lowOf(node) ^ comp;
+    int zl = convert(l, budget);
+    int r;
+    if (zl == Zbdd.BASE) {
+      r = Zbdd.BASE;
+    } else {
+      int weight = basicOfLevel[lvl] >= 0 ? 1 : minOrderOfModule[moduleOfLevel[lvl]];
+      int zh = weight > budget ? Zbdd.EMPTY : convert(h, budget == Integer.MAX_VALUE ? budget : budget - weight);
+      r = zbdd.mk(lvl, zbdd.without(zh, zl), zl);
+    }
+    if (convMemoFlat != null) {
+      convMemoFlat[e] = r;
+    } else {
+      convMemo.put(((long) e << 32) | budget, r);
+    }
+    return r;
+  }
+
+  private int minOrder(int z, Map<Integer, Integer> memo) {
+    if (z == Zbdd.EMPTY) {
+      return Integer.MAX_VALUE;
+    }
+    if (z == Zbdd.BASE) {
+      return 0;
+    }
+    Integer c = memo.get(z);
+    if (c != null) {
+      return c;
+    }
+    int lvl = zbdd.level(z);
+    int w = basicOfLevel[lvl] >= 0 ? 1 : minOrderOfModule[moduleOfLevel[lvl]];
+    int h = minOrder(zbdd.high(z), memo);
+    int r = Math.min(h == Integer.MAX_VALUE ? h : h + w, minOrder(zbdd.low(z), memo));
+    memo.put(z, r);
+    return r;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Accessors for the family computations.
+
+  /** The number of basic events. */
+  public int basicCount() {
+    return p.length;
+  }
+
+  /** The basic probabilities by index. */
+  public double[] basicProbabilities() {
+    return p.clone();
+  }
+
+  /** The number of modules besides the top. */
+  public int moduleCount() {
+    return moduleCount;
+  }
+
+  /** The BDD node count. */
+  public int bddSize() {
+    return bdd.size();
+  }
+
+  /** The ZBDD node count. */
+  public int zbddSize() {
+    return zbdd.size();
+  }
+
+  /** A view of the minimal cut sets for counting, sums and enumeration. */
+  public Family family() {
+    return new Family(this);
+  }
+}

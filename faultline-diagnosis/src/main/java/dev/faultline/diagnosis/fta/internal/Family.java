@@ -1,0 +1,723 @@
+package dev.faultline.diagnosis.fta.internal;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * The family of minimal cut sets of an {@link Engine}: the top's ZBDD whose proxy levels stand for the families of
+ * their modules. Every computation here is a memoised recursion over the ZBDD nodes (the families of sub-modules are
+ * multiplied in, never expanded), except the iterators, which enumerate lazily.
+ *
+ * <p>Concurrency: the diagrams are read-only once built. Each computation allocates its own memo, except two shared
+ * caches: {@code small} (a ConcurrentHashMap; two threads may list the same family, one listing wins) and
+ * {@code capped} (a memo of deterministic values, so a racing thread at worst recomputes an entry). Iterators are
+ * not thread-safe; every other method may be called from several threads.
+ */
+public final class Family {
+  private final Engine e;
+  private final Zbdd z;
+
+  /** Module families of at most this many sets are listed once and reused by every enumeration. */
+  private static final int SMALL_FAMILY = 4096;
+
+  private final java.util.concurrent.ConcurrentHashMap<Integer, int[][]> small =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final long[] capped;
+
+  Family(Engine engine) {
+    this.e = engine;
+    this.z = engine.zbdd;
+    this.capped = new long[z.size()];
+    java.util.Arrays.fill(capped, -1);
+  }
+
+  /** The number of sets of a node's family, saturated at SMALL_FAMILY + 1. */
+  private long cappedCount(int node) {
+    if (node <= Zbdd.BASE) {
+      return node;
+    }
+    long c = capped[node];
+    if (c >= 0) {
+      return c;
+    }
+    int lvl = z.level(node);
+    long w = isBasic(lvl) ? 1 : cappedCount(moduleRoot(lvl));
+    long r = Math.min(SMALL_FAMILY + 1L, w * cappedCount(z.high(node)) + cappedCount(z.low(node)));
+    capped[node] = r;
+    return r;
+  }
+
+  /** All sets of a small module family, or null when it is large. */
+  private int[][] smallFamily(int root) {
+    if (cappedCount(root) > SMALL_FAMILY) {
+      return null;
+    }
+    int[][] listed = small.get(root);
+    if (listed == null) {
+      // Not computeIfAbsent: listing a family lists its own sub-module families first.
+      Bounds none = new Bounds(new int[e.basicCount()], Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
+      List<int[]> all = new ArrayList<>();
+      SetIterator it = new SetIterator(root, none, Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
+      while (it.hasNext()) {
+        all.add(it.next());
+      }
+      small.putIfAbsent(root, all.toArray(new int[0][]));
+      listed = small.get(root);
+    }
+    return listed;
+  }
+
+  /** Iterates a listed family. */
+  private static final class ListIterator implements Iterator<int[]> {
+    private final int[][] sets;
+    private int i;
+
+    ListIterator(int[][] sets) {
+      this.sets = sets;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return i < sets.length;
+    }
+
+    @Override
+    public int[] next() {
+      if (i == sets.length) {
+        throw new NoSuchElementException();
+      }
+      return sets[i++];
+    }
+  }
+
+  private boolean isBasic(int lvl) {
+    return e.basicOfLevel[lvl] >= 0;
+  }
+
+  private int moduleRoot(int lvl) {
+    return e.moduleZ[e.moduleOfLevel[lvl]];
+  }
+
+  /** The basic-event index of a level, or -1 for a module proxy. */
+  int basicOfLevel(int lvl) {
+    return e.basicOfLevel[lvl];
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Counts by cost: cost(basic) in {0, 1}; the polynomial of a family counts its sets by total cost.
+
+  /**
+   * Counts the sets of the family by total cost, up to {@code maxDegree}: element {@code d} is the number of sets
+   * whose basic events cost {@code d} in total. {@code cost[i]} is the cost of basic event i (0 or 1).
+   */
+  public BigInteger[] countByCost(int[] cost, int maxDegree) {
+    try {
+      long[] r = countLong(e.topZ, cost, maxDegree, new long[z.size()][]);
+      BigInteger[] out = new BigInteger[r.length];
+      for (int i = 0; i < r.length; i++) {
+        out[i] = BigInteger.valueOf(r[i]);
+      }
+      return out;
+    } catch (ArithmeticException overflow) {
+      return countBig(e.topZ, cost, maxDegree, new BigInteger[z.size()][]);
+    }
+  }
+
+  /** The order distribution: element d is the number of minimal cut sets of order d (index 0 included). */
+  public BigInteger[] orderDistribution(int maxOrder) {
+    int[] cost = new int[e.basicCount()];
+    Arrays.fill(cost, 1);
+    return countByCost(cost, maxOrder);
+  }
+
+  private long[] countLong(int node, int[] cost, int max, long[][] memo) {
+    if (node == Zbdd.EMPTY) {
+      return new long[0];
+    }
+    if (node == Zbdd.BASE) {
+      return new long[] {1};
+    }
+    long[] m = memo[node];
+    if (m != null) {
+      return m;
+    }
+    int lvl = z.level(node);
+    long[] hi = countLong(z.high(node), cost, max, memo);
+    long[] w;
+    if (isBasic(lvl)) {
+      w = cost[e.basicOfLevel[lvl]] == 0 ? new long[] {1} : new long[] {0, 1};
+    } else {
+      w = countLong(moduleRoot(lvl), cost, max, memo);
+    }
+    long[] lo = countLong(z.low(node), cost, max, memo);
+    int len = Math.min(max + 1, Math.max(lo.length, hi.length == 0 || w.length == 0 ? 0 : hi.length + w.length - 1));
+    long[] r = new long[len];
+    for (int i = 0; i < lo.length && i < len; i++) {
+      r[i] = lo[i];
+    }
+    for (int i = 0; i < hi.length; i++) {
+      if (hi[i] == 0) {
+        continue;
+      }
+      for (int j = 0; j < w.length && i + j < len; j++) {
+        r[i + j] = Math.addExact(r[i + j], Math.multiplyExact(hi[i], w[j]));
+      }
+    }
+    memo[node] = r;
+    return r;
+  }
+
+  private BigInteger[] countBig(int node, int[] cost, int max, BigInteger[][] memo) {
+    if (node == Zbdd.EMPTY) {
+      return new BigInteger[0];
+    }
+    if (node == Zbdd.BASE) {
+      return new BigInteger[] {BigInteger.ONE};
+    }
+    BigInteger[] m = memo[node];
+    if (m != null) {
+      return m;
+    }
+    int lvl = z.level(node);
+    BigInteger[] hi = countBig(z.high(node), cost, max, memo);
+    BigInteger[] w;
+    if (isBasic(lvl)) {
+      w = cost[e.basicOfLevel[lvl]] == 0 ? new BigInteger[] {BigInteger.ONE}
+          : new BigInteger[] {BigInteger.ZERO, BigInteger.ONE};
+    } else {
+      w = countBig(moduleRoot(lvl), cost, max, memo);
+    }
+    BigInteger[] lo = countBig(z.low(node), cost, max, memo);
+    int len = Math.min(max + 1, Math.max(lo.length, hi.length == 0 || w.length == 0 ? 0 : hi.length + w.length - 1));
+    BigInteger[] r = new BigInteger[len];
+    Arrays.fill(r, BigInteger.ZERO);
+    for (int i = 0; i < lo.length && i < len; i++) {
+      r[i] = lo[i];
+    }
+    for (int i = 0; i < hi.length; i++) {
+      for (int j = 0; j < w.length && i + j < len; j++) {
+        r[i + j] = r[i + j].add(hi[i].multiply(w[j]));
+      }
+    }
+    memo[node] = r;
+    return r;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Weighted sums: sum over sets of the product of per-event weights, by order up to maxOrder.
+
+  /**
+   * For each order d up to {@code maxOrder}, the sum over the minimal cut sets of order d of the product of
+   * {@code weight[i]} over their basic events.
+   */
+  public double[] weightedSumByOrder(double[] weight, int maxOrder) {
+    return sumPoly(e.topZ, weight, maxOrder, new double[z.size()][]);
+  }
+
+  private double[] sumPoly(int node, double[] weight, int max, double[][] memo) {
+    if (node == Zbdd.EMPTY) {
+      return new double[0];
+    }
+    if (node == Zbdd.BASE) {
+      return new double[] {1};
+    }
+    double[] m = memo[node];
+    if (m != null) {
+      return m;
+    }
+    int lvl = z.level(node);
+    double[] hi = sumPoly(z.high(node), weight, max, memo);
+    double[] w;
+    if (isBasic(lvl)) {
+      w = new double[] {0, weight[e.basicOfLevel[lvl]]};
+    } else {
+      w = sumPoly(moduleRoot(lvl), weight, max, memo);
+    }
+    double[] lo = sumPoly(z.low(node), weight, max, memo);
+    int len = Math.min(max + 1, Math.max(lo.length, hi.length == 0 || w.length == 0 ? 0 : hi.length + w.length - 1));
+    double[] r = new double[len];
+    for (int i = 0; i < lo.length && i < len; i++) {
+      r[i] = lo[i];
+    }
+    for (int i = 0; i < hi.length; i++) {
+      for (int j = 0; j < w.length && i + j < len; j++) {
+        r[i + j] += hi[i] * w[j];
+      }
+    }
+    memo[node] = r;
+    return r;
+  }
+
+  /** The sum over all minimal cut sets of the product of {@code weight[i]} over their basic events. */
+  public double weightedSum(double[] weight) {
+    return sumScalar(e.topZ, weight, new double[z.size()]);
+  }
+
+  private double sumScalar(int node, double[] weight, double[] memo) {
+    if (node == Zbdd.EMPTY) {
+      return 0;
+    }
+    if (node == Zbdd.BASE) {
+      return 1;
+    }
+    double m = memo[node];
+    if (m != 0) {
+      return m - 1; // stored shifted by one so that 0 means "not computed"
+    }
+    int lvl = z.level(node);
+    double w = isBasic(lvl) ? weight[e.basicOfLevel[lvl]] : sumScalar(moduleRoot(lvl), weight, memo);
+    double r = w * sumScalar(z.high(node), weight, memo) + sumScalar(z.low(node), weight, memo);
+    memo[node] = r + 1;
+    return r;
+  }
+
+  /** The largest product of {@code weight} over one set of the family (0 for an empty family). */
+  public double maxProduct(double[] weight) {
+    return maxScalar(e.topZ, weight, new double[z.size()]);
+  }
+
+  private double maxScalar(int node, double[] weight, double[] memo) {
+    if (node == Zbdd.EMPTY) {
+      return 0;
+    }
+    if (node == Zbdd.BASE) {
+      return 1;
+    }
+    double m = memo[node];
+    if (m != 0) {
+      return m - 1;
+    }
+    int lvl = z.level(node);
+    double w = isBasic(lvl) ? weight[e.basicOfLevel[lvl]] : maxScalar(moduleRoot(lvl), weight, memo);
+    double r = Math.max(w * maxScalar(z.high(node), weight, memo), maxScalar(z.low(node), weight, memo));
+    memo[node] = r + 1;
+    return r;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Occurrences: the number of minimal cut sets holding each basic event.
+
+  /** For each basic event, the number of minimal cut sets that contain it. */
+  public BigInteger[] occurrences() {
+    BigInteger[] out = new BigInteger[e.basicCount()];
+    Arrays.fill(out, BigInteger.ZERO);
+    BigInteger[] usesOf = new BigInteger[e.moduleCount() + 1];
+    BigInteger[] count = new BigInteger[z.size()];
+    BigInteger[] down = new BigInteger[z.size()];
+    // Top family first, then modules in parent-before-child order.
+    distribute(e.topZ, BigInteger.ONE, count, down, out, usesOf);
+    for (int m = 1; m <= e.moduleCount(); m++) {
+      // down[] of the proxy nodes of m accumulated the number of top sets that use m's family.
+      BigInteger uses = usesOf[m] == null ? BigInteger.ZERO : usesOf[m];
+      distribute(e.moduleZ[m], uses, count, down, out, usesOf);
+    }
+    return out;
+  }
+
+  private void distribute(int root, BigInteger rootWeight, BigInteger[] count, BigInteger[] down, BigInteger[] out,
+      BigInteger[] usesOf) {
+    if (root == Zbdd.EMPTY || root == Zbdd.BASE || rootWeight.signum() == 0) {
+      return;
+    }
+    // Collect this family's nodes (stopping at terminals; module roots belong to their own pass).
+    List<Integer> nodes = new ArrayList<>();
+    boolean[] seen = new boolean[z.size()];
+    collect(root, seen, nodes);
+    nodes.sort((a, b) -> Integer.compare(b, a)); // parents have larger ids
+    down[root] = rootWeight;
+    for (int n : nodes) {
+      BigInteger d = down[n];
+      if (d == null) {
+        continue;
+      }
+      int lvl = z.level(n);
+      BigInteger mult = isBasic(lvl) ? BigInteger.ONE : bigCount(moduleRoot(lvl), count);
+      BigInteger viaHigh = d.multiply(mult);
+      BigInteger contains = d.multiply(bigCount(z.high(n), count));
+      if (isBasic(lvl)) {
+        out[e.basicOfLevel[lvl]] = out[e.basicOfLevel[lvl]].add(contains);
+      } else {
+        int m = e.moduleOfLevel[lvl];
+        usesOf[m] = (usesOf[m] == null ? BigInteger.ZERO : usesOf[m]).add(contains);
+      }
+      int h = z.high(n);
+      int l = z.low(n);
+      if (h > Zbdd.BASE) {
+        down[h] = down[h] == null ? viaHigh : down[h].add(viaHigh);
+      }
+      if (l > Zbdd.BASE) {
+        down[l] = down[l] == null ? d : down[l].add(d);
+      }
+    }
+  }
+
+  private void collect(int root, boolean[] seen, List<Integer> out) {
+    java.util.ArrayDeque<Integer> stack = new java.util.ArrayDeque<>();
+    stack.push(root);
+    while (!stack.isEmpty()) {
+      int n = stack.pop();
+      if (n <= Zbdd.BASE || seen[n]) {
+        continue;
+      }
+      seen[n] = true;
+      out.add(n);
+      stack.push(z.high(n));
+      stack.push(z.low(n));
+    }
+  }
+
+  private BigInteger bigCount(int node, BigInteger[] memo) {
+    if (node == Zbdd.EMPTY) {
+      return BigInteger.ZERO;
+    }
+    if (node == Zbdd.BASE) {
+      return BigInteger.ONE;
+    }
+    if (memo[node] != null) {
+      return memo[node];
+    }
+    int lvl = z.level(node);
+    BigInteger w = isBasic(lvl) ? BigInteger.ONE : bigCount(moduleRoot(lvl), memo);
+    BigInteger r = w.multiply(bigCount(z.high(node), memo)).add(bigCount(z.low(node), memo));
+    memo[node] = r;
+    return r;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Enumeration.
+
+  /**
+   * A lazy iterator over the sets of the family as arrays of basic-event indices, keeping only sets with total
+   * {@code cost} at most {@code maxCost}, at most {@code maxOrder} events and a product of probabilities at least
+   * {@code cutOff}. The bounds prune whole branches of the ZBDD.
+   */
+  public Iterator<int[]> iterator(int[] cost, int maxCost, int maxOrder, double cutOff) {
+    Bounds b = new Bounds(cost, maxCost, maxOrder, cutOff);
+    return new SetIterator(e.topZ, b, maxCost, maxOrder, cutOff);
+  }
+
+  /** Lower bounds of cost and order and the upper bound of probability of each node's sets, memoised. */
+  private final class Bounds {
+    final int[] cost;
+    final int maxCost;
+    final int maxOrder;
+    final double cutOff;
+    final int[] minCost;
+    final int[] minOrder;
+    final double[] maxProb;
+    final double[] prob;
+
+    Bounds(int[] cost, int maxCost, int maxOrder, double cutOff) {
+      this.cost = cost;
+      this.maxCost = maxCost;
+      this.maxOrder = maxOrder;
+      this.cutOff = cutOff;
+      minCost = new int[z.size()];
+      minOrder = new int[z.size()];
+      maxProb = new double[z.size()];
+      Arrays.fill(minCost, -1);
+      prob = e.p;
+    }
+
+    void ensure(int node) {
+      if (node <= Zbdd.BASE || minCost[node] != -1) {
+        return;
+      }
+      int lvl = z.level(node);
+      int h = z.high(node);
+      int l = z.low(node);
+      ensure(h);
+      ensure(l);
+      int wc;
+      int wo;
+      double wp;
+      if (isBasic(lvl)) {
+        wc = cost[e.basicOfLevel[lvl]];
+        wo = 1;
+        wp = prob[e.basicOfLevel[lvl]];
+      } else {
+        int r = moduleRoot(lvl);
+        ensure(r);
+        wc = cost(r);
+        wo = order(r);
+        wp = maxP(r);
+      }
+      minCost[node] = Math.min(sat(wc, cost(h)), cost(l));
+      minOrder[node] = Math.min(sat(wo, order(h)), order(l));
+      maxProb[node] = Math.max(wp * maxP(h), maxP(l));
+    }
+
+    int cost(int n) {
+      return n == Zbdd.EMPTY ? Integer.MAX_VALUE : n == Zbdd.BASE ? 0 : minCost[n];
+    }
+
+    int order(int n) {
+      return n == Zbdd.EMPTY ? Integer.MAX_VALUE : n == Zbdd.BASE ? 0 : minOrder[n];
+    }
+
+    double maxP(int n) {
+      return n == Zbdd.EMPTY ? 0 : n == Zbdd.BASE ? 1 : maxProb[n];
+    }
+
+    private static int sat(int a, int b) {
+      long s = (long) a + b;
+      return s >= Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) s;
+    }
+  }
+
+  /** Depth-first over the ZBDD paths; proxies on a path are expanded by an odometer of nested iterators. */
+  private final class SetIterator implements Iterator<int[]> {
+    private final Bounds b;
+    private final int costLimit;
+    private final int orderLimit;
+    private final double probLimit;
+    private int[] stackNodes = new int[256];
+    private int[] stackLen = new int[256];
+    private int[] stackAdd = new int[256];
+    private int sp;
+    private int[] path = new int[64];
+    private int[] pathCost = new int[65];
+    private int[] pathOrder = new int[65];
+    private double[] pathProb = new double[65];
+    private int[] next;
+    // The current product of module expansions.
+    private int[] basics;
+    private int[] proxies;
+    private Iterator<int[]>[] subs;
+    private int[][] current;
+
+    SetIterator(int root, Bounds bounds, int costLimit, int orderLimit, double probLimit) {
+      this.b = bounds;
+      this.costLimit = costLimit;
+      this.orderLimit = orderLimit;
+      this.probLimit = probLimit;
+      b.ensure(root);
+      pathProb[0] = 1;
+      push(root, 0, -1);
+    }
+
+    private void push(int node, int len, int add) {
+      if (sp == stackNodes.length) {
+        stackNodes = Arrays.copyOf(stackNodes, sp * 2);
+        stackLen = Arrays.copyOf(stackLen, sp * 2);
+        stackAdd = Arrays.copyOf(stackAdd, sp * 2);
+      }
+      stackNodes[sp] = node;
+      stackLen[sp] = len;
+      stackAdd[sp] = add;
+      sp++;
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (next == null) {
+        next = advance();
+      }
+      return next != null;
+    }
+
+    @Override
+    public int[] next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      int[] r = next;
+      next = null;
+      return r;
+    }
+
+    private int[] advance() {
+      while (true) {
+        if (subs != null) {
+          int[] s = nextProduct();
+          if (s != null) {
+            return s;
+          }
+          subs = null;
+        }
+        int[] found = nextPath();
+        if (found == null) {
+          return null;
+        }
+        if (proxies.length == 0) {
+          return found;
+        }
+        startProduct();
+      }
+    }
+
+    /** The next complete path; fills basics/proxies and returns the basic set when it has no proxy. */
+    private int[] nextPath() {
+      while (sp > 0) {
+        sp--;
+        int node = stackNodes[sp];
+        int len = stackLen[sp];
+        int add = stackAdd[sp];
+        if (add >= 0) {
+          if (len == path.length) {
+            path = Arrays.copyOf(path, len * 2);
+            pathCost = Arrays.copyOf(pathCost, len * 2 + 1);
+            pathOrder = Arrays.copyOf(pathOrder, len * 2 + 1);
+            pathProb = Arrays.copyOf(pathProb, len * 2 + 1);
+          }
+          path[len] = add;
+          int wc;
+          int wo;
+          double wp;
+          if (isBasic(add)) {
+            wc = b.cost[e.basicOfLevel[add]];
+            wo = 1;
+            wp = b.prob[e.basicOfLevel[add]];
+          } else {
+            int r = moduleRoot(add);
+            b.ensure(r);
+            wc = b.cost(r);
+            wo = b.order(r);
+            wp = b.maxP(r);
+          }
+          pathCost[len + 1] = Bounds.sat(pathCost[len], wc);
+          pathOrder[len + 1] = Bounds.sat(pathOrder[len], wo);
+          pathProb[len + 1] = pathProb[len] * wp;
+          len++;
+        }
+        if (node == Zbdd.EMPTY) {
+          continue;
+        }
+        if (Bounds.sat(pathCost[len], b.cost(node)) > costLimit
+            || Bounds.sat(pathOrder[len], b.order(node)) > orderLimit
+            || pathProb[len] * b.maxP(node) < probLimit) {
+          continue;
+        }
+        if (node == Zbdd.BASE) {
+          int nb = 0;
+          for (int i = 0; i < len; i++) {
+            if (isBasic(path[i])) {
+              nb++;
+            }
+          }
+          basics = new int[nb];
+          proxies = new int[len - nb];
+          int bi = 0;
+          int pi = 0;
+          for (int i = 0; i < len; i++) {
+            if (isBasic(path[i])) {
+              basics[bi++] = e.basicOfLevel[path[i]];
+            } else {
+              proxies[pi++] = path[i];
+            }
+          }
+          return basics;
+        }
+        push(z.low(node), len, -1);
+        push(z.high(node), len, z.level(node));
+      }
+      return null;
+    }
+
+    private Iterator<int[]> sub(int i) {
+      int[][] listed = smallFamily(moduleRoot(proxies[i]));
+      if (listed != null) {
+        return new ListIterator(listed);
+      }
+      // Budgets for one proxy: what the rest of the path leaves at best.
+      int restCost = 0;
+      int restOrder = basics.length;
+      double restProb = 1;
+      int basicCost = 0;
+      for (int x : basics) {
+        basicCost += b.cost[x];
+        restProb *= b.prob[x];
+      }
+      restCost += basicCost;
+      for (int j = 0; j < proxies.length; j++) {
+        if (j != i) {
+          int r = moduleRoot(proxies[j]);
+          restCost = Bounds.sat(restCost, b.cost(r));
+          restOrder = Bounds.sat(restOrder, b.order(r));
+          restProb *= b.maxP(r);
+        }
+      }
+      int cl = costLimit == Integer.MAX_VALUE ? costLimit : costLimit - restCost;
+      int ol = orderLimit == Integer.MAX_VALUE ? orderLimit : orderLimit - restOrder;
+      double pl = restProb == 0 ? Double.POSITIVE_INFINITY : probLimit / restProb;
+      return new SetIterator(moduleRoot(proxies[i]), b, cl, ol, pl);
+    }
+
+    private void startProduct() {
+      @SuppressWarnings("unchecked")
+      Iterator<int[]>[] fresh = (Iterator<int[]>[]) new Iterator<?>[proxies.length];
+      subs = fresh;
+      current = new int[proxies.length][];
+      for (int i = 0; i < proxies.length; i++) {
+        subs[i] = sub(i);
+        if (!subs[i].hasNext()) {
+          subs = null;
+          return;
+        }
+        current[i] = subs[i].next();
+      }
+      pendingFirst = true;
+    }
+
+    private boolean pendingFirst;
+
+    private int[] nextProduct() {
+      while (true) {
+        if (pendingFirst) {
+          pendingFirst = false;
+        } else if (!odometer()) {
+          return null;
+        }
+        int[] s = combine();
+        if (s != null) {
+          return s;
+        }
+      }
+    }
+
+    private boolean odometer() {
+      for (int i = proxies.length - 1; i >= 0; i--) {
+        if (subs[i].hasNext()) {
+          current[i] = subs[i].next();
+          return true;
+        }
+        subs[i] = sub(i);
+        current[i] = subs[i].next();
+      }
+      return false;
+    }
+
+    private int[] combine() {
+      int n = basics.length;
+      for (int[] c : current) {
+        n += c.length;
+      }
+      if (n > orderLimit) {
+        return null;
+      }
+      int[] s = Arrays.copyOf(basics, n);
+      int k = basics.length;
+      int c = 0;
+      double pr = 1;
+      for (int x : basics) {
+        c += b.cost[x];
+        pr *= b.prob[x];
+      }
+      for (int[] part : current) {
+        for (int x : part) {
+          s[k++] = x;
+          c += b.cost[x];
+          pr *= b.prob[x];
+        }
+      }
+      if (c > costLimit || pr < probLimit) {
+        return null;
+      }
+      return s;
+    }
+  }
+}

@@ -1,0 +1,188 @@
+package dev.faultline.diagnosis.fta;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The MEF reader: combined files, every error names file, line and element, and the writer round-trips. */
+class MefReaderTest {
+
+  static MefException error(String xml) {
+    return assertThrows(MefException.class, () -> MefReader.parse("bad.xml", xml));
+  }
+
+  static void assertNames(MefException e, int line, String element, String words) {
+    String m = e.getMessage();
+    assertTrue(m.startsWith("bad.xml:" + line + ": "), m);
+    assertTrue(m.contains(element), m);
+    assertTrue(m.contains(words), m);
+    assertEquals("invalid-fault-tree", e.code());
+    assertEquals(line, e.location().line());
+  }
+
+  @Test
+  void malformedXmlNamesTheLine() {
+    MefException e = error("<opsa-mef>\n<define-fault-tree name=\"t\">\n<define-gate name=\"g\">\n</opsa-mef>\n");
+    assertTrue(e.getMessage().startsWith("bad.xml:4: XML: malformed XML"), e.getMessage());
+  }
+
+  @Test
+  void undefinedEventNamesTheReference() {
+    MefException e = error("<opsa-mef>\n<define-fault-tree name=\"t\">\n<define-gate name=\"g\">\n<or>\n"
+        + "<basic-event name=\"A\"/>\n<gate name=\"missing\"/>\n</or>\n</define-gate>\n</define-fault-tree>\n"
+        + "<model-data><define-basic-event name=\"A\"/></model-data></opsa-mef>");
+    assertNames(e, 6, "<gate name=\"missing\">", "undefined gate \"missing\"");
+  }
+
+  @Test
+  void wrongKindOfReference() {
+    MefException e = error("<opsa-mef>\n<define-fault-tree name=\"t\">\n<define-gate name=\"g\">\n"
+        + "<gate name=\"A\"/>\n</define-gate>\n</define-fault-tree>\n"
+        + "<model-data><define-basic-event name=\"A\"/></model-data></opsa-mef>");
+    assertNames(e, 4, "<gate name=\"A\">", "\"A\" is a basic-event, not a gate");
+  }
+
+  @Test
+  void cycleNamesItsGates() {
+    MefException e = error("<opsa-mef>\n<define-fault-tree name=\"t\">\n"
+        + "<define-gate name=\"g1\"><and><gate name=\"g2\"/><basic-event name=\"A\"/></and></define-gate>\n"
+        + "<define-gate name=\"g2\"><or><gate name=\"g3\"/><basic-event name=\"A\"/></or></define-gate>\n"
+        + "<define-gate name=\"g3\"><not><gate name=\"g1\"/></not></define-gate>\n"
+        + "</define-fault-tree>\n<model-data><define-basic-event name=\"A\"/></model-data></opsa-mef>");
+    assertTrue(e.getMessage().contains("cycle through gates: g1 -> g2 -> g3 -> g1"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("bad.xml:3: <define-gate name=\"g1\">"), e.getMessage());
+  }
+
+  @Test
+  void duplicateDefinitionNamesBothPlaces() {
+    MefException e = error("<opsa-mef>\n<define-fault-tree name=\"t\">\n"
+        + "<define-gate name=\"g\"><basic-event name=\"A\"/></define-gate>\n</define-fault-tree>\n<model-data>\n"
+        + "<define-basic-event name=\"A\"/>\n<define-basic-event name=\"A\"/>\n</model-data></opsa-mef>");
+    assertNames(e, 7, "<define-basic-event name=\"A\">", "duplicate definition of basic-event \"A\"");
+    assertTrue(e.getMessage().contains("first defined at bad.xml:6"), e.getMessage());
+  }
+
+  @Test
+  void probabilityOutsideTheUnitInterval() {
+    MefException e = error("<opsa-mef>\n<define-fault-tree name=\"t\">\n"
+        + "<define-gate name=\"g\"><basic-event name=\"A\"/></define-gate>\n</define-fault-tree>\n<model-data>\n"
+        + "<define-basic-event name=\"A\">\n<float value=\"1.5\"/>\n</define-basic-event>\n</model-data></opsa-mef>");
+    assertNames(e, 6, "<define-basic-event name=\"A\">", "must lie in [0, 1], but was 1.5");
+  }
+
+  @Test
+  void probabilityOutsideTheUnitIntervalAtTheAnalysedMissionTime() {
+    FaultTreeModel m = MefReader.parse("bad.xml", "<opsa-mef>\n<define-fault-tree name=\"t\">\n"
+        + "<define-gate name=\"g\"><basic-event name=\"A\"/></define-gate>\n</define-fault-tree>\n<model-data>\n"
+        + "<define-basic-event name=\"A\">\n<mul><float value=\"1e-4\"/><system-mission-time/></mul>\n"
+        + "</define-basic-event>\n</model-data></opsa-mef>");
+    MefException e = assertThrows(MefException.class,
+        () -> FaultTreeAnalysis.builder(m).missionTime(20000).build().run());
+    assertNames(e, 6, "<define-basic-event name=\"A\">", "but was 2.0 at mission time 20000");
+  }
+
+  @Test
+  void doctypeAndEntitiesAreRefused(@TempDir Path dir) throws IOException {
+    Path secret = dir.resolve("secret.txt");
+    Files.writeString(secret, "secret");
+    MefException e = error("<?xml version=\"1.0\"?>\n<!DOCTYPE opsa-mef [<!ENTITY x SYSTEM \"" + secret.toUri()
+        + "\">]>\n<opsa-mef><define-fault-tree name=\"&x;\"/></opsa-mef>");
+    assertTrue(e.getMessage().contains("DTDs are not allowed"), e.getMessage());
+  }
+
+  @Test
+  void unsupportedConstructsAreNamed() {
+    MefException e = error("<opsa-mef>\n<define-event-tree name=\"et\"/>\n</opsa-mef>");
+    assertNames(e, 2, "<define-event-tree name=\"et\">", "not supported");
+    MefException p = error("<opsa-mef>\n<define-fault-tree name=\"t\">\n<define-gate name=\"g\" role=\"private\">"
+        + "<constant value=\"true\"/></define-gate>\n</define-fault-tree></opsa-mef>");
+    assertNames(p, 3, "<define-gate name=\"g\">", "private");
+    MefException arity = error("<opsa-mef>\n<define-fault-tree name=\"t\">\n<define-gate name=\"g\">\n"
+        + "<atleast min=\"3\"><basic-event name=\"A\"/><basic-event name=\"A\"/></atleast>\n</define-gate>\n"
+        + "</define-fault-tree><model-data><define-basic-event name=\"A\"/></model-data></opsa-mef>");
+    assertNames(arity, 4, "<atleast>", "needs 1 <= min <= number of arguments");
+  }
+
+  @Test
+  void filesCombineWithModelDataElsewhere(@TempDir Path dir) throws IOException {
+    Path tree = dir.resolve("tree.xml");
+    Path data = dir.resolve("data.xml");
+    Files.writeString(tree, "<opsa-mef><define-fault-tree name=\"t\"><define-gate name=\"top\"><or>"
+        + "<event name=\"A\"/><basic-event name=\"B\"/></or></define-gate></define-fault-tree></opsa-mef>");
+    Files.writeString(data, "<opsa-mef><model-data><define-parameter name=\"p\"><float value=\"0.5\"/>"
+        + "</define-parameter><define-basic-event name=\"A\"><parameter name=\"p\"/></define-basic-event>"
+        + "<define-basic-event name=\"B\"><float value=\"0.5\"/></define-basic-event></model-data></opsa-mef>");
+    FaultTreeModel m = MefReader.read(tree, data);
+    assertEquals(0.75, FaultTreeAnalysis.builder(m).build().run().probability(), 1e-15);
+    MefException undefined = assertThrows(MefException.class, () -> MefReader.read(tree));
+    assertTrue(undefined.getMessage().contains(tree + ":1: <event name=\"A\">: undefined event \"A\""),
+        undefined.getMessage());
+  }
+
+  static final String RICH = "<?xml version=\"1.0\"?>\n<opsa-mef>\n<define-fault-tree name=\"t\">\n"
+      + "<define-gate name=\"top\"><label>Loss &amp; &lt;damage&gt;</label><or><gate name=\"g\"/>"
+      + "<atleast min=\"2\"><basic-event name=\"A\"/><basic-event name=\"B\"/><basic-event name=\"C\"/></atleast>"
+      + "<cardinality min=\"1\" max=\"2\"><basic-event name=\"D\"/><basic-event name=\"E\"/><basic-event name=\"C\"/>"
+      + "</cardinality><imply><basic-event name=\"A\"/><house-event name=\"H\"/></imply></or></define-gate>\n"
+      + "<define-component name=\"c\"><define-gate name=\"g\"><and><not><basic-event name=\"D\"/></not>"
+      + "<xor><basic-event name=\"E\"/><basic-event name=\"P1\"/></xor><nor><basic-event name=\"A\"/>"
+      + "<constant value=\"false\"/></nor><nand><basic-event name=\"B\"/><basic-event name=\"C\"/></nand>"
+      + "<iff><basic-event name=\"A\"/><basic-event name=\"B\"/></iff></and></define-gate></define-component>\n"
+      + "<define-CCF-group name=\"pumps\" model=\"MGL\"><members><basic-event name=\"P1\"/>"
+      + "<basic-event name=\"P2\"/><basic-event name=\"P3\"/></members><distribution><float value=\"0.01\"/>"
+      + "</distribution><factors><factor level=\"2\"><float value=\"0.1\"/></factor><factor><float value=\"0.2\"/>"
+      + "</factor></factors></define-CCF-group>\n"
+      + "</define-fault-tree>\n<model-data>\n"
+      + "<define-parameter name=\"lambda\" unit=\"hours-1\"><float value=\"1e-5\"/></define-parameter>\n"
+      + "<define-basic-event name=\"A\"><exponential><parameter name=\"lambda\"/><system-mission-time/>"
+      + "</exponential></define-basic-event>\n"
+      + "<define-basic-event name=\"B\"><GLM><float value=\"0.01\"/><float value=\"1e-4\"/><float value=\"0.1\"/>"
+      + "<system-mission-time/></GLM></define-basic-event>\n"
+      + "<define-basic-event name=\"C\"><Weibull><float value=\"1e4\"/><float value=\"2\"/><float value=\"100\"/>"
+      + "<system-mission-time/></Weibull></define-basic-event>\n"
+      + "<define-basic-event name=\"D\"><periodic-test><float value=\"1e-4\"/><float value=\"720\"/>"
+      + "<float value=\"100\"/><system-mission-time/></periodic-test></define-basic-event>\n"
+      + "<define-basic-event name=\"E\"><mul><int value=\"2\"/><lognormal-deviate><float value=\"0.01\"/>"
+      + "<float value=\"3\"/><float value=\"0.95\"/></lognormal-deviate></mul></define-basic-event>\n"
+      + "<define-house-event name=\"H\"><constant value=\"false\"/></define-house-event>\n"
+      + "</model-data>\n</opsa-mef>\n";
+
+  @Test
+  void writerRoundTripsEveryConstruct() {
+    FaultTreeModel m = MefReader.parse("rich.xml", RICH);
+    String once = MefWriter.toXml(m);
+    FaultTreeModel back = MefReader.parse("written.xml", once);
+    assertEquals(once, MefWriter.toXml(back));
+    assertEquals("Loss & <damage>", back.gates().get("top").label());
+    assertEquals(m.gates().get("g").formula(), back.gates().get("g").formula());
+    assertEquals(m.ccfGroups().get("pumps").factors(), back.ccfGroups().get("pumps").factors());
+    double p = FaultTreeAnalysis.builder(m).build().run().probability();
+    assertEquals(p, FaultTreeAnalysis.builder(back).build().run().probability(), 0.0);
+    assertTrue(p > 0 && p < 1, "p = " + p);
+  }
+
+  @Test
+  void writerRoundTripsTheAraliaModels() throws IOException {
+    Path dir = SharedData.require("fault-trees/aralia");
+    try (Stream<Path> files = Files.list(dir)) {
+      List<Path> models = files.filter(f -> f.toString().endsWith(".xml")).sorted().toList();
+      assertTrue(models.size() > 20);
+      for (Path f : models) {
+        FaultTreeModel m = MefReader.read(f);
+        String once = MefWriter.toXml(m);
+        FaultTreeModel back = MefReader.parse(f.getFileName().toString(), once);
+        assertEquals(m.gates().values().stream().map(Gate::formula).toList(),
+            back.gates().values().stream().map(Gate::formula).toList(), f.toString());
+        assertEquals(once, MefWriter.toXml(back), f.toString());
+      }
+    }
+  }
+}
