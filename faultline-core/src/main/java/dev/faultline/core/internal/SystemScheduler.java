@@ -15,9 +15,10 @@ import java.util.concurrent.locks.LockSupport;
  * code never runs on (or blocks) the timer thread.
  *
  * <p>Built for the hot path of synchronous timeouts, where almost every task is cancelled long before it is due:
- * scheduling is one allocation and one CAS (a push onto a lock-free intake stack), cancelling is one CAS on the
- * task's state, and nothing else is touched by the calling threads. Precision is one tick (1 ms by default): a task
- * runs at most one tick after it is due, never before.
+ * scheduling is one allocation and one CAS (a push onto a lock-free intake stack) and does not even read the clock,
+ * cancelling is one CAS on the task's state, and nothing else is touched by the calling threads. The timer thread
+ * times each task from the moment it takes it in, at most one tick after it was scheduled. Precision is therefore two
+ * ticks (2 ms by default): a task runs at most two ticks after it is due, never before.
  *
  * <p>Concurrency design: producers push {@link Entry}s onto {@code intake} (a Treiber stack) and unpark the timer
  * thread only if it announced that it parks without a deadline ({@code idle}). Only the timer thread touches
@@ -68,7 +69,7 @@ public final class SystemScheduler implements Scheduler {
       executor.execute(task);
       return () -> false;
     }
-    Entry entry = new Entry(task, SystemClock.INSTANCE.nanoTime() + delayNanos);
+    Entry entry = new Entry(task, delayNanos);
     Entry head;
     do {
       head = intake.get();
@@ -82,8 +83,11 @@ public final class SystemScheduler implements Scheduler {
 
   private void runTimer() {
     while (true) {
+      // Take the batch first, then read the clock: every task in the batch was scheduled before this reading, so
+      // timing it from the reading can only delay it.
+      Entry batch = intake.getAndSet(null);
       long now = SystemClock.INSTANCE.nanoTime();
-      admit(intake.getAndSet(null), now);
+      admit(batch, now);
       fireDue(now);
       purgeIfMostlyCancelled();
       if (queue.isEmpty()) {
@@ -105,11 +109,9 @@ public final class SystemScheduler implements Scheduler {
       Entry next = e.next;
       e.next = null;
       if ((int) STATE.getAcquire(e) == PENDING) {
-        if (e.due <= now) {
-          fire(e);
-        } else {
-          queue.add(e);
-        }
+        // The task was scheduled at most one tick ago: timing it from now can only make it later, never earlier.
+        e.due = now + e.delay;
+        queue.add(e);
       }
       e = next;
     }
@@ -148,14 +150,16 @@ public final class SystemScheduler implements Scheduler {
 
   private static final class Entry implements Task {
     final Runnable task;
-    final long due;
+    final long delay;
+    /** Set by the timer thread when it admits the entry; read only by the timer thread. */
+    long due;
     Entry next;
     @SuppressWarnings("unused")
     volatile int state;
 
-    Entry(Runnable task, long due) {
+    Entry(Runnable task, long delay) {
       this.task = task;
-      this.due = due;
+      this.delay = delay;
     }
 
     @Override
