@@ -39,7 +39,8 @@ import org.openjdk.jmh.annotations.Threads;
  *   <li>bulkhead: 25 concurrent calls, no waiting;
  *   <li>pipeline: retry + breaker + bulkhead + 1 s timeout. Resilience4j has no synchronous timeout: its pipeline
  *       uses its TimeLimiter over an already-completed future, the cheapest form it offers;
- *   <li>breaker2threads: the breaker shared by two threads.
+ *   <li>breaker2threads: the breaker shared by two threads;
+ *   <li>timeout: a 1 s synchronous timeout alone (Faultline and Failsafe; Resilience4j has no synchronous timeout).
  * </ul>
  */
 @State(Scope.Benchmark)
@@ -56,6 +57,8 @@ public class PolicyBench {
   private CircuitBreaker breaker;
   private Bulkhead bulkhead;
   private Pipeline pipeline;
+  private Timeout timeout;
+  private FailsafeExecutor<String> failsafeTimeout;
 
   private io.github.resilience4j.retry.Retry r4jRetry;
   private io.github.resilience4j.circuitbreaker.CircuitBreaker r4jBreaker;
@@ -74,7 +77,7 @@ public class PolicyBench {
     breaker = CircuitBreaker.builder("breaker").countBasedWindow(100).failureRateThreshold(0.5)
         .minimumNumberOfCalls(100).waitInOpen(Duration.ofSeconds(60)).build();
     bulkhead = Bulkhead.builder("bulkhead").maxConcurrentCalls(25).build();
-    Timeout timeout = Timeout.builder("timeout").timeout(Duration.ofSeconds(1)).build();
+    timeout = Timeout.builder("timeout").timeout(Duration.ofSeconds(1)).build();
     pipeline = Pipeline.builder().add(
         Retry.builder("p-retry").maxAttempts(3).backoff(Backoff.fixed(Duration.ofMillis(10))).build(),
         CircuitBreaker.builder("p-breaker").countBasedWindow(100).failureRateThreshold(0.5)
@@ -103,6 +106,7 @@ public class PolicyBench {
         .decorate();
 
     failsafeRetry = Failsafe.with(failsafeRetryPolicy());
+    failsafeTimeout = Failsafe.with(dev.failsafe.Timeout.<String>of(Duration.ofSeconds(1)));
     failsafeBreaker = Failsafe.with(failsafeBreakerPolicy());
     failsafeBulkhead = Failsafe.with(dev.failsafe.Bulkhead.<String>builder(25).build());
     failsafePipeline = Failsafe.with(failsafeRetryPolicy(), failsafeBreakerPolicy(),
@@ -196,6 +200,20 @@ public class PolicyBench {
   @Benchmark
   public String pipeline_failsafe() {
     return failsafePipeline.get(failsafeCall);
+  }
+
+  // (f) a synchronous timeout alone (Resilience4j has none)
+
+  /** Faultline timeout alone. */
+  @Benchmark
+  public String timeout_faultline() throws Exception {
+    return timeout.call(call);
+  }
+
+  /** Failsafe timeout alone. */
+  @Benchmark
+  public String timeout_failsafe() {
+    return failsafeTimeout.get(failsafeCall);
   }
 
   // (e) the breaker shared by two threads
