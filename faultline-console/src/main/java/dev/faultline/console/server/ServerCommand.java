@@ -2,6 +2,8 @@ package dev.faultline.console.server;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -39,17 +41,17 @@ public final class ServerCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
-    ConsoleServer server = ConsoleServer.builder(data).bind(bind).port(port)
-        .setupTokenSink(token -> {
-          out.println("First start: the admin has no password yet. This one-time setup token sets it:");
-          out.println("  " + token);
-          out.println("  curl -X POST -H 'Content-Type: application/json' \\");
-          out.println("    -d '{\"token\":\"" + token + "\",\"password\":\"<at least 12 characters>\"}' \\");
-          out.println("    http://" + bind + ":" + port + "/api/v1/setup");
-          out.println("It is shown only now; restart the server before setup to get a new one.");
-        })
-        .start();
+    List<String> setupToken = new ArrayList<>(1);
+    ConsoleServer server = ConsoleServer.builder(data).bind(bind).port(port).setupTokenSink(setupToken::add).start();
     out.println("Faultline console listening on " + server.baseUri() + " (data in " + data.toAbsolutePath() + ")");
+    for (String token : setupToken) {
+      out.println("First start: the admin has no password yet. This one-time setup token sets it:");
+      out.println("  " + token);
+      out.println("  curl -X POST -H 'Content-Type: application/json' \\");
+      out.println("    -d '{\"token\":\"" + token + "\",\"password\":\"<at least 12 characters>\"}' \\");
+      out.println("    " + server.baseUri() + "/api/v1/setup");
+      out.println("It is shown only now; a restart before setup makes a new one and voids this one.");
+    }
     out.flush();
     // On Ctrl-C or SIGTERM, stop serving before the JVM exits, then let this thread return.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -125,6 +125,19 @@ class IngestTest {
   }
 
   @Test
+  void aFailedWriteAnswers500WithAnErrorIdNoStackTraceAndStoresNothing() throws Exception {
+    Files.createDirectory(dir.resolve(EventStore.FILE));  // the event file cannot be opened for appending
+    ServerFixture.Reply reply = f.post("/api/v1/events", key, "[{\"type\":\"A\",\"source\":\"s\",\"time\":0}]");
+    assertEquals(500, reply.status(), reply.body());
+    assertEquals("internal", reply.error());
+    assertTrue(reply.json().get("message").asText().contains("error id"), reply.body());
+    assertFalse(reply.body().contains(dir.toString()), "no internal detail leaks: " + reply.body());
+    assertNoStackTrace(reply);
+    assertEquals(0, f.get("/api/v1/events", admin).json().get("events").size());
+    assertEquals(0, f.get("/api/v1/services", admin).json().get("services").size());
+  }
+
+  @Test
   void onlyJsonIsAccepted() {
     ServerFixture.Reply reply = f.send(f.request("/api/v1/events", key).header("Content-Type", "text/plain")
         .POST(HttpRequest.BodyPublishers.ofString("[{\"type\":\"A\",\"source\":\"s\",\"time\":0}]")));
