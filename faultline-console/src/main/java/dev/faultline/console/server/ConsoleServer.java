@@ -752,6 +752,11 @@ public final class ConsoleServer implements AutoCloseable {
       ObjectMapper mapper = newMapper();
       CredentialStore.Opened opened = CredentialStore.open(dataDir, mapper);
       ConsoleServer server = new ConsoleServer(this, opened.store(), mapper);
+      long torn = server.events.load();
+      if (torn > 0) {
+        LOG.log(System.Logger.Level.WARNING, "cut off a torn last record of " + torn + " bytes from "
+            + dataDir.resolve(EventStore.FILE) + " (a batch whose write was interrupted and never acknowledged)");
+      }
       server.app.start();
       opened.setupToken().ifPresent(setupTokenSink);
       return server;

@@ -40,7 +40,7 @@ final class ServerFixture implements AutoCloseable {
           .addressRateLimit(1_000_000, Duration.ofSeconds(1)).credentialRateLimit(1_000_000, Duration.ofSeconds(1))
           .setupTokenSink(setupTokens::add)).start();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new IllegalStateException("the server did not start", e);
     }
   }
 
