@@ -53,7 +53,8 @@ import java.util.regex.Pattern;
  *
  * <h2>Security</h2>
  * <ul>
- *   <li>Every request is first limited per client address, then (except the public routes {@code GET /health},
+ *   <li>Every request is first checked against the optional client-address allow-list (403), then limited per
+ *       client address, then (except the public routes {@code GET /health},
  *       {@code POST /api/v1/login} and {@code POST /api/v1/setup}) must carry {@code Authorization: Bearer} with a
  *       session token (users) or a service key (reporters) — 401 otherwise — whose role covers the route's — 403
  *       otherwise — and is then limited per credential. Rate limits are core {@link RateLimiter}s, one per key in a
@@ -187,6 +188,9 @@ public final class ConsoleServer implements AutoCloseable {
     ctx.header("Cache-Control", "no-store");
     ctx.header("X-Content-Type-Options", "nosniff");
     try {
+      if (!config.allowList.allows(address)) {
+        throw new ApiException(403, "address-not-allowed", "this client address is not in the server's allow-list");
+      }
       limit(addressLimiters, address, "client address");
       if (!route.isPublic()) {
         principal = authenticate(ctx);
@@ -639,6 +643,7 @@ public final class ConsoleServer implements AutoCloseable {
     private Duration baseLock = Duration.ofSeconds(1);
     private Duration maxLock = Duration.ofMinutes(15);
     private Consumer<String> setupTokenSink = token -> { };
+    private AddressAllowList allowList = AddressAllowList.allowAll();
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -712,6 +717,12 @@ public final class ConsoleServer implements AutoCloseable {
       return this;
     }
 
+    /** The client addresses allowed to connect (default: all; the server binds to loopback by default). */
+    public Builder allowList(AddressAllowList allowList) {
+      this.allowList = allowList;
+      return this;
+    }
+
     /** Receives the one-time setup token when setup is pending (default: dropped; the command prints it). */
     public Builder setupTokenSink(Consumer<String> setupTokenSink) {
       this.setupTokenSink = setupTokenSink;
@@ -748,6 +759,7 @@ public final class ConsoleServer implements AutoCloseable {
       Validate.positive("baseLock", baseLock);
       Validate.positive("maxLock", maxLock);
       Validate.notNull("setupTokenSink", setupTokenSink);
+      Validate.notNull("allowList", allowList);
       Files.createDirectories(dataDir);
       ObjectMapper mapper = newMapper();
       CredentialStore.Opened opened = CredentialStore.open(dataDir, mapper);

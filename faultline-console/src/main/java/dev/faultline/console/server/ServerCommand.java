@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  * <p>On first start it prints a one-time setup token; {@code POST /api/v1/setup} with that token sets the admin's
  * password. There is never a default password.
  */
-@Command(name = "server", mixinStandardHelpOptions = true,
+@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Runs the Faultline console's HTTP API (ingest from services, queries, users and keys).")
 public final class ServerCommand implements Callable<Integer> {
 
@@ -31,6 +31,11 @@ public final class ServerCommand implements Callable<Integer> {
       description = "Directory of users, keys, events and the audit log (default: ${DEFAULT-VALUE}).")
   Path data;
 
+  @Option(names = "--allow", split = ",", paramLabel = "CIDR",
+      description = "Allow only clients in these CIDR blocks or addresses (repeatable or comma-separated; default:"
+          + " all clients that can reach --bind).")
+  List<String> allow = new ArrayList<>();
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -39,10 +44,17 @@ public final class ServerCommand implements Callable<Integer> {
     if (port < 0 || port > 65_535) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--port must be from 0 to 65535, but was " + port);
     }
+    AddressAllowList allowList;
+    try {
+      allowList = allow.isEmpty() ? AddressAllowList.allowAll() : AddressAllowList.of(allow);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--allow: " + e.getMessage());
+    }
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
     List<String> setupToken = new ArrayList<>(1);
-    ConsoleServer server = ConsoleServer.builder(data).bind(bind).port(port).setupTokenSink(setupToken::add).start();
+    ConsoleServer server = ConsoleServer.builder(data).bind(bind).port(port).allowList(allowList)
+        .setupTokenSink(setupToken::add).start();
     out.println("Faultline console listening on " + server.baseUri() + " (data in " + data.toAbsolutePath() + ")");
     for (String token : setupToken) {
       out.println("First start: the admin has no password yet. This one-time setup token sets it:");
