@@ -331,14 +331,12 @@ public final class ConsoleServer implements AutoCloseable {
     ObjectNode body = object(readJson(ctx), "the body", Set.of("token", "password"));
     String token = text(body, "token", "the body");
     String password = text(body, "password", "the body");
-    if (!credentials.setupPending()) {
-      throw new ApiException(410, "setup-done", "setup has already been completed; log in instead");
-    }
-    String weakness = Passwords.weakness(password);
-    if (weakness != null) {
-      throw ApiException.badRequest(weakness);
-    }
     try {
+      credentials.checkSetupToken(token);
+      String weakness = Passwords.weakness(password);
+      if (weakness != null) {
+        throw ApiException.badRequest(weakness);
+      }
       credentials.completeSetup(token, Passwords.hash(password));
     } catch (ApiException e) {
       audit.record("anonymous", null, ctx.ip(), "POST /api/v1/setup", e.status(), e.getMessage());

@@ -112,10 +112,21 @@ final class CredentialStore {
     persist();
   }
 
-  /** Whether setup is still pending. */
-  boolean setupPending() {
+  /**
+   * Checks the one-time setup token in constant time without spending it, so that a wrong token costs no password
+   * hashing. {@link #completeSetup} checks it again.
+   *
+   * @throws ApiException 410 when setup is already done, 401 when the token is wrong
+   */
+  void checkSetupToken(String token) {
+    String digest = Secrets.digest(token);
     synchronized (lock) {
-      return setupTokenDigest != null;
+      if (setupTokenDigest == null) {
+        throw new ApiException(410, "setup-done", "setup has already been completed; log in instead");
+      }
+      if (!Secrets.sameDigest(digest, setupTokenDigest)) {
+        throw new ApiException(401, "unauthenticated", "the setup token is not valid");
+      }
     }
   }
 

@@ -5,9 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,6 +74,25 @@ class SetupAndLoginTest {
       assertFalse(stored.contains(ServerFixture.ADMIN_PASSWORD), "the password must be stored only hashed");
       assertTrue(stored.contains("\"iterations\" : " + Passwords.ITERATIONS), stored);
       assertFalse(Files.exists(f.dataDir.resolve(CredentialStore.FILE + ".tmp")), "no temporary file left");
+    }
+  }
+
+  @Test
+  void concurrentSetupsWithTheTokenSucceedExactlyOnce() throws Exception {
+    try (ServerFixture f = new ServerFixture(dir)) {
+      List<CompletableFuture<HttpResponse<String>>> racing = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        HttpRequest request = f.request("/api/v1/setup", null).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + f.setupTokens.get(0)
+                + "\",\"password\":\"racing password " + i + "\"}")).build();
+        racing.add(f.client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+      }
+      List<Integer> statuses = new ArrayList<>();
+      for (CompletableFuture<HttpResponse<String>> response : racing) {
+        statuses.add(response.get(60, TimeUnit.SECONDS).statusCode());
+      }
+      assertEquals(1, statuses.stream().filter(s -> s == 200).count(), statuses.toString());
+      assertEquals(5, statuses.stream().filter(s -> s == 410).count(), statuses.toString());
     }
   }
 
