@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.faultline.core.Chain;
 import dev.faultline.core.Clock;
 import dev.faultline.core.ConfigurationException;
-import dev.faultline.core.internal.Validate;
 import dev.faultline.core.ratelimiter.RateLimitedException;
 import dev.faultline.core.ratelimiter.RateLimiter;
 import dev.faultline.core.registry.Registry;
@@ -735,29 +734,29 @@ public final class ConsoleServer implements AutoCloseable {
      * @throws IOException when the data directory cannot be created or read
      */
     public ConsoleServer start() throws IOException {
-      Validate.notNull("dataDir", dataDir);
-      Validate.notBlank("bind", bind);
-      if (port < 0 || port > 65_535) {
-        throw new ConfigurationException("port", "be from 0 to 65535", port);
-      }
-      Validate.notNull("clock", clock);
-      Validate.atLeast("maxBodyBytes", maxBodyBytes, 1);
-      if (maxBodyBytes > Integer.MAX_VALUE - 1) {
-        throw new ConfigurationException("maxBodyBytes", "be below 2 GiB", maxBodyBytes);
-      }
-      Validate.atLeast("maxBatch", maxBatch, 1);
-      Validate.atLeast("maxEvents", maxEvents, 1);
-      Validate.atLeast("addressPermits", addressPermits, 1);
-      Validate.positive("addressPeriod", addressPeriod);
-      Validate.atLeast("credentialPermits", credentialPermits, 1);
-      Validate.positive("credentialPeriod", credentialPeriod);
-      Validate.positive("sessionTtl", sessionTtl);
-      Validate.atLeast("userLockThreshold", userLockThreshold, 1);
-      Validate.atLeast("addressLockThreshold", addressLockThreshold, 1);
-      Validate.positive("baseLock", baseLock);
-      Validate.positive("maxLock", maxLock);
-      Validate.notNull("setupTokenSink", setupTokenSink);
-      Validate.notNull("allowList", allowList);
+      require("dataDir", dataDir != null, "be set", dataDir);
+      require("bind", bind != null && !bind.isBlank(), "be an address to listen on", bind);
+      require("port", port >= 0 && port <= 65_535, "be from 0 to 65535", port);
+      require("clock", clock != null, "be set", clock);
+      require("maxBodyBytes", maxBodyBytes >= 1 && maxBodyBytes < Integer.MAX_VALUE, "be from 1 to 2^31 - 2",
+          maxBodyBytes);
+      require("maxBatch", maxBatch >= 1, "be at least 1", maxBatch);
+      require("maxEvents", maxEvents >= 1, "be at least 1", maxEvents);
+      require("addressPermits", addressPermits >= 1, "be at least 1", addressPermits);
+      require("addressPeriod", positive(addressPeriod), "be positive", addressPeriod);
+      require("credentialPermits", credentialPermits >= 1, "be at least 1", credentialPermits);
+      require("credentialPeriod", positive(credentialPeriod), "be positive", credentialPeriod);
+      require("sessionTtl", positive(sessionTtl), "be positive", sessionTtl);
+      require("userLockThreshold", userLockThreshold >= 1, "be at least 1", userLockThreshold);
+      require("addressLockThreshold", addressLockThreshold >= 1, "be at least 1", addressLockThreshold);
+      require("baseLock", positive(baseLock), "be positive", baseLock);
+      require("maxLock", positive(maxLock) && maxLock.compareTo(baseLock) >= 0, "be positive and at least baseLock ("
+          + baseLock + ")", maxLock);
+      require("setupTokenSink", setupTokenSink != null, "be set", setupTokenSink);
+      require("allowList", allowList != null, "be set", allowList);
+      // Limiters are made per key on first use; build one of each now so a bad rate fails here, not in a request.
+      RateLimiter.builder("address").rate(addressPermits, addressPeriod).clock(clock).build();
+      RateLimiter.builder("credential").rate(credentialPermits, credentialPeriod).clock(clock).build();
       Files.createDirectories(dataDir);
       ObjectMapper mapper = newMapper();
       CredentialStore.Opened opened = CredentialStore.open(dataDir, mapper);
@@ -770,6 +769,16 @@ public final class ConsoleServer implements AutoCloseable {
       server.app.start();
       opened.setupToken().ifPresent(setupTokenSink);
       return server;
+    }
+
+    private static void require(String field, boolean ok, String rule, Object value) {
+      if (!ok) {
+        throw new ConfigurationException(field, rule, value);
+      }
+    }
+
+    private static boolean positive(Duration duration) {
+      return duration != null && !duration.isNegative() && !duration.isZero();
     }
   }
 }

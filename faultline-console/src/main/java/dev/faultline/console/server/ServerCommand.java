@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  * {@code faultline server}: runs the console's HTTP API ({@link ConsoleServer}) until the process is stopped.
  *
  * <p>On first start it prints a one-time setup token; {@code POST /api/v1/setup} with that token sets the admin's
- * password. There is never a default password.
+ * password. There is never a default password. Not thread-safe: picocli fills its fields, then calls it once.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Runs the Faultline console's HTTP API (ingest from services, queries, users and keys).")
