@@ -159,6 +159,18 @@ public final class ConsoleServer implements AutoCloseable {
     return URI.create("http://" + host + ":" + port());
   }
 
+  /**
+   * The method and path of every HTTP handler Javalin holds, as {@code "GET /health"}: read back from Javalin's router
+   * so a test can prove it matches {@link #ROUTES} exactly (no route registered outside the table).
+   */
+  List<String> registeredHandlers() {
+    List<String> handlers = new ArrayList<>();
+    for (var parsed : app.unsafeConfig().pvt.internalRouter.allHttpHandlers()) {
+      handlers.add(parsed.getEndpoint().getMethod().name() + " " + parsed.getEndpoint().getPath());
+    }
+    return handlers;
+  }
+
   /** Stops the server; requests in flight are finished by Jetty's graceful stop. */
   @Override
   public void close() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -55,6 +56,13 @@ class RouteSecurityTest {
           "{}"));
     }
     return f.send(request);
+  }
+
+  @Test
+  void theServerRegistersExactlyTheRoutesOfTheTable() {
+    List<String> table = ConsoleServer.ROUTES.stream().map(r -> r.method() + " " + r.path()).sorted().toList();
+    List<String> registered = f.server.registeredHandlers().stream().sorted().toList();
+    assertEquals(table, registered);
   }
 
   @Test
