@@ -198,6 +198,9 @@ public final class ConsoleServer implements AutoCloseable {
     Principal principal = null;
     ctx.header("Cache-Control", "no-store");
     ctx.header("X-Content-Type-Options", "nosniff");
+    ctx.header("X-Frame-Options", "DENY");
+    ctx.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    ctx.header("Referrer-Policy", "no-referrer");
     try {
       if (!config.allowList.allows(address)) {
         throw new ApiException(403, "address-not-allowed", "this client address is not in the server's allow-list");
@@ -365,6 +368,12 @@ public final class ConsoleServer implements AutoCloseable {
       throw ApiException.badRequest("password must have at most " + Passwords.MAX_LENGTH + " characters");
     }
     String address = ctx.ip();
+    if (!CredentialStore.validName(user)) {
+      // No such user can exist; the name is not kept (bounded memory), but the address pays a failure.
+      loginGuard.failed(null, address);
+      audit.record(truncate(user), null, address, "POST /api/v1/login", 401, "failed login (invalid user name)");
+      throw unauthenticated("wrong user or password");
+    }
     long lockedNanos = loginGuard.lockedFor(user, address);
     if (lockedNanos > 0) {
       long seconds = Math.max(1, (lockedNanos + 999_999_999L) / 1_000_000_000L);

@@ -47,10 +47,12 @@ final class LoginGuard {
     return Math.max(userWait, addressWait);
   }
 
-  /** Records a failed login. */
+  /** Records a failed login; {@code user} is null when the name given could not be a user's. */
   void failed(String user, String address) {
     long now = clock.nanoTime();
-    byUser.get(user).fail(now, userThreshold);
+    if (user != null) {
+      byUser.get(user).fail(now, userThreshold);
+    }
     byAddress.get(address).fail(now, addressThreshold);
   }
 

@@ -24,11 +24,16 @@ class SetupAndLoginTest {
   Path dir;
 
   @Test
-  void healthAnswersWithoutCredentials() {
+  void healthAnswersWithoutCredentialsWithSafeHeaders() throws Exception {
     try (ServerFixture f = new ServerFixture(dir)) {
       ServerFixture.Reply reply = f.get("/health", null);
       assertEquals(200, reply.status(), reply.body());
       assertEquals("up", reply.json().get("status").asText());
+      HttpResponse<String> raw = f.client.send(f.request("/health", null).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals("nosniff", raw.headers().firstValue("X-Content-Type-Options").orElse(null));
+      assertEquals("no-store", raw.headers().firstValue("Cache-Control").orElse(null));
+      assertEquals("DENY", raw.headers().firstValue("X-Frame-Options").orElse(null));
     }
   }
 
