@@ -1,5 +1,6 @@
 package dev.faultline.console;
 
+import dev.faultline.console.server.ServerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,8 +12,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = FaultlineCommand.Version.class,
     description = "Keeps JVM services running through failures: detect, locate, recover, tolerate.",
-    subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, FtaCommand.class, LogsCommand.class,
-        JournalCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, ServerCommand.class, FtaCommand.class,
+        LogsCommand.class, JournalCommand.class})
 public final class FaultlineCommand implements Runnable {
 
   @CommandLine.Spec

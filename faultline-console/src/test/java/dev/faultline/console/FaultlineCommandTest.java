@@ -17,6 +17,16 @@ class FaultlineCommandTest {
     line.setOut(new PrintWriter(out));
     assertEquals(0, line.execute("--help"));
     assertTrue(out.toString().contains("Commands:"), out.toString());
+    assertTrue(out.toString().contains("server"), out.toString());
+  }
+
+  @Test
+  void serverRefusesAPortOutOfRange() {
+    StringWriter err = new StringWriter();
+    CommandLine line = FaultlineCommand.newCommandLine();
+    line.setErr(new PrintWriter(err));
+    assertEquals(2, line.execute("server", "--port", "70000"));
+    assertTrue(err.toString().contains("--port must be from 0 to 65535, but was 70000"), err.toString());
   }
 
   @Test

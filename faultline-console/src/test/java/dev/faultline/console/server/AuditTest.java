@@ -1,0 +1,53 @@
+package dev.faultline.console.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Admin and operator actions, logins and setup are appended to the audit log, which admins can read. */
+class AuditTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void adminActionsLoginsAndSetupAreAudited() throws Exception {
+    try (ServerFixture f = new ServerFixture(dir)) {
+      String admin = f.setUpAndLogInAdmin();
+      f.serviceKey(admin, "payments");
+      String operator = f.userSession(admin, "olga", "operator");
+      assertEquals(200, f.get("/api/v1/services", operator).status());
+      String viewer = f.userSession(admin, "victor", "viewer");
+      assertEquals(200, f.get("/api/v1/services", viewer).status());
+      assertEquals(401, f.post("/api/v1/login", null, "{\"user\":\"olga\",\"password\":\"wrong password\"}")
+          .status());
+
+      JsonNode records = f.get("/api/v1/audit?limit=1000", admin).json().get("records");
+      List<String> lines = new ArrayList<>();
+      for (JsonNode record : records) {
+        lines.add(record.get("actor").asText() + " " + record.get("action").asText() + " "
+            + record.get("status").asInt() + " " + record.get("detail").asText());
+      }
+      String all = String.join("\n", lines);
+      assertTrue(all.contains("admin POST /api/v1/setup 200 admin password set"), all);
+      assertTrue(all.contains("admin POST /api/v1/login 200 logged in"), all);
+      assertTrue(all.contains("admin POST /api/v1/keys 201 created key k1 for service payments"), all);
+      assertTrue(all.contains("admin POST /api/v1/users 201 created user olga with role operator"), all);
+      assertTrue(all.contains("olga GET /api/v1/services 200"), all);
+      assertTrue(all.contains("olga POST /api/v1/login 401 failed login"), all);
+      assertFalse(all.contains("victor GET"), "viewers' reads are not admin or operator actions: " + all);
+      List<String> file = Files.readAllLines(dir.resolve(AuditLog.FILE));
+      assertEquals(records.size() + 1, file.size(), "the file holds every record, and then the audit read itself");
+      assertTrue(file.get(file.size() - 1).contains("GET /api/v1/audit"), file.get(file.size() - 1));
+      assertFalse(Files.readString(dir.resolve(AuditLog.FILE)).contains("fkey_"), "no secret in the audit log");
+    }
+  }
+}
