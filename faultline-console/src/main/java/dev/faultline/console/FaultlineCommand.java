@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = FaultlineCommand.Version.class,
     description = "Keeps JVM services running through failures: detect, locate, recover, tolerate.",
-    subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, LogsCommand.class, JournalCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, LogsCommand.class, JournalCommand.class,
+        WorkflowsCommand.class})
 public final class FaultlineCommand implements Runnable {
 
   @CommandLine.Spec

@@ -20,13 +20,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * The child JVM of {@link WorkflowTortureTest}: opens the workflow store in {@code args[0]} (which resumes what a
  * killed predecessor left unfinished), starts {@code args[3]} "chain" workflows of each batch in the range
- * {@code args[2]} ({@code from-to}; starting a workflow a predecessor started returns its handle), waits for every unfinished workflow and exits 0.
+ * {@code args[2]} ({@code from-to}; starting a workflow a predecessor started returns its handle), waits for every
+ * unfinished workflow and exits 0.
  *
  * <p>Each step of a chain first appends its idempotency key to the executions log {@code args[1]/executions.log}
  * (one write per line, so a kill never leaves half a line but a line without its newline), then applies its side
  * effect idempotently: unless {@code args[1]/effects/<key>} exists, it writes it aside and renames it into place.
- * A chain is {@value #STEPS} steps with a durable timer after the third; each step returns the previous result plus its index, so a wrong replayed
- * result shows in the output.
+ * A chain is {@value #STEPS} steps with a durable timer after the third; each step returns the previous result plus
+ * its index, so a wrong replayed result shows in the output.
  */
 public final class WorkflowChild {
   static final int STEPS = 6;

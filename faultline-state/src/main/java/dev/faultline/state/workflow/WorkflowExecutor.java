@@ -156,6 +156,54 @@ public final class WorkflowExecutor implements AutoCloseable {
         + unfinished + " unfinished" + (resume ? " and resumed" : ""));
   }
 
+  // ---------------------------------------------------------------------------------------------------- offline
+
+  /**
+   * What the store in {@code directory} records about every workflow, by id, read without running anything (what
+   * the command line shows). Takes the store's lock while reading.
+   *
+   * @throws dev.faultline.state.journal.JournalException {@code journal-locked} if an executor has the store open
+   */
+  public static List<WorkflowInfo> inspect(Path directory) {
+    try (RecoverableState<Table, Entry> state = offline(directory)) {
+      List<WorkflowInfo> out = new ArrayList<>();
+      for (Table.Row row : state.state().rows.values()) {
+        out.add(row.info());
+      }
+      out.sort(Comparator.comparing(WorkflowInfo::workflowId));
+      return out;
+    }
+  }
+
+  /**
+   * Records, in the store in {@code directory}, that workflow {@code workflowId} is to be cancelled: the next
+   * executor that opens the store resumes it, and it stops at its next step and compensates.
+   *
+   * @return false if the workflow had already finished
+   * @throws WorkflowException {@code workflow-unknown} if the store has no such workflow
+   * @throws dev.faultline.state.journal.JournalException {@code journal-locked} if an executor has the store open
+   */
+  public static boolean cancelOffline(Path directory, String workflowId) {
+    try (RecoverableState<Table, Entry> state = offline(directory)) {
+      Table.Row row = state.state().rows.get(workflowId);
+      if (row == null) {
+        throw new WorkflowException("workflow-unknown", "no workflow with id " + workflowId + " in " + directory);
+      }
+      if (row.status().terminal()) {
+        return false;
+      }
+      if (!row.cancelRequested()) {
+        state.apply(new Entry.Cancel(workflowId));
+      }
+      return true;
+    }
+  }
+
+  private static RecoverableState<Table, Entry> offline(Path directory) {
+    return RecoverableState.builder(directory, new Table.Machine(), Table.CODEC, Entry.CODEC).checkpointEvery(0)
+        .open();
+  }
+
   // ---------------------------------------------------------------------------------------------------- API
 
   /** As {@link #start(String, String, String, Object)} on the default queue. */

@@ -223,6 +223,41 @@ class WorkflowExecutorTest {
   }
 
   @Test
+  void cancellationInterruptsAWaitingTimer() throws Exception {
+    CountDownLatch sleeping = new CountDownLatch(1);
+    Clock blocking = new Clock() {
+      @Override
+      public long nanoTime() {
+        return clock.nanoTime();
+      }
+
+      @Override
+      public long wallMillis() {
+        return clock.wallMillis();
+      }
+
+      @Override
+      public void sleep(long nanos) throws InterruptedException {
+        sleeping.countDown();
+        new CountDownLatch(1).await();
+      }
+    };
+    try (WorkflowExecutor executor = WorkflowExecutor.builder(dir).clock(blocking).scheduler(clock).listener(recorder)
+        .register("w", (ctx, in) -> {
+          ctx.step("book", null, () -> count(ctx, "book"), r -> log.add("unbook"));
+          ctx.sleep(Duration.ofDays(1));
+          return ctx.step("after", () -> count(ctx, "after"));
+        }).open()) {
+      WorkflowHandle<String> handle = executor.start("w", "sleepy", null);
+      assertTrue(sleeping.await(30, TimeUnit.SECONDS));
+      assertTrue(handle.cancel());
+      assertEquals("workflow-cancelled", failure(handle).code());
+      assertEquals(List.of("book", "unbook"), log);
+      assertEquals(WorkflowStatus.CANCELLED, handle.status());
+    }
+  }
+
+  @Test
   void aDurableTimerWaitsOnlyTheRemainingTimeAfterARestart() throws Exception {
     CountDownLatch sleeping = new CountDownLatch(1);
     List<Long> requested = Collections.synchronizedList(new ArrayList<>());
