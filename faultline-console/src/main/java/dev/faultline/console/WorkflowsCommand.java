@@ -14,14 +14,16 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code faultline workflows ...}: offline tools for the store directory of an embedded
- * {@link WorkflowExecutor}: list workflows, show one with its steps, request a cancellation. Each takes the store's
+ * {@link WorkflowExecutor}: list workflows, show one with its steps, request a cancellation or a resumption (carried
+ * out by the next executor that opens the store). Each takes the store's
  * lock while it runs, so it fails with {@code journal-locked} while an executor has the store open.
  */
 @Command(
     name = "workflows",
     mixinStandardHelpOptions = true,
-    description = "List, show and cancel the durable workflows of an embedded workflow store directory.",
-    subcommands = {WorkflowsCommand.ListWorkflows.class, WorkflowsCommand.Show.class, WorkflowsCommand.Cancel.class})
+    description = "List, show, cancel and resume the durable workflows of an embedded workflow store directory.",
+    subcommands = {WorkflowsCommand.ListWorkflows.class, WorkflowsCommand.Show.class, WorkflowsCommand.Cancel.class,
+        WorkflowsCommand.Resume.class})
 public final class WorkflowsCommand implements Runnable {
   /** Exit code of {@code show} and {@code cancel} when the store has no workflow with that id. */
   static final int EXIT_UNKNOWN = 2;
@@ -121,6 +123,34 @@ public final class WorkflowsCommand implements Runnable {
       spec.commandLine().getOut().println(cancelled ? "cancellation of " + id + " recorded"
           : id + " already finished; nothing to cancel");
       return cancelled ? 0 : 1;
+    }
+  }
+
+  /** {@code workflows resume DIR ID}: records a resume request that the next executor carries out. */
+  @Command(name = "resume", mixinStandardHelpOptions = true,
+      description = "Record a resume request; the next executor to open the store resumes the workflow even if it"
+          + " does not resume on start, and retries a failed compensation.")
+  static final class Resume implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DIR", description = "the workflow store directory")
+    Path directory;
+
+    @Parameters(index = "1", paramLabel = "ID", description = "the workflow id")
+    String id;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      boolean known = WorkflowExecutor.inspect(directory).stream().anyMatch(i -> i.workflowId().equals(id));
+      if (!known) {
+        spec.commandLine().getErr().println("faultline: no workflow with id " + id + " in " + directory);
+        return EXIT_UNKNOWN;
+      }
+      boolean resumed = WorkflowExecutor.resumeOffline(directory, id);
+      spec.commandLine().getOut().println(resumed ? "resume of " + id + " recorded"
+          : id + " already finished; nothing to resume");
+      return resumed ? 0 : 1;
     }
   }
 }

@@ -82,4 +82,29 @@ class WorkflowsCommandTest {
     }
     assertTrue(JournalCommandTest.run("workflows", "list", dir.toString()).out().contains("slow  w  CANCELLED"));
   }
+
+  @Test
+  void resumeMakesAnExecutorThatDoesNotResumeOnStartRunTheWorkflow() throws Exception {
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
+    try (WorkflowExecutor executor = open((ctx, in) -> ctx.step("wait", () -> {
+      held.countDown();
+      never.await();
+      return "x";
+    }))) {
+      executor.start("w", "one", "1");
+      executor.start("w", "two", "2");
+      assertTrue(held.await(30, TimeUnit.SECONDS));
+    }
+    JournalCommandTest.Run resume = JournalCommandTest.run("workflows", "resume", dir.toString(), "two");
+    assertEquals(0, resume.exit(), resume.err());
+    assertEquals(WorkflowsCommand.EXIT_UNKNOWN, JournalCommandTest.run("workflows", "resume", dir.toString(), "nope")
+        .exit());
+    try (WorkflowExecutor executor = WorkflowExecutor.builder(dir).clock(clock).scheduler(clock).resumeOnStart(false)
+        .register("w", (ctx, in) -> ctx.step("wait", () -> "done " + in)).open()) {
+      assertEquals("done 2", executor.handle("two").result().get(30, TimeUnit.SECONDS));
+      assertEquals(WorkflowStatus.PENDING, executor.handle("one").status(), "not resumed: no request recorded");
+    }
+    assertEquals(1, JournalCommandTest.run("workflows", "resume", dir.toString(), "two").exit(), "finished");
+  }
 }

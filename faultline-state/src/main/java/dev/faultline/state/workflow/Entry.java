@@ -21,6 +21,7 @@ import java.io.UncheckedIOException;
  *   6 COMPENSATING  byte final status ordinal, UTF error
  *   7 COMPENSATED   int index
  *   8 FINISHED      byte status ordinal, int n (-1: none), n bytes output, UTF error ("" for none)
+ *   9 RESUME        (nothing): resume even where executors do not resume on start
  * </pre>
  */
 sealed interface Entry {
@@ -35,6 +36,8 @@ sealed interface Entry {
   record Sleep(String id, int index, long wakeMillis) implements Entry {}
 
   record Cancel(String id) implements Entry {}
+
+  record Resume(String id) implements Entry {}
 
   record Compensating(String id, WorkflowStatus outcome, String error) implements Entry {}
 
@@ -73,6 +76,8 @@ sealed interface Entry {
           out.writeLong(e.wakeMillis());
         } else if (entry instanceof Cancel) {
           head(out, 5, entry.id());
+        } else if (entry instanceof Resume) {
+          head(out, 9, entry.id());
         } else if (entry instanceof Compensating) {
           Compensating e = (Compensating) entry;
           head(out, 6, e.id());
@@ -121,6 +126,8 @@ sealed interface Entry {
             String error = in.readUTF();
             return new Finished(id, status, output, error.isEmpty() ? null : error);
           }
+          case 9:
+            return new Resume(id);
           default:
             throw new IllegalArgumentException("unknown workflow record kind " + kind);
         }

@@ -40,6 +40,7 @@ final class Table {
     final List<Step> steps = new ArrayList<>();
     final Set<Integer> compensated = new HashSet<>();
     boolean cancelRequested;
+    boolean resumeRequested;
     WorkflowStatus outcome;
     byte[] output;
     String error;
@@ -61,6 +62,10 @@ final class Table {
 
     synchronized boolean cancelRequested() {
       return cancelRequested;
+    }
+
+    synchronized boolean resumeRequested() {
+      return resumeRequested;
     }
 
     synchronized boolean compensated(int index) {
@@ -117,6 +122,8 @@ final class Table {
           row.steps.add(new Step(e.index(), "sleep", null, null, e.wakeMillis(), true));
         } else if (entry instanceof Entry.Cancel) {
           row.cancelRequested = true;
+        } else if (entry instanceof Entry.Resume) {
+          row.resumeRequested = true;
         } else if (entry instanceof Entry.Compensating) {
           Entry.Compensating e = (Entry.Compensating) entry;
           row.status = WorkflowStatus.COMPENSATING;
@@ -144,7 +151,7 @@ final class Table {
 
   /**
    * The checkpoint form: int rows, then per row UTF id, UTF name, UTF queue, bytes input, byte status, boolean
-   * cancel, byte outcome (-1 none), bytes output, UTF error ("" none), int steps (per step int index, UTF name,
+   * cancel, boolean resume, byte outcome (-1 none), bytes output, UTF error ("" none), int steps (per step int index, UTF name,
    * boolean sleep, long wake, bytes result, UTF error ("" none)), int compensated, that many int indexes.
    */
   static final Codec<Table> CODEC = new Codec<>() {
@@ -162,6 +169,7 @@ final class Table {
             Entry.writeBytes(out, row.input);
             out.writeByte(row.status.ordinal());
             out.writeBoolean(row.cancelRequested);
+            out.writeBoolean(row.resumeRequested);
             out.writeByte(row.outcome == null ? -1 : row.outcome.ordinal());
             Entry.writeBytes(out, row.output);
             out.writeUTF(row.error == null ? "" : Entry.clip(row.error));
@@ -194,6 +202,7 @@ final class Table {
           Row row = new Row(in.readUTF(), in.readUTF(), in.readUTF(), Entry.readBytes(in));
           row.status = Entry.status(in.readByte());
           row.cancelRequested = in.readBoolean();
+          row.resumeRequested = in.readBoolean();
           int outcome = in.readByte();
           row.outcome = outcome < 0 ? null : Entry.status(outcome);
           row.output = Entry.readBytes(in);

@@ -147,7 +147,7 @@ public final class WorkflowExecutor implements AutoCloseable {
         run.result.completeExceptionally(outcomeFailure(row));
       } else {
         unfinished++;
-        if (resume) {
+        if (resume || row.resumeRequested()) {
           enqueue(run);
         }
       }
@@ -194,6 +194,31 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       if (!row.cancelRequested()) {
         state.apply(new Entry.Cancel(workflowId));
+      }
+      return true;
+    }
+  }
+
+  /**
+   * Records, in the store in {@code directory}, that workflow {@code workflowId} is to be resumed: the next executor
+   * that opens the store resumes it even if it does not {@linkplain Builder#resumeOnStart(boolean) resume on start}
+   * (and retries a failed compensation).
+   *
+   * @return false if the workflow had already finished
+   * @throws WorkflowException {@code workflow-unknown} if the store has no such workflow
+   * @throws dev.faultline.state.journal.JournalException {@code journal-locked} if an executor has the store open
+   */
+  public static boolean resumeOffline(Path directory, String workflowId) {
+    try (RecoverableState<Table, Entry> state = offline(directory)) {
+      Table.Row row = state.state().rows.get(workflowId);
+      if (row == null) {
+        throw new WorkflowException("workflow-unknown", "no workflow with id " + workflowId + " in " + directory);
+      }
+      if (row.status().terminal()) {
+        return false;
+      }
+      if (!row.resumeRequested()) {
+        state.apply(new Entry.Resume(workflowId));
       }
       return true;
     }
@@ -961,7 +986,11 @@ public final class WorkflowExecutor implements AutoCloseable {
       return this;
     }
 
-    /** Whether opening queues every unfinished workflow; true by default. */
+    /**
+     * Whether opening queues every unfinished workflow; true by default. When false, only those with a recorded
+     * resume request ({@link WorkflowExecutor#resumeOffline}) are queued; the others wait for
+     * {@link WorkflowHandle#resume()}.
+     */
     public Builder resumeOnStart(boolean resume) {
       this.resumeOnStart = resume;
       return this;
