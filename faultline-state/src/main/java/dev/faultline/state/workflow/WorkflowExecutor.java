@@ -275,7 +275,13 @@ public final class WorkflowExecutor implements AutoCloseable {
         return (WorkflowHandle<O>) fresh;
       }
     }
-    existing.recorded.join();
+    try {
+      existing.recorded.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      // The concurrent start that won failed to record it: nothing was started; let this caller see why.
+      throw new WorkflowException("workflow-unknown", "workflow " + workflowId + " could not be started: "
+          + e.getCause(), e.getCause());
+    }
     if (!existing.row.name.equals(workflowName)) {
       throw new WorkflowException("workflow-conflict", "workflow id " + workflowId + " belongs to a workflow named '"
           + existing.row.name + "', not '" + workflowName + "'");
@@ -465,6 +471,14 @@ public final class WorkflowExecutor implements AutoCloseable {
     if (status.terminal()) {
       return;
     }
+    Workflow<Object, Object> workflow = workflows.get(row.name);
+    if (workflow == null) {
+      // Recorded by a deployment that registered it: record nothing, so that one that does can resume it.
+      fail(ctx, new WorkflowException("workflow-unknown", "workflow " + row.id + " was started as '" + row.name
+          + "', which this executor does not register (registered: " + workflows.keySet() + "); it stays "
+          + status));
+      return;
+    }
     if (run.resumed) {
       publish(row.id, WorkflowEvent.Kind.RESUMED, null, status.name());
     }
@@ -473,7 +487,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       if (status == WorkflowStatus.COMPENSATING) {
         ctx.replayOnly = true;
         try {
-          workflows.get(row.name).run(ctx, decode(row.input));
+          workflow.run(ctx, decode(row.input));
         } catch (ReplayStop | Exception e) {
           // Replay only registers the compensations of recorded steps; how the code ends does not matter here.
         }
@@ -488,7 +502,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       Object output;
       try {
-        output = workflows.get(row.name).run(ctx, decode(row.input));
+        output = workflow.run(ctx, decode(row.input));
       } catch (Throwable t) {
         Exceptions.rethrowIfFatal(t);
         if (closed) {

@@ -454,6 +454,27 @@ class WorkflowExecutorTest {
   }
 
   @Test
+  void aWorkflowWhoseCodeIsNotRegisteredIsLeftAsItIs() throws Exception {
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
+    WorkflowExecutor first = builder().register("old", (ctx, in) -> ctx.step("s", () -> {
+      held.countDown();
+      never.await();
+      return "x";
+    })).open();
+    first.start("old", "o", null);
+    assertTrue(held.await(30, TimeUnit.SECONDS));
+    first.close();
+    try (WorkflowExecutor second = builder().register("new", (ctx, in) -> "n").open()) {
+      assertEquals("workflow-unknown", failure(second.handle("o")).code());
+      assertEquals(WorkflowStatus.PENDING, second.handle("o").status());
+    }
+    try (WorkflowExecutor third = builder().register("old", (ctx, in) -> ctx.step("s", () -> "resumed")).open()) {
+      assertEquals("resumed", await(third.<String>handle("o")));
+    }
+  }
+
+  @Test
   void badConfigurationAndMisuseAreNamed() {
     assertThrows(ConfigurationException.class, () -> builder().open());
     assertThrows(ConfigurationException.class, () -> builder().register("w", (ctx, in) -> in)
