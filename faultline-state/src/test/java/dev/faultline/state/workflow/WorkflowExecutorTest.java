@@ -131,6 +131,48 @@ class WorkflowExecutorTest {
   }
 
   @Test
+  void concurrentStartsOfTheSameIdsShareOneWorkflowEach() throws Exception {
+    int threads = 6;
+    int ids = 40;
+    try (WorkflowExecutor executor = builder().register("w", (ctx, in) -> ctx.step("s", () -> count(ctx, "s")))
+        .open()) {
+      java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(threads);
+      List<List<WorkflowHandle<String>>> seen = Collections.synchronizedList(new ArrayList<>());
+      List<Thread> starters = new ArrayList<>();
+      List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+      for (int t = 0; t < threads; t++) {
+        Thread thread = new Thread(() -> {
+          try {
+            barrier.await();
+            List<WorkflowHandle<String>> mine = new ArrayList<>();
+            for (int i = 0; i < ids; i++) {
+              mine.add(executor.start("w", "id-" + i, null));
+            }
+            seen.add(mine);
+          } catch (Throwable e) {
+            errors.add(e);
+          }
+        });
+        starters.add(thread);
+        thread.start();
+      }
+      for (Thread thread : starters) {
+        thread.join();
+      }
+      assertEquals(List.of(), errors);
+      for (int i = 0; i < ids; i++) {
+        WorkflowHandle<String> first = seen.get(0).get(i);
+        for (List<WorkflowHandle<String>> handles : seen) {
+          assertSame(first, handles.get(i));
+        }
+        assertEquals("s", await(first));
+        assertEquals(1, runs.get("id-" + i + "/0").get(), "id-" + i + " ran more than once");
+      }
+      assertEquals(ids, executor.list(WorkflowStatus.SUCCEEDED).size());
+    }
+  }
+
+  @Test
   void aFailedWorkflowCompensatesItsCompletedStepsInReverseOrder() throws Exception {
     Workflow<String, String> saga = (ctx, in) -> {
       ctx.step("reserve", null, () -> count(ctx, "reserve"), r -> log.add("undo " + r));
