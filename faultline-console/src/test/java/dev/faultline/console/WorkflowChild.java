@@ -15,22 +15,26 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The child JVM of {@link WorkflowTortureTest}: opens the workflow store in {@code args[0]} (which resumes what a
- * killed predecessor left unfinished), starts {@code args[3]} "chain" workflows of each batch in the range
- * {@code args[2]} ({@code from-to}; starting a workflow a predecessor started returns its handle), waits for every
- * unfinished workflow and exits 0.
+ * killed predecessor left unfinished), starts {@code args[3]} "chain" workflows and one "saga" of each batch in
+ * the range {@code args[2]} ({@code from-to}; starting a workflow a predecessor started returns its handle), waits
+ * for every unfinished workflow (a saga fails, compensated) and exits 0.
  *
  * <p>Each step of a chain first appends its idempotency key to the executions log {@code args[1]/executions.log}
  * (one write per line, so a kill never leaves half a line but a line without its newline), then applies its side
  * effect idempotently: unless {@code args[1]/effects/<key>} exists, it writes it aside and renames it into place.
  * A chain is {@value #STEPS} steps with a durable timer after the third; each step returns the previous result plus
- * its index, so a wrong replayed result shows in the output.
+ * its index, so a wrong replayed result shows in the output. A saga's compensations log and apply their effects the
+ * same way, under their own keys ({@code <id>/<index>/compensate}).
  */
 public final class WorkflowChild {
   static final int STEPS = 6;
+  static final int SAGA_STEPS = 3;
+  static final String SAGA_FAILURE = "out of trucks";
 
   private WorkflowChild() {}
 
@@ -39,26 +43,28 @@ public final class WorkflowChild {
     return id + ":" + (STEPS * (STEPS - 1) / 2);
   }
 
+  /** Logs one execution of the step or compensation whose key is {@code key}, then applies its effect once. */
+  private static void execute(Path work, String key, boolean effect) throws IOException {
+    Files.write(work.resolve("executions.log"), (key + "\n").getBytes(StandardCharsets.US_ASCII),
+        StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    Path file = work.resolve("effects").resolve(key.replace('/', '_'));
+    if (effect && !Files.exists(file)) {
+      // Written aside and renamed, so that a kill never leaves a half-written effect under its key.
+      Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+      Files.write(temp, key.getBytes(StandardCharsets.US_ASCII));
+      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+    }
+  }
+
   /** The chain workflow, writing its executions and effects under {@code work}. */
   static Workflow<String, String> chain(Path work) {
-    Path log = work.resolve("executions.log");
-    Path effects = work.resolve("effects");
     return (ctx, id) -> {
       int sum = 0;
       for (int i = 0; i < STEPS; i++) {
         int index = i;
         int before = sum;
         sum = ctx.step("step-" + i, () -> {
-          String key = ctx.idempotencyKey();
-          Files.write(log, (key + "\n").getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE,
-              StandardOpenOption.APPEND, StandardOpenOption.WRITE);
-          Path effect = effects.resolve(key.replace('/', '_'));
-          if (!Files.exists(effect)) {
-            // Written aside and renamed, so that a kill never leaves a half-written effect under its key.
-            Path temp = effects.resolve(effect.getFileName() + ".tmp");
-            Files.write(temp, key.getBytes(StandardCharsets.US_ASCII));
-            Files.move(temp, effect, StandardCopyOption.ATOMIC_MOVE);
-          }
+          execute(work, ctx.idempotencyKey(), true);
           return before + index;
         });
         if (i == 2) {
@@ -66,6 +72,25 @@ public final class WorkflowChild {
         }
       }
       return id + ":" + sum;
+    };
+  }
+
+  /**
+   * The saga workflow: {@value #SAGA_STEPS} steps with compensations (each an effect under its own key), then a step
+   * that fails (logged, no effect), so that the compensations run in reverse order.
+   */
+  static Workflow<String, String> saga(Path work) {
+    return (ctx, id) -> {
+      for (int i = 0; i < SAGA_STEPS; i++) {
+        ctx.step("reserve-" + i, null, () -> {
+          execute(work, ctx.idempotencyKey(), true);
+          return ctx.idempotencyKey();
+        }, key -> execute(work, ctx.idempotencyKey(), true));
+      }
+      return ctx.step("ship", () -> {
+        execute(work, ctx.idempotencyKey(), false);
+        throw new IllegalStateException(SAGA_FAILURE);
+      });
     };
   }
 
@@ -83,7 +108,7 @@ public final class WorkflowChild {
       throw new UncheckedIOException(e);
     }
     try (WorkflowExecutor executor = WorkflowExecutor.builder(store).threads(4).checkpointEvery(50)
-        .register("chain", chain(work)).open()) {
+        .register("chain", chain(work)).register("saga", saga(work)).open()) {
       List<WorkflowHandle<String>> handles = new ArrayList<>();
       for (WorkflowInfo info : executor.list(null)) {
         if (!info.status().terminal()) {
@@ -96,8 +121,21 @@ public final class WorkflowChild {
           // Idempotent: a workflow a predecessor started is not started again, its handle is returned.
           handles.add(executor.start("chain", id, id));
         }
+        String saga = "saga-" + batch;
+        handles.add(executor.start("saga", saga, saga));
       }
       for (WorkflowHandle<String> handle : handles) {
+        if (handle.workflowName().equals("saga")) {
+          try {
+            handle.result().get(120, TimeUnit.SECONDS);
+            throw new IllegalStateException("saga " + handle.workflowId() + " succeeded");
+          } catch (ExecutionException e) {
+            if (!String.valueOf(e.getCause().getMessage()).contains(SAGA_FAILURE)) {
+              throw e;
+            }
+          }
+          continue;
+        }
         String output = handle.result().get(120, TimeUnit.SECONDS);
         if (!expected(handle.workflowId()).equals(output)) {
           throw new IllegalStateException("workflow " + handle.workflowId() + " returned " + output);

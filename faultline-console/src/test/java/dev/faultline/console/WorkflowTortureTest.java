@@ -33,12 +33,14 @@ import org.junit.jupiter.api.io.TempDir;
  * test kills it with SIGKILL after a random number of step executions (seeded; sometimes during start-up or recovery,
  * sometimes not at all). After every kill it opens the store (without running anything) and checks:
  * <ul>
- *   <li>a step whose completion was recorded before an iteration never executes again in it or later ones;
+ *   <li>a step whose completion (or failure) was recorded before an iteration never executes again in it or later
+ *       ones, nor does a compensation whose completion was recorded;
  *   <li>the journal only ever grows: every step recorded before is still recorded.
  * </ul>
  * At the end a last child starts every batch again (idempotent: the workflows already started keep their handles,
  * those a kill prevented from starting start now) and finishes everything, and the test checks that every workflow SUCCEEDED with the right
- * output, that every step of every workflow executed at least once, and more than once only if a kill interrupted it
+ * output and every saga FAILED with its three compensations recorded and run in reverse order, that every step and
+ * compensation executed at least once, and more than once only if a kill interrupted it
  * (at most once more per kill), and that the side effects are exactly one file per step key: a re-run step found its
  * effect by the same idempotency key instead of applying it under another.
  *
@@ -117,17 +119,42 @@ class WorkflowTortureTest {
       assertEquals(done.getValue(), counts.get(done.getKey()), "step " + done.getKey() + " ran again at the end");
     }
     Set<String> expectedKeys = new TreeSet<>();
+    Set<String> expectedEffects = new TreeSet<>();
     int rerun = 0;
     try (WorkflowExecutor executor = inspector(store)) {
       List<WorkflowInfo> all = executor.list(null);
-      assertEquals(ITERATIONS * PER_BATCH, all.size());
+      assertEquals(ITERATIONS * (PER_BATCH + 1), all.size());
       for (WorkflowInfo info : all) {
-        assertEquals(WorkflowStatus.SUCCEEDED, info.status(), info.toString());
-        assertEquals(WorkflowChild.expected(info.workflowId()),
-            executor.handle(info.workflowId()).result().get(10, TimeUnit.SECONDS));
-        for (int step = 0; step < WorkflowChild.STEPS; step++) {
-          expectedKeys.add(info.workflowId() + "/" + (step < 3 ? step : step + 1));
+        String id = info.workflowId();
+        if (info.workflowName().equals("saga")) {
+          assertEquals(WorkflowStatus.FAILED, info.status(), info.toString());
+          assertTrue(info.error().contains(WorkflowChild.SAGA_FAILURE), info.toString());
+          assertEquals(WorkflowChild.SAGA_STEPS, info.compensated(), info.toString());
+          for (int step = 0; step < WorkflowChild.SAGA_STEPS; step++) {
+            expectedEffects.add(id + "/" + step);
+            expectedEffects.add(id + "/" + step + "/compensate");
+          }
+          expectedKeys.addAll(expectedEffects.stream().filter(k -> k.startsWith(id + "/")).toList());
+          expectedKeys.add(id + "/" + WorkflowChild.SAGA_STEPS);
+          continue;
         }
+        assertEquals(WorkflowStatus.SUCCEEDED, info.status(), info.toString());
+        assertEquals(WorkflowChild.expected(id), executor.handle(id).result().get(10, TimeUnit.SECONDS));
+        for (int step = 0; step < WorkflowChild.STEPS; step++) {
+          String key = id + "/" + (step < 3 ? step : step + 1);
+          expectedKeys.add(key);
+          expectedEffects.add(key);
+        }
+      }
+    }
+    List<String> executions = executions(log);
+    for (int batch = 0; batch < ITERATIONS; batch++) {
+      String saga = "saga-" + batch;
+      int previous = Integer.MAX_VALUE;
+      for (int step = 0; step < WorkflowChild.SAGA_STEPS; step++) {
+        int at = executions.indexOf(saga + "/" + step + "/compensate");
+        assertTrue(at >= 0 && at < previous, saga + ": compensation of step " + step + " ran out of reverse order");
+        previous = at;
       }
     }
     for (String key : expectedKeys) {
@@ -141,13 +168,14 @@ class WorkflowTortureTest {
       effects = files.map(p -> p.getFileName().toString()).filter(name -> !name.endsWith(".tmp"))
           .map(name -> name.replace('_', '/')).collect(Collectors.toCollection(TreeSet::new));
     }
-    assertEquals(expectedKeys, effects, "side effects must be exactly one per step key");
-    for (String key : expectedKeys) {
+    assertEquals(expectedEffects, effects, "side effects must be exactly one per step key");
+    for (String key : expectedEffects) {
       assertEquals(key, Files.readString(work.resolve("effects").resolve(key.replace('/', '_'))));
     }
-    System.out.printf("workflow torture: %d iterations (%d kills, %d during start-up or recovery), %d workflows, %d"
-            + " steps, %d step executions repeated after a kill interrupted them, %.1f s%n", ITERATIONS, kills,
-        earlyKills, ITERATIONS * PER_BATCH, expectedKeys.size(), rerun, (clock.nanoTime() - started) / 1e9);
+    System.out.printf("workflow torture: %d iterations (%d kills, %d during start-up or recovery), %d workflows (%d"
+            + " compensated sagas), %d steps and compensations, %d executions repeated after a kill interrupted them,"
+            + " %.1f s%n", ITERATIONS, kills, earlyKills, ITERATIONS * (PER_BATCH + 1), ITERATIONS,
+        expectedKeys.size(), rerun, (clock.nanoTime() - started) / 1e9);
   }
 
   private static Process child(Path store, Path work, String batches, Path err) throws IOException {
@@ -162,17 +190,22 @@ class WorkflowTortureTest {
   private static WorkflowExecutor inspector(Path store) {
     return WorkflowExecutor.builder(store).resumeOnStart(false).register("chain", (ctx, in) -> {
       throw new IllegalStateException("the inspector runs no workflow");
+    }).register("saga", (ctx, in) -> {
+      throw new IllegalStateException("the inspector runs no workflow");
     }).open();
   }
 
-  /** The keys of the steps the store records as completed. */
+  /** The keys of the steps (completed or failed) and compensations the store records. */
   private static Set<String> completedSteps(Path store) {
     Set<String> keys = new HashSet<>();
     try (WorkflowExecutor executor = inspector(store)) {
       for (WorkflowInfo info : executor.list(null)) {
         for (WorkflowInfo.StepInfo step : info.steps()) {
-          if (step.outcome().equals("completed")) {
+          if (step.outcome().equals("completed") || step.outcome().startsWith("failed")) {
             keys.add(info.workflowId() + "/" + step.index());
+          }
+          if (step.compensated()) {
+            keys.add(info.workflowId() + "/" + step.index() + "/compensate");
           }
         }
       }
