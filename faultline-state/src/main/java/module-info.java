@@ -10,4 +10,5 @@ module dev.faultline.state {
   exports dev.faultline.state.crypto;
   exports dev.faultline.state.io;
   exports dev.faultline.state.testing;
+  exports dev.faultline.state.workflow;
 }

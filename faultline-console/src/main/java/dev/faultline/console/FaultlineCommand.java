@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     versionProvider = FaultlineCommand.Version.class,
     description = "Keeps JVM services running through failures: detect, locate, recover, tolerate.",
     subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, ServerCommand.class, FtaCommand.class,
-        LogsCommand.class, JournalCommand.class})
+        LogsCommand.class, JournalCommand.class, WorkflowsCommand.class})
 public final class FaultlineCommand implements Runnable {
 
   @CommandLine.Spec

@@ -1,0 +1,110 @@
+package dev.faultline.console;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faultline.core.testing.FakeClock;
+import dev.faultline.state.workflow.Workflow;
+import dev.faultline.state.workflow.WorkflowExecutor;
+import dev.faultline.state.workflow.WorkflowStatus;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code faultline workflows ...}: list, show and cancel against a store directory. */
+class WorkflowsCommandTest {
+  @TempDir Path dir;
+
+  private final FakeClock clock = new FakeClock();
+
+  private WorkflowExecutor open(Workflow<String, String> workflow) {
+    return WorkflowExecutor.builder(dir).clock(clock).scheduler(clock).register("w", workflow).open();
+  }
+
+  @Test
+  void listShowAndCancelAStore() throws Exception {
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
+    try (WorkflowExecutor executor = open((ctx, in) -> {
+      String a = ctx.step("a", () -> in + "-a");
+      if (in.equals("slow")) {
+        ctx.step("wait", () -> {
+          held.countDown();
+          never.await();
+          return "x";
+        });
+      }
+      return a;
+    })) {
+      assertEquals("fast-a", executor.<String>start("w", "fast", "fast").result().get(30, TimeUnit.SECONDS));
+      executor.start("w", "slow", "slow");
+      assertTrue(held.await(30, TimeUnit.SECONDS));
+      JournalCommandTest.Run locked = JournalCommandTest.run("workflows", "list", dir.toString());
+      assertEquals(1, locked.exit());
+      assertTrue(locked.err().contains("lock"), locked.err());
+    }
+
+    JournalCommandTest.Run list = JournalCommandTest.run("workflows", "list", dir.toString());
+    assertEquals(0, list.exit(), list.err());
+    assertTrue(list.out().contains("fast  w  SUCCEEDED  queue default  1 step(s)"), list.out());
+    assertTrue(list.out().contains("slow  w  PENDING  queue default  1 step(s)"), list.out());
+    assertTrue(list.out().contains("2 workflow(s)"), list.out());
+    JournalCommandTest.Run pending = JournalCommandTest.run("workflows", "list", dir.toString(), "--status",
+        "PENDING");
+    assertTrue(pending.out().contains("slow") && !pending.out().contains("fast"), pending.out());
+
+    JournalCommandTest.Run show = JournalCommandTest.run("workflows", "show", dir.toString(), "slow");
+    assertEquals(0, show.exit(), show.err());
+    assertTrue(show.out().contains("status PENDING"), show.out());
+    assertTrue(show.out().contains("step 0  a  completed"), show.out());
+    assertEquals(WorkflowsCommand.EXIT_UNKNOWN, JournalCommandTest.run("workflows", "show", dir.toString(), "nope")
+        .exit());
+
+    JournalCommandTest.Run cancel = JournalCommandTest.run("workflows", "cancel", dir.toString(), "slow");
+    assertEquals(0, cancel.exit(), cancel.err());
+    assertEquals(1, JournalCommandTest.run("workflows", "cancel", dir.toString(), "fast").exit());
+    assertEquals(WorkflowsCommand.EXIT_UNKNOWN, JournalCommandTest.run("workflows", "cancel", dir.toString(), "nope")
+        .exit());
+
+    // The next executor resumes the workflow, which stops at its next step.
+    try (WorkflowExecutor executor = open((ctx, in) -> {
+      String a = ctx.step("a", () -> in + "-a");
+      ctx.step("wait", () -> "x");
+      return a;
+    })) {
+      ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+          () -> executor.handle("slow").result().get(30, TimeUnit.SECONDS));
+      assertTrue(e.getCause().getMessage().contains("cancelled"), e.getCause().getMessage());
+      assertEquals(WorkflowStatus.CANCELLED, executor.handle("slow").status());
+    }
+    assertTrue(JournalCommandTest.run("workflows", "list", dir.toString()).out().contains("slow  w  CANCELLED"));
+  }
+
+  @Test
+  void resumeMakesAnExecutorThatDoesNotResumeOnStartRunTheWorkflow() throws Exception {
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
+    try (WorkflowExecutor executor = open((ctx, in) -> ctx.step("wait", () -> {
+      held.countDown();
+      never.await();
+      return "x";
+    }))) {
+      executor.start("w", "one", "1");
+      executor.start("w", "two", "2");
+      assertTrue(held.await(30, TimeUnit.SECONDS));
+    }
+    JournalCommandTest.Run resume = JournalCommandTest.run("workflows", "resume", dir.toString(), "two");
+    assertEquals(0, resume.exit(), resume.err());
+    assertEquals(WorkflowsCommand.EXIT_UNKNOWN, JournalCommandTest.run("workflows", "resume", dir.toString(), "nope")
+        .exit());
+    try (WorkflowExecutor executor = WorkflowExecutor.builder(dir).clock(clock).scheduler(clock).resumeOnStart(false)
+        .register("w", (ctx, in) -> ctx.step("wait", () -> "done " + in)).open()) {
+      assertEquals("done 2", executor.handle("two").result().get(30, TimeUnit.SECONDS));
+      assertEquals(WorkflowStatus.PENDING, executor.handle("one").status(), "not resumed: no request recorded");
+    }
+    assertEquals(1, JournalCommandTest.run("workflows", "resume", dir.toString(), "two").exit(), "finished");
+  }
+}

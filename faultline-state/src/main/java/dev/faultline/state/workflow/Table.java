@@ -1,0 +1,231 @@
+package dev.faultline.state.workflow;
+
+import dev.faultline.state.Codec;
+import dev.faultline.state.StateMachine;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The workflow table: every workflow the store knows, rebuilt from the newest checkpoint plus the journal.
+ *
+ * <pre>
+ * Concurrency: rows is a concurrent map; a row is only added by the state machine. Each row's fields are guarded by
+ * the row's own monitor: the state machine mutates them (under RecoverableState's state lock), checkpoints read them
+ * (under that lock too), and the executor reads them from any thread. No other lock is ever taken while holding a
+ * row's monitor, so the order is always state lock, then row.
+ * </pre>
+ */
+final class Table {
+  final ConcurrentHashMap<String, Row> rows = new ConcurrentHashMap<>();
+
+  /** One recorded step or timer; immutable. */
+  record Step(int index, String name, byte[] result, String error, long wakeMillis, boolean sleep) {}
+
+  /** One workflow; see the class comment for its lock. */
+  static final class Row {
+    final String id;
+    final String name;
+    final String queue;
+    final byte[] input;
+    WorkflowStatus status = WorkflowStatus.PENDING;
+    final List<Step> steps = new ArrayList<>();
+    final Set<Integer> compensated = new HashSet<>();
+    boolean cancelRequested;
+    boolean resumeRequested;
+    WorkflowStatus outcome;
+    byte[] output;
+    String error;
+
+    Row(String id, String name, String queue, byte[] input) {
+      this.id = id;
+      this.name = name;
+      this.queue = queue;
+      this.input = input;
+    }
+
+    synchronized Step step(int index) {
+      return index < steps.size() ? steps.get(index) : null;
+    }
+
+    synchronized WorkflowStatus status() {
+      return status;
+    }
+
+    synchronized boolean cancelRequested() {
+      return cancelRequested;
+    }
+
+    synchronized boolean resumeRequested() {
+      return resumeRequested;
+    }
+
+    synchronized boolean compensated(int index) {
+      return compensated.contains(index);
+    }
+
+    synchronized WorkflowInfo info() {
+      List<WorkflowInfo.StepInfo> infos = new ArrayList<>(steps.size());
+      for (Step s : steps) {
+        String outcome = s.sleep() ? "wake at " + s.wakeMillis()
+            : s.error() != null ? "failed: " + s.error() : "completed";
+        infos.add(new WorkflowInfo.StepInfo(s.index(), s.name(), outcome, compensated.contains(s.index())));
+      }
+      return new WorkflowInfo(id, name, queue, status, infos, compensated.size(), error);
+    }
+  }
+
+  /** Applies entries to the table; refuses those that do not fit (nothing is journaled then). */
+  static final class Machine implements StateMachine<Table, Entry> {
+    @Override
+    public Table initial() {
+      return new Table();
+    }
+
+    @Override
+    public Table apply(Table table, Entry entry) {
+      if (entry instanceof Entry.Started) {
+        Entry.Started e = (Entry.Started) entry;
+        if (table.rows.putIfAbsent(e.id(), new Row(e.id(), e.name(), e.queue(), e.input())) != null) {
+          throw new WorkflowException("workflow-conflict", "workflow " + e.id() + " was already started");
+        }
+        return table;
+      }
+      Row row = table.rows.get(entry.id());
+      if (row == null) {
+        throw new WorkflowException("workflow-unknown", "no workflow with id " + entry.id() + " was started");
+      }
+      synchronized (row) {
+        if (row.status.terminal()) {
+          throw new WorkflowException("workflow-finished", "workflow " + row.id + " already finished "
+              + row.status + "; cannot record " + entry.getClass().getSimpleName());
+        }
+        if (entry instanceof Entry.StepDone) {
+          Entry.StepDone e = (Entry.StepDone) entry;
+          next(row, e.index());
+          row.steps.add(new Step(e.index(), e.step(), e.result(), null, 0, false));
+        } else if (entry instanceof Entry.StepFailed) {
+          Entry.StepFailed e = (Entry.StepFailed) entry;
+          next(row, e.index());
+          row.steps.add(new Step(e.index(), e.step(), null, e.error(), 0, false));
+        } else if (entry instanceof Entry.Sleep) {
+          Entry.Sleep e = (Entry.Sleep) entry;
+          next(row, e.index());
+          row.steps.add(new Step(e.index(), "sleep", null, null, e.wakeMillis(), true));
+        } else if (entry instanceof Entry.Cancel) {
+          row.cancelRequested = true;
+        } else if (entry instanceof Entry.Resume) {
+          row.resumeRequested = true;
+        } else if (entry instanceof Entry.Compensating) {
+          Entry.Compensating e = (Entry.Compensating) entry;
+          row.status = WorkflowStatus.COMPENSATING;
+          row.outcome = e.outcome();
+          row.error = e.error();
+        } else if (entry instanceof Entry.Compensated) {
+          row.compensated.add(((Entry.Compensated) entry).index());
+        } else {
+          Entry.Finished e = (Entry.Finished) entry;
+          row.status = e.status();
+          row.output = e.output();
+          row.error = e.error();
+        }
+      }
+      return table;
+    }
+
+    private static void next(Row row, int index) {
+      if (index != row.steps.size()) {
+        throw new WorkflowException("workflow-nondeterministic", "workflow " + row.id + " records step " + index
+            + " but its next step is " + row.steps.size());
+      }
+    }
+  }
+
+  /**
+   * The checkpoint form: int rows, then per row UTF id, UTF name, UTF queue, bytes input, byte status, boolean
+   * cancel, boolean resume, byte outcome (-1 none), bytes output, UTF error ("" none), int steps (per step int index, UTF name,
+   * boolean sleep, long wake, bytes result, UTF error ("" none)), int compensated, that many int indexes.
+   */
+  static final Codec<Table> CODEC = new Codec<>() {
+    @Override
+    public byte[] encode(Table table) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (DataOutputStream out = new DataOutputStream(bytes)) {
+        List<Row> rows = new ArrayList<>(table.rows.values());
+        out.writeInt(rows.size());
+        for (Row row : rows) {
+          synchronized (row) {
+            out.writeUTF(row.id);
+            out.writeUTF(row.name);
+            out.writeUTF(row.queue);
+            Entry.writeBytes(out, row.input);
+            out.writeByte(row.status.ordinal());
+            out.writeBoolean(row.cancelRequested);
+            out.writeBoolean(row.resumeRequested);
+            out.writeByte(row.outcome == null ? -1 : row.outcome.ordinal());
+            Entry.writeBytes(out, row.output);
+            out.writeUTF(row.error == null ? "" : Entry.clip(row.error));
+            out.writeInt(row.steps.size());
+            for (Step s : row.steps) {
+              out.writeInt(s.index());
+              out.writeUTF(s.name());
+              out.writeBoolean(s.sleep());
+              out.writeLong(s.wakeMillis());
+              Entry.writeBytes(out, s.result());
+              out.writeUTF(s.error() == null ? "" : Entry.clip(s.error()));
+            }
+            out.writeInt(row.compensated.size());
+            for (int index : row.compensated) {
+              out.writeInt(index);
+            }
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return bytes.toByteArray();
+    }
+
+    @Override
+    public Table decode(byte[] bytes) {
+      Table table = new Table();
+      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+        for (int n = in.readInt(); n > 0; n--) {
+          Row row = new Row(in.readUTF(), in.readUTF(), in.readUTF(), Entry.readBytes(in));
+          row.status = Entry.status(in.readByte());
+          row.cancelRequested = in.readBoolean();
+          row.resumeRequested = in.readBoolean();
+          int outcome = in.readByte();
+          row.outcome = outcome < 0 ? null : Entry.status(outcome);
+          row.output = Entry.readBytes(in);
+          String error = in.readUTF();
+          row.error = error.isEmpty() ? null : error;
+          for (int steps = in.readInt(); steps > 0; steps--) {
+            int index = in.readInt();
+            String name = in.readUTF();
+            boolean sleep = in.readBoolean();
+            long wake = in.readLong();
+            byte[] result = Entry.readBytes(in);
+            String stepError = in.readUTF();
+            row.steps.add(new Step(index, name, result, stepError.isEmpty() ? null : stepError, wake, sleep));
+          }
+          for (int c = in.readInt(); c > 0; c--) {
+            row.compensated.add(in.readInt());
+          }
+          table.rows.put(row.id, row);
+        }
+      } catch (IOException e) {
+        throw new IllegalArgumentException("truncated workflow table checkpoint: " + e, e);
+      }
+      return table;
+    }
+  };
+}

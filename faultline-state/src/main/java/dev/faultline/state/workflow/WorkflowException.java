@@ -1,0 +1,25 @@
+package dev.faultline.state.workflow;
+
+import dev.faultline.core.FaultlineException;
+
+/**
+ * A durable workflow could not be started, run or recorded. {@link #code()}: {@code workflow-unknown} (no workflow
+ * registered under that name, or no workflow with that id), {@code workflow-conflict} (an id reused for another
+ * workflow name), {@code workflow-nondeterministic} (on replay the code called other steps than were recorded),
+ * {@code step-failed} (a step failed after its retries; recorded, so replay fails it the same way),
+ * {@code workflow-failed}, {@code workflow-cancelled}, {@code compensation-failed} (the workflow stays COMPENSATING
+ * until resumed), {@code queue-unknown}, {@code codec-failed}, {@code executor-closed}.
+ */
+public final class WorkflowException extends FaultlineException {
+  private static final long serialVersionUID = 1L;
+
+  /** Creates the exception. */
+  public WorkflowException(String code, String message) {
+    super(code, message);
+  }
+
+  /** Creates the exception with a cause. */
+  public WorkflowException(String code, String message, Throwable cause) {
+    super(code, message, cause);
+  }
+}

@@ -1,0 +1,1049 @@
+package dev.faultline.state.workflow;
+
+import dev.faultline.core.Clock;
+import dev.faultline.core.ConfigurationException;
+import dev.faultline.core.Scheduler;
+import dev.faultline.core.event.FaultEventListener;
+import dev.faultline.core.event.WorkflowEvent;
+import dev.faultline.core.internal.Events;
+import dev.faultline.core.internal.Exceptions;
+import dev.faultline.core.internal.Validate;
+import dev.faultline.core.retry.Retry;
+import dev.faultline.state.RecoverableState;
+import dev.faultline.state.journal.Durability;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs durable {@link Workflow}s on the embedded store: a directory holding a journal of every start, step result,
+ * timer, cancellation and compensation (appended in {@code SYNC} durability, so a result is on disk before the step
+ * returns it) and periodic checkpoints of the workflow table (see {@link RecoverableState}).
+ *
+ * <h2>Life of a workflow</h2>
+ * {@link #start} records the start and queues the workflow (idempotent: the same id returns the same handle). A worker
+ * thread runs the code; each {@link WorkflowContext#step} records its result or failure before returning. When the
+ * code returns, the output is recorded (SUCCEEDED). When it throws, or a requested cancellation stops it at its next
+ * step, the executor records that it is COMPENSATING, runs the compensations of completed steps in reverse order,
+ * recording each, and records FAILED or CANCELLED.
+ *
+ * <h2>Recovery</h2>
+ * Opening rebuilds the table from the newest checkpoint plus the journal and (unless
+ * {@link Builder#resumeOnStart(boolean) turned off}) queues every unfinished workflow. Its code runs again from the
+ * start: recorded steps return their recorded results (or throw their recorded failures) without running, recorded
+ * timers wait only their remaining time, and the first unrecorded step runs with the same idempotency key as before
+ * the crash. If the code calls another step than the one recorded at a position, the run stops with
+ * {@code workflow-nondeterministic} and nothing is recorded: the workflow stays unfinished for fixed code to resume.
+ * A workflow that was COMPENSATING is replayed only as far as its recorded steps (to register their
+ * compensations, running nothing), then its compensations not yet recorded run.
+ *
+ * <h2>Queues</h2>
+ * Each workflow runs on a named queue ({@code "default"} unless given) that starts at most {@code concurrency} of its
+ * workflows at once and, with a rate, at most that many per second (starts are spaced evenly). Workers are threads
+ * of one pool; a workflow holds its worker while it runs, timers included.
+ *
+ * <h2>Events</h2>
+ * A {@link WorkflowEvent.Transition} for every start (STARTED), recorded step (STEP_COMPLETED), attempt after the
+ * first under a step's retry (STEP_RETRIED), resumption after a restart or a {@link WorkflowHandle#resume()}
+ * (RESUMED), compensation (COMPENSATED) and end (COMPLETED, FAILED, CANCELLED); the source is the executor's name.
+ *
+ * <h2>Concurrency</h2>
+ * <pre>
+ * runs: concurrent map of id to Run; a Run is inserted once, by the start that wins putIfAbsent (the losers wait for
+ *   its start record). Run.executing, Run.queued and Run.sleeping are guarded by the Run's monitor.
+ * Queue fields (pending, running, nextStartNanos, timerArmed) are guarded by the Queue's monitor.
+ * Table rows are guarded by their own monitors (see Table). No lock is held while journaling, running workflow
+ *   code or publishing events; the journal's group commit batches concurrent steps into one force.
+ * </pre>
+ * Thread-safe.
+ */
+public final class WorkflowExecutor implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(WorkflowExecutor.class.getName());
+  /** The queue of workflows started without one. */
+  public static final String DEFAULT_QUEUE = "default";
+
+  private final String name;
+  private final Map<String, Workflow<Object, Object>> workflows;
+  private final Map<String, Queue> queues;
+  private final WorkflowCodec codec;
+  private final Clock clock;
+  private final Scheduler scheduler;
+  private final Events events;
+  private final ExecutorService pool;
+  private final boolean ownsPool;
+  private final RecoverableState<Table, Entry> store;
+  private final Table table;
+  private final ConcurrentHashMap<String, Run> runs = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  private WorkflowExecutor(Builder b) {
+    this.name = b.name;
+    this.workflows = Map.copyOf(b.workflows);
+    Map<String, Queue> qs = new LinkedHashMap<>();
+    b.queues.forEach((q, spec) -> qs.put(q, new Queue(q, spec[0], spec[1])));
+    this.queues = Map.copyOf(qs);
+    this.codec = b.codec;
+    this.clock = b.clock;
+    this.scheduler = b.scheduler;
+    this.events = new Events(b.clock, b.listeners);
+    this.ownsPool = b.pool == null;
+    this.pool = b.pool != null ? b.pool : Executors.newFixedThreadPool(b.threads, daemonThreads(b.name));
+    RecoverableState.Builder<Table, Entry> sb = RecoverableState.builder(b.directory, new Table.Machine(),
+        Table.CODEC, Entry.CODEC).durability(Durability.SYNC).clock(b.clock).scheduler(b.scheduler).name(b.name)
+        .checkpointEvery(b.checkpointEvery);
+    b.listeners.forEach(sb::listener);
+    try {
+      this.store = sb.open();
+    } catch (RuntimeException e) {
+      if (ownsPool) {
+        pool.shutdownNow();
+      }
+      throw e;
+    }
+    this.table = store.state();
+  }
+
+  private static ThreadFactory daemonThreads(String name) {
+    AtomicInteger count = new AtomicInteger();
+    return task -> {
+      Thread thread = new Thread(task, name + "-worker-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  /** A builder for an executor whose store is {@code directory} (created if missing). */
+  public static Builder builder(Path directory) {
+    return new Builder(directory);
+  }
+
+  /** Loads every recorded workflow and queues the unfinished ones (if resuming on start). */
+  private void recover(boolean resume) {
+    List<Table.Row> rows = new ArrayList<>(table.rows.values());
+    rows.sort(Comparator.comparing(r -> r.id));
+    int unfinished = 0;
+    for (Table.Row row : rows) {
+      Run run = new Run(row, true);
+      run.recorded.complete(null);
+      runs.put(row.id, run);
+      WorkflowStatus status = row.status();
+      if (status == WorkflowStatus.SUCCEEDED) {
+        run.result.complete(decode(row.output));
+      } else if (status.terminal()) {
+        run.result.completeExceptionally(outcomeFailure(row));
+      } else {
+        unfinished++;
+        if (resume || row.resumeRequested()) {
+          enqueue(run);
+        }
+      }
+    }
+    LOG.log(System.Logger.Level.INFO, "workflow executor " + name + " recovered " + rows.size() + " workflow(s), "
+        + unfinished + " unfinished" + (resume ? " and resumed" : ""));
+  }
+
+  // ---------------------------------------------------------------------------------------------------- offline
+
+  /**
+   * What the store in {@code directory} records about every workflow, by id, read without running anything (what
+   * the command line shows). Takes the store's lock while reading.
+   *
+   * @throws dev.faultline.state.journal.JournalException {@code journal-locked} if an executor has the store open
+   */
+  public static List<WorkflowInfo> inspect(Path directory) {
+    try (RecoverableState<Table, Entry> state = offline(directory)) {
+      List<WorkflowInfo> out = new ArrayList<>();
+      for (Table.Row row : state.state().rows.values()) {
+        out.add(row.info());
+      }
+      out.sort(Comparator.comparing(WorkflowInfo::workflowId));
+      return out;
+    }
+  }
+
+  /**
+   * Records, in the store in {@code directory}, that workflow {@code workflowId} is to be cancelled: the next
+   * executor that opens the store resumes it, and it stops at its next step and compensates.
+   *
+   * @return false if the workflow had already finished
+   * @throws WorkflowException {@code workflow-unknown} if the store has no such workflow
+   * @throws dev.faultline.state.journal.JournalException {@code journal-locked} if an executor has the store open
+   */
+  public static boolean cancelOffline(Path directory, String workflowId) {
+    try (RecoverableState<Table, Entry> state = offline(directory)) {
+      Table.Row row = state.state().rows.get(workflowId);
+      if (row == null) {
+        throw new WorkflowException("workflow-unknown", "no workflow with id " + workflowId + " in " + directory);
+      }
+      if (row.status().terminal()) {
+        return false;
+      }
+      if (!row.cancelRequested()) {
+        state.apply(new Entry.Cancel(workflowId));
+      }
+      return true;
+    }
+  }
+
+  /**
+   * Records, in the store in {@code directory}, that workflow {@code workflowId} is to be resumed: the next executor
+   * that opens the store resumes it even if it does not {@linkplain Builder#resumeOnStart(boolean) resume on start}
+   * (and retries a failed compensation).
+   *
+   * @return false if the workflow had already finished
+   * @throws WorkflowException {@code workflow-unknown} if the store has no such workflow
+   * @throws dev.faultline.state.journal.JournalException {@code journal-locked} if an executor has the store open
+   */
+  public static boolean resumeOffline(Path directory, String workflowId) {
+    try (RecoverableState<Table, Entry> state = offline(directory)) {
+      Table.Row row = state.state().rows.get(workflowId);
+      if (row == null) {
+        throw new WorkflowException("workflow-unknown", "no workflow with id " + workflowId + " in " + directory);
+      }
+      if (row.status().terminal()) {
+        return false;
+      }
+      if (!row.resumeRequested()) {
+        state.apply(new Entry.Resume(workflowId));
+      }
+      return true;
+    }
+  }
+
+  private static RecoverableState<Table, Entry> offline(Path directory) {
+    return RecoverableState.builder(directory, new Table.Machine(), Table.CODEC, Entry.CODEC).checkpointEvery(0)
+        .open();
+  }
+
+  // ---------------------------------------------------------------------------------------------------- API
+
+  /** As {@link #start(String, String, String, Object)} on the default queue. */
+  public <O> WorkflowHandle<O> start(String workflowName, String workflowId, Object input) {
+    return start(DEFAULT_QUEUE, workflowName, workflowId, input);
+  }
+
+  /**
+   * Starts workflow {@code workflowName} with id {@code workflowId} on {@code queue}, durably, unless a workflow
+   * with that id exists: then returns its handle (idempotent start).
+   *
+   * @throws WorkflowException {@code workflow-unknown} if no workflow has that name, {@code queue-unknown},
+   *     {@code workflow-conflict} if the id belongs to a workflow of another name, {@code codec-failed},
+   *     {@code executor-closed}
+   */
+  @SuppressWarnings("unchecked")
+  public <O> WorkflowHandle<O> start(String queue, String workflowName, String workflowId, Object input) {
+    Validate.notBlank("workflowId", workflowId);
+    if (!workflows.containsKey(workflowName)) {
+      throw new WorkflowException("workflow-unknown", "no workflow is registered under the name '" + workflowName
+          + "'; registered: " + workflows.keySet());
+    }
+    if (!queues.containsKey(queue)) {
+      throw new WorkflowException("queue-unknown", "no queue '" + queue + "'; configured: " + queues.keySet());
+    }
+    ensureOpen();
+    Run existing = runs.get(workflowId);
+    if (existing == null) {
+      byte[] encoded = encode(input);
+      Run fresh = new Run(null, false);
+      existing = runs.putIfAbsent(workflowId, fresh);
+      if (existing == null) {
+        try {
+          store.apply(new Entry.Started(workflowId, workflowName, queue, encoded));
+        } catch (RuntimeException e) {
+          runs.remove(workflowId, fresh);
+          fresh.recorded.completeExceptionally(e);
+          throw e;
+        }
+        fresh.row = table.rows.get(workflowId);
+        fresh.recorded.complete(null);
+        publish(workflowId, WorkflowEvent.Kind.STARTED, null, workflowName);
+        enqueue(fresh);
+        return (WorkflowHandle<O>) fresh;
+      }
+    }
+    try {
+      existing.recorded.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      // The concurrent start that won failed to record it: nothing was started; let this caller see why.
+      throw new WorkflowException("workflow-unknown", "workflow " + workflowId + " could not be started: "
+          + e.getCause(), e.getCause());
+    }
+    if (!existing.row.name.equals(workflowName)) {
+      throw new WorkflowException("workflow-conflict", "workflow id " + workflowId + " belongs to a workflow named '"
+          + existing.row.name + "', not '" + workflowName + "'");
+    }
+    return (WorkflowHandle<O>) existing;
+  }
+
+  /**
+   * The handle of workflow {@code workflowId}.
+   *
+   * @throws WorkflowException {@code workflow-unknown} if there is none
+   */
+  @SuppressWarnings("unchecked")
+  public <O> WorkflowHandle<O> handle(String workflowId) {
+    Run run = runs.get(workflowId);
+    if (run == null || !run.recorded.isDone() || run.recorded.isCompletedExceptionally()) {
+      throw new WorkflowException("workflow-unknown", "no workflow with id " + workflowId);
+    }
+    return (WorkflowHandle<O>) run;
+  }
+
+  /** The workflows with status {@code status} (all of them if null), by id. */
+  public List<WorkflowInfo> list(WorkflowStatus status) {
+    List<WorkflowInfo> out = new ArrayList<>();
+    for (Run run : runs.values()) {
+      if (run.recorded.isDone() && !run.recorded.isCompletedExceptionally()
+          && (status == null || run.status() == status)) {
+        out.add(run.info());
+      }
+    }
+    out.sort(Comparator.comparing(WorkflowInfo::workflowId));
+    return out;
+  }
+
+  /** The executor's name (the source of its events). */
+  public String name() {
+    return name;
+  }
+
+  /** Writes a checkpoint of the workflow table now (one is also written every {@code checkpointEvery} records). */
+  public void checkpoint() {
+    store.checkpoint("workflows");
+  }
+
+  /**
+   * Stops the workers (interrupting running workflows, whose unfinished steps run again when the store is next
+   * opened), fails the pending result futures with {@code executor-closed}, and closes the store. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (ownsPool) {
+      pool.shutdownNow();
+      try {
+        if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+          LOG.log(System.Logger.Level.WARNING, "workflow workers of " + name + " did not stop within 10 s");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    store.close();
+    for (Run run : runs.values()) {
+      run.result.completeExceptionally(closedFailure());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------- queues
+
+  private void enqueue(Run run) {
+    synchronized (run) {
+      if (run.queued || run.executing) {
+        return;
+      }
+      run.queued = true;
+    }
+    Queue queue = queues.get(run.row.queue);
+    if (queue == null) {
+      // A queue recorded by an earlier configuration: run it on the default queue rather than never.
+      queue = queues.get(DEFAULT_QUEUE);
+    }
+    synchronized (queue) {
+      queue.pending.add(run);
+    }
+    dispatch(queue);
+  }
+
+  private void dispatch(Queue queue) {
+    List<Run> toStart = new ArrayList<>();
+    synchronized (queue) {
+      while (queue.running < queue.concurrency && !queue.pending.isEmpty()) {
+        if (queue.intervalNanos > 0) {
+          long now = clock.nanoTime();
+          if (queue.started && now - queue.nextStartNanos < 0) {
+            if (!queue.timerArmed) {
+              queue.timerArmed = true;
+              scheduler.schedule(() -> {
+                synchronized (queue) {
+                  queue.timerArmed = false;
+                }
+                dispatch(queue);
+              }, queue.nextStartNanos - now);
+            }
+            break;
+          }
+          queue.started = true;
+          queue.nextStartNanos = now + queue.intervalNanos;
+        }
+        queue.running++;
+        toStart.add(queue.pending.poll());
+      }
+    }
+    for (Run run : toStart) {
+      try {
+        pool.execute(() -> execute(run, queue));
+      } catch (RejectedExecutionException e) {
+        synchronized (queue) {
+          queue.running--;
+        }
+        run.result.completeExceptionally(closedFailure());
+      }
+    }
+  }
+
+  /** A queue's limits and waiting line; see the class comment for its lock. */
+  private static final class Queue {
+    final String name;
+    final int concurrency;
+    final long intervalNanos;
+    final ArrayDeque<Run> pending = new ArrayDeque<>();
+    int running;
+    boolean started;
+    long nextStartNanos;
+    boolean timerArmed;
+
+    Queue(String name, int concurrency, int perSecond) {
+      this.name = name;
+      this.concurrency = concurrency;
+      this.intervalNanos = perSecond > 0 ? TimeUnit.SECONDS.toNanos(1) / perSecond : 0;
+    }
+
+    @Override
+    public String toString() {
+      return "queue " + name;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------- running
+
+  private void execute(Run run, Queue queue) {
+    synchronized (run) {
+      run.queued = false;
+      run.executing = true;
+      run.thread = Thread.currentThread();
+    }
+    Context ctx = new Context(run);
+    try {
+      if (!closed) {
+        runOnce(run, ctx);
+      } else {
+        run.result.completeExceptionally(closedFailure());
+      }
+    } finally {
+      synchronized (run) {
+        run.executing = false;
+        run.thread = null;
+      }
+      Thread.interrupted();
+      synchronized (queue) {
+        queue.running--;
+      }
+      if (ctx.after != null) {
+        ctx.after.run();
+      }
+      if (!closed) {
+        dispatch(queue);
+      }
+    }
+  }
+
+  private void runOnce(Run run, Context ctx) {
+    Table.Row row = run.row;
+    WorkflowStatus status = row.status();
+    if (status.terminal()) {
+      return;
+    }
+    Workflow<Object, Object> workflow = workflows.get(row.name);
+    if (workflow == null) {
+      // Recorded by a deployment that registered it: record nothing, so that one that does can resume it.
+      fail(ctx, new WorkflowException("workflow-unknown", "workflow " + row.id + " was started as '" + row.name
+          + "', which this executor does not register (registered: " + workflows.keySet() + "); it stays "
+          + status));
+      return;
+    }
+    if (run.resumed) {
+      publish(row.id, WorkflowEvent.Kind.RESUMED, null, status.name());
+    }
+    run.resumed = true;
+    try {
+      if (status == WorkflowStatus.COMPENSATING) {
+        ctx.replayOnly = true;
+        try {
+          workflow.run(ctx, decode(row.input));
+        } catch (ReplayStop | Exception e) {
+          // Replay only registers the compensations of recorded steps; how the code ends does not matter here.
+        }
+        WorkflowStatus outcome;
+        String error;
+        synchronized (row) {
+          outcome = row.outcome;
+          error = row.error;
+        }
+        compensate(run, ctx, outcome, error, null);
+        return;
+      }
+      Object output;
+      try {
+        output = workflow.run(ctx, decode(row.input));
+      } catch (Throwable t) {
+        Exceptions.rethrowIfFatal(t);
+        if (closed) {
+          fail(ctx, closedFailure());
+          return;
+        }
+        if (t instanceof WorkflowException && "workflow-nondeterministic".equals(((WorkflowException) t).code())) {
+          // A code change, not a failure of the workflow: record nothing, so that fixed code can resume it.
+          LOG.log(System.Logger.Level.ERROR, t.getMessage());
+          fail(ctx, t);
+          return;
+        }
+        boolean cancelled = t instanceof WorkflowException && "workflow-cancelled".equals(((WorkflowException) t).code());
+        compensate(run, ctx, cancelled ? WorkflowStatus.CANCELLED : WorkflowStatus.FAILED,
+            cancelled ? "cancelled" : String.valueOf(t), t);
+        return;
+      }
+      byte[] encoded = encode(output);
+      store.apply(new Entry.Finished(row.id, WorkflowStatus.SUCCEEDED, encoded, null));
+      publish(row.id, WorkflowEvent.Kind.COMPLETED, null, null);
+      ctx.after = () -> run.result.complete(output);
+    } catch (RuntimeException e) {
+      if (closed) {
+        fail(ctx, closedFailure());
+        return;
+      }
+      LOG.log(System.Logger.Level.ERROR, "workflow " + row.id + " could not be recorded; it resumes when the store"
+          + " is next opened or resumed: " + e, e);
+      fail(ctx, e);
+    }
+  }
+
+  private void compensate(Run run, Context ctx, WorkflowStatus outcome, String error, Throwable cause) {
+    Table.Row row = run.row;
+    if (!ctx.compensations.isEmpty() && row.status() != WorkflowStatus.COMPENSATING) {
+      store.apply(new Entry.Compensating(row.id, outcome, error));
+    }
+    for (int i = ctx.compensations.size() - 1; i >= 0; i--) {
+      Registered<?> registered = ctx.compensations.get(i);
+      if (row.compensated(registered.index)) {
+        continue;
+      }
+      ctx.current = row.id + "/" + registered.index + "/compensate";
+      try {
+        registered.run();
+      } catch (Throwable t) {
+        Exceptions.rethrowIfFatal(t);
+        if (closed) {
+          fail(ctx, closedFailure());
+          return;
+        }
+        WorkflowException failure = new WorkflowException("compensation-failed", "the compensation of step "
+            + registered.index + " (" + registered.name + ") of workflow " + row.id + " failed; the workflow stays"
+            + " COMPENSATING until resumed: " + t, t);
+        if (cause != null) {
+          failure.addSuppressed(cause);
+        }
+        fail(ctx, failure);
+        return;
+      } finally {
+        ctx.current = null;
+      }
+      store.apply(new Entry.Compensated(row.id, registered.index));
+      publish(row.id, WorkflowEvent.Kind.COMPENSATED, registered.name, null);
+    }
+    store.apply(new Entry.Finished(row.id, outcome, null, error));
+    publish(row.id, outcome == WorkflowStatus.CANCELLED ? WorkflowEvent.Kind.CANCELLED : WorkflowEvent.Kind.FAILED,
+        null, error);
+    WorkflowException failure = outcomeFailure(row);
+    if (cause != null && failure.getCause() == null) {
+      failure.initCause(cause);
+    }
+    fail(ctx, failure);
+  }
+
+  /** Fails the result once the worker has let go of the run, so that status() no longer says RUNNING. */
+  private static void fail(Context ctx, Throwable failure) {
+    Run run = ctx.run;
+    ctx.after = () -> run.result.completeExceptionally(failure);
+  }
+
+  private static WorkflowException outcomeFailure(Table.Row row) {
+    WorkflowStatus status;
+    String error;
+    synchronized (row) {
+      status = row.status;
+      error = row.error;
+    }
+    if (status == WorkflowStatus.CANCELLED) {
+      return new WorkflowException("workflow-cancelled", "workflow " + row.id + " was cancelled");
+    }
+    return new WorkflowException("workflow-failed", "workflow " + row.id + " failed: " + error);
+  }
+
+  private WorkflowException closedFailure() {
+    return new WorkflowException("executor-closed", "workflow executor " + name + " is closed");
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw closedFailure();
+    }
+  }
+
+  private byte[] encode(Object value) {
+    try {
+      return codec.encode(value);
+    } catch (WorkflowException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new WorkflowException("codec-failed", "cannot encode " + (value == null ? "null" : "a "
+          + value.getClass().getName()) + ": " + e, e);
+    }
+  }
+
+  private Object decode(byte[] bytes) {
+    if (bytes == null) {
+      return null;
+    }
+    try {
+      return codec.decode(bytes);
+    } catch (WorkflowException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new WorkflowException("codec-failed", "cannot decode a recorded value: " + e, e);
+    }
+  }
+
+  private void publish(String id, WorkflowEvent.Kind kind, String step, String detail) {
+    if (events.enabled()) {
+      events.publish(new WorkflowEvent.Transition(name, events.now(), id, kind, step, detail));
+    }
+  }
+
+  /** Ends a compensation replay at the first unrecorded step; an Error so that workflow code rarely catches it. */
+  private static final class ReplayStop extends Error {
+    private static final long serialVersionUID = 1L;
+
+    ReplayStop() {
+      super("compensation replay reached the first unrecorded step", null, false, false);
+    }
+  }
+
+  /** A compensation registered by a completed step. */
+  private static final class Registered<T> {
+    final int index;
+    final String name;
+    final T result;
+    final Compensation<? super T> compensation;
+
+    Registered(int index, String name, T result, Compensation<? super T> compensation) {
+      this.index = index;
+      this.name = name;
+      this.result = result;
+      this.compensation = compensation;
+    }
+
+    void run() throws Exception {
+      compensation.compensate(result);
+    }
+  }
+
+  /** The context of one execution of a workflow; used by its worker thread only. */
+  private final class Context implements WorkflowContext {
+    final Run run;
+    final List<Registered<?>> compensations = new ArrayList<>();
+    boolean replayOnly;
+    /** Completes the result after the worker let go of the run. */
+    Runnable after;
+    int next;
+    String current;
+
+    Context(Run run) {
+      this.run = run;
+    }
+
+    @Override
+    public String workflowId() {
+      return run.row.id;
+    }
+
+    @Override
+    public String idempotencyKey() {
+      if (current == null) {
+        throw new IllegalStateException("idempotencyKey() of workflow " + run.row.id
+            + " is only available inside a step or compensation");
+      }
+      return current;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T step(String stepName, Retry retry, StepAction<T> action, Compensation<? super T> compensation) {
+      Objects.requireNonNull(stepName, "stepName");
+      Objects.requireNonNull(action, "action");
+      Table.Row row = run.row;
+      int index = next++;
+      Table.Step recorded = row.step(index);
+      if (recorded != null) {
+        expect(recorded, stepName, false);
+        if (recorded.error() != null) {
+          throw new WorkflowException("step-failed", "step " + index + " (" + stepName + ") of workflow " + row.id
+              + " failed: " + recorded.error());
+        }
+        T value = (T) decode(recorded.result());
+        if (compensation != null) {
+          compensations.add(new Registered<>(index, stepName, value, compensation));
+        }
+        return value;
+      }
+      if (replayOnly) {
+        throw new ReplayStop();
+      }
+      checkCancelled();
+      current = row.id + "/" + index;
+      T value;
+      try {
+        if (retry == null) {
+          value = action.run();
+        } else {
+          int[] attempts = {0};
+          value = retry.call(() -> {
+            if (attempts[0]++ > 0) {
+              publish(row.id, WorkflowEvent.Kind.STEP_RETRIED, stepName, "attempt " + attempts[0]);
+            }
+            return action.run();
+          });
+        }
+      } catch (Throwable t) {
+        Exceptions.rethrowIfFatal(t);
+        if (closed) {
+          throw closedFailure();
+        }
+        store.apply(new Entry.StepFailed(row.id, index, stepName, String.valueOf(t)));
+        throw new WorkflowException("step-failed", "step " + index + " (" + stepName + ") of workflow " + row.id
+            + " failed: " + t, t);
+      } finally {
+        current = null;
+      }
+      store.apply(new Entry.StepDone(row.id, index, stepName, encode(value)));
+      publish(row.id, WorkflowEvent.Kind.STEP_COMPLETED, stepName, null);
+      if (compensation != null) {
+        compensations.add(new Registered<>(index, stepName, value, compensation));
+      }
+      return value;
+    }
+
+    @Override
+    public void sleep(Duration duration) {
+      Validate.notNegative("duration", duration);
+      Table.Row row = run.row;
+      int index = next++;
+      Table.Step recorded = row.step(index);
+      long wake;
+      if (recorded != null) {
+        expect(recorded, "sleep", true);
+        wake = recorded.wakeMillis();
+      } else {
+        if (replayOnly) {
+          throw new ReplayStop();
+        }
+        checkCancelled();
+        wake = clock.wallMillis() + duration.toMillis();
+        store.apply(new Entry.Sleep(row.id, index, wake));
+      }
+      if (replayOnly) {
+        return;
+      }
+      while (true) {
+        checkCancelled();
+        long remaining = wake - clock.wallMillis();
+        if (remaining <= 0) {
+          return;
+        }
+        synchronized (run) {
+          run.sleeping = true;
+        }
+        try {
+          clock.sleep(TimeUnit.MILLISECONDS.toNanos(remaining));
+        } catch (InterruptedException e) {
+          if (closed) {
+            Thread.currentThread().interrupt();
+            throw closedFailure();
+          }
+        } finally {
+          synchronized (run) {
+            run.sleeping = false;
+          }
+        }
+      }
+    }
+
+    private void checkCancelled() {
+      if (closed) {
+        throw closedFailure();
+      }
+      if (run.row.cancelRequested()) {
+        throw new WorkflowException("workflow-cancelled", "workflow " + run.row.id + " was cancelled");
+      }
+    }
+
+    private void expect(Table.Step recorded, String stepName, boolean sleep) {
+      if (recorded.sleep() != sleep || !recorded.name().equals(stepName)) {
+        throw new WorkflowException("workflow-nondeterministic", "workflow " + run.row.id + " called "
+            + (sleep ? "a timer" : "step '" + stepName + "'") + " at position " + recorded.index() + " where the"
+            + " journal records " + (recorded.sleep() ? "a timer" : "step '" + recorded.name() + "'"));
+      }
+    }
+  }
+
+  /** A workflow known to this executor; its handle. See the class comment for its lock. */
+  private final class Run implements WorkflowHandle<Object> {
+    /** Completes when the start record is durable (then row is set). */
+    final CompletableFuture<Void> recorded = new CompletableFuture<>();
+    final CompletableFuture<Object> result = new CompletableFuture<>();
+    volatile Table.Row row;
+    /** Whether the next execution is a resumption (recovered, or run before); touched by its worker only. */
+    volatile boolean resumed;
+    boolean queued;
+    boolean executing;
+    boolean sleeping;
+    Thread thread;
+
+    Run(Table.Row row, boolean resumed) {
+      this.row = row;
+      this.resumed = resumed;
+    }
+
+    @Override
+    public String workflowId() {
+      return row.id;
+    }
+
+    @Override
+    public String workflowName() {
+      return row.name;
+    }
+
+    @Override
+    public WorkflowStatus status() {
+      WorkflowStatus status = row.status();
+      if (status == WorkflowStatus.PENDING) {
+        synchronized (this) {
+          if (executing) {
+            return WorkflowStatus.RUNNING;
+          }
+        }
+      }
+      return status;
+    }
+
+    @Override
+    public CompletableFuture<Object> result() {
+      return result;
+    }
+
+    @Override
+    public boolean cancel() {
+      if (row.status().terminal()) {
+        return false;
+      }
+      if (!row.cancelRequested()) {
+        try {
+          store.apply(new Entry.Cancel(row.id));
+        } catch (WorkflowException e) {
+          if ("workflow-finished".equals(e.code())) {
+            return false;
+          }
+          throw e;
+        }
+      }
+      synchronized (this) {
+        if (sleeping && thread != null) {
+          thread.interrupt();
+        }
+      }
+      // A workflow not running here (queued ones check at their next step) must run to stop and compensate.
+      resume();
+      return true;
+    }
+
+    @Override
+    public boolean resume() {
+      if (row.status().terminal() || closed) {
+        return false;
+      }
+      synchronized (this) {
+        if (queued || executing) {
+          return false;
+        }
+      }
+      resumed = true;
+      enqueue(this);
+      return true;
+    }
+
+    @Override
+    public WorkflowInfo info() {
+      WorkflowInfo info = row.info();
+      WorkflowStatus status = status();
+      return status == info.status() ? info : new WorkflowInfo(info.workflowId(), info.workflowName(), info.queue(),
+          status, info.steps(), info.compensated(), info.error());
+    }
+
+    @Override
+    public String toString() {
+      return "Workflow[" + row.id + ", " + row.name + ", " + status() + "]";
+    }
+  }
+
+  /**
+   * Configures and opens a {@link WorkflowExecutor}. {@link #open()} validates every setting, naming the field, the
+   * rule and the value of the first that is wrong. Not thread-safe.
+   */
+  public static final class Builder {
+    private final Path directory;
+    private final Map<String, Workflow<Object, Object>> workflows = new LinkedHashMap<>();
+    private final Map<String, int[]> queues = new LinkedHashMap<>();
+    private WorkflowCodec codec = WorkflowCodec.standard();
+    private Clock clock = Clock.system();
+    private Scheduler scheduler = Scheduler.system();
+    private ExecutorService pool;
+    private int threads = 8;
+    private long checkpointEvery = 10_000;
+    private boolean resumeOnStart = true;
+    private String name = "workflows";
+    private final List<FaultEventListener> listeners = new ArrayList<>();
+
+    private Builder(Path directory) {
+      this.directory = Validate.notNull("directory", directory);
+    }
+
+    /**
+     * Registers {@code workflow} under {@code name}; the name is recorded with each start, so keep it stable.
+     *
+     * @throws ConfigurationException if the name is blank or taken
+     */
+    @SuppressWarnings("unchecked")
+    public <I, O> Builder register(String name, Workflow<I, O> workflow) {
+      Validate.notBlank("name", name);
+      Validate.notNull("workflow", workflow);
+      if (workflows.containsKey(name)) {
+        throw new ConfigurationException("name", "be registered once", name);
+      }
+      workflows.put(name, (Workflow<Object, Object>) (Workflow<?, ?>) workflow);
+      return this;
+    }
+
+    /**
+     * Adds queue {@code name}: at most {@code concurrency} of its workflows run at once, and at most
+     * {@code startsPerSecond} start per second (0: no rate limit). The {@code "default"} queue runs as many as
+     * there are threads, without a rate limit, unless configured here.
+     */
+    public Builder queue(String name, int concurrency, int startsPerSecond) {
+      Validate.notBlank("queue", name);
+      Validate.atLeast("concurrency", concurrency, 1);
+      Validate.atLeast("startsPerSecond", startsPerSecond, 0);
+      queues.put(name, new int[] {concurrency, startsPerSecond});
+      return this;
+    }
+
+    /** The codec of inputs, step results and outputs; {@link WorkflowCodec#standard()} by default. */
+    public Builder codec(WorkflowCodec codec) {
+      this.codec = codec;
+      return this;
+    }
+
+    /** The clock of timers, rate limits and events; {@link Clock#system()} by default. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** The scheduler of rate-limited queue starts; {@link Scheduler#system()} by default. */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /** Runs workflows on {@code executor} (which the executor does not shut down) instead of its own threads. */
+    public Builder executor(ExecutorService executor) {
+      this.pool = executor;
+      return this;
+    }
+
+    /** The number of worker threads when no executor is given; 8 by default. */
+    public Builder threads(int threads) {
+      this.threads = threads;
+      return this;
+    }
+
+    /** Checkpoint the workflow table after this many records; 10 000 by default, 0 for never (by count). */
+    public Builder checkpointEvery(long records) {
+      this.checkpointEvery = records;
+      return this;
+    }
+
+    /**
+     * Whether opening queues every unfinished workflow; true by default. When false, only those with a recorded
+     * resume request ({@link WorkflowExecutor#resumeOffline}) are queued; the others wait for
+     * {@link WorkflowHandle#resume()}.
+     */
+    public Builder resumeOnStart(boolean resume) {
+      this.resumeOnStart = resume;
+      return this;
+    }
+
+    /** The source name of published events; {@code "workflows"} by default. */
+    public Builder name(String name) {
+      this.name = name;
+      return this;
+    }
+
+    /** Adds a listener for workflow transitions and the store's {@link dev.faultline.core.event.StateEvent}s. */
+    public Builder listener(FaultEventListener listener) {
+      listeners.add(Validate.notNull("listener", listener));
+      return this;
+    }
+
+    /**
+     * Validates the settings, opens the store, recovers the workflow table and (by default) resumes unfinished
+     * workflows.
+     *
+     * @throws ConfigurationException if a setting is invalid
+     * @throws dev.faultline.state.StateException if the store cannot be recovered
+     * @throws dev.faultline.state.journal.JournalException if the journal cannot be opened (locked, corrupt)
+     */
+    public WorkflowExecutor open() {
+      Validate.notNull("codec", codec);
+      Validate.notNull("clock", clock);
+      Validate.notNull("scheduler", scheduler);
+      Validate.atLeast("threads", threads, 1);
+      Validate.atLeast("checkpointEvery", checkpointEvery, 0);
+      Validate.notBlank("name", name);
+      if (workflows.isEmpty()) {
+        throw new ConfigurationException("workflows", "register at least one workflow", "none");
+      }
+      queues.putIfAbsent(DEFAULT_QUEUE, new int[] {pool == null ? threads : Integer.MAX_VALUE, 0});
+      WorkflowExecutor executor = new WorkflowExecutor(this);
+      executor.recover(resumeOnStart);
+      return executor;
+    }
+  }
+}

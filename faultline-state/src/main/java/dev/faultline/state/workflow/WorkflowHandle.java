@@ -1,0 +1,46 @@
+package dev.faultline.state.workflow;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A started workflow, looked up by its id. Thread-safe.
+ *
+ * @param <O> the output type
+ */
+public interface WorkflowHandle<O> {
+
+  /** The workflow's id. */
+  String workflowId();
+
+  /** The registered name of the workflow's code. */
+  String workflowName();
+
+  /** The current status. */
+  WorkflowStatus status();
+
+  /**
+   * The result: completes with the output, or exceptionally with a {@link WorkflowException} ({@code workflow-failed}
+   * with the failure as cause, {@code workflow-cancelled}, {@code compensation-failed}, or {@code executor-closed}
+   * if the executor closed first; the workflow then resumes when the store is next opened).
+   */
+  CompletableFuture<O> result();
+
+  /**
+   * Requests cancellation (durably): the workflow stops at its next step or timer and compensates its completed
+   * steps. A waiting timer is interrupted.
+   *
+   * @return false if the workflow had already finished
+   */
+  boolean cancel();
+
+  /**
+   * Schedules the workflow to run (again) if it is unfinished and not queued or running here: after a restart with
+   * automatic resume off, or to retry a failed compensation.
+   *
+   * @return whether it was scheduled
+   */
+  boolean resume();
+
+  /** What the store records about the workflow now. */
+  WorkflowInfo info();
+}
