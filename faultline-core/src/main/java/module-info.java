@@ -16,5 +16,5 @@ module dev.faultline.core {
   exports dev.faultline.core.retry;
   exports dev.faultline.core.timeout;
   // Validate, Events and Exceptions, shared with Faultline modules only (never with users).
-  exports dev.faultline.core.internal to dev.faultline.state;
+  exports dev.faultline.core.internal to dev.faultline.state, dev.faultline.supervisor, dev.faultline.diagnosis;
 }

@@ -1,7 +1,9 @@
 package dev.faultline.supervisor;
 
+import dev.faultline.core.internal.Durations;
+import dev.faultline.core.internal.Exceptions;
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.Scheduler;
-import dev.faultline.supervisor.internal.Checks;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,8 +46,8 @@ public final class AgentRunner {
 
   /** A runner for {@code agent} reporting to {@code listener}; not started. */
   public AgentRunner(Agent agent, Listener listener) {
-    this.agent = Checks.notNull("agent", agent);
-    this.listener = Checks.notNull("listener", listener);
+    this.agent = Validate.notNull("agent", agent);
+    this.listener = Validate.notNull("listener", listener);
   }
 
   /**
@@ -79,7 +81,7 @@ public final class AgentRunner {
    * @return true if the thread ended, false if it was given up on (it may still be running)
    */
   public boolean close(Duration timeout, Scheduler scheduler) {
-    Checks.positive("timeout", timeout);
+    Validate.positive("timeout", timeout);
     if (state.compareAndSet(NEW, CLOSED)) {
       return true;
     }
@@ -89,7 +91,7 @@ public final class AgentRunner {
       return true; // closed from inside the agent: the loop sees CLOSING after this doWork
     }
     LockSupport.unpark(t);
-    long nanos = Checks.nanos(timeout);
+    long nanos = Durations.toNanosSaturated(timeout);
     Scheduler.Task interrupt = scheduler.schedule(() -> {
       if (!ended.isDone()) {
         t.interrupt();
@@ -129,7 +131,7 @@ public final class AgentRunner {
       } else {
         failed = true;
         safely(() -> listener.onFailure(t));
-        Checks.rethrowIfFatal(t);
+        Exceptions.rethrowIfFatal(t);
       }
     } finally {
       safely(agent::onClose);
@@ -145,7 +147,7 @@ public final class AgentRunner {
     try {
       r.run();
     } catch (Throwable t) {
-      Checks.rethrowIfFatal(t);
+      Exceptions.rethrowIfFatal(t);
     }
   }
 }

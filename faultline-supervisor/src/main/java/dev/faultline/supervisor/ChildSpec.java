@@ -1,7 +1,7 @@
 package dev.faultline.supervisor;
 
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.Scheduler;
-import dev.faultline.supervisor.internal.Checks;
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -17,9 +17,9 @@ public final class ChildSpec {
   private final RestartType restart;
 
   private ChildSpec(String name, Supplier<? extends Component> factory, RestartType restart) {
-    this.name = Checks.notBlank("name", name);
-    this.factory = Checks.notNull("factory", factory);
-    this.restart = Checks.notNull("restart", restart);
+    this.name = Validate.notBlank("name", name);
+    this.factory = Validate.notNull("factory", factory);
+    this.restart = Validate.notNull("restart", restart);
   }
 
   /** A permanent child made by {@code factory} at each start. */
@@ -34,9 +34,9 @@ public final class ChildSpec {
    */
   public static ChildSpec agent(String name, Supplier<? extends Agent> factory, Duration shutdownTimeout,
       Scheduler scheduler) {
-    Checks.notNull("factory", factory);
-    Checks.positive("shutdownTimeout", shutdownTimeout);
-    Checks.notNull("scheduler", scheduler);
+    Validate.notNull("factory", factory);
+    Validate.positive("shutdownTimeout", shutdownTimeout);
+    Validate.notNull("scheduler", scheduler);
     return of(name, () -> new AgentComponent(factory.get(), shutdownTimeout, scheduler));
   }
 
@@ -71,7 +71,7 @@ public final class ChildSpec {
     private volatile AgentRunner runner;
 
     AgentComponent(Agent agent, Duration timeout, Scheduler scheduler) {
-      this.agent = Checks.notNull("agent", agent);
+      this.agent = Validate.notNull("agent", agent);
       this.timeout = timeout;
       this.scheduler = scheduler;
     }

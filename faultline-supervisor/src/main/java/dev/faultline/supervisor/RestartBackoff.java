@@ -1,7 +1,8 @@
 package dev.faultline.supervisor;
 
+import dev.faultline.core.internal.Durations;
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.ConfigurationException;
-import dev.faultline.supervisor.internal.Checks;
 import java.time.Duration;
 
 /**
@@ -41,17 +42,17 @@ public final class RestartBackoff {
    */
   public static RestartBackoff exponential(Duration initial, Duration max, double multiplier, double jitter,
       Duration resetAfter) {
-    Checks.notNegative("initial", initial);
-    Checks.notNegative("max", max);
+    Validate.notNegative("initial", initial);
+    Validate.notNegative("max", max);
     if (max.compareTo(initial) < 0) {
       throw new ConfigurationException("max", "be at least initial (" + initial + ")", max);
     }
-    Checks.atLeast("multiplier", multiplier, 1.0);
+    Validate.atLeast("multiplier", multiplier, 1.0);
     if (Double.isInfinite(multiplier)) {
       throw new ConfigurationException("multiplier", "be finite", multiplier);
     }
-    Checks.between("jitter", jitter, 0.0, 1.0);
-    Checks.positive("resetAfter", resetAfter);
+    Validate.between("jitter", jitter, 0.0, 1.0);
+    Validate.positive("resetAfter", resetAfter);
     return new RestartBackoff(initial, max, multiplier, jitter, resetAfter);
   }
 
@@ -70,8 +71,8 @@ public final class RestartBackoff {
    * choosing the jitter.
    */
   public long delayNanos(int attempt, double random) {
-    long cap = Checks.nanos(max);
-    double base = Checks.nanos(initial) * Math.pow(multiplier, Math.max(0, attempt - 1));
+    long cap = Durations.toNanosSaturated(max);
+    double base = Durations.toNanosSaturated(initial) * Math.pow(multiplier, Math.max(0, attempt - 1));
     double capped = Math.min(cap, base);
     double jittered = capped * (1.0 - jitter * random);
     return Math.max(0L, Math.min(cap, (long) jittered));

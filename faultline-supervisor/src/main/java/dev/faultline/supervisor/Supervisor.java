@@ -1,12 +1,14 @@
 package dev.faultline.supervisor;
 
+import dev.faultline.core.internal.Durations;
+import dev.faultline.core.internal.Exceptions;
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.Clock;
 import dev.faultline.core.FaultlineException;
 import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.ComponentEvent;
 import dev.faultline.core.event.FaultEventListener;
-import dev.faultline.supervisor.internal.Checks;
-import dev.faultline.supervisor.internal.Publisher;
+import dev.faultline.core.internal.Events;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -64,7 +66,7 @@ public final class Supervisor implements Component {
   private final Clock clock;
   private final Scheduler scheduler;
   private final DoubleSupplier random;
-  private final Publisher events;
+  private final Events events;
   private final List<Child> children = new ArrayList<>();
   private final Map<String, Child> byName = new LinkedHashMap<>();
   private final ArrayDeque<Long> restartTimes = new ArrayDeque<>();
@@ -80,13 +82,13 @@ public final class Supervisor implements Component {
     this.strategy = b.strategy;
     this.maxRestarts = b.maxRestarts;
     this.period = b.period;
-    this.periodNanos = Checks.nanos(b.period);
+    this.periodNanos = Durations.toNanosSaturated(b.period);
     this.backoff = b.backoff;
     this.shutdownTimeout = b.shutdownTimeout;
     this.clock = b.clock;
     this.scheduler = b.scheduler;
     this.random = b.random;
-    this.events = new Publisher(b.clock, List.copyOf(b.listeners));
+    this.events = new Events(b.clock, List.copyOf(b.listeners));
     for (ChildSpec spec : b.children) {
       Child c = new Child(spec);
       children.add(c);
@@ -230,7 +232,7 @@ public final class Supervisor implements Component {
       c.status = Status.RUNNING;
       instance.start(new Context(c, incarnation));
     } catch (Throwable t) {
-      Checks.rethrowIfFatal(t);
+      Exceptions.rethrowIfFatal(t);
       c.status = Status.STOPPED;
       String problem = stopInstance(c);
       if (problem != null) {
@@ -296,7 +298,7 @@ public final class Supervisor implements Component {
       escalate(c, cause != null ? cause : new IllegalStateException("child '" + c.spec.name() + "' exited"));
       return;
     }
-    if (c.startedAt >= 0 && now - c.startedAt >= Checks.nanos(backoff.resetAfter())) {
+    if (c.startedAt >= 0 && now - c.startedAt >= Durations.toNanosSaturated(backoff.resetAfter())) {
       c.attempts = 0; // it had run healthy long enough: start the backoff over
     }
     c.attempts++;
@@ -422,14 +424,14 @@ public final class Supervisor implements Component {
       if (armed.compareAndSet(true, false)) {
         stopper.interrupt();
       }
-    }, Checks.nanos(shutdownTimeout));
+    }, Durations.toNanosSaturated(shutdownTimeout));
     String problem = null;
     try {
       instance.stop();
     } catch (InterruptedException e) {
       problem = "stop of '" + c.spec.name() + "' took longer than " + shutdownTimeout + " and was interrupted";
     } catch (Throwable t) {
-      Checks.rethrowIfFatal(t);
+      Exceptions.rethrowIfFatal(t);
       problem = "stop of '" + c.spec.name() + "' failed: " + summary(t);
     } finally {
       if (!armed.compareAndSet(true, false)) {
@@ -464,7 +466,7 @@ public final class Supervisor implements Component {
           try {
             task.run();
           } catch (Throwable t) {
-            Checks.rethrowIfFatal(t);
+            Exceptions.rethrowIfFatal(t);
           }
         }
       } finally {
@@ -614,13 +616,13 @@ public final class Supervisor implements Component {
 
     /** Adds a listener for this supervisor's events. */
     public Builder listener(FaultEventListener listener) {
-      listeners.add(Checks.notNull("listener", listener));
+      listeners.add(Validate.notNull("listener", listener));
       return this;
     }
 
     /** Adds a child; children start in the order added. */
     public Builder child(ChildSpec child) {
-      children.add(Checks.notNull("child", child));
+      children.add(Validate.notNull("child", child));
       return this;
     }
 
@@ -630,15 +632,15 @@ public final class Supervisor implements Component {
      * @throws dev.faultline.core.ConfigurationException naming the field, the rule and the value when invalid
      */
     public Supervisor build() {
-      Checks.notBlank("name", name);
-      Checks.notNull("strategy", strategy);
-      Checks.atLeast("maxRestarts", maxRestarts, 0);
-      Checks.positive("period", period);
-      Checks.notNull("backoff", backoff);
-      Checks.positive("shutdownTimeout", shutdownTimeout);
-      Checks.notNull("clock", clock);
-      Checks.notNull("scheduler", scheduler);
-      Checks.notNull("random", random);
+      Validate.notBlank("name", name);
+      Validate.notNull("strategy", strategy);
+      Validate.atLeast("maxRestarts", maxRestarts, 0);
+      Validate.positive("period", period);
+      Validate.notNull("backoff", backoff);
+      Validate.positive("shutdownTimeout", shutdownTimeout);
+      Validate.notNull("clock", clock);
+      Validate.notNull("scheduler", scheduler);
+      Validate.notNull("random", random);
       Set<String> names = new HashSet<>();
       for (ChildSpec c : children) {
         if (!names.add(c.name())) {

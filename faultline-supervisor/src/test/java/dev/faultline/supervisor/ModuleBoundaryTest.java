@@ -28,7 +28,6 @@ class ModuleBoundaryTest {
         "dev.faultline.supervisor.heartbeat",
         "dev.faultline.supervisor.recovery",
         "dev.faultline.supervisor.watchdog")), exported);
-    assertTrue(descriptor.packages().contains("dev.faultline.supervisor.internal"), "internal package exists");
     assertTrue(descriptor.requires().stream()
             .allMatch(r -> r.name().startsWith("java.") || r.name().equals("dev.faultline.core")),
         "supervisor depends on the JDK and faultline-core only: " + descriptor.requires());

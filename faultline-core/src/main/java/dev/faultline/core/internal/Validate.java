@@ -83,4 +83,28 @@ public final class Validate {
       throw new ConfigurationException(highField, "be at least " + lowField + " (" + low + ")", high);
     }
   }
+
+  /** Requires {@code value > min} (and not NaN). */
+  public static double above(String field, double value, double min) {
+    if (!(value > min)) {
+      throw new ConfigurationException(field, "be greater than " + min, value);
+    }
+    return value;
+  }
+
+  /** Requires a finite number greater than zero. */
+  public static double positive(String field, double value) {
+    if (!(value > 0) || Double.isInfinite(value)) {
+      throw new ConfigurationException(field, "be a positive finite number", value);
+    }
+    return value;
+  }
+
+  /** Requires {@code min <= value <= max}. */
+  public static int between(String field, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new ConfigurationException(field, "be between " + min + " and " + max, value);
+    }
+    return value;
+  }
 }

@@ -1,5 +1,6 @@
 package dev.faultline.diagnosis.incident;
 
+import dev.faultline.core.internal.Validate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -23,7 +24,7 @@ public final class FileIncidentReporter implements IncidentReporter {
    * @throws IOException if the file cannot be opened
    */
   public FileIncidentReporter(Path file) throws IOException {
-    this.file = Checks.notNull("file", file);
+    this.file = Validate.notNull("file", file);
     this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
         StandardOpenOption.APPEND, StandardOpenOption.WRITE);
   }
@@ -36,7 +37,7 @@ public final class FileIncidentReporter implements IncidentReporter {
    */
   @Override
   public synchronized void report(Incident incident) {
-    Checks.notNull("incident", incident);
+    Validate.notNull("incident", incident);
     if (closed) {
       throw new IllegalStateException("the incident file reporter for " + file + " is closed");
     }

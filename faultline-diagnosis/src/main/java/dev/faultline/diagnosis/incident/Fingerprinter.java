@@ -1,5 +1,6 @@
 package dev.faultline.diagnosis.incident;
 
+import dev.faultline.core.internal.Validate;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -102,7 +103,7 @@ public final class Fingerprinter {
    * {@code frame <class>.<method>} for each frame kept, or {@code message <text>} when the root cause has no stack.
    */
   public List<String> signature(Throwable failure) {
-    Checks.notNull("failure", failure);
+    Validate.notNull("failure", failure);
     List<Throwable> chain = chain(failure);
     List<String> lines = new ArrayList<>();
     for (Throwable t : chain) {
@@ -254,7 +255,7 @@ public final class Fingerprinter {
    * more hex digits with a digit among them) by {@code <hex>}, and decimal numbers by {@code <num>}.
    */
   public static String parameterise(String message) {
-    Checks.notNull("message", message);
+    Validate.notNull("message", message);
     String s = QUOTED.matcher(message).replaceAll("<str>");
     s = UUID.matcher(s).replaceAll("<uuid>");
     s = IPV4.matcher(s).replaceAll("<ip>");
@@ -279,9 +280,9 @@ public final class Fingerprinter {
      * every class outside the JDK and language runtimes.
      */
     public Builder inAppPackages(List<String> prefixes) {
-      Checks.notNull("inAppPackages", prefixes);
+      Validate.notNull("inAppPackages", prefixes);
       for (String p : prefixes) {
-        Checks.notBlank("inAppPackages[]", p);
+        Validate.notBlank("inAppPackages[]", p);
       }
       this.inAppPackages = List.copyOf(prefixes);
       return this;
@@ -293,9 +294,9 @@ public final class Fingerprinter {
      * {@code "com.acme.util.Preconditions."}. Default none.
      */
     public Builder notInApp(List<String> prefixes) {
-      Checks.notNull("notInApp", prefixes);
+      Validate.notNull("notInApp", prefixes);
       for (String p : prefixes) {
-        Checks.notBlank("notInApp[]", p);
+        Validate.notBlank("notInApp[]", p);
       }
       this.notInApp = List.copyOf(prefixes);
       return this;
@@ -303,9 +304,9 @@ public final class Fingerprinter {
 
     /** The fully qualified names of the wrapping exception types to unwrap, replacing the defaults. */
     public Builder wrappers(List<String> classNames) {
-      Checks.notNull("wrappers", classNames);
+      Validate.notNull("wrappers", classNames);
       for (String c : classNames) {
-        Checks.notBlank("wrappers[]", c);
+        Validate.notBlank("wrappers[]", c);
       }
       this.wrappers = new LinkedHashSet<>(classNames);
       return this;
@@ -313,7 +314,7 @@ public final class Fingerprinter {
 
     /** How many in-app frames, innermost first, the signature keeps; at least 1, default 1. */
     public Builder frames(int count) {
-      this.frames = Checks.atLeast("frames", count, 1);
+      this.frames = Validate.atLeast("frames", count, 1);
       return this;
     }
 

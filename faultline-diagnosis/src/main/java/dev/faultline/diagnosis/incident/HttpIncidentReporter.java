@@ -1,5 +1,6 @@
 package dev.faultline.diagnosis.incident;
 
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.ConfigurationException;
 import java.io.IOException;
 import java.net.URI;
@@ -64,7 +65,7 @@ public final class HttpIncidentReporter implements IncidentReporter {
    */
   @Override
   public void report(Incident incident) {
-    Checks.notNull("incident", incident);
+    Validate.notNull("incident", incident);
     if (closing) {
       throw new IllegalStateException("the HTTP incident reporter for " + uri + " is closed");
     }
@@ -180,7 +181,7 @@ public final class HttpIncidentReporter implements IncidentReporter {
 
     /** The console's incident endpoint, {@code http} or {@code https}; required. */
     public Builder uri(URI uri) {
-      Checks.notNull("uri", uri);
+      Validate.notNull("uri", uri);
       String scheme = uri.getScheme();
       if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
         throw new ConfigurationException("uri", "be an http or https URI", uri);
@@ -191,31 +192,31 @@ public final class HttpIncidentReporter implements IncidentReporter {
 
     /** The API key sent as a bearer token; required. */
     public Builder apiKey(String apiKey) {
-      this.apiKey = Checks.notBlank("apiKey", apiKey);
+      this.apiKey = Validate.notBlank("apiKey", apiKey);
       return this;
     }
 
     /** How many incidents may wait to be sent; default 1024. */
     public Builder queueCapacity(int capacity) {
-      this.queueCapacity = Checks.atLeast("queueCapacity", capacity, 1);
+      this.queueCapacity = Validate.atLeast("queueCapacity", capacity, 1);
       return this;
     }
 
     /** The timeout of one request (and of connecting, for the default client); default 10 s. */
     public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = Checks.positive("requestTimeout", timeout);
+      this.requestTimeout = Validate.positive("requestTimeout", timeout);
       return this;
     }
 
     /** How long {@link #close()} waits for queued incidents to be sent; default 30 s. */
     public Builder closeTimeout(Duration timeout) {
-      this.closeTimeout = Checks.positive("closeTimeout", timeout);
+      this.closeTimeout = Validate.positive("closeTimeout", timeout);
       return this;
     }
 
     /** The HTTP client; default a new one with the request timeout as connect timeout. */
     public Builder httpClient(HttpClient client) {
-      this.client = Checks.notNull("httpClient", client);
+      this.client = Validate.notNull("httpClient", client);
       return this;
     }
 
@@ -225,8 +226,8 @@ public final class HttpIncidentReporter implements IncidentReporter {
      * @throws ConfigurationException if the URI or the API key is missing
      */
     public HttpIncidentReporter build() {
-      Checks.notNull("uri", uri);
-      Checks.notBlank("apiKey", apiKey);
+      Validate.notNull("uri", uri);
+      Validate.notBlank("apiKey", apiKey);
       return new HttpIncidentReporter(this);
     }
   }

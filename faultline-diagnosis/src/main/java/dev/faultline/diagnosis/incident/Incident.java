@@ -1,5 +1,6 @@
 package dev.faultline.diagnosis.incident;
 
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.Clock;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -57,22 +58,22 @@ public final class Incident {
   Incident(String fingerprint, Instant time, String component, Severity severity, String errorType,
       String exceptionType, String exceptionMessage, String stacktrace, String traceId, String spanId, String host,
       long pid, String threadName, long threadId, Map<String, String> mdc, List<String> logLines) {
-    this.fingerprint = Checks.notBlank("fingerprint", fingerprint);
-    this.time = Checks.notNull("time", time);
-    this.component = Checks.notBlank("component", component);
-    this.severity = Checks.notNull("severity", severity);
-    this.errorType = Checks.notBlank("errorType", errorType);
-    this.exceptionType = Checks.notBlank("exceptionType", exceptionType);
+    this.fingerprint = Validate.notBlank("fingerprint", fingerprint);
+    this.time = Validate.notNull("time", time);
+    this.component = Validate.notBlank("component", component);
+    this.severity = Validate.notNull("severity", severity);
+    this.errorType = Validate.notBlank("errorType", errorType);
+    this.exceptionType = Validate.notBlank("exceptionType", exceptionType);
     this.exceptionMessage = exceptionMessage;
-    this.stacktrace = Checks.notNull("stacktrace", stacktrace);
+    this.stacktrace = Validate.notNull("stacktrace", stacktrace);
     this.traceId = traceId;
     this.spanId = spanId;
     this.host = host;
     this.pid = pid;
-    this.threadName = Checks.notNull("threadName", threadName);
+    this.threadName = Validate.notNull("threadName", threadName);
     this.threadId = threadId;
-    this.mdc = Collections.unmodifiableMap(new TreeMap<>(Checks.notNull("mdc", mdc)));
-    this.logLines = List.copyOf(Checks.notNull("logLines", logLines));
+    this.mdc = Collections.unmodifiableMap(new TreeMap<>(Validate.notNull("mdc", mdc)));
+    this.logLines = List.copyOf(Validate.notNull("logLines", logLines));
   }
 
   /**
@@ -230,31 +231,31 @@ public final class Incident {
     private List<String> logLines = List.of();
 
     private Builder(Throwable failure) {
-      this.failure = Checks.notNull("failure", failure);
+      this.failure = Validate.notNull("failure", failure);
       thread(Thread.currentThread());
     }
 
     /** The component that failed; required. */
     public Builder component(String component) {
-      this.component = Checks.notBlank("component", component);
+      this.component = Validate.notBlank("component", component);
       return this;
     }
 
     /** How bad it is; default {@link Severity#ERROR}. */
     public Builder severity(Severity severity) {
-      this.severity = Checks.notNull("severity", severity);
+      this.severity = Validate.notNull("severity", severity);
       return this;
     }
 
     /** The clock that stamps the incident; default the system clock. */
     public Builder clock(Clock clock) {
-      this.clock = Checks.notNull("clock", clock);
+      this.clock = Validate.notNull("clock", clock);
       return this;
     }
 
     /** The fingerprinter; default {@link Fingerprinter#defaults()}. */
     public Builder fingerprinter(Fingerprinter fingerprinter) {
-      this.fingerprinter = Checks.notNull("fingerprinter", fingerprinter);
+      this.fingerprinter = Validate.notNull("fingerprinter", fingerprinter);
       return this;
     }
 
@@ -279,23 +280,23 @@ public final class Incident {
 
     /** The failing thread; default the thread that created the builder. */
     public Builder thread(Thread thread) {
-      Checks.notNull("thread", thread);
+      Validate.notNull("thread", thread);
       return thread(thread.getName(), thread.getId());
     }
 
     /** The failing thread by name and id. */
     public Builder thread(String name, long id) {
-      this.threadName = Checks.notNull("threadName", name);
+      this.threadName = Validate.notNull("threadName", name);
       this.threadId = id;
       return this;
     }
 
     /** The mapped diagnostic context; copied, null keys or values are rejected. */
     public Builder mdc(Map<String, String> mdc) {
-      Checks.notNull("mdc", mdc);
+      Validate.notNull("mdc", mdc);
       mdc.forEach((k, v) -> {
-        Checks.notNull("mdc key", k);
-        Checks.notNull("mdc[" + k + "]", v);
+        Validate.notNull("mdc key", k);
+        Validate.notNull("mdc[" + k + "]", v);
       });
       this.mdc = Map.copyOf(mdc);
       return this;
@@ -303,9 +304,9 @@ public final class Incident {
 
     /** Recent log lines of the failing thread or trace, oldest first; copied. */
     public Builder logLines(List<String> lines) {
-      Checks.notNull("logLines", lines);
+      Validate.notNull("logLines", lines);
       for (String line : lines) {
-        Checks.notNull("logLines[]", line);
+        Validate.notNull("logLines[]", line);
       }
       this.logLines = List.copyOf(lines);
       return this;
@@ -317,7 +318,7 @@ public final class Incident {
      * @throws dev.faultline.core.ConfigurationException if no component was set
      */
     public Incident build() {
-      Checks.notBlank("component", component);
+      Validate.notBlank("component", component);
       StringWriter trace = new StringWriter();
       try (PrintWriter out = new PrintWriter(trace)) {
         failure.printStackTrace(out);

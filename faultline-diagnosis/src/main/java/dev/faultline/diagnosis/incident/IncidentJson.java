@@ -1,5 +1,6 @@
 package dev.faultline.diagnosis.incident;
 
+import dev.faultline.core.internal.Validate;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,7 +60,7 @@ public final class IncidentJson {
 
   /** The incident as one line of compact JSON. */
   public static String write(Incident incident) {
-    Checks.notNull("incident", incident);
+    Validate.notNull("incident", incident);
     return JsonWriter.write(incident.attributes());
   }
 
@@ -69,7 +70,7 @@ public final class IncidentJson {
    * @throws IncidentJsonException if {@code json} is not well-formed JSON or not a valid incident
    */
   public static Incident read(String json) {
-    Checks.notNull("json", json);
+    Validate.notNull("json", json);
     Object parsed = JsonReader.parse(json);
     if (!(parsed instanceof Map)) {
       throw new IncidentJsonException(firstNonSpace(json), "expected an object");

@@ -1,5 +1,6 @@
 package dev.faultline.diagnosis.incident;
 
+import dev.faultline.core.internal.Validate;
 import java.time.Instant;
 
 /**
@@ -20,12 +21,12 @@ public record Issue(String fingerprint, String component, String type, String me
 
   /** Checks the components. */
   public Issue {
-    Checks.notBlank("fingerprint", fingerprint);
-    Checks.notBlank("component", component);
-    Checks.notBlank("type", type);
-    Checks.notNull("firstSeen", firstSeen);
-    Checks.notNull("lastSeen", lastSeen);
-    Checks.notNull("status", status);
+    Validate.notBlank("fingerprint", fingerprint);
+    Validate.notBlank("component", component);
+    Validate.notBlank("type", type);
+    Validate.notNull("firstSeen", firstSeen);
+    Validate.notNull("lastSeen", lastSeen);
+    Validate.notNull("status", status);
     if (count < 1) {
       throw new dev.faultline.core.ConfigurationException("count", "be at least 1", count);
     }

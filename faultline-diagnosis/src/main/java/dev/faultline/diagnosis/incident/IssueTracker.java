@@ -1,5 +1,6 @@
 package dev.faultline.diagnosis.incident;
 
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.event.FaultEventListener;
 import dev.faultline.core.event.IncidentEvent;
 import java.io.IOException;
@@ -48,7 +49,7 @@ public final class IssueTracker {
 
   /** A tracker that keeps its issues in memory only, publishing to {@code listeners}. */
   public static IssueTracker inMemory(List<FaultEventListener> listeners) {
-    Checks.notNull("listeners", listeners);
+    Validate.notNull("listeners", listeners);
     return new IssueTracker(null, List.of(), listeners);
   }
 
@@ -59,8 +60,8 @@ public final class IssueTracker {
    * @throws IOException if the directory cannot be read
    */
   public static IssueTracker open(Path directory, List<FaultEventListener> listeners) throws IOException {
-    Checks.notNull("directory", directory);
-    Checks.notNull("listeners", listeners);
+    Validate.notNull("directory", directory);
+    Validate.notNull("listeners", listeners);
     IssueStore store = new IssueStore(directory);
     return new IssueTracker(store, store.load(), listeners);
   }
@@ -72,7 +73,7 @@ public final class IssueTracker {
    * @throws UncheckedIOException if the store cannot be written (the issue is updated in memory)
    */
   public Issue record(Incident incident) {
-    Checks.notNull("incident", incident);
+    Validate.notNull("incident", incident);
     Issue updated;
     Map<String, Issue> snapshot;
     long snapshotVersion;
@@ -115,7 +116,7 @@ public final class IssueTracker {
    * @throws UncheckedIOException if the store cannot be written (the issue is updated in memory)
    */
   public Issue resolve(String fingerprint) {
-    Checks.notNull("fingerprint", fingerprint);
+    Validate.notNull("fingerprint", fingerprint);
     Issue resolved;
     Map<String, Issue> snapshot;
     long snapshotVersion;

@@ -1,5 +1,6 @@
 package dev.faultline.diagnosis.incident;
 
+import dev.faultline.core.internal.Validate;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 
@@ -13,7 +14,7 @@ public final class LogIncidentReporter implements IncidentReporter {
 
   /** A reporter writing to {@code logger}. */
   public LogIncidentReporter(Logger logger) {
-    this.logger = Checks.notNull("logger", logger);
+    this.logger = Validate.notNull("logger", logger);
   }
 
   /** A reporter writing to the logger named {@code dev.faultline.incident}. */
@@ -56,7 +57,7 @@ public final class LogIncidentReporter implements IncidentReporter {
 
   @Override
   public void report(Incident incident) {
-    Checks.notNull("incident", incident);
+    Validate.notNull("incident", incident);
     Level level = level(incident.severity());
     if (logger.isLoggable(level)) {
       logger.log(level, line(incident) + System.lineSeparator() + incident.stacktrace());

@@ -1,7 +1,7 @@
 package dev.faultline.diagnosis.metrics;
 
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.ConfigurationException;
-import dev.faultline.diagnosis.internal.Checks;
 import java.time.Duration;
 import java.util.List;
 
@@ -29,13 +29,13 @@ public record BurnRateAlert(String name, Severity severity, double burnRate, Dur
 
   /** Checks the alert: a name, a positive burn rate and a short window shorter than the long one. */
   public BurnRateAlert {
-    Checks.notBlank("alert name", name);
-    Checks.notNull("alert " + name + " severity", severity);
+    Validate.notBlank("alert name", name);
+    Validate.notNull("alert " + name + " severity", severity);
     if (!(burnRate > 0) || Double.isInfinite(burnRate)) {
       throw new ConfigurationException("alert " + name + " burnRate", "be a positive number", burnRate);
     }
-    Checks.positive("alert " + name + " longWindow", longWindow);
-    Checks.positive("alert " + name + " shortWindow", shortWindow);
+    Validate.positive("alert " + name + " longWindow", longWindow);
+    Validate.positive("alert " + name + " shortWindow", shortWindow);
     if (shortWindow.compareTo(longWindow) >= 0) {
       throw new ConfigurationException("alert " + name + " shortWindow", "be shorter than longWindow (" + longWindow
           + ")", shortWindow);

@@ -1,5 +1,6 @@
 package dev.faultline.diagnosis.metrics;
 
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.Clock;
 import dev.faultline.core.ConfigurationException;
 import dev.faultline.core.circuitbreaker.CircuitState;
@@ -8,7 +9,6 @@ import dev.faultline.core.event.FaultEvent;
 import dev.faultline.core.event.FaultEventListener;
 import dev.faultline.core.event.PolicyEvent;
 import dev.faultline.core.event.StateEvent;
-import dev.faultline.diagnosis.internal.Checks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -348,7 +348,7 @@ public final class ReliabilityMetrics implements FaultEventListener {
   }
 
   private long[] range(Duration window) {
-    Checks.positive("window", window);
+    Validate.positive("window", window);
     long to = clock.wallMillis();
     return new long[] {to - window.toMillis(), to};
   }
@@ -363,18 +363,18 @@ public final class ReliabilityMetrics implements FaultEventListener {
     private final Map<String, List<String>> services = new LinkedHashMap<>();
 
     private Builder(Clock clock) {
-      this.clock = Checks.notNull("clock", clock);
+      this.clock = Validate.notNull("clock", clock);
     }
 
     /** How long history is kept (default 35 days, enough for a 30-day window). */
     public Builder retention(Duration retention) {
-      this.retention = Checks.positive("retention", retention);
+      this.retention = Validate.positive("retention", retention);
       return this;
     }
 
     /** How long before a failure a symptom may be to count as its onset (default 30 minutes). */
     public Builder detectionHorizon(Duration horizon) {
-      this.detectionHorizon = Checks.positive("detectionHorizon", horizon);
+      this.detectionHorizon = Validate.positive("detectionHorizon", horizon);
       return this;
     }
 
@@ -386,19 +386,19 @@ public final class ReliabilityMetrics implements FaultEventListener {
 
     /** Counts the circuit breaker named {@code breaker} as guarding the component {@code component}. */
     public Builder downstream(String breaker, String component) {
-      downstreams.put(Checks.notBlank("breaker", breaker), Checks.notBlank("component", component));
+      downstreams.put(Validate.notBlank("breaker", breaker), Validate.notBlank("component", component));
       return this;
     }
 
     /** Declares a service made of {@code components} in series: down when any of them is down. */
     public Builder service(String name, String... components) {
-      Checks.notBlank("service", name);
+      Validate.notBlank("service", name);
       if (components == null || components.length == 0) {
         throw new ConfigurationException("service " + name + " components", "name at least one component", "none");
       }
       List<String> parts = new ArrayList<>();
       for (String component : components) {
-        parts.add(Checks.notBlank("service " + name + " component", component));
+        parts.add(Validate.notBlank("service " + name + " component", component));
       }
       if (services.putIfAbsent(name, parts) != null) {
         throw new ConfigurationException("service", "be declared once", name);

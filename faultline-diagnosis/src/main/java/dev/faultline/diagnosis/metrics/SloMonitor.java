@@ -1,8 +1,8 @@
 package dev.faultline.diagnosis.metrics;
 
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.Clock;
 import dev.faultline.core.ConfigurationException;
-import dev.faultline.diagnosis.internal.Checks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -155,7 +155,7 @@ public final class SloMonitor {
   }
 
   private static int bucketsOf(String field, Duration window, long bucketNanos, int max) {
-    Checks.positive(field, window);
+    Validate.positive(field, window);
     long nanos = window.toNanos();
     if (nanos % bucketNanos != 0) {
       throw new ConfigurationException(field, "be a multiple of the bucket length (" + Duration.ofNanos(bucketNanos)
@@ -207,7 +207,7 @@ public final class SloMonitor {
     private List<BurnRateAlert> alerts = BurnRateAlert.workbookDefaults();
 
     private Builder(Clock clock) {
-      this.clock = Checks.notNull("clock", clock);
+      this.clock = Validate.notNull("clock", clock);
     }
 
     /** The fraction of events that must be good, strictly between 0 and 1 (default 0.999). */
@@ -221,21 +221,21 @@ public final class SloMonitor {
 
     /** The rolling period of the objective (default 30 days). */
     public Builder period(Duration period) {
-      this.period = Checks.positive("period", period);
+      this.period = Validate.positive("period", period);
       return this;
     }
 
     /** The length of a bucket (default one minute). */
     public Builder bucket(Duration bucket) {
-      this.bucket = Checks.positive("bucket", bucket);
+      this.bucket = Validate.positive("bucket", bucket);
       return this;
     }
 
     /** The burn-rate alerts to evaluate (default {@link BurnRateAlert#workbookDefaults()}); may be empty. */
     public Builder alerts(List<BurnRateAlert> alerts) {
-      Checks.notNull("alerts", alerts);
+      Validate.notNull("alerts", alerts);
       for (BurnRateAlert alert : alerts) {
-        Checks.notNull("alerts element", alert);
+        Validate.notNull("alerts element", alert);
       }
       this.alerts = List.copyOf(alerts);
       return this;

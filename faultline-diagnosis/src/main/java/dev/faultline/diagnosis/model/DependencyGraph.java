@@ -1,7 +1,7 @@
 package dev.faultline.diagnosis.model;
 
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.ConfigurationException;
-import dev.faultline.diagnosis.internal.Checks;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -96,14 +96,14 @@ public final class DependencyGraph {
 
     /** Declares a component (one named in a dependency is declared too). */
     public Builder component(String name) {
-      edges.computeIfAbsent(Checks.notBlank("component", name), n -> new TreeSet<>());
+      edges.computeIfAbsent(Validate.notBlank("component", name), n -> new TreeSet<>());
       return this;
     }
 
     /** Declares that {@code dependant} depends on each of {@code dependencies}. */
     public Builder dependsOn(String dependant, String... dependencies) {
       component(dependant);
-      Checks.notNull("dependencies", dependencies);
+      Validate.notNull("dependencies", dependencies);
       for (String dependency : dependencies) {
         component(dependency);
         if (dependant.equals(dependency)) {

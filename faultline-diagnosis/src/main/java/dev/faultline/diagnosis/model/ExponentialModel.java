@@ -1,6 +1,6 @@
 package dev.faultline.diagnosis.model;
 
-import dev.faultline.diagnosis.internal.Checks;
+import dev.faultline.core.internal.Validate;
 
 /**
  * The exponential reliability model, a constant failure rate λ: {@code R(t) = e^(-λt)}, {@code MTTF = 1/λ}; immutable
@@ -12,12 +12,12 @@ public record ExponentialModel(double failureRate) {
 
   /** Checks that the rate is positive and finite. */
   public ExponentialModel {
-    Checks.positive("failureRate", failureRate);
+    Validate.positive("failureRate", failureRate);
   }
 
   /** The model whose mean time to failure is {@code mttf}. */
   public static ExponentialModel ofMttf(double mttf) {
-    return new ExponentialModel(1 / Checks.positive("mttf", mttf));
+    return new ExponentialModel(1 / Validate.positive("mttf", mttf));
   }
 
   /** The probability of surviving to time {@code t} (one for {@code t <= 0}). */

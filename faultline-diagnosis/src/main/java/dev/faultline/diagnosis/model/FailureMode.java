@@ -1,6 +1,6 @@
 package dev.faultline.diagnosis.model;
 
-import dev.faultline.diagnosis.internal.Checks;
+import dev.faultline.core.internal.Validate;
 import java.util.List;
 
 /**
@@ -15,9 +15,9 @@ public record FailureMode(String name, String component, Signature signature, Li
 
   /** Checks the name and signature and copies the remedies. */
   public FailureMode {
-    Checks.notBlank("failure mode name", name);
-    Checks.notNull("failure mode " + name + " signature", signature);
-    remedies = List.copyOf(Checks.notNull("failure mode " + name + " remedies", remedies));
+    Validate.notBlank("failure mode name", name);
+    Validate.notNull("failure mode " + name + " signature", signature);
+    remedies = List.copyOf(Validate.notNull("failure mode " + name + " remedies", remedies));
   }
 
   /** Whether this mode applies to {@code observation}: the component agrees and the signature matches. */

@@ -1,7 +1,7 @@
 package dev.faultline.diagnosis.model;
 
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.ConfigurationException;
-import dev.faultline.diagnosis.internal.Checks;
 import dev.faultline.diagnosis.metrics.ComponentMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,8 +49,8 @@ public final class Fmea {
    * @throws ConfigurationException if a scale does not hold nine strictly increasing positive values
    */
   public static Fmea withScales(double[] occurrenceThresholds, List<Duration> detectionThresholds) {
-    Checks.notNull("occurrenceThresholds", occurrenceThresholds);
-    Checks.notNull("detectionThresholds", detectionThresholds);
+    Validate.notNull("occurrenceThresholds", occurrenceThresholds);
+    Validate.notNull("detectionThresholds", detectionThresholds);
     if (occurrenceThresholds.length != 9) {
       throw new ConfigurationException("occurrenceThresholds", "hold 9 values", occurrenceThresholds.length);
     }
@@ -58,8 +58,8 @@ public final class Fmea {
       throw new ConfigurationException("detectionThresholds", "hold 9 values", detectionThresholds.size());
     }
     for (int i = 0; i < 9; i++) {
-      Checks.positive("occurrenceThresholds[" + i + "]", occurrenceThresholds[i]);
-      Checks.positive("detectionThresholds[" + i + "]", detectionThresholds.get(i));
+      Validate.positive("occurrenceThresholds[" + i + "]", occurrenceThresholds[i]);
+      Validate.positive("detectionThresholds[" + i + "]", detectionThresholds.get(i));
       if (i > 0 && !(occurrenceThresholds[i] > occurrenceThresholds[i - 1])) {
         throw new ConfigurationException("occurrenceThresholds[" + i + "]", "be greater than the one before ("
             + occurrenceThresholds[i - 1] + ")", occurrenceThresholds[i]);
@@ -114,10 +114,10 @@ public final class Fmea {
 
   /** The table of {@code entries}, highest RPN first, then highest severity, then by failure mode name. */
   public List<Row> table(List<Entry> entries) {
-    Checks.notNull("entries", entries);
+    Validate.notNull("entries", entries);
     List<Row> rows = new ArrayList<>();
     for (Entry entry : entries) {
-      rows.add(row(Checks.notNull("entry", entry)));
+      rows.add(row(Validate.notNull("entry", entry)));
     }
     rows.sort(Comparator.comparingInt(Row::rpn).reversed()
         .thenComparing(Comparator.comparingInt(Row::severity).reversed())
@@ -136,13 +136,13 @@ public final class Fmea {
   public record Entry(FailureMode mode, int severity, double failuresPerHour, Optional<Duration> mttd) {
     /** Checks the fields. */
     public Entry {
-      Checks.notNull("mode", mode);
-      Checks.between("severity of " + mode.name(), severity, 1, 10);
+      Validate.notNull("mode", mode);
+      Validate.between("severity of " + mode.name(), severity, 1, 10);
       if (!(failuresPerHour >= 0) || Double.isInfinite(failuresPerHour)) {
         throw new ConfigurationException("failuresPerHour of " + mode.name(), "be a finite number of at least 0",
             failuresPerHour);
       }
-      Checks.notNull("mttd of " + mode.name(), mttd);
+      Validate.notNull("mttd of " + mode.name(), mttd);
     }
 
     /** An entry whose rate and time to detect are those observed in {@code metrics}. */

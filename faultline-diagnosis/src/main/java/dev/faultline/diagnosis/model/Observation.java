@@ -1,6 +1,6 @@
 package dev.faultline.diagnosis.model;
 
-import dev.faultline.diagnosis.internal.Checks;
+import dev.faultline.core.internal.Validate;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,9 +19,9 @@ public record Observation(String component, Instant onset, String fingerprint, S
 
   /** Checks the component and onset and copies the metrics. */
   public Observation {
-    Checks.notBlank("component", component);
-    Checks.notNull("onset", onset);
-    metrics = Map.copyOf(Checks.notNull("metrics", metrics));
+    Validate.notBlank("component", component);
+    Validate.notNull("onset", onset);
+    metrics = Map.copyOf(Validate.notNull("metrics", metrics));
   }
 
   /** A failure of {@code component} at {@code onset} with no signature. */
@@ -42,7 +42,7 @@ public record Observation(String component, Instant onset, String fingerprint, S
   /** This observation with one more metric reading. */
   public Observation withMetric(String name, double value) {
     Map<String, Double> more = new HashMap<>(metrics);
-    more.put(Checks.notBlank("metric", name), value);
+    more.put(Validate.notBlank("metric", name), value);
     return new Observation(component, onset, fingerprint, logLine, more);
   }
 }

@@ -1,6 +1,6 @@
 package dev.faultline.diagnosis.model;
 
-import dev.faultline.diagnosis.internal.Checks;
+import dev.faultline.core.internal.Validate;
 import java.time.Duration;
 
 /**
@@ -15,14 +15,14 @@ public record RepairableModel(double failureRate, double repairRate) {
 
   /** Checks that both rates are positive and finite. */
   public RepairableModel {
-    Checks.positive("failureRate", failureRate);
-    Checks.positive("repairRate", repairRate);
+    Validate.positive("failureRate", failureRate);
+    Validate.positive("repairRate", repairRate);
   }
 
   /** The model with rates per hour from a mean time between failures and a mean time to repair. */
   public static RepairableModel perHour(Duration mtbf, Duration mttr) {
-    Checks.positive("mtbf", mtbf);
-    Checks.positive("mttr", mttr);
+    Validate.positive("mtbf", mtbf);
+    Validate.positive("mttr", mttr);
     return new RepairableModel(3_600_000_000_000.0 / mtbf.toNanos(), 3_600_000_000_000.0 / mttr.toNanos());
   }
 

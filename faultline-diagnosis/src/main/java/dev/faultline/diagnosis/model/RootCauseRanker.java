@@ -1,6 +1,6 @@
 package dev.faultline.diagnosis.model;
 
-import dev.faultline.diagnosis.internal.Checks;
+import dev.faultline.core.internal.Validate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -39,8 +39,8 @@ public final class RootCauseRanker {
 
   /** A ranker over {@code graph} knowing {@code failureModes}. */
   public RootCauseRanker(DependencyGraph graph, List<FailureMode> failureModes) {
-    this.graph = Checks.notNull("graph", graph);
-    this.failureModes = List.copyOf(Checks.notNull("failureModes", failureModes));
+    this.graph = Validate.notNull("graph", graph);
+    this.failureModes = List.copyOf(Validate.notNull("failureModes", failureModes));
   }
 
   /**
@@ -49,10 +49,10 @@ public final class RootCauseRanker {
    * @throws dev.faultline.core.ConfigurationException if {@code observations} is null or holds null
    */
   public List<RootCause> rank(Collection<Observation> observations) {
-    Checks.notNull("observations", observations);
+    Validate.notNull("observations", observations);
     Map<String, List<Observation>> byComponent = new TreeMap<>();
     for (Observation o : observations) {
-      Checks.notNull("observation", o);
+      Validate.notNull("observation", o);
       byComponent.computeIfAbsent(o.component(), c -> new ArrayList<>()).add(o);
     }
     Map<String, Instant> onsets = new TreeMap<>();

@@ -1,6 +1,6 @@
 package dev.faultline.diagnosis.model;
 
-import dev.faultline.diagnosis.internal.Checks;
+import dev.faultline.core.internal.Validate;
 import java.util.function.DoublePredicate;
 import java.util.regex.Pattern;
 
@@ -20,7 +20,7 @@ public sealed interface Signature {
   record Fingerprint(String value) implements Signature {
     /** Checks the value. */
     public Fingerprint {
-      Checks.notBlank("fingerprint", value);
+      Validate.notBlank("fingerprint", value);
     }
 
     @Override
@@ -41,7 +41,7 @@ public sealed interface Signature {
   record LogTemplate(String template) implements Signature {
     /** Checks the template. */
     public LogTemplate {
-      Checks.notBlank("template", template);
+      Validate.notBlank("template", template);
     }
 
     @Override
@@ -83,9 +83,9 @@ public sealed interface Signature {
   record MetricCondition(String metric, String description, DoublePredicate condition) implements Signature {
     /** Checks the fields. */
     public MetricCondition {
-      Checks.notBlank("metric", metric);
-      Checks.notBlank("description", description);
-      Checks.notNull("condition", condition);
+      Validate.notBlank("metric", metric);
+      Validate.notBlank("description", description);
+      Validate.notNull("condition", condition);
     }
 
     /** The metric is at least {@code threshold}. */

@@ -1,6 +1,6 @@
 package dev.faultline.diagnosis.model;
 
-import dev.faultline.diagnosis.internal.Checks;
+import dev.faultline.core.internal.Validate;
 
 /**
  * The Weibull reliability model with shape β and scale η: {@code R(t) = e^(-(t/η)^β)},
@@ -14,8 +14,8 @@ public record WeibullModel(double shape, double scale) {
 
   /** Checks that both parameters are positive and finite. */
   public WeibullModel {
-    Checks.positive("shape", shape);
-    Checks.positive("scale", scale);
+    Validate.positive("shape", shape);
+    Validate.positive("scale", scale);
   }
 
   /** The probability of surviving to time {@code t} (one for {@code t <= 0}). */

@@ -1,8 +1,8 @@
 package dev.faultline.supervisor.failover;
 
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.Clock;
 import dev.faultline.core.FaultlineException;
-import dev.faultline.supervisor.internal.Checks;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -45,14 +45,14 @@ public final class FileLease implements Lease {
 
   /** A lease kept in {@code file} (created if missing), timed by {@code clock}'s wall time. */
   public FileLease(Path file, Clock clock) {
-    this.file = Checks.notNull("file", file);
-    this.clock = Checks.notNull("clock", clock);
+    this.file = Validate.notNull("file", file);
+    this.clock = Validate.notNull("clock", clock);
   }
 
   @Override
   public synchronized Optional<LeaseGrant> tryAcquire(String owner, Duration ttl) throws IOException {
-    Checks.notBlank("owner", owner);
-    Checks.positive("ttl", ttl);
+    Validate.notBlank("owner", owner);
+    Validate.positive("ttl", ttl);
     if (owner.getBytes(StandardCharsets.UTF_8).length > MAX_OWNER_BYTES) {
       throw new dev.faultline.core.ConfigurationException("owner", "be at most " + MAX_OWNER_BYTES + " UTF-8 bytes",
           owner.length() + " characters");
@@ -76,7 +76,7 @@ public final class FileLease implements Lease {
 
   @Override
   public synchronized void release(LeaseGrant grant) throws IOException {
-    Checks.notNull("grant", grant);
+    Validate.notNull("grant", grant);
     locked(ch -> {
       LeaseGrant held = read(ch);
       if (held != null && held.owner().equals(grant.owner()) && held.epoch() == grant.epoch()) {

@@ -1,5 +1,8 @@
 package dev.faultline.supervisor.failover;
 
+import dev.faultline.core.internal.Durations;
+import dev.faultline.core.internal.Exceptions;
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.Clock;
 import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.ComponentEvent;
@@ -7,8 +10,7 @@ import dev.faultline.core.event.FaultEvent;
 import dev.faultline.core.event.FaultEventListener;
 import dev.faultline.supervisor.ChildContext;
 import dev.faultline.supervisor.Component;
-import dev.faultline.supervisor.internal.Checks;
-import dev.faultline.supervisor.internal.Publisher;
+import dev.faultline.core.internal.Events;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +46,7 @@ public final class Replica implements AutoCloseable {
   private final LongFunction<? extends Component> factory;
   private final Clock clock;
   private final Scheduler scheduler;
-  private final Publisher events;
+  private final Events events;
   private volatile LeaseGrant grant;
   private volatile long lastRenewNanos;
   private Component component;
@@ -57,12 +59,12 @@ public final class Replica implements AutoCloseable {
     this.owner = b.owner;
     this.lease = b.lease;
     this.ttl = b.ttl;
-    this.ttlNanos = Checks.nanos(b.ttl);
-    this.renewNanos = Checks.nanos(b.renewEvery);
+    this.ttlNanos = Durations.toNanosSaturated(b.ttl);
+    this.renewNanos = Durations.toNanosSaturated(b.renewEvery);
     this.factory = b.factory;
     this.clock = b.clock;
     this.scheduler = b.scheduler;
-    this.events = new Publisher(b.clock, List.copyOf(b.listeners));
+    this.events = new Events(b.clock, List.copyOf(b.listeners));
   }
 
   /** A builder for replica {@code owner} of group {@code group}. */
@@ -159,7 +161,7 @@ public final class Replica implements AutoCloseable {
         out.add(new ComponentEvent.ComponentStarted(group, events.now()));
       }
     } catch (Throwable t) {
-      Checks.rethrowIfFatal(t);
+      Exceptions.rethrowIfFatal(t);
       stepDown(owner + " could not start its component", t, out);
     }
   }
@@ -310,7 +312,7 @@ public final class Replica implements AutoCloseable {
 
     /** Adds a listener. */
     public Builder listener(FaultEventListener listener) {
-      listeners.add(Checks.notNull("listener", listener));
+      listeners.add(Validate.notNull("listener", listener));
       return this;
     }
 
@@ -320,18 +322,18 @@ public final class Replica implements AutoCloseable {
      * @throws dev.faultline.core.ConfigurationException naming the field, the rule and the value when invalid
      */
     public Replica build() {
-      Checks.notBlank("group", group);
-      Checks.notBlank("owner", owner);
-      Checks.notNull("lease", lease);
-      Checks.positive("ttl", ttl);
-      Checks.positive("renewEvery", renewEvery);
+      Validate.notBlank("group", group);
+      Validate.notBlank("owner", owner);
+      Validate.notNull("lease", lease);
+      Validate.positive("ttl", ttl);
+      Validate.positive("renewEvery", renewEvery);
       if (renewEvery.compareTo(ttl) >= 0) {
         throw new dev.faultline.core.ConfigurationException("renewEvery", "be shorter than ttl (" + ttl + ")",
             renewEvery);
       }
-      Checks.notNull("component", factory);
-      Checks.notNull("clock", clock);
-      Checks.notNull("scheduler", scheduler);
+      Validate.notNull("component", factory);
+      Validate.notNull("clock", clock);
+      Validate.notNull("scheduler", scheduler);
       return new Replica(this);
     }
   }

@@ -1,7 +1,7 @@
 package dev.faultline.supervisor.health;
 
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.ConfigurationException;
-import dev.faultline.supervisor.internal.Checks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -143,7 +143,7 @@ public final class CheckSpec {
 
     /** Adds the check to a group. */
     public Builder group(String group) {
-      groups.add(Checks.notBlank("group", group));
+      groups.add(Validate.notBlank("group", group));
       return this;
     }
 
@@ -159,16 +159,16 @@ public final class CheckSpec {
      * @throws ConfigurationException naming the field, the rule and the value when invalid
      */
     public CheckSpec build() {
-      Checks.notBlank("name", name);
-      Checks.notNull("kind", kind);
-      Checks.notNull("check", check);
+      Validate.notBlank("name", name);
+      Validate.notNull("kind", kind);
+      Validate.notNull("check", check);
       if (component != null) {
-        Checks.notBlank("component", component);
+        Validate.notBlank("component", component);
       }
-      Checks.positive("timeout", timeout);
-      Checks.positive("refresh", refresh);
-      Checks.atLeast("failureThreshold", failureThreshold, 1);
-      Checks.atLeast("successThreshold", successThreshold, 1);
+      Validate.positive("timeout", timeout);
+      Validate.positive("refresh", refresh);
+      Validate.atLeast("failureThreshold", failureThreshold, 1);
+      Validate.atLeast("successThreshold", successThreshold, 1);
       if (kind != ProbeKind.READINESS && successThreshold != 1) {
         throw new ConfigurationException("successThreshold", "be 1 for " + kind + " checks", successThreshold);
       }

@@ -1,6 +1,6 @@
 package dev.faultline.supervisor.health;
 
-import dev.faultline.supervisor.internal.Checks;
+import dev.faultline.core.internal.Validate;
 
 /**
  * The outcome of one run of a {@link HealthCheck}: up or down, with a detail for people.
@@ -12,7 +12,7 @@ public record Health(boolean up, String detail) {
 
   /** Requires a detail. */
   public Health {
-    Checks.notNull("detail", detail);
+    Validate.notNull("detail", detail);
   }
 
   /** A passing outcome. */

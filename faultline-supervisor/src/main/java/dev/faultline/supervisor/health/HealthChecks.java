@@ -1,6 +1,6 @@
 package dev.faultline.supervisor.health;
 
-import dev.faultline.supervisor.internal.Checks;
+import dev.faultline.core.internal.Validate;
 import dev.faultline.supervisor.watchdog.DeadlockedThread;
 import dev.faultline.supervisor.watchdog.Deadlocks;
 import java.io.IOException;
@@ -29,7 +29,7 @@ public final class HealthChecks {
 
   /** UP while the file store holding {@code path} has at least {@code minFreeBytes} usable. */
   public static HealthCheck diskSpace(Path path, long minFreeBytes) {
-    Checks.notNull("path", path);
+    Validate.notNull("path", path);
     if (minFreeBytes < 0) {
       throw new dev.faultline.core.ConfigurationException("minFreeBytes", "be at least 0", minFreeBytes);
     }
@@ -48,7 +48,7 @@ public final class HealthChecks {
 
   /** UP while the used heap is at most {@code maxUsedFraction} of the maximum heap (or of the committed heap). */
   public static HealthCheck heap(double maxUsedFraction) {
-    Checks.between("maxUsedFraction", maxUsedFraction, 0.0, 1.0);
+    Validate.between("maxUsedFraction", maxUsedFraction, 0.0, 1.0);
     return heap(maxUsedFraction, () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage());
   }
 
@@ -80,8 +80,8 @@ public final class HealthChecks {
    * (rounded up to whole seconds, as JDBC counts it).
    */
   public static HealthCheck jdbc(DataSource dataSource, Duration timeout) {
-    Checks.notNull("dataSource", dataSource);
-    Checks.positive("timeout", timeout);
+    Validate.notNull("dataSource", dataSource);
+    Validate.positive("timeout", timeout);
     int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000));
     return () -> {
       try (Connection c = dataSource.getConnection()) {
@@ -93,8 +93,8 @@ public final class HealthChecks {
 
   /** UP while a GET of {@code uri} answers with a 2xx status within {@code timeout}. */
   public static HealthCheck http(URI uri, Duration timeout) {
-    Checks.notNull("uri", uri);
-    Checks.positive("timeout", timeout);
+    Validate.notNull("uri", uri);
+    Validate.positive("timeout", timeout);
     HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).build();
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
     return () -> {

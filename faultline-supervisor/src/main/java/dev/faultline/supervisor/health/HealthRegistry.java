@@ -1,12 +1,14 @@
 package dev.faultline.supervisor.health;
 
+import dev.faultline.core.internal.Durations;
+import dev.faultline.core.internal.Exceptions;
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.Clock;
 import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.ComponentEvent;
 import dev.faultline.core.event.FaultEventListener;
 import dev.faultline.supervisor.Supervisor;
-import dev.faultline.supervisor.internal.Checks;
-import dev.faultline.supervisor.internal.Publisher;
+import dev.faultline.core.internal.Events;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,7 +49,7 @@ public final class HealthRegistry implements AutoCloseable {
   private final Executor executor;
   private final ExecutorService ownedExecutor;
   private final BiConsumer<String, Throwable> restarter;
-  private final Publisher events;
+  private final Events events;
   private final Duration interval;
   private final List<Entry> entries = new ArrayList<>();
   private final Map<String, List<String>> groups = new LinkedHashMap<>();
@@ -59,7 +61,7 @@ public final class HealthRegistry implements AutoCloseable {
     this.clock = b.clock;
     this.scheduler = b.scheduler;
     this.restarter = b.restarter;
-    this.events = new Publisher(b.clock, List.copyOf(b.listeners));
+    this.events = new Events(b.clock, List.copyOf(b.listeners));
     this.interval = b.interval;
     if (b.executor != null) {
       this.executor = b.executor;
@@ -98,7 +100,7 @@ public final class HealthRegistry implements AutoCloseable {
       }
       synchronized (e) {
         if (e.inFlight || (spec.kind() == ProbeKind.STARTUP && e.status == Status.UP)
-            || (e.ran && now - e.lastRunNanos < Checks.nanos(spec.refresh()))) {
+            || (e.ran && now - e.lastRunNanos < Durations.toNanosSaturated(spec.refresh()))) {
           continue;
         }
         e.inFlight = true;
@@ -139,7 +141,7 @@ public final class HealthRegistry implements AutoCloseable {
       return;
     }
     refresh();
-    timer.set(scheduler.schedule(this::tick, Checks.nanos(interval)));
+    timer.set(scheduler.schedule(this::tick, Durations.toNanosSaturated(interval)));
   }
 
   /** Stops the periodic refresh and shuts down the executor if the registry created it. Idempotent. */
@@ -162,7 +164,7 @@ public final class HealthRegistry implements AutoCloseable {
       if (run.result.complete(Health.down("timed out after " + spec.timeout()))) {
         run.interrupt();
       }
-    }, Checks.nanos(spec.timeout()));
+    }, Durations.toNanosSaturated(spec.timeout()));
     run.result.whenComplete((h, t) -> timeout.cancel());
     try {
       executor.execute(() -> {
@@ -173,7 +175,7 @@ public final class HealthRegistry implements AutoCloseable {
           Health h = spec.check().check();
           run.result.complete(h != null ? h : Health.down("the check returned null"));
         } catch (Throwable t) {
-          Checks.rethrowIfFatal(t);
+          Exceptions.rethrowIfFatal(t);
           run.result.complete(Health.down(t.getClass().getSimpleName()
               + (t.getMessage() == null ? "" : ": " + t.getMessage())));
         } finally {
@@ -328,7 +330,7 @@ public final class HealthRegistry implements AutoCloseable {
 
     /** Restarts components whose liveness checks go DOWN through {@code supervisor}. */
     public Builder supervisor(Supervisor supervisor) {
-      Checks.notNull("supervisor", supervisor);
+      Validate.notNull("supervisor", supervisor);
       this.restarter = supervisor::restart;
       return this;
     }
@@ -347,13 +349,13 @@ public final class HealthRegistry implements AutoCloseable {
 
     /** Adds a listener for {@code HealthChanged} events. */
     public Builder listener(FaultEventListener listener) {
-      listeners.add(Checks.notNull("listener", listener));
+      listeners.add(Validate.notNull("listener", listener));
       return this;
     }
 
     /** Adds a check. */
     public Builder check(CheckSpec check) {
-      checks.add(Checks.notNull("check", check));
+      checks.add(Validate.notNull("check", check));
       return this;
     }
 
@@ -363,10 +365,10 @@ public final class HealthRegistry implements AutoCloseable {
      * @throws dev.faultline.core.ConfigurationException naming the field, the rule and the value when invalid
      */
     public HealthRegistry build() {
-      Checks.notBlank("name", name);
-      Checks.notNull("clock", clock);
-      Checks.notNull("scheduler", scheduler);
-      Checks.positive("interval", interval);
+      Validate.notBlank("name", name);
+      Validate.notNull("clock", clock);
+      Validate.notNull("scheduler", scheduler);
+      Validate.positive("interval", interval);
       Set<String> names = new HashSet<>();
       for (CheckSpec c : checks) {
         if (!names.add(c.name())) {

@@ -1,11 +1,12 @@
 package dev.faultline.supervisor.heartbeat;
 
+import dev.faultline.core.internal.Durations;
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.Clock;
 import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.ComponentEvent;
 import dev.faultline.core.event.FaultEventListener;
-import dev.faultline.supervisor.internal.Checks;
-import dev.faultline.supervisor.internal.Publisher;
+import dev.faultline.core.internal.Events;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +46,7 @@ public final class HeartbeatMonitor implements AutoCloseable {
   private final long tickNanos;
   private final long pauseThresholdNanos;
   private final long graceNanos;
-  private final Publisher events;
+  private final Events events;
   private final ConcurrentHashMap<String, Peer> peers = new ConcurrentHashMap<>();
   private final AtomicLong lastTick;
   private final AtomicLong guardUntil;
@@ -57,10 +58,10 @@ public final class HeartbeatMonitor implements AutoCloseable {
     this.name = b.name;
     this.config = b.config;
     this.clock = b.clock;
-    this.tickNanos = Checks.nanos(b.tickInterval);
-    this.pauseThresholdNanos = Checks.nanos(b.selfPauseThreshold);
-    this.graceNanos = Checks.nanos(b.pauseGrace);
-    this.events = new Publisher(b.clock, List.copyOf(b.listeners));
+    this.tickNanos = Durations.toNanosSaturated(b.tickInterval);
+    this.pauseThresholdNanos = Durations.toNanosSaturated(b.selfPauseThreshold);
+    this.graceNanos = Durations.toNanosSaturated(b.pauseGrace);
+    this.events = new Events(b.clock, List.copyOf(b.listeners));
     long now = clock.nanoTime();
     this.lastTick = new AtomicLong(now);
     this.guardUntil = new AtomicLong(now);
@@ -78,7 +79,7 @@ public final class HeartbeatMonitor implements AutoCloseable {
 
   /** Records a heartbeat from {@code peer} now, starting to monitor it if it is new. */
   public void heartbeat(String peer) {
-    Checks.notBlank("peer", peer);
+    Validate.notBlank("peer", peer);
     long now = clock.nanoTime();
     observeSelf(now);
     Peer p = peers.computeIfAbsent(peer, k -> new Peer(new PhiAccrualDetector(config, clock)));
@@ -165,7 +166,7 @@ public final class HeartbeatMonitor implements AutoCloseable {
    * @throws IllegalStateException if already started or closed
    */
   public void start(Scheduler scheduler) {
-    Checks.notNull("scheduler", scheduler);
+    Validate.notNull("scheduler", scheduler);
     if (closed) {
       throw new IllegalStateException("heartbeat monitor '" + name + "' is closed");
     }
@@ -287,7 +288,7 @@ public final class HeartbeatMonitor implements AutoCloseable {
 
     /** Adds a listener for {@code PeerSuspected} events. */
     public Builder listener(FaultEventListener listener) {
-      listeners.add(Checks.notNull("listener", listener));
+      listeners.add(Validate.notNull("listener", listener));
       return this;
     }
 
@@ -297,11 +298,11 @@ public final class HeartbeatMonitor implements AutoCloseable {
      * @throws dev.faultline.core.ConfigurationException naming the field, the rule and the value when invalid
      */
     public HeartbeatMonitor build() {
-      Checks.notBlank("name", name);
-      Checks.notNull("detector", config);
-      Checks.notNull("clock", clock);
-      Checks.positive("tickInterval", tickInterval);
-      Checks.notNegative("selfPauseThreshold", selfPauseThreshold);
+      Validate.notBlank("name", name);
+      Validate.notNull("detector", config);
+      Validate.notNull("clock", clock);
+      Validate.positive("tickInterval", tickInterval);
+      Validate.notNegative("selfPauseThreshold", selfPauseThreshold);
       if (!selfPauseThreshold.isZero() && selfPauseThreshold.compareTo(tickInterval) <= 0) {
         throw new dev.faultline.core.ConfigurationException("selfPauseThreshold",
             "be zero or longer than tickInterval (" + tickInterval + ")", selfPauseThreshold);
@@ -309,7 +310,7 @@ public final class HeartbeatMonitor implements AutoCloseable {
       if (pauseGrace == null) {
         pauseGrace = config.acceptableHeartbeatPause().plus(config.firstHeartbeatEstimate());
       }
-      Checks.notNegative("pauseGrace", pauseGrace);
+      Validate.notNegative("pauseGrace", pauseGrace);
       return new HeartbeatMonitor(this);
     }
   }

@@ -1,7 +1,7 @@
 package dev.faultline.supervisor.heartbeat;
 
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.ConfigurationException;
-import dev.faultline.supervisor.internal.Checks;
 import java.time.Duration;
 
 /**
@@ -115,14 +115,14 @@ public final class PhiAccrualConfig {
      * @throws ConfigurationException naming the field, the rule and the value when a setting is invalid
      */
     public PhiAccrualConfig build() {
-      Checks.above("threshold", threshold, 0.0);
+      Validate.above("threshold", threshold, 0.0);
       if (Double.isInfinite(threshold)) {
         throw new ConfigurationException("threshold", "be finite", threshold);
       }
-      Checks.atLeast("maxSampleSize", maxSampleSize, 1);
-      Checks.positive("minStdDeviation", minStdDeviation);
-      Checks.notNegative("acceptableHeartbeatPause", acceptableHeartbeatPause);
-      Checks.positive("firstHeartbeatEstimate", firstHeartbeatEstimate);
+      Validate.atLeast("maxSampleSize", maxSampleSize, 1);
+      Validate.positive("minStdDeviation", minStdDeviation);
+      Validate.notNegative("acceptableHeartbeatPause", acceptableHeartbeatPause);
+      Validate.positive("firstHeartbeatEstimate", firstHeartbeatEstimate);
       return new PhiAccrualConfig(this);
     }
   }

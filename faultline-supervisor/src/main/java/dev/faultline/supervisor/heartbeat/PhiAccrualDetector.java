@@ -1,7 +1,8 @@
 package dev.faultline.supervisor.heartbeat;
 
+import dev.faultline.core.internal.Durations;
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.Clock;
-import dev.faultline.supervisor.internal.Checks;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -29,11 +30,11 @@ public final class PhiAccrualDetector {
 
   /** A detector with {@code config}, reading time from {@code clock}, that has received no heartbeat yet. */
   public PhiAccrualDetector(PhiAccrualConfig config, Clock clock) {
-    this.config = Checks.notNull("config", config);
-    this.clock = Checks.notNull("clock", clock);
-    this.minStdDeviationNanos = Checks.nanos(config.minStdDeviation());
-    this.acceptablePauseNanos = Checks.nanos(config.acceptableHeartbeatPause());
-    long estimate = Checks.nanos(config.firstHeartbeatEstimate());
+    this.config = Validate.notNull("config", config);
+    this.clock = Validate.notNull("clock", clock);
+    this.minStdDeviationNanos = Durations.toNanosSaturated(config.minStdDeviation());
+    this.acceptablePauseNanos = Durations.toNanosSaturated(config.acceptableHeartbeatPause());
+    long estimate = Durations.toNanosSaturated(config.firstHeartbeatEstimate());
     long deviation = estimate / 4;
     History first = History.empty(config.maxSampleSize()).append(estimate - deviation).append(estimate + deviation);
     this.state = new AtomicReference<>(new State(first, 0L, false));

@@ -1,13 +1,15 @@
 package dev.faultline.supervisor.recovery;
 
+import dev.faultline.core.internal.Durations;
+import dev.faultline.core.internal.Exceptions;
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.Clock;
 import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.ComponentEvent;
 import dev.faultline.core.event.FaultEvent;
 import dev.faultline.core.event.FaultEventListener;
 import dev.faultline.core.event.IncidentEvent;
-import dev.faultline.supervisor.internal.Checks;
-import dev.faultline.supervisor.internal.Publisher;
+import dev.faultline.core.internal.Events;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -33,14 +35,14 @@ public final class RecoveryRules implements FaultEventListener {
   private final String name;
   private final Clock clock;
   private final Scheduler scheduler;
-  private final Publisher events;
+  private final Events events;
   private final List<Armed> rules;
 
   private RecoveryRules(Builder b) {
     this.name = b.name;
     this.clock = b.clock;
     this.scheduler = b.scheduler;
-    this.events = new Publisher(b.clock, List.copyOf(b.listeners));
+    this.events = new Events(b.clock, List.copyOf(b.listeners));
     List<Armed> armed = new ArrayList<>();
     for (Rule r : b.rules) {
       armed.add(new Armed(r));
@@ -69,7 +71,7 @@ public final class RecoveryRules implements FaultEventListener {
       }
       long now = clock.nanoTime();
       long last = armed.lastFired.get();
-      if (last != Long.MIN_VALUE && now - last < Checks.nanos(rule.coolDown())) {
+      if (last != Long.MIN_VALUE && now - last < Durations.toNanosSaturated(rule.coolDown())) {
         armed.suppressed.incrementAndGet();
         continue;
       }
@@ -91,7 +93,7 @@ public final class RecoveryRules implements FaultEventListener {
     try {
       rule.action().run(trigger);
     } catch (Throwable t) {
-      Checks.rethrowIfFatal(t);
+      Exceptions.rethrowIfFatal(t);
       if (events.enabled()) {
         RecoveryRuleException failure = new RecoveryRuleException("the action of rule '" + rule.name() + "' failed: "
             + t, t);
@@ -130,10 +132,10 @@ public final class RecoveryRules implements FaultEventListener {
   public record Rule(String name, Signal signal, RecoveryAction action, Duration coolDown) {
     /** Checks the parts. */
     public Rule {
-      Checks.notBlank("name", name);
-      Checks.notNull("signal", signal);
-      Checks.notNull("action", action);
-      Checks.notNegative("coolDown", coolDown);
+      Validate.notBlank("name", name);
+      Validate.notNull("signal", signal);
+      Validate.notNull("action", action);
+      Validate.notNegative("coolDown", coolDown);
     }
   }
 
@@ -181,7 +183,7 @@ public final class RecoveryRules implements FaultEventListener {
 
     /** Adds a listener for the rules' own events. */
     public Builder listener(FaultEventListener listener) {
-      listeners.add(Checks.notNull("listener", listener));
+      listeners.add(Validate.notNull("listener", listener));
       return this;
     }
 
@@ -191,9 +193,9 @@ public final class RecoveryRules implements FaultEventListener {
      * @throws dev.faultline.core.ConfigurationException naming the field, the rule and the value when invalid
      */
     public RecoveryRules build() {
-      Checks.notBlank("name", name);
-      Checks.notNull("clock", clock);
-      Checks.notNull("scheduler", scheduler);
+      Validate.notBlank("name", name);
+      Validate.notNull("clock", clock);
+      Validate.notNull("scheduler", scheduler);
       Set<String> names = new HashSet<>();
       for (Rule r : rules) {
         if (!names.add(r.name())) {

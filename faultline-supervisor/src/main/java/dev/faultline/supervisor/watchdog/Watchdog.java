@@ -1,12 +1,13 @@
 package dev.faultline.supervisor.watchdog;
 
+import dev.faultline.core.internal.Durations;
+import dev.faultline.core.internal.Validate;
 import dev.faultline.core.Clock;
 import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.ComponentEvent;
 import dev.faultline.core.event.FaultEventListener;
 import dev.faultline.supervisor.Supervisor;
-import dev.faultline.supervisor.internal.Checks;
-import dev.faultline.supervisor.internal.Publisher;
+import dev.faultline.core.internal.Events;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,7 +44,7 @@ public final class Watchdog {
   private final Clock clock;
   private final Scheduler scheduler;
   private final BiConsumer<String, Throwable> restarter;
-  private final Publisher events;
+  private final Events events;
   private final ConcurrentHashMap<Long, Ticket> open = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
 
@@ -52,7 +53,7 @@ public final class Watchdog {
     this.clock = b.clock;
     this.scheduler = b.scheduler;
     this.restarter = b.restarter;
-    this.events = new Publisher(b.clock, List.copyOf(b.listeners));
+    this.events = new Events(b.clock, List.copyOf(b.listeners));
   }
 
   /** A builder for a watchdog named {@code name}. */
@@ -70,17 +71,17 @@ public final class Watchdog {
    * @return the ticket to {@linkplain Ticket#complete() complete} when the work ends (try-with-resources)
    */
   public Ticket register(String component, String work, Duration soft, Duration hard) {
-    Checks.notBlank("component", component);
-    Checks.notBlank("work", work);
-    Checks.positive("soft", soft);
-    Checks.positive("hard", hard);
+    Validate.notBlank("component", component);
+    Validate.notBlank("work", work);
+    Validate.positive("soft", soft);
+    Validate.positive("hard", hard);
     if (hard.compareTo(soft) < 0) {
       throw new dev.faultline.core.ConfigurationException("hard", "be at least soft (" + soft + ")", hard);
     }
     Ticket t = new Ticket(ids.incrementAndGet(), component, work, Thread.currentThread(), clock.nanoTime(), soft, hard);
     open.put(t.id, t);
-    t.softTask = scheduler.schedule(() -> overdue(t), Checks.nanos(soft));
-    t.hardTask = scheduler.schedule(() -> hung(t), Checks.nanos(hard));
+    t.softTask = scheduler.schedule(() -> overdue(t), Durations.toNanosSaturated(soft));
+    t.hardTask = scheduler.schedule(() -> hung(t), Durations.toNanosSaturated(hard));
     return t;
   }
 
@@ -226,7 +227,7 @@ public final class Watchdog {
 
     /** Restarts hung components through {@code supervisor}. */
     public Builder supervisor(Supervisor supervisor) {
-      Checks.notNull("supervisor", supervisor);
+      Validate.notNull("supervisor", supervisor);
       this.restarter = supervisor::restart;
       return this;
     }
@@ -239,7 +240,7 @@ public final class Watchdog {
 
     /** Adds a listener for the watchdog's reports. */
     public Builder listener(FaultEventListener listener) {
-      listeners.add(Checks.notNull("listener", listener));
+      listeners.add(Validate.notNull("listener", listener));
       return this;
     }
 
@@ -249,10 +250,10 @@ public final class Watchdog {
      * @throws dev.faultline.core.ConfigurationException naming the field, the rule and the value when invalid
      */
     public Watchdog build() {
-      Checks.notBlank("name", name);
-      Checks.notNull("clock", clock);
-      Checks.notNull("scheduler", scheduler);
-      Checks.notNull("restarter", restarter);
+      Validate.notBlank("name", name);
+      Validate.notNull("clock", clock);
+      Validate.notNull("scheduler", scheduler);
+      Validate.notNull("restarter", restarter);
       return new Watchdog(this);
     }
   }

@@ -1,2 +1,0 @@
-/** Implementation helpers of the supervisor module; not exported. */
-package dev.faultline.supervisor.internal;
