@@ -170,8 +170,8 @@ public final class HeartbeatMonitor implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("heartbeat monitor '" + name + "' is closed");
     }
-    Scheduler.Task placeholder = () -> false;
-    if (!timer.compareAndSet(null, placeholder)) {
+    Scheduler.Task startingSentinel = () -> false;
+    if (!timer.compareAndSet(null, startingSentinel)) {
       throw new IllegalStateException("heartbeat monitor '" + name + "' was already started");
     }
     lastTick.set(clock.nanoTime());
