@@ -99,10 +99,11 @@ public final class WorkflowsCommand implements Runnable {
     }
   }
 
-  /** {@code workflows cancel DIR ID}: records a cancellation that the next executor carries out. */
-  @Command(name = "cancel", mixinStandardHelpOptions = true,
-      description = "Record a cancellation; the next executor to open the store stops the workflow and compensates.")
-  static final class Cancel implements Callable<Integer> {
+  /**
+   * A request recorded in the store for the next executor to carry out: refused with {@link #EXIT_UNKNOWN} for an
+   * unknown id; exit 1 when the workflow already finished.
+   */
+  abstract static class OfflineRequest implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "the workflow store directory")
     Path directory;
 
@@ -112,6 +113,15 @@ public final class WorkflowsCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The request's name in messages ("cancellation", "resume"). */
+    abstract String what();
+
+    /** The request's verb in messages ("cancel", "resume"). */
+    abstract String verb();
+
+    /** Records the request; false if the workflow already finished. */
+    abstract boolean record(Path directory, String id);
+
     @Override
     public Integer call() {
       boolean known = WorkflowExecutor.inspect(directory).stream().anyMatch(i -> i.workflowId().equals(id));
@@ -119,10 +129,30 @@ public final class WorkflowsCommand implements Runnable {
         spec.commandLine().getErr().println("faultline: no workflow with id " + id + " in " + directory);
         return EXIT_UNKNOWN;
       }
-      boolean cancelled = WorkflowExecutor.cancelOffline(directory, id);
-      spec.commandLine().getOut().println(cancelled ? "cancellation of " + id + " recorded"
-          : id + " already finished; nothing to cancel");
-      return cancelled ? 0 : 1;
+      boolean recorded = record(directory, id);
+      spec.commandLine().getOut().println(recorded ? what() + " of " + id + " recorded"
+          : id + " already finished; nothing to " + verb());
+      return recorded ? 0 : 1;
+    }
+  }
+
+  /** {@code workflows cancel DIR ID}: records a cancellation that the next executor carries out. */
+  @Command(name = "cancel", mixinStandardHelpOptions = true,
+      description = "Record a cancellation; the next executor to open the store stops the workflow and compensates.")
+  static final class Cancel extends OfflineRequest {
+    @Override
+    String what() {
+      return "cancellation";
+    }
+
+    @Override
+    String verb() {
+      return "cancel";
+    }
+
+    @Override
+    boolean record(Path directory, String id) {
+      return WorkflowExecutor.cancelOffline(directory, id);
     }
   }
 
@@ -130,27 +160,20 @@ public final class WorkflowsCommand implements Runnable {
   @Command(name = "resume", mixinStandardHelpOptions = true,
       description = "Record a resume request; the next executor to open the store resumes the workflow even if it"
           + " does not resume on start, and retries a failed compensation.")
-  static final class Resume implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "DIR", description = "the workflow store directory")
-    Path directory;
-
-    @Parameters(index = "1", paramLabel = "ID", description = "the workflow id")
-    String id;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+  static final class Resume extends OfflineRequest {
+    @Override
+    String what() {
+      return "resume";
+    }
 
     @Override
-    public Integer call() {
-      boolean known = WorkflowExecutor.inspect(directory).stream().anyMatch(i -> i.workflowId().equals(id));
-      if (!known) {
-        spec.commandLine().getErr().println("faultline: no workflow with id " + id + " in " + directory);
-        return EXIT_UNKNOWN;
-      }
-      boolean resumed = WorkflowExecutor.resumeOffline(directory, id);
-      spec.commandLine().getOut().println(resumed ? "resume of " + id + " recorded"
-          : id + " already finished; nothing to resume");
-      return resumed ? 0 : 1;
+    String verb() {
+      return "resume";
+    }
+
+    @Override
+    boolean record(Path directory, String id) {
+      return WorkflowExecutor.resumeOffline(directory, id);
     }
   }
 }
