@@ -16,14 +16,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Concurrent SYNC appenders share forces, and each append returns only once its record is durable. */
@@ -31,19 +29,44 @@ class GroupCommitTest {
   private static final Path DIR = Path.of("/sim/journal");
 
   /**
-   * A storage whose first segment force after {@link #arm} waits until {@code writers} records have been written:
-   * a slow disk, made deterministic.
+   * A storage whose first segment force after {@link #arm} waits until a given number of bytes has been written:
+   * a slow disk, made deterministic. It counts bytes, not write calls, because the journal combines the frames of
+   * concurrent appenders into one write.
    */
   static final class GatedStorage implements StorageIo {
     final SimulatedStorage disk = new SimulatedStorage();
-    final AtomicInteger writes = new AtomicInteger();
     final AtomicBoolean armed = new AtomicBoolean();
-    volatile CountDownLatch allWritten = new CountDownLatch(0);
+    private final Object gate = new Object();
+    private long bytesWritten;
+    private long bytesExpected;
 
-    void arm(int writers) {
-      writes.set(0);
-      allWritten = new CountDownLatch(writers);
+    void arm(long bytes) {
+      synchronized (gate) {
+        bytesWritten = 0;
+        bytesExpected = bytes;
+      }
       armed.set(true);
+    }
+
+    private void wrote(int bytes) {
+      synchronized (gate) {
+        bytesWritten += bytes;
+        gate.notifyAll();
+      }
+    }
+
+    private boolean awaitAllWritten(long timeoutNanos) throws InterruptedException {
+      long deadline = System.nanoTime() + timeoutNanos;
+      synchronized (gate) {
+        while (bytesWritten < bytesExpected) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            return false;
+          }
+          TimeUnit.NANOSECONDS.timedWait(gate, left);
+        }
+        return true;
+      }
     }
 
     @Override
@@ -53,7 +76,7 @@ class GroupCommitTest {
         @Override
         public int write(ByteBuffer source, long position) throws IOException {
           int n = channel.write(source, position);
-          allWritten.countDown();
+          wrote(n);
           return n;
         }
 
@@ -66,7 +89,7 @@ class GroupCommitTest {
         public void force() throws IOException {
           if (armed.compareAndSet(true, false)) {
             try {
-              assertTrue(allWritten.await(30, TimeUnit.SECONDS));
+              assertTrue(awaitAllWritten(TimeUnit.SECONDS.toNanos(30)), "the appenders' frames never all arrived");
             } catch (InterruptedException e) {
               throw new IOException(e);
             }
@@ -133,7 +156,8 @@ class GroupCommitTest {
     int writers = 8;
     try (Journal journal = Journal.builder(DIR).storage(storage).open()) {
       long forcesBefore = journal.forces();
-      storage.arm(writers);
+      // Every payload is "writer-N": 8 bytes after the frame header.
+      storage.arm((long) writers * (Format.FRAME_HEADER_SIZE + 8));
       CyclicBarrier start = new CyclicBarrier(writers);
       ExecutorService pool = Executors.newFixedThreadPool(writers);
       try {
