@@ -11,4 +11,5 @@ module dev.faultline.state {
   exports dev.faultline.state.io;
   exports dev.faultline.state.testing;
   exports dev.faultline.state.workflow;
+  exports dev.faultline.state.workflow.spi;
 }

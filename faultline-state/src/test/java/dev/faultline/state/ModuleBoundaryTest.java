@@ -24,7 +24,8 @@ class ModuleBoundaryTest {
     assertEquals(new TreeSet<>(Set.of("dev.faultline.state", "dev.faultline.state.journal", "dev.faultline.state.checkpoint",
         "dev.faultline.state.crypto",
         "dev.faultline.state.io",
-        "dev.faultline.state.testing", "dev.faultline.state.workflow")), exported);
+        "dev.faultline.state.testing", "dev.faultline.state.workflow",
+        "dev.faultline.state.workflow.spi")), exported);
     assertTrue(descriptor.exports().stream().noneMatch(ModuleDescriptor.Exports::isQualified));
     assertTrue(descriptor.requires().stream()
             .allMatch(r -> r.name().startsWith("java.") || r.name().equals("dev.faultline.core")),

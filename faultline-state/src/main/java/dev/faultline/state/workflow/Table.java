@@ -2,6 +2,8 @@ package dev.faultline.state.workflow;
 
 import dev.faultline.state.Codec;
 import dev.faultline.state.StateMachine;
+import dev.faultline.state.workflow.spi.StoredStep;
+import dev.faultline.state.workflow.spi.StoredWorkflow;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -28,10 +30,11 @@ final class Table {
   final ConcurrentHashMap<String, Row> rows = new ConcurrentHashMap<>();
 
   /** One recorded step or timer; immutable. */
-  record Step(int index, String name, byte[] result, String error, long wakeMillis, boolean sleep) {}
+  record Step(int index, String name, byte[] result, String error, long wakeMillis, boolean sleep)
+      implements StoredStep {}
 
   /** One workflow; see the class comment for its lock. */
-  static final class Row {
+  static final class Row implements StoredWorkflow {
     final String id;
     final String name;
     final String queue;
@@ -52,27 +55,68 @@ final class Table {
       this.input = input;
     }
 
-    synchronized Step step(int index) {
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public String queue() {
+      return queue;
+    }
+
+    @Override
+    public byte[] input() {
+      return input;
+    }
+
+    @Override
+    public synchronized Step step(int index) {
       return index < steps.size() ? steps.get(index) : null;
     }
 
-    synchronized WorkflowStatus status() {
+    @Override
+    public synchronized WorkflowStatus status() {
       return status;
     }
 
-    synchronized boolean cancelRequested() {
+    @Override
+    public synchronized boolean cancelRequested() {
       return cancelRequested;
     }
 
-    synchronized boolean resumeRequested() {
+    @Override
+    public synchronized boolean resumeRequested() {
       return resumeRequested;
     }
 
-    synchronized boolean compensated(int index) {
+    @Override
+    public synchronized boolean compensated(int index) {
       return compensated.contains(index);
     }
 
-    synchronized WorkflowInfo info() {
+    @Override
+    public synchronized WorkflowStatus outcome() {
+      return outcome;
+    }
+
+    @Override
+    public synchronized byte[] output() {
+      return output;
+    }
+
+    @Override
+    public synchronized String error() {
+      return error;
+    }
+
+    @Override
+    public synchronized WorkflowInfo info() {
       List<WorkflowInfo.StepInfo> infos = new ArrayList<>(steps.size());
       for (Step s : steps) {
         String outcome = s.sleep() ? "wake at " + s.wakeMillis()

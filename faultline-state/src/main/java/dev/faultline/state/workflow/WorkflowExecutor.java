@@ -10,7 +10,11 @@ import dev.faultline.core.internal.Exceptions;
 import dev.faultline.core.internal.Validate;
 import dev.faultline.core.retry.Retry;
 import dev.faultline.state.RecoverableState;
-import dev.faultline.state.journal.Durability;
+import dev.faultline.state.workflow.spi.StoreListener;
+import dev.faultline.state.workflow.spi.StoredStep;
+import dev.faultline.state.workflow.spi.StoredWorkflow;
+import dev.faultline.state.workflow.spi.WorkflowChange;
+import dev.faultline.state.workflow.spi.WorkflowStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -30,9 +34,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs durable {@link Workflow}s on the embedded store: a directory holding a journal of every start, step result,
- * timer, cancellation and compensation (appended in {@code SYNC} durability, so a result is on disk before the step
- * returns it) and periodic checkpoints of the workflow table (see {@link RecoverableState}).
+ * Runs durable {@link Workflow}s on a {@link WorkflowStore}: by default the embedded store, a directory holding a
+ * journal of every start, step result, timer, cancellation and compensation (appended in {@code SYNC} durability, so
+ * a result is on disk before the step returns it) and periodic checkpoints of the workflow table (see
+ * {@link RecoverableState}); or a shared store given to {@link #builder(WorkflowStore)} (PostgreSQL, in
+ * faultline-state-postgres), on which several executor nodes share work.
  *
  * <h2>Life of a workflow</h2>
  * {@link #start} records the start and queues the workflow (idempotent: the same id returns the same handle). A worker
@@ -59,15 +65,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>Events</h2>
  * A {@link WorkflowEvent.Transition} for every start (STARTED), recorded step (STEP_COMPLETED), attempt after the
  * first under a step's retry (STEP_RETRIED), resumption after a restart or a {@link WorkflowHandle#resume()}
- * (RESUMED), compensation (COMPENSATED) and end (COMPLETED, FAILED, CANCELLED); the source is the executor's name.
+ * (RESUMED), compensation (COMPENSATED) and end (COMPLETED, FAILED, CANCELLED), and, on a shared store, for every
+ * workflow taken over from a node that stopped heart-beating (TAKEN_OVER); the source is the executor's name.
+ *
+ * <h2>Shared stores</h2>
+ * On a store shared by several executor nodes, an executor runs the workflows it starts and those its store claims
+ * for it (see {@link WorkflowStore}); {@link #list} and {@link #handle} also see the workflows of other nodes, whose
+ * handles complete when the store sees them finish. A workflow another node took over while this one was paused
+ * fails here with {@code workflow-fenced} and goes on there.
  *
  * <h2>Concurrency</h2>
  * <pre>
  * runs: concurrent map of id to Run; a Run is inserted once, by the start that wins putIfAbsent (the losers wait for
  *   its start record). Run.executing, Run.queued and Run.sleeping are guarded by the Run's monitor.
  * Queue fields (pending, running, nextStartNanos, timerArmed) are guarded by the Queue's monitor.
- * Table rows are guarded by their own monitors (see Table). No lock is held while journaling, running workflow
- *   code or publishing events; the journal's group commit batches concurrent steps into one force.
+ * Stored workflows (the store's views) guard themselves. No lock is held while recording, running workflow code
+ *   or publishing events; the embedded journal's group commit batches concurrent steps into one force.
  * </pre>
  * Thread-safe.
  */
@@ -75,6 +88,8 @@ public final class WorkflowExecutor implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(WorkflowExecutor.class.getName());
   /** The queue of workflows started without one. */
   public static final String DEFAULT_QUEUE = "default";
+  /** The code of the failure a shared store raises once another node took a workflow over. */
+  private static final String FENCED = "workflow-fenced";
 
   private final String name;
   private final Map<String, Workflow<Object, Object>> workflows;
@@ -85,8 +100,7 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final Events events;
   private final ExecutorService pool;
   private final boolean ownsPool;
-  private final RecoverableState<Table, Entry> store;
-  private final Table table;
+  private final WorkflowStore store;
   private final ConcurrentHashMap<String, Run> runs = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -102,19 +116,15 @@ public final class WorkflowExecutor implements AutoCloseable {
     this.events = new Events(b.clock, b.listeners);
     this.ownsPool = b.pool == null;
     this.pool = b.pool != null ? b.pool : Executors.newFixedThreadPool(b.threads, daemonThreads(b.name));
-    RecoverableState.Builder<Table, Entry> sb = RecoverableState.builder(b.directory, new Table.Machine(),
-        Table.CODEC, Entry.CODEC).durability(Durability.SYNC).clock(b.clock).scheduler(b.scheduler).name(b.name)
-        .checkpointEvery(b.checkpointEvery);
-    b.listeners.forEach(sb::listener);
     try {
-      this.store = sb.open();
+      this.store = b.store != null ? b.store : EmbeddedWorkflowStore.open(b.directory, b.clock, b.scheduler,
+          b.name, b.checkpointEvery, b.listeners);
     } catch (RuntimeException e) {
       if (ownsPool) {
         pool.shutdownNow();
       }
       throw e;
     }
-    this.table = store.state();
   }
 
   private static ThreadFactory daemonThreads(String name) {
@@ -128,24 +138,27 @@ public final class WorkflowExecutor implements AutoCloseable {
 
   /** A builder for an executor whose store is {@code directory} (created if missing). */
   public static Builder builder(Path directory) {
-    return new Builder(directory);
+    return new Builder(Validate.notNull("directory", directory), null);
   }
 
-  /** Loads every recorded workflow and queues the unfinished ones (if resuming on start). */
+  /**
+   * A builder for an executor whose store is {@code store} (which the executor opens, and closes when it closes),
+   * for example a PostgreSQL store shared by several executor nodes.
+   */
+  public static Builder builder(WorkflowStore store) {
+    return new Builder(null, Validate.notNull("store", store));
+  }
+
+  /** Opens the store, loads the workflows it returns and queues the unfinished ones (if resuming on start). */
   private void recover(boolean resume) {
-    List<Table.Row> rows = new ArrayList<>(table.rows.values());
-    rows.sort(Comparator.comparing(r -> r.id));
+    List<StoredWorkflow> rows = new ArrayList<>(store.open(new Listener(), resume));
+    rows.sort(Comparator.comparing(StoredWorkflow::id));
     int unfinished = 0;
-    for (Table.Row row : rows) {
+    for (StoredWorkflow row : rows) {
       Run run = new Run(row, true);
       run.recorded.complete(null);
-      runs.put(row.id, run);
-      WorkflowStatus status = row.status();
-      if (status == WorkflowStatus.SUCCEEDED) {
-        run.result.complete(decode(row.output));
-      } else if (status.terminal()) {
-        run.result.completeExceptionally(outcomeFailure(row));
-      } else {
+      runs.put(row.id(), run);
+      if (!settle(run)) {
         unfinished++;
         if (resume || row.resumeRequested()) {
           enqueue(run);
@@ -154,6 +167,56 @@ public final class WorkflowExecutor implements AutoCloseable {
     }
     LOG.log(System.Logger.Level.INFO, "workflow executor " + name + " recovered " + rows.size() + " workflow(s), "
         + unfinished + " unfinished" + (resume ? " and resumed" : ""));
+  }
+
+  /** Completes the result of a run whose workflow finished; returns whether it had. */
+  private boolean settle(Run run) {
+    StoredWorkflow row = run.row;
+    WorkflowStatus status = row.status();
+    if (status == WorkflowStatus.SUCCEEDED) {
+      try {
+        run.result.complete(decode(row.output()));
+      } catch (RuntimeException e) {
+        run.result.completeExceptionally(e);
+      }
+    } else if (status.terminal()) {
+      run.result.completeExceptionally(outcomeFailure(row));
+    }
+    return status.terminal();
+  }
+
+  /** What a shared store reports: workflows it claimed for this executor, and workflows changed elsewhere. */
+  private final class Listener implements StoreListener {
+    @Override
+    public void claimed(StoredWorkflow workflow, String previousOwner) {
+      Run run = runs.computeIfAbsent(workflow.id(), id -> {
+        Run fresh = new Run(workflow, true);
+        fresh.recorded.complete(null);
+        return fresh;
+      });
+      if (previousOwner != null) {
+        publish(workflow.id(), WorkflowEvent.Kind.TAKEN_OVER, null, "from " + previousOwner);
+      }
+      run.resumed = true;
+      enqueue(run);
+    }
+
+    @Override
+    public void changed(StoredWorkflow workflow) {
+      Run run = runs.get(workflow.id());
+      if (run == null) {
+        return;
+      }
+      synchronized (run) {
+        if (workflow.cancelRequested() && run.sleeping && run.thread != null) {
+          run.thread.interrupt();
+        }
+        if (run.executing || run.queued) {
+          return;
+        }
+      }
+      settle(run);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------- offline
@@ -261,18 +324,34 @@ public final class WorkflowExecutor implements AutoCloseable {
       Run fresh = new Run(null, false);
       existing = runs.putIfAbsent(workflowId, fresh);
       if (existing == null) {
+        StoredWorkflow row;
+        boolean created;
         try {
-          store.apply(new Entry.Started(workflowId, workflowName, queue, encoded));
+          row = store.create(workflowId, workflowName, queue, encoded);
+          created = row != null;
+          if (!created) {
+            // Started before, on another node of a shared store: this becomes its handle here.
+            row = store.find(workflowId);
+            if (row == null) {
+              throw new WorkflowException("workflow-unknown", "workflow " + workflowId
+                  + " was started but its record cannot be read");
+            }
+          }
         } catch (RuntimeException e) {
           runs.remove(workflowId, fresh);
           fresh.recorded.completeExceptionally(e);
           throw e;
         }
-        fresh.row = table.rows.get(workflowId);
+        fresh.row = row;
         fresh.recorded.complete(null);
-        publish(workflowId, WorkflowEvent.Kind.STARTED, null, workflowName);
-        enqueue(fresh);
-        return (WorkflowHandle<O>) fresh;
+        if (created) {
+          publish(workflowId, WorkflowEvent.Kind.STARTED, null, workflowName);
+          enqueue(fresh);
+          return (WorkflowHandle<O>) fresh;
+        }
+        fresh.resumed = true;
+        settle(fresh);
+        existing = fresh;
       }
     }
     try {
@@ -282,37 +361,58 @@ public final class WorkflowExecutor implements AutoCloseable {
       throw new WorkflowException("workflow-unknown", "workflow " + workflowId + " could not be started: "
           + e.getCause(), e.getCause());
     }
-    if (!existing.row.name.equals(workflowName)) {
+    if (!existing.row.name().equals(workflowName)) {
       throw new WorkflowException("workflow-conflict", "workflow id " + workflowId + " belongs to a workflow named '"
-          + existing.row.name + "', not '" + workflowName + "'");
+          + existing.row.name() + "', not '" + workflowName + "'");
     }
     return (WorkflowHandle<O>) existing;
   }
 
   /**
-   * The handle of workflow {@code workflowId}.
+   * The handle of workflow {@code workflowId} (on a shared store, also of one that another node started).
    *
    * @throws WorkflowException {@code workflow-unknown} if there is none
    */
   @SuppressWarnings("unchecked")
   public <O> WorkflowHandle<O> handle(String workflowId) {
     Run run = runs.get(workflowId);
+    if (run == null && workflowId != null && !workflowId.isBlank()) {
+      StoredWorkflow row = store.find(workflowId);
+      if (row != null) {
+        Run found = new Run(row, true);
+        found.recorded.complete(null);
+        run = runs.putIfAbsent(workflowId, found);
+        if (run == null) {
+          run = found;
+          settle(run);
+        }
+      }
+    }
     if (run == null || !run.recorded.isDone() || run.recorded.isCompletedExceptionally()) {
       throw new WorkflowException("workflow-unknown", "no workflow with id " + workflowId);
     }
     return (WorkflowHandle<O>) run;
   }
 
-  /** The workflows with status {@code status} (all of them if null), by id. */
+  /**
+   * The workflows with status {@code status} (all of them if null), by id: every workflow of the store (on a shared
+   * store, those of other nodes too), RUNNING for those running here.
+   */
   public List<WorkflowInfo> list(WorkflowStatus status) {
     List<WorkflowInfo> out = new ArrayList<>();
-    for (Run run : runs.values()) {
-      if (run.recorded.isDone() && !run.recorded.isCompletedExceptionally()
-          && (status == null || run.status() == status)) {
-        out.add(run.info());
+    for (WorkflowInfo info : store.list(status == WorkflowStatus.RUNNING ? WorkflowStatus.PENDING : status)) {
+      Run run = runs.get(info.workflowId());
+      if (run != null && run.row != null) {
+        WorkflowStatus here = run.status();
+        if (here != info.status()) {
+          info = new WorkflowInfo(info.workflowId(), info.workflowName(), info.queue(), here, info.steps(),
+              info.compensated(), info.error());
+        }
+      }
+      if (status == null || info.status() == status) {
+        out.add(info);
       }
     }
-    out.sort(Comparator.comparing(WorkflowInfo::workflowId));
     return out;
   }
 
@@ -321,9 +421,12 @@ public final class WorkflowExecutor implements AutoCloseable {
     return name;
   }
 
-  /** Writes a checkpoint of the workflow table now (one is also written every {@code checkpointEvery} records). */
+  /**
+   * Writes a checkpoint of the workflow table now (one is also written every {@code checkpointEvery} records); does
+   * nothing on a store without checkpoints.
+   */
   public void checkpoint() {
-    store.checkpoint("workflows");
+    store.checkpoint();
   }
 
   /**
@@ -361,7 +464,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       run.queued = true;
     }
-    Queue queue = queues.get(run.row.queue);
+    Queue queue = queues.get(run.row.queue());
     if (queue == null) {
       // A queue recorded by an earlier configuration: run it on the default queue rather than never.
       queue = queues.get(DEFAULT_QUEUE);
@@ -466,47 +569,47 @@ public final class WorkflowExecutor implements AutoCloseable {
   }
 
   private void runOnce(Run run, Context ctx) {
-    Table.Row row = run.row;
+    StoredWorkflow row = run.row;
     WorkflowStatus status = row.status();
     if (status.terminal()) {
       return;
     }
-    Workflow<Object, Object> workflow = workflows.get(row.name);
+    Workflow<Object, Object> workflow = workflows.get(row.name());
     if (workflow == null) {
       // Recorded by a deployment that registered it: record nothing, so that one that does can resume it.
-      fail(ctx, new WorkflowException("workflow-unknown", "workflow " + row.id + " was started as '" + row.name
+      fail(ctx, new WorkflowException("workflow-unknown", "workflow " + row.id() + " was started as '" + row.name()
           + "', which this executor does not register (registered: " + workflows.keySet() + "); it stays "
           + status));
       return;
     }
     if (run.resumed) {
-      publish(row.id, WorkflowEvent.Kind.RESUMED, null, status.name());
+      publish(row.id(), WorkflowEvent.Kind.RESUMED, null, status.name());
     }
     run.resumed = true;
     try {
       if (status == WorkflowStatus.COMPENSATING) {
         ctx.replayOnly = true;
         try {
-          workflow.run(ctx, decode(row.input));
+          workflow.run(ctx, decode(row.input()));
         } catch (ReplayStop | Exception e) {
           // Replay only registers the compensations of recorded steps; how the code ends does not matter here.
         }
-        WorkflowStatus outcome;
-        String error;
-        synchronized (row) {
-          outcome = row.outcome;
-          error = row.error;
-        }
-        compensate(run, ctx, outcome, error, null);
+        compensate(run, ctx, row.outcome(), row.error(), null);
         return;
       }
       Object output;
       try {
-        output = workflow.run(ctx, decode(row.input));
+        output = workflow.run(ctx, decode(row.input()));
       } catch (Throwable t) {
         Exceptions.rethrowIfFatal(t);
         if (closed) {
           fail(ctx, closedFailure());
+          return;
+        }
+        if (t instanceof WorkflowException && FENCED.equals(((WorkflowException) t).code())) {
+          // Another node took the workflow over: it goes on there; nothing more is recorded from here.
+          LOG.log(System.Logger.Level.WARNING, t.getMessage());
+          fail(ctx, t);
           return;
         }
         if (t instanceof WorkflowException && "workflow-nondeterministic".equals(((WorkflowException) t).code())) {
@@ -521,32 +624,38 @@ public final class WorkflowExecutor implements AutoCloseable {
         return;
       }
       byte[] encoded = encode(output);
-      store.apply(new Entry.Finished(row.id, WorkflowStatus.SUCCEEDED, encoded, null));
-      publish(row.id, WorkflowEvent.Kind.COMPLETED, null, null);
+      store.record(row, new WorkflowChange.Finished(row.id(), WorkflowStatus.SUCCEEDED, encoded, null));
+      publish(row.id(), WorkflowEvent.Kind.COMPLETED, null, null);
       ctx.after = () -> run.result.complete(output);
     } catch (RuntimeException e) {
       if (closed) {
         fail(ctx, closedFailure());
         return;
       }
-      LOG.log(System.Logger.Level.ERROR, "workflow " + row.id + " could not be recorded; it resumes when the store"
+      if (e instanceof WorkflowException && FENCED.equals(((WorkflowException) e).code())) {
+        LOG.log(System.Logger.Level.WARNING, e.getMessage());
+        fail(ctx, e);
+        return;
+      }
+      LOG.log(System.Logger.Level.ERROR, "workflow " + row.id() + " could not be recorded; it resumes when the store"
           + " is next opened or resumed: " + e, e);
       fail(ctx, e);
     }
   }
 
   private void compensate(Run run, Context ctx, WorkflowStatus outcome, String error, Throwable cause) {
-    Table.Row row = run.row;
+    StoredWorkflow row = run.row;
     if (!ctx.compensations.isEmpty() && row.status() != WorkflowStatus.COMPENSATING) {
-      store.apply(new Entry.Compensating(row.id, outcome, error));
+      store.record(row, new WorkflowChange.Compensating(row.id(), outcome, error));
     }
     for (int i = ctx.compensations.size() - 1; i >= 0; i--) {
       Registered<?> registered = ctx.compensations.get(i);
       if (row.compensated(registered.index)) {
         continue;
       }
-      ctx.current = row.id + "/" + registered.index + "/compensate";
+      ctx.current = row.id() + "/" + registered.index + "/compensate";
       try {
+        store.ensureOwned(row);
         registered.run();
       } catch (Throwable t) {
         Exceptions.rethrowIfFatal(t);
@@ -554,8 +663,11 @@ public final class WorkflowExecutor implements AutoCloseable {
           fail(ctx, closedFailure());
           return;
         }
+        if (t instanceof WorkflowException && FENCED.equals(((WorkflowException) t).code())) {
+          throw (WorkflowException) t;
+        }
         WorkflowException failure = new WorkflowException("compensation-failed", "the compensation of step "
-            + registered.index + " (" + registered.name + ") of workflow " + row.id + " failed; the workflow stays"
+            + registered.index + " (" + registered.name + ") of workflow " + row.id() + " failed; the workflow stays"
             + " COMPENSATING until resumed: " + t, t);
         if (cause != null) {
           failure.addSuppressed(cause);
@@ -565,11 +677,11 @@ public final class WorkflowExecutor implements AutoCloseable {
       } finally {
         ctx.current = null;
       }
-      store.apply(new Entry.Compensated(row.id, registered.index));
-      publish(row.id, WorkflowEvent.Kind.COMPENSATED, registered.name, null);
+      store.record(row, new WorkflowChange.Compensated(row.id(), registered.index));
+      publish(row.id(), WorkflowEvent.Kind.COMPENSATED, registered.name, null);
     }
-    store.apply(new Entry.Finished(row.id, outcome, null, error));
-    publish(row.id, outcome == WorkflowStatus.CANCELLED ? WorkflowEvent.Kind.CANCELLED : WorkflowEvent.Kind.FAILED,
+    store.record(row, new WorkflowChange.Finished(row.id(), outcome, null, error));
+    publish(row.id(), outcome == WorkflowStatus.CANCELLED ? WorkflowEvent.Kind.CANCELLED : WorkflowEvent.Kind.FAILED,
         null, error);
     WorkflowException failure = outcomeFailure(row);
     if (cause != null && failure.getCause() == null) {
@@ -584,17 +696,13 @@ public final class WorkflowExecutor implements AutoCloseable {
     ctx.after = () -> run.result.completeExceptionally(failure);
   }
 
-  private static WorkflowException outcomeFailure(Table.Row row) {
-    WorkflowStatus status;
-    String error;
-    synchronized (row) {
-      status = row.status;
-      error = row.error;
-    }
+  private static WorkflowException outcomeFailure(StoredWorkflow row) {
+    WorkflowStatus status = row.status();
+    String error = row.error();
     if (status == WorkflowStatus.CANCELLED) {
-      return new WorkflowException("workflow-cancelled", "workflow " + row.id + " was cancelled");
+      return new WorkflowException("workflow-cancelled", "workflow " + row.id() + " was cancelled");
     }
-    return new WorkflowException("workflow-failed", "workflow " + row.id + " failed: " + error);
+    return new WorkflowException("workflow-failed", "workflow " + row.id() + " failed: " + error);
   }
 
   private WorkflowException closedFailure() {
@@ -681,13 +789,13 @@ public final class WorkflowExecutor implements AutoCloseable {
 
     @Override
     public String workflowId() {
-      return run.row.id;
+      return run.row.id();
     }
 
     @Override
     public String idempotencyKey() {
       if (current == null) {
-        throw new IllegalStateException("idempotencyKey() of workflow " + run.row.id
+        throw new IllegalStateException("idempotencyKey() of workflow " + run.row.id()
             + " is only available inside a step or compensation");
       }
       return current;
@@ -698,13 +806,13 @@ public final class WorkflowExecutor implements AutoCloseable {
     public <T> T step(String stepName, Retry retry, StepAction<T> action, Compensation<? super T> compensation) {
       Objects.requireNonNull(stepName, "stepName");
       Objects.requireNonNull(action, "action");
-      Table.Row row = run.row;
+      StoredWorkflow row = run.row;
       int index = next++;
-      Table.Step recorded = row.step(index);
+      StoredStep recorded = row.step(index);
       if (recorded != null) {
         expect(recorded, stepName, false);
         if (recorded.error() != null) {
-          throw new WorkflowException("step-failed", "step " + index + " (" + stepName + ") of workflow " + row.id
+          throw new WorkflowException("step-failed", "step " + index + " (" + stepName + ") of workflow " + row.id()
               + " failed: " + recorded.error());
         }
         T value = (T) decode(recorded.result());
@@ -717,7 +825,8 @@ public final class WorkflowExecutor implements AutoCloseable {
         throw new ReplayStop();
       }
       checkCancelled();
-      current = row.id + "/" + index;
+      store.ensureOwned(row);
+      current = row.id() + "/" + index;
       T value;
       try {
         if (retry == null) {
@@ -726,7 +835,7 @@ public final class WorkflowExecutor implements AutoCloseable {
           int[] attempts = {0};
           value = retry.call(() -> {
             if (attempts[0]++ > 0) {
-              publish(row.id, WorkflowEvent.Kind.STEP_RETRIED, stepName, "attempt " + attempts[0]);
+              publish(row.id(), WorkflowEvent.Kind.STEP_RETRIED, stepName, "attempt " + attempts[0]);
             }
             return action.run();
           });
@@ -736,14 +845,14 @@ public final class WorkflowExecutor implements AutoCloseable {
         if (closed) {
           throw closedFailure();
         }
-        store.apply(new Entry.StepFailed(row.id, index, stepName, String.valueOf(t)));
-        throw new WorkflowException("step-failed", "step " + index + " (" + stepName + ") of workflow " + row.id
+        store.record(row, new WorkflowChange.StepFailed(row.id(), index, stepName, String.valueOf(t)));
+        throw new WorkflowException("step-failed", "step " + index + " (" + stepName + ") of workflow " + row.id()
             + " failed: " + t, t);
       } finally {
         current = null;
       }
-      store.apply(new Entry.StepDone(row.id, index, stepName, encode(value)));
-      publish(row.id, WorkflowEvent.Kind.STEP_COMPLETED, stepName, null);
+      store.record(row, new WorkflowChange.StepDone(row.id(), index, stepName, encode(value)));
+      publish(row.id(), WorkflowEvent.Kind.STEP_COMPLETED, stepName, null);
       if (compensation != null) {
         compensations.add(new Registered<>(index, stepName, value, compensation));
       }
@@ -753,9 +862,9 @@ public final class WorkflowExecutor implements AutoCloseable {
     @Override
     public void sleep(Duration duration) {
       Validate.notNegative("duration", duration);
-      Table.Row row = run.row;
+      StoredWorkflow row = run.row;
       int index = next++;
-      Table.Step recorded = row.step(index);
+      StoredStep recorded = row.step(index);
       long wake;
       if (recorded != null) {
         expect(recorded, "sleep", true);
@@ -766,7 +875,7 @@ public final class WorkflowExecutor implements AutoCloseable {
         }
         checkCancelled();
         wake = clock.wallMillis() + duration.toMillis();
-        store.apply(new Entry.Sleep(row.id, index, wake));
+        store.record(row, new WorkflowChange.Sleep(row.id(), index, wake));
       }
       if (replayOnly) {
         return;
@@ -800,13 +909,13 @@ public final class WorkflowExecutor implements AutoCloseable {
         throw closedFailure();
       }
       if (run.row.cancelRequested()) {
-        throw new WorkflowException("workflow-cancelled", "workflow " + run.row.id + " was cancelled");
+        throw new WorkflowException("workflow-cancelled", "workflow " + run.row.id() + " was cancelled");
       }
     }
 
-    private void expect(Table.Step recorded, String stepName, boolean sleep) {
+    private void expect(StoredStep recorded, String stepName, boolean sleep) {
       if (recorded.sleep() != sleep || !recorded.name().equals(stepName)) {
-        throw new WorkflowException("workflow-nondeterministic", "workflow " + run.row.id + " called "
+        throw new WorkflowException("workflow-nondeterministic", "workflow " + run.row.id() + " called "
             + (sleep ? "a timer" : "step '" + stepName + "'") + " at position " + recorded.index() + " where the"
             + " journal records " + (recorded.sleep() ? "a timer" : "step '" + recorded.name() + "'"));
       }
@@ -818,7 +927,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     /** Completes when the start record is durable (then row is set). */
     final CompletableFuture<Void> recorded = new CompletableFuture<>();
     final CompletableFuture<Object> result = new CompletableFuture<>();
-    volatile Table.Row row;
+    volatile StoredWorkflow row;
     /** Whether the next execution is a resumption (recovered, or run before); touched by its worker only. */
     volatile boolean resumed;
     boolean queued;
@@ -826,19 +935,19 @@ public final class WorkflowExecutor implements AutoCloseable {
     boolean sleeping;
     Thread thread;
 
-    Run(Table.Row row, boolean resumed) {
+    Run(StoredWorkflow row, boolean resumed) {
       this.row = row;
       this.resumed = resumed;
     }
 
     @Override
     public String workflowId() {
-      return row.id;
+      return row.id();
     }
 
     @Override
     public String workflowName() {
-      return row.name;
+      return row.name();
     }
 
     @Override
@@ -866,7 +975,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       if (!row.cancelRequested()) {
         try {
-          store.apply(new Entry.Cancel(row.id));
+          store.record(row, new WorkflowChange.Cancel(row.id()));
         } catch (WorkflowException e) {
           if ("workflow-finished".equals(e.code())) {
             return false;
@@ -894,6 +1003,9 @@ public final class WorkflowExecutor implements AutoCloseable {
           return false;
         }
       }
+      if (!store.claim(row)) {
+        return false;
+      }
       resumed = true;
       enqueue(this);
       return true;
@@ -909,7 +1021,7 @@ public final class WorkflowExecutor implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "Workflow[" + row.id + ", " + row.name + ", " + status() + "]";
+      return "Workflow[" + row.id() + ", " + row.name() + ", " + status() + "]";
     }
   }
 
@@ -919,6 +1031,7 @@ public final class WorkflowExecutor implements AutoCloseable {
    */
   public static final class Builder {
     private final Path directory;
+    private final WorkflowStore store;
     private final Map<String, Workflow<Object, Object>> workflows = new LinkedHashMap<>();
     private final Map<String, int[]> queues = new LinkedHashMap<>();
     private WorkflowCodec codec = WorkflowCodec.standard();
@@ -931,8 +1044,9 @@ public final class WorkflowExecutor implements AutoCloseable {
     private String name = "workflows";
     private final List<FaultEventListener> listeners = new ArrayList<>();
 
-    private Builder(Path directory) {
-      this.directory = Validate.notNull("directory", directory);
+    private Builder(Path directory, WorkflowStore store) {
+      this.directory = directory;
+      this.store = store;
     }
 
     /**
@@ -994,7 +1108,10 @@ public final class WorkflowExecutor implements AutoCloseable {
       return this;
     }
 
-    /** Checkpoint the workflow table after this many records; 10 000 by default, 0 for never (by count). */
+    /**
+     * Checkpoint the workflow table after this many records; 10 000 by default, 0 for never (by count). Only the
+     * embedded store has checkpoints.
+     */
     public Builder checkpointEvery(long records) {
       this.checkpointEvery = records;
       return this;
@@ -1016,7 +1133,9 @@ public final class WorkflowExecutor implements AutoCloseable {
       return this;
     }
 
-    /** Adds a listener for workflow transitions and the store's {@link dev.faultline.core.event.StateEvent}s. */
+    /**
+     * Adds a listener for workflow transitions and the embedded store's {@link dev.faultline.core.event.StateEvent}s.
+     */
     public Builder listener(FaultEventListener listener) {
       listeners.add(Validate.notNull("listener", listener));
       return this;
@@ -1042,7 +1161,12 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       queues.putIfAbsent(DEFAULT_QUEUE, new int[] {pool == null ? threads : Integer.MAX_VALUE, 0});
       WorkflowExecutor executor = new WorkflowExecutor(this);
-      executor.recover(resumeOnStart);
+      try {
+        executor.recover(resumeOnStart);
+      } catch (RuntimeException e) {
+        executor.close();
+        throw e;
+      }
       return executor;
     }
   }

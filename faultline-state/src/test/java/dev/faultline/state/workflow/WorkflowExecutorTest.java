@@ -28,9 +28,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The workflow contract, on the embedded store. Other backends extend this class and override {@link #store(Path)}
+ * (faultline-state-postgres runs it on PostgreSQL), so every scenario here runs on each of them.
+ */
 class WorkflowExecutorTest {
   @TempDir
   Path dir;
+
+  /** A builder of an executor on the store identified by {@code location}; each call opens it anew. */
+  WorkflowExecutor.Builder store(Path location) {
+    return WorkflowExecutor.builder(location);
+  }
 
   private final FakeClock clock = new FakeClock();
   private final EventRecorder recorder = new EventRecorder();
@@ -39,7 +48,7 @@ class WorkflowExecutorTest {
   private final List<String> log = Collections.synchronizedList(new ArrayList<>());
 
   private WorkflowExecutor.Builder builder() {
-    return WorkflowExecutor.builder(dir).clock(clock).scheduler(clock).threads(4).listener(recorder);
+    return store(dir).clock(clock).scheduler(clock).threads(4).listener(recorder);
   }
 
   private String count(WorkflowContext ctx, String value) {
@@ -284,7 +293,7 @@ class WorkflowExecutorTest {
         new CountDownLatch(1).await();
       }
     };
-    try (WorkflowExecutor executor = WorkflowExecutor.builder(dir).clock(blocking).scheduler(clock).listener(recorder)
+    try (WorkflowExecutor executor = store(dir).clock(blocking).scheduler(clock).listener(recorder)
         .register("w", (ctx, in) -> {
           ctx.step("book", null, () -> count(ctx, "book"), r -> log.add("unbook"));
           ctx.sleep(Duration.ofDays(1));
@@ -324,7 +333,7 @@ class WorkflowExecutorTest {
       ctx.sleep(Duration.ofMinutes(10));
       return ctx.step("after", () -> count(ctx, "after"));
     };
-    WorkflowExecutor first = WorkflowExecutor.builder(dir).clock(blocking).scheduler(clock).register("w", w).open();
+    WorkflowExecutor first = store(dir).clock(blocking).scheduler(clock).register("w", w).open();
     first.start("w", "t", null);
     assertTrue(sleeping.await(30, TimeUnit.SECONDS));
     first.close();
@@ -346,7 +355,7 @@ class WorkflowExecutorTest {
         clock.sleep(nanos);
       }
     };
-    try (WorkflowExecutor second = WorkflowExecutor.builder(dir).clock(recording).scheduler(clock)
+    try (WorkflowExecutor second = store(dir).clock(recording).scheduler(clock)
         .register("w", w).open()) {
       assertEquals("after", await(second.handle("t")));
     }
@@ -404,7 +413,7 @@ class WorkflowExecutorTest {
     Path other = dir.resolveSibling(dir.getFileName() + "-other");
     CountDownLatch hold = new CountDownLatch(1);
     CountDownLatch held = new CountDownLatch(1);
-    WorkflowExecutor a = WorkflowExecutor.builder(other).clock(clock).register("w", (ctx, in) -> {
+    WorkflowExecutor a = store(other).clock(clock).register("w", (ctx, in) -> {
       ctx.step("one", () -> "1");
       return ctx.step("two", () -> {
         held.countDown();
@@ -415,7 +424,7 @@ class WorkflowExecutorTest {
     a.start("w", "n", null);
     assertTrue(held.await(30, TimeUnit.SECONDS));
     a.close();
-    try (WorkflowExecutor b = WorkflowExecutor.builder(other).clock(clock)
+    try (WorkflowExecutor b = store(other).clock(clock)
         .register("w", (ctx, in) -> ctx.step("uno", () -> "1")).open()) {
       WorkflowException e = failure(b.handle("n"));
       assertEquals("workflow-nondeterministic", e.code());

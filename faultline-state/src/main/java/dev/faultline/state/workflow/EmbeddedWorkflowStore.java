@@ -1,0 +1,126 @@
+package dev.faultline.state.workflow;
+
+import dev.faultline.core.Clock;
+import dev.faultline.core.Scheduler;
+import dev.faultline.core.event.FaultEventListener;
+import dev.faultline.state.RecoverableState;
+import dev.faultline.state.journal.Durability;
+import dev.faultline.state.workflow.spi.StoreListener;
+import dev.faultline.state.workflow.spi.StoredWorkflow;
+import dev.faultline.state.workflow.spi.WorkflowChange;
+import dev.faultline.state.workflow.spi.WorkflowStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The embedded {@link WorkflowStore}: one directory holding a journal of every {@link Entry} (appended in
+ * {@code SYNC} durability, so a change is on disk before {@link #record} returns) and periodic checkpoints of the
+ * {@link Table}, on {@link RecoverableState}. One process owns the directory (the journal's lock), so it never
+ * fences and always {@linkplain #claim claims}.
+ *
+ * <p>Thread-safe: RecoverableState serializes changes; the table's rows guard themselves (see {@link Table}).
+ */
+final class EmbeddedWorkflowStore implements WorkflowStore {
+  private final RecoverableState<Table, Entry> state;
+  private final Table table;
+
+  private EmbeddedWorkflowStore(RecoverableState<Table, Entry> state) {
+    this.state = state;
+    this.table = state.state();
+  }
+
+  /** Opens (recovers) the store in {@code directory}, publishing the store's events to {@code listeners}. */
+  static EmbeddedWorkflowStore open(Path directory, Clock clock, Scheduler scheduler, String name,
+      long checkpointEvery, List<FaultEventListener> listeners) {
+    RecoverableState.Builder<Table, Entry> sb = RecoverableState.builder(directory, new Table.Machine(),
+        Table.CODEC, Entry.CODEC).durability(Durability.SYNC).clock(clock).scheduler(scheduler).name(name)
+        .checkpointEvery(checkpointEvery);
+    listeners.forEach(sb::listener);
+    return new EmbeddedWorkflowStore(sb.open());
+  }
+
+  @Override
+  public List<? extends StoredWorkflow> open(StoreListener listener, boolean resumeOnStart) {
+    List<Table.Row> rows = new ArrayList<>(table.rows.values());
+    rows.sort(Comparator.comparing(r -> r.id));
+    return rows;
+  }
+
+  @Override
+  public StoredWorkflow create(String id, String name, String queue, byte[] input) {
+    try {
+      state.apply(new Entry.Started(id, name, queue, input));
+    } catch (WorkflowException e) {
+      if ("workflow-conflict".equals(e.code())) {
+        return null;
+      }
+      throw e;
+    }
+    return table.rows.get(id);
+  }
+
+  @Override
+  public StoredWorkflow find(String id) {
+    return table.rows.get(id);
+  }
+
+  @Override
+  public List<WorkflowInfo> list(WorkflowStatus status) {
+    List<WorkflowInfo> out = new ArrayList<>();
+    for (Table.Row row : table.rows.values()) {
+      if (status == null || row.status() == status) {
+        out.add(row.info());
+      }
+    }
+    out.sort(Comparator.comparing(WorkflowInfo::workflowId));
+    return out;
+  }
+
+  @Override
+  public void record(StoredWorkflow workflow, WorkflowChange change) {
+    state.apply(entry(change));
+  }
+
+  /** The journal record of {@code change}. */
+  static Entry entry(WorkflowChange change) {
+    if (change instanceof WorkflowChange.StepDone) {
+      WorkflowChange.StepDone c = (WorkflowChange.StepDone) change;
+      return new Entry.StepDone(c.id(), c.index(), c.step(), c.result());
+    } else if (change instanceof WorkflowChange.StepFailed) {
+      WorkflowChange.StepFailed c = (WorkflowChange.StepFailed) change;
+      return new Entry.StepFailed(c.id(), c.index(), c.step(), c.error());
+    } else if (change instanceof WorkflowChange.Sleep) {
+      WorkflowChange.Sleep c = (WorkflowChange.Sleep) change;
+      return new Entry.Sleep(c.id(), c.index(), c.wakeMillis());
+    } else if (change instanceof WorkflowChange.Cancel) {
+      return new Entry.Cancel(change.id());
+    } else if (change instanceof WorkflowChange.Resume) {
+      return new Entry.Resume(change.id());
+    } else if (change instanceof WorkflowChange.Compensating) {
+      WorkflowChange.Compensating c = (WorkflowChange.Compensating) change;
+      return new Entry.Compensating(c.id(), c.outcome(), c.error());
+    } else if (change instanceof WorkflowChange.Compensated) {
+      WorkflowChange.Compensated c = (WorkflowChange.Compensated) change;
+      return new Entry.Compensated(c.id(), c.index());
+    }
+    WorkflowChange.Finished c = (WorkflowChange.Finished) change;
+    return new Entry.Finished(c.id(), c.status(), c.output(), c.error());
+  }
+
+  @Override
+  public boolean claim(StoredWorkflow workflow) {
+    return true;
+  }
+
+  @Override
+  public void checkpoint() {
+    state.checkpoint("workflows");
+  }
+
+  @Override
+  public void close() {
+    state.close();
+  }
+}

@@ -1,0 +1,20 @@
+package dev.faultline.state.workflow.spi;
+
+/**
+ * How a shared store tells its executor about work it found: implemented by the executor, called by the store from
+ * its own threads (never while holding a lock of the executor). Must be fast and must not throw.
+ */
+public interface StoreListener {
+
+  /**
+   * The store claimed {@code workflow} for this executor: it was left by a node that stopped heart-beating
+   * ({@code previousOwner} names it), or it had no owner ({@code previousOwner} is null). The executor runs it.
+   */
+  void claimed(StoredWorkflow workflow, String previousOwner);
+
+  /**
+   * The record of {@code workflow} changed outside this executor: a cancellation was requested, or another node
+   * finished it.
+   */
+  void changed(StoredWorkflow workflow);
+}

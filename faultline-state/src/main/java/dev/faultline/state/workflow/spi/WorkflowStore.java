@@ -1,0 +1,89 @@
+package dev.faultline.state.workflow.spi;
+
+import dev.faultline.state.workflow.WorkflowInfo;
+import dev.faultline.state.workflow.WorkflowStatus;
+import java.util.List;
+
+/**
+ * Where a {@link dev.faultline.state.workflow.WorkflowExecutor} records its workflows: the backend SPI. One store
+ * instance serves one executor, which opens it once ({@link #open}) and closes it when it closes.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>{@link #record} returns only once the change is durable; a view returned by this store reflects it at once.
+ *   <li>{@link #create} is atomic: of several concurrent creations of one id (on any node), exactly one returns a view.
+ *   <li>A step index is recorded at most once per workflow; a change that does not fit the record (a finished
+ *       workflow, a step out of order) is refused with a {@link dev.faultline.state.workflow.WorkflowException}
+ *       ({@code workflow-finished}, {@code workflow-nondeterministic}) and changes nothing.
+ * </ul>
+ *
+ * <h2>Ownership and fencing (shared stores)</h2>
+ * A store shared by several executor nodes gives each unfinished workflow at most one owner at a time, with an epoch
+ * (fencing token) that rises whenever ownership changes hands. Every change but {@link WorkflowChange.Cancel} and
+ * {@link WorkflowChange.Resume} carries the epoch under which its executor claimed the workflow and is refused with
+ * {@code workflow-fenced} once the epoch has moved on, so a paused former owner cannot record anything after another
+ * node took over. A single-process store (the embedded one) has one owner and never fences.
+ *
+ * <p>Implementations must be thread-safe.
+ */
+public interface WorkflowStore extends AutoCloseable {
+
+  /**
+   * Opens the store for its executor and returns the workflows the executor starts with: every workflow it holds (a
+   * single-process store), or those it now owns (a shared store claims, when {@code resumeOnStart}, the unfinished
+   * workflows of its own node's previous run and those without an owner; otherwise only those with a resume
+   * request). The executor queues each unfinished one it gets if {@code resumeOnStart} or it has a resume request.
+   * From now on the store may call {@code listener} from its own threads.
+   *
+   * @throws dev.faultline.core.FaultlineException if the store cannot be opened
+   */
+  List<? extends StoredWorkflow> open(StoreListener listener, boolean resumeOnStart);
+
+  /**
+   * Records the start of workflow {@code id} (PENDING, owned by this executor) and returns its view, or returns null
+   * if a workflow with that id exists already (then {@link #find} returns it).
+   */
+  StoredWorkflow create(String id, String name, String queue, byte[] input);
+
+  /** The view of workflow {@code id}, or null if the store has none. */
+  StoredWorkflow find(String id);
+
+  /** The recorded workflows with recorded status {@code status} (all if null), by id. */
+  List<WorkflowInfo> list(WorkflowStatus status);
+
+  /**
+   * Records {@code change} about {@code workflow} durably.
+   *
+   * @throws dev.faultline.state.workflow.WorkflowException {@code workflow-fenced} if this executor no longer owns
+   *     the workflow (another node took it over); {@code workflow-finished} if it already finished; others if the
+   *     change does not fit the record or the store failed
+   */
+  void record(StoredWorkflow workflow, WorkflowChange change);
+
+  /**
+   * Makes this executor the owner of unfinished {@code workflow}, to run it now (a resume), and refreshes its view.
+   * A single-process store always succeeds.
+   *
+   * @return false if another live node owns it (it keeps running there)
+   */
+  boolean claim(StoredWorkflow workflow);
+
+  /**
+   * Checks, before a step or compensation runs its side effect, that this executor may still act for
+   * {@code workflow}: a shared store that cannot vouch for its lease (this node was paused longer than the lease)
+   * asks the database. Does nothing by default.
+   *
+   * @throws dev.faultline.state.workflow.WorkflowException {@code workflow-fenced} if another node took it over
+   */
+  default void ensureOwned(StoredWorkflow workflow) {}
+
+  /** Writes a checkpoint if the store has them; does nothing by default. */
+  default void checkpoint() {}
+
+  /**
+   * Closes the store. A shared store first gives up the workflows this executor still owns, so that other nodes
+   * take them over at once. Idempotent.
+   */
+  @Override
+  void close();
+}
