@@ -16,5 +16,6 @@ module dev.faultline.core {
   exports dev.faultline.core.retry;
   exports dev.faultline.core.timeout;
   // Validate, Events and Exceptions, shared with Faultline modules only (never with users).
-  exports dev.faultline.core.internal to dev.faultline.state, dev.faultline.supervisor, dev.faultline.diagnosis;
+  exports dev.faultline.core.internal to dev.faultline.state, dev.faultline.supervisor, dev.faultline.diagnosis,
+      dev.faultline.state.postgres;
 }

@@ -1,4 +1,4 @@
-package dev.faultline.state.workflow;
+package dev.faultline.state.workflow.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +13,14 @@ import dev.faultline.core.retry.Backoff;
 import dev.faultline.core.retry.Retry;
 import dev.faultline.core.testing.EventRecorder;
 import dev.faultline.core.testing.FakeClock;
+import dev.faultline.state.workflow.Workflow;
+import dev.faultline.state.workflow.WorkflowCodec;
+import dev.faultline.state.workflow.WorkflowContext;
+import dev.faultline.state.workflow.WorkflowException;
+import dev.faultline.state.workflow.WorkflowExecutor;
+import dev.faultline.state.workflow.WorkflowHandle;
+import dev.faultline.state.workflow.WorkflowInfo;
+import dev.faultline.state.workflow.WorkflowStatus;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,14 +38,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The workflow contract, on the embedded store. Other backends extend this class and override {@link #store(Path)}
- * (faultline-state-postgres runs it on PostgreSQL), so every scenario here runs on each of them.
+ * (faultline-state-postgres runs it on PostgreSQL), so every scenario here runs on each of them; it lives in a
+ * package of its own so that their tests can extend it from the test jar.
  */
-class WorkflowExecutorTest {
+public class WorkflowExecutorTest {
   @TempDir
   Path dir;
 
   /** A builder of an executor on the store identified by {@code location}; each call opens it anew. */
-  WorkflowExecutor.Builder store(Path location) {
+  protected WorkflowExecutor.Builder store(Path location) {
     return WorkflowExecutor.builder(location);
   }
 

@@ -1,0 +1,964 @@
+package dev.faultline.state.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.faultline.core.Clock;
+import dev.faultline.core.ConfigurationException;
+import dev.faultline.core.internal.Durations;
+import dev.faultline.core.internal.Validate;
+import dev.faultline.state.workflow.WorkflowException;
+import dev.faultline.state.workflow.WorkflowInfo;
+import dev.faultline.state.workflow.WorkflowStatus;
+import dev.faultline.state.workflow.spi.StoreListener;
+import dev.faultline.state.workflow.spi.StoredWorkflow;
+import dev.faultline.state.workflow.spi.WorkflowChange;
+import dev.faultline.state.workflow.spi.WorkflowStore;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
+
+/**
+ * A {@link WorkflowStore} on PostgreSQL that several executor nodes share: give each node's
+ * {@link dev.faultline.state.workflow.WorkflowExecutor} its own instance (with its own {@linkplain Builder#nodeId node
+ * id}) on the same database and schema.
+ *
+ * <h2>Schema</h2>
+ * Created and migrated by {@link SchemaMigrator} when the store is built: {@code workflows} (one row per workflow,
+ * with its {@code owner} node and {@code epoch}), {@code workflow_steps} (one row per recorded step or timer, primary
+ * key {@code (workflow_id, step_index)}), {@code workflow_nodes} (one lease row per node).
+ *
+ * <h2>Leases, on the database clock</h2>
+ * Each node upserts its {@code workflow_nodes} row every {@linkplain Builder#heartbeatInterval heartbeat interval},
+ * setting {@code lease_until = now() + lease time} with the database's {@code now()}, so that the nodes' own clocks
+ * never decide who is alive. An unfinished workflow whose owner's lease has run out (or that has no owner) is
+ * <em>claimable</em>: at every heartbeat each node claims a batch of claimable workflows with
+ * {@code SELECT ... FOR UPDATE OF w SKIP LOCKED} (so nodes claiming at once split the work instead of waiting on one
+ * another), setting itself as owner and raising the epoch by one, then runs them (publishing TAKEN_OVER for those
+ * taken from a dead node). A node that stops heart-beating thus loses its workflows one lease time after its last
+ * heartbeat, plus at most one heartbeat interval of the node that takes over. No advisory locks: row locks and
+ * {@code SKIP LOCKED} only.
+ *
+ * <h2>Fencing</h2>
+ * The epoch is the fencing token. Every write of an owner (a step result, a failure, a timer, compensation, the end)
+ * is one statement that first locks the workflow row {@code FOR SHARE} where {@code owner} and {@code epoch} are
+ * still this node's and the workflow is unfinished, and writes only if it found it; a claim takes the row
+ * {@code FOR UPDATE}, so a write and a takeover are ordered by the database: the write lands before the new owner
+ * reads the steps, or it is refused ({@code workflow-fenced}, naming the new owner and both epochs). A node that was
+ * paused (GC, {@code SIGSTOP}) for longer than the lease also asks the database before a step runs its side effect
+ * ({@link #ensureOwned}), so it usually stops before acting; the database check is what guarantees it.
+ *
+ * <h2>Restarts and shutdown</h2>
+ * A node started with the node id of a previous run claims that run's unfinished workflows at once (the previous run
+ * is taken to be dead: node ids must be unique among running nodes). {@link #close()} gives up the node's unfinished
+ * workflows ({@code owner = NULL}) and deletes its lease row, so that other nodes take them over at their next
+ * heartbeat.
+ *
+ * <h2>Concurrency</h2>
+ * <pre>
+ * views: concurrent map of workflow id to this node's view (PgWorkflow, which guards itself).
+ * listener, opened, closed: volatile, written once each. lastBeatNanos, beating: volatile, written by whichever
+ *   thread heart-beats (the loop, or a worker in ensureOwned). loop: written under this object's monitor.
+ * No lock is held during database I/O or while calling the listener.
+ * </pre>
+ * Thread-safe.
+ */
+public final class PostgresWorkflowStore implements WorkflowStore {
+  private static final System.Logger LOG = System.getLogger(PostgresWorkflowStore.class.getName());
+  private static final String UNFINISHED = "('PENDING', 'COMPENSATING')";
+  private static final String FENCED = "workflow-fenced";
+  private static final String ROW_COLUMNS = "w.workflow_id, w.name, w.queue, w.input, w.status, w.owner, w.epoch,"
+      + " w.cancel_requested, w.resume_requested, w.outcome, w.output, w.error";
+
+  private final DataSource dataSource;
+  private final HikariDataSource ownedPool;
+  private final String schema;
+  private final String nodeId;
+  private final long leaseMillis;
+  private final long leaseNanos;
+  private final long heartbeatNanos;
+  private final int claimBatch;
+  private final Clock clock;
+  private final ConcurrentHashMap<String, PgWorkflow> views = new ConcurrentHashMap<>();
+  private volatile StoreListener listener;
+  private volatile boolean resumeOnStart;
+  private volatile boolean opened;
+  private volatile boolean closed;
+  private volatile long lastBeatNanos;
+  private volatile boolean beating;
+  private Thread loop;
+
+  private final String sqlHeartbeat;
+  private final String sqlCreate;
+  private final String sqlRow;
+  private final String sqlSteps;
+  private final String sqlStepsOf;
+  private final String sqlInsertStep;
+  private final String sqlCompensating;
+  private final String sqlCompensated;
+  private final String sqlFinished;
+  private final String sqlCancel;
+  private final String sqlResume;
+  private final String sqlOwnerOf;
+  private final String sqlList;
+  private final String sqlRelease;
+  private final String sqlForgetNode;
+  private final String sqlClaimAtOpen;
+  private final String sqlClaimOrphans;
+  private final String sqlClaimOne;
+  private final String sqlWatch;
+
+  private PostgresWorkflowStore(Builder b, DataSource dataSource, HikariDataSource ownedPool) {
+    this.dataSource = dataSource;
+    this.ownedPool = ownedPool;
+    this.schema = b.schema;
+    this.nodeId = b.nodeId != null ? b.nodeId : "node-" + UUID.randomUUID();
+    this.leaseMillis = b.leaseTime.toMillis();
+    this.leaseNanos = Durations.toNanosSaturated(b.leaseTime);
+    this.heartbeatNanos = Durations.toNanosSaturated(b.heartbeatInterval);
+    this.claimBatch = b.claimBatch;
+    this.clock = b.clock;
+    String s = schema + ".";
+    sqlHeartbeat = "INSERT INTO " + s + "workflow_nodes (node_id, heartbeat_at, lease_until) VALUES (?, now(), now()"
+        + " + ? * interval '1 millisecond') ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = now(), lease_until ="
+        + " EXCLUDED.lease_until";
+    sqlCreate = "INSERT INTO " + s + "workflows (workflow_id, name, queue, input, status, owner, epoch) VALUES"
+        + " (?, ?, ?, ?, 'PENDING', ?, 1) ON CONFLICT (workflow_id) DO NOTHING RETURNING epoch";
+    sqlRow = "SELECT " + ROW_COLUMNS + " FROM " + s + "workflows w WHERE w.workflow_id = ?";
+    String stepColumns = "workflow_id, step_index, name, sleep, result, error, wake_millis, compensated";
+    sqlSteps = "SELECT " + stepColumns + " FROM " + s + "workflow_steps WHERE workflow_id = ? ORDER BY step_index";
+    sqlStepsOf = "SELECT " + stepColumns + " FROM " + s + "workflow_steps WHERE workflow_id = ANY (?)"
+        + " ORDER BY workflow_id, step_index";
+    String mine = "SELECT cancel_requested FROM " + s + "workflows WHERE workflow_id = ? AND owner = ? AND epoch = ?"
+        + " AND status IN " + UNFINISHED + " FOR SHARE";
+    sqlInsertStep = "WITH w AS (" + mine + ") INSERT INTO " + s + "workflow_steps (workflow_id, step_index, name,"
+        + " sleep, result, error, wake_millis, epoch) SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM w"
+        + " RETURNING (SELECT cancel_requested FROM w)";
+    sqlCompensating = "UPDATE " + s + "workflows SET status = 'COMPENSATING', outcome = ?, error = ?, updated_at ="
+        + " now() WHERE workflow_id = ? AND owner = ? AND epoch = ? AND status IN " + UNFINISHED
+        + " RETURNING cancel_requested";
+    sqlCompensated = "WITH w AS (" + mine + ") UPDATE " + s + "workflow_steps SET compensated = true"
+        + " WHERE workflow_id = ? AND step_index = ? AND EXISTS (SELECT 1 FROM w) RETURNING step_index";
+    sqlFinished = "UPDATE " + s + "workflows SET status = ?, output = ?, error = ?, updated_at = now()"
+        + " WHERE workflow_id = ? AND owner = ? AND epoch = ? AND status IN " + UNFINISHED;
+    sqlCancel = "UPDATE " + s + "workflows SET cancel_requested = true, updated_at = now() WHERE workflow_id = ?"
+        + " AND status IN " + UNFINISHED + " RETURNING epoch";
+    sqlResume = "UPDATE " + s + "workflows SET resume_requested = true, updated_at = now() WHERE workflow_id = ?"
+        + " AND status IN " + UNFINISHED + " RETURNING epoch";
+    sqlOwnerOf = "SELECT owner, epoch, status FROM " + s + "workflows WHERE workflow_id = ?";
+    sqlList = "SELECT w.workflow_id, w.name, w.queue, w.status, w.error, t.step_index, t.name, t.sleep, t.error,"
+        + " t.wake_millis, t.compensated FROM " + s + "workflows w LEFT JOIN " + s + "workflow_steps t"
+        + " ON t.workflow_id = w.workflow_id WHERE (?::text IS NULL OR w.status = ?)"
+        + " ORDER BY w.workflow_id, t.step_index";
+    sqlRelease = "UPDATE " + s + "workflows SET owner = NULL, updated_at = now() WHERE owner = ? AND status IN "
+        + UNFINISHED;
+    sqlForgetNode = "DELETE FROM " + s + "workflow_nodes WHERE node_id = ?";
+    // One claim statement, three conditions: at open (this node's previous run and unowned ones), at each heartbeat
+    // (unowned ones and those of nodes whose lease ran out), and one workflow for a resume.
+    String claim = "WITH c AS (SELECT w.workflow_id, w.owner AS previous FROM " + s + "workflows w LEFT JOIN " + s
+        + "workflow_nodes n ON n.node_id = w.owner WHERE w.status IN " + UNFINISHED + " AND %s"
+        + " ORDER BY w.created_at, w.workflow_id LIMIT ? FOR UPDATE OF w%s) UPDATE " + s + "workflows w SET owner = ?,"
+        + " epoch = w.epoch + 1, updated_at = now() FROM c WHERE w.workflow_id = c.workflow_id RETURNING "
+        + ROW_COLUMNS + ", c.previous";
+    String wanted = " AND (? OR w.resume_requested)";
+    sqlClaimAtOpen = String.format(claim, "(w.owner = ? OR w.owner IS NULL)" + wanted, " SKIP LOCKED");
+    sqlClaimOrphans = String.format(claim, "w.owner IS DISTINCT FROM ? AND (w.owner IS NULL OR n.node_id IS NULL"
+        + " OR n.lease_until < now())" + wanted, " SKIP LOCKED");
+    sqlClaimOne = String.format(claim, "w.workflow_id = ? AND (w.owner IS NULL OR w.owner = ? OR n.node_id IS NULL"
+        + " OR n.lease_until < now())", "");
+    sqlWatch = "SELECT " + ROW_COLUMNS + " FROM " + s + "workflows w WHERE w.workflow_id = ANY (?)"
+        + " OR (w.owner = ? AND w.cancel_requested AND w.status IN " + UNFINISHED + ")";
+  }
+
+  /** A builder of a store on {@code dataSource} (which the store uses but does not close). */
+  public static Builder builder(DataSource dataSource) {
+    return new Builder(Validate.notNull("dataSource", dataSource), null, null, null);
+  }
+
+  /**
+   * A builder of a store on the database at {@code jdbcUrl} ({@code jdbc:postgresql://host:port/database}), through
+   * a HikariCP pool that the store owns and closes. {@code user} and {@code password} may be null (then the URL or
+   * the driver's defaults apply).
+   */
+  public static Builder builder(String jdbcUrl, String user, String password) {
+    Validate.notBlank("jdbcUrl", jdbcUrl);
+    if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+      throw new ConfigurationException("jdbcUrl", "start with jdbc:postgresql:", jdbcUrl);
+    }
+    return new Builder(null, jdbcUrl, user, password);
+  }
+
+  /** This node's id (the owner recorded on the workflows it runs). */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** The schema the store's tables live in. */
+  public String schema() {
+    return schema;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- SPI
+
+  @Override
+  public List<? extends StoredWorkflow> open(StoreListener listener, boolean resumeOnStart) {
+    synchronized (this) {
+      if (opened || closed) {
+        throw new IllegalStateException("store of node " + nodeId + " is " + (closed ? "closed" : "already open")
+            + "; give each executor its own store");
+      }
+      opened = true;
+      this.listener = Validate.notNull("listener", listener);
+      this.resumeOnStart = resumeOnStart;
+    }
+    heartbeat();
+    List<PgWorkflow> mine = new ArrayList<>();
+    for (Claimed c : claim(sqlClaimAtOpen, Integer.MAX_VALUE, null)) {
+      mine.add(c.view);
+    }
+    synchronized (this) {
+      loop = new Thread(this::runLoop, "faultline-pg-" + nodeId);
+      loop.setDaemon(true);
+      loop.start();
+    }
+    LOG.log(System.Logger.Level.INFO, "workflow store " + schema + " on PostgreSQL opened for node " + nodeId
+        + " (lease " + leaseMillis + " ms): claimed " + mine.size() + " unfinished workflow(s)");
+    return mine;
+  }
+
+  @Override
+  public StoredWorkflow create(String id, String name, String queue, byte[] input) {
+    Long epoch = sql("start workflow " + id, c -> {
+      try (PreparedStatement p = c.prepareStatement(sqlCreate)) {
+        p.setString(1, id);
+        p.setString(2, name);
+        p.setString(3, queue);
+        p.setBytes(4, input);
+        p.setString(5, nodeId);
+        try (ResultSet rs = p.executeQuery()) {
+          return rs.next() ? rs.getLong(1) : null;
+        }
+      }
+    });
+    if (epoch == null) {
+      return null;
+    }
+    PgWorkflow view = new PgWorkflow(new PgWorkflow.Row(id, name, queue, input, WorkflowStatus.PENDING, nodeId,
+        epoch, false, false, null, null, null));
+    view.own(epoch);
+    views.put(id, view);
+    return view;
+  }
+
+  @Override
+  public StoredWorkflow find(String id) {
+    PgWorkflow cached = views.get(id);
+    if (cached != null && cached.owned()) {
+      return cached;
+    }
+    return sql("read workflow " + id, c -> {
+      PgWorkflow.Row row = null;
+      try (PreparedStatement p = c.prepareStatement(sqlRow)) {
+        p.setString(1, id);
+        try (ResultSet rs = p.executeQuery()) {
+          if (rs.next()) {
+            row = row(rs);
+          }
+        }
+      }
+      if (row == null) {
+        return null;
+      }
+      List<PgWorkflow.Step> steps = new ArrayList<>();
+      try (PreparedStatement p = c.prepareStatement(sqlSteps)) {
+        p.setString(1, id);
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            steps.add(step(rs));
+          }
+        }
+      }
+      PgWorkflow view = view(row);
+      view.refresh(row, steps);
+      return view;
+    });
+  }
+
+  @Override
+  public List<WorkflowInfo> list(WorkflowStatus status) {
+    return sql("list workflows", c -> {
+      List<WorkflowInfo> out = new ArrayList<>();
+      try (PreparedStatement p = c.prepareStatement(sqlList)) {
+        String wanted = status == null ? null : status.name();
+        p.setString(1, wanted);
+        p.setString(2, wanted);
+        try (ResultSet rs = p.executeQuery()) {
+          String id = null;
+          String name = null;
+          String queue = null;
+          WorkflowStatus st = null;
+          String error = null;
+          List<WorkflowInfo.StepInfo> steps = new ArrayList<>();
+          while (rs.next()) {
+            String rowId = rs.getString(1);
+            if (!rowId.equals(id)) {
+              if (id != null) {
+                out.add(info(id, name, queue, st, steps, error));
+              }
+              id = rowId;
+              name = rs.getString(2);
+              queue = rs.getString(3);
+              st = WorkflowStatus.valueOf(rs.getString(4));
+              error = rs.getString(5);
+              steps = new ArrayList<>();
+            }
+            int index = rs.getInt(6);
+            if (!rs.wasNull()) {
+              steps.add(PgWorkflow.stepInfo(index, rs.getString(7), rs.getBoolean(8), rs.getLong(10),
+                  rs.getString(9), rs.getBoolean(11)));
+            }
+          }
+          if (id != null) {
+            out.add(info(id, name, queue, st, steps, error));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  private static WorkflowInfo info(String id, String name, String queue, WorkflowStatus status,
+      List<WorkflowInfo.StepInfo> steps, String error) {
+    int compensated = (int) steps.stream().filter(WorkflowInfo.StepInfo::compensated).count();
+    return new WorkflowInfo(id, name, queue, status, steps, compensated, error);
+  }
+
+  @Override
+  public void record(StoredWorkflow workflow, WorkflowChange change) {
+    PgWorkflow view = (PgWorkflow) workflow;
+    if (change instanceof WorkflowChange.Cancel || change instanceof WorkflowChange.Resume) {
+      request(view.id, change instanceof WorkflowChange.Cancel);
+      if (change instanceof WorkflowChange.Cancel) {
+        view.requestCancel();
+      } else {
+        view.requestResume();
+      }
+      return;
+    }
+    long epoch = view.ownedEpoch();
+    if (epoch < 0) {
+      throw new WorkflowException(FENCED, "node " + nodeId + " does not own workflow " + view.id + " (it was"
+          + " released or taken over); cannot record " + change.getClass().getSimpleName());
+    }
+    boolean done = sql("record " + change.getClass().getSimpleName() + " of workflow " + view.id, c -> {
+      if (change instanceof WorkflowChange.StepDone) {
+        WorkflowChange.StepDone e = (WorkflowChange.StepDone) change;
+        return insertStep(c, view, epoch, new PgWorkflow.Step(e.index(), e.step(), e.result(), null, 0, false,
+            false));
+      } else if (change instanceof WorkflowChange.StepFailed) {
+        WorkflowChange.StepFailed e = (WorkflowChange.StepFailed) change;
+        return insertStep(c, view, epoch, new PgWorkflow.Step(e.index(), e.step(), null, e.error(), 0, false,
+            false));
+      } else if (change instanceof WorkflowChange.Sleep) {
+        WorkflowChange.Sleep e = (WorkflowChange.Sleep) change;
+        return insertStep(c, view, epoch, new PgWorkflow.Step(e.index(), "sleep", null, null, e.wakeMillis(), true,
+            false));
+      } else if (change instanceof WorkflowChange.Compensating) {
+        WorkflowChange.Compensating e = (WorkflowChange.Compensating) change;
+        try (PreparedStatement p = c.prepareStatement(sqlCompensating)) {
+          p.setString(1, e.outcome().name());
+          p.setString(2, e.error());
+          p.setString(3, view.id);
+          p.setString(4, nodeId);
+          p.setLong(5, epoch);
+          try (ResultSet rs = p.executeQuery()) {
+            if (!rs.next()) {
+              return false;
+            }
+            view.compensating(e.outcome(), e.error(), rs.getBoolean(1));
+            return true;
+          }
+        }
+      } else if (change instanceof WorkflowChange.Compensated) {
+        WorkflowChange.Compensated e = (WorkflowChange.Compensated) change;
+        try (PreparedStatement p = c.prepareStatement(sqlCompensated)) {
+          p.setString(1, view.id);
+          p.setString(2, nodeId);
+          p.setLong(3, epoch);
+          p.setString(4, view.id);
+          p.setInt(5, e.index());
+          try (ResultSet rs = p.executeQuery()) {
+            if (!rs.next()) {
+              return false;
+            }
+            view.markCompensated(e.index());
+            return true;
+          }
+        }
+      }
+      WorkflowChange.Finished e = (WorkflowChange.Finished) change;
+      try (PreparedStatement p = c.prepareStatement(sqlFinished)) {
+        p.setString(1, e.status().name());
+        p.setBytes(2, e.output());
+        p.setString(3, e.error());
+        p.setString(4, view.id);
+        p.setString(5, nodeId);
+        p.setLong(6, epoch);
+        if (p.executeUpdate() == 0) {
+          return false;
+        }
+        view.finished(e.status(), e.output(), e.error());
+        return true;
+      }
+    });
+    if (!done) {
+      throw refusal(view, epoch, change);
+    }
+  }
+
+  private boolean insertStep(Connection c, PgWorkflow view, long epoch, PgWorkflow.Step step) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(sqlInsertStep)) {
+      p.setString(1, view.id);
+      p.setString(2, nodeId);
+      p.setLong(3, epoch);
+      p.setString(4, view.id);
+      p.setInt(5, step.index());
+      p.setString(6, step.name());
+      p.setBoolean(7, step.sleep());
+      p.setBytes(8, step.result());
+      p.setString(9, step.error());
+      p.setLong(10, step.wakeMillis());
+      p.setLong(11, epoch);
+      try (ResultSet rs = p.executeQuery()) {
+        if (!rs.next()) {
+          return false;
+        }
+        view.addStep(step, rs.getBoolean(1));
+        return true;
+      }
+    } catch (SQLException e) {
+      if ("23505".equals(e.getSQLState())) {
+        throw new WorkflowException("workflow-nondeterministic", "workflow " + view.id + " already records step "
+            + step.index() + "; node " + nodeId + " cannot record it again (" + step.name() + ")", e);
+      }
+      throw e;
+    }
+  }
+
+  /** Why an owner's write matched no row: the workflow finished, vanished, or another node took it over. */
+  private WorkflowException refusal(PgWorkflow view, long epoch, WorkflowChange change) {
+    String what = change.getClass().getSimpleName();
+    Object[] now = sql("check the owner of workflow " + view.id, c -> {
+      try (PreparedStatement p = c.prepareStatement(sqlOwnerOf)) {
+        p.setString(1, view.id);
+        try (ResultSet rs = p.executeQuery()) {
+          return rs.next() ? new Object[] {rs.getString(1), rs.getLong(2), rs.getString(3)} : null;
+        }
+      }
+    });
+    if (now == null) {
+      return new WorkflowException("workflow-unknown", "workflow " + view.id + " is no longer in the store; cannot"
+          + " record " + what);
+    }
+    WorkflowStatus status = WorkflowStatus.valueOf((String) now[2]);
+    if (status.terminal() && nodeId.equals(now[0]) && epoch == (Long) now[1]) {
+      return new WorkflowException("workflow-finished", "workflow " + view.id + " already finished " + status
+          + "; cannot record " + what);
+    }
+    view.disown();
+    return new WorkflowException(FENCED, "workflow " + view.id + " was taken over: it is owned by "
+        + (now[0] == null ? "no node" : "node " + now[0]) + " at epoch " + now[1] + " (" + status + "), while node "
+        + nodeId + " held epoch " + epoch + "; its " + what + " was refused");
+  }
+
+  @Override
+  public boolean claim(StoredWorkflow workflow) {
+    PgWorkflow view = (PgWorkflow) workflow;
+    return !claim(sqlClaimOne, 1, view.id).isEmpty();
+  }
+
+  @Override
+  public void ensureOwned(StoredWorkflow workflow) {
+    PgWorkflow view = (PgWorkflow) workflow;
+    long epoch = view.ownedEpoch();
+    if (epoch >= 0 && beating && clock.nanoTime() - lastBeatNanos < leaseNanos - heartbeatNanos) {
+      return;
+    }
+    // This node cannot vouch for its lease (it was paused, or its heartbeats fail): renew it, then ask.
+    heartbeat();
+    Object[] now = sql("check the owner of workflow " + view.id, c -> {
+      try (PreparedStatement p = c.prepareStatement(sqlOwnerOf)) {
+        p.setString(1, view.id);
+        try (ResultSet rs = p.executeQuery()) {
+          return rs.next() ? new Object[] {rs.getString(1), rs.getLong(2)} : null;
+        }
+      }
+    });
+    if (epoch < 0 || now == null || !nodeId.equals(now[0]) || epoch != (Long) now[1]) {
+      view.disown();
+      throw new WorkflowException(FENCED, "workflow " + view.id + " was taken over: it is owned by "
+          + (now == null || now[0] == null ? "no node" : "node " + now[0]) + " at epoch " + (now == null ? "?"
+          : now[1]) + ", while node " + nodeId + " held epoch " + epoch + "; the step does not run here");
+    }
+  }
+
+  @Override
+  public void close() {
+    Thread running;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      running = loop;
+    }
+    if (running != null) {
+      running.interrupt();
+      try {
+        running.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    try {
+      if (opened) {
+        int released = sql("release the workflows of node " + nodeId, c -> {
+          int n;
+          try (PreparedStatement p = c.prepareStatement(sqlRelease)) {
+            p.setString(1, nodeId);
+            n = p.executeUpdate();
+          }
+          try (PreparedStatement p = c.prepareStatement(sqlForgetNode)) {
+            p.setString(1, nodeId);
+            p.executeUpdate();
+          }
+          return n;
+        });
+        for (PgWorkflow view : views.values()) {
+          view.disown();
+        }
+        LOG.log(System.Logger.Level.INFO, "node " + nodeId + " released " + released + " unfinished workflow(s)");
+      }
+    } catch (WorkflowException e) {
+      LOG.log(System.Logger.Level.WARNING, "node " + nodeId + " could not release its workflows; other nodes take"
+          + " them over when its lease runs out: " + e.getMessage());
+    } finally {
+      if (ownedPool != null) {
+        ownedPool.close();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------- offline
+
+  /**
+   * Records a cancellation of workflow {@code id}: its owner stops it at its next step (or timer) and compensates;
+   * an unowned one is claimed and stopped by the next node that claims it.
+   *
+   * @return false if the workflow already finished
+   * @throws WorkflowException {@code workflow-unknown} if the store has no such workflow
+   */
+  public boolean requestCancel(String id) {
+    return requestOrFinished(id, true);
+  }
+
+  /**
+   * Records a resume request for workflow {@code id}: nodes that do not resume on start claim it anyway once its
+   * owner is gone, and a failed compensation is retried.
+   *
+   * @return false if the workflow already finished
+   * @throws WorkflowException {@code workflow-unknown} if the store has no such workflow
+   */
+  public boolean requestResume(String id) {
+    return requestOrFinished(id, false);
+  }
+
+  private boolean requestOrFinished(String id, boolean cancel) {
+    try {
+      request(id, cancel);
+      return true;
+    } catch (WorkflowException e) {
+      if ("workflow-finished".equals(e.code())) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private void request(String id, boolean cancel) {
+    boolean found = sql((cancel ? "cancel" : "resume") + " workflow " + id, c -> {
+      try (PreparedStatement p = c.prepareStatement(cancel ? sqlCancel : sqlResume)) {
+        p.setString(1, id);
+        try (ResultSet rs = p.executeQuery()) {
+          return rs.next();
+        }
+      }
+    });
+    if (!found) {
+      StoredWorkflow now = find(id);
+      if (now == null) {
+        throw new WorkflowException("workflow-unknown", "no workflow with id " + id + " in schema " + schema);
+      }
+      throw new WorkflowException("workflow-finished", "workflow " + id + " already finished " + now.status()
+          + "; cannot " + (cancel ? "cancel" : "resume") + " it");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------- leases
+
+  /** Renews this node's lease on the database clock. */
+  private void heartbeat() {
+    long before = clock.nanoTime();
+    try {
+      sql("heartbeat of node " + nodeId, c -> {
+        try (PreparedStatement p = c.prepareStatement(sqlHeartbeat)) {
+          p.setString(1, nodeId);
+          p.setLong(2, leaseMillis);
+          return p.executeUpdate();
+        }
+      });
+    } catch (WorkflowException e) {
+      beating = false;
+      throw e;
+    }
+    lastBeatNanos = before;
+    beating = true;
+  }
+
+  /** A workflow this node claimed, and the node it had before (null if none or this one). */
+  private record Claimed(PgWorkflow view, String previous) {}
+
+  /** Runs one claim statement (see the constructor) and loads the claimed workflows' steps into their views. */
+  private List<Claimed> claim(String statement, int limit, String id) {
+    List<Claimed> out = sql("claim workflows for node " + nodeId, c -> {
+      Map<String, PgWorkflow.Row> rows = new LinkedHashMap<>();
+      Map<String, String> previous = new HashMap<>();
+      try (PreparedStatement p = c.prepareStatement(statement)) {
+        int i = 1;
+        if (id != null) {
+          p.setString(i++, id);
+          p.setString(i++, nodeId);
+        } else {
+          p.setString(i++, nodeId);
+          p.setBoolean(i++, resumeOnStart);
+        }
+        p.setInt(i++, limit);
+        p.setString(i, nodeId);
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            PgWorkflow.Row row = row(rs);
+            rows.put(row.id(), row);
+            previous.put(row.id(), rs.getString(13));
+          }
+        }
+      }
+      if (rows.isEmpty()) {
+        return List.of();
+      }
+      Map<String, List<PgWorkflow.Step>> steps = steps(c, rows.keySet());
+      List<Claimed> claimed = new ArrayList<>();
+      for (PgWorkflow.Row row : rows.values()) {
+        PgWorkflow view = view(row);
+        view.refresh(row, steps.getOrDefault(row.id(), List.of()));
+        view.own(row.epoch());
+        String before = previous.get(row.id());
+        claimed.add(new Claimed(view, nodeId.equals(before) ? null : before));
+      }
+      return claimed;
+    });
+    return out;
+  }
+
+  private Map<String, List<PgWorkflow.Step>> steps(Connection c, java.util.Collection<String> ids)
+      throws SQLException {
+    Map<String, List<PgWorkflow.Step>> out = new HashMap<>();
+    Array array = c.createArrayOf("text", ids.toArray());
+    try (PreparedStatement p = c.prepareStatement(sqlStepsOf)) {
+      p.setArray(1, array);
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          out.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(step(rs));
+        }
+      }
+    } finally {
+      array.free();
+    }
+    return out;
+  }
+
+  /** The heartbeat loop: renew the lease, claim what dead nodes left, refresh the views of other nodes' work. */
+  private void runLoop() {
+    while (!closed) {
+      long started = clock.nanoTime();
+      try {
+        heartbeat();
+        claimOrphans();
+        watch();
+      } catch (WorkflowException e) {
+        LOG.log(System.Logger.Level.WARNING, "node " + nodeId + ": " + e.getMessage());
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "node " + nodeId + ": heartbeat loop failed: " + e, e);
+      }
+      long wait = heartbeatNanos - (clock.nanoTime() - started);
+      if (wait > 0) {
+        try {
+          clock.sleep(wait);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+  }
+
+  private void claimOrphans() {
+    List<Claimed> batch;
+    do {
+      if (closed) {
+        return;
+      }
+      batch = claim(sqlClaimOrphans, claimBatch, null);
+      for (Claimed c : batch) {
+        if (c.previous != null) {
+          LOG.log(System.Logger.Level.INFO, "node " + nodeId + " took workflow " + c.view.id + " over from node "
+              + c.previous);
+        }
+        listener.claimed(c.view, c.previous);
+      }
+    } while (batch.size() == claimBatch);
+  }
+
+  /** Refreshes the views of unfinished workflows this node does not own, and notices cancellations of its own. */
+  private void watch() {
+    List<String> watched = new ArrayList<>();
+    for (PgWorkflow view : views.values()) {
+      if (!view.owned() && !view.status().terminal()) {
+        watched.add(view.id);
+      }
+    }
+    List<PgWorkflow> changed = sql("refresh workflows", c -> {
+      List<PgWorkflow> out = new ArrayList<>();
+      Array array = c.createArrayOf("text", watched.toArray());
+      try (PreparedStatement p = c.prepareStatement(sqlWatch)) {
+        p.setArray(1, array);
+        p.setString(2, nodeId);
+        List<PgWorkflow.Row> rows = new ArrayList<>();
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            rows.add(row(rs));
+          }
+        }
+        List<String> finished = new ArrayList<>();
+        for (PgWorkflow.Row row : rows) {
+          if (row.status().terminal()) {
+            finished.add(row.id());
+          }
+        }
+        Map<String, List<PgWorkflow.Step>> steps = finished.isEmpty() ? Map.of() : steps(c, finished);
+        for (PgWorkflow.Row row : rows) {
+          PgWorkflow view = views.get(row.id());
+          if (view == null) {
+            continue;
+          }
+          boolean before = view.cancelRequested();
+          WorkflowStatus was = view.status();
+          if (view.owned()) {
+            if (row.cancelRequested() && !before) {
+              view.requestCancel();
+              out.add(view);
+            }
+            continue;
+          }
+          view.refresh(row, row.status().terminal() ? steps.getOrDefault(row.id(), List.of()) : null);
+          if (row.status() != was || row.cancelRequested() != before) {
+            out.add(view);
+          }
+        }
+      } finally {
+        array.free();
+      }
+      return out;
+    });
+    for (PgWorkflow view : changed) {
+      listener.changed(view);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------- rows
+
+  private PgWorkflow view(PgWorkflow.Row row) {
+    return views.computeIfAbsent(row.id(), k -> new PgWorkflow(row));
+  }
+
+  private static PgWorkflow.Row row(ResultSet rs) throws SQLException {
+    String outcome = rs.getString(10);
+    return new PgWorkflow.Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBytes(4),
+        WorkflowStatus.valueOf(rs.getString(5)), rs.getString(6), rs.getLong(7), rs.getBoolean(8), rs.getBoolean(9),
+        outcome == null ? null : WorkflowStatus.valueOf(outcome), rs.getBytes(11), rs.getString(12));
+  }
+
+  private static PgWorkflow.Step step(ResultSet rs) throws SQLException {
+    return new PgWorkflow.Step(rs.getInt(2), rs.getString(3), rs.getBytes(5), rs.getString(6), rs.getLong(7),
+        rs.getBoolean(4), rs.getBoolean(8));
+  }
+
+  /** Database work on one pooled connection (auto-commit). */
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private <T> T sql(String what, Work<T> work) {
+    try (Connection c = dataSource.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw new WorkflowException("store-failed", "could not " + what + " in PostgreSQL schema " + schema + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Configures a {@link PostgresWorkflowStore}. {@link #build()} validates every setting (naming the field, the rule
+   * and the value) and migrates the schema. Not thread-safe.
+   */
+  public static final class Builder {
+    private final DataSource dataSource;
+    private final String jdbcUrl;
+    private final String user;
+    private final String password;
+    private String schema = "faultline";
+    private String nodeId;
+    private Duration leaseTime = Duration.ofSeconds(10);
+    private Duration heartbeatInterval = Duration.ofSeconds(1);
+    private int claimBatch = 100;
+    private int poolSize = 10;
+    private Clock clock = Clock.system();
+    private boolean migrate = true;
+
+    private Builder(DataSource dataSource, String jdbcUrl, String user, String password) {
+      this.dataSource = dataSource;
+      this.jdbcUrl = jdbcUrl;
+      this.user = user;
+      this.password = password;
+    }
+
+    /** The schema of the store's tables (created if missing); {@code faultline} by default. */
+    public Builder schema(String schema) {
+      this.schema = schema;
+      return this;
+    }
+
+    /**
+     * This node's id, unique among running nodes; a random one by default. Give a node the same id across restarts
+     * to have it resume its own unfinished workflows at once instead of after its lease runs out.
+     */
+    public Builder nodeId(String nodeId) {
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /**
+     * How long a node's lease lasts after its last heartbeat, on the database clock: a node silent for this long
+     * loses its workflows to the others; 10 s by default.
+     */
+    public Builder leaseTime(Duration leaseTime) {
+      this.leaseTime = leaseTime;
+      return this;
+    }
+
+    /**
+     * How often the node renews its lease, claims what dead nodes left and refreshes other nodes' workflows it
+     * watches; 1 s by default, at most a third of the lease time.
+     */
+    public Builder heartbeatInterval(Duration interval) {
+      this.heartbeatInterval = interval;
+      return this;
+    }
+
+    /** How many workflows one claim statement takes at most; 100 by default. */
+    public Builder claimBatch(int claimBatch) {
+      this.claimBatch = claimBatch;
+      return this;
+    }
+
+    /** The size of the pool a store opened from a JDBC URL creates; 10 by default. */
+    public Builder poolSize(int poolSize) {
+      this.poolSize = poolSize;
+      return this;
+    }
+
+    /** The local clock that paces heartbeats and notices this node's own pauses; {@link Clock#system()} by default. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** Whether {@link #build()} creates and migrates the schema; true by default. */
+    public Builder migrate(boolean migrate) {
+      this.migrate = migrate;
+      return this;
+    }
+
+    /**
+     * Validates the settings, creates the pool (for a JDBC URL) and migrates the schema.
+     *
+     * @throws ConfigurationException if a setting is invalid
+     * @throws SchemaException if the schema cannot be migrated or belongs to other code
+     */
+    public PostgresWorkflowStore build() {
+      try {
+        SchemaMigrator.checkName(schema);
+      } catch (SchemaException e) {
+        throw new ConfigurationException("schema", "be a lower-case SQL identifier", String.valueOf(schema));
+      }
+      if (nodeId != null) {
+        Validate.notBlank("nodeId", nodeId);
+      }
+      Validate.positive("leaseTime", leaseTime);
+      Validate.positive("heartbeatInterval", heartbeatInterval);
+      if (heartbeatInterval.multipliedBy(3).compareTo(leaseTime) > 0) {
+        throw new ConfigurationException("heartbeatInterval", "be at most a third of leaseTime (" + leaseTime + ")",
+            heartbeatInterval.toString());
+      }
+      Validate.atLeast("claimBatch", claimBatch, 1);
+      Validate.atLeast("poolSize", poolSize, 1);
+      Validate.notNull("clock", clock);
+      HikariDataSource pool = null;
+      DataSource ds = dataSource;
+      if (ds == null) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        if (user != null) {
+          config.setUsername(user);
+        }
+        if (password != null) {
+          config.setPassword(password);
+        }
+        config.setMaximumPoolSize(poolSize);
+        config.setPoolName("faultline-" + schema);
+        pool = new HikariDataSource(config);
+        ds = pool;
+      }
+      try {
+        if (migrate) {
+          SchemaMigrator.migrate(ds, schema);
+        }
+        return new PostgresWorkflowStore(this, ds, pool);
+      } catch (RuntimeException e) {
+        if (pool != null) {
+          pool.close();
+        }
+        throw e;
+      }
+    }
+  }
+}

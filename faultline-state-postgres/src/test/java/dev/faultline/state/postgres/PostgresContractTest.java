@@ -1,0 +1,28 @@
+package dev.faultline.state.postgres;
+
+import dev.faultline.state.workflow.WorkflowExecutor;
+import dev.faultline.state.workflow.contract.WorkflowExecutorTest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The workflow contract ({@link WorkflowExecutorTest}, every scenario of the embedded store) on PostgreSQL: each
+ * store location of a scenario becomes a schema of its own, and each executor opened on it a node of its own, so
+ * restarts in the scenarios hand workflows from one node to the next through the database.
+ */
+class PostgresContractTest extends WorkflowExecutorTest {
+  private static final Map<Path, String> SCHEMAS = new ConcurrentHashMap<>();
+  private static final AtomicInteger NODES = new AtomicInteger();
+
+  @Override
+  protected WorkflowExecutor.Builder store(Path location) {
+    String schema = SCHEMAS.computeIfAbsent(location, p -> PgFixture.freshSchema("contract"));
+    PostgresWorkflowStore store = PostgresWorkflowStore.builder(PgFixture.dataSource()).schema(schema)
+        .nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
+        .heartbeatInterval(Duration.ofMillis(200)).build();
+    return WorkflowExecutor.builder(store);
+  }
+}
