@@ -19,8 +19,8 @@ class PostgresContractTest extends WorkflowExecutorTest {
 
   @Override
   protected WorkflowExecutor.Builder store(Path location) {
-    String schema = SCHEMAS.computeIfAbsent(location, p -> PgFixture.freshSchema("contract"));
-    PostgresWorkflowStore store = PostgresWorkflowStore.builder(PgFixture.dataSource()).schema(schema)
+    String schema = SCHEMAS.computeIfAbsent(location, p -> TestDatabase.freshSchema("contract"));
+    PostgresWorkflowStore store = PostgresWorkflowStore.builder(TestDatabase.dataSource()).schema(schema)
         .nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
         .heartbeatInterval(Duration.ofMillis(200)).build();
     return WorkflowExecutor.builder(store);

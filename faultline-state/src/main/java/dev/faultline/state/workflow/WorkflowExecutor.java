@@ -90,6 +90,8 @@ public final class WorkflowExecutor implements AutoCloseable {
   public static final String DEFAULT_QUEUE = "default";
   /** The code of the failure a shared store raises once another node took a workflow over. */
   private static final String FENCED = "workflow-fenced";
+  /** The code of the failure a store raises when it cannot be reached or refuses a write. */
+  private static final String STORE_FAILED = "store-failed";
 
   private final String name;
   private final Map<String, Workflow<Object, Object>> workflows;
@@ -606,8 +608,10 @@ public final class WorkflowExecutor implements AutoCloseable {
           fail(ctx, closedFailure());
           return;
         }
-        if (t instanceof WorkflowException && FENCED.equals(((WorkflowException) t).code())) {
-          // Another node took the workflow over: it goes on there; nothing more is recorded from here.
+        if (t instanceof WorkflowException && (FENCED.equals(((WorkflowException) t).code())
+            || STORE_FAILED.equals(((WorkflowException) t).code()))) {
+          // Taken over by another node (it goes on there), or the store failed (it resumes when resumed or reopened):
+          // either way the workflow did not fail, so nothing is compensated and nothing more is recorded from here.
           LOG.log(System.Logger.Level.WARNING, t.getMessage());
           fail(ctx, t);
           return;

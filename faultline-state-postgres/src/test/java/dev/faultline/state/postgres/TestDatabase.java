@@ -15,12 +15,12 @@ import javax.sql.DataSource;
  *
  * <p>Thread-safe.
  */
-final class PgFixture {
+public final class TestDatabase {
   private static final AtomicInteger SCHEMAS = new AtomicInteger();
   private static EmbeddedPostgres server;
   private static HikariDataSource pool;
 
-  private PgFixture() {}
+  private TestDatabase() {}
 
   private static synchronized EmbeddedPostgres server() {
     if (server == null) {
@@ -42,12 +42,12 @@ final class PgFixture {
   }
 
   /** The JDBC URL of the server's {@code postgres} database (user {@code postgres}, no password). */
-  static String jdbcUrl() {
+  public static String jdbcUrl() {
     return "jdbc:postgresql://localhost:" + server().getPort() + "/postgres";
   }
 
   /** A pool on the server shared by the tests of this JVM (20 connections). */
-  static synchronized DataSource dataSource() {
+  public static synchronized DataSource dataSource() {
     if (pool == null) {
       pool = pool(20);
     }
@@ -64,7 +64,7 @@ final class PgFixture {
   }
 
   /** A schema name not used before in this JVM, starting with {@code prefix}. */
-  static String freshSchema(String prefix) {
+  public static String freshSchema(String prefix) {
     return prefix + "_" + SCHEMAS.incrementAndGet();
   }
 }
