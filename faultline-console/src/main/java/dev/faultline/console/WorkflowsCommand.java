@@ -1,5 +1,6 @@
 package dev.faultline.console;
 
+import dev.faultline.state.postgres.PostgresWorkflowStore;
 import dev.faultline.state.workflow.WorkflowExecutor;
 import dev.faultline.state.workflow.WorkflowInfo;
 import dev.faultline.state.workflow.WorkflowStatus;
@@ -9,19 +10,26 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code faultline workflows ...}: offline tools for the store directory of an embedded
- * {@link WorkflowExecutor}: list workflows, show one with its steps, request a cancellation or a resumption (carried
- * out by the next executor that opens the store). Each takes the store's
- * lock while it runs, so it fails with {@code journal-locked} while an executor has the store open.
+ * {@code faultline workflows ...}: tools for the durable workflows of an embedded store directory or of a PostgreSQL
+ * store ({@code --db}): list workflows, show one with its steps, request a cancellation or a resumption.
+ *
+ * <p>On a directory they work offline: the request is recorded for the next executor that opens the store, and each
+ * command takes the store's lock while it runs, so it fails with {@code journal-locked} while an executor has the store
+ * open. On PostgreSQL they work while executors run: a cancellation is seen by the workflow's owner at its next step
+ * (or heartbeat, for a waiting timer); a resume request makes any node claim the workflow once its owner is gone. They
+ * read the schema without migrating it (it must be current: {@code schema-missing}, {@code schema-outdated}
+ * otherwise).
  */
 @Command(
     name = "workflows",
     mixinStandardHelpOptions = true,
-    description = "List, show, cancel and resume the durable workflows of an embedded workflow store directory.",
+    description = "List, show, cancel and resume the durable workflows of an embedded workflow store directory or of"
+        + " a PostgreSQL store (--db).",
     subcommands = {WorkflowsCommand.ListWorkflows.class, WorkflowsCommand.Show.class, WorkflowsCommand.Cancel.class,
         WorkflowsCommand.Resume.class})
 public final class WorkflowsCommand implements Runnable {
@@ -36,11 +44,78 @@ public final class WorkflowsCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** {@code workflows list DIR [--status S]}: one line per workflow, by id. */
+  /** The store a command works on: a directory (the first positional argument) or a PostgreSQL database. */
+  static final class Target {
+    @Option(names = "--db", paramLabel = "JDBC_URL",
+        description = "a PostgreSQL store instead of a directory: jdbc:postgresql://host:port/database")
+    String url;
+
+    @Option(names = "--db-user", paramLabel = "USER", defaultValue = "${env:FAULTLINE_DB_USER}",
+        description = "the database user (default: $FAULTLINE_DB_USER, else the driver's default)")
+    String user;
+
+    @Option(names = "--db-password", paramLabel = "PASSWORD", arity = "0..1", interactive = true,
+        defaultValue = "${env:FAULTLINE_DB_PASSWORD}",
+        description = "the database password; without a value, asked for (default: $FAULTLINE_DB_PASSWORD)")
+    String password;
+
+    @Option(names = "--schema", paramLabel = "SCHEMA", defaultValue = "faultline",
+        description = "the store's schema on PostgreSQL (default: ${DEFAULT-VALUE})")
+    String schema;
+
+    /**
+     * The positional arguments left for the command once the directory (first argument, without {@code --db}) is
+     * taken; checks there are {@code wanted} of them.
+     */
+    List<String> operands(CommandLine.Model.CommandSpec spec, List<String> positional, int wanted, String usage) {
+      List<String> args = positional == null ? List.of() : positional;
+      int expected = wanted + (url == null ? 1 : 0);
+      if (args.size() != expected) {
+        throw new CommandLine.ParameterException(spec.commandLine(), (url == null
+            ? "expected the store directory" + (wanted > 0 ? " and " + usage : "")
+            : "with --db, expected " + (wanted > 0 ? usage + " only (no directory)" : "no directory"))
+            + "; got " + args);
+      }
+      return args.subList(url == null ? 1 : 0, args.size());
+    }
+
+    /** The directory, when there is no {@code --db}. */
+    Path directory(List<String> positional) {
+      return Path.of(positional.get(0));
+    }
+
+    /** Where the store is, for messages. */
+    String where(List<String> positional) {
+      return url != null ? schema + " at " + url : positional.get(0);
+    }
+
+    PostgresWorkflowStore database() {
+      return PostgresWorkflowStore.builder(url, blank(user), blank(password)).schema(schema).poolSize(2)
+          .migrate(false).build();
+    }
+
+    private static String blank(String value) {
+      return value == null || value.isEmpty() ? null : value;
+    }
+
+    List<WorkflowInfo> inspect(List<String> positional) {
+      if (url == null) {
+        return WorkflowExecutor.inspect(directory(positional));
+      }
+      try (PostgresWorkflowStore store = database()) {
+        return store.list(null);
+      }
+    }
+  }
+
+  /** {@code workflows list (DIR | --db URL) [--status S]}: one line per workflow, by id. */
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List the workflows, by id.")
   static final class ListWorkflows implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "DIR", description = "the workflow store directory")
-    Path directory;
+    @Mixin
+    Target target;
+
+    @Parameters(arity = "0..1", paramLabel = "DIR", description = "the workflow store directory (not with --db)")
+    List<String> positional;
 
     @Option(names = "--status", paramLabel = "STATUS",
         description = "only workflows with this status: ${COMPLETION-CANDIDATES}")
@@ -51,9 +126,10 @@ public final class WorkflowsCommand implements Runnable {
 
     @Override
     public Integer call() {
+      target.operands(spec, positional, 0, "");
       PrintWriter out = spec.commandLine().getOut();
       int shown = 0;
-      for (WorkflowInfo info : WorkflowExecutor.inspect(directory)) {
+      for (WorkflowInfo info : target.inspect(positional)) {
         if (status == null || info.status() == status) {
           out.printf("%s  %s  %s  queue %s  %d step(s)%s%n", info.workflowId(), info.workflowName(), info.status(),
               info.queue(), info.steps().size(), info.error() == null ? "" : "  " + info.error());
@@ -65,24 +141,27 @@ public final class WorkflowsCommand implements Runnable {
     }
   }
 
-  /** {@code workflows show DIR ID}: one workflow and its recorded steps. */
+  /** {@code workflows show (DIR | --db URL) ID}: one workflow and its recorded steps. */
   @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a workflow and its recorded steps.")
   static final class Show implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "DIR", description = "the workflow store directory")
-    Path directory;
+    @Mixin
+    Target target;
 
-    @Parameters(index = "1", paramLabel = "ID", description = "the workflow id")
-    String id;
+    @Parameters(arity = "1..2", paramLabel = "[DIR] ID",
+        description = "the workflow store directory (not with --db), then the workflow id")
+    List<String> positional;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-      List<WorkflowInfo> infos = WorkflowExecutor.inspect(directory);
-      WorkflowInfo info = infos.stream().filter(i -> i.workflowId().equals(id)).findFirst().orElse(null);
+      String id = target.operands(spec, positional, 1, "the workflow id").get(0);
+      WorkflowInfo info = target.inspect(positional).stream().filter(i -> i.workflowId().equals(id)).findFirst()
+          .orElse(null);
       if (info == null) {
-        spec.commandLine().getErr().println("faultline: no workflow with id " + id + " in " + directory);
+        spec.commandLine().getErr().println("faultline: no workflow with id " + id + " in "
+            + target.where(positional));
         return EXIT_UNKNOWN;
       }
       PrintWriter out = spec.commandLine().getOut();
@@ -100,15 +179,16 @@ public final class WorkflowsCommand implements Runnable {
   }
 
   /**
-   * A request recorded in the store for the next executor to carry out: refused with {@link #EXIT_UNKNOWN} for an
-   * unknown id; exit 1 when the workflow already finished.
+   * A request recorded in the store for the workflow's executor to carry out: refused with {@link #EXIT_UNKNOWN} for
+   * an unknown id; exit 1 when the workflow already finished.
    */
   abstract static class OfflineRequest implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "DIR", description = "the workflow store directory")
-    Path directory;
+    @Mixin
+    Target target;
 
-    @Parameters(index = "1", paramLabel = "ID", description = "the workflow id")
-    String id;
+    @Parameters(arity = "1..2", paramLabel = "[DIR] ID",
+        description = "the workflow store directory (not with --db), then the workflow id")
+    List<String> positional;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -119,26 +199,46 @@ public final class WorkflowsCommand implements Runnable {
     /** The request's verb in messages ("cancel", "resume"). */
     abstract String verb();
 
-    /** Records the request; false if the workflow already finished. */
+    /** Records the request in a store directory; false if the workflow already finished. */
     abstract boolean record(Path directory, String id);
+
+    /** Records the request in a PostgreSQL store; false if the workflow already finished. */
+    abstract boolean record(PostgresWorkflowStore store, String id);
 
     @Override
     public Integer call() {
-      boolean known = WorkflowExecutor.inspect(directory).stream().anyMatch(i -> i.workflowId().equals(id));
-      if (!known) {
-        spec.commandLine().getErr().println("faultline: no workflow with id " + id + " in " + directory);
-        return EXIT_UNKNOWN;
+      String id = target.operands(spec, positional, 1, "the workflow id").get(0);
+      boolean recorded;
+      if (target.url == null) {
+        boolean known = WorkflowExecutor.inspect(target.directory(positional)).stream()
+            .anyMatch(i -> i.workflowId().equals(id));
+        if (!known) {
+          return unknown(id);
+        }
+        recorded = record(target.directory(positional), id);
+      } else {
+        try (PostgresWorkflowStore store = target.database()) {
+          if (store.find(id) == null) {
+            return unknown(id);
+          }
+          recorded = record(store, id);
+        }
       }
-      boolean recorded = record(directory, id);
       spec.commandLine().getOut().println(recorded ? what() + " of " + id + " recorded"
           : id + " already finished; nothing to " + verb());
       return recorded ? 0 : 1;
     }
+
+    private int unknown(String id) {
+      spec.commandLine().getErr().println("faultline: no workflow with id " + id + " in " + target.where(positional));
+      return EXIT_UNKNOWN;
+    }
   }
 
-  /** {@code workflows cancel DIR ID}: records a cancellation that the next executor carries out. */
+  /** {@code workflows cancel (DIR | --db URL) ID}: records a cancellation that the workflow's executor carries out. */
   @Command(name = "cancel", mixinStandardHelpOptions = true,
-      description = "Record a cancellation; the next executor to open the store stops the workflow and compensates.")
+      description = "Record a cancellation: the next executor to open the store directory, or the workflow's owner on"
+          + " PostgreSQL, stops the workflow at its next step and compensates.")
   static final class Cancel extends OfflineRequest {
     @Override
     String what() {
@@ -154,12 +254,18 @@ public final class WorkflowsCommand implements Runnable {
     boolean record(Path directory, String id) {
       return WorkflowExecutor.cancelOffline(directory, id);
     }
+
+    @Override
+    boolean record(PostgresWorkflowStore store, String id) {
+      return store.requestCancel(id);
+    }
   }
 
-  /** {@code workflows resume DIR ID}: records a resume request that the next executor carries out. */
+  /** {@code workflows resume (DIR | --db URL) ID}: records a resume request that an executor carries out. */
   @Command(name = "resume", mixinStandardHelpOptions = true,
-      description = "Record a resume request; the next executor to open the store resumes the workflow even if it"
-          + " does not resume on start, and retries a failed compensation.")
+      description = "Record a resume request: the next executor to open the store directory (or, on PostgreSQL, any"
+          + " node once the workflow's owner is gone) resumes the workflow even if it does not resume on start, and"
+          + " retries a failed compensation.")
   static final class Resume extends OfflineRequest {
     @Override
     String what() {
@@ -174,6 +280,11 @@ public final class WorkflowsCommand implements Runnable {
     @Override
     boolean record(Path directory, String id) {
       return WorkflowExecutor.resumeOffline(directory, id);
+    }
+
+    @Override
+    boolean record(PostgresWorkflowStore store, String id) {
+      return store.requestResume(id);
     }
   }
 }

@@ -902,14 +902,17 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       return this;
     }
 
-    /** Whether {@link #build()} creates and migrates the schema; true by default. */
+    /**
+     * Whether {@link #build()} creates and migrates the schema (true, the default), or only checks that it is
+     * current and this code's ({@link SchemaMigrator#verify}), changing nothing: for tools that only read.
+     */
     public Builder migrate(boolean migrate) {
       this.migrate = migrate;
       return this;
     }
 
     /**
-     * Validates the settings, creates the pool (for a JDBC URL) and migrates the schema.
+     * Validates the settings, creates the pool (for a JDBC URL) and migrates (or verifies) the schema.
      *
      * @throws ConfigurationException if a setting is invalid
      * @throws SchemaException if the schema cannot be migrated or belongs to other code
@@ -951,6 +954,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       try {
         if (migrate) {
           SchemaMigrator.migrate(ds, schema);
+        } else {
+          SchemaMigrator.verify(ds, schema);
         }
         return new PostgresWorkflowStore(this, ds, pool);
       } catch (RuntimeException e) {

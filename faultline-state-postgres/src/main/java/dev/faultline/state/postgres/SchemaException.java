@@ -7,7 +7,8 @@ import dev.faultline.core.FaultlineException;
  * (an applied migration's recorded checksum differs from the script this code carries: the database was migrated by
  * other code, or its record was altered), {@code schema-too-new} (the database records a migration this code does
  * not know), {@code schema-migration-failed} (a script or the database failed; the migration's transaction was
- * rolled back), {@code schema-invalid-name}.
+ * rolled back), {@code schema-invalid-name}; from {@link SchemaMigrator#verify} also {@code schema-missing} (never
+ * migrated) and {@code schema-outdated} (migrations of this code not yet applied).
  */
 public final class SchemaException extends FaultlineException {
   private static final long serialVersionUID = 1L;

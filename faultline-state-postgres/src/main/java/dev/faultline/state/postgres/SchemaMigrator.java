@@ -156,21 +156,7 @@ public final class SchemaMigrator {
         recorded.put(rs.getInt(1), rs.getString(2));
       }
     }
-    for (Map.Entry<Integer, String> applied : recorded.entrySet()) {
-      int version = applied.getKey();
-      if (version < 1 || version > MIGRATIONS.size()) {
-        throw new SchemaException("schema-too-new", "schema " + schema + " records migration " + version
-            + ", which this code does not know (it knows 1.." + MIGRATIONS.size() + "): it was migrated by newer"
-            + " code; refusing to run on it");
-      }
-      Migration m = MIGRATIONS.get(version - 1);
-      if (!m.checksum().equals(applied.getValue())) {
-        throw new SchemaException("schema-checksum-mismatch", "schema " + schema + ": migration " + version + " ("
-            + m.script() + ") is recorded with checksum " + applied.getValue() + " but the script this code carries"
-            + " has checksum " + m.checksum() + "; the database was migrated by other code or its record was"
-            + " altered: refusing to run on it");
-      }
-    }
+    check(schema, recorded);
     List<Integer> done = new ArrayList<>();
     for (Migration m : MIGRATIONS) {
       if (recorded.containsKey(m.version())) {
@@ -195,6 +181,63 @@ public final class SchemaMigrator {
     return new Report(schema, done, MIGRATIONS.size());
   }
 
+  /** Refuses a schema that records a migration this code does not know, or one with another checksum. */
+  private static void check(String schema, Map<Integer, String> recorded) {
+    for (Map.Entry<Integer, String> applied : recorded.entrySet()) {
+      int version = applied.getKey();
+      if (version < 1 || version > MIGRATIONS.size()) {
+        throw new SchemaException("schema-too-new", "schema " + schema + " records migration " + version
+            + ", which this code does not know (it knows 1.." + MIGRATIONS.size() + "): it was migrated by newer"
+            + " code; refusing to run on it");
+      }
+      Migration m = MIGRATIONS.get(version - 1);
+      if (!m.checksum().equals(applied.getValue())) {
+        throw new SchemaException("schema-checksum-mismatch", "schema " + schema + ": migration " + version + " ("
+            + m.script() + ") is recorded with checksum " + applied.getValue() + " but the script this code carries"
+            + " has checksum " + m.checksum() + "; the database was migrated by other code or its record was"
+            + " altered: refusing to run on it");
+      }
+    }
+  }
+
+  /**
+   * Checks, without changing anything, that {@code schema} is migrated by this code and current: what tools that
+   * only read a store (the command line) run instead of {@link #migrate}.
+   *
+   * @return the schema's version
+   * @throws SchemaException {@code schema-missing} (no version table: never migrated), {@code schema-outdated}
+   *     (migrations of this code are missing: run a store or {@link #migrate} first), {@code schema-too-new},
+   *     {@code schema-checksum-mismatch}, {@code schema-migration-failed} (the database failed)
+   */
+  public static int verify(DataSource dataSource, String schema) {
+    checkName(schema);
+    Map<Integer, String> recorded = new LinkedHashMap<>();
+    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT to_regclass('" + schema + ".schema_version') IS NOT NULL")) {
+        rs.next();
+        if (!rs.getBoolean(1)) {
+          throw new SchemaException("schema-missing", "schema " + schema + " has no schema_version table: no"
+              + " Faultline store was ever opened on it (check the database and --schema)");
+        }
+      }
+      try (ResultSet rs = s.executeQuery("SELECT version, checksum FROM " + schema
+          + ".schema_version ORDER BY version")) {
+        while (rs.next()) {
+          recorded.put(rs.getInt(1), rs.getString(2));
+        }
+      }
+    } catch (SQLException e) {
+      throw new SchemaException("schema-migration-failed", "could not read the version of schema " + schema + ": "
+          + e, e);
+    }
+    check(schema, recorded);
+    if (recorded.size() < MIGRATIONS.size()) {
+      throw new SchemaException("schema-outdated", "schema " + schema + " is at version " + recorded.size()
+          + " but this code needs " + MIGRATIONS.size() + ": open a store on it (which migrates) first");
+    }
+    return recorded.size();
+  }
+
   private static Migration load(int version, String description, String script) {
     String sql;
     try (InputStream in = SchemaMigrator.class.getResourceAsStream(DIRECTORY + script)) {
@@ -210,7 +253,8 @@ public final class SchemaMigrator {
 
   static String sha256(String text) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(sha.digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JDK has no SHA-256", e);
     }
