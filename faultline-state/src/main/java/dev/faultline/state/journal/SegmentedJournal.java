@@ -39,7 +39,9 @@ import javax.crypto.SecretKey;
  *   sequence written, its segment, its end offset), marks each drained PendingWrite finished and unparks its thread.
  *   An appender that does not get the lock parks until its frame is finished. After releasing the lock the combiner
  *   unparks the appender at the head of the queue, if any: its frame was queued before its failed tryLock, which
- *   came before this release, so either the combiner drained it or the appender gets woken to combine.
+ *   came before this release, so either the combiner drained it or the appender gets woken to combine. Every other
+ *   holder of writeLock (retention, truncation, close) does the same when it lets go (unlockWrite), or an appender
+ *   that parked meanwhile would wait for a combiner that may never come.
  *
  * Group commit (leader/follower on the `sync` monitor):
  *   sync guards `forcing` (a leader is elected), `durableWaiters`, `forces`, `asyncTask`, and every change of
@@ -563,6 +565,19 @@ final class SegmentedJournal implements Journal {
     }
   }
 
+  /**
+   * Releases writeLock taken by retention, truncation or close, and wakes the appender at the head of the queue: it
+   * may have queued its frame and parked while the lock was held here, and no appender may come to combine it
+   * (RecoverableState lets one write at a time, while its automatic checkpoint runs retention on another thread).
+   */
+  private void unlockWrite() {
+    writeLock.unlock();
+    PendingWrite next = pending.peek();
+    if (next != null) {
+      LockSupport.unpark(next.thread);
+    }
+  }
+
   /** Writes the batch into the active segment and publishes it as written. Called under writeLock. */
   private void flush(long lastSequence) {
     if (batch.position() == 0) {
@@ -916,7 +931,7 @@ final class SegmentedJournal implements Journal {
           + " segment(s), " + removed + " record(s) below sequence " + segments.get(0).firstSequence);
       return removed;
     } finally {
-      writeLock.unlock();
+      unlockWrite();
     }
   }
 
@@ -991,7 +1006,7 @@ final class SegmentedJournal implements Journal {
           + " record(s) after sequence " + sequence);
       return last - sequence;
     } finally {
-      writeLock.unlock();
+      unlockWrite();
     }
   }
 
@@ -1066,7 +1081,7 @@ final class SegmentedJournal implements Journal {
       }
       closed = true;
     } finally {
-      writeLock.unlock();
+      unlockWrite();
     }
     Scheduler.Task task;
     synchronized (sync) {
