@@ -128,6 +128,7 @@ public final class ConsoleServer implements AutoCloseable {
       javalin.http.maxRequestSize = config.maxBodyBytes;
       javalin.jetty.defaultHost = config.bind;
       javalin.jetty.defaultPort = config.port;
+      Dashboard.serve(javalin, config.allowList);
     });
     for (Route route : ROUTES) {
       Endpoint endpoint = endpoint(route);
