@@ -1,5 +1,6 @@
 package dev.faultline.console.demo;
 
+import dev.faultline.core.event.ComponentEvent;
 import dev.faultline.state.Codec;
 import dev.faultline.state.RecoverableState;
 import dev.faultline.state.RollbackResult;
@@ -8,6 +9,8 @@ import dev.faultline.state.StateMachine;
 import dev.faultline.state.checkpoint.CheckpointInfo;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * good batch). {@link #importBatch(boolean)} applies a batch of movements; a faulty batch (a unit mix-up that takes
  * ten times the stock) leaves negative stock, which the invariant check catches: the service reports an incident and
  * rolls the state back to the last good checkpoint, discarding the batch's records (counted as data rolled back).
+ * The inventory reports itself as a component: {@code ComponentFailed} when the check catches the broken invariant,
+ * {@code ComponentRecovered} once the rollback restored a good state.
  *
  * <p>Thread-safe: batches are serialized on this object; {@link RecoverableState} is thread-safe.
  */
@@ -68,8 +73,14 @@ public final class InventoryService implements AutoCloseable {
     InventoryInvariantException broken = new InventoryInvariantException("stock went negative after batch " + batch
         + ": " + String.join(", ", negative));
     wiring.log().error(broken.getMessage() + "; rolling back to checkpoint " + lastGood.id());
+    long failedAt = wiring.clock().wallMillis();
+    wiring.events().onEvent(new ComponentEvent.ComponentFailed(wiring.service(), Instant.ofEpochMilli(failedAt),
+        broken.toString(), broken));
     wiring.reportIncident(broken, wiring.service());
     RollbackResult result = state.rollback(new RollbackTarget.ToCheckpoint(lastGood.id()));
+    long now = wiring.clock().wallMillis();
+    wiring.events().onEvent(new ComponentEvent.ComponentRecovered(wiring.service(), Instant.ofEpochMilli(now),
+        Duration.ofMillis(now - failedAt)));
     rollbacks.incrementAndGet();
     wiring.log().warn("rolled back to " + lastGood.id() + " (" + lastGood.label() + "): " + result.discarded()
         + " movements discarded");
@@ -78,6 +89,11 @@ public final class InventoryService implements AutoCloseable {
   /** The stock per SKU now. */
   public Map<String, Integer> stock() {
     return state.state();
+  }
+
+  /** The recoverable state itself, for the console to list its checkpoints and roll it back. */
+  public RecoverableState<SortedMap<String, Integer>, String> state() {
+    return state;
   }
 
   /** The checkpoints kept, oldest first. */

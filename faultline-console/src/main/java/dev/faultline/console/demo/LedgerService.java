@@ -1,5 +1,6 @@
 package dev.faultline.console.demo;
 
+import dev.faultline.core.event.ComponentEvent;
 import dev.faultline.supervisor.ChildContext;
 import dev.faultline.supervisor.Component;
 import dev.faultline.supervisor.failover.FileLease;
@@ -7,6 +8,7 @@ import dev.faultline.supervisor.failover.Replica;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -16,6 +18,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * a {@link FileLease}. Only the lease holder runs a ledger writer, fenced by the lease epoch. {@link #failActive()}
  * makes the active writer fail (its disk is full): it steps down and releases the lease, and the standby takes over
  * within one renew interval.
+ *
+ * <p>The replicas' own events name the group ({@code ledger}); so that the fault tree can tell the replicas apart, the
+ * service also reports each replica as a component of its own: {@code ComponentFailed} for the owner that failed, and
+ * {@code ComponentRecovered} when it may compete for the lease again (one time to live later), as a healthy standby.
  *
  * <p>Thread-safe: the active writer is an atomic reference; replicas and the lease are thread-safe.
  */
@@ -97,7 +103,16 @@ public final class LedgerService implements AutoCloseable {
             + " (injected fault)");
         wiring.log().error(owner + " failed: " + full.getMessage());
         wiring.reportIncident(full, owner);
+        long failedAt = wiring.clock().wallMillis();
+        wiring.events().onEvent(new ComponentEvent.ComponentFailed(owner, Instant.ofEpochMilli(failedAt),
+            full.toString(), full));
         c.failed(full);
+        wiring.scheduler().schedule(() -> {
+          long now = wiring.clock().wallMillis();
+          wiring.log().info(owner + " is a healthy standby again");
+          wiring.events().onEvent(new ComponentEvent.ComponentRecovered(owner, Instant.ofEpochMilli(now),
+              Duration.ofMillis(now - failedAt)));
+        }, TTL.toNanos());
       }
     }
 

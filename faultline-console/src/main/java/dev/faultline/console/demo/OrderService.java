@@ -76,6 +76,12 @@ public final class OrderService {
     }
   }
 
+  /** The executor of the running incarnation, or null between a crash and the restart. */
+  public WorkflowExecutor executor() {
+    Incarnation running = current.get();
+    return running == null ? null : running.executor;
+  }
+
   /** The workflows of the running incarnation (empty while none runs). */
   public List<WorkflowInfo> workflows() {
     Incarnation running = current.get();
