@@ -65,12 +65,12 @@ public final class DemoSystem implements AutoCloseable {
 
   /**
    * Builds the shop in {@code directory} (its workflows, inventory and lease live there), each service wired by
-   * {@code wiring} (given the service's name); its script repeats every {@code cycle} (at least 10 s).
+   * {@code wiring} (given the service's name); its script repeats every {@code cycle} (at least 15 s).
    */
   public DemoSystem(Path directory, Clock clock, Duration cycle, long seed, Function<String, Wiring> wiring)
       throws IOException {
-    if (cycle.compareTo(Duration.ofSeconds(10)) < 0) {
-      throw new IllegalArgumentException("the demo's cycle must be at least 10s, but was " + cycle);
+    if (cycle.compareTo(Duration.ofSeconds(15)) < 0) {
+      throw new IllegalArgumentException("the demo's cycle must be at least 15s, but was " + cycle);
     }
     this.clock = clock;
     this.cycle = cycle;
