@@ -57,7 +57,7 @@ export class TimeChart {
         points: {show: true, size: 6},
         value: (u, v) => (v === null || v === undefined ? '—' : format(v)),
       }))],
-      axes: [{}, {size: 70, values: (u, values) => values.map((v) => format(v))}],
+      axes: [{}, {size: 70, values: (u, values) => values.map((v) => (o.axisFormat || format)(v))}],
       legend: {show: true},
     }, data, this.container);
   }

@@ -82,6 +82,11 @@ export function fmtTime(iso) {
   return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + time;
 }
 
+/** A time for a table cell: never wrapped, the full instant in its tooltip. */
+export function when(iso) {
+  return h('span', {class: 'when', text: fmtTime(iso), title: iso || ''});
+}
+
 /** A duration in milliseconds, in the largest sensible unit; "—" for none. */
 export function fmtDuration(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return '—';

@@ -1,7 +1,7 @@
 // Checkpoints of the state stores the server knows, and (operators) a rollback in two steps: the plan, then the
 // confirmation, which must name the store.
 import * as api from '../api.js';
-import {fmtNumber, fmtTime, h, replace, section, table} from '../dom.js';
+import {fmtNumber, fmtTime, h, replace, section, table, when} from '../dom.js';
 import {poll} from '../poll.js';
 
 /** Shows the checkpoints; returns the view's cleanup. */
@@ -62,7 +62,7 @@ export function show(container, ctx) {
     replace(stores, answer.stores.map((s) => section(s.store + ' (' + s.kind + ')', 'store-' + s.store,
         s.available ? table(['Checkpoint', 'Sequence', 'Time', 'Label', 'Size', ''],
             (s.checkpoints || []).slice().reverse().map((c) => [
-              h('code', {text: c.id}), fmtNumber(c.sequence), fmtTime(c.time), c.label || '', fmtNumber(c.bytes) + ' B',
+              h('code', {text: c.id}), fmtNumber(c.sequence), when(c.time), c.label || '', fmtNumber(c.bytes) + ' B',
               ctx.canOperate ? h('button', {text: 'Roll back…', on: {click: () => plan(s.store, c)}}) : '',
             ]), {empty: 'no checkpoint'}) : h('p', {class: 'alert-text', text: 'Not available: ' + (s.problem || '')}))));
   }

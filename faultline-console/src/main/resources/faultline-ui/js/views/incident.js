@@ -1,7 +1,7 @@
 // One incident: what was thrown and where, the other occurrences of its issue, the log traceback (what went wrong
 // first), the suspected root causes, and the live state of the fault trees.
 import * as api from '../api.js';
-import {badge, fmtNumber, fmtTime, h, link, replace, section, table} from '../dom.js';
+import {badge, fmtNumber, fmtTime, h, link, replace, section, table, when} from '../dom.js';
 import {poll} from '../poll.js';
 import {shortType} from './overview.js';
 
@@ -34,7 +34,7 @@ function rootCauses(list) {
     return h('p', {class: 'muted', text: 'No other component failed in the 10 minutes before this incident.'});
   }
   return table(['Component', 'Onset', 'Score', 'Why'], list.map((c) => [
-    h('strong', {text: c.component}), fmtTime(c.onset), fmtNumber(c.score), (c.reasons || []).join('; '),
+    h('strong', {text: c.component}), when(c.onset), fmtNumber(c.score), (c.reasons || []).join('; '),
   ]), {id: 'root-causes-table'});
 }
 
@@ -98,7 +98,7 @@ export function show(container, id, ctx) {
             section('Occurrences of this issue', 'occurrences-card', table(['Time', 'Service', 'Component', ''],
                 (inc.occurrences || []).map((o) => ({
                   rowClass: o.id === inc.id ? 'current' : '',
-                  cells: [fmtTime(o.time), o.service, o.component,
+                  cells: [when(o.time), o.service, o.component,
                     o.id === inc.id ? 'this one' : link('/incidents/' + encodeURIComponent(o.id), 'open')],
                 })), {id: 'occurrences-table'})),
             section('Fault trees, live', 'live-card', live)));

@@ -2,14 +2,17 @@
 // charts over time, the open issues and the latest events and incidents. Refreshes every 2 seconds.
 import * as api from '../api.js';
 import {TimeChart} from '../charts.js';
-import {badge, fmtDuration, fmtNumber, fmtPercent, fmtTime, h, link, replace, section, table} from '../dom.js';
+import {badge, fmtDuration, fmtNumber, fmtPercent, h, link, replace, section, table, when} from '../dom.js';
 import {poll} from '../poll.js';
 
 const WINDOWS = [
-  {label: '5 min', window: 'PT5M', millis: 300_000, step: 'PT10S'},
-  {label: '1 h', window: 'PT1H', millis: 3_600_000, step: 'PT2M'},
-  {label: '24 h', window: 'PT24H', millis: 86_400_000, step: 'PT1H'},
+  {label: '2 min', window: 'PT2M', millis: 120_000, step: 'PT5S', per: '5 s'},
+  {label: '15 min', window: 'PT15M', millis: 900_000, step: 'PT30S', per: '30 s'},
+  {label: '1 h', window: 'PT1H', millis: 3_600_000, step: 'PT2M', per: '2 min'},
+  {label: '24 h', window: 'PT24H', millis: 86_400_000, step: 'PT1H', per: 'hour'},
 ];
+/** Workflow transitions worth a line in the overview: the rest (every step of every order) would drown it. */
+const NOTABLE_TRANSITIONS = new Set(['RESUMED', 'FAILED', 'COMPENSATED', 'CANCELLED', 'TAKEN_OVER']);
 const RECOVERY_TYPES = new Set(['ComponentRecovered', 'ComponentStarted', 'LeaderElected', 'StateRolledBack',
   'StateRecovered']);
 
@@ -21,6 +24,21 @@ function kpi(id, label, value, detail) {
 /** A class name without its package. */
 export function shortType(type) {
   return String(type || 'failure').replace(/^.*\./, '');
+}
+
+/** Whether a timeline entry is worth showing on the overview. */
+function notable(entry) {
+  return entry.kind === 'incident' || entry.type !== 'Transition' || NOTABLE_TRANSITIONS.has((entry.fields || {}).kind);
+}
+
+/** The entry in words: the server's summary, or for a workflow transition what happened to which workflow. */
+function describe(entry) {
+  const f = entry.fields || {};
+  if (entry.type === 'Transition' && f.workflowId) {
+    return f.workflowId + ' ' + String(f.kind || '').toLowerCase().replace(/_/g, ' ')
+        + (f.step ? ' at step ' + f.step : '') + (f.detail ? ' (' + f.detail + ')' : '');
+  }
+  return entry.summary || entry.type;
 }
 
 function isRecovery(entry) {
@@ -43,15 +61,17 @@ export function show(container, ctx) {
   };
   const charts = {
     mttr: new TimeChart(chartBoxes.mttr, {format: fmtDuration}),
-    availability: new TimeChart(chartBoxes.availability, {format: (v) => v.toFixed(v >= 99.9 ? 3 : 1) + ' %',
-      yMin: 90, yMax: 100}),
-    failures: new TimeChart(chartBoxes.failures, {format: (v) => fmtNumber(v) + '/h'}),
+    availability: new TimeChart(chartBoxes.availability, {format: (v) => v.toFixed(v >= 99.9 && v < 100 ? 3 : 1) + ' %',
+      axisFormat: (v) => v.toFixed(0) + ' %', yMin: 90, yMax: 100}),
+    failures: new TimeChart(chartBoxes.failures, {format: (v) => fmtNumber(v)}),
   };
+  const failuresTitle = h('h2', {text: 'Failures per ' + choice.per});
   const picker = h('div', {class: 'picker', attrs: {role: 'group', 'aria-label': 'window'}},
       WINDOWS.map((w) => h('button', {
         class: w === choice ? 'chosen' : '', text: w.label,
         on: {click: (event) => {
           choice = w;
+          replace(failuresTitle, 'Failures per ' + w.per);
           for (const b of picker.children) b.className = b === event.target ? 'chosen' : '';
           refresh().catch(ctx.showError);
         }},
@@ -64,7 +84,7 @@ export function show(container, ctx) {
       h('div', {class: 'charts'},
           section('Mean time to recover', 'mttr-card', chartBoxes.mttr),
           section('Availability', 'availability-card', chartBoxes.availability),
-          section('Failure rate', 'failure-rate-card', chartBoxes.failures)),
+          h('section', {class: 'card', id: 'failure-rate-card'}, failuresTitle, chartBoxes.failures)),
       h('div', {class: 'columns'},
           section('Open issues', 'issues-card', issues),
           section('Latest events and incidents', 'timeline-card', timeline)));
@@ -75,7 +95,7 @@ export function show(container, ctx) {
       api.get('/api/v1/services'),
       api.get('/api/v1/reliability', {window: w.window}),
       api.get('/api/v1/issues', {limit: 20}),
-      api.get('/api/v1/timeline', {limit: 25}),
+      api.get('/api/v1/timeline', {limit: 200}),
     ]);
     const names = svc.services.map((s) => s.service).sort();
     const to = new Date();
@@ -135,7 +155,7 @@ export function show(container, ctx) {
             fmtPercent(m.availability),
             fmtNumber(m.failures === undefined ? null : m.failures),
             String(s.openIssues || 0),
-            fmtTime(s.lastSeen),
+            when(s.lastSeen),
           ];
         }), {id: 'services-table', empty: 'no service has reported yet'}));
   }
@@ -152,7 +172,7 @@ export function show(container, ctx) {
     charts.mttr.update(xs, pick((p) => (p.mttrMillis === null || p.mttrMillis === undefined ? null : p.mttrMillis)));
     charts.availability.update(xs, pick((p) => (p.availability === null || p.availability === undefined
       ? null : p.availability * 100)));
-    charts.failures.update(xs, pick((p) => (p.failuresPerHour === undefined ? null : p.failuresPerHour)));
+    charts.failures.update(xs, pick((p) => (p.failures === undefined ? null : p.failures)));
   }
 
   function renderIssues(list) {
@@ -164,19 +184,19 @@ export function show(container, ctx) {
               {class: 'issue-link'}),
           i.service + ' / ' + i.component,
           String(i.count),
-          fmtTime(i.lastSeen),
+          when(i.lastSeen),
         ]), {id: 'issues-table', empty: 'no open issue'}));
   }
 
   function renderTimeline(entries) {
     replace(timeline, table(['Time', 'Service', 'What', ''],
-        entries.map((e) => ({
+        entries.filter(notable).slice(0, 25).map((e) => ({
           rowClass: e.kind === 'incident' ? 'incident' : isRecovery(e) ? 'recovery' : '',
           cells: [
-            fmtTime(e.time),
+            when(e.time),
             e.service,
             e.kind === 'incident' ? badge('INCIDENT') : h('span', {class: 'type', text: e.type}),
-            e.kind === 'incident' ? link('/incidents/' + encodeURIComponent(e.id), e.summary) : e.summary,
+            e.kind === 'incident' ? link('/incidents/' + encodeURIComponent(e.id), e.summary) : describe(e),
           ],
         })), {id: 'timeline-table', empty: 'nothing reported yet'}));
   }

@@ -89,11 +89,21 @@ public final class OrderService {
   }
 
   private String order(WorkflowContext ctx, String orderId) throws Exception {
-    String reservation = ctx.step("reserve", null, () -> "reservation of " + orderId,
-        r -> wiring.log().info("released " + r));
-    String payment = ctx.step("charge", null, () -> payments.charge(orderId));
+    // Steps log only when they run: a replayed step returns its recorded result without running (or logging) again.
+    String reservation = ctx.step("reserve", null, () -> {
+      wiring.log().info(orderId + ": stock reserved (" + ctx.idempotencyKey() + ")");
+      return "reservation of " + orderId;
+    }, r -> wiring.log().info("released " + r));
+    String payment = ctx.step("charge", null, () -> {
+      String answer = payments.charge(orderId);
+      wiring.log().info(orderId + ": charged, payment service answered '" + answer + "'");
+      return answer;
+    });
     ctx.sleep(WAREHOUSE);
-    return ctx.step("ship", null, () -> "shipped " + orderId + " (" + reservation + ", payment " + payment + ")");
+    return ctx.step("ship", null, () -> {
+      wiring.log().info(orderId + ": shipped after the warehouse's " + WAREHOUSE.toSeconds() + " s");
+      return "shipped " + orderId + " (" + reservation + ", payment " + payment + ")";
+    });
   }
 
   /** One incarnation: an executor open on the directory, resuming what the previous one left. */
