@@ -19,7 +19,8 @@ function traceback(tb, logLines) {
   const suspects = new Set((tb.suspects || []).map((s) => s.text));
   const rows = (tb.timeline || []).map((line) => ({
     rowClass: line.text === failureText ? 'failure' : suspects.has(line.text) ? 'suspect' : '',
-    cells: [line.time || '', badge(line.level || 'INFO'), h('code', {text: line.text}), line.template || ''],
+    cells: [h('span', {class: 'when', text: line.time || ''}), badge(line.level || 'INFO'), h('code', {text: line.text}),
+      line.template || ''],
   }));
   return h('div', null,
       table(['Time', 'Level', 'Line', 'Template'], rows, {id: 'traceback-table', empty: 'no timed log line'}),

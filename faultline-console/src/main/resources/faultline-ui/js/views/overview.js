@@ -38,6 +38,9 @@ function describe(entry) {
     return f.workflowId + ' ' + String(f.kind || '').toLowerCase().replace(/_/g, ' ')
         + (f.step ? ' at step ' + f.step : '') + (f.detail ? ' (' + f.detail + ')' : '');
   }
+  if (entry.type === 'LeaderElected' && f.owner) {
+    return f.owner + ' took over ' + entry.source + ' (lease epoch ' + f.epoch + ')';
+  }
   return entry.summary || entry.type;
 }
 

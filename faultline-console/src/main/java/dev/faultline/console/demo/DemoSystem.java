@@ -27,7 +27,8 @@ import java.util.function.Function;
  *   <caption>Services and their faults</caption>
  *   <tr><th>service</th><th>what it runs</th><th>fault, at its offset in the cycle</th></tr>
  *   <tr><td>{@code payments}</td><td>callers behind retry, circuit breaker, timeout, hedge and fallback</td>
- *       <td>the downstream's latency spikes, error burst and outage (its own phases over the cycle)</td></tr>
+ *       <td>the downstream's error burst (from 1 s) and outage (4 s to 7 s), then recovery; latency spikes late in
+ *       the cycle</td></tr>
  *   <tr><td>{@code fulfilment}</td><td>a worker under a {@link Supervisor}</td>
  *       <td>a malformed job crashes it (2.5 s); the supervisor restarts it</td></tr>
  *   <tr><td>{@code orders}</td><td>durable order workflows, itself supervised</td>

@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The demo's payment service: a few callers charge a flaky {@link SimulatedDownstream} (latency spikes, an error
- * burst, an outage, recovery, on a repeating cycle) through
+ * The demo's payment service: a few callers charge a flaky {@link SimulatedDownstream} (an error burst, an outage,
+ * recovery, a healthy stretch, latency spikes, on a repeating cycle that starts just before the error burst) through
  *
  * <pre>
  *   Fallback( Retry( CircuitBreaker( Timeout( Hedge( downstream )))))
@@ -57,8 +57,10 @@ public final class PaymentsService implements AutoCloseable {
   public PaymentsService(Wiring wiring, int workers, Duration cycle, long seed) {
     this.wiring = wiring;
     this.workers = workers;
-    this.downstream = new SimulatedDownstream(wiring.clock(), cycle.toNanos(), TimeUnit.MILLISECONDS.toNanos(4),
-        TimeUnit.MILLISECONDS.toNanos(250), seed);
+    // Start just before the error burst: the outage comes a few seconds in and the breaker has closed again by the
+    // middle of the cycle, so even a 20-second demo shows the whole story.
+    this.downstream = new SimulatedDownstream(wiring.clock(), cycle.toNanos(), (long) (cycle.toNanos() * 0.45),
+        TimeUnit.MILLISECONDS.toNanos(4), TimeUnit.MILLISECONDS.toNanos(250), seed);
     this.workerPool = Executors.newFixedThreadPool(workers, DemoThreads.named("faultline-demo-payments"));
     this.hedgePool = Executors.newCachedThreadPool(DemoThreads.named("faultline-demo-payments-hedge"));
     String name = wiring.service();
