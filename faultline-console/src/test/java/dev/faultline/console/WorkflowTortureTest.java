@@ -120,7 +120,11 @@ class WorkflowTortureTest {
     }
     Path err = tmp.resolve("err-final");
     Process last = child(store, work, "0-" + (ITERATIONS - 1), err);
-    assertTrue(last.waitFor(120, TimeUnit.SECONDS), "the final child did not finish");
+    if (!last.waitFor(120, TimeUnit.SECONDS)) {
+      String dump = threadDump(last);
+      last.destroyForcibly();
+      fail("the final child did not finish within 120 s; its threads:\n" + dump + "\nits stderr:\n" + read(err));
+    }
     assertEquals(0, last.exitValue(), () -> "the final child failed: " + read(err));
 
     Map<String, Integer> counts = count(executions(log));
