@@ -37,9 +37,11 @@ import javax.crypto.SecretKey;
  *   sequence, CRC32C), copies them into `batch` and writes the batch with one call: the one I/O done under this
  *   lock, because the file's order is the sequence order. It then publishes `written` (a volatile Position: last
  *   sequence written, its segment, its end offset), marks each drained PendingWrite finished and unparks its thread.
- *   An appender that does not get the lock parks until its frame is finished. After releasing the lock the combiner
- *   unparks the appender at the head of the queue, if any: its frame was queued before its failed tryLock, which
- *   came before this release, so either the combiner drained it or the appender gets woken to combine.
+ *   An appender that does not get the lock parks until its frame is finished. After releasing the lock, whoever
+ *   held it (a combiner, or retention, truncation or close) unparks the appender at the head of the queue, if any:
+ *   its frame was queued before its failed tryLock, which came before this release, so either the holder drained it
+ *   or the appender gets woken to combine. (Retention once released without waking: an appender that queued
+ *   meanwhile parked for ever.)
  *
  * Group commit (leader/follower on the `sync` monitor):
  *   sync guards `forcing` (a leader is elected), `durableWaiters`, `forces`, `asyncTask`, and every change of
@@ -452,12 +454,7 @@ final class SegmentedJournal implements Journal {
         try {
           combine();
         } finally {
-          writeLock.unlock();
-        }
-        // A frame queued after our drain saw the lock held; its appender may be parked: wake it to combine.
-        PendingWrite next = pending.peek();
-        if (next != null) {
-          LockSupport.unpark(next.thread);
+          unlockWrite();
         }
       } else {
         LockSupport.park(this);
@@ -476,6 +473,19 @@ final class SegmentedJournal implements Journal {
       }
     }
     return mine.sequence;
+  }
+
+  /**
+   * Releases writeLock and wakes the appender at the head of the queue, if any: its frame was queued before its
+   * failed tryLock, which came before this release, so unless this holder drained it, nobody else will. Every holder
+   * of writeLock releases it here, combining or not (retention, truncation and close hold it too).
+   */
+  private void unlockWrite() {
+    writeLock.unlock();
+    PendingWrite next = pending.peek();
+    if (next != null) {
+      LockSupport.unpark(next.thread);
+    }
   }
 
   /**
@@ -916,7 +926,7 @@ final class SegmentedJournal implements Journal {
           + " segment(s), " + removed + " record(s) below sequence " + segments.get(0).firstSequence);
       return removed;
     } finally {
-      writeLock.unlock();
+      unlockWrite();
     }
   }
 
@@ -991,7 +1001,7 @@ final class SegmentedJournal implements Journal {
           + " record(s) after sequence " + sequence);
       return last - sequence;
     } finally {
-      writeLock.unlock();
+      unlockWrite();
     }
   }
 
@@ -1066,7 +1076,7 @@ final class SegmentedJournal implements Journal {
       }
       closed = true;
     } finally {
-      writeLock.unlock();
+      unlockWrite();
     }
     Scheduler.Task task;
     synchronized (sync) {
