@@ -32,7 +32,23 @@ interface CheckpointSource {
 
   /** The checkpoints of a live state. */
   static CheckpointSource live(RecoverableState<?, ?> state) {
+    return live(() -> state);
+  }
+
+  /**
+   * The checkpoints of a live state found through a supplier on every request (a state opened after the server
+   * started); while it answers null the store is unavailable (503).
+   */
+  static CheckpointSource live(java.util.function.Supplier<? extends RecoverableState<?, ?>> current) {
     return new CheckpointSource() {
+      private RecoverableState<?, ?> state() {
+        RecoverableState<?, ?> state = current.get();
+        if (state == null) {
+          throw new ApiException(503, "unavailable", "the state is not open now");
+        }
+        return state;
+      }
+
       @Override
       public String kind() {
         return "live";
@@ -40,17 +56,17 @@ interface CheckpointSource {
 
       @Override
       public List<CheckpointInfo> list() {
-        return state.checkpoints();
+        return state().checkpoints();
       }
 
       @Override
       public long lastSequence() {
-        return state.sequence();
+        return state().sequence();
       }
 
       @Override
       public RollbackResult rollback(RollbackTarget target) {
-        return state.rollback(target);
+        return state().rollback(target);
       }
     };
   }

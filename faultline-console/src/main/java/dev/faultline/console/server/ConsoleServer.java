@@ -643,6 +643,16 @@ public final class ConsoleServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Serves the workflows of a live executor that may be replaced while the server runs (a supervised service that
+     * restarts with a new executor): {@code executor} is asked on every request; while it answers null the store is
+     * shown unavailable.
+     */
+    public Builder workflows(String name, java.util.function.Supplier<WorkflowExecutor> executor) {
+      workflowSources.put(name, WorkflowSource.live(executor));
+      return this;
+    }
+
     /** Serves the workflow store directory {@code directory} as store {@code name}, read and changed offline. */
     public Builder workflowStore(String name, Path directory) {
       workflowSources.put(name, WorkflowSource.directory(directory));
@@ -651,6 +661,15 @@ public final class ConsoleServer implements AutoCloseable {
 
     /** Serves the checkpoints of a live recoverable state as store {@code name}: listed and rolled back through it. */
     public Builder checkpoints(String name, RecoverableState<?, ?> state) {
+      checkpointSources.put(name, CheckpointSource.live(state));
+      return this;
+    }
+
+    /**
+     * Serves the checkpoints of a live recoverable state found through {@code state} on every request (one opened
+     * after the server started); while it answers null the store is shown unavailable.
+     */
+    public Builder checkpoints(String name, java.util.function.Supplier<? extends RecoverableState<?, ?>> state) {
       checkpointSources.put(name, CheckpointSource.live(state));
       return this;
     }

@@ -205,7 +205,7 @@ final class OperationsApi {
         List<Map<String, Object>> list = checkpointViews(source.list());
         item = storeView(name, source.kind(), null);
         item.put("checkpoints", list);
-      } catch (FaultlineException e) {
+      } catch (ApiException | FaultlineException e) {
         item = storeView(name, source.kind(), e.getMessage());
         item.put("checkpoints", List.of());
       }

@@ -35,7 +35,23 @@ interface WorkflowSource {
 
   /** The workflows of a live executor. */
   static WorkflowSource live(WorkflowExecutor executor) {
+    return live(() -> executor);
+  }
+
+  /**
+   * The workflows of a live executor that may be replaced (a supervised service restarted with a new one): the
+   * supplier is asked on every request; while it answers null the store is unavailable (503).
+   */
+  static WorkflowSource live(java.util.function.Supplier<WorkflowExecutor> current) {
     return new WorkflowSource() {
+      private WorkflowExecutor executor() {
+        WorkflowExecutor executor = current.get();
+        if (executor == null) {
+          throw new ApiException(503, "unavailable", "the workflow executor is not running now (restarting?)");
+        }
+        return executor;
+      }
+
       @Override
       public String kind() {
         return "live";
@@ -43,12 +59,12 @@ interface WorkflowSource {
 
       @Override
       public List<WorkflowInfo> list() {
-        return executor.list(null);
+        return executor().list(null);
       }
 
       @Override
       public String resume(String id) {
-        WorkflowHandle<Object> handle = executor.handle(id);
+        WorkflowHandle<Object> handle = executor().handle(id);
         if (handle.status().terminal()) {
           return null;
         }
@@ -57,7 +73,7 @@ interface WorkflowSource {
 
       @Override
       public String cancel(String id) {
-        return executor.handle(id).cancel() ? "cancelled" : null;
+        return executor().handle(id).cancel() ? "cancelled" : null;
       }
     };
   }
