@@ -6,6 +6,9 @@ import dev.faultline.core.Clock;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,7 +110,7 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }, "faultline-demo-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    try (WebDemo demo = startDemo(dir, clock)) {
+    try (WebDemo demo = startDemo(dir, clock, out)) {
       out.println("Faultline demo: the console is at " + demo.baseUri() + "  (data in " + dir.toAbsolutePath() + ")");
       if (demo.setupToken().isPresent()) {
         out.println("One-time login: open");
@@ -143,15 +146,31 @@ public final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
-  private WebDemo startDemo(Path dir, Clock clock) throws IOException {
+  private WebDemo startDemo(Path dir, Clock clock, PrintWriter out) throws IOException {
+    boolean defaultPort = !spec.commandLine().getParseResult().hasMatchedOption("--port");
+    if (defaultPort && !isFree(port)) {
+      out.println("Port " + port + " is taken (another console?); the demo uses a free port instead.");
+      return WebDemo.start(dir, 0, cycle, seed, clock);
+    }
     try {
       return WebDemo.start(dir, port, cycle, seed, clock);
     } catch (IOException | RuntimeException e) {
-      if (port == 7070 && !spec.commandLine().getParseResult().hasMatchedOption("--port") && isBindFailure(e)) {
-        // The default port is taken (another console?): any free port will do for a demo.
+      if (defaultPort && isBindFailure(e)) {
+        // Taken between the check and the start: any free port will do for a demo.
         return WebDemo.start(dir, 0, cycle, seed, clock);
       }
       throw e;
+    }
+  }
+
+  /** Whether the port can be listened on at the loopback address now. */
+  private static boolean isFree(int port) {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 
