@@ -30,8 +30,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The dashboard end to end, in a real headless Chromium: {@code faultline demo} runs in-process; the browser opens the
  * printed one-time login, sets the admin's password, and must see the demo's incidents, recoveries, a non-zero MTTR
  * and the charts on the overview; then an incident's stack trace and log traceback, the shop's fault tree analysed
- * and evaluated live, the resumed order workflows and the inventory's checkpoints. No page may log a script error or
- * a Content-Security-Policy violation. Screenshots go to {@code target/dashboard-e2e/}.
+ * and evaluated live, the resumed order workflows and the inventory's checkpoints, which it rolls back (plan, then
+ * confirmation). No page may log a script error or a Content-Security-Policy violation. Screenshots go to {@code target/dashboard-e2e/}.
  *
  * <p>Skips, saying why, where Chromium or chromedriver is not installed.
  */
@@ -107,6 +107,14 @@ class DashboardE2ETest {
         wait.until(d -> d.findElements(By.cssSelector("#store-inventory tbody tr")).stream()
             .anyMatch(r -> r.getText().contains("cp-")));
         screenshot(browser, "checkpoints.png");
+        // A rollback through the dashboard (cookie session, CSRF header): the plan first, then the confirmation,
+        // which stays disabled until the store's name is typed.
+        browser.findElement(By.cssSelector("#store-inventory tbody tr button")).click();
+        WebElement confirm = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-rollback")));
+        assertFalse(confirm.isEnabled(), "the rollback needs the store's name typed first");
+        browser.findElement(By.name("confirm-store")).sendKeys("inventory");
+        wait.until(ExpectedConditions.elementToBeClickable(confirm)).click();
+        wait.until(d -> text(d, "#rollback-result").startsWith("Rolled inventory back to checkpoint cp-"));
 
         List<String> problems = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
             .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
