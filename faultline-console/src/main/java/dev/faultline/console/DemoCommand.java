@@ -29,10 +29,10 @@ import picocli.CommandLine.Option;
  * payment pipeline instead. Not thread-safe: picocli fills its fields, then calls it once.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Runs the Faultline console with a demo shop whose services fail on purpose and recover: a flaky",
-        "payment downstream behind retry, breaker and hedge; a worker that crashes and is restarted; durable order",
-        "workflows killed half-way and resumed; inventory rolled back to a checkpoint; a ledger replica failover;",
-        "incidents with their logs; the shop's fault tree, evaluated live. Open the printed address to watch."})
+    description = "Runs the Faultline console with a demo shop whose services fail on purpose and recover: a flaky"
+        + " payment downstream behind retry, breaker and hedge; a worker that crashes and is restarted; durable order"
+        + " workflows killed half-way and resumed; inventory rolled back to a checkpoint; a ledger replica failover;"
+        + " incidents with their logs; the shop's fault tree, evaluated live. Open the printed address to watch.")
 public final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--duration", converter = DurationConverter.class,
@@ -48,7 +48,8 @@ public final class DemoCommand implements Callable<Integer> {
   Path data;
 
   @Option(names = "--cycle", converter = DurationConverter.class, defaultValue = "20s",
-      description = "Length of one cycle of the scripted faults (default: ${DEFAULT-VALUE}).")
+      description = "Length of one cycle of the scripted faults, at least 15s (default: ${DEFAULT-VALUE}); with"
+          + " --no-web, of the downstream's phases.")
   Duration cycle;
 
   @Option(names = "--seed", defaultValue = "42", description = "Seed of the simulated downstream.")
