@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The inventory reports itself as a component: {@code ComponentFailed} when the check catches the broken invariant,
  * {@code ComponentRecovered} once the rollback restored a good state.
  *
- * <p>Thread-safe: batches are serialized on this object; {@link RecoverableState} is thread-safe.
+ * <p>Thread-safe for reading and for rollbacks from elsewhere (the console), as {@link RecoverableState} is; batches
+ * are imported by one thread at a time (the demo's script), so that no lock is held while events are published.
  */
 public final class InventoryService implements AutoCloseable {
   private static final int SKUS = 7;
@@ -52,9 +53,9 @@ public final class InventoryService implements AutoCloseable {
 
   /**
    * Applies one batch of stock movements and checkpoints it; a {@code faulty} batch breaks the invariant (no
-   * negative stock) and is rolled back to the last good checkpoint.
+   * negative stock) and is rolled back to the last good checkpoint. One thread at a time.
    */
-  public synchronized void importBatch(boolean faulty) {
+  public void importBatch(boolean faulty) {
     int batch = batches.incrementAndGet();
     List<CheckpointInfo> kept = state.checkpoints();
     CheckpointInfo lastGood = kept.get(kept.size() - 1);

@@ -113,7 +113,9 @@ class DashboardE2ETest {
         WebElement confirm = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-rollback")));
         assertFalse(confirm.isEnabled(), "the rollback needs the store's name typed first");
         browser.findElement(By.name("confirm-store")).sendKeys("inventory");
-        wait.until(ExpectedConditions.elementToBeClickable(confirm)).click();
+        wait.until(ExpectedConditions.elementToBeClickable(confirm));
+        screenshot(browser, "rollback.png");
+        confirm.click();
         wait.until(d -> text(d, "#rollback-result").startsWith("Rolled inventory back to checkpoint cp-"));
 
         List<String> problems = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
