@@ -8,17 +8,44 @@ import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** The demo runs the whole pipeline against the simulated downstream and stops by itself with exit code 0. */
+/**
+ * {@code faultline demo} starts the console and the demo shop and stops by itself with exit code 0; {@code --no-web}
+ * runs the terminal view of one pipeline instead.
+ */
 class DemoCommandTest {
 
   @Test
-  void stopsByItselfAfterItsDurationWithExitCodeZero() {
+  void startsTheConsolePrintsTheOneTimeLoginAndStopsByItself() {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine line = FaultlineCommand.newCommandLine();
     line.setOut(new PrintWriter(out));
     line.setErr(new PrintWriter(err));
-    int code = line.execute("demo", "--duration", "2s", "--cycle", "1s", "--refresh", "250ms", "--plain",
+    int code = line.execute("demo", "--duration", "3s", "--port", "0");
+    String text = out.toString();
+    assertEquals(0, code, text + err);
+    assertTrue(text.matches("(?s).*the console is at http://127\\.0\\.0\\.1:[0-9]+ .*"), text);
+    assertTrue(text.matches("(?s).*http://127\\.0\\.0\\.1:[0-9]+/#/setup/fsetup_[A-Za-z0-9_-]+\n.*"), text);
+    assertTrue(text.contains("demo finished after"), text);
+  }
+
+  @Test
+  void rejectsACycleTooShortForTheScript() {
+    StringWriter err = new StringWriter();
+    CommandLine line = FaultlineCommand.newCommandLine();
+    line.setErr(new PrintWriter(err));
+    assertEquals(2, line.execute("demo", "--cycle", "2s", "--duration", "1s", "--port", "0"));
+    assertTrue(err.toString().contains("--cycle must be at least 15s, but was PT2S"), err.toString());
+  }
+
+  @Test
+  void terminalViewStopsByItselfAfterItsDurationWithExitCodeZero() {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine line = FaultlineCommand.newCommandLine();
+    line.setOut(new PrintWriter(out));
+    line.setErr(new PrintWriter(err));
+    int code = line.execute("demo", "--no-web", "--duration", "2s", "--cycle", "1s", "--refresh", "250ms", "--plain",
         "--workers", "4");
     String text = out.toString();
     assertEquals(0, code, text + err);
@@ -32,7 +59,7 @@ class DemoCommandTest {
     StringWriter err = new StringWriter();
     CommandLine line = FaultlineCommand.newCommandLine();
     line.setErr(new PrintWriter(err));
-    assertEquals(2, line.execute("demo", "--workers", "0", "--duration", "1s"));
+    assertEquals(2, line.execute("demo", "--no-web", "--workers", "0", "--duration", "1s"));
     assertTrue(err.toString().contains("--workers must be between 1 and 1024, but was 0"), err.toString());
   }
 }

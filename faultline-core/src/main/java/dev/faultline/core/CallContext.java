@@ -10,6 +10,9 @@ import java.util.Optional;
  * <p>Thread-safe: hedged attempts may read it concurrently. Readers see the latest values written by policies.
  */
 public final class CallContext {
+  /** The start of an execution whose elapsed time is not measured. */
+  private static final long UNTIMED = Long.MIN_VALUE;
+
   private final Clock clock;
   private final long startNanos;
   private volatile int attempt = 1;
@@ -17,8 +20,25 @@ public final class CallContext {
 
   /** Starts a context now, as read from {@code clock}. */
   public CallContext(Clock clock) {
+    this(clock, clock.nanoTime());
+  }
+
+  private CallContext(Clock clock, long startNanos) {
     this.clock = clock;
-    this.startNanos = clock.nanoTime();
+    this.startNanos = startNanos;
+  }
+
+  /**
+   * A context that counts attempts but does not measure elapsed time, so that starting it reads no clock: for
+   * executions whose call cannot see its context ({@link Pipeline#call(java.util.concurrent.Callable)}).
+   */
+  static CallContext untimed(Clock clock) {
+    return new CallContext(clock, UNTIMED);
+  }
+
+  /** Whether this context measures {@linkplain #elapsed() elapsed time}. */
+  public boolean timed() {
+    return startNanos != UNTIMED;
   }
 
   /** The number of the attempt now running, 1 for the first. */
@@ -26,13 +46,25 @@ public final class CallContext {
     return attempt;
   }
 
-  /** Time since the execution started. */
+  /**
+   * Time since the execution started.
+   *
+   * @throws IllegalStateException if this context is not {@linkplain #timed() timed}
+   */
   public Duration elapsed() {
     return Duration.ofNanos(elapsedNanos());
   }
 
-  /** Time since the execution started, in nanoseconds. */
+  /**
+   * Time since the execution started, in nanoseconds.
+   *
+   * @throws IllegalStateException if this context is not {@linkplain #timed() timed}
+   */
   public long elapsedNanos() {
+    if (startNanos == UNTIMED) {
+      throw new IllegalStateException("this execution does not measure elapsed time: it was started with a call "
+          + "that takes no CallContext (Pipeline.call(Callable)); pass a Pipeline.Call to measure it");
+    }
     return clock.nanoTime() - startNanos;
   }
 

@@ -7,6 +7,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -24,7 +25,8 @@ import java.util.concurrent.CompletionStage;
  * hedges are the innermost redundancy. The order in which policies are {@linkplain Builder#add added} does not matter;
  * adding two policies of the same {@link PolicyKind} fails naming the kind.
  *
- * <p>Every execution gets one {@link CallContext} (attempt number, elapsed time, last failure), passed to the call.
+ * <p>Every execution gets one {@link CallContext} (attempt number, elapsed time, last failure), passed to the call; an
+ * execution of a plain {@link Callable} does not measure elapsed time, so it reads no clock for its context.
  * A pipeline is immutable and thread-safe; its policies keep their own state and may be shared between pipelines.
  */
 public final class Pipeline {
@@ -46,11 +48,20 @@ public final class Pipeline {
   private final String name;
   private final Clock clock;
   private final Policy[] links;
+  /** The index of the hedge among the links, or -1: its attempts may proceed on other threads. */
+  private final int hedgeIndex;
 
   private Pipeline(Builder builder, Policy[] links) {
     this.name = builder.name;
     this.clock = builder.clock;
     this.links = links;
+    int hedge = -1;
+    for (int i = 0; i < links.length; i++) {
+      if (links[i].kind() == PolicyKind.HEDGE) {
+        hedge = i;
+      }
+    }
+    this.hedgeIndex = hedge;
   }
 
   /** Starts a builder. Builders are not thread-safe. */
@@ -71,7 +82,17 @@ public final class Pipeline {
   /** Runs {@code call} through every policy, in the calling thread. */
   public <T> T call(Call<? extends T> call) throws Exception {
     Objects.requireNonNull(call, "call");
-    return new SyncLink<T>(this, 0, new CallContext(clock), call).proceed();
+    return new SyncExecution<T>(this, new CallContext(clock), call, null, 0).proceed();
+  }
+
+  /**
+   * Runs {@code call}, which does not read its context, through every policy, in the calling thread. Nothing reads
+   * the clock for it unless a policy needs time: the execution's {@link CallContext} counts attempts but does not
+   * measure {@linkplain CallContext#elapsed() elapsed time}.
+   */
+  public <T> T call(Callable<? extends T> call) throws Exception {
+    Objects.requireNonNull(call, "call");
+    return new SyncExecution<T>(this, CallContext.untimed(clock), null, call, 0).proceed();
   }
 
   /** Starts {@code call} through every policy; the returned stage completes with the final outcome. */
@@ -80,17 +101,27 @@ public final class Pipeline {
     return new AsyncLink<T>(this, 0, new CallContext(clock), call).proceed();
   }
 
-  private static final class SyncLink<T> implements Chain<T> {
+  /**
+   * One synchronous execution, and the chain every link of it receives: {@code next} is the link that
+   * {@link #proceed()} runs, advanced while that link runs and restored when it returns, so a policy that proceeds
+   * several times (a retry) starts each attempt at the link after itself. Only the calling thread moves {@code next}:
+   * every sync policy proceeds in the thread that called it, except a hedge, whose attempts may run on other threads
+   * and therefore get a chain of their own that never changes ({@code next} at the end). Not thread-safe otherwise.
+   */
+  private static final class SyncExecution<T> implements Chain<T> {
     private final Pipeline pipeline;
-    private final int index;
     private final CallContext context;
     private final Call<? extends T> call;
+    private final Callable<? extends T> plain;
+    private int next;
 
-    SyncLink(Pipeline pipeline, int index, CallContext context, Call<? extends T> call) {
+    SyncExecution(Pipeline pipeline, CallContext context, Call<? extends T> call, Callable<? extends T> plain,
+        int next) {
       this.pipeline = pipeline;
-      this.index = index;
       this.context = context;
       this.call = call;
+      this.plain = plain;
+      this.next = next;
     }
 
     @Override
@@ -101,10 +132,20 @@ public final class Pipeline {
     @Override
     public T proceed() throws Exception {
       Policy[] links = pipeline.links;
+      int index = next;
       if (index == links.length) {
-        return call.call(context);
+        return plain != null ? plain.call() : call.call(context);
       }
-      return links[index].execute(new SyncLink<T>(pipeline, index + 1, context, call));
+      Policy link = links[index];
+      if (index == pipeline.hedgeIndex) {
+        return link.execute(new SyncExecution<T>(pipeline, context, call, plain, index + 1));
+      }
+      next = index + 1;
+      try {
+        return link.execute(this);
+      } finally {
+        next = index;
+      }
     }
   }
 

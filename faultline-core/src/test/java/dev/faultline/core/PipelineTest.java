@@ -289,4 +289,95 @@ class PipelineTest {
     assertEquals(1, context.attempt());
     assertNull(context.lastFailure().orElse(null));
   }
+
+  @Test
+  void aPlainCallableRunsThroughEveryLinkAndItsContextCountsAttemptsWithoutMeasuringTime() throws Exception {
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    Link retry = new Link(PolicyKind.RETRY, log, 2, true) {
+      @Override
+      public <T> T execute(Chain<T> chain) throws Exception {
+        T result = null;
+        for (int i = 0; i < 2; i++) {
+          try {
+            result = chain.proceed();
+          } catch (IOException e) {
+            chain.context().nextAttempt(e);
+          }
+        }
+        contexts.add(chain.context());
+        return result;
+      }
+    };
+    Link breaker = new Link(PolicyKind.CIRCUIT_BREAKER, log) {
+      @Override
+      public <T> T execute(Chain<T> chain) throws Exception {
+        log.add("BREAKER attempt=" + chain.context().attempt());
+        return chain.proceed();
+      }
+    };
+    Pipeline pipeline = Pipeline.builder().clock(clock).add(retry, breaker).build();
+    int[] calls = {0};
+
+    String result = pipeline.call(() -> {
+      if (++calls[0] == 1) {
+        throw new IOException("first");
+      }
+      return "second";
+    });
+
+    assertEquals("second", result);
+    assertEquals(List.of("BREAKER attempt=1", "BREAKER attempt=2"), log, "each attempt passes the inner link again");
+    CallContext context = retry.contexts.get(0);
+    assertEquals(2, context.attempt());
+    assertTrue(!context.timed());
+    IllegalStateException e = assertThrows(IllegalStateException.class, context::elapsed);
+    assertTrue(e.getMessage().contains("Pipeline.call(Callable)"), e.getMessage());
+    assertTrue(pipeline.call(ctx -> ctx).timed(), "a call that takes its context has its elapsed time measured");
+  }
+
+  /** A link that proceeds twice, both times completely, sees the execution's chain start after itself each time. */
+  @Test
+  void nestedLinksThatProceedSeveralTimesEachRestartAfterThemselves() throws Exception {
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    Pipeline pipeline = Pipeline.builder().clock(clock)
+        .add(new Link(PolicyKind.RETRY, log, 2, false), new Link(PolicyKind.TIMEOUT, log, 2, false),
+            new Link(PolicyKind.BULKHEAD, log))
+        .build();
+    int[] calls = {0};
+
+    pipeline.call(ctx -> ++calls[0]);
+
+    assertEquals(4, calls[0]);
+    assertEquals(List.of("RETRY", "TIMEOUT", "BULKHEAD", "BULKHEAD", "TIMEOUT", "BULKHEAD", "BULKHEAD"), entries(log));
+  }
+
+  /** A hedge's attempts may run on other threads: each gets a chain that ends at the call, whatever the caller does. */
+  @Test
+  void aHedgeLinkProceedsOnOtherThreadsWithItsOwnChain() throws Exception {
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    Policy hedge = new Link(PolicyKind.HEDGE, log) {
+      @Override
+      public <T> T execute(Chain<T> chain) throws Exception {
+        List<T> results = Collections.synchronizedList(new ArrayList<>());
+        Thread other = new Thread(() -> {
+          try {
+            results.add(chain.proceed());
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        });
+        other.start();
+        other.join();
+        results.add(chain.proceed());
+        return results.get(0);
+      }
+    };
+    Pipeline pipeline = Pipeline.builder().clock(clock).add(new Link(PolicyKind.RETRY, log, 2, false), hedge).build();
+    List<String> threads = Collections.synchronizedList(new ArrayList<>());
+
+    pipeline.call(ctx -> threads.add(Thread.currentThread().getName()));
+
+    assertEquals(4, threads.size(), "two retries, each hedged once on another thread");
+    assertEquals(2, threads.stream().filter(name -> !name.equals(Thread.currentThread().getName())).count());
+  }
 }

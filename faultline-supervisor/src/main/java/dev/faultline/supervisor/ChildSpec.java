@@ -1,5 +1,6 @@
 package dev.faultline.supervisor;
 
+import dev.faultline.core.ConfigurationException;
 import dev.faultline.core.internal.Validate;
 import dev.faultline.core.Scheduler;
 import java.time.Duration;
@@ -18,6 +19,10 @@ public final class ChildSpec {
 
   private ChildSpec(String name, Supplier<? extends Component> factory, RestartType restart) {
     this.name = Validate.notBlank("name", name);
+    if (name.indexOf('/') >= 0) {
+      // '/' separates the names of a path through nested supervisors (Supervisor.restart).
+      throw new ConfigurationException("name", "must not contain '/'", name);
+    }
     this.factory = Validate.notNull("factory", factory);
     this.restart = Validate.notNull("restart", restart);
   }

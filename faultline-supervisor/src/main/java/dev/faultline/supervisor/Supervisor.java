@@ -165,22 +165,43 @@ public final class Supervisor implements Component {
 
   /**
    * Treats child {@code child} as failed with {@code cause} and applies the restart strategy; used by watchdogs and
-   * health checks. Ignored if the child is not running.
+   * health checks. Ignored if the child is not running. {@code child} may be a path through nested supervisors,
+   * {@code "orders/db"}: the child {@code db} of the running supervisor that is this one's child {@code orders}.
    *
-   * @throws IllegalArgumentException if this supervisor has no such child
+   * @throws IllegalArgumentException if there is no such child, or a path leads through a child that is not a running
+   *     supervisor; the message names the path and where it stopped
    */
   public void restart(String child, Throwable cause) {
-    Child c = byName.get(child);
-    if (c == null) {
-      throw new IllegalArgumentException("supervisor '" + name + "' has no child '" + child + "'; children: "
-          + byName.keySet());
+    int slash = child.indexOf('/');
+    if (slash >= 0) {
+      String head = child.substring(0, slash);
+      String rest = child.substring(slash + 1);
+      Child c = lookUp(head, child);
+      Component instance = call(() -> c.status == Status.RUNNING ? c.instance : null);
+      if (!(instance instanceof Supervisor)) {
+        throw new IllegalArgumentException("cannot restart '" + child + "' from supervisor '" + name + "': its child '"
+            + head + "' is " + (instance == null ? "not running" : "not a supervisor (" + instance.getClass()
+            .getName() + ")"));
+      }
+      ((Supervisor) instance).restart(rest, cause);
+      return;
     }
+    Child c = lookUp(child, child);
     Throwable why = cause != null ? cause : new IllegalStateException("restart requested");
     submit(() -> {
       if (c.status == Status.RUNNING) {
         childEnded(c, c.incarnation, why);
       }
     });
+  }
+
+  private Child lookUp(String child, String path) {
+    Child c = byName.get(child);
+    if (c == null) {
+      throw new IllegalArgumentException("supervisor '" + name + "' has no child '" + child + "'"
+          + (path.equals(child) ? "" : " (restarting '" + path + "')") + "; children: " + byName.keySet());
+    }
+    return c;
   }
 
   /** Whether the supervisor is running (started, not stopped, not escalated). */

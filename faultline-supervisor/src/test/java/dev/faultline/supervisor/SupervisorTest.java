@@ -157,6 +157,39 @@ class SupervisorTest {
   }
 
   @Test
+  void aRestartAddressedByPathReachesTheChildOfANestedSupervisor() {
+    Probe[] db = new Probe[1];
+    Probe[] cache = new Probe[1];
+    Supervisor root = Supervisor.builder("root").clock(clock).scheduler(clock).listener(events)
+        .child(ChildSpec.of("orders", () -> Supervisor.builder("orders").clock(clock).scheduler(clock)
+            .listener(events).child(ChildSpec.of("db", Probe.factory("db", log, db)))
+            .child(ChildSpec.of("cache", Probe.factory("cache", log, cache))).build()))
+        .child(ChildSpec.of("plain", Probe.factory("plain", log, new Probe[1])))
+        .build();
+    root.start();
+    log.clear();
+    events.clear();
+
+    root.restart("orders/db", new IllegalStateException("health DOWN"));
+
+    assertEquals(List.of("stop db", "start db"), log, "only the addressed child restarts (one-for-one below)");
+    assertEquals("IllegalStateException: health DOWN",
+        events.events(ComponentEvent.ComponentFailed.class).get(0).cause());
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+        () -> root.restart("orders/queue", null));
+    assertTrue(unknown.getMessage().contains("supervisor 'orders' has no child 'queue'"), unknown.getMessage());
+    IllegalArgumentException notSupervisor = assertThrows(IllegalArgumentException.class,
+        () -> root.restart("plain/x", null));
+    assertTrue(notSupervisor.getMessage().contains("cannot restart 'plain/x'")
+        && notSupervisor.getMessage().contains("not a supervisor"), notSupervisor.getMessage());
+    IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+        () -> root.restart("billing/db", null));
+    assertTrue(missing.getMessage().contains("no child 'billing' (restarting 'billing/db')"), missing.getMessage());
+    assertEquals("name", assertThrows(dev.faultline.core.ConfigurationException.class,
+        () -> ChildSpec.of("a/b", Probe.factory("x", log, new Probe[1]))).field());
+  }
+
+  @Test
   void aNestedSupervisorThatGivesUpFailsInItsParentWhichRestartsIt() {
     AtomicInteger builds = new AtomicInteger();
     Probe[] w = new Probe[1];

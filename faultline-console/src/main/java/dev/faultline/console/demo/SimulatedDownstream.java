@@ -57,8 +57,19 @@ public final class SimulatedDownstream {
    * about {@code slowNanos}.
    */
   public SimulatedDownstream(Clock clock, long cycleNanos, long fastNanos, long slowNanos, long seed) {
+    this(clock, cycleNanos, 0, fastNanos, slowNanos, seed);
+  }
+
+  /**
+   * As {@link #SimulatedDownstream(Clock, long, long, long, long)}, starting {@code offsetNanos} into the cycle (so a
+   * short demo reaches the outage, and the recovery after it, sooner).
+   */
+  public SimulatedDownstream(Clock clock, long cycleNanos, long offsetNanos, long fastNanos, long slowNanos, long seed) {
+    if (offsetNanos < 0 || offsetNanos >= cycleNanos) {
+      throw new IllegalArgumentException("offsetNanos must be from 0 to cycleNanos - 1, but was " + offsetNanos);
+    }
     this.clock = clock;
-    this.startNanos = clock.nanoTime();
+    this.startNanos = clock.nanoTime() - offsetNanos;
     this.cycleNanos = cycleNanos;
     this.fastNanos = fastNanos;
     this.slowNanos = slowNanos;

@@ -1,47 +1,49 @@
 package dev.faultline.console.server;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.faultline.console.server.Api.Endpoint;
+import dev.faultline.console.server.Api.Principal;
+import dev.faultline.console.server.Api.Reply;
 import dev.faultline.core.Chain;
 import dev.faultline.core.Clock;
 import dev.faultline.core.ConfigurationException;
 import dev.faultline.core.ratelimiter.RateLimitedException;
 import dev.faultline.core.ratelimiter.RateLimiter;
 import dev.faultline.core.registry.Registry;
+import dev.faultline.state.RecoverableState;
+import dev.faultline.state.io.StorageIo;
+import dev.faultline.state.workflow.WorkflowExecutor;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import io.javalin.http.staticfiles.Location;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
- * The console's HTTP server: the JSON API under {@code /api/v1} and {@code /health}, secured from the first request.
+ * The console's HTTP server: the JSON API under {@code /api/v1} ({@code docs/api.md} is its contract), {@code /health},
+ * and the static dashboard, secured from the first request.
  *
  * <p>Built on <a href="https://javalin.io">Javalin</a> 6 over Jetty 11. Why Javalin: it is small, actively
  * maintained, and a thin layer over Jetty (the most widely deployed embedded Java server); its handlers are plain
@@ -52,20 +54,25 @@ import java.util.regex.Pattern;
  *
  * <h2>Security</h2>
  * <ul>
- *   <li>Every request is first checked against the optional client-address allow-list (403), then limited per
- *       client address, then (except the public routes {@code GET /health},
- *       {@code POST /api/v1/login} and {@code POST /api/v1/setup}) must carry {@code Authorization: Bearer} with a
- *       session token (users) or a service key (reporters) — 401 otherwise — whose role covers the route's — 403
- *       otherwise — and is then limited per credential. Rate limits are core {@link RateLimiter}s, one per key in a
- *       bounded {@link Registry}; a limited request gets 429 with {@code Retry-After}.</li>
+ *   <li>Every request, static files included, is first checked against the optional client-address allow-list (403),
+ *       then limited per client address. Then, except on the public routes ({@code GET /health},
+ *       {@code POST /api/v1/login}, {@code POST /api/v1/setup}) and the static files, the caller must authenticate:
+ *       {@code Authorization: Bearer} with a session token (users) or a service key (reporters), or the HttpOnly,
+ *       SameSite=Strict session cookie set at login — 401 otherwise. A cookie-authenticated request that is not a
+ *       {@code GET} must carry the session's CSRF token in {@code X-CSRF-Token} (403 {@code csrf}). The caller's role
+ *       must cover the route's (403), and the request is then limited per credential. Rate limits are core
+ *       {@link RateLimiter}s, one per key in a bounded {@link Registry}; a limited request gets 429 with
+ *       {@code Retry-After}.</li>
  *   <li>Passwords: PBKDF2-HMAC-SHA256 ({@link Passwords}); tokens and keys: 256 random bits stored as SHA-256 digests,
  *       compared in constant time ({@link Secrets}).</li>
  *   <li>First start creates the admin without a password and hands a one-time setup token to the setup-token sink
  *       (the {@code faultline server} command prints it); {@code POST /api/v1/setup} with it sets the password and
  *       spends the token.</li>
  *   <li>Logins lock out with exponential backoff per user and per address ({@link LoginGuard}).</li>
- *   <li>Bodies: JSON only (415 otherwise), at most {@code maxBodyBytes} (413), well-formed and of the documented shape
- *       (400 naming what was wrong); a rejected request stores nothing. Errors are JSON
+ *   <li>TLS from a key store (PKCS#12 or JKS) or PEM files ({@link Tls}); under TLS every response carries
+ *       {@code Strict-Transport-Security} and the session cookie is {@code Secure}.</li>
+ *   <li>Bodies: JSON only (415 otherwise; MEF uploads XML), at most {@code maxBodyBytes} (413), well-formed and of the
+ *       documented shape (400 naming what was wrong); a rejected request stores nothing. Errors are JSON
  *       {@code {"error": code, "message": text}}; an unexpected failure answers 500 with an id to find it in the
  *       server's log, never a stack trace.</li>
  *   <li>Every request by an admin or operator, every login, lockout and setup is appended to the audit log
@@ -74,8 +81,8 @@ import java.util.regex.Pattern;
  *
  * <h2>Concurrency design</h2>
  * Jetty runs handlers on its thread pool; every collaborator (credential store, sessions, login guard, audit log,
- * event store, limiter registries) is thread-safe and documents its own locks. This class's fields are final after
- * {@link Builder#start()}. Thread-safe.
+ * store, limiter registries, the endpoint groups) is thread-safe and documents its own locks. This class's fields are
+ * final after {@link Builder#start()}. Thread-safe.
  */
 public final class ConsoleServer implements AutoCloseable {
 
@@ -83,58 +90,159 @@ public final class ConsoleServer implements AutoCloseable {
   public static final List<Route> ROUTES = List.of(
       new Route("GET", "/health", null, "liveness; no credentials"),
       new Route("POST", "/api/v1/setup", null, "set the admin password with the one-time setup token"),
-      new Route("POST", "/api/v1/login", null, "log in with user and password; returns a bearer session token"),
+      new Route("POST", "/api/v1/login", null, "log in; returns a session token and sets the session cookie"),
+      new Route("GET", "/api/v1/session", Role.VIEWER, "the caller's session and its CSRF token"),
       new Route("POST", "/api/v1/logout", Role.VIEWER, "end the caller's session"),
+      // ingest
       new Route("POST", "/api/v1/events", Role.REPORTER, "ingest a batch of fault events from a service"),
-      new Route("GET", "/api/v1/events", Role.VIEWER, "recent events, filtered by service and type"),
-      new Route("GET", "/api/v1/services", Role.VIEWER, "services with their event counts and last seen"),
+      new Route("POST", "/api/v1/incidents", Role.REPORTER, "ingest incidents as HttpIncidentReporter sends them"),
+      new Route("POST", "/api/v1/heartbeats", Role.REPORTER, "ingest heartbeats of a service's instances"),
+      new Route("POST", "/api/v1/metrics", Role.REPORTER, "ingest metric samples"),
+      // queries
+      new Route("GET", "/api/v1/services", Role.VIEWER, "services with their health"),
+      new Route("GET", "/api/v1/services/{service}", Role.VIEWER, "one service with its health"),
+      new Route("GET", "/api/v1/events", Role.VIEWER, "events, filtered and paged"),
+      new Route("GET", "/api/v1/incidents", Role.VIEWER, "incidents, filtered and paged"),
+      new Route("GET", "/api/v1/incidents/{id}", Role.VIEWER, "one incident with traceback and suspected causes"),
+      new Route("GET", "/api/v1/issues", Role.VIEWER, "issues (incidents grouped by fingerprint)"),
+      new Route("GET", "/api/v1/issues/{fingerprint}", Role.VIEWER, "one issue with its latest incidents"),
+      new Route("POST", "/api/v1/issues/{fingerprint}/resolve", Role.OPERATOR, "mark an issue resolved"),
+      new Route("GET", "/api/v1/timeline", Role.VIEWER, "events and incidents merged, newest first"),
+      new Route("GET", "/api/v1/reliability", Role.VIEWER, "failure rate, MTTR, availability, data loss now"),
+      new Route("GET", "/api/v1/reliability/series", Role.VIEWER, "reliability metrics per time bucket"),
+      new Route("GET", "/api/v1/metrics", Role.VIEWER, "ingested metric samples of one metric"),
+      new Route("GET", "/api/v1/dependencies", Role.VIEWER, "the dependency graph for root-cause ranking"),
+      new Route("PUT", "/api/v1/dependencies", Role.OPERATOR, "replace the dependency graph"),
+      // operations
+      new Route("GET", "/api/v1/workflows", Role.VIEWER, "workflows of the configured stores"),
+      new Route("GET", "/api/v1/workflows/{store}/{id}", Role.VIEWER, "one workflow with its steps"),
+      new Route("POST", "/api/v1/workflows/{store}/{id}/resume", Role.OPERATOR, "resume a workflow"),
+      new Route("POST", "/api/v1/workflows/{store}/{id}/cancel", Role.OPERATOR, "cancel a workflow"),
+      new Route("GET", "/api/v1/checkpoints", Role.VIEWER, "checkpoints of the configured state stores"),
+      new Route("GET", "/api/v1/checkpoints/{store}", Role.VIEWER, "checkpoints of one state store"),
+      new Route("POST", "/api/v1/checkpoints/{store}/rollback", Role.OPERATOR,
+          "roll a state store back, in two steps (plan, then confirm)"),
+      // fault trees
+      new Route("GET", "/api/v1/fault-trees", Role.VIEWER, "uploaded fault trees"),
+      new Route("PUT", "/api/v1/fault-trees/{name}", Role.OPERATOR, "upload an Open-PSA MEF fault tree"),
+      new Route("GET", "/api/v1/fault-trees/{name}", Role.VIEWER, "one fault tree"),
+      new Route("DELETE", "/api/v1/fault-trees/{name}", Role.OPERATOR, "delete a fault tree"),
+      new Route("GET", "/api/v1/fault-trees/{name}/analysis", Role.VIEWER, "probability, cut sets, importance"),
+      new Route("GET", "/api/v1/fault-trees/{name}/live", Role.VIEWER, "the tree's state given what is down now"),
+      // administration
       new Route("POST", "/api/v1/keys", Role.ADMIN, "create a service key; its secret is returned once"),
       new Route("GET", "/api/v1/keys", Role.ADMIN, "list service keys, without secrets"),
+      new Route("DELETE", "/api/v1/keys/{id}", Role.ADMIN, "revoke a service key"),
       new Route("POST", "/api/v1/users", Role.ADMIN, "create a user with a role and a password"),
+      new Route("GET", "/api/v1/users", Role.ADMIN, "list users and their roles"),
       new Route("GET", "/api/v1/audit", Role.ADMIN, "the last audit records"));
 
+  /** The session cookie's name. */
+  static final String SESSION_COOKIE = "faultline_session";
+  /** The header that carries the CSRF token of a cookie session. */
+  static final String CSRF_HEADER = "X-CSRF-Token";
+  /** The classpath directory of the dashboard's static files. */
+  static final String UI_RESOURCES = "/faultline-ui";
+
   private static final System.Logger LOG = System.getLogger(ConsoleServer.class.getName());
-  private static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z][A-Za-z0-9_.:-]{0,99}");
-  private static final int MAX_SOURCE = 200;
-  private static final int MAX_LIMIT = 1000;
+  private static final String API_CSP = "default-src 'none'; frame-ancestors 'none'";
+  private static final String UI_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self';"
+      + " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  private static final String HSTS = "max-age=31536000";
+  /** A request attribute set once a route of the table handles the request, so a 404 it answers is kept. */
+  private static final String ANSWERED = "faultline.answered";
 
   private final Builder config;
   private final ObjectMapper mapper;
   private final CredentialStore credentials;
   private final Sessions sessions;
-  private final LoginGuard loginGuard;
   private final AuditLog audit;
-  private final EventStore events;
+  private final ConsoleStore store;
   private final Registry<String, RateLimiter> addressLimiters;
   private final Registry<String, RateLimiter> credentialLimiters;
-  private final Passwords.Hash dummyPassword;
+  private final AccountApi accounts;
+  private final FaultTreeApi faultTrees;
+  private final Map<String, Endpoint> endpoints;
   private final Javalin app;
 
-  private ConsoleServer(Builder config, CredentialStore credentials, ObjectMapper mapper) {
+  private ConsoleServer(Builder config, CredentialStore credentials, ObjectMapper mapper, ConsoleStore store) {
     this.config = config;
     this.mapper = mapper;
     this.credentials = credentials;
+    this.store = store;
     this.sessions = new Sessions(config.clock, config.sessionTtl, 100_000);
-    this.loginGuard = new LoginGuard(config.clock, config.userLockThreshold, config.addressLockThreshold,
-        config.baseLock, config.maxLock);
     this.audit = new AuditLog(config.dataDir, mapper, config.clock);
-    this.events = new EventStore(config.dataDir, mapper, config.maxEvents);
     this.addressLimiters = limiters("address", config.addressPermits, config.addressPeriod, config.clock);
     this.credentialLimiters = limiters("credential", config.credentialPermits, config.credentialPeriod, config.clock);
-    // Unknown users are checked against this hash, so a login takes as long whether or not the user exists.
-    this.dummyPassword = Passwords.hash(Secrets.newSecret("dummy_"));
+    LoginGuard loginGuard = new LoginGuard(config.clock, config.userLockThreshold, config.addressLockThreshold,
+        config.baseLock, config.maxLock);
+    this.accounts = new AccountApi(mapper, config.clock, credentials, sessions, loginGuard, audit,
+        config.maxBodyBytes, config.keyStore != null);
+    Reliability reliability = new Reliability(store, config.clock);
+    QueryApi queries = new QueryApi(mapper, config.clock, store, reliability, config.maxBodyBytes);
+    IngestApi ingest = new IngestApi(mapper, config.clock, store, config.maxBodyBytes, config.maxBatch);
+    OperationsApi operations = new OperationsApi(mapper, config.clock, store, config.workflowSources,
+        config.checkpointSources, config.maxBodyBytes);
+    this.faultTrees = new FaultTreeApi(config.clock, store, queries, config.maxDocumentBytes);
+    Map<String, Endpoint> bound = new LinkedHashMap<>();
+    bound.put("GET /health", (ctx, p) -> Reply.ok(Map.of("status", "up")));
+    accounts.bind(bound);
+    ingest.bind(bound);
+    queries.bind(bound);
+    operations.bind(bound);
+    faultTrees.bind(bound);
+    this.endpoints = Map.copyOf(bound);
+    for (Route route : ROUTES) {
+      if (!endpoints.containsKey(route.method() + " " + route.path())) {
+        throw new IllegalStateException("no endpoint for the route " + route);
+      }
+    }
+    if (endpoints.size() != ROUTES.size()) {
+      throw new IllegalStateException("endpoints outside the route table: " + endpoints.keySet());
+    }
     this.app = Javalin.create(javalin -> {
       javalin.showJavalinBanner = false;
-      javalin.http.maxRequestSize = config.maxBodyBytes;
+      javalin.http.maxRequestSize = Math.max(config.maxBodyBytes, config.maxDocumentBytes);
       javalin.jetty.defaultHost = config.bind;
       javalin.jetty.defaultPort = config.port;
+      if (config.keyStore != null) {
+        javalin.jetty.addConnector((server, httpConfig) -> {
+          HttpConfiguration https = new HttpConfiguration(httpConfig);
+          https.setSecureScheme("https");
+          https.addCustomizer(new SecureRequestCustomizer());
+          SslContextFactory.Server tls = new SslContextFactory.Server();
+          tls.setKeyStore(config.keyStore);
+          tls.setKeyStorePassword(new String(config.keyStorePassword));
+          tls.setKeyManagerPassword(new String(config.keyStorePassword));
+          ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
+              new HttpConnectionFactory(https));
+          connector.setHost(config.bind);
+          connector.setPort(config.port);
+          return connector;
+        });
+      }
+      if (ConsoleServer.class.getResource(UI_RESOURCES) != null) {
+        javalin.staticFiles.add(files -> {
+          files.hostedPath = "/";
+          files.directory = UI_RESOURCES;
+          files.location = Location.CLASSPATH;
+        });
+      }
+      if (ConsoleServer.class.getResource("/META-INF/resources/webjars") != null) {
+        javalin.staticFiles.enableWebjars();
+      }
     });
+    app.before(this::screen);
     for (Route route : ROUTES) {
-      Endpoint endpoint = endpoint(route);
+      Endpoint endpoint = endpoints.get(route.method() + " " + route.path());
       app.addHttpHandler(HandlerType.valueOf(route.method()), route.path(), ctx -> serve(route, endpoint, ctx));
     }
-    app.error(404, "*", ctx -> writeError(ctx, new ApiException(404, "not-found",
-        "no route " + ctx.method() + " " + ctx.path())));
+    app.error(404, "*", ctx -> {
+      if (ctx.attribute(ANSWERED) == null) {
+        writeError(ctx, new ApiException(404, "not-found", "no route " + ctx.method() + " " + ctx.path()));
+      }
+    });
+    app.exception(ApiException.class, (e, ctx) -> writeError(ctx, e));
     app.exception(Exception.class, (e, ctx) -> writeError(ctx, internalError(e)));
   }
 
@@ -153,63 +261,110 @@ public final class ConsoleServer implements AutoCloseable {
     return app.port();
   }
 
-  /** The server's base URI, for example {@code http://127.0.0.1:7070}. */
+  /** The server's base URI, for example {@code http://127.0.0.1:7070} ({@code https} under TLS). */
   public URI baseUri() {
     String host = config.bind.contains(":") ? "[" + config.bind + "]" : config.bind;
-    return URI.create("http://" + host + ":" + port());
+    return URI.create((config.keyStore != null ? "https" : "http") + "://" + host + ":" + port());
+  }
+
+  /**
+   * Creates a service key, as {@code POST /api/v1/keys} does (and audits it as done by the embedding program), and
+   * returns its secret, which the server does not keep.
+   *
+   * @throws IllegalArgumentException if {@code service} is not a valid name
+   * @throws IOException if the credentials file cannot be written
+   */
+  public String createServiceKey(String service) throws IOException {
+    if (!CredentialStore.validName(service)) {
+      throw new IllegalArgumentException("service must be 1 to 64 letters, digits or _.- starting with a letter or"
+          + " digit, but was '" + service + "'");
+    }
+    CredentialStore.Created created = credentials.addKey(service, config.clock.wallMillis());
+    audit.record("embedding-program", Role.ADMIN, "local", "createServiceKey", 201,
+        "created key " + created.key().id() + " for service " + service);
+    return created.secret();
+  }
+
+  /**
+   * Stores a fault tree, as {@code PUT /api/v1/fault-trees/{name}} does.
+   *
+   * @throws IllegalArgumentException if the name is not valid or the XML is not a valid MEF model (naming the line)
+   * @throws IOException if it cannot be stored
+   */
+  public void putFaultTree(String name, String mefXml, String uploadedBy) throws IOException {
+    try {
+      faultTrees.put(Requests.name(name, "name"), mefXml.getBytes(StandardCharsets.UTF_8), uploadedBy);
+    } catch (ApiException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   /**
    * The method and path of every HTTP handler Javalin holds, as {@code "GET /health"}: read back from Javalin's router
-   * so a test can prove it matches {@link #ROUTES} exactly (no route registered outside the table).
+   * so a test can prove it matches {@link #ROUTES} exactly (no route registered outside the table). The one
+   * {@code before} handler, which screens every request, is not a route and is left out.
    */
   List<String> registeredHandlers() {
     List<String> handlers = new ArrayList<>();
     for (var parsed : app.unsafeConfig().pvt.internalRouter.allHttpHandlers()) {
-      handlers.add(parsed.getEndpoint().getMethod().name() + " " + parsed.getEndpoint().getPath());
+      if (parsed.getEndpoint().getMethod().isHttpMethod()) {
+        handlers.add(parsed.getEndpoint().getMethod().name() + " " + parsed.getEndpoint().getPath());
+      }
     }
     return handlers;
   }
 
-  /** Stops the server; requests in flight are finished by Jetty's graceful stop. */
+  /** The store (for tests). */
+  ConsoleStore store() {
+    return store;
+  }
+
+  /** Stops the server (requests in flight are finished by Jetty's graceful stop), then closes the store. */
   @Override
   public void close() {
     app.stop();
+    try {
+      store.close();
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "closing the console's store failed", e);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------------
-  // Request pipeline: address limit, authentication, authorization, credential limit, endpoint, audit.
+  // Request pipeline: headers, allow-list and address limit (every request); then authentication, CSRF,
+  // authorization, credential limit, endpoint, audit (the routes of the table).
 
-  /** What a route does once the caller is allowed. */
-  @FunctionalInterface
-  private interface Endpoint {
-    Reply handle(Context ctx, Principal principal) throws Exception;
-  }
-
-  /** A response: status, JSON body, and a detail for the audit log (or null). */
-  private record Reply(int status, Object body, String detail) {}
-
-  /** An authenticated caller: a user or a service key. */
-  private record Principal(String name, Role role, String credential) {}
-
-  private void serve(Route route, Endpoint endpoint, Context ctx) {
-    String address = ctx.ip();
-    String action = route.method() + " " + route.path();
-    Principal principal = null;
-    ctx.header("Cache-Control", "no-store");
+  /** Runs before every request, static files included. */
+  private void screen(Context ctx) {
+    boolean api = ctx.path().startsWith("/api/") || ctx.path().equals("/health");
+    ctx.header("Cache-Control", api ? "no-store" : "no-cache");
     ctx.header("X-Content-Type-Options", "nosniff");
     ctx.header("X-Frame-Options", "DENY");
-    ctx.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    ctx.header("Content-Security-Policy", api ? API_CSP : UI_CSP);
     ctx.header("Referrer-Policy", "no-referrer");
+    if (config.keyStore != null) {
+      ctx.header("Strict-Transport-Security", HSTS);
+    }
+    String address = ctx.ip();
+    if (!config.allowList.allows(address)) {
+      throw new ApiException(403, "address-not-allowed", "this client address is not in the server's allow-list");
+    }
+    limit(addressLimiters, address, "client address");
+  }
+
+  private void serve(Route route, Endpoint endpoint, Context ctx) {
+    ctx.attribute(ANSWERED, Boolean.TRUE);
+    String address = ctx.ip();
+    String action = route.method() + " " + ctx.path();
+    Principal principal = null;
     try {
-      if (!config.allowList.allows(address)) {
-        throw new ApiException(403, "address-not-allowed", "this client address is not in the server's allow-list");
-      }
-      limit(addressLimiters, address, "client address");
       if (!route.isPublic()) {
         principal = authenticate(ctx);
+        if (principal.viaCookie() && !route.method().equals("GET")) {
+          checkCsrf(ctx, principal);
+        }
         if (!principal.role().covers(route.required())) {
-          throw new ApiException(403, "forbidden", action + " requires the role "
+          throw new ApiException(403, "forbidden", route.method() + " " + route.path() + " requires the role "
               + route.required().name().toLowerCase() + "; the caller has " + principal.role().name().toLowerCase());
         }
         limit(credentialLimiters, principal.credential(), "credential");
@@ -250,28 +405,52 @@ public final class ConsoleServer implements AutoCloseable {
 
   private Principal authenticate(Context ctx) {
     String header = ctx.header("Authorization");
-    if (header == null || header.isBlank()) {
-      throw unauthenticated("this route requires 'Authorization: Bearer <session token or service key>'");
-    }
-    if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      throw unauthenticated("the Authorization header must use the Bearer scheme");
-    }
-    String secret = header.substring(7).trim();
-    if (secret.startsWith(Sessions.PREFIX)) {
-      Optional<Sessions.Session> session = sessions.find(secret);
-      if (session.isPresent()) {
-        return new Principal(session.get().user(), session.get().role(), "user:" + session.get().user());
+    if (header != null && !header.isBlank()) {
+      if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        throw unauthenticated("the Authorization header must use the Bearer scheme");
       }
-      throw unauthenticated("the session token is not valid or has expired; log in again");
+      String secret = header.substring(7).trim();
+      if (secret.startsWith(Sessions.PREFIX)) {
+        Optional<Sessions.Session> session = sessions.find(secret);
+        if (session.isPresent()) {
+          return new Principal(session.get().user(), session.get().role(), "user:" + session.get().user(), secret,
+              false);
+        }
+        throw unauthenticated("the session token is not valid or has expired; log in again");
+      }
+      Optional<CredentialStore.ServiceKey> key = credentials.keyForSecret(secret);
+      if (key.isPresent()) {
+        return new Principal(key.get().service(), Role.REPORTER, "key:" + key.get().id(), null, false);
+      }
+      throw unauthenticated("the bearer token is not a valid session token or service key");
     }
-    Optional<CredentialStore.ServiceKey> key = credentials.keyForSecret(secret);
-    if (key.isPresent()) {
-      return new Principal(key.get().service(), Role.REPORTER, "key:" + key.get().id());
+    String cookie = ctx.cookie(SESSION_COOKIE);
+    if (cookie != null && !cookie.isBlank()) {
+      Optional<Sessions.Session> session = cookie.startsWith(Sessions.PREFIX) ? sessions.find(cookie)
+          : Optional.empty();
+      if (session.isPresent()) {
+        return new Principal(session.get().user(), session.get().role(), "user:" + session.get().user(), cookie,
+            true);
+      }
+      accounts.clearCookie(ctx);
+      throw unauthenticated("the session has expired or ended; log in again");
     }
-    throw unauthenticated("the bearer token is not a valid session token or service key");
+    throw unauthenticated("this route requires a session (log in) or 'Authorization: Bearer <session token or"
+        + " service key>'");
   }
 
-  private static ApiException unauthenticated(String message) {
+  private void checkCsrf(Context ctx, Principal principal) {
+    String sent = ctx.header(CSRF_HEADER);
+    Optional<Sessions.Session> session = sessions.find(principal.session());
+    boolean ok = sent != null && session.isPresent() && MessageDigest.isEqual(
+        sent.getBytes(StandardCharsets.UTF_8), session.get().csrfToken().getBytes(StandardCharsets.UTF_8));
+    if (!ok) {
+      throw new ApiException(403, "csrf", "a request authenticated by the session cookie must carry the session's"
+          + " CSRF token in the " + CSRF_HEADER + " header (from login or GET /api/v1/session)");
+    }
+  }
+
+  static ApiException unauthenticated(String message) {
     return new ApiException(401, "unauthenticated", message);
   }
 
@@ -305,343 +484,6 @@ public final class ConsoleServer implements AutoCloseable {
     }
   }
 
-  // ---------------------------------------------------------------------------------------------------------------
-  // Endpoints.
-
-  private Endpoint endpoint(Route route) {
-    String key = route.method() + " " + route.path();
-    switch (key) {
-      case "GET /health":
-        return (ctx, p) -> new Reply(200, Map.of("status", "up"), null);
-      case "POST /api/v1/setup":
-        return this::setup;
-      case "POST /api/v1/login":
-        return this::login;
-      case "POST /api/v1/logout":
-        return (ctx, p) -> {
-          sessions.close(ctx.header("Authorization").substring(7).trim());
-          return new Reply(200, Map.of("status", "logged out"), "logged out");
-        };
-      case "POST /api/v1/events":
-        return this::ingest;
-      case "GET /api/v1/events":
-        return this::queryEvents;
-      case "GET /api/v1/services":
-        return this::services;
-      case "POST /api/v1/keys":
-        return this::createKey;
-      case "GET /api/v1/keys":
-        return this::listKeys;
-      case "POST /api/v1/users":
-        return this::createUser;
-      case "GET /api/v1/audit":
-        return (ctx, p) -> new Reply(200, Map.of("records", audit.last(intParam(ctx, "limit", 100))), null);
-      default:
-        throw new IllegalStateException("no endpoint for the route " + route);
-    }
-  }
-
-  private Reply setup(Context ctx, Principal ignored) throws IOException {
-    ObjectNode body = object(readJson(ctx), "the body", Set.of("token", "password"));
-    String token = text(body, "token", "the body");
-    String password = text(body, "password", "the body");
-    try {
-      credentials.checkSetupToken(token);
-      String weakness = Passwords.weakness(password);
-      if (weakness != null) {
-        throw ApiException.badRequest(weakness);
-      }
-      credentials.completeSetup(token, Passwords.hash(password));
-    } catch (ApiException e) {
-      audit.record("anonymous", null, ctx.ip(), "POST /api/v1/setup", e.status(), e.getMessage());
-      throw e;
-    }
-    audit.record(CredentialStore.ADMIN, Role.ADMIN, ctx.ip(), "POST /api/v1/setup", 200, "admin password set");
-    return new Reply(200, Map.of("user", CredentialStore.ADMIN, "status", "setup complete; log in"), null);
-  }
-
-  private Reply login(Context ctx, Principal ignored) {
-    ObjectNode body = object(readJson(ctx), "the body", Set.of("user", "password"));
-    String user = text(body, "user", "the body");
-    String password = text(body, "password", "the body");
-    if (password.length() > Passwords.MAX_LENGTH) {
-      throw ApiException.badRequest("password must have at most " + Passwords.MAX_LENGTH + " characters");
-    }
-    String address = ctx.ip();
-    if (!CredentialStore.validName(user)) {
-      // No such user can exist; the name is not kept (bounded memory), but the address pays a failure.
-      loginGuard.failed(null, address);
-      audit.record(truncate(user), null, address, "POST /api/v1/login", 401, "failed login (invalid user name)");
-      throw unauthenticated("wrong user or password");
-    }
-    long lockedNanos = loginGuard.lockedFor(user, address);
-    if (lockedNanos > 0) {
-      long seconds = Math.max(1, (lockedNanos + 999_999_999L) / 1_000_000_000L);
-      audit.record(user, null, address, "POST /api/v1/login", 429, "refused: locked out for " + seconds + " s");
-      throw new ApiException(429, "locked-out", "too many failed logins; try again in " + seconds + " s", seconds);
-    }
-    Optional<CredentialStore.User> found = credentials.user(user);
-    Passwords.Hash stored = found.map(CredentialStore.User::password).orElse(null);
-    boolean ok = Passwords.verify(password, stored == null ? dummyPassword : stored) && stored != null;
-    if (!ok) {
-      loginGuard.failed(user, address);
-      audit.record(user, null, address, "POST /api/v1/login", 401, "failed login");
-      throw unauthenticated("wrong user or password");
-    }
-    loginGuard.succeeded(user);
-    Sessions.Opened opened = sessions.open(user, found.get().role());
-    audit.record(user, found.get().role(), address, "POST /api/v1/login", 200, "logged in");
-    Map<String, Object> reply = new LinkedHashMap<>();
-    reply.put("token", opened.token());
-    reply.put("user", user);
-    reply.put("role", found.get().role().name().toLowerCase());
-    reply.put("expiresAt", Instant.ofEpochMilli(opened.session().expiresAtMillis()).toString());
-    return new Reply(200, reply, null);
-  }
-
-  private Reply ingest(Context ctx, Principal principal) throws IOException {
-    JsonNode body = readJson(ctx);
-    if (!body.isArray()) {
-      throw ApiException.badRequest("the body must be a JSON array of events, but was " + kind(body));
-    }
-    if (body.isEmpty() || body.size() > config.maxBatch) {
-      throw ApiException.badRequest("a batch must hold 1 to " + config.maxBatch + " events, but held " + body.size());
-    }
-    long receivedAt = config.clock.wallMillis();
-    List<EventStore.StoredEvent> batch = new ArrayList<>(body.size());
-    for (int i = 0; i < body.size(); i++) {
-      batch.add(event(body.get(i), "events[" + i + "]", principal.name(), receivedAt));
-    }
-    events.add(batch);
-    return new Reply(202, Map.of("accepted", batch.size()), null);
-  }
-
-  private static EventStore.StoredEvent event(JsonNode node, String where, String service, long receivedAt) {
-    ObjectNode object = object(node, where, Set.of("type", "source", "time", "fields"));
-    String type = text(object, "type", where);
-    if (!EVENT_TYPE.matcher(type).matches()) {
-      throw ApiException.badRequest(where + ".type must be a name like CallFailed (a letter, then up to 99 letters,"
-          + " digits or _.:-), but was '" + truncate(type) + "'");
-    }
-    String source = text(object, "source", where);
-    if (source.isBlank() || source.length() > MAX_SOURCE || source.chars().anyMatch(Character::isISOControl)) {
-      throw ApiException.badRequest(where + ".source must be 1 to " + MAX_SOURCE
-          + " printable characters, but was '" + truncate(source) + "'");
-    }
-    JsonNode time = object.get("time");
-    long timeMillis;
-    if (time == null) {
-      throw ApiException.badRequest(where + ".time is missing");
-    } else if (time.canConvertToExactIntegral() && time.canConvertToLong() && time.asLong() >= 0) {
-      timeMillis = time.asLong();
-    } else if (time.isTextual()) {
-      try {
-        timeMillis = Instant.parse(time.asText()).toEpochMilli();
-      } catch (DateTimeParseException | ArithmeticException e) {
-        throw ApiException.badRequest(where + ".time must be an ISO-8601 instant such as 2026-01-01T00:00:00Z,"
-            + " but was '" + truncate(time.asText()) + "'");
-      }
-    } else {
-      throw ApiException.badRequest(where + ".time must be epoch milliseconds (a non-negative integer) or an"
-          + " ISO-8601 instant, but was " + kind(time));
-    }
-    JsonNode fields = object.get("fields");
-    if (fields != null && !fields.isObject()) {
-      throw ApiException.badRequest(where + ".fields must be a JSON object, but was " + kind(fields));
-    }
-    ObjectNode copy = fields == null ? JsonNodeFactory.instance.objectNode() : (ObjectNode) fields;
-    return new EventStore.StoredEvent(service, type, source, timeMillis, receivedAt, copy);
-  }
-
-  private Reply queryEvents(Context ctx, Principal principal) {
-    int limit = intParam(ctx, "limit", 100);
-    List<Map<String, Object>> list = new ArrayList<>();
-    for (EventStore.StoredEvent event : events.query(ctx.queryParam("service"), ctx.queryParam("type"), limit)) {
-      Map<String, Object> item = new LinkedHashMap<>();
-      item.put("service", event.service());
-      item.put("type", event.type());
-      item.put("source", event.source());
-      item.put("time", Instant.ofEpochMilli(event.timeMillis()).toString());
-      item.put("receivedAt", Instant.ofEpochMilli(event.receivedAtMillis()).toString());
-      item.put("fields", event.fields());
-      list.add(item);
-    }
-    return new Reply(200, Map.of("events", list), null);
-  }
-
-  private Reply services(Context ctx, Principal principal) {
-    List<Map<String, Object>> list = new ArrayList<>();
-    for (EventStore.ServiceSummary summary : events.services()) {
-      Map<String, Object> item = new LinkedHashMap<>();
-      item.put("service", summary.service());
-      item.put("events", summary.events());
-      item.put("lastSeen", Instant.ofEpochMilli(summary.lastSeenMillis()).toString());
-      list.add(item);
-    }
-    return new Reply(200, Map.of("services", list), null);
-  }
-
-  private Reply createKey(Context ctx, Principal principal) throws IOException {
-    ObjectNode body = object(readJson(ctx), "the body", Set.of("service"));
-    String service = text(body, "service", "the body");
-    if (!CredentialStore.validName(service)) {
-      throw ApiException.badRequest("service must be 1 to 64 letters, digits or _.- starting with a letter or digit,"
-          + " but was '" + truncate(service) + "'");
-    }
-    CredentialStore.Created created = credentials.addKey(service, config.clock.wallMillis());
-    Map<String, Object> reply = new LinkedHashMap<>();
-    reply.put("id", created.key().id());
-    reply.put("service", service);
-    reply.put("key", created.secret());
-    reply.put("note", "store this key now: the server keeps only its digest and cannot show it again");
-    return new Reply(201, reply, "created key " + created.key().id() + " for service " + service);
-  }
-
-  private Reply listKeys(Context ctx, Principal principal) {
-    List<Map<String, Object>> list = new ArrayList<>();
-    for (CredentialStore.ServiceKey key : credentials.keys()) {
-      Map<String, Object> item = new LinkedHashMap<>();
-      item.put("id", key.id());
-      item.put("service", key.service());
-      item.put("createdAt", Instant.ofEpochMilli(key.createdAt()).toString());
-      list.add(item);
-    }
-    return new Reply(200, Map.of("keys", list), null);
-  }
-
-  private Reply createUser(Context ctx, Principal principal) throws IOException {
-    ObjectNode body = object(readJson(ctx), "the body", Set.of("name", "role", "password"));
-    String name = text(body, "name", "the body");
-    String roleName = text(body, "role", "the body");
-    String password = text(body, "password", "the body");
-    if (!CredentialStore.validName(name)) {
-      throw ApiException.badRequest("name must be 1 to 64 letters, digits or _.- starting with a letter or digit,"
-          + " but was '" + truncate(name) + "'");
-    }
-    Role role = Role.parse(roleName);
-    if (role == null || role == Role.REPORTER) {
-      throw ApiException.badRequest("role must be admin, operator or viewer, but was '" + truncate(roleName) + "'");
-    }
-    String weakness = Passwords.weakness(password);
-    if (weakness != null) {
-      throw ApiException.badRequest(weakness);
-    }
-    if (credentials.user(name).isPresent()) {
-      throw new ApiException(409, "conflict", "a user named '" + name + "' already exists");
-    }
-    credentials.addUser(name, role, Passwords.hash(password));
-    return new Reply(201, Map.of("name", name, "role", role.name().toLowerCase()),
-        "created user " + name + " with role " + role.name().toLowerCase());
-  }
-
-  // ---------------------------------------------------------------------------------------------------------------
-  // Input.
-
-  /** Reads the body as JSON: JSON content type, at most maxBodyBytes, well-formed, one value. */
-  private JsonNode readJson(Context ctx) {
-    String contentType = ctx.contentType();
-    if (contentType == null || !contentType.toLowerCase().startsWith("application/json")) {
-      throw new ApiException(415, "unsupported-media-type", "the body must be JSON with Content-Type:"
-          + " application/json, but the Content-Type was " + (contentType == null ? "missing" : "'" + contentType
-          + "'"));
-    }
-    long declared = ctx.req().getContentLengthLong();
-    if (declared > config.maxBodyBytes) {
-      throw tooLarge(declared);
-    }
-    byte[] bytes;
-    try (InputStream in = ctx.req().getInputStream()) {
-      bytes = in.readNBytes(Math.toIntExact(config.maxBodyBytes + 1));
-    } catch (IOException e) {
-      throw ApiException.badRequest("the request body could not be read: " + e.getMessage());
-    }
-    if (bytes.length > config.maxBodyBytes) {
-      throw tooLarge(-1);
-    }
-    if (bytes.length == 0) {
-      throw ApiException.badRequest("the request body is empty; expected JSON");
-    }
-    try {
-      JsonNode node = mapper.readTree(bytes);
-      if (node == null || node.isMissingNode()) {
-        throw ApiException.badRequest("the request body holds no JSON value");
-      }
-      return node;
-    } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-      throw ApiException.badRequest("malformed JSON" + where + ": " + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw ApiException.badRequest("the request body could not be read as JSON: " + e.getMessage());
-    }
-  }
-
-  private ApiException tooLarge(long declared) {
-    return new ApiException(413, "payload-too-large", "the request body may hold at most " + config.maxBodyBytes
-        + " bytes" + (declared > 0 ? ", but Content-Length was " + declared : ", but it held more"));
-  }
-
-  private static ObjectNode object(JsonNode node, String where, Set<String> allowed) {
-    if (!node.isObject()) {
-      throw ApiException.badRequest(where + " must be a JSON object, but was " + kind(node));
-    }
-    Iterator<String> names = node.fieldNames();
-    while (names.hasNext()) {
-      String name = names.next();
-      if (!allowed.contains(name)) {
-        throw ApiException.badRequest(where + " has an unknown field '" + truncate(name) + "'; allowed: "
-            + String.join(", ", allowed.stream().sorted().toList()));
-      }
-    }
-    return (ObjectNode) node;
-  }
-
-  private static String text(ObjectNode object, String field, String where) {
-    JsonNode value = object.get(field);
-    if (value == null || value.isNull()) {
-      throw ApiException.badRequest(where + "." + field + " is missing");
-    }
-    if (!value.isTextual()) {
-      throw ApiException.badRequest(where + "." + field + " must be a string, but was " + kind(value));
-    }
-    return value.asText();
-  }
-
-  private static int intParam(Context ctx, String name, int defaultValue) {
-    String value = ctx.queryParam(name);
-    if (value == null) {
-      return defaultValue;
-    }
-    try {
-      int parsed = Integer.parseInt(value);
-      if (parsed >= 1 && parsed <= MAX_LIMIT) {
-        return parsed;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw ApiException.badRequest("query parameter " + name + " must be an integer from 1 to " + MAX_LIMIT
-        + ", but was '" + truncate(value) + "'");
-  }
-
-  private static String kind(JsonNode node) {
-    return node.isArray() ? "an array" : node.isObject() ? "an object" : node.isTextual() ? "a string"
-        : node.isNumber() ? "a number" : node.isBoolean() ? "a boolean" : "null";
-  }
-
-  private static String truncate(String text) {
-    return text.length() <= 64 ? text : text.substring(0, 64) + "…";
-  }
-
-  /** The JSON mapper of the API: strict about duplicate keys, trailing data and nesting depth. */
-  static ObjectMapper newMapper() {
-    JsonFactory factory = JsonFactory.builder()
-        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).build())
-        .build();
-    return JsonMapper.builder(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
-  }
-
   /** Configures and starts a {@link ConsoleServer}. Not thread-safe. */
   public static final class Builder {
     private final Path dataDir;
@@ -649,8 +491,12 @@ public final class ConsoleServer implements AutoCloseable {
     private int port = 7070;
     private Clock clock = Clock.system();
     private long maxBodyBytes = 1024 * 1024;
+    private long maxDocumentBytes = 8 * 1024 * 1024;
     private int maxBatch = 1000;
     private int maxEvents = 100_000;
+    private int maxIncidents = 10_000;
+    private int maxSamples = 100_000;
+    private int maxReliabilityEvents = 50_000;
     private int addressPermits = 100;
     private Duration addressPeriod = Duration.ofSeconds(1);
     private int credentialPermits = 200;
@@ -662,6 +508,11 @@ public final class ConsoleServer implements AutoCloseable {
     private Duration maxLock = Duration.ofMinutes(15);
     private Consumer<String> setupTokenSink = token -> { };
     private AddressAllowList allowList = AddressAllowList.allowAll();
+    private KeyStore keyStore;
+    private char[] keyStorePassword;
+    private StorageIo storage = StorageIo.system();
+    private final Map<String, WorkflowSource> workflowSources = new LinkedHashMap<>();
+    private final Map<String, CheckpointSource> checkpointSources = new LinkedHashMap<>();
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -691,7 +542,13 @@ public final class ConsoleServer implements AutoCloseable {
       return this;
     }
 
-    /** The most events in one ingest request (default 1000). */
+    /** The largest fault tree upload accepted (default 8 MiB); larger ones get 413. */
+    public Builder maxDocumentBytes(long maxDocumentBytes) {
+      this.maxDocumentBytes = maxDocumentBytes;
+      return this;
+    }
+
+    /** The most events in one ingest request (default 1000, at most 4096). */
     public Builder maxBatch(int maxBatch) {
       this.maxBatch = maxBatch;
       return this;
@@ -700,6 +557,24 @@ public final class ConsoleServer implements AutoCloseable {
     /** The most events kept in memory for queries (default 100,000); all are kept in the data directory. */
     public Builder maxEvents(int maxEvents) {
       this.maxEvents = maxEvents;
+      return this;
+    }
+
+    /** The most incidents kept in memory for queries (default 10,000); issues are all kept. */
+    public Builder maxIncidents(int maxIncidents) {
+      this.maxIncidents = maxIncidents;
+      return this;
+    }
+
+    /** The most metric samples kept in memory for queries (default 100,000). */
+    public Builder maxSamples(int maxSamples) {
+      this.maxSamples = maxSamples;
+      return this;
+    }
+
+    /** The most events per service kept in memory for the reliability metrics (default 50,000). */
+    public Builder maxReliabilityEvents(int maxReliabilityEvents) {
+      this.maxReliabilityEvents = maxReliabilityEvents;
       return this;
     }
 
@@ -748,6 +623,70 @@ public final class ConsoleServer implements AutoCloseable {
     }
 
     /**
+     * Serves HTTPS only, with the private key and certificate chain of {@code keyStore} (see {@link Tls} to load one
+     * from PEM files or a key store file); {@code password} unlocks the key.
+     */
+    public Builder tls(KeyStore keyStore, char[] password) {
+      this.keyStore = keyStore;
+      this.keyStorePassword = password == null ? null : password.clone();
+      return this;
+    }
+
+    /** Serves HTTPS only, with {@code identity} (from {@link Tls#fromPem} or {@link Tls#fromKeyStore}). */
+    public Builder tls(Tls.Identity identity) {
+      return tls(identity.keyStore(), identity.password());
+    }
+
+    /** Serves the workflows of a live executor as store {@code name}: listed, resumed and cancelled through it. */
+    public Builder workflows(String name, WorkflowExecutor executor) {
+      workflowSources.put(name, WorkflowSource.live(executor));
+      return this;
+    }
+
+    /**
+     * Serves the workflows of a live executor that may be replaced while the server runs (a supervised service that
+     * restarts with a new executor): {@code executor} is asked on every request; while it answers null the store is
+     * shown unavailable.
+     */
+    public Builder workflows(String name, java.util.function.Supplier<WorkflowExecutor> executor) {
+      workflowSources.put(name, WorkflowSource.live(executor));
+      return this;
+    }
+
+    /** Serves the workflow store directory {@code directory} as store {@code name}, read and changed offline. */
+    public Builder workflowStore(String name, Path directory) {
+      workflowSources.put(name, WorkflowSource.directory(directory));
+      return this;
+    }
+
+    /** Serves the checkpoints of a live recoverable state as store {@code name}: listed and rolled back through it. */
+    public Builder checkpoints(String name, RecoverableState<?, ?> state) {
+      checkpointSources.put(name, CheckpointSource.live(state));
+      return this;
+    }
+
+    /**
+     * Serves the checkpoints of a live recoverable state found through {@code state} on every request (one opened
+     * after the server started); while it answers null the store is shown unavailable.
+     */
+    public Builder checkpoints(String name, java.util.function.Supplier<? extends RecoverableState<?, ?>> state) {
+      checkpointSources.put(name, CheckpointSource.live(state));
+      return this;
+    }
+
+    /** Serves the state directory {@code directory} as checkpoint store {@code name}, read and rolled back offline. */
+    public Builder checkpointStore(String name, Path directory) {
+      checkpointSources.put(name, CheckpointSource.directory(directory));
+      return this;
+    }
+
+    /** The file system seam of the store's journal (tests inject faults here). */
+    Builder storage(StorageIo storage) {
+      this.storage = storage;
+      return this;
+    }
+
+    /**
      * Checks the configuration, opens the data directory (creating it and the admin on first start), hands a pending
      * setup token to the sink, and starts listening.
      *
@@ -761,8 +700,14 @@ public final class ConsoleServer implements AutoCloseable {
       require("clock", clock != null, "be set", clock);
       require("maxBodyBytes", maxBodyBytes >= 1 && maxBodyBytes < Integer.MAX_VALUE, "be from 1 to 2^31 - 2",
           maxBodyBytes);
-      require("maxBatch", maxBatch >= 1, "be at least 1", maxBatch);
+      require("maxDocumentBytes", maxDocumentBytes >= 1 && maxDocumentBytes < Integer.MAX_VALUE,
+          "be from 1 to 2^31 - 2", maxDocumentBytes);
+      require("maxBatch", maxBatch >= 1 && maxBatch <= JournalStore.MAX_BATCH, "be from 1 to "
+          + JournalStore.MAX_BATCH, maxBatch);
       require("maxEvents", maxEvents >= 1, "be at least 1", maxEvents);
+      require("maxIncidents", maxIncidents >= 1, "be at least 1", maxIncidents);
+      require("maxSamples", maxSamples >= 1, "be at least 1", maxSamples);
+      require("maxReliabilityEvents", maxReliabilityEvents >= 1, "be at least 1", maxReliabilityEvents);
       require("addressPermits", addressPermits >= 1, "be at least 1", addressPermits);
       require("addressPeriod", positive(addressPeriod), "be positive", addressPeriod);
       require("credentialPermits", credentialPermits >= 1, "be at least 1", credentialPermits);
@@ -775,19 +720,35 @@ public final class ConsoleServer implements AutoCloseable {
           + baseLock + ")", maxLock);
       require("setupTokenSink", setupTokenSink != null, "be set", setupTokenSink);
       require("allowList", allowList != null, "be set", allowList);
+      require("tls", keyStore == null || keyStorePassword != null, "have a key password", "none");
+      require("storage", storage != null, "be set", storage);
+      for (String name : workflowSources.keySet()) {
+        require("workflows", name != null && CredentialStore.validName(name), "be named by 1 to 64 letters, digits"
+            + " or _.-", name);
+      }
+      for (String name : checkpointSources.keySet()) {
+        require("checkpoints", name != null && CredentialStore.validName(name), "be named by 1 to 64 letters,"
+            + " digits or _.-", name);
+      }
+      if (keyStore != null) {
+        Tls.check(keyStore, keyStorePassword);
+      }
       // Limiters are made per key on first use; build one of each now so a bad rate fails here, not in a request.
       RateLimiter.builder("address").rate(addressPermits, addressPeriod).clock(clock).build();
       RateLimiter.builder("credential").rate(credentialPermits, credentialPeriod).clock(clock).build();
       Files.createDirectories(dataDir);
-      ObjectMapper mapper = newMapper();
+      ObjectMapper mapper = Requests.newMapper();
       CredentialStore.Opened opened = CredentialStore.open(dataDir, mapper);
-      ConsoleServer server = new ConsoleServer(this, opened.store(), mapper);
-      long torn = server.events.load();
-      if (torn > 0) {
-        LOG.log(System.Logger.Level.WARNING, "cut off a torn last record of " + torn + " bytes from "
-            + dataDir.resolve(EventStore.FILE) + " (a batch whose write was interrupted and never acknowledged)");
+      ConsoleStore store = JournalStore.open(dataDir, mapper, new JournalStore.Limits(maxEvents, maxIncidents,
+          maxSamples, maxReliabilityEvents), clock, storage);
+      ConsoleServer server;
+      try {
+        server = new ConsoleServer(this, opened.store(), mapper, store);
+        server.app.start();
+      } catch (RuntimeException e) {
+        store.close();
+        throw e;
       }
-      server.app.start();
       opened.setupToken().ifPresent(setupTokenSink);
       return server;
     }

@@ -182,6 +182,24 @@ final class CredentialStore {
     return Optional.ofNullable(found);
   }
 
+  /** Revokes key {@code id}; returns whether it existed. Requests with it fail from now on. */
+  boolean removeKey(String id) throws IOException {
+    synchronized (lock) {
+      if (keys.remove(id) == null) {
+        return false;
+      }
+    }
+    persist();
+    return true;
+  }
+
+  /** Every user, in the order they were created. */
+  List<User> users() {
+    synchronized (lock) {
+      return List.copyOf(users.values());
+    }
+  }
+
   /** The keys, without their secrets. */
   List<ServiceKey> keys() {
     synchronized (lock) {

@@ -51,7 +51,8 @@ final class DataFiles {
     }
   }
 
-  private static void forceDirectory(Path dir) throws IOException {
+  /** Forces a directory, so that a file created, renamed or deleted in it survives a crash. */
+  static void forceDirectory(Path dir) throws IOException {
     try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
       channel.force(true);
     } catch (IOException e) {

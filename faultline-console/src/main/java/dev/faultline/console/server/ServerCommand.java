@@ -1,9 +1,15 @@
 package dev.faultline.console.server;
 
+import dev.faultline.core.ConfigurationException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -17,8 +23,10 @@ import picocli.CommandLine.Option;
  * password. There is never a default password. Not thread-safe: picocli fills its fields, then calls it once.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Runs the Faultline console's HTTP API (ingest from services, queries, users and keys).")
+    description = "Runs the Faultline console: HTTP API (ingest from services, queries, operations) and dashboard.")
 public final class ServerCommand implements Callable<Integer> {
+  /** The environment variable holding the key store's password when no password file is given. */
+  static final String KEYSTORE_PASSWORD_ENV = "FAULTLINE_KEYSTORE_PASSWORD";
 
   @Option(names = "--port", defaultValue = "7070", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
   int port;
@@ -28,13 +36,40 @@ public final class ServerCommand implements Callable<Integer> {
   String bind;
 
   @Option(names = "--data", defaultValue = "faultline-data",
-      description = "Directory of users, keys, events and the audit log (default: ${DEFAULT-VALUE}).")
+      description = "Directory of users, keys, the journal of reported data and the audit log"
+          + " (default: ${DEFAULT-VALUE}).")
   Path data;
 
   @Option(names = "--allow", split = ",", paramLabel = "CIDR",
       description = "Allow only clients in these CIDR blocks or addresses (repeatable or comma-separated; default:"
           + " all clients that can reach --bind).")
   List<String> allow = new ArrayList<>();
+
+  @Option(names = "--tls-cert", paramLabel = "PEM",
+      description = "Serve HTTPS with this PEM certificate chain (server certificate first); needs --tls-key.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM",
+      description = "The unencrypted PEM private key (PKCS#8, or PKCS#1 RSA) of --tls-cert.")
+  Path tlsKey;
+
+  @Option(names = "--keystore", paramLabel = "FILE",
+      description = "Serve HTTPS with the key and certificate chain of this PKCS#12 or JKS key store.")
+  Path keystore;
+
+  @Option(names = "--keystore-password-file", paramLabel = "FILE",
+      description = "File whose first line is the --keystore password (default: the environment variable "
+          + KEYSTORE_PASSWORD_ENV + ").")
+  Path keystorePasswordFile;
+
+  @Option(names = "--workflows", paramLabel = "NAME=DIR",
+      description = "Serve a workflow store directory under NAME (repeatable); it is read and changed offline, so"
+          + " its executor must not hold it open.")
+  Map<String, Path> workflows = new LinkedHashMap<>();
+
+  @Option(names = "--state", paramLabel = "NAME=DIR",
+      description = "Serve the checkpoints of a state directory under NAME (repeatable); rollbacks run offline.")
+  Map<String, Path> states = new LinkedHashMap<>();
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -53,8 +88,20 @@ public final class ServerCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
     List<String> setupToken = new ArrayList<>(1);
-    ConsoleServer server = ConsoleServer.builder(data).bind(bind).port(port).allowList(allowList)
-        .setupTokenSink(setupToken::add).start();
+    ConsoleServer.Builder builder = ConsoleServer.builder(data).bind(bind).port(port).allowList(allowList)
+        .setupTokenSink(setupToken::add);
+    Tls.Identity identity = identity();
+    if (identity != null) {
+      builder.tls(identity);
+    }
+    workflows.forEach(builder::workflowStore);
+    states.forEach(builder::checkpointStore);
+    ConsoleServer server;
+    try {
+      server = builder.start();
+    } catch (ConfigurationException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     out.println("Faultline console listening on " + server.baseUri() + " (data in " + data.toAbsolutePath() + ")");
     for (String token : setupToken) {
       out.println("First start: the admin has no password yet. This one-time setup token sets it:");
@@ -72,5 +119,42 @@ public final class ServerCommand implements Callable<Integer> {
     }, "faultline-server-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** The TLS identity the options ask for, or null for plain HTTP. */
+  private Tls.Identity identity() throws IOException {
+    boolean pem = tlsCert != null || tlsKey != null;
+    if (pem && keystore != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "give either --tls-cert with --tls-key, or --keystore, not both");
+    }
+    if (pem && (tlsCert == null || tlsKey == null)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
+    }
+    if (keystorePasswordFile != null && keystore == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--keystore-password-file needs --keystore");
+    }
+    try {
+      if (pem) {
+        return Tls.fromPem(tlsCert, tlsKey);
+      }
+      if (keystore != null) {
+        String password;
+        if (keystorePasswordFile != null) {
+          List<String> lines = Files.readAllLines(keystorePasswordFile, StandardCharsets.UTF_8);
+          password = lines.isEmpty() ? "" : lines.get(0);
+        } else {
+          password = System.getenv(KEYSTORE_PASSWORD_ENV);
+          if (password == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--keystore needs its password: give"
+                + " --keystore-password-file or set " + KEYSTORE_PASSWORD_ENV);
+          }
+        }
+        return Tls.fromKeyStore(keystore, password.toCharArray());
+      }
+    } catch (ConfigurationException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    return null;
   }
 }

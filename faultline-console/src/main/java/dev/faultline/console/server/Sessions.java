@@ -12,12 +12,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * <h2>Concurrency design</h2>
  * {@code sessions} is a {@link ConcurrentHashMap} from token digest to an immutable {@link Session}; each operation is
  * one map operation, and expired sessions are removed when met or when the map grows past its bound. Thread-safe.
+ *
+ * <p>Sessions live in this process's memory: a restart logs everyone out, and several console instances do not share
+ * them.
  */
 final class Sessions {
   static final String PREFIX = "fsess_";
+  static final String CSRF_PREFIX = "fcsrf_";
 
-  /** A session: the user, the role at login, and the expiry on the clock's monotonic time. */
-  record Session(String user, Role role, long expiresAtNanos, long expiresAtMillis) {}
+  /**
+   * A session: the user, the role at login, the expiry on the clock's monotonic time, and the CSRF token that
+   * cookie-authenticated changes must carry (not a credential by itself: it is only compared, never accepted alone).
+   */
+  record Session(String user, Role role, long expiresAtNanos, long expiresAtMillis, String csrfToken) {}
 
   private final Clock clock;
   private final Duration ttl;
@@ -41,7 +48,8 @@ final class Sessions {
       }
     }
     String token = Secrets.newSecret(PREFIX);
-    Session session = new Session(user, role, clock.nanoTime() + ttl.toNanos(), clock.wallMillis() + ttl.toMillis());
+    Session session = new Session(user, role, clock.nanoTime() + ttl.toNanos(), clock.wallMillis() + ttl.toMillis(),
+        Secrets.newSecret(CSRF_PREFIX));
     sessions.put(Secrets.digest(token), session);
     return new Opened(token, session);
   }

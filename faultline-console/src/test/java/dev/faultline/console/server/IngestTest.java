@@ -8,9 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.faultline.state.io.StorageIo;
+import dev.faultline.state.journal.Journal;
+import dev.faultline.state.testing.FaultInjectingStorage;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,13 +24,14 @@ class IngestTest {
   @TempDir
   Path dir;
 
+  private final FaultInjectingStorage storage = new FaultInjectingStorage(StorageIo.system());
   private ServerFixture f;
   private String admin;
   private String key;
 
   @BeforeEach
   void start() {
-    f = new ServerFixture(dir, b -> b.maxBodyBytes(MAX_BODY).maxBatch(10).maxEvents(3));
+    f = new ServerFixture(dir, b -> b.maxBodyBytes(MAX_BODY).maxBatch(10).maxEvents(3).storage(storage));
     admin = f.setUpAndLogInAdmin();
     key = f.serviceKey(admin, "payments");
   }
@@ -61,9 +63,7 @@ class IngestTest {
     assertEquals(0, f.get("/api/v1/events?service=orders", admin).json().get("events").size());
     assertEquals(1, f.get("/api/v1/events?limit=1", admin).json().get("events").size());
 
-    List<String> lines = Files.readAllLines(dir.resolve(EventStore.FILE));
-    assertEquals(2, lines.size());
-    assertTrue(lines.get(1).contains("\"service\":\"payments\""), lines.get(1));
+    assertEquals(1, journalRecords(), "one batch is one journal record");
   }
 
   @Test
@@ -76,7 +76,7 @@ class IngestTest {
     assertEquals(3, recent.size(), "at most maxEvents in memory");
     assertEquals("E4", recent.get(0).get("type").asText(), "newest first");
     assertEquals(5, f.get("/api/v1/services", admin).json().get("services").get(0).get("events").asLong());
-    assertEquals(5, Files.readAllLines(dir.resolve(EventStore.FILE)).size());
+    assertEquals(5, journalRecords());
   }
 
   @Test
@@ -126,7 +126,7 @@ class IngestTest {
 
   @Test
   void aFailedWriteAnswers500WithAnErrorIdNoStackTraceAndStoresNothing() throws Exception {
-    Files.createDirectory(dir.resolve(EventStore.FILE));  // the event file cannot be opened for appending
+    storage.affecting(file -> file.toString().endsWith(".journal")).failWritesAfter(0, FaultInjectingStorage.noSpace());
     ServerFixture.Reply reply = f.post("/api/v1/events", key, "[{\"type\":\"A\",\"source\":\"s\",\"time\":0}]");
     assertEquals(500, reply.status(), reply.body());
     assertEquals("internal", reply.error());
@@ -157,7 +157,11 @@ class IngestTest {
   private void assertNothingStored() {
     assertEquals(0, f.get("/api/v1/events", admin).json().get("events").size());
     assertEquals(0, f.get("/api/v1/services", admin).json().get("services").size());
-    assertFalse(Files.exists(dir.resolve(EventStore.FILE)), "no event file may be written");
+    assertEquals(0, journalRecords(), "no journal record may be written");
+  }
+
+  private long journalRecords() {
+    return Journal.verify(dir.resolve(JournalStore.JOURNAL_DIR)).records();
   }
 
   private static void assertNoStackTrace(ServerFixture.Reply reply) {

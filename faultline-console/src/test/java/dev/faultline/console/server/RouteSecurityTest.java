@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every route of {@link ConsoleServer#ROUTES} refuses anonymous callers, bad tokens and callers of the wrong role, and
- * lets the right role through.
+ * lets the right role through; every route that changes something refuses a cookie session without its CSRF token.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RouteSecurityTest {
@@ -47,15 +47,30 @@ class RouteSecurityTest {
     f.close();
   }
 
-  private ServerFixture.Reply call(Route route, String token) {
-    HttpRequest.Builder request = f.request(route.path(), token);
+  /** The route's path with every {parameter} filled with a sample value. */
+  private static String path(Route route) {
+    return route.path().replaceAll("\\{[a-z]+\\}", "sample");
+  }
+
+  private HttpRequest.Builder request(Route route, String token) {
+    HttpRequest.Builder request = f.request(path(route), token);
     if (route.method().equals("GET")) {
       request.GET();
     } else {
       request.header("Content-Type", "application/json").method(route.method(), HttpRequest.BodyPublishers.ofString(
           "{}"));
     }
-    return f.send(request);
+    return request;
+  }
+
+  private ServerFixture.Reply call(Route route, String token) {
+    return f.send(request(route, token));
+  }
+
+  /** Whether the request reached the route's endpoint: neither refused by the pipeline nor unrouted. */
+  private static boolean admitted(ServerFixture.Reply reply) {
+    return !Set.of(401, 403, 405).contains(reply.status())
+        && !(reply.status() == 404 && reply.json().path("message").asText().startsWith("no route"));
   }
 
   @Test
@@ -85,11 +100,14 @@ class RouteSecurityTest {
         assertEquals("unauthenticated", reply.error(), route + ": " + reply);
         checked++;
       }
-      HttpRequest.Builder basic = f.request(route.path(), null).header("Authorization", "Basic YWRtaW46YWRtaW4=");
+      HttpRequest.Builder basic = f.request(path(route), null).header("Authorization", "Basic YWRtaW46YWRtaW4=");
       basic.method(route.method(), HttpRequest.BodyPublishers.noBody());
       assertEquals(401, f.send(basic).status(), route + " with Basic credentials");
+      HttpRequest.Builder forgedCookie = request(route, null).header("Cookie", ConsoleServer.SESSION_COOKIE
+          + "=fsess_forged");
+      assertEquals(401, f.send(forgedCookie).status(), route + " with a forged session cookie");
     }
-    assertTrue(checked >= 5 * 8, "routes checked: " + checked);
+    assertEquals(5 * (ConsoleServer.ROUTES.size() - 3), checked, "routes checked");
   }
 
   @Test
@@ -105,14 +123,58 @@ class RouteSecurityTest {
         }
         ServerFixture.Reply reply = call(route, token);
         if (caller.getKey().covers(route.required())) {
-          assertFalse(Set.of(401, 403, 404, 405).contains(reply.status()),
-              route + " must admit " + caller.getKey() + ": " + reply);
+          assertTrue(admitted(reply), route + " must admit " + caller.getKey() + ": " + reply);
         } else {
           assertEquals(403, reply.status(), route + " must refuse " + caller.getKey() + ": " + reply);
           assertEquals("forbidden", reply.error());
         }
       }
     }
+  }
+
+  @Test
+  void everyChangingRouteRefusesACookieSessionWithoutItsCsrfToken() {
+    int checked = 0;
+    for (Route route : ConsoleServer.ROUTES) {
+      if (route.isPublic() || route.method().equals("GET") || route.required() == Role.REPORTER) {
+        continue;
+      }
+      ServerFixture.CookieSession browser = f.cookieLogIn("admin", ServerFixture.ADMIN_PASSWORD);
+      ServerFixture.Reply without = f.send(browser.on(request(route, null), false));
+      assertEquals(403, without.status(), route + " without the CSRF header: " + without);
+      assertEquals("csrf", without.error());
+      ServerFixture.Reply wrong = f.send(browser.on(request(route, null), false)
+          .header(ConsoleServer.CSRF_HEADER, "fcsrf_forged"));
+      assertEquals(403, wrong.status(), route + " with a wrong CSRF header: " + wrong);
+      ServerFixture.Reply with = f.send(browser.on(request(route, null), true));
+      assertTrue(admitted(with), route + " with the CSRF header: " + with);
+      checked++;
+    }
+    assertTrue(checked >= 11, "routes checked: " + checked);
+  }
+
+  @Test
+  void aCookieSessionReadsWithoutTheCsrfTokenAndIsNeverAReporter() {
+    ServerFixture.CookieSession browser = f.cookieLogIn("victor", ServerFixture.passwordOf("victor"));
+    ServerFixture.Reply session = f.send(browser.on(f.request("/api/v1/session", null).GET(), false));
+    assertEquals(200, session.status(), session.body());
+    assertEquals(browser.csrf(), session.json().get("csrfToken").asText());
+    assertEquals("viewer", session.json().get("role").asText());
+    ServerFixture.Reply ingest = f.send(browser.on(f.request("/api/v1/events", null)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("[]")), true));
+    assertEquals(403, ingest.status(), ingest.body());
+    assertEquals("forbidden", ingest.error());
+  }
+
+  @Test
+  void theLoginCookieIsHttpOnlyAndSameSiteStrict() {
+    ServerFixture.Reply reply = f.post("/api/v1/login", null,
+        "{\"user\":\"admin\",\"password\":\"" + ServerFixture.ADMIN_PASSWORD + "\"}");
+    String cookie = reply.headers().firstValue("Set-Cookie").orElseThrow();
+    assertTrue(cookie.contains("HttpOnly"), cookie);
+    assertTrue(cookie.contains("SameSite=Strict"), cookie);
+    assertTrue(cookie.contains("Path=/"), cookie);
+    assertFalse(cookie.contains("Secure"), "Secure only under TLS (TlsTest checks it there): " + cookie);
   }
 
   @Test

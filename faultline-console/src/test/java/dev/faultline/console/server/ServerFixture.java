@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -97,6 +98,39 @@ final class ServerFixture implements AutoCloseable {
         .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
+  Reply put(String path, String token, String contentType, String body) {
+    return send(request(path, token).header("Content-Type", contentType)
+        .PUT(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  Reply delete(String path, String token) {
+    return send(request(path, token).DELETE());
+  }
+
+  /** A browser's session: the cookie login set and the CSRF token it returned. */
+  record CookieSession(String cookie, String csrf) {
+    /** A request carrying the cookie (and, when {@code withCsrf}, the CSRF header). */
+    HttpRequest.Builder on(HttpRequest.Builder request, boolean withCsrf) {
+      request.header("Cookie", ConsoleServer.SESSION_COOKIE + "=" + cookie);
+      if (withCsrf) {
+        request.header(ConsoleServer.CSRF_HEADER, csrf);
+      }
+      return request;
+    }
+  }
+
+  /** Logs in as a browser does and returns the session cookie and CSRF token. */
+  CookieSession cookieLogIn(String user, String password) {
+    Reply reply = post("/api/v1/login", null, "{\"user\":\"" + user + "\",\"password\":\"" + password + "\"}");
+    if (reply.status() != 200) {
+      throw new AssertionError("login of " + user + " failed: " + reply);
+    }
+    String setCookie = reply.headers().firstValue("Set-Cookie").orElseThrow();
+    String prefix = ConsoleServer.SESSION_COOKIE + "=";
+    String cookie = setCookie.substring(prefix.length(), setCookie.indexOf(';'));
+    return new CookieSession(cookie, reply.json().get("csrfToken").asText());
+  }
+
   HttpRequest.Builder request(String path, String token) {
     HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(server.baseUri() + path));
     if (token != null) {
@@ -109,7 +143,7 @@ final class ServerFixture implements AutoCloseable {
     try {
       HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
       return new Reply(response.statusCode(), response.body(),
-          response.headers().firstValue("Retry-After").orElse(null));
+          response.headers().firstValue("Retry-After").orElse(null), response.headers());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -123,8 +157,8 @@ final class ServerFixture implements AutoCloseable {
     server.close();
   }
 
-  /** A response: status, body and the Retry-After header (or null). */
-  record Reply(int status, String body, String retryAfter) {
+  /** A response: status, body, the Retry-After header (or null) and every header. */
+  record Reply(int status, String body, String retryAfter, HttpHeaders headers) {
     JsonNode json() {
       try {
         return JSON.readTree(body);

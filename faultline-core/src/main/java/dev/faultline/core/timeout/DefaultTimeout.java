@@ -10,6 +10,7 @@ import dev.faultline.core.internal.Durations;
 import dev.faultline.core.internal.Events;
 import dev.faultline.core.internal.Exceptions;
 import dev.faultline.core.internal.Stages;
+import dev.faultline.core.internal.ThreadDeadlines;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.Callable;
@@ -22,8 +23,12 @@ import java.util.function.Supplier;
 /**
  * The implementation of {@link Timeout}.
  *
- * <p>Concurrency: the policy's own fields are final; its counters are {@link LongAdder}s. Each execution has one
- * state word changed only by compare-and-set, so exactly one of "the call ended" and "the deadline passed" wins:
+ * <p>Concurrency: the policy's own fields are final; its counters are {@link LongAdder}s. A sync call on the system
+ * scheduler arms the calling thread's reusable {@link ThreadDeadlines} slot (no allocation, no clock read); the slot's
+ * state word decides, by compare-and-set, whether the call or the deadline won, and the expiry (count, interrupt, hand
+ * the event to the pool) runs on the deadline watcher while the caller that lost waits for it. Any other execution
+ * (another scheduler, a nested sync deadline on the same thread, async) has its own state word changed only by
+ * compare-and-set, so exactly one of "the call ended" and "the deadline passed" wins:
  * <ul>
  *   <li>sync: {@code RUNNING -> DONE} (the caller, call ended in time) or {@code RUNNING -> TIMED_OUT} (deadline, no
  *       interrupt) or {@code RUNNING -> INTERRUPTING -> INTERRUPTED} (deadline with interrupt). The caller that lost
@@ -34,7 +39,7 @@ import java.util.function.Supplier;
  * </ul>
  * Events are published by the thread that won, holding no lock.
  */
-final class DefaultTimeout implements Timeout {
+final class DefaultTimeout implements Timeout, ThreadDeadlines.Expiry {
   private static final int RUNNING = 0;
   private static final int DONE = 1;
   private static final int TIMED_OUT = 2;
@@ -47,6 +52,8 @@ final class DefaultTimeout implements Timeout {
   private final boolean interrupt;
   private final Scheduler scheduler;
   private final Events events;
+  /** The per-thread deadlines of sync calls on the system scheduler; null on any other scheduler (a fake clock). */
+  private final ThreadDeadlines deadlines;
   private final LongAdder calls = new LongAdder();
   private final LongAdder successes = new LongAdder();
   private final LongAdder failures = new LongAdder();
@@ -59,6 +66,7 @@ final class DefaultTimeout implements Timeout {
     this.interrupt = config.interruptOnTimeout();
     this.scheduler = config.scheduler();
     this.events = new Events(config.clock(), config.listeners());
+    this.deadlines = scheduler == Scheduler.system() ? ThreadDeadlines.INSTANCE : null;
   }
 
   @Override
@@ -93,6 +101,53 @@ final class DefaultTimeout implements Timeout {
 
   private <T> T run(Callable<? extends T> call) throws Exception {
     calls.increment();
+    ThreadDeadlines.Slot slot = deadlines != null ? deadlines.arm(timeoutNanos, this) : null;
+    if (slot == null) {
+      return runScheduled(call);
+    }
+    T result = null;
+    Throwable failure = null;
+    try {
+      result = call.call();
+    } catch (Throwable t) {
+      failure = t;
+    }
+    if (slot.disarm()) {
+      return ended(result, failure);
+    }
+    if (interrupt) {
+      Thread.interrupted();
+    }
+    Exceptions.rethrowIfFatal(failure);
+    throw new TimeoutExceededException(name, config.timeout());
+  }
+
+  /** The deadline of a sync call on the system scheduler passed: runs on the deadline watcher, briefly. */
+  @Override
+  public void expired(Thread thread) {
+    timedOut();
+    if (interrupt) {
+      thread.interrupt();
+    }
+    if (events.enabled()) {
+      ThreadDeadlines.INSTANCE.executor().execute(this::publishTimeout);
+    }
+  }
+
+  /** Counts a call that ended before its deadline and returns its result or throws its failure. */
+  private <T> T ended(T result, Throwable failure) throws Exception {
+    if (failure == null) {
+      successes.increment();
+      return result;
+    }
+    if (!Exceptions.isFatal(failure)) {
+      failures.increment();
+    }
+    throw Exceptions.sneakyThrow(failure);
+  }
+
+  /** A sync call timed by a task on the scheduler (any scheduler but the system one, or a nested deadline). */
+  private <T> T runScheduled(Callable<? extends T> call) throws Exception {
     SyncExecution execution = new SyncExecution(this, Thread.currentThread());
     Scheduler.Task deadline = scheduler.schedule(execution, timeoutNanos);
     T result = null;
@@ -104,14 +159,7 @@ final class DefaultTimeout implements Timeout {
     }
     if (execution.finish()) {
       deadline.cancel();
-      if (failure == null) {
-        successes.increment();
-        return result;
-      }
-      if (!Exceptions.isFatal(failure)) {
-        failures.increment();
-      }
-      throw Exceptions.sneakyThrow(failure);
+      return ended(result, failure);
     }
     execution.clearInterrupt();
     Exceptions.rethrowIfFatal(failure);

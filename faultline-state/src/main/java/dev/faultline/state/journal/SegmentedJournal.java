@@ -37,11 +37,11 @@ import javax.crypto.SecretKey;
  *   sequence, CRC32C), copies them into `batch` and writes the batch with one call: the one I/O done under this
  *   lock, because the file's order is the sequence order. It then publishes `written` (a volatile Position: last
  *   sequence written, its segment, its end offset), marks each drained PendingWrite finished and unparks its thread.
- *   An appender that does not get the lock parks until its frame is finished. After releasing the lock the combiner
- *   unparks the appender at the head of the queue, if any: its frame was queued before its failed tryLock, which
- *   came before this release, so either the combiner drained it or the appender gets woken to combine. Every other
- *   holder of writeLock (retention, truncation, close) does the same when it lets go (unlockWrite), or an appender
- *   that parked meanwhile would wait for a combiner that may never come.
+ *   An appender that does not get the lock parks until its frame is finished. After releasing the lock, whoever
+ *   held it (a combiner, or retention, truncation or close) unparks the appender at the head of the queue, if any:
+ *   its frame was queued before its failed tryLock, which came before this release, so either the holder drained it
+ *   or the appender gets woken to combine. (Retention once released without waking: an appender that queued
+ *   meanwhile parked for ever.)
  *
  * Group commit (leader/follower on the `sync` monitor):
  *   sync guards `forcing` (a leader is elected), `durableWaiters`, `forces`, `asyncTask`, and every change of
@@ -454,12 +454,7 @@ final class SegmentedJournal implements Journal {
         try {
           combine();
         } finally {
-          writeLock.unlock();
-        }
-        // A frame queued after our drain saw the lock held; its appender may be parked: wake it to combine.
-        PendingWrite next = pending.peek();
-        if (next != null) {
-          LockSupport.unpark(next.thread);
+          unlockWrite();
         }
       } else {
         LockSupport.park(this);
@@ -478,6 +473,19 @@ final class SegmentedJournal implements Journal {
       }
     }
     return mine.sequence;
+  }
+
+  /**
+   * Releases writeLock and wakes the appender at the head of the queue, if any: its frame was queued before its
+   * failed tryLock, which came before this release, so unless this holder drained it, nobody else will. Every holder
+   * of writeLock releases it here, combining or not (retention, truncation and close hold it too).
+   */
+  private void unlockWrite() {
+    writeLock.unlock();
+    PendingWrite next = pending.peek();
+    if (next != null) {
+      LockSupport.unpark(next.thread);
+    }
   }
 
   /**
@@ -562,19 +570,6 @@ final class SegmentedJournal implements Journal {
         node.finished = true;
         LockSupport.unpark(node.thread);
       }
-    }
-  }
-
-  /**
-   * Releases writeLock taken by retention, truncation or close, and wakes the appender at the head of the queue: it
-   * may have queued its frame and parked while the lock was held here, and no appender may come to combine it
-   * (RecoverableState lets one write at a time, while its automatic checkpoint runs retention on another thread).
-   */
-  private void unlockWrite() {
-    writeLock.unlock();
-    PendingWrite next = pending.peek();
-    if (next != null) {
-      LockSupport.unpark(next.thread);
     }
   }
 

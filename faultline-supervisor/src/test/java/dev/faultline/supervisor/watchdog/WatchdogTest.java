@@ -80,9 +80,11 @@ class WatchdogTest {
         t.complete();
       }
     };
-    // Thread.ofVirtual() is JDK 21 API; this module compiles for 17, so it is reached by reflection.
+    // Thread.ofVirtual() is JDK 21 API; this module compiles for 17, so it is reached by reflection, through the
+    // public interface Thread.Builder (the builder's own class is not accessible).
     Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
-    Thread virtual = (Thread) builder.getClass().getMethod("unstarted", Runnable.class).invoke(builder, work);
+    Thread virtual = (Thread) Class.forName("java.lang.Thread$Builder").getMethod("unstarted", Runnable.class)
+        .invoke(builder, work);
     virtual.setName("virtual-worker");
     virtual.start();
     registered.await();

@@ -1,0 +1,390 @@
+package dev.faultline.console.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.core.Clock;
+import dev.faultline.core.ConfigurationException;
+import dev.faultline.core.event.FaultEvent;
+import dev.faultline.core.event.FaultEventListener;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Reports a service's {@link FaultEvent}s, heartbeats and metric samples to the console with the service's API key
+ * ({@code docs/api.md}): a listener that never blocks its caller, and one worker thread that sends batches.
+ *
+ * <p>Events and samples wait in one bounded queue; when it is full they are dropped and counted in {@link #dropped()}.
+ * The worker takes up to {@code batchSize} of them at a time and posts them to {@code /api/v1/events} and
+ * {@code /api/v1/metrics}; a request that fails (an error status or an I/O failure) is not retried, and its items
+ * count in {@link #failed()}. Heartbeats go to {@code /api/v1/heartbeats}: every configured instance beats every
+ * interval with the status last set for it ({@code UP} until {@link #status} says otherwise), and
+ * {@link #status} beats at once. {@link #close()} stops taking items, sends what is queued for up to the close timeout,
+ * then interrupts the worker and counts what is left as dropped.
+ *
+ * <h2>Concurrency design</h2>
+ * The queue is the only hand-off of items between callers and the worker; {@code statuses} is a concurrent map
+ * written by {@link #status} and read by the worker; {@code beatNow} is a flag set by {@link #status} and cleared by the
+ * worker; counters are atomics; {@code closing} only goes from false to true. The worker's schedule (next beat times)
+ * is its own. Thread-safe.
+ */
+public final class ConsoleReporter implements FaultEventListener, AutoCloseable {
+  private static final Object WAKE = new Object();
+  private static final Object CLOSE = new Object();
+  private static final long IDLE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private record Sample(String name, long timeMillis, double value, Map<String, String> tags) {}
+
+  private record Status(String status, String detail) {}
+
+  private final URI base;
+  private final String apiKey;
+  private final HttpClient client;
+  private final Clock clock;
+  private final int batchSize;
+  private final Duration requestTimeout;
+  private final Duration closeTimeout;
+  private final Map<String, Duration> beats;
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final BlockingQueue<Object> queue;
+  private final Map<String, Status> statuses = new ConcurrentHashMap<>();
+  private final Thread worker;
+  private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong heartbeats = new AtomicLong();
+  private volatile boolean beatNow;
+  private volatile boolean closing;
+
+  private ConsoleReporter(Builder b) {
+    String text = b.base.toString();
+    this.base = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+    this.apiKey = b.apiKey;
+    this.client = b.client != null ? b.client : HttpClient.newBuilder().connectTimeout(b.requestTimeout).build();
+    this.clock = b.clock;
+    this.batchSize = b.batchSize;
+    this.requestTimeout = b.requestTimeout;
+    this.closeTimeout = b.closeTimeout;
+    this.beats = Map.copyOf(b.beats);
+    this.queue = new ArrayBlockingQueue<>(b.queueCapacity + 2);
+    this.worker = new Thread(this::run, "faultline-console-reporter");
+    this.worker.setDaemon(true);
+    this.worker.start();
+  }
+
+  /** A builder of a reporter to the console at {@code base} (for example {@code http://127.0.0.1:7070}). */
+  public static Builder builder(URI base, String apiKey) {
+    return new Builder(base, apiKey);
+  }
+
+  /** Queues the event for sending, or drops and counts it when the queue is full or the reporter is closed. */
+  @Override
+  public void onEvent(FaultEvent event) {
+    offer(event);
+  }
+
+  /** Queues a metric sample taken now, or drops and counts it when the queue is full or the reporter is closed. */
+  public void metric(String name, double value, Map<String, String> tags) {
+    offer(new Sample(name, clock.wallMillis(), value, Map.copyOf(tags)));
+  }
+
+  /**
+   * Sets the status ({@code UP}, {@code DEGRADED} or {@code DOWN}) that {@code instance} reports with its heartbeats,
+   * and sends a heartbeat of it at once.
+   *
+   * @throws IllegalArgumentException if the status is none of those
+   */
+  public void status(String instance, String status, String detail) {
+    if (!Set.of("UP", "DEGRADED", "DOWN").contains(status)) {
+      throw new IllegalArgumentException("status must be UP, DEGRADED or DOWN, but was " + status);
+    }
+    statuses.put(instance, new Status(status, detail));
+    beatNow = true;
+    queue.offer(WAKE);
+  }
+
+  private void offer(Object item) {
+    // One slot is kept for the closing marker and one for a wake-up.
+    if (closing || queue.remainingCapacity() <= 2 || !queue.offer(item)) {
+      dropped.incrementAndGet();
+    }
+  }
+
+  /** Events and samples sent and answered with 202. */
+  public long sent() {
+    return sent.get();
+  }
+
+  /** Events and samples whose request failed: an error status or an I/O failure. */
+  public long failed() {
+    return failed.get();
+  }
+
+  /** Events and samples dropped because the queue was full, or left unsent when the reporter closed. */
+  public long dropped() {
+    return dropped.get();
+  }
+
+  /** Heartbeat requests answered with 202. */
+  public long heartbeats() {
+    return heartbeats.get();
+  }
+
+  private void run() {
+    Map<String, Long> nextBeat = new LinkedHashMap<>();
+    long now = clock.nanoTime();
+    beats.keySet().forEach(instance -> nextBeat.put(instance, now));
+    List<Object> batch = new ArrayList<>(batchSize);
+    try {
+      while (true) {
+        long wait = IDLE_WAIT_NANOS;
+        long t = clock.nanoTime();
+        for (long due : nextBeat.values()) {
+          wait = Math.min(wait, Math.max(0, due - t));
+        }
+        Object first = queue.poll(wait, TimeUnit.NANOSECONDS);
+        boolean close = first == CLOSE;
+        if (first != null && first != WAKE && !close) {
+          batch.add(first);
+        }
+        while (!close && batch.size() < batchSize) {
+          Object more = queue.poll();
+          if (more == null) {
+            break;
+          }
+          if (more == CLOSE) {
+            close = true;
+          } else if (more != WAKE) {
+            batch.add(more);
+          }
+        }
+        sendBatch(batch);
+        batch.clear();
+        sendBeats(nextBeat);
+        if (close || (closing && queue.isEmpty())) {
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      dropped.addAndGet(batch.size());
+    }
+  }
+
+  private void sendBatch(List<Object> batch) throws InterruptedException {
+    List<Object> events = new ArrayList<>();
+    List<Object> samples = new ArrayList<>();
+    for (Object item : batch) {
+      if (item instanceof FaultEvent event) {
+        events.add(FaultEventJson.toJson(event));
+      } else if (item instanceof Sample s) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("name", s.name());
+        json.put("time", s.timeMillis());
+        json.put("value", s.value());
+        json.put("tags", s.tags());
+        samples.add(json);
+      }
+    }
+    if (!events.isEmpty()) {
+      count(post("/api/v1/events", events), events.size());
+    }
+    if (!samples.isEmpty()) {
+      count(post("/api/v1/metrics", samples), samples.size());
+    }
+  }
+
+  private void count(boolean ok, int items) {
+    (ok ? sent : failed).addAndGet(items);
+  }
+
+  private void sendBeats(Map<String, Long> nextBeat) throws InterruptedException {
+    long t = clock.nanoTime();
+    boolean now = beatNow;
+    beatNow = false;
+    List<Object> due = new ArrayList<>();
+    for (Map.Entry<String, Long> entry : nextBeat.entrySet()) {
+      if (now || entry.getValue() - t <= 0) {
+        due.add(beat(entry.getKey(), beats.get(entry.getKey())));
+        entry.setValue(t + beats.get(entry.getKey()).toNanos());
+      }
+    }
+    if (now) {
+      for (String instance : statuses.keySet()) {
+        if (!beats.containsKey(instance)) {
+          due.add(beat(instance, null));
+        }
+      }
+    }
+    if (!due.isEmpty() && post("/api/v1/heartbeats", due)) {
+      heartbeats.incrementAndGet();
+    }
+  }
+
+  private Map<String, Object> beat(String instance, Duration interval) {
+    Status status = statuses.getOrDefault(instance, new Status("UP", null));
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("instance", instance);
+    json.put("status", status.status());
+    if (interval != null) {
+      json.put("intervalMillis", interval.toMillis());
+    }
+    json.put("time", Instant.ofEpochMilli(clock.wallMillis()).toString());
+    if (status.detail() != null) {
+      json.put("detail", status.detail());
+    }
+    return json;
+  }
+
+  private boolean post(String path, List<Object> body) throws InterruptedException {
+    try {
+      HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
+          .timeout(requestTimeout)
+          .header("Content-Type", "application/json")
+          .header("Authorization", "Bearer " + apiKey)
+          .POST(HttpRequest.BodyPublishers.ofByteArray(mapper.writeValueAsBytes(body)))
+          .build();
+      HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
+      return response.statusCode() == 202;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Stops taking items and heartbeats, and waits up to the close timeout for the queued items to be sent; what is left
+   * is counted as dropped. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    queue.offer(CLOSE);
+    try {
+      worker.join(Math.max(1, closeTimeout.toMillis()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (worker.isAlive()) {
+      worker.interrupt();
+    }
+    Object left;
+    while ((left = queue.poll()) != null) {
+      if (left != CLOSE && left != WAKE) {
+        dropped.incrementAndGet();
+      }
+    }
+  }
+
+  /** Configures a {@link ConsoleReporter}. Not thread-safe. */
+  public static final class Builder {
+    private final URI base;
+    private final String apiKey;
+    private final Map<String, Duration> beats = new LinkedHashMap<>();
+    private int queueCapacity = 10_000;
+    private int batchSize = 500;
+    private Duration requestTimeout = Duration.ofSeconds(10);
+    private Duration closeTimeout = Duration.ofSeconds(10);
+    private HttpClient client;
+    private Clock clock = Clock.system();
+
+    private Builder(URI base, String apiKey) {
+      this.base = base;
+      this.apiKey = apiKey;
+    }
+
+    /** Makes {@code instance} send a heartbeat every {@code interval} (at least 100 ms). */
+    public Builder heartbeat(String instance, Duration interval) {
+      if (instance == null || !CredentialStore.validName(instance)) {
+        throw new ConfigurationException("heartbeat instance", "be a name of 1 to 64 letters, digits or _.-",
+            instance);
+      }
+      if (interval == null || interval.toMillis() < 100 || interval.toMillis() > 3_600_000) {
+        throw new ConfigurationException("heartbeat interval", "be from 100 ms to 1 hour", interval);
+      }
+      beats.put(instance, interval);
+      return this;
+    }
+
+    /** How many events and samples may wait to be sent (default 10,000). */
+    public Builder queueCapacity(int capacity) {
+      this.queueCapacity = capacity;
+      return this;
+    }
+
+    /** The most events in one request (default 500; the server takes at most 1000). */
+    public Builder batchSize(int size) {
+      this.batchSize = size;
+      return this;
+    }
+
+    /** The timeout of one request (default 10 s). */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = timeout;
+      return this;
+    }
+
+    /** How long {@link ConsoleReporter#close()} waits for queued items to be sent (default 10 s). */
+    public Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = timeout;
+      return this;
+    }
+
+    /** The HTTP client (default: a new one, with the request timeout to connect). */
+    public Builder httpClient(HttpClient client) {
+      this.client = client;
+      return this;
+    }
+
+    /** The clock of heartbeat times and samples (default {@link Clock#system()}). */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /**
+     * Checks the settings and starts the reporter's worker.
+     *
+     * @throws ConfigurationException naming the setting that is wrong
+     */
+    public ConsoleReporter build() {
+      if (base == null || !("http".equals(base.getScheme()) || "https".equals(base.getScheme()))) {
+        throw new ConfigurationException("base", "be an http or https URI", base);
+      }
+      if (apiKey == null || apiKey.isBlank()) {
+        throw new ConfigurationException("apiKey", "be a service key", apiKey == null ? null : "blank");
+      }
+      if (queueCapacity < 1) {
+        throw new ConfigurationException("queueCapacity", "be at least 1", queueCapacity);
+      }
+      if (batchSize < 1 || batchSize > 1000) {
+        throw new ConfigurationException("batchSize", "be from 1 to 1000", batchSize);
+      }
+      if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
+        throw new ConfigurationException("requestTimeout", "be positive", requestTimeout);
+      }
+      if (closeTimeout == null || closeTimeout.isNegative() || closeTimeout.isZero()) {
+        throw new ConfigurationException("closeTimeout", "be positive", closeTimeout);
+      }
+      if (clock == null) {
+        throw new ConfigurationException("clock", "be set", null);
+      }
+      return new ConsoleReporter(this);
+    }
+  }
+}

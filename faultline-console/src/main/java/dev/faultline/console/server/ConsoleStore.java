@@ -1,0 +1,153 @@
+package dev.faultline.console.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.faultline.diagnosis.incident.Incident;
+import dev.faultline.diagnosis.incident.IssueStatus;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Where the console keeps what services report and what operators upload: events, incidents and the issues they
+ * group into, heartbeats, metric samples, and named documents (fault trees, the dependency graph).
+ *
+ * <p>Every {@code add} is all or nothing and durable when it returns: a batch that throws left nothing visible and
+ * nothing on disk that a restart would bring back. Every item stored gets an id, unique and increasing in the order
+ * the store accepted it (events and incidents share one order); lists come newest first and page by id.
+ *
+ * <p>Implementations: {@link JournalStore} (a directory, one process; the default). Implementations are thread-safe.
+ */
+interface ConsoleStore extends AutoCloseable {
+
+  // ------------------------------------------------------------------------------------------------- what is stored
+
+  /** An event as a service reported it, before it is stored. */
+  record NewEvent(String type, String source, long timeMillis, ObjectNode fields) {}
+
+  /** A stored event. */
+  record EventRecord(long id, String service, String type, String source, long timeMillis, long receivedAtMillis,
+      ObjectNode fields) {}
+
+  /** A stored incident: the incident as the library reported it, and which service sent it. */
+  record IncidentRecord(long id, String service, long receivedAtMillis, Incident incident) {}
+
+  /**
+   * The incidents of one fingerprint, as {@link dev.faultline.diagnosis.incident.IssueTracker} groups them.
+   *
+   * @param services every service that reported an incident of it
+   * @param service the service of the latest incident
+   */
+  record IssueRecord(String fingerprint, String service, Set<String> services, String component, String type,
+      String message, long firstSeenMillis, long lastSeenMillis, long count, IssueStatus status,
+      long lastIncidentId) {}
+
+  /**
+   * A heartbeat of one instance of a service: {@code timeMillis} is when the instance sent it (its clock),
+   * {@code receivedAtMillis} when the console received it (the console's clock, which decides staleness).
+   */
+  record Heartbeat(String instance, String status, long intervalMillis, long timeMillis, long receivedAtMillis,
+      String detail) {}
+
+  /** A metric sample before it is stored. */
+  record NewSample(String name, long timeMillis, double value, Map<String, String> tags) {}
+
+  /** A stored metric sample. */
+  record SampleRecord(long id, String service, String name, long timeMillis, double value, Map<String, String> tags) {}
+
+  /**
+   * What is known of one service.
+   *
+   * @param components every event source it reported, sorted
+   * @param instances the last heartbeat of each of its instances, by instance name
+   */
+  record ServiceRecord(String service, long events, long incidents, long lastSeenMillis, List<String> components,
+      List<Heartbeat> instances) {}
+
+  /** A named document: a fault tree's MEF XML, the dependency graph's JSON. */
+  record Document(String kind, String name, String content, long updatedAtMillis, String updatedBy) {}
+
+  /** A page of a list, newest first, and the id to continue below (or -1 when there is no more). */
+  record Page<T>(List<T> items, long next) {}
+
+  // ------------------------------------------------------------------------------------------------- filters
+
+  /** Filters of an event query; null fields match everything. Times select {@code from <= time < to}. */
+  record EventQuery(String service, String type, String source, Long fromMillis, Long toMillis, Set<String> types,
+      long below, int limit) {}
+
+  /** Filters of an incident query; {@code status} is the status of the incident's issue now. */
+  record IncidentQuery(String service, String component, String fingerprint, IssueStatus status, String severity,
+      Long fromMillis, Long toMillis, long below, int limit) {}
+
+  /** Filters of an issue query; times select on the issue's last sighting. Pages by last incident id. */
+  record IssueQuery(String service, IssueStatus status, String fingerprint, Long fromMillis, Long toMillis,
+      long below, int limit) {}
+
+  // ------------------------------------------------------------------------------------------------- writes
+
+  /** Stores events of {@code service}, durably; returns them with their ids. */
+  List<EventRecord> addEvents(String service, long receivedAtMillis, List<NewEvent> events) throws IOException;
+
+  /** Stores incidents of {@code service}, durably, updating their issues; returns them with their ids. */
+  List<IncidentRecord> addIncidents(String service, long receivedAtMillis, List<Incident> incidents)
+      throws IOException;
+
+  /** Stores heartbeats of {@code service}, durably. */
+  void addHeartbeats(String service, long receivedAtMillis, List<Heartbeat> heartbeats) throws IOException;
+
+  /** Stores metric samples of {@code service}, durably. */
+  void addSamples(String service, long receivedAtMillis, List<NewSample> samples) throws IOException;
+
+  /** Marks an issue resolved, durably; empty when no issue has that fingerprint. */
+  Optional<IssueRecord> resolve(String fingerprint, long atMillis) throws IOException;
+
+  /** Stores or replaces a document, durably; returns whether one of that kind and name existed. */
+  boolean putDocument(Document document) throws IOException;
+
+  /** Deletes a document, durably; returns whether it existed. */
+  boolean deleteDocument(String kind, String name) throws IOException;
+
+  // ------------------------------------------------------------------------------------------------- reads
+
+  /** Events matching {@code query}, newest first. */
+  Page<EventRecord> events(EventQuery query);
+
+  /**
+   * The events of {@code service} whose type is one of {@code types}, with {@code from <= time < to}, in time order:
+   * what the reliability metrics are computed from.
+   */
+  List<EventRecord> eventsInTimeOrder(String service, Set<String> types, long fromMillis, long toMillis);
+
+  /** Incidents matching {@code query}, newest first. */
+  Page<IncidentRecord> incidents(IncidentQuery query);
+
+  /** One incident. */
+  Optional<IncidentRecord> incident(long id);
+
+  /** Issues matching {@code query}, most recently seen first. */
+  Page<IssueRecord> issues(IssueQuery query);
+
+  /** One issue. */
+  Optional<IssueRecord> issue(String fingerprint);
+
+  /** How many issues that {@code service} reported incidents of are not resolved. */
+  long openIssues(String service);
+
+  /** Every service that reported anything, by name. */
+  List<ServiceRecord> services();
+
+  /** The samples of one metric of one service, newest first, with {@code from <= time < to}. */
+  Page<SampleRecord> samples(String service, String name, Long fromMillis, Long toMillis, long below, int limit);
+
+  /** One document. */
+  Optional<Document> document(String kind, String name);
+
+  /** Every document of a kind, by name. */
+  List<Document> documents(String kind);
+
+  /** Closes the store; later calls fail. */
+  @Override
+  void close() throws IOException;
+}

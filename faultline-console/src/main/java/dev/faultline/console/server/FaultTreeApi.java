@@ -1,0 +1,310 @@
+package dev.faultline.console.server;
+
+import dev.faultline.console.server.Api.Endpoint;
+import dev.faultline.console.server.Api.Principal;
+import dev.faultline.console.server.Api.Reply;
+import dev.faultline.core.Clock;
+import dev.faultline.core.ConfigurationException;
+import dev.faultline.diagnosis.fta.CutSet;
+import dev.faultline.diagnosis.fta.FaultTreeAnalysis;
+import dev.faultline.diagnosis.fta.FaultTreeModel;
+import dev.faultline.diagnosis.fta.FaultTreeResult;
+import dev.faultline.diagnosis.fta.Importance;
+import dev.faultline.diagnosis.fta.LiveEvaluation;
+import dev.faultline.diagnosis.fta.MefException;
+import dev.faultline.diagnosis.fta.MefReader;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fault tree routes: upload (checked by {@link MefReader} before it is stored), list, delete, analysis
+ * ({@link FaultTreeAnalysis}) and live state ({@link FaultTreeResult#evaluate}) given what is down now.
+ *
+ * <p>An analysis can take long on a large tree and uses much memory, so analyses run one at a time (a request waits
+ * up to {@link #ANALYSIS_WAIT_SECONDS} s for its turn, then gets 503), and the results of the last few are kept, by
+ * tree version, top gate and mission time.
+ *
+ * <h2>Concurrency design</h2>
+ * {@code models} and {@code results} are concurrent maps of immutable values, keyed by the document's update time so a
+ * replaced tree is never answered from an old cache entry; {@code analyses} (one permit) serializes analyses.
+ * Thread-safe.
+ */
+final class FaultTreeApi {
+  static final String KIND = "fault-trees";
+  static final int ANALYSIS_WAIT_SECONDS = 60;
+  private static final int RESULTS_KEPT = 8;
+  private static final int LIVE_LISTED = 20;
+
+  private record Parsed(long version, FaultTreeModel model) {}
+
+  private final Clock clock;
+  private final ConsoleStore store;
+  private final QueryApi queries;
+  private final long maxDocumentBytes;
+  private final ConcurrentHashMap<String, Parsed> models = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, FaultTreeResult> results = new ConcurrentHashMap<>();
+  private final Semaphore analyses = new Semaphore(1);
+
+  FaultTreeApi(Clock clock, ConsoleStore store, QueryApi queries, long maxDocumentBytes) {
+    this.clock = clock;
+    this.store = store;
+    this.queries = queries;
+    this.maxDocumentBytes = maxDocumentBytes;
+  }
+
+  void bind(Map<String, Endpoint> routes) {
+    routes.put("GET /api/v1/fault-trees", this::list);
+    routes.put("PUT /api/v1/fault-trees/{name}", this::upload);
+    routes.put("GET /api/v1/fault-trees/{name}", this::get);
+    routes.put("DELETE /api/v1/fault-trees/{name}", this::delete);
+    routes.put("GET /api/v1/fault-trees/{name}/analysis", this::analysis);
+    routes.put("GET /api/v1/fault-trees/{name}/live", this::live);
+  }
+
+  /** Parses, checks and stores a tree; returns whether one of that name existed. */
+  boolean put(String name, byte[] xml, String by) throws IOException {
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(xml)).toString();
+    } catch (CharacterCodingException e) {
+      throw ApiException.badRequest("the fault tree must be MEF XML in UTF-8; the body is not valid UTF-8");
+    }
+    FaultTreeModel model = parse(name, text);
+    if (model.topGates().isEmpty()) {
+      throw ApiException.badRequest("the fault tree " + name + " defines no gate to analyse");
+    }
+    long now = clock.wallMillis();
+    boolean existed = store.putDocument(new ConsoleStore.Document(KIND, name, text, now, by));
+    models.put(name, new Parsed(now, model));
+    return existed;
+  }
+
+  private static FaultTreeModel parse(String name, String xml) {
+    try {
+      return new MefReader().addText(name, xml).read();
+    } catch (MefException e) {
+      throw ApiException.badRequest("the fault tree is not a valid Open-PSA MEF model: " + e.getMessage());
+    } catch (ConfigurationException e) {
+      throw ApiException.badRequest("the fault tree is not a valid model: " + e.getMessage());
+    }
+  }
+
+  private ConsoleStore.Document document(Context ctx) {
+    String name = ctx.pathParam("name");
+    return store.document(KIND, name).orElseThrow(() -> new ApiException(404, "not-found",
+        "no fault tree is named '" + Requests.truncate(name) + "'"));
+  }
+
+  private FaultTreeModel model(ConsoleStore.Document document) {
+    Parsed parsed = models.get(document.name());
+    if (parsed == null || parsed.version() != document.updatedAtMillis()) {
+      parsed = new Parsed(document.updatedAtMillis(), parse(document.name(), document.content()));
+      models.put(document.name(), parsed);
+    }
+    return parsed.model();
+  }
+
+  private Map<String, Object> summary(ConsoleStore.Document document, boolean names) {
+    FaultTreeModel model = model(document);
+    Map<String, Object> item = new LinkedHashMap<>();
+    item.put("name", document.name());
+    item.put("uploadedAt", Views.time(document.updatedAtMillis()));
+    item.put("uploadedBy", document.updatedBy());
+    item.put("tops", model.topGates());
+    item.put("basicEvents", model.basicEvents().size());
+    item.put("gates", model.gates().size());
+    if (names) {
+      item.put("basicEventNames", new TreeSet<>(model.basicEvents().keySet()));
+      item.put("gateNames", new TreeSet<>(model.gates().keySet()));
+    }
+    return item;
+  }
+
+  private Reply list(Context ctx, Principal principal) {
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (ConsoleStore.Document document : store.documents(KIND)) {
+      list.add(summary(document, false));
+    }
+    return Reply.ok(Map.of("faultTrees", list));
+  }
+
+  private Reply upload(Context ctx, Principal principal) throws IOException {
+    String name = Requests.name(ctx.pathParam("name"), "the fault tree's name");
+    byte[] xml = Requests.body(ctx, maxDocumentBytes, "application/xml", "text/xml");
+    boolean existed = put(name, xml, principal.name());
+    ConsoleStore.Document stored = store.document(KIND, name).orElseThrow();
+    return new Reply(existed ? 200 : 201, summary(stored, false), (existed ? "replaced" : "uploaded")
+        + " fault tree " + name);
+  }
+
+  private Reply get(Context ctx, Principal principal) {
+    return Reply.ok(summary(document(ctx), true));
+  }
+
+  private Reply delete(Context ctx, Principal principal) throws IOException {
+    String name = ctx.pathParam("name");
+    if (!store.deleteDocument(KIND, name)) {
+      throw new ApiException(404, "not-found", "no fault tree is named '" + Requests.truncate(name) + "'");
+    }
+    models.remove(name);
+    results.keySet().removeIf(key -> key.startsWith(name + "\n"));
+    return new Reply(200, Map.of("deleted", name), "deleted fault tree " + name);
+  }
+
+  /** The analysis of a tree (cached by version, top and mission time). */
+  private FaultTreeResult result(ConsoleStore.Document document, String top, double missionTime) {
+    String key = document.name() + "\n" + document.updatedAtMillis() + "\n" + top + "\n" + missionTime;
+    FaultTreeResult cached = results.get(key);
+    if (cached != null) {
+      return cached;
+    }
+    FaultTreeAnalysis analysis;
+    try {
+      analysis = FaultTreeAnalysis.builder(model(document)).top(top).missionTime(missionTime).build();
+    } catch (ConfigurationException e) {
+      throw ApiException.badRequest("the analysis of " + document.name() + ": " + e.getMessage());
+    }
+    try {
+      if (!analyses.tryAcquire(ANALYSIS_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        throw new ApiException(503, "busy", "another fault tree analysis is running; try again later");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(503, "busy", "interrupted while waiting for another analysis");
+    }
+    try {
+      FaultTreeResult result = analysis.run();
+      if (results.size() >= RESULTS_KEPT) {
+        results.clear();
+      }
+      results.put(key, result);
+      return result;
+    } catch (MefException e) {
+      throw ApiException.badRequest("the analysis of " + document.name() + " failed: " + e.getMessage());
+    } finally {
+      analyses.release();
+    }
+  }
+
+  private static double missionTime(Context ctx) {
+    String value = ctx.queryParam("missionTime");
+    if (value == null) {
+      return FaultTreeModel.DEFAULT_MISSION_TIME;
+    }
+    try {
+      double hours = Double.parseDouble(value);
+      if (hours >= 0 && hours <= 1e7) {
+        return hours;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw ApiException.badRequest("query parameter missionTime must be a number of hours from 0 to 10000000, but"
+        + " was '" + Requests.truncate(value) + "'");
+  }
+
+  private static Map<String, Object> cutSet(CutSet c) {
+    Map<String, Object> item = new LinkedHashMap<>();
+    item.put("events", c.events());
+    item.put("probability", c.probability());
+    return item;
+  }
+
+  private Reply analysis(Context ctx, Principal principal) {
+    ConsoleStore.Document document = document(ctx);
+    double missionTime = missionTime(ctx);
+    int cutSets = Requests.intParam(ctx, "cutSets", 20, 0, 1000);
+    boolean importance = Requests.boolParam(ctx, "importance", false);
+    long start = clock.nanoTime();
+    FaultTreeResult r = result(document, ctx.queryParam("top"), missionTime);
+    Map<String, Object> reply = new LinkedHashMap<>();
+    reply.put("name", document.name());
+    reply.put("top", r.top());
+    reply.put("missionTime", missionTime);
+    reply.put("basicEvents", r.basicEvents().size());
+    reply.put("probability", r.probability());
+    reply.put("rareEvent", r.rareEvent());
+    reply.put("mcub", r.mcub());
+    reply.put("cutSetCount", r.cutSetCount().toString());
+    reply.put("orderDistribution", r.orderDistribution().stream().map(BigInteger::toString).toList());
+    reply.put("cutSets", r.cutSets().limit(cutSets).map(FaultTreeApi::cutSet).toList());
+    if (importance) {
+      List<Map<String, Object>> list = new ArrayList<>();
+      for (Importance i : r.importance()) {
+        Map<String, Object> item = new LinkedHashMap<>();
+        item.put("event", i.event());
+        item.put("probability", i.probability());
+        item.put("occurrence", i.occurrence().toString());
+        item.put("mif", i.mif());
+        item.put("cif", i.cif());
+        item.put("dif", i.dif());
+        item.put("raw", Double.isFinite(i.raw()) ? i.raw() : null);
+        item.put("rrw", Double.isFinite(i.rrw()) ? i.rrw() : null);
+        list.add(item);
+      }
+      reply.put("importance", list);
+    }
+    reply.put("analysisMillis", (clock.nanoTime() - start) / 1_000_000);
+    return Reply.ok(reply);
+  }
+
+  private Reply live(Context ctx, Principal principal) {
+    ConsoleStore.Document document = document(ctx);
+    FaultTreeResult r = result(document, ctx.queryParam("top"), FaultTreeModel.DEFAULT_MISSION_TIME);
+    Set<String> failed = new LinkedHashSet<>();
+    Set<String> given = Requests.listParam(ctx, "failed");
+    if (given != null) {
+      failed.addAll(given);
+    }
+    List<String> auto = new ArrayList<>();
+    if (Requests.boolParam(ctx, "auto", true)) {
+      Set<String> events = new TreeSet<>(r.basicEvents());
+      for (String down : queries.downNow()) {
+        if (events.contains(down)) {
+          auto.add(down);
+          failed.add(down);
+        }
+      }
+    }
+    LiveEvaluation live;
+    try {
+      live = r.evaluate(failed, LIVE_LISTED);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("query parameter failed: " + e.getMessage());
+    }
+    Map<String, Object> reply = new LinkedHashMap<>();
+    reply.put("name", document.name());
+    reply.put("top", r.top());
+    reply.put("failed", live.failedEvents());
+    reply.put("autoFailed", auto);
+    reply.put("topFailed", live.topFailed());
+    reply.put("failedGates", live.failedGates());
+    reply.put("completeCutSetCount", live.completeCount().toString());
+    reply.put("completeCutSets", live.complete().stream().map(FaultTreeApi::cutSet).toList());
+    reply.put("oneAwayCount", live.oneAwayCount().toString());
+    List<Map<String, Object>> oneAway = new ArrayList<>();
+    for (LiveEvaluation.OneAway o : live.oneAway()) {
+      Map<String, Object> item = cutSet(o.cutSet());
+      item.put("missing", o.missing());
+      oneAway.add(item);
+    }
+    reply.put("oneAway", oneAway);
+    return Reply.ok(reply);
+  }
+}

@@ -1,0 +1,229 @@
+package dev.faultline.console.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.faultline.console.server.Api.Endpoint;
+import dev.faultline.console.server.Api.Principal;
+import dev.faultline.console.server.Api.Reply;
+import dev.faultline.core.Clock;
+import dev.faultline.core.FaultlineException;
+import dev.faultline.diagnosis.incident.Incident;
+import dev.faultline.diagnosis.incident.IncidentJson;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The ingest routes, for service keys: events, incidents, heartbeats and metric samples. Each request is checked in
+ * full before anything is stored, then stored as one durable batch ({@link ConsoleStore}); a refused request stores
+ * nothing.
+ *
+ * <h2>Concurrency design</h2>
+ * Stateless itself; the store is thread-safe. Thread-safe.
+ */
+final class IngestApi {
+  /** A type or metric name: a letter, then up to 99 letters, digits or {@code _.:-}. */
+  static final Pattern TYPE = Pattern.compile("[A-Za-z][A-Za-z0-9_.:-]{0,99}");
+  static final int MAX_SOURCE = 200;
+  static final int MAX_SMALL_BATCH = 100;
+  static final int MAX_DETAIL = 500;
+  static final int MAX_TAGS = 16;
+  static final Set<String> STATUSES = Set.of("UP", "DEGRADED", "DOWN");
+  static final long DEFAULT_INTERVAL_MILLIS = 10_000;
+
+  private final ObjectMapper mapper;
+  private final Clock clock;
+  private final ConsoleStore store;
+  private final long maxBodyBytes;
+  private final int maxBatch;
+
+  IngestApi(ObjectMapper mapper, Clock clock, ConsoleStore store, long maxBodyBytes, int maxBatch) {
+    this.mapper = mapper;
+    this.clock = clock;
+    this.store = store;
+    this.maxBodyBytes = maxBodyBytes;
+    this.maxBatch = maxBatch;
+  }
+
+  void bind(Map<String, Endpoint> routes) {
+    routes.put("POST /api/v1/events", this::events);
+    routes.put("POST /api/v1/incidents", this::incidents);
+    routes.put("POST /api/v1/heartbeats", this::heartbeats);
+    routes.put("POST /api/v1/metrics", this::metrics);
+  }
+
+  /** The body as an array of {@code 1..max} items (or, when {@code single} is allowed, one object). */
+  private List<JsonNode> items(Context ctx, String what, int max, boolean single) {
+    JsonNode body = Requests.json(ctx, mapper, maxBodyBytes);
+    if (single && body.isObject()) {
+      return List.of(body);
+    }
+    if (!body.isArray()) {
+      throw ApiException.badRequest("the body must be a JSON array of " + what + (single ? " or one " + what
+          .substring(0, what.length() - 1) : "") + ", but was " + Requests.kind(body));
+    }
+    if (body.isEmpty() || body.size() > max) {
+      throw ApiException.badRequest("a batch must hold 1 to " + max + " " + what + ", but held " + body.size());
+    }
+    List<JsonNode> items = new ArrayList<>(body.size());
+    body.forEach(items::add);
+    return items;
+  }
+
+  private Reply events(Context ctx, Principal principal) throws IOException {
+    List<JsonNode> items = items(ctx, "events", maxBatch, false);
+    List<ConsoleStore.NewEvent> batch = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      batch.add(event(items.get(i), "events[" + i + "]"));
+    }
+    store.addEvents(principal.name(), clock.wallMillis(), batch);
+    return new Reply(202, Map.of("accepted", batch.size()), null);
+  }
+
+  private static ConsoleStore.NewEvent event(JsonNode node, String where) {
+    ObjectNode object = Requests.object(node, where, Set.of("type", "source", "time", "fields"));
+    String type = Requests.text(object, "type", where);
+    if (!TYPE.matcher(type).matches()) {
+      throw ApiException.badRequest(where + ".type must be a name like CallFailed (a letter, then up to 99 letters,"
+          + " digits or _.:-), but was '" + Requests.truncate(type) + "'");
+    }
+    String source = Requests.text(object, "source", where);
+    if (source.isBlank() || source.length() > MAX_SOURCE || source.chars().anyMatch(Character::isISOControl)) {
+      throw ApiException.badRequest(where + ".source must be 1 to " + MAX_SOURCE
+          + " printable characters, but was '" + Requests.truncate(source) + "'");
+    }
+    JsonNode time = object.get("time");
+    if (time == null) {
+      throw ApiException.badRequest(where + ".time is missing");
+    }
+    long timeMillis = Requests.time(time, where + ".time");
+    JsonNode fields = object.get("fields");
+    if (fields != null && !fields.isObject()) {
+      throw ApiException.badRequest(where + ".fields must be a JSON object, but was " + Requests.kind(fields));
+    }
+    ObjectNode copy = fields == null ? JsonNodeFactory.instance.objectNode() : (ObjectNode) fields;
+    return new ConsoleStore.NewEvent(type, source, timeMillis, copy);
+  }
+
+  private Reply incidents(Context ctx, Principal principal) throws IOException {
+    List<JsonNode> items = items(ctx, "incidents", MAX_SMALL_BATCH, true);
+    List<Incident> batch = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      String where = items.size() == 1 ? "the incident" : "incidents[" + i + "]";
+      JsonNode item = items.get(i);
+      if (!item.isObject()) {
+        throw ApiException.badRequest(where + " must be a JSON object, but was " + Requests.kind(item));
+      }
+      try {
+        batch.add(IncidentJson.read(mapper.writeValueAsString(item)));
+      } catch (FaultlineException e) {
+        // The library's strict reader names the attribute; its character position is of the re-serialized object.
+        String message = e.getMessage().replaceFirst("^malformed incident JSON at position \\d+: ", "");
+        throw ApiException.badRequest(where + " is not a valid incident: " + message);
+      }
+    }
+    List<ConsoleStore.IncidentRecord> stored = store.addIncidents(principal.name(), clock.wallMillis(), batch);
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (ConsoleStore.IncidentRecord record : stored) {
+      ConsoleStore.IssueRecord issue = store.issue(record.incident().fingerprint()).orElseThrow();
+      Map<String, Object> item = new LinkedHashMap<>();
+      item.put("id", Views.incidentId(record.id()));
+      item.put("fingerprint", record.incident().fingerprint());
+      item.put("issueStatus", issue.status().name());
+      item.put("issueCount", issue.count());
+      out.add(item);
+    }
+    Map<String, Object> reply = new LinkedHashMap<>();
+    reply.put("accepted", stored.size());
+    reply.put("incidents", out);
+    return new Reply(202, reply, null);
+  }
+
+  private Reply heartbeats(Context ctx, Principal principal) throws IOException {
+    List<JsonNode> items = items(ctx, "heartbeats", MAX_SMALL_BATCH, true);
+    long now = clock.wallMillis();
+    List<ConsoleStore.Heartbeat> batch = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      String where = items.size() == 1 ? "the heartbeat" : "heartbeats[" + i + "]";
+      ObjectNode object = Requests.object(items.get(i), where, Set.of("instance", "status", "intervalMillis", "time",
+          "detail"));
+      String instance = Requests.optionalText(object, "instance", where);
+      instance = instance == null ? "default" : Requests.name(instance, where + ".instance");
+      String status = Requests.text(object, "status", where);
+      if (!STATUSES.contains(status)) {
+        throw ApiException.badRequest(where + ".status must be UP, DEGRADED or DOWN, but was '"
+            + Requests.truncate(status) + "'");
+      }
+      long interval = DEFAULT_INTERVAL_MILLIS;
+      JsonNode intervalNode = object.get("intervalMillis");
+      if (intervalNode != null && !intervalNode.isNull()) {
+        if (!intervalNode.canConvertToExactIntegral() || intervalNode.asLong() < 100
+            || intervalNode.asLong() > 3_600_000) {
+          throw ApiException.badRequest(where + ".intervalMillis must be an integer from 100 to 3600000, but was "
+              + intervalNode);
+        }
+        interval = intervalNode.asLong();
+      }
+      JsonNode time = object.get("time");
+      long timeMillis = time == null || time.isNull() ? now : Requests.time(time, where + ".time");
+      String detail = Requests.optionalText(object, "detail", where);
+      if (detail != null && (detail.length() > MAX_DETAIL || detail.chars().anyMatch(Character::isISOControl))) {
+        throw ApiException.badRequest(where + ".detail must be at most " + MAX_DETAIL + " printable characters");
+      }
+      batch.add(new ConsoleStore.Heartbeat(instance, status, interval, timeMillis, now, detail));
+    }
+    store.addHeartbeats(principal.name(), now, batch);
+    return new Reply(202, Map.of("accepted", batch.size()), null);
+  }
+
+  private Reply metrics(Context ctx, Principal principal) throws IOException {
+    List<JsonNode> items = items(ctx, "samples", maxBatch, false);
+    List<ConsoleStore.NewSample> batch = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      String where = "samples[" + i + "]";
+      ObjectNode object = Requests.object(items.get(i), where, Set.of("name", "time", "value", "tags"));
+      String name = Requests.text(object, "name", where);
+      if (!TYPE.matcher(name).matches()) {
+        throw ApiException.badRequest(where + ".name must be a metric name (a letter, then up to 99 letters, digits"
+            + " or _.:-), but was '" + Requests.truncate(name) + "'");
+      }
+      JsonNode time = object.get("time");
+      if (time == null) {
+        throw ApiException.badRequest(where + ".time is missing");
+      }
+      long timeMillis = Requests.time(time, where + ".time");
+      JsonNode value = object.get("value");
+      if (value == null || !value.isNumber() || !Double.isFinite(value.asDouble())) {
+        throw ApiException.badRequest(where + ".value must be a finite number, but was "
+            + (value == null ? "missing" : value.toString()));
+      }
+      Map<String, String> tags = new LinkedHashMap<>();
+      JsonNode tagNode = object.get("tags");
+      if (tagNode != null && !tagNode.isNull()) {
+        if (!tagNode.isObject() || tagNode.size() > MAX_TAGS) {
+          throw ApiException.badRequest(where + ".tags must be an object of at most " + MAX_TAGS + " strings");
+        }
+        Iterator<Map.Entry<String, JsonNode>> fields = tagNode.fields();
+        while (fields.hasNext()) {
+          Map.Entry<String, JsonNode> tag = fields.next();
+          if (!tag.getValue().isTextual() || tag.getKey().length() > 100 || tag.getValue().asText().length() > 200) {
+            throw ApiException.badRequest(where + ".tags." + Requests.truncate(tag.getKey())
+                + " must be a string of at most 200 characters, under a name of at most 100");
+          }
+          tags.put(tag.getKey(), tag.getValue().asText());
+        }
+      }
+      batch.add(new ConsoleStore.NewSample(name, timeMillis, value.asDouble(), tags));
+    }
+    store.addSamples(principal.name(), clock.wallMillis(), batch);
+    return new Reply(202, Map.of("accepted", batch.size()), null);
+  }
+}

@@ -1,0 +1,98 @@
+package dev.faultline.console.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What services reported survives a restart (events, incidents and issue resolutions, heartbeats, samples); a torn
+ * last record is cut off; corruption in the middle stops the start, naming the segment.
+ */
+class JournalStoreRecoveryTest {
+
+  @TempDir
+  Path dir;
+
+  private static final String BATCH = "[{\"type\":\"CallFailed\",\"source\":\"s\",\"time\":0},"
+      + "{\"type\":\"RetryScheduled\",\"source\":\"s\",\"time\":1}]";
+
+  private void ingestOnce() {
+    try (ServerFixture f = new ServerFixture(dir)) {
+      String admin = f.setUpAndLogInAdmin();
+      String key = f.serviceKey(admin, "payments");
+      assertEquals(202, f.post("/api/v1/events", key, BATCH).status());
+      assertEquals(202, f.post("/api/v1/incidents", key, Incidents.json("payments", "fp-1", 1000)).status());
+      assertEquals(202, f.post("/api/v1/incidents", key, Incidents.json("payments", "fp-1", 2000)).status());
+      assertEquals(200, f.post("/api/v1/issues/fp-1/resolve", admin, "{}").status());
+      assertEquals(202, f.post("/api/v1/heartbeats", key, "{\"instance\":\"p1\",\"status\":\"DEGRADED\"}").status());
+      assertEquals(202, f.post("/api/v1/metrics", key, "[{\"name\":\"queue\",\"time\":5,\"value\":7.5}]").status());
+    }
+  }
+
+  @Test
+  void everythingReportedSurvivesARestart() {
+    ingestOnce();
+    try (ServerFixture f = new ServerFixture(dir)) {
+      String admin = f.logIn("admin", ServerFixture.ADMIN_PASSWORD);
+      JsonNode service = f.get("/api/v1/services", admin).json().get("services").get(0);
+      assertEquals(2, service.get("events").asLong(), service.toString());
+      assertEquals(2, service.get("incidents").asLong(), service.toString());
+      assertEquals("DEGRADED", service.get("instances").get(0).get("status").asText(), service.toString());
+      assertEquals("RetryScheduled", f.get("/api/v1/events", admin).json().get("events").get(0).get("type").asText());
+      JsonNode issue = f.get("/api/v1/issues/fp-1", admin).json().get("issue");
+      assertEquals("RESOLVED", issue.get("status").asText(), "the resolution is replayed after the incidents");
+      assertEquals(2, issue.get("count").asLong());
+      assertEquals(7.5, f.get("/api/v1/metrics?service=payments&name=queue", admin).json().get("samples").get(0)
+          .get("value").asDouble());
+    }
+  }
+
+  private Path segment() throws IOException {
+    try (Stream<Path> files = Files.list(dir.resolve(JournalStore.JOURNAL_DIR))) {
+      List<Path> segments = files.filter(p -> p.toString().endsWith(".journal")).sorted().toList();
+      assertEquals(1, segments.size(), segments.toString());
+      return segments.get(0);
+    }
+  }
+
+  @Test
+  void aTornLastRecordIsCutOffOnStart() throws IOException {
+    ingestOnce();
+    Path segment = segment();
+    long clean = Files.size(segment);
+    // The first bytes of a frame that a crash interrupted: a length and half a checksum.
+    Files.write(segment, new byte[] {0, 0, 0, 40, 1, 2}, StandardOpenOption.APPEND);
+    try (ServerFixture f = new ServerFixture(dir)) {
+      String admin = f.logIn("admin", ServerFixture.ADMIN_PASSWORD);
+      assertEquals(2, f.get("/api/v1/events", admin).json().get("events").size());
+      assertTrue(((JournalStore) f.server.store()).openReport().truncatedTail().isPresent());
+    }
+    assertEquals(clean, Files.size(segment), "the torn tail is cut off, the acknowledged records kept");
+  }
+
+  @Test
+  void corruptionInTheMiddleStopsTheStartNamingTheSegment() throws IOException {
+    ingestOnce();
+    Path segment = segment();
+    byte[] bytes = Files.readAllBytes(segment);
+    // The journal header is 32 bytes and a frame header 16: byte 60 lies in the first record's payload.
+    bytes[60] ^= 0x5a;
+    Files.write(segment, bytes);
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> new ServerFixture(dir).close());
+    String message = e.getCause().getMessage();
+    assertTrue(message.contains(segment.getFileName().toString()), message);
+    assertFalse(message.contains("\tat "), message);
+    assertEquals(bytes.length, Files.size(segment), "a corrupt journal is left as it was");
+  }
+}
