@@ -288,11 +288,20 @@ public final class MefReader {
     final Map<String, EventKind> kinds = new HashMap<>();
     final Map<String, dev.faultline.diagnosis.fta.Location> declared = new HashMap<>();
     final Map<String, dev.faultline.diagnosis.fta.Location> parameters = new HashMap<>();
+    final Map<String, dev.faultline.diagnosis.fta.Location> faultTrees = new HashMap<>();
 
     void declare(El root) {
       for (El c : root.children) {
         switch (c.name) {
-          case "define-fault-tree", "define-component", "model-data" -> declare(c);
+          case "define-fault-tree" -> {
+            String n = c.required("name");
+            if (faultTrees.containsKey(n)) {
+              throw c.error("duplicate definition of fault tree \"" + n + "\"; first defined at " + faultTrees.get(n));
+            }
+            faultTrees.put(n, c.location());
+            declare(c);
+          }
+          case "define-component", "model-data" -> declare(c);
           case "define-gate" -> declareEvent(c, EventKind.GATE);
           case "define-basic-event" -> declareEvent(c, EventKind.BASIC_EVENT);
           case "define-house-event" -> declareEvent(c, EventKind.HOUSE_EVENT);

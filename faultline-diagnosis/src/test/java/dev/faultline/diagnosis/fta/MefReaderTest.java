@@ -252,4 +252,13 @@ class MefReaderTest {
     MefException e = error(xml);
     assertTrue(e.getMessage().startsWith("bad.xml:2: XML: malformed XML"), e.getMessage());
   }
+
+  /** Regression (found by MefReaderFuzzTest): two empty fault trees of one name gave an error naming no file. */
+  @Test
+  void duplicateFaultTreeNamesTheSecondDefinition() {
+    MefException e = error("<opsa-mef>\n<define-fault-tree name=\"t\">\n</define-fault-tree>\n"
+        + "<define-fault-tree name=\"t\">\n</define-fault-tree>\n</opsa-mef>\n");
+    assertNames(e, 4, "<define-fault-tree name=\"t\">", "duplicate definition of fault tree \"t\"; first defined at "
+        + "bad.xml:2:");
+  }
 }
