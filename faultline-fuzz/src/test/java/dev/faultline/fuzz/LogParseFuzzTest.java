@@ -1,0 +1,99 @@
+package dev.faultline.fuzz;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.faultline.core.ConfigurationException;
+import dev.faultline.diagnosis.logs.DrainSettings;
+import dev.faultline.diagnosis.logs.LogFileParser;
+import dev.faultline.diagnosis.logs.LogFormat;
+import dev.faultline.diagnosis.logs.ParsedLog;
+import dev.faultline.diagnosis.logs.TemplateMiner;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What {@code faultline logs parse} reads, under Jazzer: a log file of any bytes, parsed with one of the Loghub header
+ * formats by both template miners, and header formats of any text. Nothing may throw but the documented errors; the
+ * CSV has one record per kept line; a miner's snapshot reads back to a miner that writes the same snapshot.
+ */
+class LogParseFuzzTest {
+  private static final List<LogFormat> FORMATS = List.of(
+      LogFormat.compile("<Date> <Time> <Pid> <Level> <Component>: <Content>"),
+      LogFormat.compile("<Date> <Time> - <Level>  \\[<Node>:<Component>@<Id>\\] - <Content>"),
+      LogFormat.compile("<Month> <Date> <Time> <Level> <Component>(\\[<PID>\\])?: <Content>"),
+      LogFormat.compile("<Time>\\|<Component>\\|<Pid>\\|<Content>"),
+      LogFormat.compile("\\[<Time>\\] \\[<Level>\\] <Content>"),
+      LogFormat.compile("<Content>"));
+  private static final DrainSettings DRAIN = new DrainSettings(
+      List.of("blk_(|-)[0-9]+", "(/|)([0-9]+\\.){3}[0-9]+(:[0-9]+|)(:|)", "(?<=[^A-Za-z0-9])(\\-?\\+?\\d+)(?=[^A-Za-z0-9])|[0-9]+$"),
+      0.5, 4, 100);
+  private static final Path FILE = tempFile();
+
+  private static Path tempFile() {
+    try {
+      Path file = Files.createTempFile("faultline-fuzz", ".log");
+      file.toFile().deleteOnExit();
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The first byte picks the header format; the rest is the log file, bytes as they are (not always UTF-8). */
+  @FuzzTest(maxDuration = "2m")
+  @DictionaryEntries({"081109 203615 148 INFO dfs.DataNode$PacketResponder: ", "2015-07-29 17:41:44,747 - INFO  [",
+      "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: ", "20171223-22:15:29:606|Step_LSC|30002312|",
+      "[Sun Dec 04 04:47:44 2005] [error] ", "blk_-1608999687919862906", "/10.251.73.220:50010", ": ", "<*>"})
+  void parse(byte[] input) throws IOException {
+    if (input.length == 0) {
+      return;
+    }
+    LogFormat format = FORMATS.get(Math.floorMod(input[0], FORMATS.size()));
+    Files.write(FILE, Arrays.copyOfRange(input, 1, input.length));
+    for (TemplateMiner miner : List.of(TemplateMiner.standard(), TemplateMiner.drain(DRAIN))) {
+      StringWriter csv = new StringWriter();
+      ParsedLog parsed = new LogFileParser(format, miner).writeStructured(FILE, csv);
+      long records = csv.toString().lines().filter(l -> !l.isEmpty()).count();
+      assertTrue(records >= parsed.size() + 1, "a header and at least one line per kept log line");
+      StringWriter snapshot = new StringWriter();
+      miner.writeSnapshot(snapshot);
+      TemplateMiner restored = TemplateMiner.readSnapshot(new StringReader(snapshot.toString()));
+      StringWriter again = new StringWriter();
+      restored.writeSnapshot(again);
+      assertEquals(snapshot.toString(), again.toString(), "a snapshot reads back to the same miner");
+    }
+  }
+
+  /**
+   * A header format of any text, then lines to match: the format compiles or is refused with a
+   * {@link ConfigurationException}, and matching never throws or stalls.
+   */
+  @FuzzTest(maxDuration = "2m")
+  @DictionaryEntries({"<Content>", "<Date>", "<Time>", "<Level>", "\\[", "\\]", "(", ")?", " ", "  ", "\\|", ".*",
+      "\\s+", "(?<f0>"})
+  void formats(byte[] input) {
+    String text = new String(input, StandardCharsets.UTF_8);
+    int cut = text.indexOf('\n');
+    String formatText = cut < 0 ? text : text.substring(0, cut);
+    LogFormat format;
+    try {
+      format = LogFormat.compile(formatText);
+    } catch (ConfigurationException e) {
+      assertTrue(e.getMessage().contains("logFormat"), e::getMessage);
+      return;
+    }
+    for (String line : (cut < 0 ? "" : text.substring(cut + 1)).split("\n", -1)) {
+      format.parse(line).ifPresent(r -> assertEquals(format.fields().size(), r.values().size()));
+    }
+  }
+}
