@@ -77,10 +77,14 @@ public final class LogFormat {
     }
     List<String> fields = new ArrayList<>();
     StringBuilder regex = new StringBuilder("^");
+    // The same pattern with the fields as non-capturing groups: it counts the text's own capturing groups.
+    StringBuilder plain = new StringBuilder("^");
     Matcher m = FIELD.matcher(format);
     int last = 0;
     while (m.find()) {
-      regex.append(SPACES.matcher(format.substring(last, m.start())).replaceAll("\\\\s+"));
+      String between = SPACES.matcher(format.substring(last, m.start())).replaceAll("\\\\s+");
+      regex.append(between);
+      plain.append(between);
       String name = format.substring(m.start() + 1, m.end() - 1);
       if (fields.contains(name)) {
         throw new ConfigurationException("logFormat", "name each field once", "\"" + format + "\" (field <" + name
@@ -89,20 +93,31 @@ public final class LogFormat {
       fields.add(name);
       last = m.end();
       // A field that ends the format takes the rest of the line: greedy and lazy agree there, greedy is faster.
-      regex.append("(?<f").append(fields.size() - 1).append(last == format.length() ? ">.*)" : ">.*?)");
+      String any = last == format.length() ? ".*)" : ".*?)";
+      regex.append("(?<f").append(fields.size() - 1).append('>').append(any);
+      plain.append("(?:").append(any);
     }
-    regex.append(SPACES.matcher(format.substring(last)).replaceAll("\\\\s+")).append('$');
+    String end = SPACES.matcher(format.substring(last)).replaceAll("\\\\s+") + "$";
+    regex.append(end);
+    plain.append(end);
     if (!fields.contains(CONTENT)) {
       throw new ConfigurationException("logFormat", "have a <Content> field", "\"" + format + "\"");
     }
     Pattern pattern;
     Pattern ascii;
+    int ownGroups;
     try {
       pattern = Pattern.compile(regex.toString(), Pattern.UNICODE_CHARACTER_CLASS | Pattern.UNIX_LINES);
       ascii = Pattern.compile(regex.toString(), Pattern.UNIX_LINES);
+      ownGroups = Pattern.compile(plain.toString(), Pattern.UNIX_LINES).matcher("").groupCount();
     } catch (PatternSyntaxException e) {
       throw new ConfigurationException("logFormat", "be a valid pattern between its fields", "\"" + format + "\" ("
           + e.getDescription() + ")");
+    }
+    // Text between fields can swallow a field (inside [...] or \Q...\E, for example): then its group is missing.
+    if (ascii.matcher("").groupCount() != ownGroups + fields.size()) {
+      throw new ConfigurationException("logFormat", "keep every field outside character classes and quotes",
+          "\"" + format + "\"");
     }
     return new LogFormat(format, fields, pattern, ascii);
   }

@@ -73,4 +73,16 @@ class LogFormatTest {
     assertEquals(content.strip(), r.content());
     assertEquals("dfs.DataNode$PacketResponder", r.field("Component"));
   }
+
+  /** Regression (found by LogParseFuzzTest): a field inside a character class compiled, then matching threw. */
+  @Test
+  void aFieldSwallowedByTheTextAroundItIsRefused() {
+    for (String format : List.of("[<Time>] <Content>", "\\Q<Time>\\E <Content>", "<Time> [x<Level>] <Content>")) {
+      ConfigurationException e = assertThrows(ConfigurationException.class, () -> LogFormat.compile(format));
+      assertEquals("logFormat", e.field());
+      assertTrue(e.getMessage().contains("keep every field outside character classes and quotes"), e.getMessage());
+    }
+    LogFormat ownGroups = LogFormat.compile("(x|y)<Time>(\\[<PID>\\])? <Content>");
+    assertEquals("7", ownGroups.parse("x12[7] hello").orElseThrow().field("PID"));
+  }
 }
