@@ -102,4 +102,26 @@ class LogParseFuzzTest {
       format.parse(line).ifPresent(r -> assertEquals(format.fields().size(), r.values().size()));
     }
   }
+
+  /**
+   * A template miner snapshot of any text: it reads into a miner or fails with the reader's
+   * {@link IllegalArgumentException} naming the line; a miner that was read writes the snapshot back the same way.
+   */
+  @FuzzTest(maxDuration = "2m")
+  @DictionaryEntries({"faultline-template-miner 1", "mode drain", "mode default", "masking-regex ",
+      "similarity-threshold ", "depth ", "max-children ", "next-id ", "template ", "seen ", "end ", "<*>", "%20"})
+  void snapshot(byte[] input) throws IOException {
+    TemplateMiner miner;
+    try {
+      miner = TemplateMiner.readSnapshot(new StringReader(new String(input, StandardCharsets.UTF_8)));
+    } catch (IllegalArgumentException e) {
+      assertTrue(e.getMessage().startsWith("template snapshot line "), e::getMessage);
+      return;
+    }
+    StringWriter once = new StringWriter();
+    miner.writeSnapshot(once);
+    StringWriter twice = new StringWriter();
+    TemplateMiner.readSnapshot(new StringReader(once.toString())).writeSnapshot(twice);
+    assertEquals(once.toString(), twice.toString(), "a snapshot that was read writes back the same");
+  }
 }
