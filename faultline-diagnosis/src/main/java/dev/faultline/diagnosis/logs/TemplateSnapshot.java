@@ -11,6 +11,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * The snapshot format of a {@link TemplateMiner}, version 1: UTF-8 text, one record per line, fields separated by
@@ -106,7 +108,14 @@ final class TemplateSnapshot {
       String[] f = p.fields("masking-regex or similarity-threshold");
       while (f[0].equals("masking-regex")) {
         p.count(f, 1);
-        regexes.add(unescape(f[1], p));
+        String regex = unescape(f[1], p);
+        try {
+          Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS | Pattern.UNIX_LINES);
+        } catch (PatternSyntaxException e) {
+          throw p.error("masking-regex \"" + regex + "\" is not a valid regular expression (" + e.getDescription()
+              + ")");
+        }
+        regexes.add(regex);
         f = p.fields("masking-regex or similarity-threshold");
       }
       p.expect(f, "similarity-threshold", 1);

@@ -83,6 +83,15 @@ class TemplateSnapshotTest {
     assertTrue(line.contains("line "), line);
   }
 
+  /** Regression (found by LogParseFuzzTest): a bad masking regex escaped as a ConfigurationException. */
+  @Test
+  void anInvalidMaskingRegexIsRefusedNamingTheLine() {
+    String text = "faultline-template-miner 1\nmode drain\nmasking-regex blk_([-)|0-9]+\nsimilarity-threshold 0.5\n"
+        + "depth 4\nmax-children 100\nnext-id 1\nend 0 0\n";
+    String message = assertRefused("masking-regex \"blk_([-)|0-9]+\" is not a valid regular expression", text);
+    assertTrue(message.startsWith("template snapshot line 3: "), message);
+  }
+
   private static String assertRefused(String expected, String text) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> TemplateMiner.readSnapshot(new StringReader(text)));
