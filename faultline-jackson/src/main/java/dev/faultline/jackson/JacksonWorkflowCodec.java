@@ -107,17 +107,47 @@ public final class JacksonWorkflowCodec implements WorkflowCodec {
     private static final Set<Class<?>> SCALARS = Set.of(String.class, Integer.class, Long.class, Short.class,
         Byte.class, Double.class, Float.class, Boolean.class, Character.class, BigDecimal.class, BigInteger.class);
 
+    private static final Set<String> SCALAR_NAMES = names(SCALARS);
+
     private final List<String> packages;
     private final Set<Class<?>> types;
+    private final Set<String> typeNames;
 
     AllowedTypes(List<String> packages, Set<Class<?>> types) {
       this.packages = packages;
       this.types = types;
+      this.typeNames = names(types);
+    }
+
+    private static Set<String> names(Set<Class<?>> classes) {
+      Set<String> out = new LinkedHashSet<>();
+      classes.forEach(c -> out.add(c.getName()));
+      return Set.copyOf(out);
     }
 
     @Override
     public Validity validateBaseType(MapperConfig<?> config, JavaType baseType) {
       return Validity.INDETERMINATE;
+    }
+
+    /**
+     * Decides by name, before any class is loaded, so that stored bytes cannot make the JVM load (and initialize)
+     * a class outside the allowed ones; {@code java.util} names and arrays are decided on their class below.
+     */
+    @Override
+    public Validity validateSubClassName(MapperConfig<?> config, JavaType baseType, String subClassName) {
+      if (subClassName.startsWith("java.util.") || subClassName.startsWith("[")) {
+        return Validity.INDETERMINATE;
+      }
+      if (SCALAR_NAMES.contains(subClassName) || typeNames.contains(subClassName)) {
+        return Validity.ALLOWED;
+      }
+      for (String p : packages) {
+        if (subClassName.startsWith(p)) {
+          return Validity.ALLOWED;
+        }
+      }
+      return Validity.DENIED;
     }
 
     @Override

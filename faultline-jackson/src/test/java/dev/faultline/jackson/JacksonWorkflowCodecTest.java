@@ -127,6 +127,10 @@ class JacksonWorkflowCodecTest {
     WorkflowException read = assertThrows(WorkflowException.class, () -> codec.decode(
         "[\"java.lang.ProcessBuilder\",{\"command\":[\"sh\"]}]".getBytes(StandardCharsets.UTF_8)));
     assertTrue(read.getMessage().contains("java.lang.ProcessBuilder"), read.getMessage());
+    WorkflowException byName = assertThrows(WorkflowException.class, () -> codec.decode(
+        "[\"com.evil.NotEvenOnTheClassPath\",{}]".getBytes(StandardCharsets.UTF_8)));
+    assertTrue(byName.getMessage().contains("com.evil.NotEvenOnTheClassPath") && byName.getMessage().contains("denied"),
+        "refused by its name, before any class is looked up: " + byName.getMessage());
     WorkflowException write = assertThrows(WorkflowException.class, () -> codec.encode(new Unlisted("x")));
     assertEquals("codec-failed", write.code());
     assertTrue(write.getMessage().contains("would not read back") && write.getMessage().contains("Unlisted"),
