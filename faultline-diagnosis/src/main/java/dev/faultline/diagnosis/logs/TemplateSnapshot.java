@@ -150,14 +150,14 @@ final class TemplateSnapshot {
       }
       lastId = id;
       long size = p.longInteger(f[2], "template size");
-      int into = p.integer(f[3], "merged-into");
-      int keys = p.integer(f[4], "key count");
-      if (5 + keys >= f.length) {
+      int into = p.nonNegative(f[3], "merged-into");
+      int keys = p.nonNegative(f[4], "key count");
+      if (5L + keys >= f.length) {
         throw p.error("template " + id + " declares " + keys + " key tokens but the record is shorter");
       }
       String[] key = unescapeAll(Arrays.copyOfRange(f, 5, 5 + keys), p);
-      int tokens = p.integer(f[5 + keys], "token count");
-      if (6 + keys + tokens != f.length) {
+      int tokens = p.nonNegative(f[5 + keys], "token count");
+      if (6L + keys + tokens != f.length) {
         throw p.error("template " + id + " declares " + tokens + " tokens but has " + (f.length - 6 - keys));
       }
       String[] template = unescapeAll(Arrays.copyOfRange(f, 6 + keys, f.length), p);
@@ -317,6 +317,14 @@ final class TemplateSnapshot {
       } catch (NumberFormatException e) {
         throw error(what + " must be an integer, but was \"" + s + "\"");
       }
+    }
+
+    int nonNegative(String s, String what) {
+      int v = integer(s, what);
+      if (v < 0) {
+        throw error(what + " must not be negative, but was " + v);
+      }
+      return v;
     }
 
     long longInteger(String s, String what) {

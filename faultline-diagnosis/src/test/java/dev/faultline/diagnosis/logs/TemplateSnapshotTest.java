@@ -92,6 +92,19 @@ class TemplateSnapshotTest {
     assertTrue(message.startsWith("template snapshot line 3: "), message);
   }
 
+  /** Regression (found by LogParseFuzzTest): a negative count escaped as Arrays.copyOfRange's "5 > -1". */
+  @Test
+  void negativeOrHugeCountsAreRefusedNamingTheLine() {
+    String head = "faultline-template-miner 1\nmode default\nnext-id 2\n";
+    assertRefused("key count must not be negative, but was -6",
+        head + "template 1 1 0 -6 2 a b\nend 1 0\n");
+    assertRefused("token count must not be negative, but was -1", head + "template 1 1 0 0 -1 a\nend 1 0\n");
+    assertRefused("declares 2147483647 key tokens but the record is shorter",
+        head + "template 1 1 0 2147483647 1 a\nend 1 0\n");
+    assertRefused("declares 2147483647 tokens but has 1", head + "template 1 1 0 0 2147483647 a\nend 1 0\n");
+    assertRefused("merged-into must not be negative", head + "template 1 1 -1 0 1 a\nend 1 0\n");
+  }
+
   private static String assertRefused(String expected, String text) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> TemplateMiner.readSnapshot(new StringReader(text)));
