@@ -107,15 +107,39 @@ public final class FaultTreeModel {
       @Override
       public double parameter(String name) {
         Double v = cache.get(name);
-        if (v == null) {
-          Parameter p = parameters.get(name);
-          if (p == null) {
-            throw new MefException(null, "undefined parameter \"" + name + "\"");
-          }
-          v = p.expression().value(this);
-          cache.put(name, v);
+        if (v != null) {
+          return v;
         }
-        return v;
+        // The parameters it depends on are evaluated first, deepest first, with a stack of our own: a chain of
+        // parameters as long as a file can hold must not exhaust the thread's stack. Cycles were refused by build().
+        Deque<String> todo = new ArrayDeque<>();
+        todo.push(name);
+        List<String> refs = new ArrayList<>();
+        while (!todo.isEmpty()) {
+          String n = todo.peek();
+          if (cache.containsKey(n)) {
+            todo.pop();
+            continue;
+          }
+          Parameter p = parameters.get(n);
+          if (p == null) {
+            throw new MefException(null, "undefined parameter \"" + n + "\"");
+          }
+          refs.clear();
+          collectRefs(p.expression(), refs);
+          boolean ready = true;
+          for (String r : refs) {
+            if (!cache.containsKey(r)) {
+              todo.push(r);
+              ready = false;
+            }
+          }
+          if (ready) {
+            todo.pop();
+            cache.put(n, p.expression().value(this));
+          }
+        }
+        return cache.get(name);
       }
 
       @Override

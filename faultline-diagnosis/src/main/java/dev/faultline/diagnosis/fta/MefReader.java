@@ -2,7 +2,11 @@ package dev.faultline.diagnosis.fta;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +15,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.xml.stream.Location;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
@@ -27,7 +33,8 @@ import javax.xml.stream.XMLStreamReader;
  * {@code define-CCF-group} (beta-factor, MGL, alpha-factor, phi-factor); expressions {@code float, int, bool,
  * parameter, system-mission-time, exponential, GLM, Weibull, periodic-test}, the random deviates (at their mean) and
  * the arithmetic operators. Names are global; private roles, event trees, substitutions and includes are rejected with
- * an error. The XML parser is hardened: DTDs and external entities are refused.
+ * an error. The XML parser is hardened: DTDs and external entities are refused, elements may nest at most
+ * {@value #MAX_DEPTH} levels, and a document without another declared encoding must be valid UTF-8.
  *
  * <p>Every error is a {@link MefException} naming the file, the line and the element. Not thread-safe: use one reader
  * per model.
@@ -145,11 +152,16 @@ public final class MefReader {
     return f;
   }
 
+  /** How deeply elements may nest; real models nest a few levels, and the reader's recursion stays far from the stack's end. */
+  static final int MAX_DEPTH = 256;
+
   static El parseXml(String file, byte[] bytes) {
     XMLStreamReader r = null;
-    try (InputStream in = new ByteArrayInputStream(bytes)) {
+    try {
+      String text = utf8(file, bytes);
       synchronized (FACTORY) {
-        r = FACTORY.createXMLStreamReader(file, in);
+        r = text != null ? FACTORY.createXMLStreamReader(file, new StringReader(text))
+            : FACTORY.createXMLStreamReader(file, new ByteArrayInputStream(bytes));
       }
       List<El> stack = new ArrayList<>();
       El root = null;
@@ -164,6 +176,9 @@ public final class MefReader {
                   + ";"), "entity references are not allowed in MEF input");
           case XMLStreamConstants.START_ELEMENT -> {
             El el = new El(file, r.getLocalName(), r.getLocation().getLineNumber());
+            if (stack.size() == MAX_DEPTH) {
+              throw el.error("elements nest deeper than " + MAX_DEPTH + " levels");
+            }
             for (int i = 0; i < r.getAttributeCount(); i++) {
               el.attrs.put(r.getAttributeLocalName(i), r.getAttributeValue(i));
             }
@@ -196,8 +211,21 @@ public final class MefReader {
       int cut = msg == null ? -1 : msg.indexOf("Message: ");
       throw new MefException(new dev.faultline.diagnosis.fta.Location(file, loc == null ? 0 : loc.getLineNumber(),
           "XML"), "malformed XML: " + (cut >= 0 ? msg.substring(cut + 9) : msg), e);
-    } catch (IOException e) {
-      throw new MefException(new dev.faultline.diagnosis.fta.Location(file, 0, "file"), e.getMessage(), e);
+    } catch (MefException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // The JDK's parser throws unchecked exceptions on some malformed input (for example a
+      // MissingResourceException for a bad character in a DOCTYPE, found by fuzzing).
+      int line = 0;
+      if (r != null) {
+        try {
+          line = Math.max(0, r.getLocation().getLineNumber());
+        } catch (RuntimeException ignored) {
+          // No location to report: the line stays unknown (0).
+        }
+      }
+      throw new MefException(new dev.faultline.diagnosis.fta.Location(file, line, "XML"), "malformed XML ("
+          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
     } finally {
       if (r != null) {
         try {
@@ -209,6 +237,49 @@ public final class MefReader {
     }
   }
 
+  /**
+   * The document as text when it is UTF-8 (no byte-order mark of another encoding and no other encoding declared),
+   * so that the XML parser never decodes it (the JDK's parser prints malformed UTF-8 to stderr as it reports it); null
+   * when another encoding is declared, which the parser then decodes.
+   *
+   * @throws MefException naming the line if the bytes are not valid UTF-8
+   */
+  private static String utf8(String file, byte[] bytes) {
+    if (bytes.length >= 2 && ((bytes[0] == (byte) 0xFE && bytes[1] == (byte) 0xFF)
+        || (bytes[0] == (byte) 0xFF && bytes[1] == (byte) 0xFE))) {
+      return null;
+    }
+    int start = bytes.length >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB && bytes[2] == (byte) 0xBF
+        ? 3 : 0;
+    Matcher declaration = ENCODING.matcher(new String(bytes, start, Math.min(bytes.length - start, 200),
+        StandardCharsets.ISO_8859_1));
+    if (declaration.lookingAt() && !declaration.group(1).equalsIgnoreCase("UTF-8")
+        && !declaration.group(1).equalsIgnoreCase("UTF8")) {
+      return null;
+    }
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes, start, bytes.length - start);
+    try {
+      return decoder.decode(in).toString();
+    } catch (CharacterCodingException e) {
+      // decode() leaves the buffer where it stopped: at the first bad byte.
+      int bad = in.position();
+      int line = 1;
+      for (int i = start; i < bad; i++) {
+        if (bytes[i] == '\n') {
+          line++;
+        }
+      }
+      throw new MefException(new dev.faultline.diagnosis.fta.Location(file, line, "XML"),
+          "malformed XML: invalid UTF-8 at byte " + bad);
+    }
+  }
+
+  /** An XML declaration naming an encoding. */
+  private static final Pattern ENCODING = Pattern.compile(
+      "<\\?xml\\s[^>]*?encoding\\s*=\\s*[\"']([A-Za-z0-9._-]+)[\"']");
+
   // ---------------------------------------------------------------------------------------------------------------
 
   /** Two passes: declare every name with its kind and place, then build the definitions. */
@@ -217,11 +288,20 @@ public final class MefReader {
     final Map<String, EventKind> kinds = new HashMap<>();
     final Map<String, dev.faultline.diagnosis.fta.Location> declared = new HashMap<>();
     final Map<String, dev.faultline.diagnosis.fta.Location> parameters = new HashMap<>();
+    final Map<String, dev.faultline.diagnosis.fta.Location> faultTrees = new HashMap<>();
 
     void declare(El root) {
       for (El c : root.children) {
         switch (c.name) {
-          case "define-fault-tree", "define-component", "model-data" -> declare(c);
+          case "define-fault-tree" -> {
+            String n = c.required("name");
+            if (faultTrees.containsKey(n)) {
+              throw c.error("duplicate definition of fault tree \"" + n + "\"; first defined at " + faultTrees.get(n));
+            }
+            faultTrees.put(n, c.location());
+            declare(c);
+          }
+          case "define-component", "model-data" -> declare(c);
           case "define-gate" -> declareEvent(c, EventKind.GATE);
           case "define-basic-event" -> declareEvent(c, EventKind.BASIC_EVENT);
           case "define-house-event" -> declareEvent(c, EventKind.HOUSE_EVENT);

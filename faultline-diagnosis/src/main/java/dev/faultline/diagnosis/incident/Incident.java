@@ -213,7 +213,7 @@ public final class Incident {
    *
    * <p>Only the component is required. Defaults: severity {@link Severity#ERROR}, the system clock, the
    * {@linkplain Fingerprinter#defaults() default fingerprinter}, this process's id, the thread that created the
-   * builder, no trace context, no host, empty MDC and no log lines.
+   * builder, no trace context, no host, empty MDC and no log lines (unless a {@link LogContextSource} is given).
    */
   public static final class Builder {
     private final Throwable failure;
@@ -229,6 +229,8 @@ public final class Incident {
     private long threadId;
     private Map<String, String> mdc = Map.of();
     private List<String> logLines = List.of();
+    private boolean logLinesGiven;
+    private LogContextSource logContext;
 
     private Builder(Throwable failure) {
       this.failure = Validate.notNull("failure", failure);
@@ -309,6 +311,17 @@ public final class Incident {
         Validate.notNull("logLines[]", line);
       }
       this.logLines = List.copyOf(lines);
+      this.logLinesGiven = true;
+      return this;
+    }
+
+    /**
+     * Where to find the recent log lines of the failing trace or thread (for example {@link RecentLogs}, fed by a log
+     * capture appender), asked by {@link #build()} with this builder's trace id and thread id. Lines given with
+     * {@link #logLines(List)} take precedence.
+     */
+    public Builder logContext(LogContextSource source) {
+      this.logContext = Validate.notNull("logContext", source);
       return this;
     }
 
@@ -319,13 +332,20 @@ public final class Incident {
      */
     public Incident build() {
       Validate.notBlank("component", component);
+      List<String> lines = logLines;
+      if (!logLinesGiven && logContext != null) {
+        lines = Validate.notNull("logContext.recentLines", logContext.recentLines(traceId, threadId));
+        for (String line : lines) {
+          Validate.notNull("logContext.recentLines[]", line);
+        }
+      }
       StringWriter trace = new StringWriter();
       try (PrintWriter out = new PrintWriter(trace)) {
         failure.printStackTrace(out);
       }
       return new Incident(fingerprinter.fingerprint(failure), Instant.ofEpochMilli(clock.wallMillis()), component,
           severity, fingerprinter.root(failure).getClass().getName(), failure.getClass().getName(),
-          failure.getMessage(), trace.toString(), traceId, spanId, host, pid, threadName, threadId, mdc, logLines);
+          failure.getMessage(), trace.toString(), traceId, spanId, host, pid, threadName, threadId, mdc, lines);
     }
   }
 }

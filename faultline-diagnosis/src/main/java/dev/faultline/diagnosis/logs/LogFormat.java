@@ -19,10 +19,21 @@ import java.util.regex.PatternSyntaxException;
  * stands for {@code \s+}. A field matches as little as it can ({@code .*?}) and the whole line, stripped of surrounding
  * whitespace, must match. This is the log-format convention of the Loghub benchmark, so formats written for it work
  * unchanged. One field must be named {@code Content}: it holds the message that templates are mined from.
+ *
+ * <p>Matching is bounded: a backtracking matcher needs time polynomial in the line's length, with the number of fields
+ * as the exponent, to conclude that a line does not match (a 200-character line of words without the format's
+ * separators took seconds with five fields). So matching one line may read at most {@value #STEPS_PER_CHAR} characters
+ * per character of the line (plus {@value #STEPS_BASE}); a line that needs more is treated as not matching. The lines
+ * of the Loghub samples need fewer than 3 reads per character, so only lines built to stall a matcher are affected.
  */
 public final class LogFormat {
   /** The name of the field holding the message. */
   public static final String CONTENT = "Content";
+
+  /** Character reads that matching a line may take per character of the line. */
+  static final int STEPS_PER_CHAR = 64;
+  /** Character reads that matching a line may take in addition, so that short lines have room too. */
+  static final int STEPS_BASE = 4096;
 
   private static final Pattern FIELD = Pattern.compile("<[^<>]+>");
   private static final Pattern SPACES = Pattern.compile(" +");
@@ -66,10 +77,14 @@ public final class LogFormat {
     }
     List<String> fields = new ArrayList<>();
     StringBuilder regex = new StringBuilder("^");
+    // The same pattern with the fields as non-capturing groups: it counts the text's own capturing groups.
+    StringBuilder plain = new StringBuilder("^");
     Matcher m = FIELD.matcher(format);
     int last = 0;
     while (m.find()) {
-      regex.append(SPACES.matcher(format.substring(last, m.start())).replaceAll("\\\\s+"));
+      String between = SPACES.matcher(format.substring(last, m.start())).replaceAll("\\\\s+");
+      regex.append(between);
+      plain.append(between);
       String name = format.substring(m.start() + 1, m.end() - 1);
       if (fields.contains(name)) {
         throw new ConfigurationException("logFormat", "name each field once", "\"" + format + "\" (field <" + name
@@ -78,20 +93,31 @@ public final class LogFormat {
       fields.add(name);
       last = m.end();
       // A field that ends the format takes the rest of the line: greedy and lazy agree there, greedy is faster.
-      regex.append("(?<f").append(fields.size() - 1).append(last == format.length() ? ">.*)" : ">.*?)");
+      String any = last == format.length() ? ".*)" : ".*?)";
+      regex.append("(?<f").append(fields.size() - 1).append('>').append(any);
+      plain.append("(?:").append(any);
     }
-    regex.append(SPACES.matcher(format.substring(last)).replaceAll("\\\\s+")).append('$');
+    String end = SPACES.matcher(format.substring(last)).replaceAll("\\\\s+") + "$";
+    regex.append(end);
+    plain.append(end);
     if (!fields.contains(CONTENT)) {
       throw new ConfigurationException("logFormat", "have a <Content> field", "\"" + format + "\"");
     }
     Pattern pattern;
     Pattern ascii;
+    int ownGroups;
     try {
       pattern = Pattern.compile(regex.toString(), Pattern.UNICODE_CHARACTER_CLASS | Pattern.UNIX_LINES);
       ascii = Pattern.compile(regex.toString(), Pattern.UNIX_LINES);
+      ownGroups = Pattern.compile(plain.toString(), Pattern.UNIX_LINES).matcher("").groupCount();
     } catch (PatternSyntaxException e) {
       throw new ConfigurationException("logFormat", "be a valid pattern between its fields", "\"" + format + "\" ("
           + e.getDescription() + ")");
+    }
+    // Text between fields can swallow a field (inside [...] or \Q...\E, for example): then its group is missing.
+    if (ascii.matcher("").groupCount() != ownGroups + fields.size()) {
+      throw new ConfigurationException("logFormat", "keep every field outside character classes and quotes",
+          "\"" + format + "\"");
     }
     return new LogFormat(format, fields, pattern, ascii);
   }
@@ -107,14 +133,19 @@ public final class LogFormat {
   }
 
   /**
-   * Splits one raw line into its fields; empty when the line, stripped of surrounding whitespace, does not match.
+   * Splits one raw line into its fields; empty when the line, stripped of surrounding whitespace, does not match, or
+   * when matching it would take more than the bounded number of steps (see the class comment).
    */
   public Optional<LogRecord> parse(String line) {
     String text = PyText.strip(line);
-    Matcher m = (isAscii(text) ? asciiPattern : pattern).matcher(text);
+    Matcher m = (isAscii(text) ? asciiPattern : pattern).matcher(new BoundedText(text));
     // The pattern is anchored at both ends and a stripped line has no line break: matches() is find() without
     // trying every start.
-    if (!m.matches()) {
+    try {
+      if (!m.matches()) {
+        return Optional.empty();
+      }
+    } catch (StepsExceeded e) {
       return Optional.empty();
     }
     String[] values = new String[fields.size()];
@@ -132,6 +163,53 @@ public final class LogFormat {
       }
     }
     return true;
+  }
+
+  /**
+   * A line as the matcher reads it, counting the reads and stopping the match once the budget is spent; not
+   * thread-safe (one per match).
+   */
+  private static final class BoundedText implements CharSequence {
+    private final String text;
+    private long left;
+
+    BoundedText(String text) {
+      this.text = text;
+      this.left = (long) STEPS_PER_CHAR * text.length() + STEPS_BASE;
+    }
+
+    @Override
+    public char charAt(int index) {
+      if (--left < 0) {
+        throw StepsExceeded.INSTANCE;
+      }
+      return text.charAt(index);
+    }
+
+    @Override
+    public int length() {
+      return text.length();
+    }
+
+    @Override
+    public CharSequence subSequence(int start, int end) {
+      return text.substring(start, end);
+    }
+
+    @Override
+    public String toString() {
+      return text;
+    }
+  }
+
+  /** Ends a match that spent its budget; shared and without a stack trace, since it is expected and never shown. */
+  private static final class StepsExceeded extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    static final StepsExceeded INSTANCE = new StepsExceeded();
+
+    private StepsExceeded() {
+      super("log line matching exceeded its step budget", null, false, false);
+    }
   }
 
   int indexOf(String field) {

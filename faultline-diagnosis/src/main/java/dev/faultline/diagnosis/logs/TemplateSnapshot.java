@@ -11,6 +11,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * The snapshot format of a {@link TemplateMiner}, version 1: UTF-8 text, one record per line, fields separated by
@@ -106,7 +108,14 @@ final class TemplateSnapshot {
       String[] f = p.fields("masking-regex or similarity-threshold");
       while (f[0].equals("masking-regex")) {
         p.count(f, 1);
-        regexes.add(unescape(f[1], p));
+        String regex = unescape(f[1], p);
+        try {
+          Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS | Pattern.UNIX_LINES);
+        } catch (PatternSyntaxException e) {
+          throw p.error("masking-regex \"" + regex + "\" is not a valid regular expression (" + e.getDescription()
+              + ")");
+        }
+        regexes.add(regex);
         f = p.fields("masking-regex or similarity-threshold");
       }
       p.expect(f, "similarity-threshold", 1);
@@ -141,14 +150,14 @@ final class TemplateSnapshot {
       }
       lastId = id;
       long size = p.longInteger(f[2], "template size");
-      int into = p.integer(f[3], "merged-into");
-      int keys = p.integer(f[4], "key count");
-      if (5 + keys >= f.length) {
+      int into = p.nonNegative(f[3], "merged-into");
+      int keys = p.nonNegative(f[4], "key count");
+      if (5L + keys >= f.length) {
         throw p.error("template " + id + " declares " + keys + " key tokens but the record is shorter");
       }
       String[] key = unescapeAll(Arrays.copyOfRange(f, 5, 5 + keys), p);
-      int tokens = p.integer(f[5 + keys], "token count");
-      if (6 + keys + tokens != f.length) {
+      int tokens = p.nonNegative(f[5 + keys], "token count");
+      if (6L + keys + tokens != f.length) {
         throw p.error("template " + id + " declares " + tokens + " tokens but has " + (f.length - 6 - keys));
       }
       String[] template = unescapeAll(Arrays.copyOfRange(f, 6 + keys, f.length), p);
@@ -308,6 +317,14 @@ final class TemplateSnapshot {
       } catch (NumberFormatException e) {
         throw error(what + " must be an integer, but was \"" + s + "\"");
       }
+    }
+
+    int nonNegative(String s, String what) {
+      int v = integer(s, what);
+      if (v < 0) {
+        throw error(what + " must not be negative, but was " + v);
+      }
+      return v;
     }
 
     long longInteger(String s, String what) {

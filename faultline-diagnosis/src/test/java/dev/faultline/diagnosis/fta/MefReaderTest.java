@@ -185,4 +185,80 @@ class MefReaderTest {
       }
     }
   }
+
+  /** Regression: 100,000 nested elements overflowed the stack of the reader's recursive formula builder. */
+  @Test
+  void deepNestingIsRefusedNamingTheLimit() {
+    int depth = 100_000;
+    String xml = "<opsa-mef>\n<define-fault-tree name=\"t\">\n<define-gate name=\"g\">\n" + "<not>".repeat(depth)
+        + "<basic-event name=\"b\"/>" + "</not>".repeat(depth) + "</define-gate>\n</define-fault-tree>\n"
+        + "<define-basic-event name=\"b\"><float value=\"0.1\"/></define-basic-event>\n</opsa-mef>\n";
+    MefException e = error(xml);
+    assertNames(e, 4, "<not>", "elements nest deeper than " + MefReader.MAX_DEPTH + " levels");
+  }
+
+  @Test
+  void nestingUpToTheLimitIsRead() {
+    int depth = MefReader.MAX_DEPTH - 5;
+    String xml = "<opsa-mef><define-fault-tree name=\"t\"><define-gate name=\"g\">" + "<not>".repeat(depth)
+        + "<basic-event name=\"b\"/>" + "</not>".repeat(depth) + "</define-gate></define-fault-tree>"
+        + "<define-basic-event name=\"b\"><float value=\"0.25\"/></define-basic-event></opsa-mef>";
+    FaultTreeModel m = MefReader.parse("deep.xml", xml);
+    assertEquals(0.75, FaultTreeAnalysis.builder(m).build().run().probability(), 1e-12, "odd number of negations");
+  }
+
+  /** A chain of parameters as long as a file can hold is evaluated without recursion. */
+  @Test
+  void longParameterChainsAreEvaluated() {
+    int n = 50_000;
+    StringBuilder xml = new StringBuilder("<opsa-mef><define-fault-tree name=\"t\"><define-gate name=\"g\"><or>"
+        + "<basic-event name=\"b\"/><basic-event name=\"c\"/></or></define-gate></define-fault-tree>");
+    xml.append("<define-parameter name=\"p0\"><float value=\"0.5\"/></define-parameter>");
+    for (int i = 1; i < n; i++) {
+      xml.append("<define-parameter name=\"p").append(i).append("\"><parameter name=\"p").append(i - 1)
+          .append("\"/></define-parameter>");
+    }
+    xml.append("<define-basic-event name=\"b\"><parameter name=\"p").append(n - 1).append("\"/></define-basic-event>")
+        .append("<define-basic-event name=\"c\"><float value=\"0\"/></define-basic-event></opsa-mef>");
+    FaultTreeModel m = MefReader.parse("chain.xml", xml.toString());
+    assertEquals(0.5, FaultTreeAnalysis.builder(m).build().run().probability(), 1e-12);
+  }
+
+  @Test
+  void invalidUtf8NamesTheLine() {
+    byte[] xml = "<opsa-mef>\n<label>caf\u00e9</label>\n<label>x</label></opsa-mef>"
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    MefException e = assertThrows(MefException.class, () -> new MefReader().addBytes("bad.xml", xml).read());
+    assertEquals("bad.xml:2: XML: malformed XML: invalid UTF-8 at byte 21", e.getMessage());
+  }
+
+  @Test
+  void aDeclaredLatin1DocumentIsDecodedByItsDeclaration() {
+    byte[] xml = ("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<opsa-mef><define-fault-tree name=\"t\">"
+        + "<define-gate name=\"g\"><label>caf\u00e9</label><basic-event name=\"b\"/></define-gate>"
+        + "</define-fault-tree><define-basic-event name=\"b\"><float value=\"0.1\"/></define-basic-event></opsa-mef>")
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    FaultTreeModel m = new MefReader().addBytes("latin1.xml", xml).read();
+    assertEquals("caf\u00e9", m.gates().get("g").label());
+  }
+
+  /**
+   * Regression (found by MefReaderFuzzTest): a control character inside a DOCTYPE made the JDK's parser throw a
+   * MissingResourceException instead of an XML error.
+   */
+  @Test
+  void aParserFailureOfTheJdkBecomesAnError() {
+    String xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE opsa-mef [<!E\u0001\u0000\u0000NTITY x \"y\">]>\n<opsa-mef/>";
+    MefException e = error(xml);
+    assertTrue(e.getMessage().startsWith("bad.xml:2: XML: malformed XML"), e.getMessage());
+  }
+
+  /** Regression (found by MefReaderFuzzTest): two empty fault trees of one name gave an error naming no file. */
+  @Test
+  void duplicateFaultTreeNamesTheSecondDefinition() {
+    MefException e = error("<opsa-mef>\n<define-fault-tree name=\"t\">\n</define-fault-tree>\n"
+        + "<define-fault-tree name=\"t\">\n</define-fault-tree>\n</opsa-mef>\n");
+    assertNames(e, 4, "<define-fault-tree name=\"t\">", "duplicate definition of fault tree \"t\"; first defined at "
+        + "bad.xml:2:");
+  }
 }

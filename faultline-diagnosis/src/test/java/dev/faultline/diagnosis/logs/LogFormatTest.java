@@ -52,4 +52,37 @@ class LogFormatTest {
         .getMessage().contains("valid pattern"));
     assertEquals("logFormat", assertThrows(ConfigurationException.class, () -> LogFormat.compile(" ")).field());
   }
+
+  /**
+   * Regression: a line of words without the format's ": " made the backtracking matcher try every way of splitting it
+   * among five fields, polynomial of degree four in its length; 100 words took seconds, 2000 would take years. Matching
+   * is bounded now, so such a line is simply not a match.
+   */
+  @Test
+  void aLineBuiltToStallTheMatcherIsNotAMatch() {
+    LogFormat format = LogFormat.compile("<Date> <Time> <Pid> <Level> <Component>: <Content>");
+    assertEquals(Optional.empty(), format.parse("a ".repeat(2000)));
+    assertEquals(Optional.empty(), format.parse("a\t".repeat(2000) + ":"));
+  }
+
+  @Test
+  void theBoundLeavesLongLinesThatMatchAlone() {
+    LogFormat format = LogFormat.compile("<Date> <Time> <Pid> <Level> <Component>: <Content>");
+    String content = "x y: z ".repeat(20_000);
+    LogRecord r = format.parse("081109 203615 148 INFO dfs.DataNode$PacketResponder: " + content).orElseThrow();
+    assertEquals(content.strip(), r.content());
+    assertEquals("dfs.DataNode$PacketResponder", r.field("Component"));
+  }
+
+  /** Regression (found by LogParseFuzzTest): a field inside a character class compiled, then matching threw. */
+  @Test
+  void aFieldSwallowedByTheTextAroundItIsRefused() {
+    for (String format : List.of("[<Time>] <Content>", "\\Q<Time>\\E <Content>", "<Time> [x<Level>] <Content>")) {
+      ConfigurationException e = assertThrows(ConfigurationException.class, () -> LogFormat.compile(format));
+      assertEquals("logFormat", e.field());
+      assertTrue(e.getMessage().contains("keep every field outside character classes and quotes"), e.getMessage());
+    }
+    LogFormat ownGroups = LogFormat.compile("(x|y)<Time>(\\[<PID>\\])? <Content>");
+    assertEquals("7", ownGroups.parse("x12[7] hello").orElseThrow().field("PID"));
+  }
 }

@@ -83,6 +83,28 @@ class TemplateSnapshotTest {
     assertTrue(line.contains("line "), line);
   }
 
+  /** Regression (found by LogParseFuzzTest): a bad masking regex escaped as a ConfigurationException. */
+  @Test
+  void anInvalidMaskingRegexIsRefusedNamingTheLine() {
+    String text = "faultline-template-miner 1\nmode drain\nmasking-regex blk_([-)|0-9]+\nsimilarity-threshold 0.5\n"
+        + "depth 4\nmax-children 100\nnext-id 1\nend 0 0\n";
+    String message = assertRefused("masking-regex \"blk_([-)|0-9]+\" is not a valid regular expression", text);
+    assertTrue(message.startsWith("template snapshot line 3: "), message);
+  }
+
+  /** Regression (found by LogParseFuzzTest): a negative count escaped as Arrays.copyOfRange's "5 > -1". */
+  @Test
+  void negativeOrHugeCountsAreRefusedNamingTheLine() {
+    String head = "faultline-template-miner 1\nmode default\nnext-id 2\n";
+    assertRefused("key count must not be negative, but was -6",
+        head + "template 1 1 0 -6 2 a b\nend 1 0\n");
+    assertRefused("token count must not be negative, but was -1", head + "template 1 1 0 0 -1 a\nend 1 0\n");
+    assertRefused("declares 2147483647 key tokens but the record is shorter",
+        head + "template 1 1 0 2147483647 1 a\nend 1 0\n");
+    assertRefused("declares 2147483647 tokens but has 1", head + "template 1 1 0 0 2147483647 a\nend 1 0\n");
+    assertRefused("merged-into must not be negative", head + "template 1 1 -1 0 1 a\nend 1 0\n");
+  }
+
   private static String assertRefused(String expected, String text) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> TemplateMiner.readSnapshot(new StringReader(text)));

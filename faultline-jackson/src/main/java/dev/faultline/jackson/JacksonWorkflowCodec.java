@@ -1,0 +1,225 @@
+package dev.faultline.jackson;
+
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.MapperConfig;
+import com.fasterxml.jackson.databind.jsontype.PolymorphicTypeValidator;
+import dev.faultline.core.ConfigurationException;
+import dev.faultline.state.workflow.WorkflowCodec;
+import dev.faultline.state.workflow.WorkflowException;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * A {@link WorkflowCodec} that writes workflow inputs, step results and outputs as JSON with Jackson, each value with
+ * its Java type, so that records, beans and generic containers of them ({@code List<Order>},
+ * {@code Map<String, Item>}) decode to values equal to those encoded; thread-safe (an {@link ObjectMapper} once
+ * configured is).
+ *
+ * <p><b>Format.</b> UTF-8 JSON with Jackson's default typing for every value ({@code As.WRAPPER_ARRAY}): a value
+ * whose type neither JSON nor its declaration says is written as {@code ["<class name>", <value>]}, for example
+ * {@code ["com.acme.Order",{"id":7,"items":["java.util.ArrayList",[["com.acme.Item",{...}]]]}]} for a record with a
+ * {@code long id} and a {@code List<Item> items}, or {@code ["java.lang.Long",2]} for a {@code Long} in a list;
+ * strings, booleans, {@code int}s and {@code double}s stand alone. Renaming a class therefore changes which bytes it
+ * reads.
+ *
+ * <p><b>Allowed types.</b> Decoding a class named in stored bytes is a classic deserialization risk, so only these
+ * types are decoded: {@code String}, the boxed primitives, {@code BigDecimal}, {@code BigInteger}, arrays, the
+ * {@code java.util} collections and maps, and the classes and packages {@linkplain Builder#allowType allowed} or
+ * {@linkplain Builder#allowPackage allowed}. Every other type in stored bytes fails with an error naming it.
+ * By default {@link #encode} checks that what it wrote decodes again ({@link Builder#verifyOnEncode}), so that a value
+ * that could not be read back is refused when a step records it rather than when a crashed workflow resumes.
+ *
+ * <p>Errors are {@link WorkflowException}s with code {@code codec-failed} naming the type or the JSON problem.
+ */
+public final class JacksonWorkflowCodec implements WorkflowCodec {
+  private final ObjectMapper mapper;
+  private final boolean verifyOnEncode;
+
+  private JacksonWorkflowCodec(ObjectMapper mapper, boolean verifyOnEncode) {
+    this.mapper = mapper;
+    this.verifyOnEncode = verifyOnEncode;
+  }
+
+  /** A builder: no application types allowed yet, values verified on encode; not thread-safe. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public byte[] encode(Object value) {
+    byte[] bytes;
+    try {
+      bytes = mapper.writeValueAsBytes(value);
+    } catch (IOException | RuntimeException e) {
+      throw new WorkflowException("codec-failed", "the Jackson workflow codec cannot encode a "
+          + (value == null ? "null" : value.getClass().getName()) + ": " + firstLine(e), e);
+    }
+    if (verifyOnEncode) {
+      try {
+        read(bytes);
+      } catch (IOException | RuntimeException e) {
+        throw new WorkflowException("codec-failed", "the Jackson workflow codec would not read back the "
+            + (value == null ? "null" : value.getClass().getName()) + " it wrote: " + firstLine(e), e);
+      }
+    }
+    return bytes;
+  }
+
+  @Override
+  public Object decode(byte[] bytes) {
+    if (bytes == null || bytes.length == 0) {
+      throw new WorkflowException("codec-failed", "the Jackson workflow codec cannot decode "
+          + (bytes == null ? "null" : "no bytes") + ": a value is at least one JSON token");
+    }
+    try {
+      return read(bytes);
+    } catch (IOException | RuntimeException e) {
+      throw new WorkflowException("codec-failed", "the Jackson workflow codec cannot decode these " + bytes.length
+          + " bytes (were they written by another codec?): " + firstLine(e), e);
+    }
+  }
+
+  private Object read(byte[] bytes) throws IOException {
+    return mapper.readValue(bytes, Object.class);
+  }
+
+  private static String firstLine(Throwable e) {
+    String m = String.valueOf(e.getMessage());
+    int cut = m.indexOf('\n');
+    return cut < 0 ? m : m.substring(0, cut);
+  }
+
+  /** Decides which class names in stored bytes may be decoded; immutable and thread-safe. */
+  private static final class AllowedTypes extends PolymorphicTypeValidator.Base {
+    private static final long serialVersionUID = 1L;
+    private static final Set<Class<?>> SCALARS = Set.of(String.class, Integer.class, Long.class, Short.class,
+        Byte.class, Double.class, Float.class, Boolean.class, Character.class, BigDecimal.class, BigInteger.class);
+
+    private static final Set<String> SCALAR_NAMES = names(SCALARS);
+
+    private final List<String> packages;
+    private final Set<Class<?>> types;
+    private final Set<String> typeNames;
+
+    AllowedTypes(List<String> packages, Set<Class<?>> types) {
+      this.packages = packages;
+      this.types = types;
+      this.typeNames = names(types);
+    }
+
+    private static Set<String> names(Set<Class<?>> classes) {
+      Set<String> out = new LinkedHashSet<>();
+      classes.forEach(c -> out.add(c.getName()));
+      return Set.copyOf(out);
+    }
+
+    @Override
+    public Validity validateBaseType(MapperConfig<?> config, JavaType baseType) {
+      return Validity.INDETERMINATE;
+    }
+
+    /**
+     * Decides by name, before any class is loaded, so that stored bytes cannot make the JVM load (and initialize)
+     * a class outside the allowed ones; {@code java.util} names and arrays are decided on their class below.
+     */
+    @Override
+    public Validity validateSubClassName(MapperConfig<?> config, JavaType baseType, String subClassName) {
+      if (subClassName.startsWith("java.util.") || subClassName.startsWith("[")) {
+        return Validity.INDETERMINATE;
+      }
+      if (SCALAR_NAMES.contains(subClassName) || typeNames.contains(subClassName)) {
+        return Validity.ALLOWED;
+      }
+      for (String p : packages) {
+        if (subClassName.startsWith(p)) {
+          return Validity.ALLOWED;
+        }
+      }
+      return Validity.DENIED;
+    }
+
+    @Override
+    public Validity validateSubType(MapperConfig<?> config, JavaType baseType, JavaType subType) {
+      Class<?> c = subType.getRawClass();
+      if (c.isArray() || SCALARS.contains(c) || types.contains(c)) {
+        return Validity.ALLOWED;
+      }
+      String name = c.getName();
+      if (name.startsWith("java.util.") && (Collection.class.isAssignableFrom(c) || Map.class.isAssignableFrom(c))) {
+        return Validity.ALLOWED;
+      }
+      for (String p : packages) {
+        if (name.startsWith(p)) {
+          return Validity.ALLOWED;
+        }
+      }
+      return Validity.DENIED;
+    }
+  }
+
+  /** Sets up a {@link JacksonWorkflowCodec}; not thread-safe. */
+  public static final class Builder {
+    private final List<String> packages = new ArrayList<>();
+    private final Set<Class<?>> types = new LinkedHashSet<>();
+    private final List<Consumer<? super ObjectMapper>> configurers = new ArrayList<>();
+    private boolean verifyOnEncode = true;
+
+    private Builder() {}
+
+    /** Allows the classes of a package and its subpackages, such as {@code com.acme.orders}. */
+    public Builder allowPackage(String packageName) {
+      if (packageName == null || packageName.isBlank() || packageName.startsWith(".") || packageName.endsWith(".")) {
+        throw new ConfigurationException("allowPackage", "be a package name such as com.acme.orders",
+            String.valueOf(packageName));
+      }
+      packages.add(packageName.strip() + ".");
+      return this;
+    }
+
+    /** Allows one class (and only that class, not its subclasses). */
+    public Builder allowType(Class<?> type) {
+      types.add(Objects.requireNonNull(type, "type"));
+      return this;
+    }
+
+    /**
+     * Configures the mapper further, for example {@code m -> m.registerModule(new JavaTimeModule())}; called in order
+     * by {@link #build()} after the codec's own settings, which it must not undo.
+     */
+    public Builder configure(Consumer<? super ObjectMapper> configurer) {
+      configurers.add(Objects.requireNonNull(configurer, "configurer"));
+      return this;
+    }
+
+    /** Whether {@link #encode} decodes what it wrote, to refuse values it could not read back; default true. */
+    public Builder verifyOnEncode(boolean verify) {
+      this.verifyOnEncode = verify;
+      return this;
+    }
+
+    /** The codec. */
+    @SuppressWarnings("deprecation") // EVERYTHING: type ids for final classes too (records), which the codec needs.
+    public JacksonWorkflowCodec build() {
+      ObjectMapper mapper = new ObjectMapper();
+      mapper.activateDefaultTyping(new AllowedTypes(List.copyOf(packages), Set.copyOf(types)),
+          ObjectMapper.DefaultTyping.EVERYTHING, JsonTypeInfo.As.WRAPPER_ARRAY);
+      mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      for (Consumer<? super ObjectMapper> c : configurers) {
+        c.accept(mapper);
+      }
+      return new JacksonWorkflowCodec(mapper, verifyOnEncode);
+    }
+  }
+}
