@@ -35,7 +35,7 @@ final class Scanner {
     }
 
     SegmentSummary summary() {
-      return new SegmentSummary(file, firstSequence, records, validEnd, size);
+      return new SegmentSummary(file, firstSequence, records, validEnd, size, keyId);
     }
   }
 
