@@ -48,6 +48,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * checkpoint at or before it). The journal after that point is <b>truncated</b>, not kept on a branch: the discarded
  * records are counted in {@link StateEvent.StateRolledBack} and in the {@link RollbackResult}, and checkpoints
  * covering them are deleted first, so a crash during the rollback leaves a consistent, possibly longer, history.
+ * The ids of deleted checkpoints are never issued again (see {@link CheckpointStore}): a checkpoint id always names
+ * the same snapshot, while journal sequences after the rollback point are reused by the new history.
  *
  * <h2>Retention</h2>
  * After each checkpoint the oldest checkpoints beyond {@code keepCheckpoints} are deleted and, unless disabled, the

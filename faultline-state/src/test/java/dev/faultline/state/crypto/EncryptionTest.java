@@ -216,6 +216,8 @@ class EncryptionTest {
 
     CheckpointStore plain = CheckpointStore.builder(DIR).storage(disk).open();
     assertEquals(2, plain.list().size(), "headers and labels read without the key");
+    assertEquals(List.of(1, 1), plain.list().stream().map(CheckpointInfo::keyId).toList());
+    assertEquals(List.of(), plain.problems(), "without the key, checksums only");
     assertEquals("checkpoint-crypto", assertThrows(CheckpointException.class, plain::latestValid).code());
 
     CheckpointStore wrong = CheckpointStore.builder(DIR).storage(disk).keyProvider(keys(1, 1, KEY_2)).open();
@@ -224,6 +226,9 @@ class EncryptionTest {
     assertEquals(2, selection.skipped().size());
     assertTrue(selection.skipped().get(0).reason().contains("cannot decrypt"), selection.skipped().toString());
     assertEquals("checkpoint-crypto", assertThrows(CheckpointException.class, () -> wrong.load(older.id())).code());
+    assertEquals(2, wrong.problems().size(), "with a key, every snapshot is opened");
+    CheckpointStore otherId = CheckpointStore.builder(DIR).storage(disk).keyProvider(keys(2, 2, KEY_2)).open();
+    assertEquals("checkpoint-crypto", assertThrows(CheckpointException.class, otherId::problems).code());
 
     // Tamper with the newer snapshot and fix the file checksum: the GCM tag still catches it; the older one is used.
     byte[] bytes = disk.contents(newer.file());
@@ -235,6 +240,8 @@ class EncryptionTest {
     CheckpointSelection afterTamper = store.latestValid();
     assertEquals(older.id(), afterTamper.checkpoint().orElseThrow().id());
     assertEquals(newer.id(), afterTamper.skipped().get(0).id());
+    assertEquals(List.of(newer.id()), store.problems().stream().map(p -> p.id()).toList());
+    assertEquals(List.of(), plain.problems(), "a tampered snapshot with a fixed checksum needs the key to be found");
   }
 
   @Test
