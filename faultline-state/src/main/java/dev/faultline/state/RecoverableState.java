@@ -147,13 +147,14 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       CheckpointSelection selection = store.latestValid(info -> {
         if (info.sequence() > last) {
           skipped.add(new CheckpointProblem(info.file(), info.id(), "covers sequence " + info.sequence()
-              + " beyond the journal's last record " + last + ", so the journal cannot continue it; deleted"));
+              + " beyond the journal's last record " + last + ", so the journal cannot continue it; deleted",
+              "checkpoint-beyond-journal"));
           return false;
         }
         return true;
       });
       skipped.addAll(selection.skipped());
-      if (skipped.stream().anyMatch(p -> p.reason().endsWith("deleted"))) {
+      if (skipped.stream().anyMatch(p -> p.code().equals("checkpoint-beyond-journal"))) {
         store.deleteAfter(last);
       }
       Optional<Checkpoint> checkpoint = selection.checkpoint();

@@ -394,8 +394,8 @@ final class FileCheckpointStore implements CheckpointStore {
     }
   }
 
-  private CheckpointProblem problem(Path file, String reason) {
-    CheckpointProblem problem = new CheckpointProblem(file, idOf(number(file)), reason);
+  private CheckpointProblem problem(Path file, Damaged damage) {
+    CheckpointProblem problem = new CheckpointProblem(file, idOf(number(file)), damage.getMessage(), damage.code);
     LOG.log(System.Logger.Level.WARNING, problem.describe());
     return problem;
   }
@@ -407,7 +407,7 @@ final class FileCheckpointStore implements CheckpointStore {
       try {
         infos.add(read(file, false).info());
       } catch (Damaged e) {
-        problem(file, e.getMessage());
+        problem(file, e);
       } catch (NoSuchFileException e) {
         // Deleted since listed: not a checkpoint any more.
       } catch (IOException e) {
@@ -424,7 +424,7 @@ final class FileCheckpointStore implements CheckpointStore {
       try {
         read(file, true, keyProvider != null);
       } catch (Damaged e) {
-        problems.add(problem(file, e.getMessage()));
+        problems.add(problem(file, e));
       } catch (NoSuchFileException e) {
         // Deleted since listed.
       } catch (IOException e) {
@@ -467,7 +467,7 @@ final class FileCheckpointStore implements CheckpointStore {
         }
         return new CheckpointSelection(Optional.of(read(file, true)), skipped);
       } catch (Damaged e) {
-        skipped.add(problem(file, e.getMessage()));
+        skipped.add(problem(file, e));
       } catch (NoSuchFileException e) {
         // Deleted since listed.
       } catch (IOException e) {
