@@ -517,6 +517,8 @@ public final class Engine {
   private int[] minOrderOfPositive;
   private int[] primeMemoFlat;
   private final Map<Long, Integer> primeMemo = new HashMap<>();
+  // A lower bound of the fewest literals of a prime implicant of each BDD edge's function (-1: not computed yet).
+  private int[] fewestLiterals = new int[0];
 
   /**
    * Builds the prime implicants: each module's positive family, children first (so their minimal orders bound the
@@ -533,6 +535,42 @@ public final class Engine {
     topZ = prime(topEdge, limitOrder);
     primeMemoFlat = null;
     primeMemo.clear();
+    fewestLiterals = null;
+  }
+
+  /**
+   * A lower bound of the number of literals of the shortest prime implicant of the function of {@code e} (a proxy's
+   * positive literal counting as its family's shortest product, its negative one as 1), so that a budget below it
+   * prunes the whole sub-problem. From the decomposition in {@link #prime}: a product of {@code PI(f1 f0)} is an
+   * implicant of both f1 and f0, so it is at least as long as both bounds; the others have one literal more than a
+   * product of {@code PI(f1)} or {@code PI(f0)}. The bound is monotone in the children's bounds, hence valid.
+   */
+  private int fewestLiterals(int e) {
+    if (e == Bdd.TRUE) {
+      return 0;
+    }
+    if (e == Bdd.FALSE) {
+      return Integer.MAX_VALUE;
+    }
+    if (e < fewestLiterals.length && fewestLiterals[e] != -1) {
+      return fewestLiterals[e];
+    }
+    int node = e >>> 1;
+    int comp = e & 1;
+    int lvl = bdd.levelOf(node);
+    int a = fewestLiterals(bdd.highOf(node) ^ comp);
+    int b = fewestLiterals(bdd.lowOf(node) ^ comp);
+    int module = moduleOfLevel[lvl];
+    int positiveWeight = module < 0 ? 1 : minOrderOfPositive[module];
+    int r = Math.min(Math.max(a, b), Math.min(a == Integer.MAX_VALUE ? a : a + positiveWeight,
+        b == Integer.MAX_VALUE ? b : b + 1));
+    if (e >= fewestLiterals.length) {
+      int old = fewestLiterals.length;
+      fewestLiterals = Arrays.copyOf(fewestLiterals, Math.max(e + 1, bdd.size() * 2));
+      Arrays.fill(fewestLiterals, old, fewestLiterals.length, -1);
+    }
+    fewestLiterals[e] = r;
+    return r;
   }
 
   /**
@@ -551,6 +589,9 @@ public final class Engine {
       return Zbdd.BASE;
     }
     if (e == Bdd.FALSE || budget <= 0) {
+      return Zbdd.EMPTY;
+    }
+    if (budget != Integer.MAX_VALUE && fewestLiterals(e) > budget) {
       return Zbdd.EMPTY;
     }
     if (primeMemoFlat != null) {
