@@ -313,6 +313,16 @@ class PrimeImplicantTest {
     }
   }
 
+  /**
+   * Regression (found by the heavy run): the families of a module proxy's two phases share ZBDD nodes, and the
+   * occurrence count of the second one started from what the first had left on them.
+   */
+  @Test
+  void occurrencesCountEachPhaseFamilyOnce() {
+    long seed = 2535603443043587010L;
+    assertMatchesBruteForce(RandomTreeTest.randomModel(new Random(seed), 12, false), 0, 0, "seed " + seed);
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // SCRAM.
 

@@ -366,6 +366,10 @@ public final class Family {
     boolean[] seen = new boolean[z.size()];
     collect(root, seen, nodes);
     nodes.sort((a, b) -> Integer.compare(b, a)); // parents have larger ids
+    // The two families of a module's proxy (prime implicants) share levels, hence nodes: start this pass clean.
+    for (int n : nodes) {
+      down[n] = null;
+    }
     down[root] = rootWeight;
     for (int n : nodes) {
       BigInteger d = down[n];
