@@ -323,6 +323,23 @@ class PrimeImplicantTest {
     assertMatchesBruteForce(RandomTreeTest.randomModel(new Random(seed), 12, false), 0, 0, "seed " + seed);
   }
 
+  /**
+   * Regression (found by the heavy run): a module whose function is constant (here xor(e3, e3)) stood in its parent
+   * as a free proxy variable, and substituting its family left products that were not prime (e0 not e1 next to e0).
+   */
+  @Test
+  void aConstantModuleIsAConstantNotAVariable() {
+    long seed = 156503016745834274L;
+    assertMatchesBruteForce(RandomTreeTest.randomModel(new Random(seed), 12, false), 0, 0, "seed " + seed);
+    FaultTreeResult r = prime(HandWorkedTest.mef(gate("top", "<or>" + ev("A") + "<not><gate name=\"g\"/></not>"
+        + "</or>") + gate("g", "<xor>" + ev("C") + ev("C") + "</xor>"), ABCD));
+    assertEquals(BigInteger.ONE, r.cutSetCount(), "not g is true: the top is always failed");
+    assertEquals(List.of(List.of()), r.primeImplicants().map(PrimeImplicant::literals).toList());
+    FaultTreeResult cut = HandWorkedTest.run(HandWorkedTest.mef(gate("top", "<or>" + ev("A")
+        + "<not><gate name=\"g\"/></not></or>") + gate("g", "<xor>" + ev("C") + ev("C") + "</xor>"), ABCD));
+    assertEquals(List.of(List.of()), cut.cutSets().map(CutSet::events).toList(), "minimal cut sets too");
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // SCRAM.
 

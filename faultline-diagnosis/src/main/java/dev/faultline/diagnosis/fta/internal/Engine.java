@@ -246,7 +246,10 @@ public final class Engine {
         moduleFlip[m] = one ? 1 : 0;
         moduleProxyFn[m] = one ? b ^ 1 : b;
       }
-      e = bdd.variable(moduleLevel[m]) ^ moduleFlip[m];
+      int b = gateBdd[node];
+      // A module that turned out constant (xor(e, e), say) is that constant, not a free proxy variable: substituting
+      // a constant's family for a variable would leave products that are not minimal (or not prime).
+      e = b == Bdd.TRUE || b == Bdd.FALSE ? b : bdd.variable(moduleLevel[m]) ^ moduleFlip[m];
     } else {
       e = buildGate(node, currentRoot);
     }
