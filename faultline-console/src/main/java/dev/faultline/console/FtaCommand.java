@@ -6,8 +6,10 @@ import dev.faultline.diagnosis.fta.FaultTreeAnalysis;
 import dev.faultline.diagnosis.fta.FaultTreeModel;
 import dev.faultline.diagnosis.fta.FaultTreeResult;
 import dev.faultline.diagnosis.fta.Importance;
+import dev.faultline.diagnosis.fta.Literal;
 import dev.faultline.diagnosis.fta.LiveEvaluation;
 import dev.faultline.diagnosis.fta.MefReader;
+import dev.faultline.diagnosis.fta.PrimeImplicant;
 import java.io.BufferedWriter;
 import java.io.PrintWriter;
 import java.math.BigInteger;
@@ -26,7 +28,9 @@ import picocli.CommandLine.Parameters;
  * The {@code faultline fta} command: analyses an Open-PSA MEF fault tree (several files are combined) and prints the
  * exact top-event probability, the rare-event and MCUB approximations, the number of minimal cut sets and their order
  * distribution, and on request the cut sets, importance measures and a live evaluation against failed events. With
- * {@code --json} it prints one JSON object. Long analyses report their stages on standard error. Not thread-safe.
+ * {@code --prime-implicants} the products are the prime implicants instead (listed, with their negative literals).
+ * With {@code --json} it prints one JSON object. Long analyses report their stages on standard error. Not
+ * thread-safe.
  */
 @Command(name = "fta", mixinStandardHelpOptions = true,
     description = {"Fault tree analysis of Open-PSA MEF models: exact probability (BDD), minimal cut sets (ZBDD),",
@@ -46,6 +50,12 @@ public final class FtaCommand implements Callable<Integer> {
 
   @Option(names = "--cut-sets", description = "list the minimal cut sets")
   boolean cutSets;
+
+  @Option(names = "--prime-implicants",
+      description = {"compute and list the prime implicants instead of the minimal cut sets: minimal conjunctions of",
+          "failed and working (negated) events that fail the top; --limit-order counts literals, --cut-off uses",
+          "1 - p for a working event"})
+  boolean primeImplicants;
 
   @Option(names = "--limit-order", paramLabel = "N", description = "keep cut sets of at most N events")
   Integer limitOrder;
@@ -71,6 +81,10 @@ public final class FtaCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (primeImplicants && failed != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--failed evaluates minimal cut sets; it cannot be"
+          + " combined with --prime-implicants");
+    }
     PrintWriter err = spec.commandLine().getErr();
     long start = clock.nanoTime();
     boolean[] showing = {false};
@@ -92,6 +106,7 @@ public final class FtaCommand implements Callable<Integer> {
     if (cutOff != null) {
       b.cutOff(cutOff);
     }
+    b.primeImplicants(primeImplicants);
     FaultTreeAnalysis analysis = b.build();
     FaultTreeResult r = analysis.run();
     List<Importance> imp = importance ? r.importance() : List.of();
@@ -128,7 +143,7 @@ public final class FtaCommand implements Callable<Integer> {
     j.name("probability").value(r.probability());
     j.name("rareEvent").value(r.rareEvent());
     j.name("mcub").value(r.mcub());
-    j.name("cutSetCount").value(r.cutSetCount());
+    j.name(primeImplicants ? "primeImplicantCount" : "cutSetCount").value(r.cutSetCount());
     j.name("orderDistribution").beginArray();
     for (BigInteger c : r.orderDistribution()) {
       j.value(c);
@@ -170,7 +185,11 @@ public final class FtaCommand implements Callable<Integer> {
       j.endArray();
       j.endObject();
     }
-    if (cutSets) {
+    if (primeImplicants) {
+      j.name("primeImplicants").beginArray();
+      writePrimeImplicants(out, r);
+      j.endArray();
+    } else if (cutSets) {
       j.name("cutSets").beginArray();
       // The fast path: names escaped once, each cut set appended raw (the array holds nothing else).
       String[] quoted = new String[r.basicEvents().size()];
@@ -211,6 +230,38 @@ public final class FtaCommand implements Callable<Integer> {
     out.println();
   }
 
+  /**
+   * Appends every prime implicant as {@code {"literals":[{"event":"A","negated":false},...],"probability":P}},
+   * comma-separated, streaming: each literal's JSON is built once.
+   */
+  private static void writePrimeImplicants(PrintWriter out, FaultTreeResult r) {
+    String[] literal = new String[2 * r.basicEvents().size()];
+    for (int i = 0; i < r.basicEvents().size(); i++) {
+      String event = JsonWriter.quote(r.basicEvents().get(i));
+      literal[2 * i] = "{\"event\":" + event + ",\"negated\":false}";
+      literal[2 * i + 1] = "{\"event\":" + event + ",\"negated\":true}";
+    }
+    StringBuilder line = new StringBuilder(256);
+    Iterator<int[]> it = r.primeImplicantLiterals();
+    boolean first = true;
+    while (it.hasNext()) {
+      int[] s = it.next();
+      line.setLength(0);
+      line.append(first ? "{\"literals\":[" : ",{\"literals\":[");
+      first = false;
+      double prob = 1;
+      for (int k = 0; k < s.length; k++) {
+        if (k > 0) {
+          line.append(',');
+        }
+        line.append(literal[s[k]]);
+        prob *= r.literalProbability(s[k]);
+      }
+      line.append("],\"probability\":").append(prob).append('}');
+      out.append(line);
+    }
+  }
+
   private static void cutSetJson(JsonWriter j, CutSet c) {
     j.beginObject().name("events").beginArray();
     c.events().forEach(j::value);
@@ -224,7 +275,8 @@ public final class FtaCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "probability (exact):  %.6g%n", r.probability());
     out.printf(Locale.ROOT, "rare-event approx.:   %.6g%n", r.rareEvent());
     out.printf(Locale.ROOT, "MCUB approx.:         %.6g%n", r.mcub());
-    out.printf(Locale.ROOT, "minimal cut sets:     %s%n", r.cutSetCount());
+    out.printf(Locale.ROOT, primeImplicants ? "prime implicants:     %s%n" : "minimal cut sets:     %s%n",
+        r.cutSetCount());
     List<String> orders = new ArrayList<>();
     for (int i = 0; i < r.orderDistribution().size(); i++) {
       orders.add((i + 1) + ":" + r.orderDistribution().get(i));
@@ -250,7 +302,15 @@ public final class FtaCommand implements Callable<Integer> {
       live.oneAway().forEach(o -> out.printf(Locale.ROOT, "  {%s} needs %s%n", String.join(", ",
           o.cutSet().events()), o.missing()));
     }
-    if (cutSets) {
+    if (primeImplicants) {
+      out.printf(Locale.ROOT, "%n");
+      Iterator<PrimeImplicant> it = r.primeImplicants().iterator();
+      while (it.hasNext()) {
+        PrimeImplicant pi = it.next();
+        out.printf(Locale.ROOT, "%.6g {%s}%n", pi.probability(), pi.literals().stream().map(Literal::toString)
+            .collect(java.util.stream.Collectors.joining(", ")));
+      }
+    } else if (cutSets) {
       out.printf(Locale.ROOT, "%n");
       Iterator<CutSet> it = r.cutSets().iterator();
       while (it.hasNext()) {

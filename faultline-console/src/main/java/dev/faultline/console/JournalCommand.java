@@ -4,9 +4,13 @@ import dev.faultline.core.Clock;
 import dev.faultline.state.RecoverableState;
 import dev.faultline.state.RollbackResult;
 import dev.faultline.state.RollbackTarget;
+import dev.faultline.state.checkpoint.CheckpointException;
 import dev.faultline.state.checkpoint.CheckpointInfo;
 import dev.faultline.state.checkpoint.CheckpointProblem;
 import dev.faultline.state.checkpoint.CheckpointStore;
+import dev.faultline.state.crypto.KeyProvider;
+import dev.faultline.state.io.StorageIo;
+import dev.faultline.state.journal.JournalException;
 import dev.faultline.state.journal.Journal;
 import dev.faultline.state.journal.JournalCursor;
 import dev.faultline.state.journal.JournalDamage;
@@ -22,6 +26,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,6 +43,10 @@ import picocli.CommandLine.Parameters;
  * <p>{@code verify}, {@code dump} and {@code checkpoints} change nothing and take no lock, so they may run next to a
  * live process; {@code repair} and {@code rollback} take the journal's lock and fail with {@code journal-locked} if
  * the directory is open elsewhere.
+ *
+ * <p>For a directory encrypted at rest, {@code verify}, {@code dump}, {@code checkpoints}, {@code rollback} and
+ * {@code stress} take its keys with {@code --key-file FILE} or {@code --key-env VAR} (see {@link KeyOptions}); a
+ * missing or wrong key is an error naming the segment or checkpoint and its key id, never garbage output.
  */
 @Command(
     name = "journal",
@@ -49,6 +59,12 @@ public final class JournalCommand implements Runnable {
   static final int EXIT_RECOVERABLE_DAMAGE = 3;
   /** Exit code of {@code verify} when the journal is corrupt before its tail: opening refuses it until repaired. */
   static final int EXIT_CORRUPT = 4;
+  /**
+   * Exit code of {@code verify}/{@code checkpoints} when encrypted records or snapshots could not be authenticated:
+   * no key was given (only checksums were checked), a key is missing, or a key is wrong or the bytes were tampered
+   * with.
+   */
+  static final int EXIT_UNAUTHENTICATED = 5;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -96,14 +112,38 @@ public final class JournalCommand implements Runnable {
     return out.append('"').toString();
   }
 
+  /**
+   * Says, for checkpoints with encrypted snapshots listed without keys, that only their checksums can be checked;
+   * returns {@link #EXIT_UNAUTHENTICATED} then, else 0.
+   */
+  static int checkpointKeys(PrintWriter out, List<CheckpointInfo> infos, KeyProvider provider) {
+    Set<Integer> ids = new TreeSet<>();
+    for (CheckpointInfo info : infos) {
+      if (info.keyId() != 0) {
+        ids.add(info.keyId());
+      }
+    }
+    if (ids.isEmpty() || provider != null) {
+      return 0;
+    }
+    out.println("ENCRYPTED: checkpoint snapshots are sealed with key id(s) " + ids + "; only their checksums were"
+        + " checked. Pass the keys with --key-file FILE or --key-env VAR to authenticate them");
+    return EXIT_UNAUTHENTICATED;
+  }
+
   /** {@code faultline journal verify DIR}. */
   @Command(name = "verify", mixinStandardHelpOptions = true,
       description = {"Checks every segment, record and checkpoint without changing anything.",
           "Exit 0: clean; 3: a torn tail or a damaged checkpoint (opening cuts or skips it and reports the loss);",
-          "4: corruption before the journal's tail (opening refuses it; see repair)."})
+          "4: corruption before the journal's tail (opening refuses it; see repair);",
+          "5: encrypted records or checkpoints not authenticated (no key given, a key missing or wrong, or tampered",
+          "bytes). With keys, every encrypted record and snapshot is decrypted; without, checksums alone are checked."})
   static final class Verify implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "the state or journal directory")
     Path directory;
+
+    @CommandLine.Mixin
+    KeyOptions keys;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -111,11 +151,16 @@ public final class JournalCommand implements Runnable {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
+      KeyProvider provider = keys.provider(spec.commandLine(), spec.commandLine().getErr()::println);
       VerifyReport report = Journal.verify(directory);
+      Set<Integer> segmentKeys = new TreeSet<>();
       for (SegmentSummary segment : report.segments()) {
-        out.printf("%s  sequences %d..%d  %d record(s)  %d of %d bytes valid%n", segment.file().getFileName(),
+        out.printf("%s  sequences %d..%d  %d record(s)  %d of %d bytes valid%s%n", segment.file().getFileName(),
             segment.firstSequence(), segment.lastSequence(), segment.records(), segment.validBytes(),
-            segment.fileBytes());
+            segment.fileBytes(), segment.keyId() == 0 ? "" : "  encrypted with key id " + segment.keyId());
+        if (segment.keyId() != 0 && segment.records() > 0) {
+          segmentKeys.add(segment.keyId());
+        }
       }
       out.printf("journal %s: %d record(s), sequences %d..%d%n", directory, report.records(), report.firstSequence(),
           report.lastSequence());
@@ -126,12 +171,44 @@ public final class JournalCommand implements Runnable {
             + damage.describe());
         exit = damage.kind() == JournalDamage.Kind.CORRUPTION ? EXIT_CORRUPT : EXIT_RECOVERABLE_DAMAGE;
       }
-      List<CheckpointProblem> problems = CheckpointStore.builder(directory).readOnly().open().problems();
-      for (CheckpointProblem problem : problems) {
-        out.println("DAMAGED CHECKPOINT: " + problem.describe());
+      if (!segmentKeys.isEmpty()) {
+        if (provider == null) {
+          out.println("ENCRYPTED: the records are sealed with key id(s) " + segmentKeys + "; only their checksums were"
+              + " checked. Pass the keys with --key-file FILE or --key-env VAR to authenticate them");
+          exit = Math.max(exit, EXIT_UNAUTHENTICATED);
+        } else {
+          try (JournalCursor cursor = Journal.readOnly(directory, report.firstSequence(), StorageIo.system(),
+              provider)) {
+            long authenticated = 0;
+            while (cursor.hasNext()) {
+              cursor.next();
+              authenticated++;
+            }
+            out.printf("authenticated %d record(s) sealed with key id(s) %s%n", authenticated, segmentKeys);
+          } catch (JournalException e) {
+            if (!e.code().equals("journal-crypto")) {
+              throw e;
+            }
+            out.println("CANNOT DECRYPT: " + e.getMessage());
+            exit = Math.max(exit, EXIT_UNAUTHENTICATED);
+          }
+        }
       }
-      if (!problems.isEmpty() && exit == 0) {
-        exit = EXIT_RECOVERABLE_DAMAGE;
+      CheckpointStore store = CheckpointStore.builder(directory).readOnly().keyProvider(provider).open();
+      exit = Math.max(exit, checkpointKeys(out, store.list(), provider));
+      try {
+        List<CheckpointProblem> problems = store.problems();
+        for (CheckpointProblem problem : problems) {
+          boolean crypto = problem.code().equals("checkpoint-crypto");
+          out.println((crypto ? "CANNOT DECRYPT CHECKPOINT: " : "DAMAGED CHECKPOINT: ") + problem.describe());
+          exit = Math.max(exit, crypto ? EXIT_UNAUTHENTICATED : EXIT_RECOVERABLE_DAMAGE);
+        }
+      } catch (CheckpointException e) {
+        if (!e.code().equals("checkpoint-crypto")) {
+          throw e;
+        }
+        out.println("CANNOT DECRYPT: " + e.getMessage());
+        exit = Math.max(exit, EXIT_UNAUTHENTICATED);
       }
       out.println(exit == 0 ? "OK" : "damage found (exit " + exit + ")");
       out.flush();
@@ -154,14 +231,18 @@ public final class JournalCommand implements Runnable {
     @Option(names = "--json", description = "one JSON object per line")
     boolean json;
 
+    @CommandLine.Mixin
+    KeyOptions keys;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
+      KeyProvider provider = keys.provider(spec.commandLine(), spec.commandLine().getErr()::println);
       long start = from != null ? from : Journal.verify(directory).firstSequence();
-      try (JournalCursor cursor = Journal.readOnly(directory, start)) {
+      try (JournalCursor cursor = Journal.readOnly(directory, start, StorageIo.system(), provider)) {
         while (cursor.hasNext()) {
           JournalRecord record = cursor.next();
           String payload = jsonString(record.payloadUtf8());
@@ -171,6 +252,9 @@ public final class JournalCommand implements Runnable {
             out.print(record.sequence() + "\t" + payload.substring(1, payload.length() - 1) + "\n");
           }
         }
+      } catch (JournalException e) {
+        out.flush();
+        throw keys.explain(e);
       }
       out.flush();
       return 0;
@@ -180,10 +264,14 @@ public final class JournalCommand implements Runnable {
   /** {@code faultline journal checkpoints DIR}. */
   @Command(name = "checkpoints", mixinStandardHelpOptions = true,
       description = {"Lists the checkpoints, checking each in full, without changing anything.",
-          "Exit 0: all valid; 3: some are damaged (recovery skips them in favour of older ones)."})
+          "Exit 0: all valid; 3: some are damaged (recovery skips them in favour of older ones);",
+          "5: encrypted snapshots not authenticated (no key given: checksums only; a key missing or wrong)."})
   static final class Checkpoints implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "the state directory")
     Path directory;
+
+    @CommandLine.Mixin
+    KeyOptions keys;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -191,12 +279,24 @@ public final class JournalCommand implements Runnable {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      CheckpointStore store = CheckpointStore.builder(directory).readOnly().open();
-      List<CheckpointProblem> problems = store.problems();
+      KeyProvider provider = keys.provider(spec.commandLine(), spec.commandLine().getErr()::println);
+      CheckpointStore store = CheckpointStore.builder(directory).readOnly().keyProvider(provider).open();
       List<CheckpointInfo> infos = store.list();
+      List<CheckpointProblem> problems;
+      try {
+        problems = store.problems();
+      } catch (CheckpointException e) {
+        if (!e.code().equals("checkpoint-crypto")) {
+          throw e;
+        }
+        out.println("CANNOT DECRYPT: " + e.getMessage());
+        out.flush();
+        return EXIT_UNAUTHENTICATED;
+      }
       for (CheckpointInfo info : infos) {
         String status = problems.stream().filter(p -> p.id().equals(info.id())).map(p -> "DAMAGED: " + p.reason())
-            .findFirst().orElse("ok");
+            .findFirst().orElse(info.keyId() == 0 ? "ok" : provider != null ? "ok, decrypted with key id "
+                + info.keyId() : "checksum ok, encrypted with key id " + info.keyId() + " (not decrypted)");
         out.printf("%s  sequence %d  %s  %d bytes  %s  %s%n", info.id(), info.sequence(), info.time(),
             info.snapshotBytes(), jsonString(info.label()), status);
       }
@@ -207,8 +307,12 @@ public final class JournalCommand implements Runnable {
       }
       out.printf("%d checkpoint(s), %d damaged%n", infos.size() + problems.stream()
           .filter(p -> infos.stream().noneMatch(i -> i.id().equals(p.id()))).count(), problems.size());
+      int unauthenticated = checkpointKeys(out, infos, provider);
+      if (problems.stream().anyMatch(p -> p.code().equals("checkpoint-crypto"))) {
+        unauthenticated = EXIT_UNAUTHENTICATED;
+      }
       out.flush();
-      return problems.isEmpty() ? 0 : EXIT_RECOVERABLE_DAMAGE;
+      return unauthenticated != 0 ? unauthenticated : problems.isEmpty() ? 0 : EXIT_RECOVERABLE_DAMAGE;
     }
   }
 
@@ -250,7 +354,7 @@ public final class JournalCommand implements Runnable {
   @Command(name = "rollback", mixinStandardHelpOptions = true,
       description = {"Rolls the state directory back: deletes the checkpoints after the target and truncates the",
           "journal after it (the records are discarded, not kept on a branch). The state is rebuilt when it is",
-          "next opened."})
+          "next opened. The ids of deleted checkpoints are never issued again."})
   static final class Rollback implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "the state directory")
     Path directory;
@@ -260,13 +364,22 @@ public final class JournalCommand implements Runnable {
         description = "a checkpoint id (cp-000000000042), a journal sequence, or an ISO-8601 instant")
     RollbackTarget target;
 
+    @CommandLine.Mixin
+    KeyOptions keys;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      RollbackResult result = RecoverableState.rollbackOffline(directory, target);
+      KeyProvider provider = keys.provider(spec.commandLine(), spec.commandLine().getErr()::println);
+      RollbackResult result;
+      try {
+        result = RecoverableState.rollbackOffline(directory, target, StorageIo.system(), provider);
+      } catch (RuntimeException e) {
+        throw keys.explain(e);
+      }
       out.printf("rolled back to %s: state at sequence %d (%s); discarded %d journal record(s) and %d"
               + " checkpoint(s)%n", target.describe(), result.sequence(),
           result.checkpointId().map(id -> "from checkpoint " + id).orElse("from the initial state"),
@@ -301,6 +414,9 @@ public final class JournalCommand implements Runnable {
     @Option(names = "--max-records", paramLabel = "N", description = "stop after this many appends in total")
     Long maxRecords;
 
+    @CommandLine.Mixin
+    KeyOptions keys;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -314,6 +430,7 @@ public final class JournalCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "--seconds must be at least 0, but was "
             + seconds);
       }
+      KeyProvider provider = keys.provider(spec.commandLine(), spec.commandLine().getErr()::println);
       Clock clock = Clock.system();
       long started = clock.nanoTime();
       long deadline = started + (long) (seconds * 1e9);
@@ -321,7 +438,7 @@ public final class JournalCommand implements Runnable {
       AtomicLong appended = new AtomicLong();
       AtomicReference<Throwable> failure = new AtomicReference<>();
       long forces;
-      try (Journal journal = Journal.builder(directory).segmentSize(segmentSize).open();
+      try (Journal journal = Journal.builder(directory).segmentSize(segmentSize).keyProvider(provider).open();
           OutputStream ack = new FileOutputStream(ackFile.toFile(), false)) {
         long forcesBefore = journal.forces();
         List<Thread> threads = new ArrayList<>();

@@ -81,6 +81,31 @@ class FtaCommandTest {
   }
 
   @Test
+  void primeImplicantsAreListedWithTheirNegations(@TempDir Path dir) throws IOException {
+    // top = A xor B: prime implicants A.~B (0.1 * 0.8) and ~A.B (0.9 * 0.2).
+    Path xor = dir.resolve("xor.xml");
+    Files.writeString(xor, "<opsa-mef><define-fault-tree name=\"t\"><define-gate name=\"top\"><xor>"
+        + "<basic-event name=\"A\"/><basic-event name=\"B\"/></xor></define-gate></define-fault-tree><model-data>"
+        + "<define-basic-event name=\"A\"><float value=\"0.1\"/></define-basic-event>"
+        + "<define-basic-event name=\"B\"><float value=\"0.2\"/></define-basic-event></model-data></opsa-mef>");
+    assertEquals(0, run("fta", xor.toString(), "--json", "--prime-implicants"), err.toString());
+    String json = out.toString();
+    assertEquals(2, number(json, "primeImplicantCount"));
+    assertTrue(!json.contains("cutSetCount") && json.contains("\"orderDistribution\":[0,2]"), json);
+    assertTrue(json.contains("\"primeImplicants\":[{\"literals\":[{\"event\":\"A\",\"negated\":false},"
+        + "{\"event\":\"B\",\"negated\":true}],\"probability\":" + (0.1 * 0.8) + "},"), json);
+    assertTrue(json.contains("{\"literals\":[{\"event\":\"A\",\"negated\":true},{\"event\":\"B\",\"negated\":false}],"
+        + "\"probability\":" + (0.9 * (0.2)) + "}]"), json);
+    out.getBuffer().setLength(0);
+    assertEquals(0, run("fta", xor.toString(), "--prime-implicants", "--cut-off", "0.1"), err.toString());
+    String text = out.toString();
+    assertTrue(text.contains("prime implicants:     1") && text.contains("0.180000 {not A, B}")
+        && !text.contains("{A, not B}"), text);
+    assertEquals(2, run("fta", xor.toString(), "--prime-implicants", "--failed", "A"));
+    assertTrue(err.toString().contains("cannot be combined with --prime-implicants"), err.toString());
+  }
+
+  @Test
   void invalidModelIsAnErrorNamingFileAndLine(@TempDir Path dir) throws IOException {
     Path bad = dir.resolve("bad.xml");
     Files.writeString(bad, "<opsa-mef>\n<define-fault-tree name=\"t\">\n<define-gate name=\"g\">\n"

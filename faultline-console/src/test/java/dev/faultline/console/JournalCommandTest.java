@@ -7,6 +7,7 @@ import dev.faultline.core.testing.FakeClock;
 import dev.faultline.state.Codec;
 import dev.faultline.state.RecoverableState;
 import dev.faultline.state.StateMachine;
+import dev.faultline.state.crypto.KeyProvider;
 import dev.faultline.state.journal.Journal;
 import dev.faultline.state.journal.JournalCursor;
 import java.io.PrintWriter;
@@ -15,8 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -177,6 +180,146 @@ class JournalCommandTest {
     Run damaged = run("journal", "checkpoints", dir.toString());
     assertEquals(JournalCommand.EXIT_RECOVERABLE_DAMAGE, damaged.exit());
     assertTrue(damaged.out().contains("DAMAGED: checksum mismatch"), damaged.out());
+  }
+
+  private static byte[] key(int seed) {
+    byte[] key = new byte[32];
+    Arrays.fill(key, (byte) seed);
+    return key;
+  }
+
+  private static String entry(int id, byte[] key) {
+    return id + ":" + Base64.getEncoder().encodeToString(key);
+  }
+
+  /** Runs {@code args} with the environment variable {@code name} set to {@code value} for every subcommand. */
+  static Run runWithEnvironment(String name, String value, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine line = FaultlineCommand.newCommandLine();
+    line.setOut(new PrintWriter(out));
+    line.setErr(new PrintWriter(err));
+    for (CommandLine sub : line.getSubcommands().get("journal").getSubcommands().values()) {
+      sub.getCommandSpec().mixins().values().stream().map(m -> m.userObject()).filter(KeyOptions.class::isInstance)
+          .forEach(o -> ((KeyOptions) o).environment = Map.of(name, value)::get);
+    }
+    int exit = line.execute(args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  @Test
+  void anEncryptedDirectoryWorksWithItsKeysAndFailsClearlyWithoutThemOrWithWrongOnes() throws Exception {
+    byte[] key1 = key(1);
+    byte[] key2 = key(2);
+    KeyProvider keys = KeyProvider.of(2, Map.of(1, key1, 2, key2));
+    try (RecoverableState<Long, String> state = RecoverableState.builder(dir, SUM, LONG, Codec.utf8())
+        .clock(new FakeClock()).checkpointEvery(10).keepCheckpoints(5).keyProvider(keys).open()) {
+      for (int i = 1; i <= 35; i++) {
+        state.apply(Integer.toString(i));
+      }
+    }
+    Path keyFile = dir.getParent().resolve(dir.getFileName() + ".keys");
+    Files.writeString(keyFile, "# keys of the test state\n" + entry(1, key1) + "\n\n" + entry(2, key2) + "\n");
+    Path wrongFile = dir.getParent().resolve(dir.getFileName() + ".wrong");
+    Files.writeString(wrongFile, entry(2, key(9)) + "\n" + entry(1, key(8)) + "\n");
+    String d = dir.toString();
+    try {
+      Run verify = run("journal", "verify", d, "--key-file", keyFile.toString());
+      assertEquals(0, verify.exit(), verify.out() + verify.err());
+      assertTrue(verify.out().contains("encrypted with key id 2") && verify.out().contains("authenticated 35 record(s)")
+          && verify.out().endsWith("OK\n"), verify.out());
+      Run verifyEnv = runWithEnvironment("STATE_KEYS", entry(2, key2) + "," + entry(1, key1), "journal", "verify", d,
+          "--key-env", "STATE_KEYS");
+      assertEquals(0, verifyEnv.exit(), verifyEnv.out() + verifyEnv.err());
+      Run noKey = run("journal", "verify", d);
+      assertEquals(JournalCommand.EXIT_UNAUTHENTICATED, noKey.exit(), noKey.out());
+      assertTrue(noKey.out().contains("ENCRYPTED: the records are sealed with key id(s) [2]")
+          && noKey.out().contains("--key-file"), noKey.out());
+      Run wrong = run("journal", "verify", d, "--key-file", wrongFile.toString());
+      assertEquals(JournalCommand.EXIT_UNAUTHENTICATED, wrong.exit(), wrong.out());
+      assertTrue(wrong.out().contains("CANNOT DECRYPT") && wrong.out().contains("key with id 2 is wrong"),
+          wrong.out());
+
+      Run dump = run("journal", "dump", d, "--json", "--key-file", keyFile.toString());
+      assertEquals(0, dump.exit(), dump.err());
+      List<String> lines = dump.out().lines().collect(Collectors.toList());
+      assertEquals(35, lines.size());
+      assertEquals("{\"seq\":35,\"payload\":\"35\"}", lines.get(34));
+      Run dumpNoKey = run("journal", "dump", d, "--json");
+      assertEquals(1, dumpNoKey.exit());
+      assertEquals("", dumpNoKey.out());
+      assertTrue(dumpNoKey.err().contains("key id 2") && dumpNoKey.err().contains("--key-file FILE or --key-env VAR"),
+          dumpNoKey.err());
+      Run dumpWrong = run("journal", "dump", d, "--key-file", wrongFile.toString());
+      assertEquals(1, dumpWrong.exit());
+      assertEquals("", dumpWrong.out(), "never garbage");
+      assertTrue(dumpWrong.err().contains("is wrong") && dumpWrong.err().contains("holds the key with that id"),
+          dumpWrong.err());
+
+      Run list = run("journal", "checkpoints", d, "--key-file", keyFile.toString());
+      assertEquals(0, list.exit(), list.out());
+      assertTrue(list.out().contains("cp-000000000003  sequence 30") && list.out().contains("ok, decrypted with key id 2"),
+          list.out());
+      Run listNoKey = run("journal", "checkpoints", d);
+      assertEquals(JournalCommand.EXIT_UNAUTHENTICATED, listNoKey.exit(), listNoKey.out());
+      assertTrue(listNoKey.out().contains("checksum ok, encrypted with key id 2 (not decrypted)"), listNoKey.out());
+      Run listWrong = run("journal", "checkpoints", d, "--key-file", wrongFile.toString());
+      assertEquals(JournalCommand.EXIT_UNAUTHENTICATED, listWrong.exit(), listWrong.out());
+      assertTrue(listWrong.out().contains("DAMAGED: cannot decrypt"), listWrong.out());
+
+      byte[][] before = {Files.readAllBytes(dir.resolve("00000000000000000001.journal")),
+          Files.readAllBytes(dir.resolve("cp-000000000003.checkpoint"))};
+      for (String[] refused : List.of(new String[] {}, new String[] {"--key-file", wrongFile.toString()})) {
+        List<String> args = new java.util.ArrayList<>(List.of("journal", "rollback", d, "--to", "cp-000000000002"));
+        args.addAll(List.of(refused));
+        Run rollback = run(args.toArray(String[]::new));
+        assertEquals(1, rollback.exit(), rollback.out());
+        assertTrue(rollback.err().contains("id 2"), rollback.err());
+        assertArrayEquals(before[0], Files.readAllBytes(dir.resolve("00000000000000000001.journal")));
+        assertArrayEquals(before[1], Files.readAllBytes(dir.resolve("cp-000000000003.checkpoint")));
+      }
+      Run rollback = run("journal", "rollback", d, "--to", "cp-000000000002", "--key-file", keyFile.toString());
+      assertEquals(0, rollback.exit(), rollback.err());
+      assertTrue(rollback.out().contains("state at sequence 20") && rollback.out().contains("discarded 15"),
+          rollback.out());
+      try (RecoverableState<Long, String> state = RecoverableState.builder(dir, SUM, LONG, Codec.utf8())
+          .clock(new FakeClock()).keyProvider(keys).open()) {
+        assertEquals(20L * 21 / 2, state.state());
+      }
+    } finally {
+      Files.delete(keyFile);
+      Files.delete(wrongFile);
+    }
+  }
+
+  @Test
+  void badKeyOptionsAreRefusedNamingTheLineWithoutShowingTheKey() throws Exception {
+    journalOf("plain");
+    Path keyFile = dir.resolve("keys.txt");
+    String secret = Base64.getEncoder().encodeToString(new byte[16]);
+    Files.writeString(keyFile, entry(1, key(1)) + "\n" + "2:" + secret + "\n");
+    Run shortKey = run("journal", "dump", dir.toString(), "--key-file", keyFile.toString());
+    assertEquals(2, shortKey.exit());
+    assertTrue(shortKey.err().contains("line 2") && shortKey.err().contains("16 bytes")
+        && !shortKey.err().contains(secret), shortKey.err());
+    Files.writeString(keyFile, "one:" + secret + "\n");
+    assertTrue(run("journal", "dump", dir.toString(), "--key-file", keyFile.toString()).err()
+        .contains("positive key id"));
+    Files.writeString(keyFile, "1:not base64!\n");
+    assertTrue(run("journal", "dump", dir.toString(), "--key-file", keyFile.toString()).err()
+        .contains("not valid base64"));
+    Files.writeString(keyFile, "# nothing\n");
+    assertTrue(run("journal", "dump", dir.toString(), "--key-file", keyFile.toString()).err()
+        .contains("holds no keys"));
+    Run unset = runWithEnvironment("OTHER", "x", "journal", "dump", dir.toString(), "--key-env", "STATE_KEYS");
+    assertEquals(2, unset.exit());
+    assertTrue(unset.err().contains("STATE_KEYS") && unset.err().contains("not set"), unset.err());
+    Run both = run("journal", "dump", dir.toString(), "--key-file", keyFile.toString(), "--key-env", "X");
+    assertTrue(both.err().contains("not both"), both.err());
+    Files.writeString(keyFile, entry(1, key(1)) + "\n");
+    Run plain = run("journal", "dump", dir.toString(), "--key-file", keyFile.toString());
+    assertEquals(0, plain.exit(), "keys are not needed for plain data, and do no harm");
+    assertEquals("1\tplain\n", plain.out());
   }
 
   @Test

@@ -48,6 +48,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * checkpoint at or before it). The journal after that point is <b>truncated</b>, not kept on a branch: the discarded
  * records are counted in {@link StateEvent.StateRolledBack} and in the {@link RollbackResult}, and checkpoints
  * covering them are deleted first, so a crash during the rollback leaves a consistent, possibly longer, history.
+ * The ids of deleted checkpoints are never issued again (see {@link CheckpointStore}): a checkpoint id always names
+ * the same snapshot, while journal sequences after the rollback point are reused by the new history.
  *
  * <h2>Retention</h2>
  * After each checkpoint the oldest checkpoints beyond {@code keepCheckpoints} are deleted and, unless disabled, the
@@ -145,13 +147,14 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       CheckpointSelection selection = store.latestValid(info -> {
         if (info.sequence() > last) {
           skipped.add(new CheckpointProblem(info.file(), info.id(), "covers sequence " + info.sequence()
-              + " beyond the journal's last record " + last + ", so the journal cannot continue it; deleted"));
+              + " beyond the journal's last record " + last + ", so the journal cannot continue it; deleted",
+              "checkpoint-beyond-journal"));
           return false;
         }
         return true;
       });
       skipped.addAll(selection.skipped());
-      if (skipped.stream().anyMatch(p -> p.reason().endsWith("deleted"))) {
+      if (skipped.stream().anyMatch(p -> p.code().equals("checkpoint-beyond-journal"))) {
         store.deleteAfter(last);
       }
       Optional<Checkpoint> checkpoint = selection.checkpoint();

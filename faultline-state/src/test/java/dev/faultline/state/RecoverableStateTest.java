@@ -204,6 +204,30 @@ class RecoverableStateTest {
     }
   }
 
+  /** Regression: after a rollback and a restart, new checkpoints took the ids of the discarded ones. */
+  @Test
+  void checkpointIdsDiscardedByARollbackAreNeverIssuedAgain() {
+    List<String> discarded;
+    try (RecoverableState<Account, String> state = builder().keepCheckpoints(5).open()) {
+      depositUpTo(state, 1, 30);
+      discarded = state.checkpoints().stream().skip(1).map(CheckpointInfo::id).collect(Collectors.toList());
+      assertEquals(List.of("cp-000000000002", "cp-000000000003"), discarded);
+      state.rollback(new RollbackTarget.ToCheckpoint("cp-000000000001"));
+    }
+    disk.crash();
+    try (RecoverableState<Account, String> state = builder().keepCheckpoints(5).open()) {
+      depositUpTo(state, 11, 20);
+      CheckpointInfo next = state.checkpoints().get(state.checkpoints().size() - 1);
+      assertEquals(20, next.sequence());
+      assertEquals("cp-000000000004", next.id());
+    }
+    RecoverableState.rollbackOffline(DIR, new RollbackTarget.ToSequence(5), disk);
+    try (RecoverableState<Account, String> state = builder().keepCheckpoints(5).open()) {
+      assertEquals(afterDeposits(5), state.state());
+      assertEquals("cp-000000000005", state.checkpoint("after offline rollback").id());
+    }
+  }
+
   @Test
   void rollbackToASequenceReplaysFromTheCheckpointBeforeIt() {
     try (RecoverableState<Account, String> state = builder().open()) {

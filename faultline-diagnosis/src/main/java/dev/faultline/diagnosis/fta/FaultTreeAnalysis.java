@@ -19,8 +19,9 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * <p>Minimal cut sets of non-coherent trees (with NOT, XOR, ...) are those of the monotone part, negations dropped,
- * as SCRAM and XFTA report them; the probability is exact for the tree as written. Immutable and thread-safe; each
- * {@link #run()} is independent.
+ * as SCRAM and XFTA report them; the probability is exact for the tree as written. On request
+ * ({@link Builder#primeImplicants}) the prime implicants are computed instead, with their negative literals. Immutable
+ * and thread-safe; each {@link #run()} is independent.
  */
 public final class FaultTreeAnalysis {
   private final FaultTreeModel model;
@@ -28,6 +29,7 @@ public final class FaultTreeAnalysis {
   private final double missionTime;
   private final int limitOrder;
   private final double cutOff;
+  private final boolean primeImplicants;
   private final Consumer<String> progress;
 
   private FaultTreeAnalysis(Builder b, String top) {
@@ -36,6 +38,7 @@ public final class FaultTreeAnalysis {
     this.missionTime = b.missionTime;
     this.limitOrder = b.limitOrder;
     this.cutOff = b.cutOff;
+    this.primeImplicants = b.primeImplicants;
     this.progress = b.progress;
   }
 
@@ -59,7 +62,7 @@ public final class FaultTreeAnalysis {
     return onLargeStack(() -> {
       progress.accept("compiling " + top);
       Pdag pdag = Pdag.compile(model, top, missionTime);
-      Engine engine = new Engine(pdag, limitOrder, progress);
+      Engine engine = new Engine(pdag, limitOrder, primeImplicants, progress);
       engine.run();
       FaultTreeResult result = new FaultTreeResult(model, top, pdag, engine, limitOrder, cutOff, progress);
       progress.accept("done");
@@ -115,6 +118,7 @@ public final class FaultTreeAnalysis {
     private double missionTime = FaultTreeModel.DEFAULT_MISSION_TIME;
     private int limitOrder = Integer.MAX_VALUE;
     private double cutOff = 0;
+    private boolean primeImplicants;
     private Consumer<String> progress = s -> { };
 
     private Builder(FaultTreeModel model) {
@@ -142,6 +146,18 @@ public final class FaultTreeAnalysis {
     /** Keeps only minimal cut sets whose probability is at least this (default 0: all). */
     public Builder cutOff(double probability) {
       this.cutOff = probability;
+      return this;
+    }
+
+    /**
+     * Computes the prime implicants instead of the minimal cut sets (default false): the minimal conjunctions of
+     * failed and working events that fail the top (Coudert and Madre's BDD decomposition into a ZBDD of literals).
+     * For a coherent tree they are the minimal cut sets; for a non-coherent one they also say which events must be
+     * working. The order limit counts literals, and the cut-off applies to their probability ({@code 1 - p} for a
+     * working event). There can be far more prime implicants than minimal cut sets.
+     */
+    public Builder primeImplicants(boolean primeImplicants) {
+      this.primeImplicants = primeImplicants;
       return this;
     }
 

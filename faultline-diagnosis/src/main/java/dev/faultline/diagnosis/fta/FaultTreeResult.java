@@ -24,7 +24,15 @@ import java.util.stream.StreamSupport;
  * The result of a {@link FaultTreeAnalysis}. The probability, the cut-set count, the order distribution and the
  * approximations are computed when the analysis runs; cut sets are enumerated lazily by {@link #cutSets()};
  * importance and live evaluation are computed on request. All reported cut-set figures respect the order limit and
- * the probability cut-off. Thread-safe: the diagrams are read-only once built.
+ * the probability cut-off.
+ *
+ * <p>When the analysis was asked for prime implicants ({@link FaultTreeAnalysis.Builder#primeImplicants}), the
+ * products counted, summed and enumerated are the prime implicants instead: {@link #cutSetCount()},
+ * {@link #orderDistribution()} (orders in literals), {@link #rareEvent()} and {@link #mcub()} (a working event
+ * contributing {@code 1 - p}) are theirs, {@link #primeImplicants()} lists them, and {@link #cutSets()},
+ * {@link #cutSetIndices()} and {@link #evaluate} are not available.
+ *
+ * <p>Thread-safe: the diagrams are read-only once built.
  */
 public final class FaultTreeResult {
   private final FaultTreeModel model;
@@ -33,6 +41,9 @@ public final class FaultTreeResult {
   private final Family family;
   private final List<String> names;
   private final double[] p;
+  /** The probability of each item of the family: basic events, or literals (2 i failed, 2 i + 1 working). */
+  private final double[] itemP;
+  private final boolean prime;
   private final int limitOrder;
   private final double cutOff;
   private final double probability;
@@ -49,6 +60,8 @@ public final class FaultTreeResult {
     this.family = engine.family();
     this.names = List.copyOf(pdag.varNames());
     this.p = engine.basicProbabilities();
+    this.prime = engine.primeImplicants();
+    this.itemP = family.itemProbabilities();
     rankNames();
     this.limitOrder = limitOrder;
     this.cutOff = cutOff;
@@ -56,7 +69,7 @@ public final class FaultTreeResult {
     BigInteger[] dist;
     double re;
     if (cutOff > 0) {
-      progress.accept("enumerating cut sets above the cut-off " + cutOff);
+      progress.accept("enumerating " + products() + " above the cut-off " + cutOff);
       List<BigInteger> d = new ArrayList<>();
       double[] sums = {0};
       forEachSet(s -> {
@@ -70,7 +83,8 @@ public final class FaultTreeResult {
       re = sums[0];
     } else {
       dist = family.orderDistribution(limitOrder == Integer.MAX_VALUE ? p.length : limitOrder);
-      re = limitOrder == Integer.MAX_VALUE ? family.weightedSum(p) : sum(family.weightedSumByOrder(p, limitOrder));
+      re = limitOrder == Integer.MAX_VALUE ? family.weightedSum(itemP)
+          : sum(family.weightedSumByOrder(itemP, limitOrder));
     }
     BigInteger total = BigInteger.ZERO;
     List<BigInteger> byOrder = new ArrayList<>();
@@ -86,8 +100,12 @@ public final class FaultTreeResult {
     this.count = total;
     this.distribution = List.copyOf(byOrder);
     this.rareEvent = Math.min(1, re);
-    progress.accept("counted " + total + " minimal cut sets");
+    progress.accept("counted " + total + " " + products());
     this.mcub = computeMcub();
+  }
+
+  private String products() {
+    return prime ? "prime implicants" : "minimal cut sets";
   }
 
   private static double sum(double[] a) {
@@ -101,13 +119,13 @@ public final class FaultTreeResult {
   private double product(int[] set) {
     double r = 1;
     for (int i : set) {
-      r *= p[i];
+      r *= itemP[i];
     }
     return r;
   }
 
   private void forEachSet(Consumer<int[]> sink) {
-    int[] cost = new int[p.length];
+    int[] cost = new int[itemP.length];
     Iterator<int[]> it = family.iterator(cost, 0, limitOrder, cutOff);
     while (it.hasNext()) {
       sink.accept(it.next());
@@ -119,7 +137,7 @@ public final class FaultTreeResult {
     if (count.signum() == 0) {
       return 0;
     }
-    double maxP = family.maxProduct(p);
+    double maxP = family.maxProduct(itemP);
     if (maxP >= 1) {
       return 1;
     }
@@ -129,7 +147,7 @@ public final class FaultTreeResult {
       forEachSet(s -> log[0] += Math.log1p(-product(s)));
       return -Math.expm1(log[0]);
     }
-    double[] pk = p.clone();
+    double[] pk = itemP.clone();
     double total = 0;
     for (int k = 1; k <= 20_000; k++) {
       double s = limitOrder == Integer.MAX_VALUE ? family.weightedSum(pk) : sum(family.weightedSumByOrder(pk, limitOrder));
@@ -139,7 +157,7 @@ public final class FaultTreeResult {
         break;
       }
       for (int i = 0; i < pk.length; i++) {
-        pk[i] *= p[i];
+        pk[i] *= itemP[i];
       }
     }
     return -Math.expm1(-total);
@@ -160,6 +178,11 @@ public final class FaultTreeResult {
     return probability;
   }
 
+  /** Whether the products of this result are prime implicants (else minimal cut sets). */
+  public boolean reportsPrimeImplicants() {
+    return prime;
+  }
+
   /** The rare-event approximation: the sum of the cut sets' probabilities, at most 1. */
   public double rareEvent() {
     return rareEvent;
@@ -170,12 +193,15 @@ public final class FaultTreeResult {
     return mcub;
   }
 
-  /** The number of minimal cut sets (within the limits). */
+  /** The number of minimal cut sets, or of prime implicants when they were asked for (within the limits). */
   public BigInteger cutSetCount() {
     return count;
   }
 
-  /** The number of minimal cut sets of order 1, 2, 3, ... (element 0 is order 1), up to the highest order present. */
+  /**
+   * The number of minimal cut sets (or prime implicants) of order 1, 2, 3, ... (element 0 is order 1), up to the
+   * highest order present.
+   */
   public List<BigInteger> orderDistribution() {
     return distribution;
   }
@@ -198,9 +224,44 @@ public final class FaultTreeResult {
   /**
    * The minimal cut sets as arrays of indices into {@link #basicEvents()}, each ordered by event name, enumerated
    * lazily: the fast path for listing millions of cut sets.
+   *
+   * @throws IllegalStateException if the analysis computed prime implicants
    */
   public Iterator<int[]> cutSetIndices() {
-    int[] cost = new int[p.length];
+    requireCutSets();
+    return sortedItems();
+  }
+
+  /**
+   * The prime implicants as arrays of literals, each ordered by event name, enumerated lazily: {@code 2 i} stands for
+   * basic event {@code i} of {@link #basicEvents()} failed, {@code 2 i + 1} for it working. The fast path for listing
+   * many prime implicants.
+   *
+   * @throws IllegalStateException if the analysis did not compute prime implicants
+   */
+  public Iterator<int[]> primeImplicantLiterals() {
+    requirePrimeImplicants();
+    return sortedItems();
+  }
+
+  private void requireCutSets() {
+    if (prime) {
+      throw new IllegalStateException("this analysis of " + top + " computed prime implicants, not minimal cut sets:"
+          + " use primeImplicants(), or build the analysis without primeImplicants(true)");
+    }
+  }
+
+  private void requirePrimeImplicants() {
+    if (!prime) {
+      throw new IllegalStateException("this analysis of " + top + " computed minimal cut sets: build it with"
+          + " FaultTreeAnalysis.Builder.primeImplicants(true) for prime implicants");
+    }
+  }
+
+  /** The family's sets with their items ordered by event name (a literal's event is its item / 2). */
+  private Iterator<int[]> sortedItems() {
+    int[] cost = new int[itemP.length];
+    int shift = prime ? 1 : 0;
     Iterator<int[]> it = family.iterator(cost, 0, limitOrder, cutOff);
     return new Iterator<>() {
       @Override
@@ -213,7 +274,8 @@ public final class FaultTreeResult {
         int[] s = it.next();
         int[] r = new int[s.length];
         for (int i = 0; i < s.length; i++) {
-          int v = rank[s[i]];
+          // Rank of the event, and the literal's sign below it: an event appears at most once in a product.
+          int v = (rank[s[i] >> shift] << shift) | (s[i] & shift);
           int j = i;
           while (j > 0 && r[j - 1] > v) {
             r[j] = r[j - 1];
@@ -222,11 +284,48 @@ public final class FaultTreeResult {
           r[j] = v;
         }
         for (int i = 0; i < r.length; i++) {
-          r[i] = byRank[r[i]];
+          r[i] = (byRank[r[i] >> shift] << shift) | (r[i] & shift);
         }
         return r;
       }
     };
+  }
+
+  /**
+   * The probability of one literal of {@link #primeImplicantLiterals()}: {@code p} of its event if it is even,
+   * {@code 1 - p} if it is odd.
+   */
+  public double literalProbability(int literal) {
+    return (literal & 1) == 0 ? p[literal >> 1] : 1 - p[literal >> 1];
+  }
+
+  /**
+   * The prime implicants, enumerated lazily (nothing is held in memory but the current path).
+   *
+   * @throws IllegalStateException if the analysis did not compute prime implicants
+   */
+  public Stream<PrimeImplicant> primeImplicants() {
+    Iterator<int[]> it = primeImplicantLiterals();
+    Iterator<PrimeImplicant> mapped = new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public PrimeImplicant next() {
+        int[] s = it.next();
+        List<Literal> literals = new ArrayList<>(s.length);
+        double prob = 1;
+        for (int x : s) {
+          literals.add(new Literal(names.get(x >> 1), (x & 1) != 0));
+          prob *= literalProbability(x);
+        }
+        return new PrimeImplicant(literals, prob);
+      }
+    };
+    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(mapped, Spliterator.ORDERED | Spliterator.NONNULL),
+        false);
   }
 
   /** The probability of one basic event, by its index in {@link #basicEvents()}. */
@@ -234,8 +333,13 @@ public final class FaultTreeResult {
     return p[index];
   }
 
-  /** The minimal cut sets, enumerated lazily (nothing is held in memory but the current path). */
+  /**
+   * The minimal cut sets, enumerated lazily (nothing is held in memory but the current path).
+   *
+   * @throws IllegalStateException if the analysis computed prime implicants
+   */
   public Stream<CutSet> cutSets() {
+    requireCutSets();
     int[] cost = new int[p.length];
     Iterator<int[]> it = family.iterator(cost, 0, limitOrder, cutOff);
     Iterator<CutSet> mapped = new Iterator<>() {
@@ -279,21 +383,26 @@ public final class FaultTreeResult {
     }
   }
 
-  /** The importance of every basic event, in variable order. */
+  /**
+   * The importance of every basic event, in variable order. With prime implicants, an event's occurrence counts the
+   * prime implicants holding it failed or working.
+   */
   public List<Importance> importance() {
     double[] mif = FaultTreeAnalysis.onLargeStack(engine::birnbaum);
-    BigInteger[] occ;
+    BigInteger[] occ = new BigInteger[p.length];
+    Arrays.fill(occ, BigInteger.ZERO);
+    int shift = prime ? 1 : 0;
     if (limitOrder == Integer.MAX_VALUE && cutOff == 0) {
-      occ = FaultTreeAnalysis.onLargeStack(family::occurrences);
+      BigInteger[] byItem = FaultTreeAnalysis.onLargeStack(family::occurrences);
+      for (int item = 0; item < byItem.length; item++) {
+        occ[item >> shift] = occ[item >> shift].add(byItem[item]);
+      }
     } else {
-      BigInteger[] o = new BigInteger[p.length];
-      Arrays.fill(o, BigInteger.ZERO);
       forEachSet(s -> {
-        for (int i : s) {
-          o[i] = o[i].add(BigInteger.ONE);
+        for (int item : s) {
+          occ[item >> shift] = occ[item >> shift].add(BigInteger.ONE);
         }
       });
-      occ = o;
     }
     List<Importance> out = new ArrayList<>();
     double pt = probability;
@@ -315,8 +424,10 @@ public final class FaultTreeResult {
    * @param failed names of failed basic events (model basic events, CCF members or CCF events such as "[A B]")
    * @param maxListed how many complete and one-away cut sets to list (the counts are always exact)
    * @throws IllegalArgumentException naming an event that is not a basic event of this tree
+   * @throws IllegalStateException if the analysis computed prime implicants (live evaluation reports cut sets)
    */
   public LiveEvaluation evaluate(Collection<String> failed, int maxListed) {
+    requireCutSets();
     Map<String, Integer> index = new HashMap<>();
     for (int i = 0; i < names.size(); i++) {
       index.put(names.get(i), i);

@@ -32,9 +32,20 @@ import javax.xml.stream.XMLStreamReader;
  * {@code constant}; {@code define-basic-event}, {@code define-house-event}, {@code define-parameter},
  * {@code define-CCF-group} (beta-factor, MGL, alpha-factor, phi-factor); expressions {@code float, int, bool,
  * parameter, system-mission-time, exponential, GLM, Weibull, periodic-test}, the random deviates (at their mean) and
- * the arithmetic operators. Names are global; private roles, event trees, substitutions and includes are rejected with
- * an error. The XML parser is hardened: DTDs and external entities are refused, elements may nest at most
- * {@value #MAX_DEPTH} levels, and a document without another declared encoding must be valid UTF-8.
+ * the arithmetic operators. Event trees, substitutions and includes are rejected with an error. The XML parser is
+ * hardened: DTDs and external entities are refused, elements may nest at most {@value #MAX_DEPTH} levels, and a
+ * document without another declared encoding must be valid UTF-8.
+ *
+ * <h2>Names and roles</h2>
+ * As in the MEF (and SCRAM): gates, basic events, house events, parameters and CCF groups defined in a fault tree or
+ * component are {@code public} unless their {@code role} attribute, or the nearest enclosing component's, says
+ * {@code private}; a fault tree is public; model data is public. A public element is known everywhere by its name;
+ * a private one only inside its container by its name, and anywhere by its full path ({@code tree.component.name}).
+ * A reference {@code r} inside the container with path {@code c} is looked up as {@code c.r} first (which also
+ * reaches into sub-components by a relative path), then as a public name if it has no dot, else as a full path.
+ * Private elements keep their full path as their name in the {@link FaultTreeModel} (so two private
+ * {@code pump} gates of two components are {@code t.a.pump} and {@code t.b.pump}); {@link MefWriter} writes those
+ * names as they are and this reader reads them back.
  *
  * <p>Every error is a {@link MefException} naming the file, the line and the element. Not thread-safe: use one reader
  * per model.
@@ -285,9 +296,19 @@ public final class MefReader {
   /** Two passes: declare every name with its kind and place, then build the definitions. */
   private static final class Interpreter {
     final FaultTreeModel.Builder builder = FaultTreeModel.builder();
-    final Map<String, EventKind> kinds = new HashMap<>();
-    final Map<String, dev.faultline.diagnosis.fta.Location> declared = new HashMap<>();
-    final Map<String, dev.faultline.diagnosis.fta.Location> parameters = new HashMap<>();
+
+    /** A declared name: what it is, the name it has in the model, and where it was defined. */
+    record Declared(EventKind kind, String modelName, dev.faultline.diagnosis.fta.Location where) {}
+
+    /** Events by id: a public element's name, a private element's full path. */
+    final Map<String, Declared> byId = new HashMap<>();
+    /** Events by full path: container path and name ({@code tree.component.name}; model data: the name). */
+    final Map<String, Declared> byPath = new HashMap<>();
+    final Map<String, Declared> parametersById = new HashMap<>();
+    final Map<String, Declared> parametersByPath = new HashMap<>();
+    /** The model name given to each defining element in the first pass. */
+    final Map<El, String> modelNames = new java.util.IdentityHashMap<>();
+    /** Where each fault tree was defined, to name both places of a duplicate. */
     final Map<String, dev.faultline.diagnosis.fta.Location> faultTrees = new HashMap<>();
 
     void declare(El root) {
@@ -295,51 +316,111 @@ public final class MefReader {
         switch (c.name) {
           case "define-fault-tree" -> {
             String n = c.required("name");
-            if (faultTrees.containsKey(n)) {
-              throw c.error("duplicate definition of fault tree \"" + n + "\"; first defined at " + faultTrees.get(n));
+            dev.faultline.diagnosis.fta.Location first = faultTrees.putIfAbsent(n, c.location());
+            if (first != null) {
+              throw c.error("duplicate definition of fault tree \"" + n + "\"; first defined at " + first);
             }
-            faultTrees.put(n, c.location());
-            declare(c);
+            declareContainer(c, n, false);
           }
-          case "define-component", "model-data" -> declare(c);
-          case "define-gate" -> declareEvent(c, EventKind.GATE);
-          case "define-basic-event" -> declareEvent(c, EventKind.BASIC_EVENT);
-          case "define-house-event" -> declareEvent(c, EventKind.HOUSE_EVENT);
-          case "define-parameter" -> {
-            String n = c.required("name");
-            if (parameters.containsKey(n)) {
-              throw c.error("duplicate definition of parameter \"" + n + "\"; first defined at " + parameters.get(n));
-            }
-            parameters.put(n, c.location());
-          }
-          case "define-CCF-group" -> {
-            for (El m : c.children) {
-              if (m.name.equals("members")) {
-                for (El b : m.children) {
-                  if (!b.name.equals("basic-event")) {
-                    throw b.error("CCF group members must be <basic-event> elements");
-                  }
-                  declareEvent(b, EventKind.BASIC_EVENT);
-                }
-              }
-            }
-          }
+          case "model-data" -> declareContainer(c, "", false);
+          case "define-gate", "define-basic-event", "define-house-event", "define-parameter", "define-CCF-group" ->
+              declareElement(c, "", false);
           default -> { }
         }
       }
     }
 
-    private void declareEvent(El c, EventKind kind) {
-      String n = c.required("name");
-      if (declared.containsKey(n)) {
-        throw c.error("duplicate definition of " + kind.xmlName() + " \"" + n + "\"; first defined at "
-            + declared.get(n));
+    /** Declares what {@code container} (path {@code path}, its elements private by default if so) defines. */
+    private void declareContainer(El container, String path, boolean privateByDefault) {
+      for (El d : container.children) {
+        if (d.name.equals("define-component")) {
+          declareContainer(d, path + "." + d.required("name"), isPrivate(d, privateByDefault));
+        } else {
+          declareElement(d, path, privateByDefault);
+        }
       }
-      if ("private".equals(c.attrs.get("role"))) {
-        throw c.error("role=\"private\" is not supported: names are global");
+    }
+
+    private static boolean isPrivate(El d, boolean inherited) {
+      String role = d.attrs.get("role");
+      if (role == null) {
+        return inherited;
       }
-      declared.put(n, c.location());
-      kinds.put(n, kind);
+      return switch (role.strip()) {
+        case "private" -> true;
+        case "public" -> false;
+        default -> throw d.error("role must be \"public\" or \"private\", but was \"" + role + "\"");
+      };
+    }
+
+    private void declareElement(El d, String path, boolean privateByDefault) {
+      switch (d.name) {
+        case "define-gate" -> declareEvent(d, EventKind.GATE, path, privateByDefault, byId, byPath);
+        case "define-basic-event" -> declareEvent(d, EventKind.BASIC_EVENT, path, privateByDefault, byId, byPath);
+        case "define-house-event" -> declareEvent(d, EventKind.HOUSE_EVENT, path, privateByDefault, byId, byPath);
+        case "define-parameter" -> declareEvent(d, null, path, privateByDefault, parametersById, parametersByPath);
+        case "define-CCF-group" -> {
+          boolean groupPrivate = isPrivate(d, privateByDefault);
+          modelNames.put(d, modelName(d, path, groupPrivate));
+          for (El m : d.children) {
+            if (m.name.equals("members")) {
+              for (El b : m.children) {
+                if (!b.name.equals("basic-event")) {
+                  throw b.error("CCF group members must be <basic-event> elements");
+                }
+                declareEvent(b, EventKind.BASIC_EVENT, path, groupPrivate, byId, byPath);
+              }
+            }
+          }
+        }
+        default -> { }
+      }
+    }
+
+    private static String modelName(El d, String path, boolean isPrivate) {
+      String name = d.required("name");
+      if (isPrivate && path.isEmpty()) {
+        throw d.error("role=\"private\" needs a fault tree or component to be private to");
+      }
+      return isPrivate ? path + "." + name : name;
+    }
+
+    /** Declares one event (kind null: a parameter) in the container with path {@code path}. */
+    private void declareEvent(El d, EventKind kind, String path, boolean privateByDefault, Map<String, Declared> ids,
+        Map<String, Declared> paths) {
+      String name = d.required("name");
+      String what = kind == null ? "parameter" : kind.xmlName();
+      String id = modelName(d, path, isPrivate(d, privateByDefault));
+      String fullPath = path.isEmpty() ? name : path + "." + name;
+      Declared first = ids.containsKey(id) ? ids.get(id) : paths.get(fullPath);
+      if (first != null) {
+        throw d.error("duplicate definition of " + what + " \"" + name + "\""
+            + (path.isEmpty() ? "" : " in " + path) + "; first defined at " + first.where());
+      }
+      Declared declared = new Declared(kind, id, d.location());
+      ids.put(id, declared);
+      paths.put(fullPath, declared);
+      modelNames.put(d, id);
+    }
+
+    /**
+     * Looks {@code reference} up from the container with path {@code path}: its own elements (or, with a dotted
+     * reference, a sub-component's) first, then a public name, or a full path.
+     */
+    private static Declared lookup(String reference, String path, Map<String, Declared> ids,
+        Map<String, Declared> paths) {
+      if (!path.isEmpty()) {
+        Declared local = paths.get(path + "." + reference);
+        if (local != null) {
+          return local;
+        }
+      }
+      if (reference.indexOf('.') < 0) {
+        return ids.get(reference);
+      }
+      Declared direct = paths.get(reference);
+      // A dotted name that is an id is a private element's full path written as a name (by MefWriter).
+      return direct != null ? direct : ids.get(reference);
     }
 
     void define(El root) {
@@ -348,48 +429,48 @@ public final class MefReader {
           case "define-fault-tree" -> {
             List<Gate> gates = new ArrayList<>();
             List<CcfGroup> ccfs = new ArrayList<>();
-            defineContainer(c, gates, ccfs);
+            defineContainer(c, c.required("name"), gates, ccfs);
             builder.addFaultTree(new FaultTree(c.required("name"), gates, ccfs));
           }
           case "model-data" -> {
             for (El d : c.children) {
               switch (d.name) {
-                case "define-basic-event", "define-house-event", "define-parameter" -> defineData(d);
+                case "define-basic-event", "define-house-event", "define-parameter" -> defineData(d, "");
                 case "label", "attributes" -> { }
                 default -> throw d.error("unexpected element in <model-data>");
               }
             }
           }
-          case "define-CCF-group" -> builder.addCcfGroup(ccf(c));
-          case "define-parameter", "define-basic-event", "define-house-event" -> defineData(c);
+          case "define-CCF-group" -> builder.addCcfGroup(ccf(c, ""));
+          case "define-parameter", "define-basic-event", "define-house-event" -> defineData(c, "");
           case "label", "attributes" -> { }
           default -> throw c.error("<" + c.name + "> is not supported by this reader (fault trees only)");
         }
       }
     }
 
-    private void defineContainer(El container, List<Gate> gates, List<CcfGroup> ccfs) {
+    private void defineContainer(El container, String path, List<Gate> gates, List<CcfGroup> ccfs) {
       for (El d : container.children) {
         switch (d.name) {
-          case "define-gate" -> gates.add(gate(d));
-          case "define-CCF-group" -> ccfs.add(ccf(d));
-          case "define-component" -> defineContainer(d, gates, ccfs);
-          case "define-basic-event", "define-house-event", "define-parameter" -> defineData(d);
+          case "define-gate" -> gates.add(gate(d, path));
+          case "define-CCF-group" -> ccfs.add(ccf(d, path));
+          case "define-component" -> defineContainer(d, path + "." + d.required("name"), gates, ccfs);
+          case "define-basic-event", "define-house-event", "define-parameter" -> defineData(d, path);
           case "label", "attributes" -> { }
           default -> throw d.error("<" + d.name + "> is not supported inside <" + container.name + ">");
         }
       }
     }
 
-    private void defineData(El d) {
-      String name = d.required("name");
+    private void defineData(El d, String path) {
+      String name = modelNames.get(d);
       List<El> body = body(d);
       switch (d.name) {
         case "define-basic-event" -> {
           if (body.size() > 1) {
             throw d.error("a basic event takes at most one expression");
           }
-          builder.addBasicEvent(new BasicEvent(name, body.isEmpty() ? null : expression(body.get(0)), label(d),
+          builder.addBasicEvent(new BasicEvent(name, body.isEmpty() ? null : expression(body.get(0), path), label(d),
               d.location()));
         }
         case "define-house-event" -> {
@@ -410,7 +491,7 @@ public final class MefReader {
           if (body.size() != 1) {
             throw d.error("a parameter takes exactly one expression, but had " + body.size());
           }
-          builder.addParameter(new Parameter(name, expression(body.get(0)), d.attrs.get("unit"), label(d),
+          builder.addParameter(new Parameter(name, expression(body.get(0), path), d.attrs.get("unit"), label(d),
               d.location()));
         }
       }
@@ -435,19 +516,19 @@ public final class MefReader {
       return null;
     }
 
-    private Gate gate(El d) {
-      String name = d.required("name");
+    private Gate gate(El d, String path) {
+      String name = modelNames.get(d);
       List<El> body = body(d);
       if (body.size() != 1) {
         throw d.error("a gate takes exactly one formula, but had " + body.size());
       }
-      return new Gate(name, formula(body.get(0)), label(d), d.location());
+      return new Gate(name, formula(body.get(0), path), label(d), d.location());
     }
 
-    private Formula formula(El e) {
+    private Formula formula(El e, String path) {
       switch (e.name) {
         case "gate", "basic-event", "house-event", "event" -> {
-          return ref(e);
+          return ref(e, path);
         }
         case "constant" -> {
           return new Formula.Constant(bool(e));
@@ -460,7 +541,7 @@ public final class MefReader {
       }
       List<Formula> args = new ArrayList<>();
       for (El a : e.children) {
-        args.add(formula(a));
+        args.add(formula(a, path));
       }
       int min = c == Connective.ATLEAST || c == Connective.CARDINALITY ? integer(e, "min") : 0;
       int max = c == Connective.CARDINALITY ? integer(e, "max") : 0;
@@ -471,21 +552,18 @@ public final class MefReader {
       }
     }
 
-    private Formula.Ref ref(El e) {
+    private Formula.Ref ref(El e, String path) {
       String n = e.required("name");
-      EventKind kind = kinds.get(n);
-      if (kind == null && n.indexOf('.') > 0) {
-        n = n.substring(n.lastIndexOf('.') + 1);
-        kind = kinds.get(n);
-      }
+      Declared found = lookup(n, path, byId, byPath);
       String want = e.name.equals("event") ? e.attrs.get("type") : e.name;
-      if (kind == null) {
-        throw e.error("undefined " + (want == null ? "event" : want) + " \"" + n + "\"");
+      if (found == null) {
+        throw e.error("undefined " + (want == null ? "event" : want) + " \"" + n + "\""
+            + (path.isEmpty() ? "" : " (looked up from " + path + ")"));
       }
-      if (want != null && !want.equals(kind.xmlName())) {
-        throw e.error("\"" + n + "\" is a " + kind.xmlName() + ", not a " + want);
+      if (want != null && !want.equals(found.kind().xmlName())) {
+        throw e.error("\"" + n + "\" is a " + found.kind().xmlName() + ", not a " + want);
       }
-      return new Formula.Ref(kind, n);
+      return new Formula.Ref(found.kind(), found.modelName());
     }
 
     private static boolean bool(El e) {
@@ -506,8 +584,8 @@ public final class MefReader {
       }
     }
 
-    private CcfGroup ccf(El d) {
-      String name = d.required("name");
+    private CcfGroup ccf(El d, String path) {
+      String name = modelNames.get(d);
       String modelName = d.required("model");
       CcfModel model = CcfModel.fromXml(modelName);
       if (model == null) {
@@ -518,12 +596,12 @@ public final class MefReader {
       List<El> factorEls = new ArrayList<>();
       for (El c : body(d)) {
         switch (c.name) {
-          case "members" -> c.children.forEach(m -> members.add(m.required("name")));
+          case "members" -> c.children.forEach(m -> members.add(modelNames.get(m)));
           case "distribution" -> {
             if (c.children.size() != 1) {
               throw c.error("a distribution takes exactly one expression");
             }
-            distribution = expression(c.children.get(0));
+            distribution = expression(c.children.get(0), path);
           }
           case "factors" -> factorEls.addAll(c.children);
           case "factor" -> factorEls.add(c);
@@ -550,13 +628,13 @@ public final class MefReader {
         if (f.children.size() != 1) {
           throw f.error("a factor takes exactly one expression");
         }
-        factors.add(new CcfGroup.Factor(lv, expression(f.children.get(0))));
+        factors.add(new CcfGroup.Factor(lv, expression(f.children.get(0), path)));
         level = lv + 1;
       }
       return new CcfGroup(name, model, members, distribution, factors, label(d), d.location());
     }
 
-    private Expression expression(El e) {
+    private Expression expression(El e, String path) {
       List<Expression> args = new ArrayList<>();
       try {
         switch (e.name) {
@@ -573,10 +651,12 @@ public final class MefReader {
           }
           case "parameter" -> {
             String n = e.required("name");
-            if (!parameters.containsKey(n)) {
-              throw e.error("undefined parameter \"" + n + "\"");
+            Declared found = lookup(n, path, parametersById, parametersByPath);
+            if (found == null) {
+              throw e.error("undefined parameter \"" + n + "\"" + (path.isEmpty() ? "" : " (looked up from " + path
+                  + ")"));
             }
-            return new Expression.ParameterRef(n);
+            return new Expression.ParameterRef(found.modelName());
           }
           case "system-mission-time" -> {
             return new Expression.MissionTime();
@@ -584,7 +664,7 @@ public final class MefReader {
           default -> { }
         }
         for (El c : e.children) {
-          args.add(expression(c));
+          args.add(expression(c, path));
         }
         switch (e.name) {
           case "exponential" -> {

@@ -267,11 +267,11 @@ class RandomTreeTest {
     return new Formula.Operation(c, args, min, max);
   }
 
-  private static boolean bit(long[] set, int s) {
+  static boolean bit(long[] set, int s) {
     return (set[s >>> 6] & (1L << (s & 63))) != 0;
   }
 
-  private static long[] evalGate(String name, FaultTreeModel m, int n, int words, Map<String, long[]> memo) {
+  static long[] evalGate(String name, FaultTreeModel m, int n, int words, Map<String, long[]> memo) {
     long[] v = memo.get(name);
     if (v == null) {
       v = eval(m.gates().get(name).formula(), m, n, words, memo);

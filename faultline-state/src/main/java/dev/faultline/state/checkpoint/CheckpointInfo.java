@@ -12,5 +12,7 @@ import java.time.Instant;
  * @param label a free text given by whoever took it (may be empty)
  * @param snapshotBytes the size of the snapshot
  * @param file the checkpoint file
+ * @param keyId the id of the key its snapshot is sealed with, 0 if it is not encrypted
  */
-public record CheckpointInfo(String id, long sequence, Instant time, String label, long snapshotBytes, Path file) {}
+public record CheckpointInfo(String id, long sequence, Instant time, String label, long snapshotBytes, Path file,
+    int keyId) {}

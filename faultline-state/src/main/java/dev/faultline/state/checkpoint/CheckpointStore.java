@@ -53,6 +53,15 @@ import java.util.function.Predicate;
  * snapshot is sealed with AES-256-GCM (12-byte nonce, 16-byte tag) and the number, sequence and time are
  * authenticated with it; the label is not encrypted.
  *
+ * <h2>Ids</h2>
+ * A checkpoint's id is {@code cp-} and its number, zero-padded to 12 digits; numbers grow by one with each checkpoint
+ * and are <b>never reused</b>, not even after a rollback deleted the newest checkpoints: before a deletion removes the
+ * highest-numbered checkpoint file, the highest number issued is recorded, atomically like a checkpoint, in
+ * {@code checkpoints.highest}, and opening continues after the larger of it and the highest file. An id therefore
+ * always names the same snapshot. Its format (big-endian): magic {@code 0x464C4348 "FLCH"} (4 bytes), format version
+ * 1 (4), the highest number issued (8), CRC32C of the 16 bytes before (4). A damaged one makes opening fail with
+ * {@code checkpoint-corrupt} (read-only stores ignore it).
+ *
  * <h2>Damage</h2>
  * A checkpoint whose size, header or checksum is wrong is never used: {@link #latestValid()} and the other selections
  * skip it in favour of the previous one and report it in {@link CheckpointSelection#skipped()} (and the log).
@@ -84,7 +93,13 @@ public interface CheckpointStore {
   /** Every checkpoint whose header is valid, oldest first. Damaged headers are logged and left out. */
   List<CheckpointInfo> list();
 
-  /** Every checkpoint file whose header or checksum is damaged (reads every file in full). */
+  /**
+   * Every checkpoint file whose header or checksum is damaged (reads every file in full). With a key provider,
+   * encrypted snapshots are also opened, and one that does not (wrong key, tampered bytes) is a problem too; without
+   * one, their checksum alone is checked.
+   *
+   * @throws CheckpointException {@code checkpoint-crypto} if the key provider does not have a checkpoint's key
+   */
   List<CheckpointProblem> problems();
 
   /**

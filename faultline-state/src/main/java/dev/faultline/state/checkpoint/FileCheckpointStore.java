@@ -25,8 +25,9 @@ import javax.crypto.SecretKey;
  * The {@link CheckpointStore} implementation: one file per checkpoint, in the format drawn in
  * {@link CheckpointStore}'s Javadoc.
  *
- * <p>Thread-safe: {@code lock} guards {@code nextNumber} and serialises every write and deletion (file I/O is done
- * under it because checkpoints are rare and their order matters); reads take no lock and rely on atomic renames.
+ * <p>Thread-safe: {@code lock} guards {@code nextNumber} and {@code recordedHighest} and serialises every write and
+ * deletion (file I/O is done under it because checkpoints are rare and their order matters); reads take no lock and
+ * rely on atomic renames.
  */
 final class FileCheckpointStore implements CheckpointStore {
   private static final System.Logger LOG = System.getLogger(CheckpointStore.class.getName());
@@ -38,6 +39,10 @@ final class FileCheckpointStore implements CheckpointStore {
   static final String PREFIX = "cp-";
   static final String SUFFIX = ".checkpoint";
   static final String TMP_SUFFIX = ".checkpoint.tmp";
+  /** The file recording the highest checkpoint number ever issued, so that numbers are never reused. */
+  static final String HIGHEST_FILE = "checkpoints.highest";
+  static final int HIGHEST_MAGIC = 0x464C4348;
+  static final int HIGHEST_SIZE = 20;
 
   private final Path directory;
   private final StorageIo io;
@@ -47,8 +52,9 @@ final class FileCheckpointStore implements CheckpointStore {
   private final KeyProvider keyProvider;
   private final Object lock = new Object();
   private long nextNumber;
+  private long recordedHighest;
 
-  private FileCheckpointStore(CheckpointStore.Builder config, long nextNumber) {
+  private FileCheckpointStore(CheckpointStore.Builder config, long nextNumber, long recordedHighest) {
     this.directory = config.directory;
     this.io = config.storage;
     this.clock = config.clock;
@@ -56,6 +62,7 @@ final class FileCheckpointStore implements CheckpointStore {
     this.readOnly = config.readOnly;
     this.keyProvider = config.keyProvider;
     this.nextNumber = nextNumber;
+    this.recordedHighest = recordedHighest;
   }
 
   static CheckpointStore open(CheckpointStore.Builder config) {
@@ -66,14 +73,14 @@ final class FileCheckpointStore implements CheckpointStore {
         if (!io.exists(directory)) {
           throw new CheckpointException("checkpoint-io", "checkpoint directory " + directory + " does not exist");
         }
-        return new FileCheckpointStore(config, Long.MAX_VALUE);
+        return new FileCheckpointStore(config, Long.MAX_VALUE, Long.MAX_VALUE);
       }
       io.createDirectories(directory);
       long max = 0;
       boolean removed = false;
       for (Path file : io.list(directory)) {
         String name = file.getFileName().toString();
-        if (name.startsWith(PREFIX) && name.endsWith(TMP_SUFFIX)) {
+        if ((name.startsWith(PREFIX) && name.endsWith(TMP_SUFFIX)) || name.equals(HIGHEST_FILE + ".tmp")) {
           io.delete(file);
           removed = true;
           LOG.log(System.Logger.Level.INFO, "removed unfinished checkpoint " + file);
@@ -83,10 +90,74 @@ final class FileCheckpointStore implements CheckpointStore {
       if (removed) {
         io.forceDirectory(directory);
       }
-      return new FileCheckpointStore(config, max + 1);
+      long recorded = readHighest(io, directory);
+      return new FileCheckpointStore(config, Math.max(max, recorded) + 1, recorded);
     } catch (IOException e) {
       throw new CheckpointException("checkpoint-io", "cannot open checkpoint directory " + directory + ": " + e, e);
     }
+  }
+
+  /**
+   * The number {@value #HIGHEST_FILE} records, 0 if there is none.
+   *
+   * @throws CheckpointException {@code checkpoint-corrupt} if the file is damaged
+   */
+  private static long readHighest(StorageIo io, Path directory) throws IOException {
+    Path file = directory.resolve(HIGHEST_FILE);
+    ByteBuffer bytes = ByteBuffer.allocate(HIGHEST_SIZE);
+    long size;
+    try (StorageChannel channel = io.open(file, StorageIo.OpenMode.READ)) {
+      size = channel.size();
+      if (size == HIGHEST_SIZE) {
+        channel.readFully(bytes, 0);
+      }
+    } catch (NoSuchFileException e) {
+      return 0;
+    }
+    String problem = size != HIGHEST_SIZE ? "it is " + size + " bytes instead of " + HIGHEST_SIZE
+        : bytes.getInt(0) != HIGHEST_MAGIC ? String.format("bad magic 0x%08x", bytes.getInt(0))
+        : crc(bytes.array(), 0, 16) != bytes.getInt(16) ? "checksum mismatch"
+        : bytes.getInt(4) != VERSION ? "format version " + bytes.getInt(4) + " is not supported"
+        : bytes.getLong(8) < 0 ? "negative number " + bytes.getLong(8) : null;
+    if (problem != null) {
+      throw new CheckpointException("checkpoint-corrupt", file + " is damaged (" + problem + "): it records the"
+          + " highest checkpoint number ever issued, so that a rollback's discarded ids are never reused; delete it"
+          + " to open the store anyway, accepting that new checkpoints may reuse the ids of discarded ones");
+    }
+    return bytes.getLong(8);
+  }
+
+  /**
+   * Before {@code doomed} files are deleted: if they include the highest-numbered checkpoint on disk, durably records
+   * the highest number issued, so that the next store opened here does not issue a discarded number again.
+   * Retention, which keeps the newest, never needs to. Called under {@code lock}.
+   */
+  private void protectNumbers(List<Path> doomed) throws IOException {
+    long highestDoomed = -1;
+    for (Path file : doomed) {
+      highestDoomed = Math.max(highestDoomed, number(file));
+    }
+    long highest = nextNumber - 1;
+    if (highestDoomed < 0 || recordedHighest >= highest) {
+      return;
+    }
+    for (Path file : io.list(directory)) {
+      if (number(file) > highestDoomed && !doomed.contains(file)) {
+        return;
+      }
+    }
+    ByteBuffer bytes = ByteBuffer.allocate(HIGHEST_SIZE).putInt(0, HIGHEST_MAGIC).putInt(4, VERSION)
+        .putLong(8, highest);
+    bytes.putInt(16, crc(bytes.array(), 0, 16));
+    Path tmp = directory.resolve(HIGHEST_FILE + ".tmp");
+    io.delete(tmp);
+    try (StorageChannel channel = io.open(tmp, StorageIo.OpenMode.CREATE_NEW)) {
+      channel.writeFully(bytes, 0);
+      channel.force();
+    }
+    io.move(tmp, directory.resolve(HIGHEST_FILE));
+    io.forceDirectory(directory);
+    recordedHighest = highest;
   }
 
   /** The number a checkpoint file name gives, or -1 if it is not a checkpoint file. */
@@ -178,7 +249,8 @@ final class FileCheckpointStore implements CheckpointStore {
         throw new CheckpointException("checkpoint-io", "cannot write checkpoint " + id + " to " + directory + ": "
             + e, e);
       }
-      CheckpointInfo info = new CheckpointInfo(id, sequence, Instant.ofEpochMilli(time), text, snapshot.length, file);
+      CheckpointInfo info = new CheckpointInfo(id, sequence, Instant.ofEpochMilli(time), text, snapshot.length, file,
+          keyId);
       try {
         retainLocked(keep);
       } catch (CheckpointException e) {
@@ -254,6 +326,14 @@ final class FileCheckpointStore implements CheckpointStore {
 
   /** Reads and checks the header (and the file size it implies); with {@code full}, also the checksum of it all. */
   private Checkpoint read(Path file, boolean full) throws Damaged, IOException {
+    return read(file, full, full);
+  }
+
+  /**
+   * As {@link #read(Path, boolean)}; with {@code decrypt}, also opens an encrypted snapshot (which needs its key),
+   * without it the snapshot of an encrypted checkpoint is checked by checksum only and not returned.
+   */
+  private Checkpoint read(Path file, boolean full, boolean decrypt) throws Damaged, IOException {
     try (StorageChannel channel = io.open(file, StorageIo.OpenMode.READ)) {
       long size = channel.size();
       if (size < HEADER_SIZE + TRAILER_SIZE) {
@@ -298,7 +378,7 @@ final class FileCheckpointStore implements CheckpointStore {
       byte[] snapshot = null;
       if (full && keyId == 0) {
         snapshot = java.util.Arrays.copyOfRange(all, HEADER_SIZE + labelLength, (int) size - TRAILER_SIZE);
-      } else if (full) {
+      } else if (full && decrypt) {
         try {
           snapshot = Aead.open(key(keyId, idOf(number)), all, HEADER_SIZE + labelLength, (int) snapshotLength,
               Aead.longs(number, sequence, time));
@@ -308,13 +388,14 @@ final class FileCheckpointStore implements CheckpointStore {
         }
       }
       CheckpointInfo info = new CheckpointInfo(idOf(number), sequence, Instant.ofEpochMilli(time), label,
-          snapshot != null ? snapshot.length : keyId == 0 ? snapshotLength : snapshotLength - Aead.OVERHEAD, file);
+          snapshot != null ? snapshot.length : keyId == 0 ? snapshotLength : snapshotLength - Aead.OVERHEAD, file,
+          keyId);
       return new Checkpoint(info, snapshot);
     }
   }
 
-  private CheckpointProblem problem(Path file, String reason) {
-    CheckpointProblem problem = new CheckpointProblem(file, idOf(number(file)), reason);
+  private CheckpointProblem problem(Path file, Damaged damage) {
+    CheckpointProblem problem = new CheckpointProblem(file, idOf(number(file)), damage.getMessage(), damage.code);
     LOG.log(System.Logger.Level.WARNING, problem.describe());
     return problem;
   }
@@ -326,7 +407,7 @@ final class FileCheckpointStore implements CheckpointStore {
       try {
         infos.add(read(file, false).info());
       } catch (Damaged e) {
-        problem(file, e.getMessage());
+        problem(file, e);
       } catch (NoSuchFileException e) {
         // Deleted since listed: not a checkpoint any more.
       } catch (IOException e) {
@@ -341,9 +422,9 @@ final class FileCheckpointStore implements CheckpointStore {
     List<CheckpointProblem> problems = new ArrayList<>();
     for (Path file : files()) {
       try {
-        read(file, true);
+        read(file, true, keyProvider != null);
       } catch (Damaged e) {
-        problems.add(problem(file, e.getMessage()));
+        problems.add(problem(file, e));
       } catch (NoSuchFileException e) {
         // Deleted since listed.
       } catch (IOException e) {
@@ -386,7 +467,7 @@ final class FileCheckpointStore implements CheckpointStore {
         }
         return new CheckpointSelection(Optional.of(read(file, true)), skipped);
       } catch (Damaged e) {
-        skipped.add(problem(file, e.getMessage()));
+        skipped.add(problem(file, e));
       } catch (NoSuchFileException e) {
         // Deleted since listed.
       } catch (IOException e) {
@@ -404,6 +485,7 @@ final class FileCheckpointStore implements CheckpointStore {
     ensureWritable("delete checkpoint " + id);
     synchronized (lock) {
       try {
+        protectNumbers(List.of(file));
         boolean existed = io.delete(file);
         io.forceDirectory(directory);
         return existed;
@@ -419,12 +501,16 @@ final class FileCheckpointStore implements CheckpointStore {
     synchronized (lock) {
       int deleted = 0;
       try {
-        List<CheckpointInfo> infos = list();
-        for (int i = infos.size() - 1; i >= 0; i--) {
-          if (infos.get(i).sequence() > sequence) {
-            io.delete(infos.get(i).file());
-            deleted++;
+        List<Path> doomed = new ArrayList<>();
+        for (CheckpointInfo info : list()) {
+          if (info.sequence() > sequence) {
+            doomed.add(info.file());
           }
+        }
+        protectNumbers(doomed);
+        for (int i = doomed.size() - 1; i >= 0; i--) {
+          io.delete(doomed.get(i));
+          deleted++;
         }
         if (deleted > 0) {
           io.forceDirectory(directory);
@@ -452,8 +538,13 @@ final class FileCheckpointStore implements CheckpointStore {
     List<CheckpointInfo> infos = list();
     int deleted = 0;
     try {
+      List<Path> doomed = new ArrayList<>();
       for (int i = 0; i < infos.size() - keep; i++) {
-        io.delete(infos.get(i).file());
+        doomed.add(infos.get(i).file());
+      }
+      protectNumbers(doomed);
+      for (Path file : doomed) {
+        io.delete(file);
         deleted++;
       }
       if (deleted > 0) {

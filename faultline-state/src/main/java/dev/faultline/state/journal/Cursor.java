@@ -7,17 +7,23 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.NoSuchElementException;
+import java.util.zip.CRC32C;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.SecretKey;
 
 /**
  * A {@link JournalCursor} reading segment files through its own channels. It reads only below the committed end of
  * each segment, so its cached window never holds a frame that was still being written. Not thread-safe.
+ *
+ * <p>Replay is the hot path: frames are parsed in place in the window (absolute reads, no views) and one CRC32C
+ * instance is reused. The window starts as 64 KiB on the heap; once the cursor reads on past a full window (a
+ * replay), it becomes 1 MiB of direct memory, which the file is read into with one copy instead of the two a heap
+ * buffer costs: a tailer holds little memory, a replay makes few large reads.
  */
 final class Cursor implements JournalCursor {
   private static final int WINDOW = 64 * 1024;
+  private static final int MAX_WINDOW = 1024 * 1024;
 
   private final SegmentedJournal journal;
   private final int generation;
@@ -25,9 +31,10 @@ final class Cursor implements JournalCursor {
   private Segment segment;
   private StorageChannel channel;
   private long position;
-  private byte[] buffer = new byte[WINDOW];
+  private ByteBuffer buffer = ByteBuffer.allocate(WINDOW);
   private long bufferStart;
   private int bufferLength;
+  private final CRC32C crc = new CRC32C();
   private JournalRecord peeked;
   private boolean closed;
 
@@ -112,7 +119,7 @@ final class Cursor implements JournalCursor {
     long end = SegmentedJournal.safeEnd(found, committed);
     while (current < expected && position < end) {
       int at = load(position, Format.FRAME_HEADER_SIZE, end);
-      position += Format.FRAME_HEADER_SIZE + ByteBuffer.wrap(buffer, at, 4).getInt();
+      position += Format.FRAME_HEADER_SIZE + buffer.getInt(at);
       current++;
     }
   }
@@ -135,26 +142,26 @@ final class Cursor implements JournalCursor {
       throw corrupted("incomplete frame header before the committed end " + end);
     }
     int at = load(position, Format.FRAME_HEADER_SIZE, end);
-    ByteBuffer header = ByteBuffer.wrap(buffer, at, Format.FRAME_HEADER_SIZE).slice();
-    int length = header.getInt(0);
+    int length = buffer.getInt(at);
     if (length < 0 || length > end - position - Format.FRAME_HEADER_SIZE) {
       throw corrupted("frame length " + length + " does not fit before the committed end " + end);
     }
     at = load(position, Format.FRAME_HEADER_SIZE + length, end);
-    header = ByteBuffer.wrap(buffer, at, Format.FRAME_HEADER_SIZE).slice();
-    if (Format.frameCrc(buffer, at, length) != header.getInt(4)) {
+    crc.reset();
+    crc.update(buffer.limit(at + 4).position(at));
+    crc.update(buffer.limit(at + Format.FRAME_HEADER_SIZE + length).position(at + 8));
+    buffer.limit(bufferLength);
+    if ((int) crc.getValue() != buffer.getInt(at + 4)) {
       throw corrupted("CRC32C mismatch in the frame expected to hold sequence " + expected);
     }
-    long sequence = header.getLong(8);
+    long sequence = buffer.getLong(at + 8);
     if (sequence != expected) {
       throw corrupted("frame holds sequence " + sequence + " where " + expected + " was expected");
     }
-    byte[] payload;
-    if (segment.keyId == 0) {
-      payload = Arrays.copyOfRange(buffer, at + Format.FRAME_HEADER_SIZE, at + Format.FRAME_HEADER_SIZE + length);
-    } else {
-      payload = decrypt(journal.key(segment.keyId), segment.file, segment.keyId, sequence, buffer,
-          at + Format.FRAME_HEADER_SIZE, length);
+    byte[] payload = new byte[length];
+    buffer.get(at + Format.FRAME_HEADER_SIZE, payload);
+    if (segment.keyId != 0) {
+      payload = decrypt(journal.key(segment.keyId), segment.file, segment.keyId, sequence, payload, 0, length);
     }
     position += Format.FRAME_HEADER_SIZE + length;
     expected++;
@@ -166,11 +173,16 @@ final class Cursor implements JournalCursor {
     if (from >= bufferStart && from + length <= bufferStart + bufferLength) {
       return (int) (from - bufferStart);
     }
-    int want = (int) Math.min(Math.max(length, WINDOW), end - from);
-    if (buffer.length < want) {
-      buffer = new byte[want];
+    if (bufferLength == buffer.capacity() && from >= bufferStart && from <= bufferStart + bufferLength
+        && !buffer.isDirect()) {
+      buffer = ByteBuffer.allocateDirect(MAX_WINDOW); // reading on past a full window: a replay
     }
-    int read = channel.readFully(ByteBuffer.wrap(buffer, 0, want), from);
+    int want = (int) Math.min(Math.max(length, buffer.capacity()), end - from);
+    if (buffer.capacity() < want) {
+      buffer = ByteBuffer.allocateDirect(want);
+    }
+    bufferLength = 0;
+    int read = channel.readFully(buffer.clear().limit(want), from);
     bufferStart = from;
     bufferLength = read;
     if (read < length) {

@@ -35,7 +35,7 @@ final class Scanner {
     }
 
     SegmentSummary summary() {
-      return new SegmentSummary(file, firstSequence, records, validEnd, size);
+      return new SegmentSummary(file, firstSequence, records, validEnd, size, keyId);
     }
   }
 
@@ -166,12 +166,10 @@ final class Scanner {
     }
     int offset = reader.load(at, Format.FRAME_HEADER_SIZE + length);
     byte[] bytes = reader.buffer();
-    int stored = ((bytes[offset + 4] & 0xff) << 24) | ((bytes[offset + 5] & 0xff) << 16)
-        | ((bytes[offset + 6] & 0xff) << 8) | (bytes[offset + 7] & 0xff);
-    if (Format.frameCrc(bytes, offset, length) != stored) {
+    if (reader.frameCrc(offset, length) != (int) WindowReader.INT.get(bytes, offset + 4)) {
       return "CRC32C mismatch in the frame expected to hold sequence " + expected;
     }
-    long sequence = reader.getLong(at + 8);
+    long sequence = (long) WindowReader.LONG.get(bytes, offset + 8);
     if (sequence != expected) {
       return "frame holds sequence " + sequence + " where " + expected + " was expected";
     }

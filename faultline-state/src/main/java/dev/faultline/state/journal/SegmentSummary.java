@@ -10,8 +10,10 @@ import java.nio.file.Path;
  * @param records how many valid records it holds (before any damage)
  * @param validBytes the offset where its valid records end
  * @param fileBytes the size of the file
+ * @param keyId the id of the key its records are sealed with, 0 if they are not encrypted
  */
-public record SegmentSummary(Path file, long firstSequence, long records, long validBytes, long fileBytes) {
+public record SegmentSummary(Path file, long firstSequence, long records, long validBytes, long fileBytes,
+    int keyId) {
 
   /** The sequence of its last valid record ({@code firstSequence - 1} if it holds none). */
   public long lastSequence() {

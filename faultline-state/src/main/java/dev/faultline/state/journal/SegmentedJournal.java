@@ -16,9 +16,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -190,6 +192,8 @@ final class SegmentedJournal implements Journal {
     OpenReport.AsyncWindowLoss loss;
     long writePosition;
     try {
+      // Refuse a missing or wrong key before changing anything (cutting a tail, replacing an empty segment).
+      checkKeys(config.keyProvider, io, scan.segments);
       int currentKeyId = config.keyProvider == null ? 0 : config.keyProvider.currentKeyId();
       List<Scanner.ScannedSegment> kept = damage == null && !scan.segments.isEmpty() ? scan.segments
           : cut(io, directory, scan, currentKeyId);
@@ -243,6 +247,34 @@ final class SegmentedJournal implements Journal {
       journal.scheduleAsyncForce();
     }
     return journal;
+  }
+
+  /**
+   * Fails unless {@code provider} has the key of every segment that holds records, and each distinct key opens the
+   * first record sealed with it: a wrong key is refused when the journal is opened, not at the first read.
+   */
+  static void checkKeys(KeyProvider provider, StorageIo io, List<Scanner.ScannedSegment> segments)
+      throws IOException {
+    Set<Integer> probed = new HashSet<>();
+    for (Scanner.ScannedSegment segment : segments) {
+      if (segment.records == 0 || segment.keyId == 0) {
+        continue;
+      }
+      checkKey(provider, segment.file, segment.keyId);
+      if (probed.add(segment.keyId)) {
+        try (StorageChannel channel = io.open(segment.file, StorageIo.OpenMode.READ)) {
+          ByteBuffer length = ByteBuffer.allocate(4);
+          channel.readFully(length, Format.HEADER_SIZE);
+          ByteBuffer payload = ByteBuffer.allocate(length.getInt(0));
+          if (channel.readFully(payload, Format.HEADER_SIZE + Format.FRAME_HEADER_SIZE) < payload.capacity()) {
+            throw new IOException("segment " + segment.file + " ended inside its first record, which the scan found"
+                + " complete");
+          }
+          Cursor.decrypt(provider.key(segment.keyId).orElseThrow(), segment.file, segment.keyId,
+              segment.firstSequence, payload.array(), 0, payload.capacity());
+        }
+      }
+    }
   }
 
   /** Fails unless {@code provider} can decrypt a segment sealed with {@code keyId} (0: plain). */

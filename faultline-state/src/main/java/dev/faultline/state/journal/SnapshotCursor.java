@@ -53,10 +53,10 @@ final class SnapshotCursor implements JournalCursor {
       throw new JournalException("sequence-out-of-range", "cannot read journal " + directory + " from sequence "
           + fromSequence + ": it holds sequences " + first + ".." + last);
     }
-    for (Scanner.ScannedSegment segment : scan.segments) {
-      if (segment.records > 0) {
-        SegmentedJournal.checkKey(keyProvider, segment.file, segment.keyId);
-      }
+    try {
+      SegmentedJournal.checkKeys(keyProvider, io, scan.segments);
+    } catch (IOException e) {
+      throw new JournalException("journal-io", "cannot read journal " + directory + ": " + e, e);
     }
     return new SnapshotCursor(directory, io, scan.segments, last, fromSequence, keyProvider);
   }

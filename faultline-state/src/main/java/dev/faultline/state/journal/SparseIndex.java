@@ -4,7 +4,9 @@ import java.util.Arrays;
 
 /**
  * A sparse map from sequence to file offset inside one segment: one entry about every {@link #SPACING} bytes, so that
- * reading from a sequence skips most of a segment. Thread-safe: guarded by {@code this}.
+ * reading from a sequence skips most of a segment. Thread-safe: {@code this} guards the arrays and {@code size};
+ * {@code lastOffset} (the offset of the last entry, written under the lock) lets {@link #maybeAdd} skip the lock for
+ * the many frames that are too close to the last entry, as every append and every scanned frame asks.
  */
 final class SparseIndex {
   static final long SPACING = 64 * 1024;
@@ -12,9 +14,17 @@ final class SparseIndex {
   private long[] sequences = new long[8];
   private long[] offsets = new long[8];
   private int size;
+  private volatile long lastOffset = -SPACING;
 
   /** Records that {@code sequence} starts at {@code offset} if the last entry is far enough behind. */
-  synchronized void maybeAdd(long sequence, long offset) {
+  void maybeAdd(long sequence, long offset) {
+    if (offset - lastOffset < SPACING) {
+      return;
+    }
+    add(sequence, offset);
+  }
+
+  private synchronized void add(long sequence, long offset) {
     if (size > 0 && offset - offsets[size - 1] < SPACING) {
       return;
     }
@@ -25,6 +35,7 @@ final class SparseIndex {
     sequences[size] = sequence;
     offsets[size] = offset;
     size++;
+    lastOffset = offset;
   }
 
   /** The entry with the greatest sequence at most {@code sequence}, as {sequence, offset}; null if none. */
@@ -49,5 +60,6 @@ final class SparseIndex {
     while (size > 0 && sequences[size - 1] > sequence) {
       size--;
     }
+    lastOffset = size > 0 ? offsets[size - 1] : -SPACING;
   }
 }

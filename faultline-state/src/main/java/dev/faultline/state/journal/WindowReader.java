@@ -2,7 +2,11 @@ package dev.faultline.state.journal;
 
 import dev.faultline.state.io.StorageChannel;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
 
 /**
  * Reads arbitrary byte ranges of a file below a fixed end through one cached window, so that scanning frame by frame
@@ -10,12 +14,16 @@ import java.nio.ByteBuffer;
  */
 final class WindowReader {
   private static final int WINDOW = 1 << 20;
+  /** Big-endian int and long views of a byte array. */
+  static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+  static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private final StorageChannel channel;
   private final long end;
   private byte[] buffer = new byte[0];
   private long bufferStart;
   private int bufferLength;
+  private final CRC32C crc = new CRC32C();
 
   WindowReader(StorageChannel channel, long end) {
     this.channel = channel;
@@ -56,9 +64,16 @@ final class WindowReader {
   }
 
   int getInt(long position) throws IOException {
-    int at = load(position, 4);
-    return ((buffer[at] & 0xff) << 24) | ((buffer[at + 1] & 0xff) << 16) | ((buffer[at + 2] & 0xff) << 8)
-        | (buffer[at + 3] & 0xff);
+    int at = load(position, 4); // may replace the buffer, so read the field after it
+    return (int) INT.get(buffer, at);
+  }
+
+  /** The CRC32C of the frame at {@code offset} of {@link #buffer()} (as {@link Format#frameCrc}, reusing one CRC). */
+  int frameCrc(int offset, int payloadLength) {
+    crc.reset();
+    crc.update(buffer, offset, 4);
+    crc.update(buffer, offset + 8, 8 + payloadLength);
+    return (int) crc.getValue();
   }
 
   long getLong(long position) throws IOException {

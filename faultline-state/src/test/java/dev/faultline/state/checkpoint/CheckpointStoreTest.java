@@ -144,6 +144,41 @@ class CheckpointStoreTest {
     assertFalse(store.delete("cp-000000000007"));
   }
 
+  /** Regression: after a rollback deleted the newest checkpoints, a reopened store issued their ids again. */
+  @Test
+  void idsAreNeverReusedAfterTheNewestCheckpointsAreDeleted() throws Exception {
+    CheckpointStore store = store(10);
+    for (int i = 1; i <= 3; i++) {
+      store.write(i * 10L, "", bytes("s" + i));
+    }
+    assertFalse(disk.exists(DIR.resolve("checkpoints.highest")), "retention and writing never need it");
+    assertEquals(2, store.deleteAfter(10));
+    disk.crash();
+    CheckpointInfo fourth = store(10).write(20, "", bytes("other s2"));
+    assertEquals("cp-000000000004", fourth.id(), "cp-2 and cp-3 named other snapshots");
+
+    CheckpointStore reopened = store(10);
+    assertTrue(reopened.delete(fourth.id()));
+    assertEquals("cp-000000000005", store(10).write(20, "", bytes("s2 again")).id());
+    CheckpointStore all = store(10);
+    assertEquals(2, all.retain(0));
+    disk.crash();
+    assertEquals("cp-000000000006", store(10).write(30, "", bytes("s3")).id());
+
+    Path highest = DIR.resolve("checkpoints.highest");
+    byte[] recorded = disk.contents(highest);
+    recorded[12] ^= 1;
+    disk.overwrite(highest, recorded);
+    CheckpointException corrupt = assertThrows(CheckpointException.class, () -> store(10));
+    assertEquals("checkpoint-corrupt", corrupt.code());
+    assertTrue(corrupt.getMessage().contains(highest.toString()) && corrupt.getMessage().contains("checksum"),
+        corrupt.getMessage());
+    assertEquals(1, CheckpointStore.builder(DIR).storage(disk).readOnly().open().list().size(),
+        "tools reading the store do not need it");
+    disk.delete(highest);
+    assertEquals("cp-000000000007", store(10).write(40, "", bytes("s4")).id());
+  }
+
   @Test
   void badIdsAndSettingsAreRefusedByName() {
     CheckpointStore store = store(3);

@@ -1,5 +1,6 @@
 package dev.faultline.state.crypto;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -127,35 +128,46 @@ class EncryptionTest {
       journal.append("bravo-record".getBytes(StandardCharsets.UTF_8));
     }
     byte[] original = disk.contents(onlySegment());
-    try (Journal journal = open(keys(1, 1, KEY_2), 64 << 20)) {
-      JournalException wrong = assertThrows(JournalException.class, () -> readAll(journal));
-      assertEquals("journal-crypto", wrong.code());
-      assertTrue(wrong.getMessage().contains("sequence 1") && wrong.getMessage().contains("wrong"),
-          wrong.getMessage());
-    }
+    // A wrong key is refused when the journal opens (its first record is tried), and nothing is changed: not even
+    // the torn tail an open would otherwise cut off.
+    byte[] torn = Arrays.copyOf(original, original.length + 5);
+    disk.overwrite(onlySegment(), torn);
+    JournalException wrong = assertThrows(JournalException.class, () -> open(keys(1, 1, KEY_2), 64 << 20));
+    assertEquals("journal-crypto", wrong.code());
+    assertTrue(wrong.getMessage().contains("sequence 1") && wrong.getMessage().contains("wrong"),
+        wrong.getMessage());
+    assertArrayEquals(torn, disk.contents(onlySegment()));
+    assertEquals("journal-crypto", assertThrows(JournalException.class,
+        () -> Journal.readOnly(DIR, 2, disk, keys(1, 1, KEY_2))).code());
+    disk.overwrite(onlySegment(), original);
 
     byte[] tampered = original.clone();
     int first = 32;
-    tampered[first + 16 + 20] ^= 1;
-    fixCrc(tampered, first);
+    int length = ByteBuffer.wrap(original).getInt(first);
+    int second = first + 16 + length;
+    tampered[second + 16 + 20] ^= 1;
+    fixCrc(tampered, second);
     disk.overwrite(onlySegment(), tampered);
     try (Journal journal = open(keys(1, 1, KEY_1), 64 << 20)) {
       assertEquals("journal-crypto", assertThrows(JournalException.class, () -> readAll(journal)).code());
     }
+    tampered = original.clone();
+    tampered[first + 16 + 20] ^= 1;
+    fixCrc(tampered, first);
+    disk.overwrite(onlySegment(), tampered);
+    assertEquals("journal-crypto", assertThrows(JournalException.class, () -> open(keys(1, 1, KEY_1), 64 << 20))
+        .code());
 
     // Swap the two records' sealed payloads (same length), keeping sequences and fixing CRCs: GCM binds each
     // payload to its sequence, so the move is detected.
     byte[] swapped = original.clone();
-    int length = ByteBuffer.wrap(original).getInt(first);
-    int second = first + 16 + length;
     System.arraycopy(original, second + 16, swapped, first + 16, length);
     System.arraycopy(original, first + 16, swapped, second + 16, length);
     fixCrc(swapped, first);
     fixCrc(swapped, second);
     disk.overwrite(onlySegment(), swapped);
-    try (Journal journal = open(keys(1, 1, KEY_1), 64 << 20)) {
-      assertEquals("journal-crypto", assertThrows(JournalException.class, () -> readAll(journal)).code());
-    }
+    assertEquals("journal-crypto", assertThrows(JournalException.class, () -> open(keys(1, 1, KEY_1), 64 << 20))
+        .code());
   }
 
   @Test
@@ -204,6 +216,8 @@ class EncryptionTest {
 
     CheckpointStore plain = CheckpointStore.builder(DIR).storage(disk).open();
     assertEquals(2, plain.list().size(), "headers and labels read without the key");
+    assertEquals(List.of(1, 1), plain.list().stream().map(CheckpointInfo::keyId).toList());
+    assertEquals(List.of(), plain.problems(), "without the key, checksums only");
     assertEquals("checkpoint-crypto", assertThrows(CheckpointException.class, plain::latestValid).code());
 
     CheckpointStore wrong = CheckpointStore.builder(DIR).storage(disk).keyProvider(keys(1, 1, KEY_2)).open();
@@ -212,6 +226,9 @@ class EncryptionTest {
     assertEquals(2, selection.skipped().size());
     assertTrue(selection.skipped().get(0).reason().contains("cannot decrypt"), selection.skipped().toString());
     assertEquals("checkpoint-crypto", assertThrows(CheckpointException.class, () -> wrong.load(older.id())).code());
+    assertEquals(2, wrong.problems().size(), "with a key, every snapshot is opened");
+    CheckpointStore otherId = CheckpointStore.builder(DIR).storage(disk).keyProvider(keys(2, 2, KEY_2)).open();
+    assertEquals("checkpoint-crypto", assertThrows(CheckpointException.class, otherId::problems).code());
 
     // Tamper with the newer snapshot and fix the file checksum: the GCM tag still catches it; the older one is used.
     byte[] bytes = disk.contents(newer.file());
@@ -223,6 +240,8 @@ class EncryptionTest {
     CheckpointSelection afterTamper = store.latestValid();
     assertEquals(older.id(), afterTamper.checkpoint().orElseThrow().id());
     assertEquals(newer.id(), afterTamper.skipped().get(0).id());
+    assertEquals(List.of(newer.id()), store.problems().stream().map(p -> p.id()).toList());
+    assertEquals(List.of(), plain.problems(), "a tampered snapshot with a fixed checksum needs the key to be found");
   }
 
   @Test

@@ -21,12 +21,17 @@ import java.util.function.Consumer;
  *       function is false when all its events work, which makes the substitution of its family exact.</li>
  * </ol>
  *
- * Counting, order distribution, rare-event and MCUB sums and occurrence counts are memoised recursions over the
+ * <p>On request, prime implicants instead of minimal cut sets (see {@link #prime}): the ZBDD then has two levels per
+ * variable, {@code 2 l} for the positive literal and {@code 2 l + 1} for the negative one, and a module has a family
+ * for each phase of its proxy.
+ *
+ * <p>Counting, order distribution, rare-event and MCUB sums and occurrence counts are memoised recursions over the
  * ZBDDs; nothing is enumerated unless asked. Not thread-safe: one engine per analysis, used by one thread.
  */
 public final class Engine {
   private final Pdag pdag;
   private final int limitOrder;
+  private final boolean primeImplicants;
   private final Consumer<String> progress;
 
   final Bdd bdd = new Bdd();
@@ -55,12 +60,26 @@ public final class Engine {
   private int[] moduleOfNode;
   private int[] gateBdd;
 
-  /** Creates an engine for a compiled graph; {@code limitOrder} is Integer.MAX_VALUE for none. */
+  /** Creates an engine for a compiled graph computing minimal cut sets; {@code limitOrder} is MAX_VALUE for none. */
   public Engine(Pdag pdag, int limitOrder, Consumer<String> progress) {
+    this(pdag, limitOrder, false, progress);
+  }
+
+  /**
+   * Creates an engine for a compiled graph; {@code limitOrder} is Integer.MAX_VALUE for none; with
+   * {@code primeImplicants} its family is the prime implicants instead of the minimal cut sets.
+   */
+  public Engine(Pdag pdag, int limitOrder, boolean primeImplicants, Consumer<String> progress) {
     this.pdag = pdag;
     this.limitOrder = limitOrder;
+    this.primeImplicants = primeImplicants;
     this.progress = progress;
     this.p = pdag.varProbs();
+  }
+
+  /** Whether the family is the prime implicants (else the minimal cut sets). */
+  public boolean primeImplicants() {
+    return primeImplicants;
   }
 
   /** Runs preprocessing, the BDD and the ZBDD. */
@@ -83,7 +102,11 @@ public final class Engine {
       int v = bdd.variable(levelOfNode[Math.abs(root)]);
       topEdge = root < 0 ? v ^ 1 : v;
       computeProbabilities();
-      convertAll();
+      if (primeImplicants) {
+        convertAllPrime();
+      } else {
+        convertAll();
+      }
       return;
     }
     findModules(Math.abs(root));
@@ -97,7 +120,11 @@ public final class Engine {
     gateBdd = null;
     progress.accept("BDD: " + bdd.size() + " nodes");
     computeProbabilities();
-    convertAll();
+    if (primeImplicants) {
+      convertAllPrime();
+    } else {
+      convertAll();
+    }
     progress.accept("ZBDD: " + zbdd.size() + " nodes");
   }
 
@@ -219,7 +246,10 @@ public final class Engine {
         moduleFlip[m] = one ? 1 : 0;
         moduleProxyFn[m] = one ? b ^ 1 : b;
       }
-      e = bdd.variable(moduleLevel[m]) ^ moduleFlip[m];
+      int b = gateBdd[node];
+      // A module that turned out constant (xor(e, e), say) is that constant, not a free proxy variable: substituting
+      // a constant's family for a variable would leave products that are not minimal (or not prime).
+      e = b == Bdd.TRUE || b == Bdd.FALSE ? b : bdd.variable(moduleLevel[m]) ^ moduleFlip[m];
     } else {
       e = buildGate(node, currentRoot);
     }
@@ -482,6 +512,152 @@ public final class Engine {
   }
 
   // ---------------------------------------------------------------------------------------------------------------
+  // ZBDD of prime implicants.
+
+  // The family of each phase of each module's proxy: [m][0] of its function, [m][1] of its complement (-1 until
+  // needed: the complement's family is built only if a parent's prime implicants hold the negative proxy literal).
+  private int[][] primeOfModule;
+  private int[] minOrderOfPositive;
+  private int[] primeMemoFlat;
+  private final Map<Long, Integer> primeMemo = new HashMap<>();
+  // A lower bound of the fewest literals of a prime implicant of each BDD edge's function (-1: not computed yet).
+  private int[] fewestLiterals = new int[0];
+
+  /**
+   * Builds the prime implicants: each module's positive family, children first (so their minimal orders bound the
+   * budgets of their parents), then the top's; a negative family when first needed.
+   */
+  private void convertAllPrime() {
+    primeMemoFlat = limitOrder == Integer.MAX_VALUE ? new int[0] : null;
+    primeOfModule = new int[moduleCount + 1][];
+    minOrderOfPositive = new int[moduleCount + 1];
+    for (int m = moduleCount; m >= 1; m--) {
+      primeOfModule[m] = new int[] {prime(moduleProxyFn[m], limitOrder), -1};
+      minOrderOfPositive[m] = minOrderPrime(primeOfModule[m][0], new HashMap<>());
+    }
+    topZ = prime(topEdge, limitOrder);
+    primeMemoFlat = null;
+    primeMemo.clear();
+    fewestLiterals = null;
+  }
+
+  /**
+   * A lower bound of the number of literals of the shortest prime implicant of the function of {@code e} (a proxy's
+   * positive literal counting as its family's shortest product, its negative one as 1), so that a budget below it
+   * prunes the whole sub-problem. From the decomposition in {@link #prime}: a product of {@code PI(f1 f0)} is an
+   * implicant of both f1 and f0, so it is at least as long as both bounds; the others have one literal more than a
+   * product of {@code PI(f1)} or {@code PI(f0)}. The bound is monotone in the children's bounds, hence valid.
+   */
+  private int fewestLiterals(int e) {
+    if (e == Bdd.TRUE) {
+      return 0;
+    }
+    if (e == Bdd.FALSE) {
+      return Integer.MAX_VALUE;
+    }
+    if (e < fewestLiterals.length && fewestLiterals[e] != -1) {
+      return fewestLiterals[e];
+    }
+    int node = e >>> 1;
+    int comp = e & 1;
+    int lvl = bdd.levelOf(node);
+    int a = fewestLiterals(bdd.highOf(node) ^ comp);
+    int b = fewestLiterals(bdd.lowOf(node) ^ comp);
+    int module = moduleOfLevel[lvl];
+    int positiveWeight = module < 0 ? 1 : minOrderOfPositive[module];
+    int r = Math.min(Math.max(a, b), Math.min(a == Integer.MAX_VALUE ? a : a + positiveWeight,
+        b == Integer.MAX_VALUE ? b : b + 1));
+    if (e >= fewestLiterals.length) {
+      int old = fewestLiterals.length;
+      fewestLiterals = Arrays.copyOf(fewestLiterals, Math.max(e + 1, bdd.size() * 2));
+      Arrays.fill(fewestLiterals, old, fewestLiterals.length, -1);
+    }
+    fewestLiterals[e] = r;
+    return r;
+  }
+
+  /**
+   * The prime implicants of the function of BDD edge {@code e} with at most {@code budget} literals (counting a proxy
+   * literal as the fewest literals its family's products have, a lower bound, so nothing within the budget is lost),
+   * by Coudert and Madre's decomposition: for {@code f = ite(x, f1, f0)},
+   * {@code PI(f) = PI(f1 f0) + x . (PI(f1) - PI(f1 f0)) + not x . (PI(f0) - PI(f1 f0))} with "-" the plain set
+   * difference: a prime of f1 is a prime of f once x is added, unless it also implies f0, and then it is exactly a
+   * prime of {@code f1 f0}. Truncating to the budget keeps this exact, since a product within the budget is a
+   * prime of {@code f1 f0} exactly when it is one within the budget. A module proxy's literals stand for the prime
+   * implicants of the module's function or of its complement; the supports are disjoint, so substituting them gives
+   * the prime implicants of the whole.
+   */
+  private int prime(int e, int budget) {
+    if (e == Bdd.TRUE) {
+      return Zbdd.BASE;
+    }
+    if (e == Bdd.FALSE || budget <= 0) {
+      return Zbdd.EMPTY;
+    }
+    if (budget != Integer.MAX_VALUE && fewestLiterals(e) > budget) {
+      return Zbdd.EMPTY;
+    }
+    if (primeMemoFlat != null) {
+      if (e < primeMemoFlat.length && primeMemoFlat[e] != -1) {
+        return primeMemoFlat[e];
+      }
+    } else {
+      Integer c = primeMemo.get(((long) e << 32) | budget);
+      if (c != null) {
+        return c;
+      }
+    }
+    int node = e >>> 1;
+    int comp = e & 1;
+    int lvl = bdd.levelOf(node);
+    int h = bdd.highOf(node) ^ comp;
+    int l = bdd.lowOf(node) ^ comp;
+    int both = bdd.and(h, l);
+    int zb = prime(both, budget);
+    int module = moduleOfLevel[lvl];
+    int positiveWeight = module < 0 ? 1 : minOrderOfPositive[module];
+    int zh = positiveWeight > budget ? Zbdd.EMPTY
+        : zbdd.diff(prime(h, budget == Integer.MAX_VALUE ? budget : budget - positiveWeight), zb);
+    int zl = zbdd.diff(prime(l, budget == Integer.MAX_VALUE ? budget : budget - 1), zb);
+    if (module >= 0 && zl != Zbdd.EMPTY && primeOfModule[module][1] == -1) {
+      primeOfModule[module][1] = prime(moduleProxyFn[module] ^ 1, limitOrder);
+    }
+    int r = zbdd.mk(2 * lvl, zh, zbdd.mk(2 * lvl + 1, zl, zb));
+    if (primeMemoFlat != null) {
+      if (e >= primeMemoFlat.length) {
+        int old = primeMemoFlat.length;
+        primeMemoFlat = Arrays.copyOf(primeMemoFlat, Math.max(e + 1, bdd.size() * 2));
+        Arrays.fill(primeMemoFlat, old, primeMemoFlat.length, -1);
+      }
+      primeMemoFlat[e] = r;
+    } else {
+      primeMemo.put(((long) e << 32) | budget, r);
+    }
+    return r;
+  }
+
+  private int minOrderPrime(int z, Map<Integer, Integer> memo) {
+    if (z == Zbdd.EMPTY) {
+      return Integer.MAX_VALUE;
+    }
+    if (z == Zbdd.BASE) {
+      return 0;
+    }
+    Integer c = memo.get(z);
+    if (c != null) {
+      return c;
+    }
+    int lvl = zbdd.level(z) >>> 1;
+    boolean negative = (zbdd.level(z) & 1) != 0;
+    int module = moduleOfLevel[lvl];
+    int w = module < 0 || negative ? 1 : minOrderOfPositive[module];
+    int h = minOrderPrime(zbdd.high(z), memo);
+    int r = Math.min(h == Integer.MAX_VALUE ? h : h + w, minOrderPrime(zbdd.low(z), memo));
+    memo.put(z, r);
+    return r;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
   // Accessors for the family computations.
 
   /** The number of basic events. */
@@ -509,8 +685,35 @@ public final class Engine {
     return zbdd.size();
   }
 
-  /** A view of the minimal cut sets for counting, sums and enumeration. */
+  /**
+   * A view of the family for counting, sums and enumeration: the minimal cut sets, whose items are the basic events
+   * by index; or the prime implicants, whose items are literals, {@code 2 i} for basic event i failed and
+   * {@code 2 i + 1} for it working.
+   */
   public Family family() {
-    return new Family(this);
+    int[] basic = Arrays.copyOf(basicOfLevel, levels);
+    int[] module = Arrays.copyOf(moduleOfLevel, levels);
+    if (!primeImplicants) {
+      return new Family(zbdd, new Family.Layout(topZ, basic, module, Arrays.copyOf(moduleZ, moduleCount + 1), p));
+    }
+    int[] item = new int[2 * levels];
+    int[] group = new int[2 * levels];
+    for (int l = 0; l < levels; l++) {
+      for (int s = 0; s < 2; s++) {
+        item[2 * l + s] = basic[l] >= 0 ? 2 * basic[l] + s : -1;
+        group[2 * l + s] = module[l] >= 0 ? 2 * module[l] - 1 + s : -1;
+      }
+    }
+    int[] roots = new int[2 * moduleCount + 1];
+    for (int m = 1; m <= moduleCount; m++) {
+      roots[2 * m - 1] = primeOfModule[m][0];
+      roots[2 * m] = primeOfModule[m][1] == -1 ? Zbdd.EMPTY : primeOfModule[m][1];
+    }
+    double[] itemP = new double[2 * p.length];
+    for (int i = 0; i < p.length; i++) {
+      itemP[2 * i] = p[i];
+      itemP[2 * i + 1] = 1 - p[i];
+    }
+    return new Family(zbdd, new Family.Layout(topZ, item, group, roots, itemP));
   }
 }

@@ -8,9 +8,11 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * The family of minimal cut sets of an {@link Engine}: the top's ZBDD whose proxy levels stand for the families of
- * their modules. Every computation here is a memoised recursion over the ZBDD nodes (the families of sub-modules are
- * multiplied in, never expanded), except the iterators, which enumerate lazily.
+ * A family of products of an {@link Engine} (its minimal cut sets, or its prime implicants): the top's ZBDD whose
+ * proxy levels stand for the families of their modules. The sets hold <em>items</em>: basic events for cut sets,
+ * literals for prime implicants (see {@link Layout}). Every computation here is a memoised recursion over the ZBDD
+ * nodes (the families of sub-modules are multiplied in, never expanded), except the iterators, which enumerate
+ * lazily.
  *
  * <p>Concurrency: the diagrams are read-only once built. Each computation allocates its own memo, except two shared
  * caches: {@code small} (a ConcurrentHashMap; two threads may list the same family, one listing wins) and
@@ -18,8 +20,39 @@ import java.util.NoSuchElementException;
  * not thread-safe; every other method may be called from several threads.
  */
 public final class Family {
-  private final Engine e;
+  private final Layout e;
   private final Zbdd z;
+
+  /**
+   * What the levels of a family's ZBDD stand for. Immutable once built.
+   *
+   * <p>{@code itemOfLevel[l]} is the item of level l, or -1 when l is a module proxy; {@code groupOfLevel[l]} is then
+   * the group whose family the proxy stands for, and {@code groupRoot[g]} that family's ZBDD root. Groups are
+   * numbered from 1, a parent's before its children's. {@code itemProbability[i]} is the probability of item i.
+   */
+  static final class Layout {
+    final int topZ;
+    final int[] basicOfLevel;
+    final int[] moduleOfLevel;
+    final int[] moduleZ;
+    final double[] p;
+
+    Layout(int topZ, int[] itemOfLevel, int[] groupOfLevel, int[] groupRoot, double[] itemProbability) {
+      this.topZ = topZ;
+      this.basicOfLevel = itemOfLevel;
+      this.moduleOfLevel = groupOfLevel;
+      this.moduleZ = groupRoot;
+      this.p = itemProbability;
+    }
+
+    int basicCount() {
+      return p.length;
+    }
+
+    int moduleCount() {
+      return moduleZ.length - 1;
+    }
+  }
 
   /** Module families of at most this many sets are listed once and reused by every enumeration. */
   private static final int SMALL_FAMILY = 4096;
@@ -28,9 +61,9 @@ public final class Family {
       new java.util.concurrent.ConcurrentHashMap<>();
   private final long[] capped;
 
-  Family(Engine engine) {
-    this.e = engine;
-    this.z = engine.zbdd;
+  Family(Zbdd zbdd, Layout layout) {
+    this.e = layout;
+    this.z = zbdd;
     this.capped = new long[z.size()];
     java.util.Arrays.fill(capped, -1);
   }
@@ -102,9 +135,14 @@ public final class Family {
     return e.moduleZ[e.moduleOfLevel[lvl]];
   }
 
-  /** The basic-event index of a level, or -1 for a module proxy. */
-  int basicOfLevel(int lvl) {
-    return e.basicOfLevel[lvl];
+  /** The number of items: basic events for cut sets, literals for prime implicants. */
+  public int itemCount() {
+    return e.basicCount();
+  }
+
+  /** The probability of each item (for the negative literal of an event: 1 - p). */
+  public double[] itemProbabilities() {
+    return e.p.clone();
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -328,6 +366,10 @@ public final class Family {
     boolean[] seen = new boolean[z.size()];
     collect(root, seen, nodes);
     nodes.sort((a, b) -> Integer.compare(b, a)); // parents have larger ids
+    // The two families of a module's proxy (prime implicants) share levels, hence nodes: start this pass clean.
+    for (int n : nodes) {
+      down[n] = null;
+    }
     down[root] = rootWeight;
     for (int n : nodes) {
       BigInteger d = down[n];

@@ -27,6 +27,11 @@ public final class Zbdd {
   private int[] cacheQ;
   private int[] cacheR;
   private int cacheMask;
+  // A cache of its own for diff: the entries carry no operation tag.
+  private int[] diffP;
+  private int[] diffQ;
+  private int[] diffR;
+  private int diffMask;
 
   /** Creates an empty manager. */
   public Zbdd() {
@@ -119,6 +124,51 @@ public final class Zbdd {
       Arrays.fill(cacheP, -1);
       cacheMask = c - 1;
     }
+  }
+
+  /** The sets of {@code p} that are not sets of {@code q} (plain set difference). */
+  public int diff(int p, int q) {
+    if (p == EMPTY || p == q) {
+      return EMPTY;
+    }
+    if (q == EMPTY) {
+      return p;
+    }
+    int lp = level[p];
+    int lq = level[q];
+    if (lq < lp) {
+      return diff(p, low[q]);
+    }
+    if (diffP == null) {
+      int c = 1 << 16;
+      diffP = new int[c];
+      diffQ = new int[c];
+      diffR = new int[c];
+      Arrays.fill(diffP, -1);
+      diffMask = c - 1;
+    } else if (diffP.length < cacheP.length) {
+      int c = cacheP.length;
+      diffP = new int[c];
+      diffQ = new int[c];
+      diffR = new int[c];
+      Arrays.fill(diffP, -1);
+      diffMask = c - 1;
+    }
+    int slot = hash(p, q, 11) & diffMask;
+    if (diffP[slot] == p && diffQ[slot] == q) {
+      return diffR[slot];
+    }
+    int r;
+    if (lp < lq) {
+      r = mk(lp, high[p], diff(low[p], q));
+    } else {
+      r = mk(lp, diff(high[p], high[q]), diff(low[p], low[q]));
+    }
+    slot = hash(p, q, 11) & diffMask;
+    diffP[slot] = p;
+    diffQ[slot] = q;
+    diffR[slot] = r;
+    return r;
   }
 
   /**
