@@ -151,6 +151,8 @@ public final class ConsoleServer implements AutoCloseable {
   private static final String HSTS = "max-age=31536000";
   /** A request attribute set once a route of the table handles the request, so a 404 it answers is kept. */
   private static final String ANSWERED = "faultline.answered";
+  /** A request attribute set once the request passed the allow-list and the address limit. */
+  private static final String SCREENED = "faultline.screened";
 
   private final Builder config;
   private final ObjectMapper mapper;
@@ -221,10 +223,10 @@ public final class ConsoleServer implements AutoCloseable {
           return connector;
         });
       }
-      if (ConsoleServer.class.getResource(UI_RESOURCES) != null) {
+      if (ConsoleServer.class.getResource(config.uiResources) != null) {
         javalin.staticFiles.add(files -> {
           files.hostedPath = "/";
-          files.directory = UI_RESOURCES;
+          files.directory = config.uiResources;
           files.location = Location.CLASSPATH;
         });
       }
@@ -334,8 +336,12 @@ public final class ConsoleServer implements AutoCloseable {
   // Request pipeline: headers, allow-list and address limit (every request); then authentication, CSRF,
   // authorization, credential limit, endpoint, audit (the routes of the table).
 
-  /** Runs before every request, static files included. */
+  /** Runs before every request, static files included (once: a directory's welcome file is dispatched again). */
   private void screen(Context ctx) {
+    if (ctx.attribute(SCREENED) != null) {
+      return;
+    }
+    ctx.attribute(SCREENED, Boolean.TRUE);
     boolean api = ctx.path().startsWith("/api/") || ctx.path().equals("/health");
     ctx.header("Cache-Control", api ? "no-store" : "no-cache");
     ctx.header("X-Content-Type-Options", "nosniff");
@@ -511,6 +517,7 @@ public final class ConsoleServer implements AutoCloseable {
     private KeyStore keyStore;
     private char[] keyStorePassword;
     private StorageIo storage = StorageIo.system();
+    private String uiResources = UI_RESOURCES;
     private final Map<String, WorkflowSource> workflowSources = new LinkedHashMap<>();
     private final Map<String, CheckpointSource> checkpointSources = new LinkedHashMap<>();
 
@@ -658,6 +665,12 @@ public final class ConsoleServer implements AutoCloseable {
     /** Serves the state directory {@code directory} as checkpoint store {@code name}, read and rolled back offline. */
     public Builder checkpointStore(String name, Path directory) {
       checkpointSources.put(name, CheckpointSource.directory(directory));
+      return this;
+    }
+
+    /** The classpath directory of the static dashboard (tests serve their own). */
+    Builder uiResources(String classpathDirectory) {
+      this.uiResources = classpathDirectory;
       return this;
     }
 
