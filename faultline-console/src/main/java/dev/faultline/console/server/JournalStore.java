@@ -73,6 +73,7 @@ final class JournalStore implements ConsoleStore {
   static final int MAX_BATCH = 4096;
   static final String JOURNAL_DIR = "journal";
   static final String DOCUMENTS_DIR = "documents";
+  private static final String EMPTY_FIELDS = "{}";
 
   /** The event types the reliability metrics read; kept per service beyond the recent-events window. */
   static final Set<String> RELIABILITY_TYPES = Set.of("ComponentStarted", "ComponentFailed", "ComponentRestarted",
@@ -169,16 +170,38 @@ final class JournalStore implements ConsoleStore {
   @Override
   public List<EventRecord> addEvents(String service, long receivedAt, List<NewEvent> batch) throws IOException {
     checkBatch(batch.size());
-    ObjectNode record = header("events", service, receivedAt);
-    ArrayNode items = record.putArray("items");
-    for (NewEvent event : batch) {
-      ObjectNode item = items.addObject();
-      item.put("type", event.type());
-      item.put("source", event.source());
-      item.put("time", event.timeMillis());
-      item.set("fields", event.fields());
+    // Each event's fields are written to JSON once: that text goes into the journal record and stays in memory.
+    String[] fields = new String[batch.size()];
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(128 + batch.size() * 128);
+    try (com.fasterxml.jackson.core.JsonGenerator out = mapper.getFactory().createGenerator(bytes)) {
+      out.writeStartObject();
+      out.writeStringField("k", "events");
+      out.writeStringField("service", service);
+      out.writeNumberField("receivedAt", receivedAt);
+      out.writeArrayFieldStart("items");
+      for (int i = 0; i < fields.length; i++) {
+        NewEvent event = batch.get(i);
+        fields[i] = event.fields().isEmpty() ? EMPTY_FIELDS : mapper.writeValueAsString(event.fields());
+        out.writeStartObject();
+        out.writeStringField("type", event.type());
+        out.writeStringField("source", event.source());
+        out.writeNumberField("time", event.timeMillis());
+        out.writeFieldName("fields");
+        out.writeRawValue(fields[i]);
+        out.writeEndObject();
+      }
+      out.writeEndArray();
+      out.writeEndObject();
     }
-    return applyEvents(append(record), service, receivedAt, items);
+    long sequence = append(bytes.toByteArray());
+    List<EventRecord> stored = new ArrayList<>(fields.length);
+    for (int i = 0; i < fields.length; i++) {
+      NewEvent event = batch.get(i);
+      stored.add(new EventRecord(id(sequence, i), service, event.type(), event.source(), event.timeMillis(),
+          receivedAt, fields[i]));
+    }
+    remember(service, receivedAt, stored);
+    return stored;
   }
 
   @Override
@@ -276,7 +299,10 @@ final class JournalStore implements ConsoleStore {
 
   /** Appends a record and returns its sequence once it is durable. */
   private long append(ObjectNode record) throws IOException {
-    byte[] payload = mapper.writeValueAsBytes(record);
+    return append(mapper.writeValueAsBytes(record));
+  }
+
+  private long append(byte[] payload) throws IOException {
     try {
       return journal.append(payload);
     } catch (JournalException e) {
@@ -342,15 +368,20 @@ final class JournalStore implements ConsoleStore {
     }
   }
 
-  private List<EventRecord> applyEvents(long sequence, String service, long receivedAt, ArrayNode items) {
+  private void applyEvents(long sequence, String service, long receivedAt, ArrayNode items) throws IOException {
     List<EventRecord> stored = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       JsonNode item = items.get(i);
       JsonNode fields = item.get("fields");
+      String fieldsJson = fields instanceof ObjectNode && !fields.isEmpty() ? mapper.writeValueAsString(fields)
+          : EMPTY_FIELDS;
       stored.add(new EventRecord(id(sequence, i), service, item.get("type").textValue(),
-          item.get("source").textValue(), item.get("time").longValue(), receivedAt,
-          fields instanceof ObjectNode ? (ObjectNode) fields : mapper.createObjectNode()));
+          item.get("source").textValue(), item.get("time").longValue(), receivedAt, fieldsJson));
     }
+    remember(service, receivedAt, stored);
+  }
+
+  private void remember(String service, long receivedAt, List<EventRecord> stored) {
     synchronized (lock) {
       ServiceState state = services.computeIfAbsent(service, s -> new ServiceState());
       for (EventRecord event : stored) {
@@ -370,7 +401,6 @@ final class JournalStore implements ConsoleStore {
       }
       state.lastSeen = Math.max(state.lastSeen, receivedAt);
     }
-    return stored;
   }
 
   /** Caller holds {@code lock}. */
