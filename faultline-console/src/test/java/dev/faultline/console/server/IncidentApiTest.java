@@ -39,9 +39,14 @@ class IncidentApiTest {
 
   @BeforeEach
   void start() {
-    f = new ServerFixture(dir, b -> b.maxBodyBytes(64 * 1024));
+    f = fixture(dir, b -> b.maxBodyBytes(64 * 1024));
     admin = f.setUpAndLogInAdmin();
     key = f.serviceKey(admin, "payments");
+  }
+
+  /** The server under test; {@code Postgres...Test} runs every test again on the shared database. */
+  ServerFixture fixture(Path dir, java.util.function.UnaryOperator<ConsoleServer.Builder> configure) {
+    return new ServerFixture(dir, configure);
   }
 
   @AfterEach

@@ -36,9 +36,14 @@ class ReliabilityApiTest {
 
   @BeforeEach
   void start() {
-    f = new ServerFixture(dir);
+    f = fixture(dir, b -> b);
     admin = f.setUpAndLogInAdmin();
     key = f.serviceKey(admin, "payments");
+  }
+
+  /** The server under test; {@code Postgres...Test} runs every test again on the shared database. */
+  ServerFixture fixture(Path dir, java.util.function.UnaryOperator<ConsoleServer.Builder> configure) {
+    return new ServerFixture(dir, configure);
   }
 
   @AfterEach
