@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,17 +37,22 @@ class TlsTest {
   private static final char[] PASSWORD = "store-password".toCharArray();
 
   @TempDir
+  static Path certificates;
+
+  @TempDir
   Path dir;
 
-  private Path keyStore;
+  private static Path keyStore;
 
-  @BeforeEach
-  void makeCertificate() throws Exception {
+  /** Made once for the class: keytool starts a JVM, which is slow on a busy machine. */
+  @BeforeAll
+  static void makeCertificate() throws Exception {
     keyStore = keytool("server", "CN=127.0.0.1");
   }
 
   /** A PKCS#12 key store with a new RSA key and a self-signed certificate for 127.0.0.1 and localhost. */
-  private Path keytool(String name, String dname) throws IOException, InterruptedException {
+  private static Path keytool(String name, String dname) throws IOException, InterruptedException {
+    Path dir = certificates;
     Path file = dir.resolve(name + ".p12");
     Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
     Process process = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", name, "-keyalg", "RSA",
@@ -152,6 +157,6 @@ class TlsTest {
     ConfigurationException wrongPassword = assertThrows(ConfigurationException.class,
         () -> Tls.fromKeyStore(keyStore, "wrong".toCharArray()));
     assertEquals("keystore", wrongPassword.field());
-    assertTrue(List.of(dir.toFile().list()).contains("server.p12"));
+    assertTrue(List.of(certificates.toFile().list()).contains("server.p12"));
   }
 }
