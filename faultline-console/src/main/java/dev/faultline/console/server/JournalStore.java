@@ -64,7 +64,8 @@ import java.util.stream.Stream;
  * A write appends to the journal first, holding no lock (the journal is thread-safe and batches forces), and only
  * then, under {@code lock}, updates memory: a batch is visible only once durable, and a failed append leaves memory
  * untouched. {@code lock} guards every map below it; queries take it for their scan. Documents are guarded by
- * {@code documentLock} (file writes, no other lock held). Thread-safe.
+ * {@code documentLock} (file writes, no other lock held). {@code names} (canonical type and source names) is a
+ * concurrent map, used without a lock. Thread-safe.
  */
 final class JournalStore implements ConsoleStore {
   private static final System.Logger LOG = System.getLogger(JournalStore.class.getName());
@@ -74,6 +75,7 @@ final class JournalStore implements ConsoleStore {
   static final String JOURNAL_DIR = "journal";
   static final String DOCUMENTS_DIR = "documents";
   private static final String EMPTY_FIELDS = "{}";
+  private static final int MAX_NAMES = 10_000;
 
   /** The event types the reliability metrics read; kept per service beyond the recent-events window. */
   static final Set<String> RELIABILITY_TYPES = Set.of("ComponentStarted", "ComponentFailed", "ComponentRestarted",
@@ -97,6 +99,8 @@ final class JournalStore implements ConsoleStore {
   private final Map<String, ServiceState> services = new TreeMap<>();
 
   private final Object documentLock = new Object();
+  private final java.util.concurrent.ConcurrentHashMap<String, String> names =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** What is known of one service; guarded by {@code lock}. */
   private static final class ServiceState {
@@ -197,8 +201,8 @@ final class JournalStore implements ConsoleStore {
     List<EventRecord> stored = new ArrayList<>(fields.length);
     for (int i = 0; i < fields.length; i++) {
       NewEvent event = batch.get(i);
-      stored.add(new EventRecord(id(sequence, i), service, event.type(), event.source(), event.timeMillis(),
-          receivedAt, fields[i]));
+      stored.add(new EventRecord(id(sequence, i), service, canonical(event.type()), canonical(event.source()),
+          event.timeMillis(), receivedAt, fields[i]));
     }
     remember(service, receivedAt, stored);
     return stored;
@@ -375,10 +379,25 @@ final class JournalStore implements ConsoleStore {
       JsonNode fields = item.get("fields");
       String fieldsJson = fields instanceof ObjectNode && !fields.isEmpty() ? mapper.writeValueAsString(fields)
           : EMPTY_FIELDS;
-      stored.add(new EventRecord(id(sequence, i), service, item.get("type").textValue(),
-          item.get("source").textValue(), item.get("time").longValue(), receivedAt, fieldsJson));
+      stored.add(new EventRecord(id(sequence, i), service, canonical(item.get("type").textValue()),
+          canonical(item.get("source").textValue()), item.get("time").longValue(), receivedAt, fieldsJson));
     }
     remember(service, receivedAt, stored);
+  }
+
+  /**
+   * One instance of each type and source name (they repeat in almost every event): fewer objects held per event, so
+   * fewer to copy in each young collection while events stream in. Bounded: past the bound, names are kept as given.
+   */
+  private String canonical(String name) {
+    String known = names.get(name);
+    if (known != null) {
+      return known;
+    }
+    if (names.size() < MAX_NAMES) {
+      known = names.putIfAbsent(name, name);
+    }
+    return known == null ? name : known;
   }
 
   private void remember(String service, long receivedAt, List<EventRecord> stored) {
@@ -619,8 +638,18 @@ final class JournalStore implements ConsoleStore {
     synchronized (documentLock) {
       boolean existed = Files.exists(file);
       if (!existed) {
-        Files.createDirectories(file.getParent());
-        DataFiles.forceDirectory(file.getParent().getParent());
+        // New directories must survive a crash too: force each parent whose entries changed.
+        Path kindDir = file.getParent();
+        Path documentsDir = kindDir.getParent();
+        boolean newDocumentsDir = !Files.exists(documentsDir);
+        boolean newKindDir = !Files.exists(kindDir);
+        Files.createDirectories(kindDir);
+        if (newDocumentsDir) {
+          DataFiles.forceDirectory(dataDir);
+        }
+        if (newKindDir) {
+          DataFiles.forceDirectory(documentsDir);
+        }
       }
       DataFiles.replaceAtomically(file, bytes);
       return existed;
