@@ -35,6 +35,10 @@ public final class BenchMain {
 
   /** Runs the report or JMH. */
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("ingest")) {
+      IngestLoad.main(Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
     if (args.length > 0 && args[0].equals("report")) {
       report(Arrays.copyOfRange(args, 1, args.length));
       return;

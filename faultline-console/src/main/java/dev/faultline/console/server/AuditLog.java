@@ -16,8 +16,9 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * The audit log: one JSON object per line in {@code audit.jsonl} in the data directory, appended and forced to disk
- * before the request that caused it is answered; never rewritten.
+ * The audit log: one JSON object per record, appended and durable before the request that caused it is answered;
+ * never rewritten. Kept in {@code audit.jsonl} in the data directory (forced to disk per record), or in the database
+ * several console instances share ({@link Backend}).
  *
  * <p>Record: {@code {"time": "ISO-8601", "actor": "admin", "role": "ADMIN", "address": "127.0.0.1",
  * "action": "POST /api/v1/keys", "status": 201, "detail": "created key k1 for payments"}}.
@@ -25,22 +26,60 @@ import java.util.List;
  * <p>It records every request made by an admin or operator, logins and their failures, lockouts and setup.
  *
  * <h2>Concurrency design</h2>
- * {@code this} guards appends to the file, so lines never interleave, and reads. Thread-safe.
+ * The backend is thread-safe (the file backend: its monitor guards appends, so lines never interleave, and reads).
+ * Thread-safe.
  */
 final class AuditLog {
   static final String FILE = "audit.jsonl";
 
-  private final Path file;
+  /** Where records are kept, as JSON text. Implementations are thread-safe. */
+  interface Backend {
+    /** Appends one record, durably. */
+    void append(String record) throws IOException;
+
+    /** The last {@code limit} records, oldest first. */
+    List<String> last(int limit) throws IOException;
+  }
+
+  /** Records in {@code audit.jsonl} of a data directory. */
+  static Backend file(Path dataDir) {
+    Path file = dataDir.resolve(FILE);
+    return new Backend() {
+      @Override
+      public synchronized void append(String record) throws IOException {
+        DataFiles.appendAndForce(file, (record + "\n").getBytes(StandardCharsets.UTF_8));
+      }
+
+      @Override
+      public synchronized List<String> last(int limit) throws IOException {
+        Deque<String> lines = new ArrayDeque<>();
+        if (!Files.exists(file)) {
+          return List.of();
+        }
+        try (var reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+          for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+            lines.addLast(line);
+            if (lines.size() > limit) {
+              lines.removeFirst();
+            }
+          }
+        }
+        return List.copyOf(lines);
+      }
+    };
+  }
+
+  private final Backend backend;
   private final ObjectMapper mapper;
   private final Clock clock;
 
-  AuditLog(Path dataDir, ObjectMapper mapper, Clock clock) {
-    this.file = dataDir.resolve(FILE);
+  AuditLog(Backend backend, ObjectMapper mapper, Clock clock) {
+    this.backend = backend;
     this.mapper = mapper;
     this.clock = clock;
   }
 
-  /** Appends one record and forces it to disk. */
+  /** Appends one record, durably. */
   void record(String actor, Role role, String address, String action, int status, String detail) {
     ObjectNode node = mapper.createObjectNode();
     node.put("time", Instant.ofEpochMilli(clock.wallMillis()).toString());
@@ -51,33 +90,16 @@ final class AuditLog {
     node.put("status", status);
     node.put("detail", detail);
     try {
-      byte[] line = (mapper.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8);
-      synchronized (this) {
-        DataFiles.appendAndForce(file, line);
-      }
+      backend.append(mapper.writeValueAsString(node));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the audit log " + file, e);
+      throw new UncheckedIOException("cannot write the audit log", e);
     }
   }
 
   /** The last {@code limit} records, oldest first. */
   List<JsonNode> last(int limit) throws IOException {
-    Deque<String> lines = new ArrayDeque<>();
-    synchronized (this) {
-      if (!Files.exists(file)) {
-        return List.of();
-      }
-      try (var reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-        for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-          lines.addLast(line);
-          if (lines.size() > limit) {
-            lines.removeFirst();
-          }
-        }
-      }
-    }
-    List<JsonNode> records = new ArrayList<>(lines.size());
-    for (String line : lines) {
+    List<JsonNode> records = new ArrayList<>();
+    for (String line : backend.last(limit)) {
       records.add(mapper.readTree(line));
     }
     return records;

@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Reports a service's {@link FaultEvent}s, heartbeats and metric samples to the console with the service's API key
  * ({@code docs/api.md}): a listener that never blocks its caller, and one worker thread that sends batches.
  *
- * <p>Events and samples wait in one bounded queue; when it is full they are dropped and counted in {@link #dropped()}.
+ * <p>Events and samples wait in one bounded queue; when it is full they are dropped and counted in {@link #dropped()},
+ * as are events without a time or a source (the console would refuse the whole batch for one of them).
  * The worker takes up to {@code batchSize} of them at a time and posts them to {@code /api/v1/events} and
  * {@code /api/v1/metrics}; a request that fails (an error status or an I/O failure) is not retried, and its items
  * count in {@link #failed()}. Heartbeats go to {@code /api/v1/heartbeats}: every configured instance beats every
@@ -189,6 +190,11 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
     List<Object> samples = new ArrayList<>();
     for (Object item : batch) {
       if (item instanceof FaultEvent event) {
+        if (event.time() == null || event.source() == null || event.source().isBlank()) {
+          // The console refuses a batch holding such an event; drop it alone, and count it.
+          dropped.incrementAndGet();
+          continue;
+        }
         events.add(FaultEventJson.toJson(event));
       } else if (item instanceof Sample s) {
         Map<String, Object> json = new LinkedHashMap<>();

@@ -151,6 +151,8 @@ public final class ConsoleServer implements AutoCloseable {
   private static final String HSTS = "max-age=31536000";
   /** A request attribute set once a route of the table handles the request, so a 404 it answers is kept. */
   private static final String ANSWERED = "faultline.answered";
+  /** A request attribute set once the request passed the allow-list and the address limit. */
+  private static final String SCREENED = "faultline.screened";
 
   private final Builder config;
   private final ObjectMapper mapper;
@@ -158,6 +160,7 @@ public final class ConsoleServer implements AutoCloseable {
   private final Sessions sessions;
   private final AuditLog audit;
   private final ConsoleStore store;
+  private final Database database;
   private final Registry<String, RateLimiter> addressLimiters;
   private final Registry<String, RateLimiter> credentialLimiters;
   private final AccountApi accounts;
@@ -165,13 +168,15 @@ public final class ConsoleServer implements AutoCloseable {
   private final Map<String, Endpoint> endpoints;
   private final Javalin app;
 
-  private ConsoleServer(Builder config, CredentialStore credentials, ObjectMapper mapper, ConsoleStore store) {
+  private ConsoleServer(Builder config, CredentialStore credentials, ObjectMapper mapper, ConsoleStore store,
+      Sessions.Backend sessionBackend, AuditLog.Backend auditBackend, Database database) {
     this.config = config;
     this.mapper = mapper;
     this.credentials = credentials;
     this.store = store;
-    this.sessions = new Sessions(config.clock, config.sessionTtl, 100_000);
-    this.audit = new AuditLog(config.dataDir, mapper, config.clock);
+    this.database = database;
+    this.sessions = new Sessions(config.clock, config.sessionTtl, 100_000, sessionBackend);
+    this.audit = new AuditLog(auditBackend, mapper, config.clock);
     this.addressLimiters = limiters("address", config.addressPermits, config.addressPeriod, config.clock);
     this.credentialLimiters = limiters("credential", config.credentialPermits, config.credentialPeriod, config.clock);
     LoginGuard loginGuard = new LoginGuard(config.clock, config.userLockThreshold, config.addressLockThreshold,
@@ -221,10 +226,10 @@ public final class ConsoleServer implements AutoCloseable {
           return connector;
         });
       }
-      if (ConsoleServer.class.getResource(UI_RESOURCES) != null) {
+      if (ConsoleServer.class.getResource(config.uiResources) != null) {
         javalin.staticFiles.add(files -> {
           files.hostedPath = "/";
-          files.directory = UI_RESOURCES;
+          files.directory = config.uiResources;
           files.location = Location.CLASSPATH;
         });
       }
@@ -328,14 +333,21 @@ public final class ConsoleServer implements AutoCloseable {
     } catch (IOException e) {
       LOG.log(System.Logger.Level.WARNING, "closing the console's store failed", e);
     }
+    if (database != null) {
+      database.close();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------------
   // Request pipeline: headers, allow-list and address limit (every request); then authentication, CSRF,
   // authorization, credential limit, endpoint, audit (the routes of the table).
 
-  /** Runs before every request, static files included. */
+  /** Runs before every request, static files included (once: a directory's welcome file is dispatched again). */
   private void screen(Context ctx) {
+    if (ctx.attribute(SCREENED) != null) {
+      return;
+    }
+    ctx.attribute(SCREENED, Boolean.TRUE);
     boolean api = ctx.path().startsWith("/api/") || ctx.path().equals("/health");
     ctx.header("Cache-Control", api ? "no-store" : "no-cache");
     ctx.header("X-Content-Type-Options", "nosniff");
@@ -511,6 +523,11 @@ public final class ConsoleServer implements AutoCloseable {
     private KeyStore keyStore;
     private char[] keyStorePassword;
     private StorageIo storage = StorageIo.system();
+    private String uiResources = UI_RESOURCES;
+    private String databaseUrl;
+    private String databaseUser;
+    private char[] databasePassword;
+    private int databasePoolSize = 10;
     private final Map<String, WorkflowSource> workflowSources = new LinkedHashMap<>();
     private final Map<String, CheckpointSource> checkpointSources = new LinkedHashMap<>();
 
@@ -680,6 +697,31 @@ public final class ConsoleServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Keeps everything in the PostgreSQL database at {@code jdbcUrl} ({@code jdbc:postgresql://host/db}) instead of
+     * the data directory, so that several console instances share it: reported data, fault trees, users, keys,
+     * sessions and the audit log. {@code user} and {@code password} may be null (then the URL or the driver's
+     * defaults decide). Rate limits and login lockouts stay per instance.
+     */
+    public Builder database(String jdbcUrl, String user, char[] password) {
+      this.databaseUrl = jdbcUrl;
+      this.databaseUser = user;
+      this.databasePassword = password == null ? null : password.clone();
+      return this;
+    }
+
+    /** The most database connections this instance opens (default 10). */
+    public Builder databasePoolSize(int size) {
+      this.databasePoolSize = size;
+      return this;
+    }
+
+    /** The classpath directory of the static dashboard (tests serve their own). */
+    Builder uiResources(String classpathDirectory) {
+      this.uiResources = classpathDirectory;
+      return this;
+    }
+
     /** The file system seam of the store's journal (tests inject faults here). */
     Builder storage(StorageIo storage) {
       this.storage = storage;
@@ -722,6 +764,10 @@ public final class ConsoleServer implements AutoCloseable {
       require("allowList", allowList != null, "be set", allowList);
       require("tls", keyStore == null || keyStorePassword != null, "have a key password", "none");
       require("storage", storage != null, "be set", storage);
+      require("database", databaseUrl == null || databaseUrl.startsWith("jdbc:postgresql:"),
+          "be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database)", databaseUrl);
+      require("databasePoolSize", databasePoolSize >= 2 && databasePoolSize <= 200, "be from 2 to 200",
+          databasePoolSize);
       for (String name : workflowSources.keySet()) {
         require("workflows", name != null && CredentialStore.validName(name), "be named by 1 to 64 letters, digits"
             + " or _.-", name);
@@ -736,17 +782,40 @@ public final class ConsoleServer implements AutoCloseable {
       // Limiters are made per key on first use; build one of each now so a bad rate fails here, not in a request.
       RateLimiter.builder("address").rate(addressPermits, addressPeriod).clock(clock).build();
       RateLimiter.builder("credential").rate(credentialPermits, credentialPeriod).clock(clock).build();
-      Files.createDirectories(dataDir);
       ObjectMapper mapper = Requests.newMapper();
-      CredentialStore.Opened opened = CredentialStore.open(dataDir, mapper);
-      ConsoleStore store = JournalStore.open(dataDir, mapper, new JournalStore.Limits(maxEvents, maxIncidents,
-          maxSamples, maxReliabilityEvents), clock, storage);
+      Database database = null;
+      ConsoleStore store;
+      CredentialStore.Opened opened;
+      Sessions.Backend sessionBackend;
+      AuditLog.Backend auditBackend;
+      if (databaseUrl != null) {
+        database = Database.open(databaseUrl, databaseUser, databasePassword, databasePoolSize);
+        try {
+          opened = CredentialStore.open(SharedAccounts.credentials(database), mapper, clock);
+        } catch (IOException | RuntimeException e) {
+          database.close();
+          throw e;
+        }
+        store = new PostgresStore(database, mapper);
+        sessionBackend = SharedAccounts.sessions(database, clock);
+        auditBackend = SharedAccounts.audit(database);
+      } else {
+        Files.createDirectories(dataDir);
+        opened = CredentialStore.open(CredentialStore.file(dataDir), mapper, clock);
+        store = JournalStore.open(dataDir, mapper, new JournalStore.Limits(maxEvents, maxIncidents, maxSamples,
+            maxReliabilityEvents), clock, storage);
+        sessionBackend = Sessions.memory();
+        auditBackend = AuditLog.file(dataDir);
+      }
       ConsoleServer server;
       try {
-        server = new ConsoleServer(this, opened.store(), mapper, store);
+        server = new ConsoleServer(this, opened.store(), mapper, store, sessionBackend, auditBackend, database);
         server.app.start();
       } catch (RuntimeException e) {
         store.close();
+        if (database != null) {
+          database.close();
+        }
         throw e;
       }
       opened.setupToken().ifPresent(setupTokenSink);

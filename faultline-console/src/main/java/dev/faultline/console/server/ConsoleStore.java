@@ -26,9 +26,25 @@ interface ConsoleStore extends AutoCloseable {
   /** An event as a service reported it, before it is stored. */
   record NewEvent(String type, String source, long timeMillis, ObjectNode fields) {}
 
-  /** A stored event. */
+  /**
+   * A stored event. Its fields are kept as JSON bytes, not as a tree: the store holds many events, and a tree of
+   * small objects per event would make every young garbage collection copy several times as many objects.
+   */
   record EventRecord(long id, String service, String type, String source, long timeMillis, long receivedAtMillis,
-      ObjectNode fields) {}
+      String fieldsJson) {
+
+    /** The fields, parsed. */
+    ObjectNode fields() {
+      try {
+        return (ObjectNode) FIELDS_READER.readTree(fieldsJson);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("stored event fields are not JSON", e);
+      }
+    }
+  }
+
+  /** Reads stored event fields (written by the store from checked JSON objects). Thread-safe. */
+  com.fasterxml.jackson.databind.ObjectMapper FIELDS_READER = new com.fasterxml.jackson.databind.ObjectMapper();
 
   /** A stored incident: the incident as the library reported it, and which service sent it. */
   record IncidentRecord(long id, String service, long receivedAtMillis, Incident incident) {}

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.faultline.core.Clock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +17,14 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The console's users, service keys and pending setup token, kept in {@code credentials.json} in the data directory.
+ * The console's users, service keys and pending setup token: one JSON document, in {@code credentials.json} in the
+ * data directory or, for several console instances, in the shared database ({@link Persistence}).
  *
- * <p>File format (version 1), replaced atomically on every change:
+ * <p>Document format (version 1), replaced as a whole on every change:
  * <pre>
  * {"version": 1,
  *  "setupTokenSha256": "hex" | null,
+ *  "nextKeyNumber": 4,
  *  "users": [{"name": "admin", "role": "ADMIN", "salt": "base64", "hash": "base64" | null, "iterations": 210000}],
  *  "keys":  [{"id": "k1", "service": "payments", "sha256": "hex", "createdAt": epochMillis}]}
  * </pre>
@@ -29,16 +32,24 @@ import java.util.regex.Pattern;
  * secret is stored in clear: passwords as PBKDF2 hashes ({@link Passwords}), keys and the setup token as SHA-256
  * digests ({@link Secrets}).
  *
+ * <p>Every change is a read-modify-write: the change is made to the latest document and written only if no other
+ * instance wrote in between (compare-and-set on the document's version); otherwise the document is read again and the
+ * change made again. A shared document is read again when it is older than {@link #REFRESH}, so a key revoked on one
+ * instance stops working on the others within that time.
+ *
  * <h2>Concurrency design</h2>
- * {@code lock} guards {@code users}, {@code keys} and {@code setupTokenDigest}; a change is made and the file's new
- * content rendered under it. {@code fileLock} serializes writes of the file, which happen after {@code lock} is
- * released (no lock held during hashing); the content written is rendered inside {@code fileLock}, so the last write
- * holds the latest state. Thread-safe.
+ * {@code lock} guards {@code users}, {@code keys}, {@code setupTokenDigest}, {@code nextKeyNumber}, {@code version}
+ * and {@code loadedAtNanos}; it is held only to read or replace them, never during I/O or hashing. {@code writeLock}
+ * serializes this process's changes (read, change, write) and reloads, so that neither lands inside another; it is
+ * held during their I/O, and taken before {@code lock}. Thread-safe.
  */
 final class CredentialStore {
   static final String FILE = "credentials.json";
   static final String ADMIN = "admin";
+  /** How old a shared document may be before a read fetches it again. */
+  static final java.time.Duration REFRESH = java.time.Duration.ofSeconds(1);
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+  private static final int MAX_ATTEMPTS = 20;
 
   /** A user: name, role and password hash (null before the password is set). */
   record User(String name, Role role, Passwords.Hash password) {}
@@ -46,46 +57,178 @@ final class CredentialStore {
   /** A service key: its id, the service it reports for, and the digest of the secret. */
   record ServiceKey(String id, String service, String digest, long createdAt) {}
 
-  private final Path file;
+  /** Where the document lives. Implementations are thread-safe. */
+  interface Persistence {
+    /** A document and its version (0 when there is none yet; content null). */
+    record Snapshot(byte[] content, long version) {}
+
+    /** The current document. */
+    Snapshot read() throws IOException;
+
+    /** Writes {@code content} if the stored version is still {@code expected}; returns false when it is not. */
+    boolean write(byte[] content, long expected) throws IOException;
+
+    /** Whether other processes may change the document (then reads refresh it). */
+    boolean shared();
+
+    /** The stored version, without the document (cheap: checked when a lookup misses). */
+    long version() throws IOException;
+  }
+
+  /** The document in {@code credentials.json} of a data directory, replaced atomically; this process only. */
+  static Persistence file(Path dataDir) {
+    Path file = dataDir.resolve(FILE);
+    return new Persistence() {
+      @Override
+      public Snapshot read() throws IOException {
+        return Files.exists(file) ? new Snapshot(Files.readAllBytes(file), 1) : new Snapshot(null, 0);
+      }
+
+      @Override
+      public boolean write(byte[] content, long expected) throws IOException {
+        DataFiles.replaceAtomically(file, content);
+        return true;
+      }
+
+      @Override
+      public boolean shared() {
+        return false;
+      }
+
+      @Override
+      public long version() {
+        return 1;
+      }
+    };
+  }
+
+  private final Persistence persistence;
   private final ObjectMapper mapper;
+  private final Clock clock;
   private final Object lock = new Object();
-  private final Object fileLock = new Object();
+  private final Object writeLock = new Object();
   private final Map<String, User> users = new LinkedHashMap<>();
   private final Map<String, ServiceKey> keys = new LinkedHashMap<>();
   private String setupTokenDigest;
   private long nextKeyNumber = 1;
+  private long version;
+  private long loadedAtNanos;
 
-  private CredentialStore(Path file, ObjectMapper mapper) {
-    this.file = file;
+  private CredentialStore(Persistence persistence, ObjectMapper mapper, Clock clock) {
+    this.persistence = persistence;
     this.mapper = mapper;
+    this.clock = clock;
   }
 
   /**
-   * Opens the store in {@code dataDir}. On first start, or while setup has not been completed, it (re)creates the
-   * admin without a password and returns a new one-time setup token; otherwise it returns empty.
+   * Opens the store. On first start, or while setup has not been completed, it (re)creates the admin without a
+   * password and returns a new one-time setup token (which voids any earlier one); otherwise it returns empty.
    */
-  static Opened open(Path dataDir, ObjectMapper mapper) throws IOException {
-    CredentialStore store = new CredentialStore(dataDir.resolve(FILE), mapper);
-    if (Files.exists(store.file)) {
-      store.load();
+  static Opened open(Persistence persistence, ObjectMapper mapper, Clock clock) throws IOException {
+    CredentialStore store = new CredentialStore(persistence, mapper, clock);
+    store.reload();
+    if (store.user(ADMIN).map(User::password).isPresent()) {
+      return new Opened(store, Optional.empty());
     }
-    String token = null;
-    synchronized (store.lock) {
+    String token = Secrets.newSecret("fsetup_");
+    boolean pending = store.change(() -> {
       User admin = store.users.get(ADMIN);
-      if (admin == null || admin.password() == null) {
-        store.users.put(ADMIN, new User(ADMIN, Role.ADMIN, null));
-        token = Secrets.newSecret("fsetup_");
-        store.setupTokenDigest = Secrets.digest(token);
+      if (admin != null && admin.password() != null) {
+        return false;
       }
-    }
-    if (token != null) {
-      store.persist();
-    }
-    return new Opened(store, Optional.ofNullable(token));
+      store.users.put(ADMIN, new User(ADMIN, Role.ADMIN, null));
+      store.setupTokenDigest = Secrets.digest(token);
+      return true;
+    });
+    return new Opened(store, pending ? Optional.of(token) : Optional.empty());
   }
 
   /** A store just opened, and the setup token to show once, if setup is pending. */
   record Opened(CredentialStore store, Optional<String> setupToken) {}
+
+  /** A change of the state, made under {@code lock}; returns its result, or throws to make no change. */
+  @FunctionalInterface
+  private interface Change<T> {
+    T apply() throws IOException;
+  }
+
+  /** Makes {@code change} on the latest document and writes it, again on a newer document when another wrote first. */
+  private <T> T change(Change<T> change) throws IOException {
+    synchronized (writeLock) {
+      for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        if (persistence.shared() || attempt > 0) {
+          reload();
+        }
+        T result;
+        byte[] content;
+        long expected;
+        synchronized (lock) {
+          result = change.apply();
+          content = render();
+          expected = version;
+        }
+        boolean written;
+        try {
+          written = persistence.write(content, expected);
+        } catch (IOException | RuntimeException e) {
+          reloadQuietly(e);
+          throw e;
+        }
+        if (written) {
+          synchronized (lock) {
+            version = expected + 1;
+            loadedAtNanos = clock.nanoTime();
+          }
+          return result;
+        }
+      }
+    }
+    throw new IOException("the credentials kept changing under this console (" + MAX_ATTEMPTS
+        + " attempts); try again");
+  }
+
+  private void reloadQuietly(Exception cause) {
+    try {
+      reload();
+    } catch (IOException | RuntimeException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  /**
+   * After a lookup missed (no such key, no such user, another setup token), reads a shared document again if another
+   * instance changed it since, so that what one instance creates works on the others at once.
+   */
+  private void refreshAfterMiss() {
+    try {
+      long stored = persistence.version();
+      synchronized (lock) {
+        if (stored == version) {
+          return;
+        }
+      }
+      reload();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the shared credentials", e);
+    }
+  }
+
+  /** Reads the shared document again if it is older than {@link #REFRESH}. */
+  private void refreshIfStale() {
+    if (!persistence.shared()) {
+      return;
+    }
+    synchronized (lock) {
+      if (clock.nanoTime() - loadedAtNanos < REFRESH.toNanos()) {
+        return;
+      }
+    }
+    try {
+      reload();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the shared credentials", e);
+    }
+  }
 
   /** Whether {@code name} is acceptable as a user or service name. */
   static boolean validName(String name) {
@@ -99,17 +242,22 @@ final class CredentialStore {
    */
   void completeSetup(String token, Passwords.Hash password) throws IOException {
     String digest = Secrets.digest(token);
-    synchronized (lock) {
-      if (setupTokenDigest == null) {
-        throw new ApiException(410, "setup-done", "setup has already been completed; log in instead");
-      }
-      if (!Secrets.sameDigest(digest, setupTokenDigest)) {
-        throw new ApiException(401, "unauthenticated", "the setup token is not valid");
-      }
+    change(() -> {
+      checkSetupDigest(digest);
       setupTokenDigest = null;
       users.put(ADMIN, new User(ADMIN, Role.ADMIN, password));
+      return null;
+    });
+  }
+
+  /** Caller holds {@code lock}. */
+  private void checkSetupDigest(String digest) {
+    if (setupTokenDigest == null) {
+      throw new ApiException(410, "setup-done", "setup has already been completed; log in instead");
     }
-    persist();
+    if (!Secrets.sameDigest(digest, setupTokenDigest)) {
+      throw new ApiException(401, "unauthenticated", "the setup token is not valid");
+    }
   }
 
   /**
@@ -120,21 +268,36 @@ final class CredentialStore {
    */
   void checkSetupToken(String token) {
     String digest = Secrets.digest(token);
-    synchronized (lock) {
-      if (setupTokenDigest == null) {
-        throw new ApiException(410, "setup-done", "setup has already been completed; log in instead");
+    refreshIfStale();
+    try {
+      synchronized (lock) {
+        checkSetupDigest(digest);
       }
-      if (!Secrets.sameDigest(digest, setupTokenDigest)) {
-        throw new ApiException(401, "unauthenticated", "the setup token is not valid");
+    } catch (ApiException e) {
+      if (!persistence.shared()) {
+        throw e;
+      }
+      refreshAfterMiss();
+      synchronized (lock) {
+        checkSetupDigest(digest);
       }
     }
   }
 
   /** The user named {@code name}, if any. */
   Optional<User> user(String name) {
+    refreshIfStale();
+    User user;
     synchronized (lock) {
-      return Optional.ofNullable(users.get(name));
+      user = users.get(name);
     }
+    if ((user == null || user.password() == null) && persistence.shared()) {
+      refreshAfterMiss();
+      synchronized (lock) {
+        user = users.get(name);
+      }
+    }
+    return Optional.ofNullable(user);
   }
 
   /**
@@ -143,25 +306,25 @@ final class CredentialStore {
    * @throws ApiException 409 when the name is taken
    */
   void addUser(String name, Role role, Passwords.Hash password) throws IOException {
-    synchronized (lock) {
+    change(() -> {
       if (users.containsKey(name)) {
         throw new ApiException(409, "conflict", "a user named '" + name + "' already exists");
       }
       users.put(name, new User(name, role, password));
-    }
-    persist();
+      return null;
+    });
   }
 
   /** Creates a key for {@code service} and returns its secret, which is not stored and cannot be shown again. */
   Created addKey(String service, long nowMillis) throws IOException {
     String secret = Secrets.newSecret("fkey_");
-    ServiceKey key;
-    synchronized (lock) {
+    String digest = Secrets.digest(secret);
+    ServiceKey key = change(() -> {
       String id = "k" + nextKeyNumber++;
-      key = new ServiceKey(id, service, Secrets.digest(secret), nowMillis);
-      keys.put(id, key);
-    }
-    persist();
+      ServiceKey created = new ServiceKey(id, service, digest, nowMillis);
+      keys.put(id, created);
+      return created;
+    });
     return new Created(key, secret);
   }
 
@@ -171,6 +334,17 @@ final class CredentialStore {
   /** The key whose secret is {@code secret}, compared in constant time against every key. */
   Optional<ServiceKey> keyForSecret(String secret) {
     String digest = Secrets.digest(secret);
+    refreshIfStale();
+    ServiceKey found = findKey(digest);
+    if (found == null && persistence.shared()) {
+      // Look again even when this thread did not reload: another thread may have just done it.
+      refreshAfterMiss();
+      found = findKey(digest);
+    }
+    return Optional.ofNullable(found);
+  }
+
+  private ServiceKey findKey(String digest) {
     ServiceKey found = null;
     synchronized (lock) {
       for (ServiceKey key : keys.values()) {
@@ -179,22 +353,20 @@ final class CredentialStore {
         }
       }
     }
-    return Optional.ofNullable(found);
+    return found;
   }
 
   /** Revokes key {@code id}; returns whether it existed. Requests with it fail from now on. */
   boolean removeKey(String id) throws IOException {
-    synchronized (lock) {
-      if (keys.remove(id) == null) {
-        return false;
-      }
+    if (!keys().stream().anyMatch(k -> k.id().equals(id))) {
+      return false;
     }
-    persist();
-    return true;
+    return change(() -> keys.remove(id) != null);
   }
 
   /** Every user, in the order they were created. */
   List<User> users() {
+    refreshIfStale();
     synchronized (lock) {
       return List.copyOf(users.values());
     }
@@ -202,18 +374,9 @@ final class CredentialStore {
 
   /** The keys, without their secrets. */
   List<ServiceKey> keys() {
+    refreshIfStale();
     synchronized (lock) {
       return List.copyOf(keys.values());
-    }
-  }
-
-  private void persist() throws IOException {
-    synchronized (fileLock) {
-      byte[] content;
-      synchronized (lock) {
-        content = render();
-      }
-      DataFiles.replaceAtomically(file, content);
     }
   }
 
@@ -249,38 +412,61 @@ final class CredentialStore {
     return mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
   }
 
-  private void load() throws IOException {
-    JsonNode root = mapper.readTree(Files.readAllBytes(file));
-    if (root == null || !root.isObject() || root.path("version").asInt() != 1) {
-      throw new IOException(file + ": not a version 1 credentials file");
+  /** Reads the document and replaces the state with it (an empty state when there is none yet). */
+  private void reload() throws IOException {
+    // Under writeLock: a reload must not land between a change made in memory and its write (the write would then
+    // store a change that memory no longer holds, at the version memory believes current).
+    synchronized (writeLock) {
+      reloadHoldingWriteLock();
     }
-    Base64.Decoder b64 = Base64.getDecoder();
+  }
+
+  private void reloadHoldingWriteLock() throws IOException {
+    Persistence.Snapshot snapshot = persistence.read();
     List<User> loadedUsers = new ArrayList<>();
-    for (JsonNode node : root.path("users")) {
-      Role role = Role.parse(node.path("role").asText());
-      String name = node.path("name").asText();
-      if (role == null || role == Role.REPORTER || !validName(name)) {
-        throw new IOException(file + ": bad user entry " + name + " with role " + node.path("role"));
+    List<ServiceKey> loadedKeys = new ArrayList<>();
+    String setup = null;
+    long next = 1;
+    if (snapshot.content() != null) {
+      JsonNode root = mapper.readTree(snapshot.content());
+      if (root == null || !root.isObject() || root.path("version").asInt() != 1) {
+        throw new IOException(FILE + ": not a version 1 credentials document");
       }
-      Passwords.Hash hash = node.path("hash").isNull() || node.path("hash").isMissingNode() ? null
-          : new Passwords.Hash(b64.decode(node.path("salt").asText()), b64.decode(node.path("hash").asText()),
-              node.path("iterations").asInt());
-      if (hash != null && hash.iterations() < 1) {
-        throw new IOException(file + ": user " + name + " has no iteration count");
+      Base64.Decoder b64 = Base64.getDecoder();
+      for (JsonNode node : root.path("users")) {
+        Role role = Role.parse(node.path("role").asText());
+        String name = node.path("name").asText();
+        if (role == null || role == Role.REPORTER || !validName(name)) {
+          throw new IOException(FILE + ": bad user entry " + name + " with role " + node.path("role"));
+        }
+        Passwords.Hash hash = node.path("hash").isNull() || node.path("hash").isMissingNode() ? null
+            : new Passwords.Hash(b64.decode(node.path("salt").asText()), b64.decode(node.path("hash").asText()),
+                node.path("iterations").asInt());
+        if (hash != null && hash.iterations() < 1) {
+          throw new IOException(FILE + ": user " + name + " has no iteration count");
+        }
+        loadedUsers.add(new User(name, role, hash));
       }
-      loadedUsers.add(new User(name, role, hash));
+      for (JsonNode node : root.path("keys")) {
+        loadedKeys.add(new ServiceKey(node.path("id").asText(), node.path("service").asText(),
+            node.path("sha256").asText(), node.path("createdAt").asLong()));
+      }
+      setup = root.path("setupTokenSha256").isTextual() ? root.path("setupTokenSha256").asText() : null;
+      next = Math.max(root.path("nextKeyNumber").asLong(1), loadedKeys.size() + 1L);
     }
     synchronized (lock) {
+      users.clear();
+      keys.clear();
       for (User user : loadedUsers) {
         users.put(user.name(), user);
       }
-      for (JsonNode node : root.path("keys")) {
-        ServiceKey key = new ServiceKey(node.path("id").asText(), node.path("service").asText(),
-            node.path("sha256").asText(), node.path("createdAt").asLong());
+      for (ServiceKey key : loadedKeys) {
         keys.put(key.id(), key);
       }
-      setupTokenDigest = root.path("setupTokenSha256").isTextual() ? root.path("setupTokenSha256").asText() : null;
-      nextKeyNumber = Math.max(root.path("nextKeyNumber").asLong(1), keys.size() + 1L);
+      setupTokenDigest = setup;
+      nextKeyNumber = next;
+      version = snapshot.version();
+      loadedAtNanos = clock.nanoTime();
     }
   }
 }

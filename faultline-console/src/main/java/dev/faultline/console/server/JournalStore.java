@@ -64,7 +64,8 @@ import java.util.stream.Stream;
  * A write appends to the journal first, holding no lock (the journal is thread-safe and batches forces), and only
  * then, under {@code lock}, updates memory: a batch is visible only once durable, and a failed append leaves memory
  * untouched. {@code lock} guards every map below it; queries take it for their scan. Documents are guarded by
- * {@code documentLock} (file writes, no other lock held). Thread-safe.
+ * {@code documentLock} (file writes, no other lock held). {@code names} (canonical type and source names) is a
+ * concurrent map, used without a lock. Thread-safe.
  */
 final class JournalStore implements ConsoleStore {
   private static final System.Logger LOG = System.getLogger(JournalStore.class.getName());
@@ -73,6 +74,8 @@ final class JournalStore implements ConsoleStore {
   static final int MAX_BATCH = 4096;
   static final String JOURNAL_DIR = "journal";
   static final String DOCUMENTS_DIR = "documents";
+  private static final String EMPTY_FIELDS = "{}";
+  private static final int MAX_NAMES = 10_000;
 
   /** The event types the reliability metrics read; kept per service beyond the recent-events window. */
   static final Set<String> RELIABILITY_TYPES = Set.of("ComponentStarted", "ComponentFailed", "ComponentRestarted",
@@ -96,6 +99,8 @@ final class JournalStore implements ConsoleStore {
   private final Map<String, ServiceState> services = new TreeMap<>();
 
   private final Object documentLock = new Object();
+  private final java.util.concurrent.ConcurrentHashMap<String, String> names =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** What is known of one service; guarded by {@code lock}. */
   private static final class ServiceState {
@@ -169,16 +174,38 @@ final class JournalStore implements ConsoleStore {
   @Override
   public List<EventRecord> addEvents(String service, long receivedAt, List<NewEvent> batch) throws IOException {
     checkBatch(batch.size());
-    ObjectNode record = header("events", service, receivedAt);
-    ArrayNode items = record.putArray("items");
-    for (NewEvent event : batch) {
-      ObjectNode item = items.addObject();
-      item.put("type", event.type());
-      item.put("source", event.source());
-      item.put("time", event.timeMillis());
-      item.set("fields", event.fields());
+    // Each event's fields are written to JSON once: that text goes into the journal record and stays in memory.
+    String[] fields = new String[batch.size()];
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(128 + batch.size() * 128);
+    try (com.fasterxml.jackson.core.JsonGenerator out = mapper.getFactory().createGenerator(bytes)) {
+      out.writeStartObject();
+      out.writeStringField("k", "events");
+      out.writeStringField("service", service);
+      out.writeNumberField("receivedAt", receivedAt);
+      out.writeArrayFieldStart("items");
+      for (int i = 0; i < fields.length; i++) {
+        NewEvent event = batch.get(i);
+        fields[i] = event.fields().isEmpty() ? EMPTY_FIELDS : mapper.writeValueAsString(event.fields());
+        out.writeStartObject();
+        out.writeStringField("type", event.type());
+        out.writeStringField("source", event.source());
+        out.writeNumberField("time", event.timeMillis());
+        out.writeFieldName("fields");
+        out.writeRawValue(fields[i]);
+        out.writeEndObject();
+      }
+      out.writeEndArray();
+      out.writeEndObject();
     }
-    return applyEvents(append(record), service, receivedAt, items);
+    long sequence = append(bytes.toByteArray());
+    List<EventRecord> stored = new ArrayList<>(fields.length);
+    for (int i = 0; i < fields.length; i++) {
+      NewEvent event = batch.get(i);
+      stored.add(new EventRecord(id(sequence, i), service, canonical(event.type()), canonical(event.source()),
+          event.timeMillis(), receivedAt, fields[i]));
+    }
+    remember(service, receivedAt, stored);
+    return stored;
   }
 
   @Override
@@ -276,7 +303,10 @@ final class JournalStore implements ConsoleStore {
 
   /** Appends a record and returns its sequence once it is durable. */
   private long append(ObjectNode record) throws IOException {
-    byte[] payload = mapper.writeValueAsBytes(record);
+    return append(mapper.writeValueAsBytes(record));
+  }
+
+  private long append(byte[] payload) throws IOException {
     try {
       return journal.append(payload);
     } catch (JournalException e) {
@@ -342,15 +372,35 @@ final class JournalStore implements ConsoleStore {
     }
   }
 
-  private List<EventRecord> applyEvents(long sequence, String service, long receivedAt, ArrayNode items) {
+  private void applyEvents(long sequence, String service, long receivedAt, ArrayNode items) throws IOException {
     List<EventRecord> stored = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       JsonNode item = items.get(i);
       JsonNode fields = item.get("fields");
-      stored.add(new EventRecord(id(sequence, i), service, item.get("type").textValue(),
-          item.get("source").textValue(), item.get("time").longValue(), receivedAt,
-          fields instanceof ObjectNode ? (ObjectNode) fields : mapper.createObjectNode()));
+      String fieldsJson = fields instanceof ObjectNode && !fields.isEmpty() ? mapper.writeValueAsString(fields)
+          : EMPTY_FIELDS;
+      stored.add(new EventRecord(id(sequence, i), service, canonical(item.get("type").textValue()),
+          canonical(item.get("source").textValue()), item.get("time").longValue(), receivedAt, fieldsJson));
     }
+    remember(service, receivedAt, stored);
+  }
+
+  /**
+   * One instance of each type and source name (they repeat in almost every event): fewer objects held per event, so
+   * fewer to copy in each young collection while events stream in. Bounded: past the bound, names are kept as given.
+   */
+  private String canonical(String name) {
+    String known = names.get(name);
+    if (known != null) {
+      return known;
+    }
+    if (names.size() < MAX_NAMES) {
+      known = names.putIfAbsent(name, name);
+    }
+    return known == null ? name : known;
+  }
+
+  private void remember(String service, long receivedAt, List<EventRecord> stored) {
     synchronized (lock) {
       ServiceState state = services.computeIfAbsent(service, s -> new ServiceState());
       for (EventRecord event : stored) {
@@ -370,7 +420,6 @@ final class JournalStore implements ConsoleStore {
       }
       state.lastSeen = Math.max(state.lastSeen, receivedAt);
     }
-    return stored;
   }
 
   /** Caller holds {@code lock}. */
@@ -589,8 +638,18 @@ final class JournalStore implements ConsoleStore {
     synchronized (documentLock) {
       boolean existed = Files.exists(file);
       if (!existed) {
-        Files.createDirectories(file.getParent());
-        DataFiles.forceDirectory(file.getParent().getParent());
+        // New directories must survive a crash too: force each parent whose entries changed.
+        Path kindDir = file.getParent();
+        Path documentsDir = kindDir.getParent();
+        boolean newDocumentsDir = !Files.exists(documentsDir);
+        boolean newKindDir = !Files.exists(kindDir);
+        Files.createDirectories(kindDir);
+        if (newDocumentsDir) {
+          DataFiles.forceDirectory(dataDir);
+        }
+        if (newKindDir) {
+          DataFiles.forceDirectory(documentsDir);
+        }
       }
       DataFiles.replaceAtomically(file, bytes);
       return existed;

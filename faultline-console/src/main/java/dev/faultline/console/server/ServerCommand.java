@@ -27,6 +27,8 @@ import picocli.CommandLine.Option;
 public final class ServerCommand implements Callable<Integer> {
   /** The environment variable holding the key store's password when no password file is given. */
   static final String KEYSTORE_PASSWORD_ENV = "FAULTLINE_KEYSTORE_PASSWORD";
+  /** The environment variable holding the database password when no password file is given. */
+  static final String DB_PASSWORD_ENV = "FAULTLINE_DB_PASSWORD";
 
   @Option(names = "--port", defaultValue = "7070", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
   int port;
@@ -62,6 +64,19 @@ public final class ServerCommand implements Callable<Integer> {
           + KEYSTORE_PASSWORD_ENV + ").")
   Path keystorePasswordFile;
 
+  @Option(names = "--db", paramLabel = "JDBC_URL",
+      description = "Keep everything in this PostgreSQL database (jdbc:postgresql://host:port/db) instead of --data,"
+          + " so that several console instances share it.")
+  String db;
+
+  @Option(names = "--db-user", paramLabel = "USER", description = "The database user (default: from the URL).")
+  String dbUser;
+
+  @Option(names = "--db-password-file", paramLabel = "FILE",
+      description = "File whose first line is the database password (default: the environment variable "
+          + DB_PASSWORD_ENV + ", if set).")
+  Path dbPasswordFile;
+
   @Option(names = "--workflows", paramLabel = "NAME=DIR",
       description = "Serve a workflow store directory under NAME (repeatable); it is read and changed offline, so"
           + " its executor must not hold it open.")
@@ -94,6 +109,13 @@ public final class ServerCommand implements Callable<Integer> {
     if (identity != null) {
       builder.tls(identity);
     }
+    if (dbPasswordFile != null && db == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--db-password-file needs --db");
+    }
+    if (db != null) {
+      String password = dbPasswordFile != null ? firstLine(dbPasswordFile) : System.getenv(DB_PASSWORD_ENV);
+      builder.database(db, dbUser, password == null ? null : password.toCharArray());
+    }
     workflows.forEach(builder::workflowStore);
     states.forEach(builder::checkpointStore);
     ConsoleServer server;
@@ -102,7 +124,8 @@ public final class ServerCommand implements Callable<Integer> {
     } catch (ConfigurationException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    out.println("Faultline console listening on " + server.baseUri() + " (data in " + data.toAbsolutePath() + ")");
+    out.println("Faultline console listening on " + server.baseUri() + " (data in "
+        + (db != null ? "the database " + db : data.toAbsolutePath().toString()) + ")");
     for (String token : setupToken) {
       out.println("First start: the admin has no password yet. This one-time setup token sets it:");
       out.println("  " + token);
@@ -119,6 +142,11 @@ public final class ServerCommand implements Callable<Integer> {
     }, "faultline-server-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  private static String firstLine(Path file) throws IOException {
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    return lines.isEmpty() ? "" : lines.get(0);
   }
 
   /** The TLS identity the options ask for, or null for plain HTTP. */
@@ -141,8 +169,7 @@ public final class ServerCommand implements Callable<Integer> {
       if (keystore != null) {
         String password;
         if (keystorePasswordFile != null) {
-          List<String> lines = Files.readAllLines(keystorePasswordFile, StandardCharsets.UTF_8);
-          password = lines.isEmpty() ? "" : lines.get(0);
+          password = firstLine(keystorePasswordFile);
         } else {
           password = System.getenv(KEYSTORE_PASSWORD_ENV);
           if (password == null) {

@@ -6,46 +6,94 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Bearer-token sessions of logged-in users: a token is 256 random bits, kept only as its SHA-256 digest, and expires
- * a fixed time after login on the injected {@link Clock}.
+ * Sessions of logged-in users: a token is 256 random bits, kept only as its SHA-256 digest, and expires a fixed time
+ * after login on the injected {@link Clock}. Where sessions are kept is a {@link Backend}: this process's memory (the
+ * default: a restart logs everyone out), or the database shared by several console instances.
  *
  * <h2>Concurrency design</h2>
- * {@code sessions} is a {@link ConcurrentHashMap} from token digest to an immutable {@link Session}; each operation is
- * one map operation, and expired sessions are removed when met or when the map grows past its bound. Thread-safe.
- *
- * <p>Sessions live in this process's memory: a restart logs everyone out, and several console instances do not share
- * them.
+ * The backend is thread-safe and each operation here is one backend call (the memory backend: one
+ * {@link ConcurrentHashMap} operation); expired sessions are removed when met or when the store grows past its bound.
+ * Thread-safe.
  */
 final class Sessions {
   static final String PREFIX = "fsess_";
   static final String CSRF_PREFIX = "fcsrf_";
 
   /**
-   * A session: the user, the role at login, the expiry on the clock's monotonic time, and the CSRF token that
-   * cookie-authenticated changes must carry (not a credential by itself: it is only compared, never accepted alone).
+   * A session: the user, the role at login, the expiry on this process's monotonic clock and on the wall clock, and
+   * the CSRF token that cookie-authenticated changes must carry (not a credential by itself: it is only compared,
+   * never accepted alone).
    */
   record Session(String user, Role role, long expiresAtNanos, long expiresAtMillis, String csrfToken) {}
+
+  /** Where sessions are kept, by token digest. Implementations are thread-safe. */
+  interface Backend {
+    void put(String digest, Session session);
+
+    /** The session, or null. */
+    Session get(String digest);
+
+    void remove(String digest, Session session);
+
+    /** Removes the sessions expired at {@code nowNanos} (this process's clock) and returns how many are left. */
+    int purge(long nowNanos);
+
+    int size();
+  }
+
+  /** Sessions in this process's memory. */
+  static Backend memory() {
+    ConcurrentHashMap<String, Session> map = new ConcurrentHashMap<>();
+    return new Backend() {
+      @Override
+      public void put(String digest, Session session) {
+        map.put(digest, session);
+      }
+
+      @Override
+      public Session get(String digest) {
+        return map.get(digest);
+      }
+
+      @Override
+      public void remove(String digest, Session session) {
+        if (session == null) {
+          map.remove(digest);
+        } else {
+          map.remove(digest, session);
+        }
+      }
+
+      @Override
+      public int purge(long nowNanos) {
+        map.values().removeIf(session -> nowNanos - session.expiresAtNanos() >= 0);
+        return map.size();
+      }
+
+      @Override
+      public int size() {
+        return map.size();
+      }
+    };
+  }
 
   private final Clock clock;
   private final Duration ttl;
   private final int maxSessions;
-  private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
+  private final Backend sessions;
 
-  Sessions(Clock clock, Duration ttl, int maxSessions) {
+  Sessions(Clock clock, Duration ttl, int maxSessions, Backend backend) {
     this.clock = clock;
     this.ttl = ttl;
     this.maxSessions = maxSessions;
+    this.sessions = backend;
   }
 
   /** Opens a session for {@code user} and returns its token, which is not stored. */
   Opened open(String user, Role role) {
-    if (sessions.size() >= maxSessions) {
-      long now = clock.nanoTime();
-      sessions.values().removeIf(session -> now - session.expiresAtNanos() >= 0);
-      if (sessions.size() >= maxSessions) {
-        throw new ApiException(503, "too-many-sessions", "the server holds its maximum of " + maxSessions
-            + " sessions; try again later");
-      }
+    if (sessions.size() >= maxSessions && sessions.purge(clock.nanoTime()) >= maxSessions) {
+      throw new ApiException(503, "too-many-sessions", "the server holds its maximum of " + maxSessions
+          + " sessions; try again later");
     }
     String token = Secrets.newSecret(PREFIX);
     Session session = new Session(user, role, clock.nanoTime() + ttl.toNanos(), clock.wallMillis() + ttl.toMillis(),
@@ -73,6 +121,6 @@ final class Sessions {
 
   /** Ends the session of {@code token}. */
   void close(String token) {
-    sessions.remove(Secrets.digest(token));
+    sessions.remove(Secrets.digest(token), null);
   }
 }

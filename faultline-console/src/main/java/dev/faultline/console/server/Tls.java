@@ -53,12 +53,14 @@ public final class Tls {
     PrivateKey key = privateKey(keyFile);
     char[] password = Secrets.newSecret("").toCharArray();
     try {
+      if (!matches(key, chain.get(0))) {
+        throw new ConfigurationException("tlsKey", "hold the private key that belongs to the certificate "
+            + ((X509Certificate) chain.get(0)).getSubjectX500Principal() + " of tlsCert", keyFile);
+      }
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
       store.setKeyEntry(ALIAS, key, password, chain.toArray(Certificate[]::new));
-      Identity identity = new Identity(store, password);
-      check(store, password);
-      return identity;
+      return new Identity(store, password);
     } catch (GeneralSecurityException | IOException e) {
       throw new ConfigurationException("tlsKey", "be usable with the certificate of tlsCert (" + e.getMessage() + ")",
           keyFile);

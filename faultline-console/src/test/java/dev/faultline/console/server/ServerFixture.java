@@ -27,14 +27,19 @@ final class ServerFixture implements AutoCloseable {
   final Path dataDir;
   final List<String> setupTokens = new ArrayList<>();
   final ConsoleServer server;
-  final HttpClient client = HttpClient.newHttpClient();
+  final HttpClient client;
 
   ServerFixture(Path dataDir) {
     this(dataDir, UnaryOperator.identity());
   }
 
   ServerFixture(Path dataDir, UnaryOperator<ConsoleServer.Builder> configure) {
+    this(dataDir, configure, HttpClient.newHttpClient());
+  }
+
+  ServerFixture(Path dataDir, UnaryOperator<ConsoleServer.Builder> configure, HttpClient client) {
     this.dataDir = dataDir;
+    this.client = client;
     try {
       this.server = configure.apply(ConsoleServer.builder(dataDir).port(0).clock(clock)
           // The fake clock never refills a bucket by itself: tests that are not about limits must not meet them.
