@@ -99,11 +99,17 @@ final class DefaultTimeout implements Timeout, ThreadDeadlines.Expiry {
     return run(chain);
   }
 
+  /**
+   * A sync call: on the system scheduler the calling thread's deadline slot times it; on any other scheduler (or when
+   * the slot is taken by an outer timeout on the same thread) a task scheduled at the deadline does.
+   */
   private <T> T run(Callable<? extends T> call) throws Exception {
     calls.increment();
     ThreadDeadlines.Slot slot = deadlines != null ? deadlines.arm(timeoutNanos, this) : null;
+    SyncExecution scheduled = null;
     if (slot == null) {
-      return runScheduled(call);
+      scheduled = new SyncExecution(this, Thread.currentThread());
+      scheduled.deadline = scheduler.schedule(scheduled, timeoutNanos);
     }
     T result = null;
     Throwable failure = null;
@@ -112,10 +118,15 @@ final class DefaultTimeout implements Timeout, ThreadDeadlines.Expiry {
     } catch (Throwable t) {
       failure = t;
     }
-    if (slot.disarm()) {
+    if (slot != null ? slot.disarm() : scheduled.finish()) {
+      if (scheduled != null) {
+        scheduled.deadline.cancel();
+      }
       return ended(result, failure);
     }
-    if (interrupt) {
+    if (scheduled != null) {
+      scheduled.clearInterrupt();
+    } else if (interrupt) {
       Thread.interrupted();
     }
     Exceptions.rethrowIfFatal(failure);
@@ -144,26 +155,6 @@ final class DefaultTimeout implements Timeout, ThreadDeadlines.Expiry {
       failures.increment();
     }
     throw Exceptions.sneakyThrow(failure);
-  }
-
-  /** A sync call timed by a task on the scheduler (any scheduler but the system one, or a nested deadline). */
-  private <T> T runScheduled(Callable<? extends T> call) throws Exception {
-    SyncExecution execution = new SyncExecution(this, Thread.currentThread());
-    Scheduler.Task deadline = scheduler.schedule(execution, timeoutNanos);
-    T result = null;
-    Throwable failure = null;
-    try {
-      result = call.call();
-    } catch (Throwable t) {
-      failure = t;
-    }
-    if (execution.finish()) {
-      deadline.cancel();
-      return ended(result, failure);
-    }
-    execution.clearInterrupt();
-    Exceptions.rethrowIfFatal(failure);
-    throw new TimeoutExceededException(name, config.timeout());
   }
 
   @Override
@@ -217,6 +208,8 @@ final class DefaultTimeout implements Timeout, ThreadDeadlines.Expiry {
     private final DefaultTimeout policy;
     private final Thread caller;
     private volatile int state;
+    /** The task at the deadline; set by the caller right after scheduling it, read only by the caller. */
+    Scheduler.Task deadline;
 
     SyncExecution(DefaultTimeout policy, Thread caller) {
       this.policy = policy;

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.state.io.StorageChannel;
-import dev.faultline.state.io.StorageIo;
 import dev.faultline.state.testing.SimulatedStorage;
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -33,8 +30,7 @@ class GroupCommitTest {
    * a slow disk, made deterministic. It counts bytes, not write calls, because the journal combines the frames of
    * concurrent appenders into one write.
    */
-  static final class GatedStorage implements StorageIo {
-    final SimulatedStorage disk = new SimulatedStorage();
+  static final class GatedStorage extends ForwardingStorage {
     final AtomicBoolean armed = new AtomicBoolean();
     private final Object gate = new Object();
     private long bytesWritten;
@@ -114,40 +110,6 @@ class GroupCommitTest {
       };
     }
 
-    @Override
-    public List<Path> list(Path directory) throws IOException {
-      return disk.list(directory);
-    }
-
-    @Override
-    public boolean exists(Path file) {
-      return disk.exists(file);
-    }
-
-    @Override
-    public void createDirectories(Path directory) {
-      disk.createDirectories(directory);
-    }
-
-    @Override
-    public void forceDirectory(Path directory) throws IOException {
-      disk.forceDirectory(directory);
-    }
-
-    @Override
-    public void move(Path source, Path target) throws IOException {
-      disk.move(source, target);
-    }
-
-    @Override
-    public boolean delete(Path file) {
-      return disk.delete(file);
-    }
-
-    @Override
-    public Optional<Closeable> tryLock(Path lockFile) {
-      return disk.tryLock(lockFile);
-    }
   }
 
   @Test

@@ -3,15 +3,9 @@ package dev.faultline.state.journal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.faultline.state.io.StorageChannel;
-import dev.faultline.state.io.StorageIo;
-import dev.faultline.state.testing.SimulatedStorage;
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,8 +23,7 @@ class RetentionWakeUpTest {
   private static final Path DIR = Path.of("/sim/retention");
 
   /** A storage whose segment deletions wait until released: retention made to hold the write lock on demand. */
-  static final class SlowDeletes implements StorageIo {
-    final SimulatedStorage disk = new SimulatedStorage();
+  static final class SlowDeletes extends ForwardingStorage {
     final CountDownLatch deleting = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
     volatile boolean armed;
@@ -49,40 +42,6 @@ class RetentionWakeUpTest {
       return disk.delete(file);
     }
 
-    @Override
-    public StorageChannel open(Path file, OpenMode mode) throws IOException {
-      return disk.open(file, mode);
-    }
-
-    @Override
-    public List<Path> list(Path directory) throws IOException {
-      return disk.list(directory);
-    }
-
-    @Override
-    public boolean exists(Path file) {
-      return disk.exists(file);
-    }
-
-    @Override
-    public void createDirectories(Path directory) {
-      disk.createDirectories(directory);
-    }
-
-    @Override
-    public void forceDirectory(Path directory) throws IOException {
-      disk.forceDirectory(directory);
-    }
-
-    @Override
-    public void move(Path source, Path target) throws IOException {
-      disk.move(source, target);
-    }
-
-    @Override
-    public Optional<Closeable> tryLock(Path lockFile) {
-      return disk.tryLock(lockFile);
-    }
   }
 
   @Test
