@@ -17,6 +17,16 @@ class DrainModeTest {
         .maxChildren(maxChildren).build();
   }
 
+  /** Masks follow Python's str patterns: Unicode classes (an Arabic-Indic digit is a digit, é a word character). */
+  @Test
+  void maskingRegexesKeepPythonsUnicodeClassesWhateverTheLine() {
+    TemplateMiner miner = miner(0.5, 4, 100, "\\d+", "\\bid\\w*");
+    assertEquals(List.of("user", "<*>", "of", "<*>", "at", "<*>"),
+        List.of(miner.tokenize("user idQ_x of 12 at 345")));
+    assertEquals(List.of("user", "<*>", "of", "<*>", "é", "<*>"),
+        List.of(miner.tokenize("user idé of \u0663\u0664 \u00e9 9")));
+  }
+
   @Test
   void similarMessagesShareATemplateThatGeneralises() {
     TemplateMiner miner = miner(0.5, 4, 100);
