@@ -142,27 +142,7 @@ public final class Pipeline {
       }
       next = index + 1;
       try {
-        // One call site per position rather than one for all: each site sees the one policy class at its position
-        // in this pipeline (in most programs), so the JIT can inline it instead of dispatching through the
-        // interface table at every link.
-        switch (index) {
-          case 0:
-            return link.execute(this);
-          case 1:
-            return link.execute(this);
-          case 2:
-            return link.execute(this);
-          case 3:
-            return link.execute(this);
-          case 4:
-            return link.execute(this);
-          case 5:
-            return link.execute(this);
-          case 6:
-            return link.execute(this);
-          default:
-            return link.execute(this);
-        }
+        return link.execute(this);
       } finally {
         next = index;
       }
