@@ -134,9 +134,11 @@ public final class SchemaMigrator {
           s.execute(sql);
           break;
         } catch (SQLException e) {
-          // IF NOT EXISTS is not atomic: a concurrent creation can fail with a duplicate in the catalog.
-          boolean raced = "23505".equals(e.getSQLState()) || "42P06".equals(e.getSQLState())
-              || "42P07".equals(e.getSQLState());
+          // IF NOT EXISTS is not atomic: a concurrent creation can fail with a duplicate in the catalog — a unique
+          // violation, a duplicate schema or table, or (the table's row type) "type ... already exists".
+          String state = e.getSQLState();
+          boolean raced = "23505".equals(state) || "42P06".equals(state) || "42P07".equals(state)
+              || "42710".equals(state);
           if (!raced || attempt == 3) {
             throw e;
           }
