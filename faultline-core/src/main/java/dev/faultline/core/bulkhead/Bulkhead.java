@@ -107,6 +107,9 @@ public interface Bulkhead extends Policy {
           Validate.notNull("clock", clock),
           Validate.notNull("scheduler", scheduler),
           listeners);
+      if (config.maxWait().isZero() && config.maxConcurrentCalls() <= SlotBulkhead.MAX_PERMITS) {
+        return new SlotBulkhead(config);
+      }
       return new DefaultBulkhead(config);
     }
   }

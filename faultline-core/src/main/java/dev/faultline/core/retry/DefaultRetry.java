@@ -9,6 +9,7 @@ import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.PolicyEvent;
 import dev.faultline.core.internal.Events;
 import dev.faultline.core.internal.Exceptions;
+import dev.faultline.core.internal.ThreadCounters;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -16,7 +17,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -25,8 +25,8 @@ import java.util.random.RandomGenerator;
  * The implementation of {@link Retry}.
  *
  * <p>Thread-safe. Concurrency design: the configuration is held in final fields; the only shared mutable state is the
- * metric counters ({@link LongAdder}s, each updated and read on its own; a snapshot is not atomic across counters)
- * and the optional {@link RetryBudget} (lock-free, see there). Everything about one execution lives in an
+ * metric counters ({@link ThreadCounters}: a thread adds to its own cell without an atomic instruction; a snapshot
+ * is not atomic across counters) and the optional {@link RetryBudget} (lock-free, see there). Everything about one execution lives in an
  * {@link Execution} that only that execution touches, allocated at its first failed attempt; the success path
  * allocates nothing and takes no lock. Listeners are called in the deciding thread, holding no lock.
  */
@@ -65,12 +65,14 @@ final class DefaultRetry implements Retry {
   private final Events events;
   private final boolean timed;
 
-  private final LongAdder successesWithoutRetry = new LongAdder();
-  private final LongAdder successesWithRetry = new LongAdder();
-  private final LongAdder failuresWithoutRetry = new LongAdder();
-  private final LongAdder failuresWithRetry = new LongAdder();
-  private final LongAdder retries = new LongAdder();
-  private final LongAdder budgetRejections = new LongAdder();
+  /** Counter numbers in {@link #counters}. */
+  private static final int SUCCESSES_WITHOUT_RETRY = 0;
+  private static final int SUCCESSES_WITH_RETRY = 1;
+  private static final int FAILURES_WITHOUT_RETRY = 2;
+  private static final int FAILURES_WITH_RETRY = 3;
+  private static final int RETRIES = 4;
+  private static final int BUDGET_REJECTIONS = 5;
+  private final ThreadCounters counters = new ThreadCounters(6);
 
   DefaultRetry(RetryConfig config) {
     this.config = config;
@@ -116,12 +118,12 @@ final class DefaultRetry implements Retry {
 
   @Override
   public Metrics metrics() {
-    long okFirst = successesWithoutRetry.sum();
-    long okLater = successesWithRetry.sum();
-    long failedFirst = failuresWithoutRetry.sum();
-    long failedLater = failuresWithRetry.sum();
+    long okFirst = counters.sum(SUCCESSES_WITHOUT_RETRY);
+    long okLater = counters.sum(SUCCESSES_WITH_RETRY);
+    long failedFirst = counters.sum(FAILURES_WITHOUT_RETRY);
+    long failedLater = counters.sum(FAILURES_WITH_RETRY);
     return new Metrics(okFirst + okLater + failedFirst + failedLater, okFirst, okLater, failedFirst, failedLater,
-        retries.sum(), budgetRejections.sum());
+        counters.sum(RETRIES), counters.sum(BUDGET_REJECTIONS));
   }
 
   Scheduler scheduler() {
@@ -157,7 +159,7 @@ final class DefaultRetry implements Retry {
     }
     int verdict = resultRules ? classifyResult(result) : OK;
     if (verdict == OK) {
-      successesWithoutRetry.increment();
+      counters.increment(SUCCESSES_WITHOUT_RETRY);
       return result;
     }
     return retry(chain, call, new Execution(start), null, result, verdict);
@@ -189,7 +191,7 @@ final class DefaultRetry implements Retry {
         return result;
       }
       execution.attempt++;
-      retries.increment();
+      counters.increment(RETRIES);
       try {
         result = chain != null ? chain.proceed() : call.call();
         failure = null;
@@ -200,7 +202,7 @@ final class DefaultRetry implements Retry {
         verdict = classify(t);
       }
       if (verdict == OK) {
-        successesWithRetry.increment();
+        counters.increment(SUCCESSES_WITH_RETRY);
         return result;
       }
     }
@@ -239,7 +241,7 @@ final class DefaultRetry implements Retry {
           return CompletableFuture.failedFuture(t);
         }
         if (verdict == OK) {
-          successesWithoutRetry.increment();
+          counters.increment(SUCCESSES_WITHOUT_RETRY);
           return first;
         }
         AsyncExecution<T> execution = new AsyncExecution<>(this, chain, call, start);
@@ -265,11 +267,11 @@ final class DefaultRetry implements Retry {
   }
 
   void succeeded(Execution execution) {
-    (execution.attempt == 1 ? successesWithoutRetry : successesWithRetry).increment();
+    counters.increment(execution.attempt == 1 ? SUCCESSES_WITHOUT_RETRY : SUCCESSES_WITH_RETRY);
   }
 
   void retried() {
-    retries.increment();
+    counters.increment(RETRIES);
   }
 
   // ---- decisions, shared by both modes ----
@@ -345,7 +347,7 @@ final class DefaultRetry implements Retry {
       return exhausted(execution, "duration", failure);
     }
     if (budget != null && !budget.tryAcquireRetry()) {
-      budgetRejections.increment();
+      counters.increment(BUDGET_REJECTIONS);
       return exhausted(execution, "budget", failure);
     }
     execution.previousDelayNanos = delay;
@@ -371,7 +373,7 @@ final class DefaultRetry implements Retry {
   }
 
   private void countFailure(Execution execution) {
-    (execution.attempt == 1 ? failuresWithoutRetry : failuresWithRetry).increment();
+    counters.increment(execution.attempt == 1 ? FAILURES_WITHOUT_RETRY : FAILURES_WITH_RETRY);
   }
 
   private RandomGenerator random() {

@@ -10,20 +10,21 @@ import dev.faultline.core.internal.Durations;
 import dev.faultline.core.internal.Events;
 import dev.faultline.core.internal.Exceptions;
 import dev.faultline.core.internal.Stages;
+import dev.faultline.core.internal.ThreadCounters;
 import dev.faultline.core.internal.ThreadDeadlines;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
  * The implementation of {@link Timeout}.
  *
- * <p>Concurrency: the policy's own fields are final; its counters are {@link LongAdder}s. A sync call on the system
+ * <p>Concurrency: the policy's own fields are final; its counters are {@link ThreadCounters} (a sync call on time adds to
+ * its thread's cell: no atomic instruction). A sync call on the system
  * scheduler arms the calling thread's reusable {@link ThreadDeadlines} slot (no allocation, no clock read); the slot's
  * state word decides, by compare-and-set, whether the call or the deadline won, and the expiry (count, interrupt, hand
  * the event to the pool) runs on the deadline watcher while the caller that lost waits for it. Any other execution
@@ -45,6 +46,11 @@ final class DefaultTimeout implements Timeout, ThreadDeadlines.Expiry {
   private static final int TIMED_OUT = 2;
   private static final int INTERRUPTING = 3;
   private static final int INTERRUPTED = 4;
+  /** Counter numbers in {@link #counters}. */
+  private static final int CALLS = 0;
+  private static final int SUCCESSES = 1;
+  private static final int FAILURES = 2;
+  private static final int TIMEOUTS = 3;
 
   private final TimeoutConfig config;
   private final String name;
@@ -54,10 +60,7 @@ final class DefaultTimeout implements Timeout, ThreadDeadlines.Expiry {
   private final Events events;
   /** The per-thread deadlines of sync calls on the system scheduler; null on any other scheduler (a fake clock). */
   private final ThreadDeadlines deadlines;
-  private final LongAdder calls = new LongAdder();
-  private final LongAdder successes = new LongAdder();
-  private final LongAdder failures = new LongAdder();
-  private final LongAdder timeouts = new LongAdder();
+  private final ThreadCounters counters = new ThreadCounters(4);
 
   DefaultTimeout(TimeoutConfig config) {
     this.config = config;
@@ -86,7 +89,7 @@ final class DefaultTimeout implements Timeout, ThreadDeadlines.Expiry {
 
   @Override
   public Metrics metrics() {
-    return new Metrics(calls.sum(), successes.sum(), failures.sum(), timeouts.sum());
+    return new Metrics(counters.sum(CALLS), counters.sum(SUCCESSES), counters.sum(FAILURES), counters.sum(TIMEOUTS));
   }
 
   @Override
@@ -104,7 +107,8 @@ final class DefaultTimeout implements Timeout, ThreadDeadlines.Expiry {
    * the slot is taken by an outer timeout on the same thread) a task scheduled at the deadline does.
    */
   private <T> T run(Callable<? extends T> call) throws Exception {
-    calls.increment();
+    ThreadCounters.Cell cell = counters.cell();
+    cell.increment(CALLS);
     ThreadDeadlines.Slot slot = deadlines != null ? deadlines.arm(timeoutNanos, this) : null;
     SyncExecution scheduled = null;
     if (slot == null) {
@@ -122,7 +126,7 @@ final class DefaultTimeout implements Timeout, ThreadDeadlines.Expiry {
       if (scheduled != null) {
         scheduled.deadline.cancel();
       }
-      return ended(result, failure);
+      return ended(cell, result, failure);
     }
     if (scheduled != null) {
       scheduled.clearInterrupt();
@@ -146,13 +150,13 @@ final class DefaultTimeout implements Timeout, ThreadDeadlines.Expiry {
   }
 
   /** Counts a call that ended before its deadline and returns its result or throws its failure. */
-  private <T> T ended(T result, Throwable failure) throws Exception {
+  private <T> T ended(ThreadCounters.Cell cell, T result, Throwable failure) throws Exception {
     if (failure == null) {
-      successes.increment();
+      cell.increment(SUCCESSES);
       return result;
     }
     if (!Exceptions.isFatal(failure)) {
-      failures.increment();
+      cell.increment(FAILURES);
     }
     throw Exceptions.sneakyThrow(failure);
   }
@@ -164,7 +168,7 @@ final class DefaultTimeout implements Timeout, ThreadDeadlines.Expiry {
 
   @Override
   public <T> CompletionStage<T> executeAsync(AsyncChain<T> chain) {
-    calls.increment();
+    counters.increment(CALLS);
     AsyncExecution<T> execution = new AsyncExecution<>(this);
     execution.deadline = scheduler.schedule(execution, timeoutNanos);
     CompletionStage<T> stage = chain.proceed();
@@ -184,7 +188,7 @@ final class DefaultTimeout implements Timeout, ThreadDeadlines.Expiry {
   }
 
   private void timedOut() {
-    timeouts.increment();
+    counters.increment(TIMEOUTS);
   }
 
   private void publishTimeout() {
@@ -300,9 +304,9 @@ final class DefaultTimeout implements Timeout, ThreadDeadlines.Expiry {
         task.cancel();
       }
       if (failure == null) {
-        policy.successes.increment();
+        policy.counters.increment(SUCCESSES);
       } else if (!Exceptions.isFatal(Exceptions.unwrap(failure))) {
-        policy.failures.increment();
+        policy.counters.increment(FAILURES);
       }
       Stages.complete(result, value, failure);
     }

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The bulkhead's invariant under real contention: never more than maxConcurrentCalls calls run at once. */
 class BulkheadConcurrencyTest {
@@ -64,9 +66,11 @@ class BulkheadConcurrencyTest {
     void run(int thread) throws Exception;
   }
 
-  @Test
-  void neverAdmitsMoreThanItsLimitWithoutWaiting() throws Exception {
-    Bulkhead bulkhead = Bulkhead.builder("b").maxConcurrentCalls(MAX).clock(clock).scheduler(clock).build();
+  @ParameterizedTest
+  @EnumSource(BulkheadTest.Impl.class)
+  void neverAdmitsMoreThanItsLimitWithoutWaiting(BulkheadTest.Impl impl) throws Exception {
+    Bulkhead bulkhead = impl.of(Bulkhead.builder("b").maxConcurrentCalls(MAX).clock(clock).scheduler(clock).build()
+        .config());
     int perThread = 20_000;
 
     runThreads(THREADS, thread -> {

@@ -29,7 +29,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Bulkhead scenarios on a fake clock, in both modes; waiting in the calling thread is in {@link BulkheadWaitTest}. */
 class BulkheadTest {
@@ -41,10 +43,65 @@ class BulkheadTest {
         .listener(events).build();
   }
 
+  /** The two implementations of a bulkhead that never waits: its own slot per permit, or the shared counter. */
+  enum Impl {
+    SLOTS, COUNTER;
+
+    Bulkhead of(BulkheadConfig config) {
+      return this == SLOTS ? new SlotBulkhead(config) : new DefaultBulkhead(config);
+    }
+  }
+
+  private Bulkhead noWait(int max, Impl impl) {
+    return impl.of(bulkhead(max, Duration.ZERO).config());
+  }
+
+  static List<Arguments> modesAndImpls() {
+    List<Arguments> arguments = new ArrayList<>();
+    for (Mode mode : Mode.values()) {
+      for (Impl impl : Impl.values()) {
+        arguments.add(Arguments.of(mode, impl));
+      }
+    }
+    return arguments;
+  }
+
+  @Test
+  void buildsSlotsForSmallBulkheadsThatNeverWaitAndACounterOtherwise() {
+    assertInstanceOf(SlotBulkhead.class, bulkhead(SlotBulkhead.MAX_PERMITS, Duration.ZERO));
+    assertInstanceOf(DefaultBulkhead.class, bulkhead(SlotBulkhead.MAX_PERMITS + 1, Duration.ZERO));
+    assertInstanceOf(DefaultBulkhead.class, bulkhead(1, Duration.ofMillis(1)));
+  }
+
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void rejectsWhenFullAndAdmitsAgainOnceTheHolderSucceeds(Mode mode) {
-    Bulkhead bulkhead = bulkhead(1, Duration.ZERO);
+  @EnumSource(Impl.class)
+  void aLargeNoWaitBulkheadFillsEveryPermitThenRejects(Impl impl) throws Exception {
+    int max = SlotBulkhead.MAX_PERMITS;
+    Bulkhead bulkhead = noWait(max, impl);
+    List<CompletableFuture<String>> holders = new ArrayList<>();
+    for (int i = 0; i < max; i++) {
+      CompletableFuture<String> holder = new CompletableFuture<>();
+      holders.add(holder);
+      bulkhead.callAsync(() -> holder);
+    }
+    assertEquals(0, bulkhead.metrics().availablePermits());
+    assertThrows(BulkheadFullException.class, () -> bulkhead.call(() -> "x"));
+    holders.get(max / 2).complete("freed");
+    assertEquals(1, bulkhead.metrics().availablePermits());
+    CompletableFuture<String> last = new CompletableFuture<>();
+    assertFalse(bulkhead.callAsync(() -> last).toCompletableFuture().isDone(),
+        "the one permit given back is found wherever it is");
+    assertEquals(0, bulkhead.metrics().availablePermits());
+    assertThrows(BulkheadFullException.class, () -> bulkhead.call(() -> "z"));
+    holders.forEach(h -> h.complete("done"));
+    last.complete("done");
+    assertEquals(new Bulkhead.Metrics(max, max, max + 3, 2), bulkhead.metrics());
+  }
+
+  @ParameterizedTest
+  @MethodSource("modesAndImpls")
+  void rejectsWhenFullAndAdmitsAgainOnceTheHolderSucceeds(Mode mode, Impl impl) {
+    Bulkhead bulkhead = noWait(1, impl);
     CompletableFuture<String> holder = new CompletableFuture<>();
     CompletableFuture<String> held = bulkhead.callAsync(() -> holder).toCompletableFuture();
 
@@ -69,9 +126,9 @@ class BulkheadTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void rejectsWhenFullAndAdmitsAgainOnceTheHolderFails(Mode mode) {
-    Bulkhead bulkhead = bulkhead(1, Duration.ZERO);
+  @MethodSource("modesAndImpls")
+  void rejectsWhenFullAndAdmitsAgainOnceTheHolderFails(Mode mode, Impl impl) {
+    Bulkhead bulkhead = noWait(1, impl);
     CompletableFuture<String> holder = new CompletableFuture<>();
     CompletableFuture<String> held = bulkhead.callAsync(() -> holder).toCompletableFuture();
     assertInstanceOf(BulkheadFullException.class, Harness.run(mode, clock, bulkhead, a -> Behavior.ok("x")).failure());
@@ -85,9 +142,9 @@ class BulkheadTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void everyCallGivesItsPermitBackHoweverItEnds(Mode mode) {
-    Bulkhead bulkhead = bulkhead(2, Duration.ZERO);
+  @MethodSource("modesAndImpls")
+  void everyCallGivesItsPermitBackHoweverItEnds(Mode mode, Impl impl) {
+    Bulkhead bulkhead = noWait(2, impl);
     IOException failure = new IOException("boom");
 
     assertSame(failure, Harness.run(mode, clock, bulkhead, a -> Behavior.fail(failure)).failure());
@@ -100,9 +157,9 @@ class BulkheadTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void admitsExactlyMaxConcurrentCalls(Mode mode) {
-    Bulkhead bulkhead = bulkhead(3, Duration.ZERO);
+  @MethodSource("modesAndImpls")
+  void admitsExactlyMaxConcurrentCalls(Mode mode, Impl impl) {
+    Bulkhead bulkhead = noWait(3, impl);
     List<CompletableFuture<String>> holders = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       CompletableFuture<String> holder = new CompletableFuture<>();
@@ -119,9 +176,9 @@ class BulkheadTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void aRunningSyncCallHoldsItsPermitUntilItReturns(Mode mode) throws Exception {
-    Bulkhead bulkhead = bulkhead(1, Duration.ZERO);
+  @MethodSource("modesAndImpls")
+  void aRunningSyncCallHoldsItsPermitUntilItReturns(Mode mode, Impl impl) throws Exception {
+    Bulkhead bulkhead = noWait(1, impl);
 
     Outcome<String> inside = bulkhead.call(() -> Harness.run(mode, clock, bulkhead, a -> Behavior.ok("inner")));
 
@@ -130,9 +187,9 @@ class BulkheadTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void worksAsAPipelineLink(Mode mode) {
-    Bulkhead bulkhead = bulkhead(1, Duration.ZERO);
+  @MethodSource("modesAndImpls")
+  void worksAsAPipelineLink(Mode mode, Impl impl) {
+    Bulkhead bulkhead = noWait(1, impl);
     Pipeline pipeline = Pipeline.builder().clock(clock).add(bulkhead).build();
     CompletableFuture<String> holder = new CompletableFuture<>();
     pipeline.callAsync(context -> holder);
@@ -283,9 +340,10 @@ class BulkheadTest {
     assertEquals(0, clock.pendingTasks(), "the queued call's wait timer is cancelled");
   }
 
-  @Test
-  void cancellingARunningAsyncCallCancelsItsStageAndFreesThePermit() {
-    Bulkhead bulkhead = bulkhead(1, Duration.ZERO);
+  @ParameterizedTest
+  @EnumSource(Impl.class)
+  void cancellingARunningAsyncCallCancelsItsStageAndFreesThePermit(Impl impl) {
+    Bulkhead bulkhead = noWait(1, impl);
     CompletableFuture<String> inner = new CompletableFuture<>();
 
     CompletableFuture<String> result = bulkhead.callAsync(() -> inner).toCompletableFuture();
@@ -296,9 +354,10 @@ class BulkheadTest {
     assertEquals(1, bulkhead.metrics().availablePermits());
   }
 
-  @Test
-  void fatalErrorsPassThroughAndGiveThePermitBack() {
-    Bulkhead bulkhead = bulkhead(1, Duration.ZERO);
+  @ParameterizedTest
+  @EnumSource(Impl.class)
+  void fatalErrorsPassThroughAndGiveThePermitBack(Impl impl) {
+    Bulkhead bulkhead = noWait(1, impl);
     OutOfMemoryError error = new OutOfMemoryError("test");
 
     assertSame(error, assertThrows(OutOfMemoryError.class, () -> bulkhead.call(() -> {
@@ -309,7 +368,7 @@ class BulkheadTest {
 
   @Test
   void countsCallsPastTheWrapOfItsPackedCompletedCounter() throws Exception {
-    Bulkhead bulkhead = bulkhead(2, Duration.ZERO);
+    Bulkhead bulkhead = Impl.COUNTER.of(bulkhead(2, Duration.ZERO).config());
     // Pretend 2^32 - 2 calls have completed: the next release but one wraps the 32-bit count around.
     MethodHandles.privateLookupIn(DefaultBulkhead.class, MethodHandles.lookup())
         .findVarHandle(DefaultBulkhead.class, "state", long.class).setVolatile(bulkhead, 0xFFFF_FFFEL << 32);
