@@ -42,7 +42,8 @@ import org.openjdk.jmh.annotations.Threads;
  *       Resilience4j has no synchronous timeout: its pipeline uses its TimeLimiter over an already-completed future,
  *       the cheapest form it offers;
  *   <li>breaker2threads: the breaker shared by two threads;
- *   <li>timeout: a 1 s synchronous timeout alone (Faultline and Failsafe; Resilience4j has no synchronous timeout).
+ *   <li>timeout: a 1 s synchronous timeout alone (Faultline and Failsafe; Resilience4j has no synchronous timeout);
+ *   <li>call_plain: the call alone, with no policy: the harness's own cost, below which no policy can go.
  * </ul>
  */
 @State(Scope.Benchmark)
@@ -141,6 +142,14 @@ public class PolicyBench {
   @Benchmark
   public String retry_failsafe() {
     return failsafeRetry.get(failsafeCall);
+  }
+
+  // the floor: the call with no policy at all
+
+  /** The plain call, for the harness's own cost. */
+  @Benchmark
+  public String call_plain() throws Exception {
+    return call.call();
   }
 
   // (b) circuit breaker closed, success path

@@ -26,6 +26,8 @@ import java.util.function.Supplier;
 
 /**
  * The implementation of {@link Bulkhead}: a counting semaphore with a lock-free fast path and a FIFO queue of waiters.
+ * A bulkhead that never waits and has at most {@link SlotBulkhead#MAX_PERMITS} permits is built as a
+ * {@link SlotBulkhead} instead (one atomic instruction per call instead of two).
  *
  * <p>Concurrency:
  * <ul>
