@@ -10,9 +10,11 @@ import java.util.regex.Pattern;
  *
  * <p>When the regex is compiled, its source is read for three facts: the <em>alphabet</em>, every character any match
  * can consume (the union of its literals and classes); a <em>required set</em>, characters of which every match holds
- * at least one; and the least length of a match. A match consumes only alphabet characters, so it lies inside one
- * maximal run of them; a run without a required character, or shorter than the least length, cannot hold one. The
- * matcher is run on each remaining run as a region with transparent, non-anchoring bounds, so {@code \b} and the
+ * at least one; the least length of a match; the characters a match can begin with, and whether it always begins
+ * where {@code \b} holds. A match consumes only alphabet characters, so it lies inside one maximal run of them; a run
+ * without a required character, or shorter than the least length, cannot hold one, and no match begins before the
+ * run's first character that can begin one (at a possible word boundary, if the regex starts with {@code \b}). The
+ * matcher is run on the rest of each remaining run as a region with transparent, non-anchoring bounds, so {@code \b} and the
  * anchors see the whole message: it tries the same start positions in the same order as a scan of the whole message
  * would, except those that cannot start a match, and so finds the same matches. This matters because
  * {@code java.util.regex} retries a pattern like {@code ([\w-]+\.){2,}[\w-]+} at every position of every word, in time
@@ -31,6 +33,10 @@ final class MaskingRegex {
   private final Chars alphabet;
   private final Chars required;
   private final int minLength;
+  /** Characters a match can begin with. */
+  private final Chars first;
+  /** Whether every match begins where {@code \b} holds. */
+  private final boolean boundaryFirst;
 
   MaskingRegex(Pattern pattern, String replacement) {
     this.pattern = pattern;
@@ -40,10 +46,14 @@ final class MaskingRegex {
       this.alphabet = null;
       this.required = null;
       this.minLength = 0;
+      this.first = null;
+      this.boundaryFirst = false;
     } else {
       this.alphabet = root.alphabet;
       this.required = root.required;
       this.minLength = root.minLength;
+      this.first = root.first;
+      this.boundaryFirst = root.boundaryFirst;
     }
   }
 
@@ -81,6 +91,13 @@ final class MaskingRegex {
       if (!candidate || i - start < minLength) {
         continue;
       }
+      // no match starts before the first position that can begin one
+      while (start < i && !(first.has(s.charAt(start)) && (!boundaryFirst || mayBeBoundary(s, start)))) {
+        start++;
+      }
+      if (i - start < minLength) {
+        continue;
+      }
       if (m == null) {
         m = pattern.matcher(s).useTransparentBounds(true).useAnchoringBounds(false);
       }
@@ -99,6 +116,23 @@ final class MaskingRegex {
     return out.append(s, copied, n).toString();
   }
 
+  /**
+   * Whether {@code \b} may hold before index {@code i}: exact when both neighbours are ASCII (where every flavour of
+   * {@code \w} is {@code [A-Za-z0-9_]}), and true otherwise, leaving the question to the engine.
+   */
+  static boolean mayBeBoundary(String s, int i) {
+    char left = i > 0 ? s.charAt(i - 1) : ' ';
+    char right = i < s.length() ? s.charAt(i) : ' ';
+    if (left >= 128 || right >= 128) {
+      return true;
+    }
+    return isAsciiWord(left) != isAsciiWord(right);
+  }
+
+  private static boolean isAsciiWord(char c) {
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  }
+
   /** A set of characters: exact for ASCII, and one flag for all the others. */
   static final class Chars {
     final boolean[] ascii = new boolean[128];
@@ -106,6 +140,10 @@ final class MaskingRegex {
 
     boolean has(char c) {
       return c < 128 ? ascii[c] : nonAscii;
+    }
+
+    boolean isEmpty() {
+      return !nonAscii && asciiCount() == 0;
     }
 
     int asciiCount() {
@@ -141,11 +179,22 @@ final class MaskingRegex {
     /** Characters of which every match of this piece holds one; null if a match may hold none in particular. */
     final Chars required;
     final int minLength;
+    /** Characters a non-empty match of this piece can begin with. */
+    final Chars first;
+    /** Whether every match of this piece asserts {@code \b} where it begins, before consuming anything. */
+    final boolean boundaryFirst;
 
-    Node(Chars alphabet, Chars required, int minLength) {
+    Node(Chars alphabet, Chars required, int minLength, Chars first, boolean boundaryFirst) {
       this.alphabet = alphabet;
       this.required = required;
       this.minLength = minLength;
+      this.first = first;
+      this.boundaryFirst = boundaryFirst;
+    }
+
+    /** A piece that consumes nothing. */
+    static Node zeroWidth(boolean boundary) {
+      return new Node(new Chars(), null, 0, new Chars(), boundary);
     }
   }
 
@@ -176,7 +225,8 @@ final class MaskingRegex {
         Node other = sequence();
         Chars required = node.required == null || other.required == null ? null
             : node.required.union(other.required);
-        node = new Node(node.alphabet.union(other.alphabet), required, Math.min(node.minLength, other.minLength));
+        node = new Node(node.alphabet.union(other.alphabet), required, Math.min(node.minLength, other.minLength),
+            node.first.union(other.first), node.boundaryFirst && other.boundaryFirst);
       }
       return node;
     }
@@ -185,15 +235,26 @@ final class MaskingRegex {
       Chars alphabet = new Chars();
       Chars required = null;
       int minLength = 0;
+      Chars first = new Chars();
+      boolean boundaryFirst = false;
+      boolean mayHaveConsumed = false;
       while (pos < src.length() && src.charAt(pos) != '|' && src.charAt(pos) != ')') {
         Node atom = quantified(atom());
+        if (minLength == 0) {
+          // everything before this piece can match empty: a match can begin with this piece's characters
+          first = first.union(atom.first);
+        }
+        if (!mayHaveConsumed && atom.boundaryFirst) {
+          boundaryFirst = true;
+        }
+        mayHaveConsumed |= !atom.alphabet.isEmpty();
         alphabet = alphabet.union(atom.alphabet);
         if (atom.required != null && (required == null || atom.required.sharperThan(required))) {
           required = atom.required;
         }
         minLength = saturatedAdd(minLength, atom.minLength);
       }
-      return new Node(alphabet, required, minLength);
+      return new Node(alphabet, required, minLength, first, boundaryFirst);
     }
 
     private Node atom() {
@@ -222,7 +283,7 @@ final class MaskingRegex {
         }
         case '^', '$' -> {
           pos++;
-          return new Node(new Chars(), null, 0);
+          return Node.zeroWidth(false);
         }
         case '\\' -> {
           return escape();
@@ -253,7 +314,7 @@ final class MaskingRegex {
           return consuming(text, false);
         }
         case 'b', 'B' -> {
-          return new Node(new Chars(), null, 0);
+          return Node.zeroWidth(e == 'b');
         }
         default -> {
           if (e < 128 && !Character.isLetterOrDigit(e)) {
@@ -303,9 +364,10 @@ final class MaskingRegex {
         throw Unknown.INSTANCE;
       }
       if (min == 0) {
-        return new Node(atom.alphabet, null, 0);
+        return new Node(atom.alphabet, null, 0, atom.first, false);
       }
-      return new Node(atom.alphabet, atom.required, saturatedMultiply(atom.minLength, min));
+      return new Node(atom.alphabet, atom.required, saturatedMultiply(atom.minLength, min), atom.first,
+          atom.boundaryFirst);
     }
 
     private int number() {
@@ -389,7 +451,7 @@ final class MaskingRegex {
         chars.ascii[c] = m.reset(String.valueOf(c)).matches();
       }
       chars.nonAscii = mayHoldNonAscii;
-      return new Node(chars, chars, 1);
+      return new Node(chars, chars, 1, chars, false);
     }
 
     private static int saturatedAdd(int a, int b) {
