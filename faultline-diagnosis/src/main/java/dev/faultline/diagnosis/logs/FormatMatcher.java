@@ -77,15 +77,27 @@ final class FormatMatcher {
       return new First(chars + o.chars, space || o.space, end || o.end, any || o.any);
     }
 
-    boolean admits(String s, int e) {
+    /** The first position in [{@code from}, {@code last}] where the instruction can match, or -1. */
+    int find(String s, int from, int last) {
       if (any) {
-        return true;
+        return from <= last ? from : -1;
       }
-      if (e == s.length()) {
-        return end;
+      int n = s.length();
+      int scanEnd = Math.min(last, n - 1);
+      if (!space && chars.length() == 1) {
+        int i = s.indexOf(chars.charAt(0), from);
+        if (i >= 0 && i <= scanEnd) {
+          return i;
+        }
+      } else if (space || !chars.isEmpty()) {
+        for (int i = from; i <= scanEnd; i++) {
+          char c = s.charAt(i);
+          if (chars.indexOf(c) >= 0 || (space && isRegexSpace(c))) {
+            return i;
+          }
+        }
       }
-      char c = s.charAt(e);
-      return chars.indexOf(c) >= 0 || (space && isRegexSpace(c));
+      return end && last == n && from <= n ? n : -1;
     }
   }
 
@@ -346,11 +358,8 @@ final class FormatMatcher {
             int field = arg[pc];
             int last = Math.min(n, limit - 1);
             First next = follow[pc];
-            for (int e = pos; e <= last; e++) {
-              // only where what follows can match: a position that cannot is a failure without trying it
-              if (!next.admits(s, e)) {
-                continue;
-              }
+            // only where what follows can match: a position where it cannot is a failure without trying it
+            for (int e = next.find(s, pos, last); e >= 0; e = next.find(s, e + 1, last)) {
               // a field ends on code point boundaries, as '.' steps over a surrogate pair at once
               if (e > pos && e < n && Character.isHighSurrogate(s.charAt(e - 1))
                   && Character.isLowSurrogate(s.charAt(e))) {

@@ -8,17 +8,17 @@ import java.util.regex.Pattern;
  * {@link Matcher#replaceAll(String)} does, but lets the regex engine see only the parts of a message where a match is
  * possible; immutable and thread-safe.
  *
- * <p>When the regex is compiled, its source is read for three facts: the <em>alphabet</em>, every character any match
- * can consume (the union of its literals and classes); a <em>required set</em>, characters of which every match holds
- * at least one; the least length of a match; the characters a match can begin with, and whether it always begins
- * where {@code \b} holds. A match consumes only alphabet characters, so it lies inside one maximal run of them; a run
- * without a required character, or shorter than the least length, cannot hold one, and no match begins before the
- * run's first character that can begin one (at a possible word boundary, if the regex starts with {@code \b}). The
- * matcher is run on the rest of each remaining run as a region with transparent, non-anchoring bounds, so {@code \b} and the
- * anchors see the whole message: it tries the same start positions in the same order as a scan of the whole message
- * would, except those that cannot start a match, and so finds the same matches. This matters because
- * {@code java.util.regex} retries a pattern like {@code ([\w-]+\.){2,}[\w-]+} at every position of every word, in time
- * quadratic in the word's length.
+ * <p>When the regex is compiled, its source is read for: the <em>alphabet</em>, every character any match can consume
+ * (the union of its literals and classes); a <em>required set</em>, characters of which every match holds at least
+ * one; the least length of a match; the characters a match can begin with; and whether every match begins, or ends,
+ * where {@code \b} holds. A match consumes only alphabet characters, so it lies inside one maximal run of them. A run
+ * without a required character, or shorter than the least length, cannot hold one; no match begins before the run's
+ * first character that can begin one (at a possible word boundary, if the regex starts with {@code \b}); and a regex
+ * that ends with {@code \b} needs a possible word boundary inside the run. The matcher is run on the rest of each
+ * remaining run as a region with transparent, non-anchoring bounds, so {@code \b} and the anchors see the whole
+ * message: it tries the same start positions in the same order as a scan of the whole message would, except those
+ * that cannot start a match, and so finds the same matches. This matters because {@code java.util.regex} retries a
+ * pattern like {@code ([\w-]+\.){2,}[\w-]+} at every position of every word, in time quadratic in the word's length.
  *
  * <p>The reading knows literals, escaped punctuation, {@code \d \w \s \D \W \S \t \n \r \f}, {@code .}, simple
  * character classes, groups ({@code (...)}, {@code (?:...)}), alternation, greedy and lazy quantifiers, {@code \b},
@@ -37,6 +37,8 @@ final class MaskingRegex {
   private final Chars first;
   /** Whether every match begins where {@code \b} holds. */
   private final boolean boundaryFirst;
+  /** Whether every match ends where {@code \b} holds. */
+  private final boolean boundaryLast;
 
   MaskingRegex(Pattern pattern, String replacement) {
     this.pattern = pattern;
@@ -48,12 +50,14 @@ final class MaskingRegex {
       this.minLength = 0;
       this.first = null;
       this.boundaryFirst = false;
+      this.boundaryLast = false;
     } else {
       this.alphabet = root.alphabet;
       this.required = root.required;
       this.minLength = root.minLength;
       this.first = root.first;
       this.boundaryFirst = root.boundaryFirst;
+      this.boundaryLast = root.boundaryLast;
     }
   }
 
@@ -95,7 +99,7 @@ final class MaskingRegex {
       while (start < i && !(first.has(s.charAt(start)) && (!boundaryFirst || mayBeBoundary(s, start)))) {
         start++;
       }
-      if (i - start < minLength) {
+      if (i - start < minLength || (boundaryLast && !boundaryWithin(s, start + 1, i))) {
         continue;
       }
       if (m == null) {
@@ -127,6 +131,16 @@ final class MaskingRegex {
       return true;
     }
     return isAsciiWord(left) != isAsciiWord(right);
+  }
+
+  /** Whether {@code \b} may hold before some index in [{@code from}, {@code to}]. */
+  private static boolean boundaryWithin(String s, int from, int to) {
+    for (int q = from; q <= to; q++) {
+      if (mayBeBoundary(s, q)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isAsciiWord(char c) {
@@ -183,18 +197,21 @@ final class MaskingRegex {
     final Chars first;
     /** Whether every match of this piece asserts {@code \b} where it begins, before consuming anything. */
     final boolean boundaryFirst;
+    /** Whether every match of this piece asserts {@code \b} where it ends, after consuming everything. */
+    final boolean boundaryLast;
 
-    Node(Chars alphabet, Chars required, int minLength, Chars first, boolean boundaryFirst) {
+    Node(Chars alphabet, Chars required, int minLength, Chars first, boolean boundaryFirst, boolean boundaryLast) {
       this.alphabet = alphabet;
       this.required = required;
       this.minLength = minLength;
       this.first = first;
       this.boundaryFirst = boundaryFirst;
+      this.boundaryLast = boundaryLast;
     }
 
     /** A piece that consumes nothing. */
     static Node zeroWidth(boolean boundary) {
-      return new Node(new Chars(), null, 0, new Chars(), boundary);
+      return new Node(new Chars(), null, 0, new Chars(), boundary, boundary);
     }
   }
 
@@ -226,7 +243,8 @@ final class MaskingRegex {
         Chars required = node.required == null || other.required == null ? null
             : node.required.union(other.required);
         node = new Node(node.alphabet.union(other.alphabet), required, Math.min(node.minLength, other.minLength),
-            node.first.union(other.first), node.boundaryFirst && other.boundaryFirst);
+            node.first.union(other.first), node.boundaryFirst && other.boundaryFirst,
+            node.boundaryLast && other.boundaryLast);
       }
       return node;
     }
@@ -238,6 +256,7 @@ final class MaskingRegex {
       Chars first = new Chars();
       boolean boundaryFirst = false;
       boolean mayHaveConsumed = false;
+      boolean boundaryLast = false;
       while (pos < src.length() && src.charAt(pos) != '|' && src.charAt(pos) != ')') {
         Node atom = quantified(atom());
         if (minLength == 0) {
@@ -247,6 +266,12 @@ final class MaskingRegex {
         if (!mayHaveConsumed && atom.boundaryFirst) {
           boundaryFirst = true;
         }
+        if (!atom.alphabet.isEmpty()) {
+          // a piece that may consume ends the match with its own assertion, or with none
+          boundaryLast = atom.boundaryLast;
+        } else if (atom.boundaryLast) {
+          boundaryLast = true;
+        }
         mayHaveConsumed |= !atom.alphabet.isEmpty();
         alphabet = alphabet.union(atom.alphabet);
         if (atom.required != null && (required == null || atom.required.sharperThan(required))) {
@@ -254,7 +279,7 @@ final class MaskingRegex {
         }
         minLength = saturatedAdd(minLength, atom.minLength);
       }
-      return new Node(alphabet, required, minLength, first, boundaryFirst);
+      return new Node(alphabet, required, minLength, first, boundaryFirst, boundaryLast);
     }
 
     private Node atom() {
@@ -364,10 +389,10 @@ final class MaskingRegex {
         throw Unknown.INSTANCE;
       }
       if (min == 0) {
-        return new Node(atom.alphabet, null, 0, atom.first, false);
+        return new Node(atom.alphabet, null, 0, atom.first, false, false);
       }
       return new Node(atom.alphabet, atom.required, saturatedMultiply(atom.minLength, min), atom.first,
-          atom.boundaryFirst);
+          atom.boundaryFirst, atom.boundaryLast);
     }
 
     private int number() {
@@ -451,7 +476,7 @@ final class MaskingRegex {
         chars.ascii[c] = m.reset(String.valueOf(c)).matches();
       }
       chars.nonAscii = mayHoldNonAscii;
-      return new Node(chars, chars, 1, chars, false);
+      return new Node(chars, chars, 1, chars, false, false);
     }
 
     private static int saturatedAdd(int a, int b) {
