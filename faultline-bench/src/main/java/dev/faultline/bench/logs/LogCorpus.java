@@ -13,6 +13,9 @@ import java.util.regex.Pattern;
 
 /** Messages to mine in the benchmarks: a seeded synthetic mix, or the Loghub-2k samples when they are present. */
 final class LogCorpus {
+  /** A JSON string literal whose only escapes are {@code \\} and {@code \"}. */
+  private static final String STRING = "\"(?:[^\"\\\\]|\\\\.)*\"";
+
   private LogCorpus() {}
 
   /** {@code synthetic}, or {@code loghub} (the raw lines of every Loghub-2k sample under the shared data folder). */
@@ -80,6 +83,60 @@ final class LogCorpus {
       throw new IOException("no Loghub-2k sample under " + root);
     }
     return out;
+  }
+
+  /** One Loghub-2k system: its raw lines and its settings in the reference Drain benchmark. */
+  record LoghubSystem(String name, String logFormat, List<String> regexes, double similarityThreshold, int depth,
+      int maxChildren, List<String> rawLines) {}
+
+  /** Every Loghub-2k system present under the shared data folder, with its settings, in the settings file's order. */
+  static List<LoghubSystem> loghubSystems() throws IOException {
+    Path root = sharedData().resolve("loghub-2k");
+    String settings = Files.readString(root.resolve("drain-benchmark-settings.json"));
+    Matcher system = Pattern.compile("\"(\\w+)\"\\s*:\\s*\\{([^{}]*)\\}").matcher(settings);
+    List<LoghubSystem> out = new ArrayList<>();
+    while (system.find()) {
+      String name = system.group(1);
+      String body = system.group(2);
+      Path log = root.resolve(name).resolve(name + "_2k.log");
+      if (!Files.isRegularFile(log)) {
+        continue;
+      }
+      Matcher format = Pattern.compile("\"log_format\"\\s*:\\s*(" + STRING + ")").matcher(body);
+      Matcher regexList = Pattern.compile("\"regex\"\\s*:\\s*\\[([^\\]]*)\\]").matcher(body);
+      if (!format.find() || !regexList.find()) {
+        throw new IOException("the settings of " + name + " have no log_format or regex list");
+      }
+      List<String> regexes = new ArrayList<>();
+      Matcher item = Pattern.compile(STRING).matcher(regexList.group(1));
+      while (item.find()) {
+        regexes.add(unquote(item.group()));
+      }
+      out.add(new LoghubSystem(name, unquote(format.group(1)), regexes,
+          Double.parseDouble(number(body, "similarity_threshold")), Integer.parseInt(number(body, "depth")),
+          Integer.parseInt(number(body, "max_children")), Files.readAllLines(log, StandardCharsets.UTF_8)));
+    }
+    if (out.isEmpty()) {
+      throw new IOException("no Loghub-2k sample under " + root);
+    }
+    return out;
+  }
+
+  private static String unquote(String literal) {
+    StringBuilder out = new StringBuilder(literal.length());
+    for (int i = 1; i < literal.length() - 1; i++) {
+      char c = literal.charAt(i);
+      out.append(c == '\\' ? literal.charAt(++i) : c);
+    }
+    return out.toString();
+  }
+
+  private static String number(String body, String key) throws IOException {
+    Matcher m = Pattern.compile("\"" + key + "\"\\s*:\\s*([-0-9.eE]+)").matcher(body);
+    if (!m.find()) {
+      throw new IOException("the settings have no number " + key + ": " + body);
+    }
+    return m.group(1);
   }
 
   private static Path sharedData() throws IOException {

@@ -58,7 +58,7 @@ public final class TemplateMiner {
 
   private final Mode mode;
   private final DrainSettings drain;
-  private final Pattern[] masks;
+  private final MaskingRegex[] masks;
   private final ConcurrentHashMap<Integer, LengthBucket> buckets = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Integer, Cluster> byId = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Cluster> seen = new ConcurrentHashMap<>();
@@ -67,7 +67,7 @@ public final class TemplateMiner {
   TemplateMiner(Mode mode, DrainSettings drain, int firstId) {
     this.mode = mode;
     this.drain = drain;
-    this.masks = drain == null ? new Pattern[0] : compileMasks(drain.maskingRegexes());
+    this.masks = drain == null ? new MaskingRegex[0] : compileMasks(drain.maskingRegexes());
     this.nextId = new AtomicInteger(firstId);
   }
 
@@ -89,12 +89,13 @@ public final class TemplateMiner {
     return new TemplateMiner(Mode.DRAIN, settings, 1);
   }
 
-  private static Pattern[] compileMasks(List<String> regexes) {
-    Pattern[] out = new Pattern[regexes.size()];
+  private static MaskingRegex[] compileMasks(List<String> regexes) {
+    MaskingRegex[] out = new MaskingRegex[regexes.size()];
     for (int i = 0; i < out.length; i++) {
       try {
         // Python's str patterns: Unicode classes, and '.' stops only at '\n'.
-        out[i] = Pattern.compile(regexes.get(i), Pattern.UNICODE_CHARACTER_CLASS | Pattern.UNIX_LINES);
+        out[i] = new MaskingRegex(Pattern.compile(regexes.get(i), Pattern.UNICODE_CHARACTER_CLASS
+            | Pattern.UNIX_LINES), WILDCARD);
       } catch (PatternSyntaxException e) {
         throw new ConfigurationException("maskingRegexes[" + i + "]", "be a valid regular expression",
             "\"" + regexes.get(i) + "\" (" + e.getDescription() + ")");
@@ -237,8 +238,8 @@ public final class TemplateMiner {
       return GenericMasker.tokens(content);
     }
     String s = content;
-    for (Pattern mask : masks) {
-      s = mask.matcher(s).replaceAll(WILDCARD);
+    for (MaskingRegex mask : masks) {
+      s = mask.replaceAll(s);
     }
     return PyText.split(s);
   }
