@@ -45,10 +45,10 @@ import javax.crypto.SecretKey;
  *
  * Group commit in SYNC, one wait per appender: if any record of the batch was appended in SYNC, the combiner forces
  *   the active segment itself, still under writeLock (under forceLock too), publishes durable under sync, and only
- *   then finishes and unparks exactly those appenders: each is woken once, when its record is durable, and no other
- *   thread is woken. Appenders that arrive during the force queue up and park; when the combiner releases writeLock,
- *   it unparks the appender on top of the stack, which takes everything queued meanwhile as the next batch and
- *   forces it once: one force per batch of appenders. That pushed record came before its appender's failed tryLock,
+ *   then marks those appenders finished. Appenders that arrive during the force queue up and park. The combiner
+ *   releases writeLock, unparks the appender on top of the stack, which takes everything queued meanwhile as the next
+ *   batch and forces it once (one force per batch of appenders), and then, while that one works, unparks exactly the
+ *   appenders it finished: each is woken once, when its record is durable, and no other thread is woken. That pushed record came before its appender's failed tryLock,
  *   which came before the release, so either the holder drained it or the appender is woken to combine; whoever
  *   takes writeLock (a combiner, retention, truncation or close) unparks the top on release (retention once released
  *   without waking: an appender that queued meanwhile parked for ever).
@@ -108,6 +108,8 @@ final class SegmentedJournal implements Journal {
     /** Whether the appender waits until the record is durable (a SYNC append), not only written. */
     final boolean forced;
     PendingWrite next;
+    /** Set by the combiner that woke this appender early (a record that was only to be written). */
+    boolean woken;
     long sequence;
     JournalException error;
     volatile boolean finished;
@@ -519,10 +521,13 @@ final class SegmentedJournal implements Journal {
     boolean interrupted = false;
     while (!mine.finished) {
       if (writeLock.tryLock()) {
+        PendingWrite done = null;
         try {
-          combine();
+          done = combine();
         } finally {
+          // The next combiner first, so that it writes and forces while this thread wakes the finished appenders.
           unlockWrite();
+          wake(done);
         }
       } else {
         LockSupport.park(this);
@@ -583,21 +588,25 @@ final class SegmentedJournal implements Journal {
    * Writes every queued record with one write per segment (or per {@link #MAX_BATCH} bytes): takes their sequences
    * in queue order, seals them into the batch, rolls the segment where needed, publishes {@code written}, and wakes
    * the appenders that only wanted their record written. If any wanted it durable, forces once for all of them,
-   * publishes {@code durable} and wakes exactly those appenders. Called under writeLock.
+   * publishes {@code durable} and marks those appenders finished; they are woken by {@link #wake} after writeLock is
+   * released, or here if this throws. Returns the records taken (linked through {@code next}), null if none. Called
+   * under writeLock.
    */
-  private void combine() {
+  private PendingWrite combine() {
     PendingWrite first = drain();
     if (first == null) {
-      return;
+      return null;
     }
     PendingWrite unwritten = first;
     boolean anyForced = false;
+    boolean thrown = false;
     JournalException error = null;
     try {
       if (closed || failure != null) {
         error = closed ? new JournalException("journal-closed", "journal " + directory + " is closed")
             : failedCopy();
-        return;
+        unwritten = first;
+        return first;
       }
       batch.clear();
       long lastSequence = -1;
@@ -645,9 +654,12 @@ final class SegmentedJournal implements Journal {
       if (anyForced) {
         forceWritten();
       }
+      return first;
     } catch (JournalException e) {
       error = e;
+      return first;
     } catch (RuntimeException | Error e) {
+      thrown = true;
       // Sequences were taken for frames that were not written: appending on would leave a gap, so stop.
       synchronized (sync) {
         if (failure == null) {
@@ -662,8 +674,7 @@ final class SegmentedJournal implements Journal {
     } finally {
       // Records before `unwritten` were written; a forced one succeeded only if `durable` covers it.
       boolean written = true;
-      for (PendingWrite node = first; node != null; ) {
-        PendingWrite next = node.next;
+      for (PendingWrite node = first; node != null; node = node.next) {
         if (node == unwritten) {
           written = false;
         }
@@ -671,20 +682,34 @@ final class SegmentedJournal implements Journal {
           if (!written || (node.forced && durable.sequence() < node.sequence)) {
             node.error = error != null ? error : failedCopy();
           }
-          node.next = null;
           node.finished = true;
-          LockSupport.unpark(node.thread);
+          if (thrown) {
+            LockSupport.unpark(node.thread);
+          }
         }
-        node = next;
       }
     }
   }
 
-  /** Finishes the written records whose appenders did not ask for them to be forced. */
+  /** Finishes and wakes the written records whose appenders did not ask for them to be forced. */
   private static void finishWritten(PendingWrite first) {
     for (PendingWrite node = first; node != null; node = node.next) {
       if (!node.forced) {
         node.finished = true;
+        node.woken = true;
+        LockSupport.unpark(node.thread);
+      }
+    }
+  }
+
+  /**
+   * Wakes the appenders of the records {@link #combine} finished (linked through {@code next}, which no appender
+   * changes once its record is taken), except the calling thread and those already woken.
+   */
+  private static void wake(PendingWrite first) {
+    Thread self = Thread.currentThread();
+    for (PendingWrite node = first; node != null; node = node.next) {
+      if (!node.woken && node.thread != self) {
         LockSupport.unpark(node.thread);
       }
     }
