@@ -83,6 +83,8 @@ final class SegmentedJournal implements Journal {
   static final String LOCK_FILE = "journal.lock";
   static final String ASYNC_MARKER = "async-session";
   private static final String ASYNC_MARKER_TMP = "async-session.tmp";
+  /** The suffix of the temporary copy that replaces a segment cut by {@link #truncateAfter}. */
+  private static final String TMP_SUFFIX = ".tmp";
 
   /** The bytes of frames one appender writes for the others at most (a larger frame goes alone). */
   static final int MAX_BATCH = 1 << 20;
@@ -222,6 +224,7 @@ final class SegmentedJournal implements Journal {
     try {
       // Refuse a missing or wrong key before changing anything (cutting a tail, replacing an empty segment).
       checkKeys(config.keyProvider, io, scan.segments);
+      deleteTemporaryCopies(io, directory);
       int currentKeyId = config.keyProvider == null ? 0 : config.keyProvider.currentKeyId();
       List<Scanner.ScannedSegment> kept = damage == null && !scan.segments.isEmpty() ? scan.segments
           : cut(io, directory, scan, currentKeyId);
@@ -1148,8 +1151,7 @@ final class SegmentedJournal implements Journal {
           target.channel = io.open(target.file, StorageIo.OpenMode.READ_WRITE);
         }
         long offset = offsetOf(target, sequence + 1, end);
-        target.channel.truncate(offset);
-        target.channel.force();
+        target.channel = keepPrefix(target, offset);
         target.finalEnd = -1;
         target.index.truncateAfter(sequence);
         active = target;
@@ -1173,6 +1175,56 @@ final class SegmentedJournal implements Journal {
       return last - sequence;
     } finally {
       unlockWrite();
+    }
+  }
+
+  /**
+   * Replaces the file of {@code segment} (whose channel is open) by a copy of its first {@code length} bytes: written
+   * to a temporary file, forced, renamed over the segment, directory forced. Returns the new file's channel. An open
+   * journal never cuts a segment file in place, because cursors may have its pages mapped ({@link Cursor}) and reading
+   * a mapped page past the end of a file is a SIGBUS; the old file lives on, unlinked, until its mappings go. A crash
+   * before the rename leaves the old file and a temporary one, which the next open deletes. Called under writeLock
+   * and forceLock.
+   */
+  private StorageChannel keepPrefix(Segment segment, long length) throws IOException {
+    Path tmp = directory.resolve(segment.file.getFileName() + TMP_SUFFIX);
+    io.delete(tmp);
+    StorageChannel copy = io.open(tmp, StorageIo.OpenMode.CREATE_NEW);
+    try {
+      ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(Math.max(length, 1), MAX_BATCH));
+      for (long at = 0; at < length; ) {
+        chunk.clear().limit((int) Math.min(chunk.capacity(), length - at));
+        int read = segment.channel.readFully(chunk, at);
+        if (read < chunk.limit()) {
+          throw new IOException(segment.file + " ends at " + (at + read) + " before offset " + length);
+        }
+        chunk.flip();
+        copy.writeFully(chunk, at);
+        at += read;
+      }
+      copy.force();
+      closeQuietly(segment.channel, null);
+      segment.channel = null;
+      io.move(tmp, segment.file);
+      io.forceDirectory(directory);
+      return copy;
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(copy, e);
+      throw e;
+    }
+  }
+
+  /** Deletes what a truncation that a crash interrupted left behind (see {@link #keepPrefix}). */
+  private static void deleteTemporaryCopies(StorageIo io, Path directory) throws IOException {
+    boolean deleted = false;
+    for (Path file : io.list(directory)) {
+      String name = file.getFileName().toString();
+      if (name.endsWith(Format.SUFFIX + TMP_SUFFIX)) {
+        deleted |= io.delete(file);
+      }
+    }
+    if (deleted) {
+      io.forceDirectory(directory);
     }
   }
 
