@@ -17,10 +17,17 @@ import javax.crypto.SecretKey;
  * A {@link JournalCursor} reading segment files through its own channels. It reads only below the committed end of
  * each segment, so its cached window never holds a frame that was still being written. Not thread-safe.
  *
- * <p>Replay is the hot path: frames are parsed in place in the window (absolute reads, no views) and one CRC32C
- * instance is reused. The window starts as 64 KiB on the heap; once the cursor reads on past a full window (a
- * replay), it becomes 1 MiB of direct memory, which the file is read into with one copy instead of the two a heap
- * buffer costs: a tailer holds little memory, a replay makes few large reads.
+ * <p>Replay is the hot path: frames are parsed in place in the window (absolute reads) and one CRC32C instance is
+ * reused. The window starts as 64 KiB on the heap; once the cursor reads on past a full window (a replay), it maps
+ * the rest of the segment's committed bytes (up to 256 MiB at a time) if the channel can map, so the records are read
+ * from the page cache without a copy into a buffer; otherwise, or for the last megabyte, it reads into 1 MiB of
+ * direct memory. A tailer holds little memory; a replay makes few mappings or large reads. Mapping is safe because an
+ * open journal never cuts a segment file in place ({@link SegmentedJournal#truncateAfter} replaces it), and a deleted
+ * segment's mapping stays readable.
+ *
+ * <p>While the next frame lies whole in the window and below the committed end last seen for the segment, a read
+ * checks only the journal's generation (truncation), not its committed position. {@link #poll} hands the payload
+ * over as a read-only view of the window, so a replay through it creates no object per record.
  */
 final class Cursor implements JournalCursor {
   private static final int WINDOW = 64 * 1024;

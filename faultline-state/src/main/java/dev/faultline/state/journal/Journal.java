@@ -210,7 +210,9 @@ public interface Journal extends AutoCloseable {
 
   /**
    * Cuts every record after {@code sequence} from the journal (durably) so that the next append gets
-   * {@code sequence + 1}. Open cursors are invalidated.
+   * {@code sequence + 1}. Open cursors are invalidated. Later segments are deleted; the segment holding
+   * {@code sequence + 1} is not cut in place but replaced by a forced copy of what it keeps, renamed over it (cursors
+   * may have its pages mapped), so this copies up to one segment.
    *
    * @return the number of records removed
    * @throws JournalException {@code sequence-out-of-range} if {@code sequence} is below {@code firstSequence() - 1}
