@@ -22,8 +22,8 @@ import javax.crypto.SecretKey;
  * the rest of the segment's committed bytes (up to 256 MiB at a time) if the channel can map, so the records are read
  * from the page cache without a copy into a buffer; otherwise, or for the last megabyte, it reads into 1 MiB of
  * direct memory. A tailer holds little memory; a replay makes few mappings or large reads. Mapping is safe because an
- * open journal never cuts a segment file in place ({@link SegmentedJournal#truncateAfter} replaces it), and a deleted
- * segment's mapping stays readable.
+ * open journal never cuts a segment file in place below its committed end ({@link SegmentedJournal#truncateAfter}
+ * replaces the file; rolling and closing cut only the zeros after it), and a deleted segment's mapping stays readable.
  *
  * <p>While the next frame lies whole in the window and below the committed end last seen for the segment, a read
  * checks only the journal's generation (truncation), not its committed position. {@link #poll} hands the payload

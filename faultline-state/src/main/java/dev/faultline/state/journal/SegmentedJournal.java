@@ -48,10 +48,13 @@ import javax.crypto.SecretKey;
  *   then marks those appenders finished. Appenders that arrive during the force queue up and park. The combiner
  *   releases writeLock, unparks the appender on top of the stack, which takes everything queued meanwhile as the next
  *   batch and forces it once (one force per batch of appenders), and then, while that one works, unparks exactly the
- *   appenders it finished: each is woken once, when its record is durable, and no other thread is woken. That pushed record came before its appender's failed tryLock,
- *   which came before the release, so either the holder drained it or the appender is woken to combine; whoever
- *   takes writeLock (a combiner, retention, truncation or close) unparks the top on release (retention once released
- *   without waking: an appender that queued meanwhile parked for ever).
+ *   appenders it finished: each is woken once, when its record is durable, and no other thread is woken. That pushed
+ *   record came before its appender's failed tryLock, which came before the release, so either the holder drained it
+ *   or the appender is woken to combine; whoever takes writeLock (a combiner, retention, truncation or close) unparks
+ *   the top on release (retention once released without waking: an appender that queued meanwhile parked for ever).
+ *
+ * Preallocation: writeLock also guards preallocatedEnd; the combiner zero-fills the active segment ahead of its
+ *   frames before it writes them, and a roll or close cuts the zeros off (under forceLock, after the final force).
  *
  * Explicit waits for durability (commit and awaitDurable after write, force, close, the ASYNC timer) use a
  *   leader/follower scheme on the `sync` monitor instead:
@@ -62,7 +65,7 @@ import javax.crypto.SecretKey;
  *   then, under sync, it publishes durable = the position it read (unless a combiner's force already went further),
  *   clears `forcing` and wakes everybody. A woken waiter whose record is now durable returns; the others elect the
  *   next leader. A combiner publishing durable also wakes them (notifyAll).
-
+ *
  * forceLock serialises forces with segment rolls and truncation, which close and swap channels. A roll (under
  *   writeLock) takes forceLock, forces the old segment, publishes it durable, creates the next segment and swaps.
  *   Lock order is always writeLock, then forceLock, then sync; a leader never takes writeLock. Because a leader
@@ -85,6 +88,15 @@ final class SegmentedJournal implements Journal {
   private static final String ASYNC_MARKER_TMP = "async-session.tmp";
   /** The suffix of the temporary copy that replaces a segment cut by {@link #truncateAfter}. */
   private static final String TMP_SUFFIX = ".tmp";
+
+  /**
+   * How far ahead of the frames the active segment is kept zero-filled (capped at the segment size), so that a force
+   * overwrites blocks the file already has instead of growing it: on ext4 an fdatasync that extends the file commits
+   * metadata too, one that overwrites does not (measured with dd oflag=dsync on the benchmark VM: about 254 us per
+   * 4 KiB appended, 122 us overwritten).
+   */
+  static final int PREALLOCATION = 1 << 20;
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
 
   /** The bytes of frames one appender writes for the others at most (a larger frame goes alone). */
   static final int MAX_BATCH = 1 << 20;
@@ -149,6 +161,8 @@ final class SegmentedJournal implements Journal {
 
   private long nextSequence;
   private long writePosition;
+  /** The end of the zero-filled part of the active segment (at least writePosition); guarded by writeLock. */
+  private long preallocatedEnd;
   private Segment active;
   private volatile boolean closed;
   private volatile List<Segment> segments;
@@ -163,7 +177,7 @@ final class SegmentedJournal implements Journal {
   private Scheduler.Task asyncTask;
 
   private SegmentedJournal(JournalBuilder config, Closeable lock, List<Segment> segments, long writePosition,
-      OpenReport openReport) {
+      long preallocatedEnd, OpenReport openReport) {
     this.directory = config.directory;
     this.io = config.storage;
     this.durability = config.durability;
@@ -179,6 +193,7 @@ final class SegmentedJournal implements Journal {
     this.segments = List.copyOf(segments);
     this.active = segments.get(segments.size() - 1);
     this.writePosition = writePosition;
+    this.preallocatedEnd = preallocatedEnd;
     this.nextSequence = openReport.lastSequence() + 1;
     Position position = new Position(openReport.lastSequence(), active, writePosition);
     this.written = position;
@@ -221,6 +236,7 @@ final class SegmentedJournal implements Journal {
     StorageChannel channel = null;
     OpenReport.AsyncWindowLoss loss;
     long writePosition;
+    long preallocatedEnd;
     try {
       // Refuse a missing or wrong key before changing anything (cutting a tail, replacing an empty segment).
       checkKeys(config.keyProvider, io, scan.segments);
@@ -250,6 +266,7 @@ final class SegmentedJournal implements Journal {
       channel.force();
       activeSegment.channel = channel;
       writePosition = last.validEnd;
+      preallocatedEnd = channel.size();
       loss = takeAsyncMarker(io, directory);
       if (config.durability == Durability.ASYNC) {
         writeAsyncMarker(io, directory, config);
@@ -262,7 +279,8 @@ final class SegmentedJournal implements Journal {
     OpenReport report = new OpenReport(directory, segments.size(), first, scan.nextSequence - 1,
         Optional.ofNullable(damage), Optional.ofNullable(loss));
     LOG.log(report.clean() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, report.describe());
-    SegmentedJournal journal = new SegmentedJournal(config, lock, segments, writePosition, report);
+    SegmentedJournal journal = new SegmentedJournal(config, lock, segments, writePosition, preallocatedEnd,
+        report);
     Events events = new Events(config.clock, config.listeners);
     if (events.enabled()) {
       String name = config.name != null ? config.name : String.valueOf(directory.getFileName());
@@ -759,6 +777,7 @@ final class SegmentedJournal implements Journal {
     try {
       boolean interrupted = Thread.interrupted();
       try {
+        preallocate(segment, at + length);
         segment.channel.writeFully(batch, at);
       } finally {
         if (interrupted) {
@@ -773,6 +792,42 @@ final class SegmentedJournal implements Journal {
     written = new Position(lastSequence, segment, writePosition);
   }
 
+  /**
+   * Zero-fills the active segment from where its frames end after this write ({@code end}) up to
+   * {@link #PREALLOCATION} bytes further, within the segment size, unless that part is zero-filled already. Called
+   * under writeLock.
+   */
+  private void preallocate(Segment segment, long end) throws IOException {
+    if (end + PREALLOCATION / 2 <= preallocatedEnd) {
+      return;
+    }
+    long from = Math.max(preallocatedEnd, end);
+    long to = Math.max(from, Math.min(segmentSize, end + PREALLOCATION));
+    for (long at = from; at < to; ) {
+      ByteBuffer zeros = ZEROS.duplicate();
+      zeros.limit((int) Math.min(zeros.capacity(), to - at));
+      segment.channel.writeFully(zeros, at);
+      at += zeros.limit();
+    }
+    preallocatedEnd = Math.max(to, end);
+  }
+
+  /**
+   * Cuts the zero-filled part off a segment that is no longer appended to. Not forced: if a crash undoes it, the next
+   * open reads the zeros as the end of the data. Cursors never map past the committed end, which is at or below
+   * {@code end}, so the cut touches no mapped page. A failure is logged: the zeros do no harm.
+   */
+  private void trim(StorageChannel channel, long end, Segment segment) {
+    try {
+      if (channel.size() > end) {
+        channel.truncate(end);
+      }
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "journal " + directory + ": cannot cut the zero-filled tail off "
+          + segment.file + " at " + end + ": " + e);
+    }
+  }
+
   /** Closes the active segment and starts the next one at {@code nextSequence}. Called under writeLock. */
   private void roll(long next) {
     Segment old = active;
@@ -785,6 +840,7 @@ final class SegmentedJournal implements Journal {
         throw fail(e, "forcing " + old.file + " before starting a new segment");
       }
       old.finalEnd = oldEnd;
+      trim(old.channel, oldEnd, old);
       synchronized (sync) {
         forces++;
         if (next - 1 > durable.sequence()) {
@@ -806,6 +862,7 @@ final class SegmentedJournal implements Journal {
       segments = List.copyOf(list);
       active = segment;
       writePosition = Format.HEADER_SIZE;
+      preallocatedEnd = Format.HEADER_SIZE;
     } finally {
       forceLock.unlock();
     }
@@ -1156,6 +1213,7 @@ final class SegmentedJournal implements Journal {
         target.index.truncateAfter(sequence);
         active = target;
         writePosition = offset;
+        preallocatedEnd = offset;
         nextSequence = sequence + 1;
         segments = List.copyOf(list.subList(0, index + 1));
         Position position = new Position(sequence, target, offset);
@@ -1181,10 +1239,10 @@ final class SegmentedJournal implements Journal {
   /**
    * Replaces the file of {@code segment} (whose channel is open) by a copy of its first {@code length} bytes: written
    * to a temporary file, forced, renamed over the segment, directory forced. Returns the new file's channel. An open
-   * journal never cuts a segment file in place, because cursors may have its pages mapped ({@link Cursor}) and reading
-   * a mapped page past the end of a file is a SIGBUS; the old file lives on, unlinked, until its mappings go. A crash
-   * before the rename leaves the old file and a temporary one, which the next open deletes. Called under writeLock
-   * and forceLock.
+   * journal never cuts a segment file in place below its committed end, because cursors may have its pages mapped
+   * ({@link Cursor}) and reading a mapped page past the end of a file is a SIGBUS; the old file lives on, unlinked,
+   * until its mappings go. A crash before the rename leaves the old file and a temporary one, which the next open
+   * deletes. Called under writeLock and forceLock.
    */
   private StorageChannel keepPrefix(Segment segment, long length) throws IOException {
     Path tmp = directory.resolve(segment.file.getFileName() + TMP_SUFFIX);
@@ -1326,6 +1384,9 @@ final class SegmentedJournal implements Journal {
     }
     forceLock.lock();
     try {
+      if (failure == null && active.channel != null) {
+        trim(active.channel, writePosition, active);
+      }
       closeQuietly(active.channel, error);
       active.channel = null;
     } finally {
