@@ -51,6 +51,11 @@ final class Cursor implements JournalCursor {
   private long bufferStart;
   private int bufferLength;
   private final CRC32C crc = new CRC32C();
+  /** Payload lengths below this get their {@link #lengthDelta} cached. */
+  private static final int DELTAS = 4096;
+  private static final long KNOWN = 1L << 32;
+  /** By payload length: {@code KNOWN | delta}, or 0 if not computed yet. */
+  private final long[] deltas = new long[DELTAS];
   /** The payload length of the frame {@link #nextFrame} found. */
   private int frameLength;
   /** The committed end of the current segment when {@link #nextFrame} last looked (0: not looked yet). */
@@ -253,15 +258,10 @@ final class Cursor implements JournalCursor {
   /** Checks CRC32C and sequence of the frame at {@code at} of the window, whose payload length is {@code length}. */
   private int verifyFrame(int at, int length) {
     crc.reset();
-    // The length's four bytes through the table (cheaper than a buffer call for four bytes), then sequence and
-    // payload in one call.
-    crc.update(length >>> 24);
-    crc.update(length >>> 16);
-    crc.update(length >>> 8);
-    crc.update(length);
     crc.update(buffer.limit(at + Format.FRAME_HEADER_SIZE + length).position(at + 8));
     buffer.limit(bufferLength);
-    if ((int) crc.getValue() != buffer.getInt(at + 4)) {
+    int rest = (int) crc.getValue();
+    if ((rest ^ lengthDelta(at, length, rest)) != buffer.getInt(at + 4)) {
       throw corrupted("CRC32C mismatch in the frame expected to hold sequence " + expected);
     }
     long sequence = buffer.getLong(at + 8);
@@ -270,6 +270,31 @@ final class Cursor implements JournalCursor {
     }
     frameLength = length;
     return at;
+  }
+
+  /**
+   * What the frame's four length bytes, which precede sequence and payload in its CRC32C, change in the CRC32C of
+   * sequence and payload alone ({@code rest}, the frame at {@code at}): CRC32C is affine in its input for a fixed
+   * input length, so {@code crc(length || rest) = crc(rest) ^ delta}, with a delta that depends on the length only.
+   * Computed once per payload length below {@link #DELTAS} (four dependent table steps saved per record), directly
+   * for longer ones.
+   */
+  private int lengthDelta(int at, int length, int rest) {
+    if (length < DELTAS && deltas[length] != 0) {
+      return (int) deltas[length];
+    }
+    crc.reset();
+    crc.update(length >>> 24);
+    crc.update(length >>> 16);
+    crc.update(length >>> 8);
+    crc.update(length);
+    crc.update(buffer.limit(at + Format.FRAME_HEADER_SIZE + length).position(at + 8));
+    buffer.limit(bufferLength);
+    int delta = (int) crc.getValue() ^ rest;
+    if (length < DELTAS) {
+      deltas[length] = KNOWN | (delta & 0xFFFFFFFFL);
+    }
+    return delta;
   }
 
   /** Makes {@code [from, from + length)} available in the buffer, reading no further than {@code end}. */

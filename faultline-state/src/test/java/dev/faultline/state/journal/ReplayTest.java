@@ -245,6 +245,75 @@ class ReplayTest {
     }
   }
 
+  /** A payload of {@code length} bytes that depend on the sequence. */
+  private static byte[] payload(long sequence, int length) {
+    byte[] bytes = new byte[length];
+    for (int i = 0; i < length; i++) {
+      bytes[i] = (byte) (sequence * 13 + i);
+    }
+    return bytes;
+  }
+
+  @Test
+  void recordsOfEveryLengthAreCheckedAndReadBackAndAFlipInAnyOfThemIsFound() throws IOException {
+    // Lengths 0 to 5000 in varied order: the cursor's per-length CRC32C shortcut (below 4096) and the direct
+    // computation (above) must both accept every intact frame and reject a damaged one.
+    int count = 700;
+    int[] lengths = new int[count];
+    long offset = Format.HEADER_SIZE;
+    long[] offsets = new long[count + 1];
+    try (Journal journal = Journal.open(dir)) {
+      for (int i = 0; i < count; i++) {
+        lengths[i] = (i * 7919) % 5001;
+        offsets[i + 1] = offset;
+        offset += Format.FRAME_HEADER_SIZE + lengths[i];
+        journal.write(payload(i + 1, lengths[i]));
+      }
+      journal.force();
+      try (JournalCursor cursor = journal.read(1)) {
+        for (int i = 0; i < count; i++) {
+          assertArrayEquals(payload(i + 1, lengths[i]), cursor.next().payload());
+        }
+      }
+      try (JournalCursor cursor = journal.read(1)) {
+        long[] next = {1};
+        while (cursor.poll((sequence, view) -> {
+          byte[] bytes = new byte[view.remaining()];
+          view.get(bytes);
+          assertArrayEquals(payload(sequence, lengths[(int) sequence - 1]), bytes);
+          next[0]++;
+        }, 100) > 0) {
+          assertTrue(next[0] <= count + 1);
+        }
+        assertEquals(count + 1, next[0]);
+      }
+      Path segment = dir.resolve(Format.segmentName(1));
+      for (int sequence : new int[] {3, 600, 6}) {
+        // Sequences 3 and 600 have 835 and 2533 payload bytes (the shortcut), sequence 6 has 4588 (computed
+        // directly); 600 lies beyond the first mapped window.
+        long at = offsets[sequence] + Format.FRAME_HEADER_SIZE + lengths[sequence - 1] / 2;
+        byte[] original = payload(sequence, lengths[sequence - 1]);
+        try (var channel = java.nio.channels.FileChannel.open(segment, java.nio.file.StandardOpenOption.WRITE)) {
+          channel.write(ByteBuffer.wrap(new byte[] {(byte) ~original[lengths[sequence - 1] / 2]}), at);
+          try (JournalCursor cursor = journal.read(1)) {
+            JournalCorruptedException e = assertThrows(JournalCorruptedException.class, () -> {
+              while (cursor.hasNext()) {
+                cursor.next();
+              }
+            });
+            assertTrue(e.getMessage().contains("sequence " + sequence), e.getMessage());
+          }
+          try (JournalCursor cursor = journal.read(1)) {
+            JournalCorruptedException e = assertThrows(JournalCorruptedException.class,
+                () -> cursor.poll((s, v) -> { }, Long.MAX_VALUE));
+            assertTrue(e.getMessage().contains("sequence " + sequence), e.getMessage());
+          }
+          channel.write(ByteBuffer.wrap(new byte[] {original[lengths[sequence - 1] / 2]}), at);
+        }
+      }
+    }
+  }
+
   @Test
   void pollFindsCorruptionAsNextDoes() throws IOException {
     try (Journal journal = Journal.builder(dir).open()) {
