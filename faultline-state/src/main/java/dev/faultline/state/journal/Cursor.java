@@ -54,8 +54,8 @@ final class Cursor implements JournalCursor {
   /** Payload lengths below this get their {@link #lengthDelta} cached. */
   private static final int DELTAS = 4096;
   private static final long KNOWN = 1L << 32;
-  /** By payload length: {@code KNOWN | delta}, or 0 if not computed yet. */
-  private final long[] deltas = new long[DELTAS];
+  /** By payload length: {@code KNOWN | delta}, or 0 if not computed yet; allocated once the cursor replays. */
+  private long[] deltas;
   /** The payload length of the frame {@link #nextFrame} found. */
   private int frameLength;
   /** The committed end of the current segment when {@link #nextFrame} last looked (0: not looked yet). */
@@ -276,11 +276,12 @@ final class Cursor implements JournalCursor {
    * What the frame's four length bytes, which precede sequence and payload in its CRC32C, change in the CRC32C of
    * sequence and payload alone ({@code rest}, the frame at {@code at}): CRC32C is affine in its input for a fixed
    * input length, so {@code crc(length || rest) = crc(rest) ^ delta}, with a delta that depends on the length only.
-   * Computed once per payload length below {@link #DELTAS} (four dependent table steps saved per record), directly
-   * for longer ones.
+   * Computed once per payload length below {@link #DELTAS} once the cursor replays (four dependent table steps saved
+   * per record), directly for longer ones and before.
    */
   private int lengthDelta(int at, int length, int rest) {
-    if (length < DELTAS && deltas[length] != 0) {
+    boolean cached = deltas != null && length < DELTAS;
+    if (cached && deltas[length] != 0) {
       return (int) deltas[length];
     }
     crc.reset();
@@ -291,7 +292,7 @@ final class Cursor implements JournalCursor {
     crc.update(buffer.limit(at + Format.FRAME_HEADER_SIZE + length).position(at + 8));
     buffer.limit(bufferLength);
     int delta = (int) crc.getValue() ^ rest;
-    if (length < DELTAS) {
+    if (cached) {
       deltas[length] = KNOWN | (delta & 0xFFFFFFFFL);
     }
     return delta;
@@ -304,6 +305,7 @@ final class Cursor implements JournalCursor {
     }
     if (!replaying && bufferLength >= WINDOW && from >= bufferStart && from <= bufferStart + bufferLength) {
       replaying = true; // reading on past a full window
+      deltas = new long[DELTAS];
     }
     if (replaying && mapping && end - from >= MAX_WINDOW) {
       ByteBuffer mapped = null;
