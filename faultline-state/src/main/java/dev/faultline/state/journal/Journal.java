@@ -55,7 +55,8 @@ import java.util.Optional;
  * Frames are packed without padding; sequences within and across segments are consecutive. While a segment is
  * appended to, its writer keeps the file zero-filled for up to 1 MiB (within {@code segmentSize}) ahead of the last
  * frame, so that a force overwrites blocks the file already has instead of growing it (cheaper: no file-system
- * metadata to commit); rolling the segment or closing the journal cuts the zeros off. Zeros from where the frames stop
+ * metadata to commit); rolling the segment or closing the journal cuts the zeros off, and a disk without room for them
+ * only makes the segment go without (the records' own writes decide whether the journal stops). Zeros from where the frames stop
  * to the end of a file are therefore the end of the data, never damage: a frame never starts with zeros, its sequence
  * being at least 1. (A write torn so that only zeros reached the disk, such as the first bytes of a length, leaves
  * nothing to report either: no complete record was there.) Version 1 files written before this was done have no such

@@ -797,19 +797,28 @@ final class SegmentedJournal implements Journal {
    * {@link #PREALLOCATION} bytes further, within the segment size, unless that part is zero-filled already. Called
    * under writeLock.
    */
-  private void preallocate(Segment segment, long end) throws IOException {
+  private void preallocate(Segment segment, long end) {
     if (end + PREALLOCATION / 2 <= preallocatedEnd) {
       return;
     }
     long from = Math.max(preallocatedEnd, end);
     long to = Math.max(from, Math.min(segmentSize, end + PREALLOCATION));
-    for (long at = from; at < to; ) {
-      ByteBuffer zeros = ZEROS.duplicate();
-      zeros.limit((int) Math.min(zeros.capacity(), to - at));
-      segment.channel.writeFully(zeros, at);
-      at += zeros.limit();
+    try {
+      for (long at = from; at < to; ) {
+        ByteBuffer zeros = ZEROS.duplicate();
+        zeros.limit((int) Math.min(zeros.capacity(), to - at));
+        segment.channel.writeFully(zeros, at);
+        at += zeros.limit();
+      }
+      preallocatedEnd = Math.max(to, end);
+    } catch (IOException e) {
+      // Zeros are only an optimisation: a disk too full for a megabyte ahead may still take the records. Stop
+      // zero-filling this segment and let the records' own write and force fail (and stop the journal) if the disk
+      // cannot take them. Whatever part of the zeros was written reads as the end of the data.
+      preallocatedEnd = Long.MAX_VALUE;
+      LOG.log(System.Logger.Level.WARNING, "journal " + directory + ": cannot zero-fill " + segment.file
+          + " ahead of offset " + from + " (" + e + "); appending without it until the next segment");
     }
-    preallocatedEnd = Math.max(to, end);
   }
 
   /**

@@ -3,8 +3,10 @@ package dev.faultline.state.journal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.faultline.state.io.StorageChannel;
 import dev.faultline.state.testing.SimulatedStorage;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The zero-filled part a writer keeps ahead of its frames: present while the journal is open, cut off when a segment
  * is rolled or the journal closed, and after a crash read as the end of the data (never as damage, never losing a
  * durable record), in the last segment and in earlier ones whose cut a crash undid; a torn write into it is still cut
- * off and reported, its trailing zeros not counted as dropped.
+ * off and reported, its trailing zeros not counted as dropped; a disk without room for the zeros still takes records.
  */
 class PreallocationTest {
   private static final Path SIM = Path.of("/sim/prealloc");
@@ -103,6 +106,75 @@ class PreallocationTest {
     try (Journal journal = Journal.builder(SIM).storage(disk).segmentSize(8 * 1024).open()) {
       assertTrue(journal.openReport().clean(), journal.openReport().describe());
       assertEquals(appended, readAll(journal).size());
+    }
+  }
+
+  /** A disk with no room for zero-filling: every write of zeros only, 1 KiB or more, fails with ENOSPC. */
+  static final class NoRoomForZeros extends ForwardingStorage {
+    final AtomicInteger refused = new AtomicInteger();
+
+    @Override
+    public StorageChannel open(Path file, OpenMode mode) throws IOException {
+      StorageChannel channel = disk.open(file, mode);
+      return new StorageChannel() {
+        @Override
+        public int write(ByteBuffer source, long position) throws IOException {
+          if (source.remaining() >= 1024) {
+            ByteBuffer copy = source.duplicate();
+            boolean zeros = true;
+            while (copy.hasRemaining() && zeros) {
+              zeros = copy.get() == 0;
+            }
+            if (zeros) {
+              refused.incrementAndGet();
+              throw new IOException("No space left on device");
+            }
+          }
+          return channel.write(source, position);
+        }
+
+        @Override
+        public int read(ByteBuffer target, long position) throws IOException {
+          return channel.read(target, position);
+        }
+
+        @Override
+        public void force() throws IOException {
+          channel.force();
+        }
+
+        @Override
+        public long size() throws IOException {
+          return channel.size();
+        }
+
+        @Override
+        public void truncate(long size) throws IOException {
+          channel.truncate(size);
+        }
+
+        @Override
+        public void close() throws IOException {
+          channel.close();
+        }
+      };
+    }
+  }
+
+  @Test
+  void aDiskWithNoRoomToZeroFillStillTakesRecords() {
+    NoRoomForZeros storage = new NoRoomForZeros();
+    try (Journal journal = Journal.builder(SIM).storage(storage).segmentSize(8 * 1024).open()) {
+      for (int i = 1; i <= 2000; i++) {
+        assertEquals(i, journal.append(bytes("record-" + i)));
+      }
+      assertTrue(journal.failure().isEmpty());
+      assertTrue(storage.refused.get() > 1, "zero-filling was tried again in later segments");
+      assertEquals(2000, readAll(journal).size());
+    }
+    try (Journal journal = Journal.builder(SIM).storage(storage).open()) {
+      assertTrue(journal.openReport().clean(), journal.openReport().describe());
+      assertEquals(2000, journal.lastSequence());
     }
   }
 
