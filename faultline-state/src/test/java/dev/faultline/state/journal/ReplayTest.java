@@ -207,6 +207,9 @@ class ReplayTest {
         assertEquals(1002, pollAll(cursor, 1));
       }
     }
+    try (JournalCursor snapshot = Journal.readOnly(dir, 1)) {
+      assertEquals(1002, pollAll(snapshot, 1), "a read-only cursor polls through next()");
+    }
   }
 
   @Test
