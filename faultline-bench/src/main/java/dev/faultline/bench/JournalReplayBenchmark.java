@@ -35,7 +35,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * Replay throughput of the journal against the physical reference, in one run: {@code sequentialRead} reads the
  * journal's segment files front to back through a 1 MiB direct buffer (the fastest way to get the bytes in);
  * {@code replay} reads every record through a cursor of the open journal (frame checks, CRC32C, payload copied into
- * its own array); {@code openAndReplay} opens the directory read-only and reads every record, which is what a
+ * its own array); {@code replayPoll} reads them through the same cursor's {@link JournalCursor#poll}, which hands
+ * each payload over as a view of the cursor's window instead of a new array; {@code openAndReplay} opens the directory read-only and reads every record, which is what a
  * recovery does (the open scans and checks every frame, then the cursor reads them). Every operation covers the same
  * bytes, so the ratio of scores is the ratio of throughputs; MB/s is ops/s times the journal's size.
  *
@@ -157,6 +158,24 @@ public class JournalReplayBenchmark {
         JournalRecord record = cursor.next();
         blackhole.consume(record);
         count++;
+      }
+    }
+    check(count);
+    return count;
+  }
+
+  /**
+   * Every record through a cursor of the open journal, handed to a handler as a read-only view of the cursor's window
+   * ({@link JournalCursor#poll}): no record object or payload array per record.
+   */
+  @Benchmark
+  public long replayPoll(Blackhole blackhole) {
+    long count = 0;
+    try (JournalCursor cursor = journal.read(1)) {
+      long polled;
+      while ((polled = cursor.poll((sequence, payload) -> blackhole.consume(payload.get(payload.position())),
+          4096)) > 0) {
+        count += polled;
       }
     }
     check(count);

@@ -3,6 +3,7 @@ package dev.faultline.state.io;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 
 /**
  * An open file with positional reads and writes: the narrow part of {@link java.nio.channels.FileChannel} that
@@ -26,6 +27,18 @@ public interface StorageChannel extends Closeable {
 
   /** Cuts the file to {@code size} bytes (no effect if it is already shorter). */
   void truncate(long size) throws IOException;
+
+  /**
+   * A read-only view of the bytes {@code [position, position + size)} mapped into memory, or empty if this channel
+   * does not map files (the default: callers then {@link #read}). The range must lie below the file's size; the view
+   * stays valid after the channel is closed or the file deleted, but the file must not be cut below the end of the
+   * range while the view is read (on Linux, reading a mapped page past the end of the file is a SIGBUS).
+   *
+   * @throws IOException if the mapping fails
+   */
+  default Optional<ByteBuffer> mapReadOnly(long position, int size) throws IOException {
+    return Optional.empty();
+  }
 
   /** Writes every remaining byte of {@code source} at {@code position}, looping over short writes. */
   default void writeFully(ByteBuffer source, long position) throws IOException {

@@ -152,6 +152,11 @@ final class SystemStorageIo implements StorageIo {
     }
 
     @Override
+    public Optional<ByteBuffer> mapReadOnly(long position, int size) throws IOException {
+      return Optional.of(channel.map(FileChannel.MapMode.READ_ONLY, position, size));
+    }
+
+    @Override
     public void force() throws IOException {
       // force(false) is fdatasync on Linux: it flushes the data and the metadata needed to read it back (the size).
       channel.force(false);

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.zip.CRC32C;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.SecretKey;
@@ -16,14 +17,24 @@ import javax.crypto.SecretKey;
  * A {@link JournalCursor} reading segment files through its own channels. It reads only below the committed end of
  * each segment, so its cached window never holds a frame that was still being written. Not thread-safe.
  *
- * <p>Replay is the hot path: frames are parsed in place in the window (absolute reads, no views) and one CRC32C
- * instance is reused. The window starts as 64 KiB on the heap; once the cursor reads on past a full window (a
- * replay), it becomes 1 MiB of direct memory, which the file is read into with one copy instead of the two a heap
- * buffer costs: a tailer holds little memory, a replay makes few large reads.
+ * <p>Replay is the hot path: frames are parsed in place in the window (absolute reads) and one CRC32C instance is
+ * reused. The window starts as 64 KiB on the heap; once the cursor reads on past a full window (a replay), it maps
+ * the rest of the segment's committed bytes (up to 256 MiB at a time) if the channel can map, so the records are read
+ * from the page cache without a copy into a buffer; otherwise, or for the last megabyte, it reads into 1 MiB of
+ * direct memory. A tailer holds little memory; a replay makes few mappings or large reads. Mapping is safe because an
+ * open journal never cuts a segment file in place below its committed end ({@link SegmentedJournal#truncateAfter}
+ * replaces the file; rolling and closing cut only the zeros after it), and a deleted segment's mapping stays readable.
+ *
+ * <p>While the next frame lies whole in the window and below the committed end last seen for the segment, a read
+ * checks only the journal's generation (truncation), not its committed position. {@link #poll} hands the payload
+ * over as a read-only view of the window, so a replay through it creates no object per record.
  */
 final class Cursor implements JournalCursor {
   private static final int WINDOW = 64 * 1024;
   private static final int MAX_WINDOW = 1024 * 1024;
+  /** The largest range of a segment mapped at once. */
+  private static final int MAX_MAPPING = 256 * 1024 * 1024;
+  private static final System.Logger LOG = System.getLogger(Journal.class.getName());
 
   private final SegmentedJournal journal;
   private final int generation;
@@ -31,10 +42,27 @@ final class Cursor implements JournalCursor {
   private Segment segment;
   private StorageChannel channel;
   private long position;
-  private ByteBuffer buffer = ByteBuffer.allocate(WINDOW);
+  /** The buffer this cursor reads into; {@code buffer} is either it or a mapped view of the segment. */
+  private ByteBuffer owned = ByteBuffer.allocate(WINDOW);
+  private ByteBuffer buffer = owned;
+  private boolean replaying;
+  /** Whether to map the segments while replaying: until a channel cannot. */
+  private boolean mapping = true;
   private long bufferStart;
   private int bufferLength;
   private final CRC32C crc = new CRC32C();
+  /** Payload lengths below this get their {@link #lengthDelta} cached. */
+  private static final int DELTAS = 4096;
+  private static final long KNOWN = 1L << 32;
+  /** By payload length: {@code KNOWN | delta}, or 0 if not computed yet; allocated once the cursor replays. */
+  private long[] deltas;
+  /** The payload length of the frame {@link #nextFrame} found. */
+  private int frameLength;
+  /** The committed end of the current segment when {@link #nextFrame} last looked (0: not looked yet). */
+  private long frameEnd;
+  /** A read-only view of {@code viewOf} (the current buffer), handed to {@link #poll}'s handler. */
+  private ByteBuffer view;
+  private ByteBuffer viewOf;
   private JournalRecord peeked;
   private boolean closed;
 
@@ -76,13 +104,77 @@ final class Cursor implements JournalCursor {
   }
 
   private JournalRecord tryRead() {
+    int at = nextFrame();
+    if (at < 0) {
+      return null;
+    }
+    byte[] payload = new byte[frameLength];
+    buffer.get(at + Format.FRAME_HEADER_SIZE, payload);
+    if (segment.keyId != 0) {
+      payload = decrypt(journal.key(segment.keyId), segment.file, segment.keyId, expected, payload, 0, frameLength);
+    }
+    return new JournalRecord(consumeFrame(), payload);
+  }
+
+  @Override
+  public long poll(RecordHandler handler, long limit) {
+    Objects.requireNonNull(handler, "handler");
+    long count = 0;
+    if (peeked != null && limit > 0) {
+      JournalRecord record = peeked;
+      peeked = null;
+      count++;
+      handler.onRecord(record.sequence(), ByteBuffer.wrap(record.payload()).asReadOnlyBuffer());
+    }
+    while (count < limit) {
+      int at = nextFrame();
+      if (at < 0) {
+        break;
+      }
+      ByteBuffer payload;
+      if (segment.keyId != 0) {
+        byte[] bytes = new byte[frameLength];
+        buffer.get(at + Format.FRAME_HEADER_SIZE, bytes);
+        payload = ByteBuffer.wrap(decrypt(journal.key(segment.keyId), segment.file, segment.keyId, expected, bytes,
+            0, frameLength)).asReadOnlyBuffer();
+      } else {
+        if (viewOf != buffer) {
+          view = buffer.asReadOnlyBuffer();
+          viewOf = buffer;
+        }
+        payload = view.limit(at + Format.FRAME_HEADER_SIZE + frameLength).position(at + Format.FRAME_HEADER_SIZE);
+      }
+      long sequence = consumeFrame();
+      count++;
+      handler.onRecord(sequence, payload);
+    }
+    return count;
+  }
+
+  /**
+   * Finds the next committed frame, checks it and returns its offset in {@code buffer} (its payload length in
+   * {@code frameLength}), or -1 if no record is committed at {@code expected} yet. The cursor stays before the frame
+   * until {@link #consumeFrame}.
+   */
+  private int nextFrame() {
     if (closed) {
       throw new IllegalStateException("cursor is closed");
     }
     journal.checkGeneration(generation);
+    // Fast path: the next frame is whole in the window and below the committed end last seen for this segment.
+    long inWindow = position - bufferStart;
+    if (position + Format.FRAME_HEADER_SIZE <= frameEnd && inWindow >= 0
+        && inWindow + Format.FRAME_HEADER_SIZE <= bufferLength) {
+      int at = (int) inWindow;
+      int length = buffer.getInt(at);
+      if (length >= 0 && length <= frameEnd - position - Format.FRAME_HEADER_SIZE
+          && at + Format.FRAME_HEADER_SIZE + length <= bufferLength) {
+        return verifyFrame(at, length);
+      }
+    }
     SegmentedJournal.Position committed = journal.committed();
     if (expected > committed.sequence()) {
-      return null;
+      return -1;
     }
     try {
       if (segment == null) {
@@ -98,13 +190,20 @@ final class Cursor implements JournalCursor {
         switchTo(next, Format.HEADER_SIZE);
         end = SegmentedJournal.safeEnd(segment, committed);
       }
-      return readFrame(end);
+      frameEnd = end;
+      return checkFrame(end);
     } catch (NoSuchFileException e) {
       throw SegmentedJournal.missingSegment(segment, expected, e);
     } catch (IOException e) {
       throw new JournalException("journal-io", "cannot read " + segment + " of journal " + journal.directory()
           + " at offset " + position + ": " + e, e);
     }
+  }
+
+  /** Moves past the frame {@link #nextFrame} found; returns its sequence. */
+  private long consumeFrame() {
+    position += Format.FRAME_HEADER_SIZE + frameLength;
+    return expected++;
   }
 
   private void locate(SegmentedJournal.Position committed) throws IOException {
@@ -128,44 +227,75 @@ final class Cursor implements JournalCursor {
     SegmentedJournal.closeQuietly(channel, null);
     channel = null;
     segment = next;
+    frameEnd = 0;
     try {
       channel = journal.io().open(next.file, StorageIo.OpenMode.READ);
     } catch (NoSuchFileException e) {
       throw SegmentedJournal.missingSegment(next, expected, e);
     }
     position = offset;
+    buffer = owned; // lets the previous segment's mapping go
     bufferLength = 0;
   }
 
-  private JournalRecord readFrame(long end) throws IOException {
-    if (end - position < Format.FRAME_HEADER_SIZE) {
+  /** Checks the frame at {@code position} (length, CRC32C, sequence); returns its offset in {@code buffer}. */
+  private int checkFrame(long end) throws IOException {
+    long remaining = end - position;
+    if (remaining < Format.FRAME_HEADER_SIZE) {
       throw corrupted("incomplete frame header before the committed end " + end);
     }
     int at = load(position, Format.FRAME_HEADER_SIZE, end);
     int length = buffer.getInt(at);
-    if (length < 0 || length > end - position - Format.FRAME_HEADER_SIZE) {
+    if (length < 0 || length > remaining - Format.FRAME_HEADER_SIZE) {
       throw corrupted("frame length " + length + " does not fit before the committed end " + end);
     }
-    at = load(position, Format.FRAME_HEADER_SIZE + length, end);
+    if (at + Format.FRAME_HEADER_SIZE + length > bufferLength) {
+      at = load(position, Format.FRAME_HEADER_SIZE + length, end);
+    }
+    return verifyFrame(at, length);
+  }
+
+  /** Checks CRC32C and sequence of the frame at {@code at} of the window, whose payload length is {@code length}. */
+  private int verifyFrame(int at, int length) {
     crc.reset();
-    crc.update(buffer.limit(at + 4).position(at));
     crc.update(buffer.limit(at + Format.FRAME_HEADER_SIZE + length).position(at + 8));
     buffer.limit(bufferLength);
-    if ((int) crc.getValue() != buffer.getInt(at + 4)) {
+    int rest = (int) crc.getValue();
+    if ((rest ^ lengthDelta(at, length, rest)) != buffer.getInt(at + 4)) {
       throw corrupted("CRC32C mismatch in the frame expected to hold sequence " + expected);
     }
     long sequence = buffer.getLong(at + 8);
     if (sequence != expected) {
       throw corrupted("frame holds sequence " + sequence + " where " + expected + " was expected");
     }
-    byte[] payload = new byte[length];
-    buffer.get(at + Format.FRAME_HEADER_SIZE, payload);
-    if (segment.keyId != 0) {
-      payload = decrypt(journal.key(segment.keyId), segment.file, segment.keyId, sequence, payload, 0, length);
+    frameLength = length;
+    return at;
+  }
+
+  /**
+   * What the frame's four length bytes, which precede sequence and payload in its CRC32C, change in the CRC32C of
+   * sequence and payload alone ({@code rest}, the frame at {@code at}): CRC32C is affine in its input for a fixed
+   * input length, so {@code crc(length || rest) = crc(rest) ^ delta}, with a delta that depends on the length only.
+   * Computed once per payload length below {@link #DELTAS} once the cursor replays (four dependent table steps saved
+   * per record), directly for longer ones and before.
+   */
+  private int lengthDelta(int at, int length, int rest) {
+    boolean cached = deltas != null && length < DELTAS;
+    if (cached && deltas[length] != 0) {
+      return (int) deltas[length];
     }
-    position += Format.FRAME_HEADER_SIZE + length;
-    expected++;
-    return new JournalRecord(sequence, payload);
+    crc.reset();
+    crc.update(length >>> 24);
+    crc.update(length >>> 16);
+    crc.update(length >>> 8);
+    crc.update(length);
+    crc.update(buffer.limit(at + Format.FRAME_HEADER_SIZE + length).position(at + 8));
+    buffer.limit(bufferLength);
+    int delta = (int) crc.getValue() ^ rest;
+    if (cached) {
+      deltas[length] = KNOWN | (delta & 0xFFFFFFFFL);
+    }
+    return delta;
   }
 
   /** Makes {@code [from, from + length)} available in the buffer, reading no further than {@code end}. */
@@ -173,14 +303,33 @@ final class Cursor implements JournalCursor {
     if (from >= bufferStart && from + length <= bufferStart + bufferLength) {
       return (int) (from - bufferStart);
     }
-    if (bufferLength == buffer.capacity() && from >= bufferStart && from <= bufferStart + bufferLength
-        && !buffer.isDirect()) {
-      buffer = ByteBuffer.allocateDirect(MAX_WINDOW); // reading on past a full window: a replay
+    if (!replaying && bufferLength >= WINDOW && from >= bufferStart && from <= bufferStart + bufferLength) {
+      replaying = true; // reading on past a full window
+      deltas = new long[DELTAS];
     }
-    int want = (int) Math.min(Math.max(length, buffer.capacity()), end - from);
-    if (buffer.capacity() < want) {
-      buffer = ByteBuffer.allocateDirect(want);
+    if (replaying && mapping && end - from >= MAX_WINDOW) {
+      ByteBuffer mapped = null;
+      try {
+        mapped = channel.mapReadOnly(from, (int) Math.min(end - from, MAX_MAPPING)).orElse(null);
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.DEBUG, "cannot map " + segment.file + ", reading it instead: " + e);
+      }
+      if (mapped != null && mapped.capacity() >= length) {
+        buffer = mapped;
+        bufferStart = from;
+        bufferLength = mapped.capacity();
+        return 0;
+      }
+      mapping = false;
     }
+    if (replaying && !owned.isDirect()) {
+      owned = ByteBuffer.allocateDirect(MAX_WINDOW);
+    }
+    int want = (int) Math.min(Math.max(length, owned.capacity()), end - from);
+    if (owned.capacity() < want) {
+      owned = ByteBuffer.allocateDirect(want);
+    }
+    buffer = owned;
     bufferLength = 0;
     int read = channel.readFully(buffer.clear().limit(want), from);
     bufferStart = from;
@@ -208,6 +357,8 @@ final class Cursor implements JournalCursor {
   @Override
   public void close() {
     closed = true;
+    buffer = owned;
+    bufferLength = 0;
     SegmentedJournal.closeQuietly(channel, null);
     channel = null;
   }

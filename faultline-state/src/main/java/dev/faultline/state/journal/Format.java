@@ -83,10 +83,16 @@ final class Format {
     return (int) crc.getValue();
   }
 
-  /** Fills in length, sequence and CRC of a frame whose payload is already at offset 16 of {@code frame}. */
-  static void sealFrame(ByteBuffer frame, long sequence) {
-    int payloadLength = frame.capacity() - FRAME_HEADER_SIZE;
-    frame.putInt(0, payloadLength).putLong(8, sequence);
-    frame.putInt(4, frameCrc(frame.array(), 0, payloadLength));
+  /**
+   * Fills in length, sequence and CRC of the frame at {@code offset} of {@code bytes}, whose payload is already at
+   * {@code offset + 16}, with {@code crc} (reset here).
+   */
+  static void sealFrame(byte[] bytes, int offset, int payloadLength, long sequence, CRC32C crc) {
+    WindowReader.INT.set(bytes, offset, payloadLength);
+    WindowReader.LONG.set(bytes, offset + 8, sequence);
+    crc.reset();
+    crc.update(bytes, offset, 4);
+    crc.update(bytes, offset + 8, 8 + payloadLength);
+    WindowReader.INT.set(bytes, offset + 4, (int) crc.getValue());
   }
 }

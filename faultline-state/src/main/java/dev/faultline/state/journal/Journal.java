@@ -52,15 +52,24 @@ import java.util.Optional;
  * ...                                                              |
  *  +---------------------------------------------------------------+
  * </pre>
- * Frames are packed without padding; sequences within and across segments are consecutive. In a segment whose key
+ * Frames are packed without padding; sequences within and across segments are consecutive. While a segment is
+ * appended to, its writer keeps the file zero-filled for up to 1 MiB (within {@code segmentSize}) ahead of the last
+ * frame, so that a force overwrites blocks the file already has instead of growing it (cheaper: no file-system
+ * metadata to commit); rolling the segment or closing the journal cuts the zeros off, and a disk without room for them
+ * only makes the segment go without (the records' own writes decide whether the journal stops). Zeros from where the frames stop
+ * to the end of a file are therefore the end of the data, never damage: a frame never starts with zeros, its sequence
+ * being at least 1. (A write torn so that only zeros reached the disk, such as the first bytes of a length, leaves
+ * nothing to report either: no complete record was there.) Version 1 files written before this was done have no such
+ * zeros and read the same. In a segment whose key
  * id is not 0 (see {@link JournalBuilder#keyProvider}), each payload is stored sealed with AES-256-GCM as
  * {@code nonce (12 bytes) || ciphertext || tag (16 bytes)}, with the sequence as associated data; the CRC32C covers
  * the sealed bytes, so torn tails are found without the key.
  *
  * <h2>Opening and damage</h2>
  * Opening scans every segment and checks every header and frame (length in range, CRC32C, the expected sequence).
- * Where the valid records stop early, what follows decides: if no valid frame follows the damage, it is a <b>torn
- * tail</b> (a write a crash interrupted) and is cut off, logged, published as
+ * Where the valid records stop early (before the end of the file, or before its final zeros), what follows decides:
+ * if no valid frame follows the damage, it is a <b>torn tail</b> (a write a crash interrupted) and is cut off, logged,
+ * published as
  * {@link dev.faultline.core.event.StateEvent.DataLost} and reported in {@link #openReport()}; if valid frames follow,
  * it is <b>corruption</b> and opening fails with a {@link JournalCorruptedException} naming segment and offset;
  * {@link #repair(Path)} then truncates there and reports what it dropped. {@link #verify(Path)} checks without
@@ -210,7 +219,9 @@ public interface Journal extends AutoCloseable {
 
   /**
    * Cuts every record after {@code sequence} from the journal (durably) so that the next append gets
-   * {@code sequence + 1}. Open cursors are invalidated.
+   * {@code sequence + 1}. Open cursors are invalidated. Later segments are deleted; the segment holding
+   * {@code sequence + 1} is not cut in place but replaced by a forced copy of what it keeps, renamed over it (cursors
+   * may have its pages mapped), so this copies up to one segment.
    *
    * @return the number of records removed
    * @throws JournalException {@code sequence-out-of-range} if {@code sequence} is below {@code firstSequence() - 1}

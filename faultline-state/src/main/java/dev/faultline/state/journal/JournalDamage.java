@@ -10,7 +10,8 @@ import java.util.List;
  * @param segment the segment file holding the first damaged byte
  * @param offset the offset of the first damaged frame in {@code segment} (0: its file header)
  * @param reason what is wrong there, in words
- * @param droppedBytes the bytes from {@code offset} to the end of the journal
+ * @param droppedBytes the bytes from {@code offset} to the end of the journal, not counting the zeros that end the
+ *     damaged file (its zero-filled part ahead of the frames)
  * @param droppedRecords for corruption, the valid records found after the damage; for a torn tail, an estimate: the
  *     frames whose header still fits and continues the sequence, and at least 1 when any byte is dropped
  * @param laterSegments whole segment files after {@code segment}, removed by the cut

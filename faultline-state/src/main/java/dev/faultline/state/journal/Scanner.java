@@ -12,9 +12,11 @@ import java.util.List;
  * Reads every segment of a journal directory, checks every header and frame, and says where the valid records stop
  * and whether that is a torn tail or corruption. Changes nothing. Not thread-safe (one scan per instance).
  *
- * <p>Damage is classified by what follows it: if any valid frame (correct length, a sequence that could continue the
- * journal, matching CRC32C) exists after the damaged byte, in the same segment or a later one, the damage is
- * corruption; otherwise it is a torn tail.
+ * <p>A segment may end in zeros, the part its writer zero-filled ahead of the frames
+ * ({@link SegmentedJournal#PREALLOCATION}): where the frames stop and only zeros follow to the end of the file, the
+ * data ends there, cleanly. Other damage is classified by what follows it: if any valid frame (correct length, a
+ * sequence that could continue the journal, matching CRC32C) exists after the damaged byte, in the same segment or a
+ * later one, the damage is corruption; otherwise it is a torn tail.
  */
 final class Scanner {
 
@@ -139,7 +141,9 @@ final class Scanner {
     while (at < end) {
       String problem = frameProblem(reader, at, expected);
       if (problem != null) {
-        return problem;
+        // Zeros to the end of the file are the zero-filled part ahead of the frames: the end of the data. No frame
+        // starts with zeros (its sequence is at least 1).
+        return zeroTail(reader, at) ? null : problem;
       }
       segment.index.maybeAdd(expected, at);
       at += Format.FRAME_HEADER_SIZE + reader.getInt(at);
@@ -148,6 +152,27 @@ final class Scanner {
       expected++;
     }
     return null;
+  }
+
+  /** Whether every byte from {@code from} to the end of the file is zero. */
+  static boolean zeroTail(WindowReader reader, long from) throws IOException {
+    return dataEnd(reader, from) == from;
+  }
+
+  /** The offset just after the last byte at or after {@code from} that is not zero; {@code from} if none is. */
+  static long dataEnd(WindowReader reader, long from) throws IOException {
+    for (long end = reader.end(); end > from; ) {
+      int length = (int) Math.min(64 * 1024, end - from);
+      int offset = reader.load(end - length, length);
+      byte[] bytes = reader.buffer();
+      for (int i = offset + length - 1; i >= offset; i--) {
+        if (bytes[i] != 0) {
+          return end - (offset + length - 1 - i);
+        }
+      }
+      end -= length;
+    }
+    return from;
   }
 
   /** Why the frame at {@code at} is not the valid record {@code expected}, or null if it is. */
@@ -223,7 +248,8 @@ final class Scanner {
         laterBytes += channel.size();
       }
     }
-    long droppedBytes = reader.end() - at + laterBytes;
+    // Zeros at the end of the damaged file are its zero-filled part, not data that was lost.
+    long droppedBytes = dataEnd(reader, at) - at + laterBytes;
     // After a gap in the file names any valid frame is evidence of lost records; otherwise a frame can only continue
     // the journal with a sequence that the remaining bytes leave room for.
     long maxSequence = gap ? Long.MAX_VALUE : expected + droppedBytes / Format.FRAME_HEADER_SIZE + 1;

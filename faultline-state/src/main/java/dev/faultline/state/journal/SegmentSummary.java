@@ -9,7 +9,8 @@ import java.nio.file.Path;
  * @param firstSequence the sequence its name and header give for its first record
  * @param records how many valid records it holds (before any damage)
  * @param validBytes the offset where its valid records end
- * @param fileBytes the size of the file
+ * @param fileBytes the size of the file (more than {@code validBytes} while its writer keeps a zero-filled part
+ *     ahead of the frames)
  * @param keyId the id of the key its records are sealed with, 0 if they are not encrypted
  */
 public record SegmentSummary(Path file, long firstSequence, long records, long validBytes, long fileBytes,

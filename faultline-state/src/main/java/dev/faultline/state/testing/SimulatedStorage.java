@@ -58,8 +58,10 @@ public final class SimulatedStorage implements StorageIo {
   }
 
   /**
-   * As {@link #crash()}, but each file also keeps a prefix of random length of the bytes written after its last force
-   * (a torn write), chosen by {@code torn}.
+   * As {@link #crash()}, but each file also keeps some of what was written after its last force (a torn write),
+   * chosen by {@code torn}: the changes up to a random offset, from the first byte that differs from the forced
+   * contents (for a file only appended to, a prefix of the appended bytes; for overwrites of bytes already forced,
+   * such as a zero-filled tail, the new bytes up to the offset and the forced ones after it).
    */
   public synchronized void crash(Random torn) {
     Map<Path, FileData> survivors = new HashMap<>();
@@ -70,9 +72,15 @@ public final class SimulatedStorage implements StorageIo {
       if (copy == null) {
         copy = new FileData();
         byte[] kept = old.durable;
-        if (torn != null && old.length > old.durable.length && startsWith(old, old.durable)) {
-          int extra = torn.nextInt(old.length - old.durable.length + 1);
-          kept = Arrays.copyOf(old.data, old.durable.length + extra);
+        if (torn != null && old.length >= old.durable.length) {
+          int first = Arrays.mismatch(old.data, 0, old.durable.length, old.durable, 0, old.durable.length);
+          first = first < 0 ? old.durable.length : first;
+          if (first < old.length) {
+            int cut = first + torn.nextInt(old.length - first + 1);
+            kept = Arrays.copyOf(old.data, Math.max(cut, old.durable.length));
+            System.arraycopy(old.durable, Math.min(cut, old.durable.length), kept, Math.min(cut, old.durable.length),
+                old.durable.length - Math.min(cut, old.durable.length));
+          }
         }
         copy.data = kept.clone();
         copy.length = kept.length;
@@ -85,10 +93,6 @@ public final class SimulatedStorage implements StorageIo {
     durableEntries = new HashMap<>(survivors);
     locks.clear();
     epoch++;
-  }
-
-  private static boolean startsWith(FileData file, byte[] prefix) {
-    return Arrays.equals(file.data, 0, prefix.length, prefix, 0, prefix.length);
   }
 
   /**
