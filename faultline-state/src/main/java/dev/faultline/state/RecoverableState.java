@@ -84,6 +84,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
   private final Clock clock;
   private final long checkpointEvery;
   private final long checkpointIntervalNanos;
+  private final boolean amortizeCheckpoints;
   private final boolean retainJournal;
   private final RecoveryResult recovery;
 
@@ -92,6 +93,10 @@ public final class RecoverableState<S, E> implements AutoCloseable {
   private S state;
   private long applied;
   private long sinceCheckpoint;
+  /** Bytes of the events journaled since the last checkpoint's snapshot was taken; guarded by stateLock. */
+  private long bytesSinceCheckpoint;
+  /** The size of the last checkpoint's snapshot written by this instance (0 before the first); guarded by stateLock. */
+  private long lastSnapshotBytes;
   private long lastCheckpointNanos;
   private boolean checkpointClaimed;
   private boolean closed;
@@ -109,6 +114,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     this.clock = config.clock;
     this.checkpointEvery = config.checkpointEvery;
     this.checkpointIntervalNanos = config.checkpointInterval == null ? 0 : config.checkpointInterval.toNanos();
+    this.amortizeCheckpoints = config.amortizeCheckpoints;
     this.retainJournal = config.retainJournal;
     this.recovery = recovery;
     this.state = state;
@@ -250,8 +256,10 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       state = next;
       applied = sequence;
       sinceCheckpoint++;
+      bytesSinceCheckpoint += bytes.length;
       checkpointDue = !checkpointClaimed && ((checkpointEvery > 0 && sinceCheckpoint >= checkpointEvery)
-          || (checkpointIntervalNanos > 0 && clock.nanoTime() - lastCheckpointNanos >= checkpointIntervalNanos));
+          || (checkpointIntervalNanos > 0 && clock.nanoTime() - lastCheckpointNanos >= checkpointIntervalNanos))
+          && (!amortizeCheckpoints || bytesSinceCheckpoint >= lastSnapshotBytes);
       if (checkpointDue) {
         checkpointClaimed = true;
       }
@@ -316,6 +324,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
         ensureOpen();
         snapshot = stateCodec.encode(state);
         sequence = applied;
+        bytesSinceCheckpoint = 0;
       } finally {
         stateLock.unlock();
       }
@@ -325,6 +334,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       stateLock.lock();
       try {
         sinceCheckpoint = applied - sequence;
+        lastSnapshotBytes = snapshot.length;
         lastCheckpointNanos = clock.nanoTime();
       } finally {
         stateLock.unlock();
@@ -530,6 +540,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     long segmentSize = 64L << 20;
     long checkpointEvery = 10_000;
     Duration checkpointInterval;
+    boolean amortizeCheckpoints;
     int keepCheckpoints = 3;
     boolean retainJournal = true;
     StorageIo storage = StorageIo.system();
@@ -583,6 +594,19 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     /** Take a checkpoint when this much time passed since the last one, checked at each apply; off by default. */
     public Builder<S, E> checkpointInterval(Duration interval) {
       this.checkpointInterval = interval;
+      return this;
+    }
+
+    /**
+     * Whether an automatic checkpoint (by count or by time) also waits until the events journaled since the last
+     * checkpoint hold at least as many bytes as that checkpoint's snapshot; off by default. For a state that grows
+     * with its history (a table of every workflow), a checkpoint costs time proportional to the whole state while
+     * holding the state lock; waiting for as many new bytes keeps that cost proportional to what was written (each
+     * journaled byte pays for at most one snapshot byte), at the price of a replay of up to one snapshot's worth of
+     * journal on recovery. On-demand checkpoints are never delayed.
+     */
+    public Builder<S, E> amortizeCheckpoints(boolean amortize) {
+      this.amortizeCheckpoints = amortize;
       return this;
     }
 

@@ -162,6 +162,50 @@ class RecoverableStateTest {
     }
   }
 
+  /** The account's codec with 200 bytes of padding: a snapshot much larger than an event. */
+  static final Codec<Account> PADDED_CODEC = new Codec<>() {
+    private static final int PADDING = 200;
+
+    @Override
+    public byte[] encode(Account value) {
+      return Codec.utf8().encode(value.balance() + "," + value.operations() + " ".repeat(PADDING));
+    }
+
+    @Override
+    public Account decode(byte[] bytes) {
+      return ACCOUNT_CODEC.decode(Codec.utf8().encode(Codec.utf8().decode(bytes).strip()));
+    }
+  };
+
+  @Test
+  void amortizedCheckpointsWaitForAsManyJournaledBytesAsTheLastSnapshot() {
+    try (RecoverableState<Account, String> state = RecoverableState.builder(DIR, ACCOUNT, PADDED_CODEC, Codec.utf8())
+        .storage(disk).clock(clock).scheduler(clock).checkpointEvery(2).keepCheckpoints(100)
+        .amortizeCheckpoints(true).open()) {
+      depositUpTo(state, 1, 30);
+      // At 2 the first (no snapshot yet); the snapshot is 203 bytes ("3,2" and the padding); 7 events of 9 bytes
+      // ("deposit:3" to "deposit:9") and 14 of 10 bytes reach 203 bytes at sequence 23; the next would need 21 more.
+      assertEquals(List.of(2L, 23L), state.checkpoints().stream().map(CheckpointInfo::sequence)
+          .collect(Collectors.toList()));
+      assertEquals(30, state.checkpoint("on demand").sequence(), "an on-demand checkpoint is never delayed");
+    }
+    try (RecoverableState<Account, String> state = RecoverableState.builder(DIR, ACCOUNT, PADDED_CODEC, Codec.utf8())
+        .storage(disk).clock(clock).scheduler(clock).checkpointEvery(2).keepCheckpoints(100).open()) {
+      assertEquals(afterDeposits(30).balance(), state.state().balance());
+      assertEquals(0, state.recovery().replayed(), "recovered from the on-demand checkpoint");
+    }
+  }
+
+  @Test
+  void withoutAmortizingCheckpointsFollowTheCountAlone() {
+    try (RecoverableState<Account, String> state = RecoverableState.builder(DIR, ACCOUNT, PADDED_CODEC, Codec.utf8())
+        .storage(disk).clock(clock).scheduler(clock).checkpointEvery(2).keepCheckpoints(100).open()) {
+      depositUpTo(state, 1, 8);
+      assertEquals(List.of(2L, 4L, 6L, 8L), state.checkpoints().stream().map(CheckpointInfo::sequence)
+          .collect(Collectors.toList()));
+    }
+  }
+
   @Test
   void checkpointsAreTakenByElapsedTimeAndOnDemand() {
     try (RecoverableState<Account, String> state = builder().checkpointEvery(0)

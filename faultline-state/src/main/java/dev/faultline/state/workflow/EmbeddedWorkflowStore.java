@@ -36,7 +36,7 @@ final class EmbeddedWorkflowStore implements WorkflowStore {
       long checkpointEvery, List<FaultEventListener> listeners) {
     RecoverableState.Builder<Table, Entry> sb = RecoverableState.builder(directory, new Table.Machine(),
         Table.CODEC, Entry.CODEC).durability(Durability.SYNC).clock(clock).scheduler(scheduler).name(name)
-        .checkpointEvery(checkpointEvery);
+        .checkpointEvery(checkpointEvery).amortizeCheckpoints(true);
     listeners.forEach(sb::listener);
     return new EmbeddedWorkflowStore(sb.open());
   }

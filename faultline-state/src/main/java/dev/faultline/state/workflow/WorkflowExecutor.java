@@ -424,8 +424,8 @@ public final class WorkflowExecutor implements AutoCloseable {
   }
 
   /**
-   * Writes a checkpoint of the workflow table now (one is also written every {@code checkpointEvery} records); does
-   * nothing on a store without checkpoints.
+   * Writes a checkpoint of the workflow table now (one is also written every {@code checkpointEvery} records, see
+   * {@link Builder#checkpointEvery}); does nothing on a store without checkpoints.
    */
   public void checkpoint() {
     store.checkpoint();
@@ -1114,7 +1114,9 @@ public final class WorkflowExecutor implements AutoCloseable {
 
     /**
      * Checkpoint the workflow table after this many records; 10 000 by default, 0 for never (by count). Only the
-     * embedded store has checkpoints.
+     * embedded store has checkpoints. The table holds every workflow the store knows, so a checkpoint's cost grows
+     * with it: an automatic checkpoint also waits until the records since the last one hold as many bytes as that
+     * checkpoint (see {@link dev.faultline.state.RecoverableState.Builder#amortizeCheckpoints}).
      */
     public Builder checkpointEvery(long records) {
       this.checkpointEvery = records;
