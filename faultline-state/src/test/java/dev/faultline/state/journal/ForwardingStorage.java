@@ -9,9 +9,20 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-/** A simulated disk passed through unchanged: tests override the one operation they make slow or gated. */
+/**
+ * A storage passed through unchanged (a simulated disk unless told otherwise): tests override the one operation they
+ * make slow or gated, wrapping channels in a {@link ForwardingChannel}.
+ */
 class ForwardingStorage implements StorageIo {
-  final SimulatedStorage disk = new SimulatedStorage();
+  final StorageIo disk;
+
+  ForwardingStorage() {
+    this(new SimulatedStorage());
+  }
+
+  ForwardingStorage(StorageIo disk) {
+    this.disk = disk;
+  }
 
   @Override
   public StorageChannel open(Path file, OpenMode mode) throws IOException {
@@ -24,12 +35,12 @@ class ForwardingStorage implements StorageIo {
   }
 
   @Override
-  public boolean exists(Path file) {
+  public boolean exists(Path file) throws IOException {
     return disk.exists(file);
   }
 
   @Override
-  public void createDirectories(Path directory) {
+  public void createDirectories(Path directory) throws IOException {
     disk.createDirectories(directory);
   }
 
@@ -49,7 +60,7 @@ class ForwardingStorage implements StorageIo {
   }
 
   @Override
-  public Optional<Closeable> tryLock(Path lockFile) {
+  public Optional<Closeable> tryLock(Path lockFile) throws IOException {
     return disk.tryLock(lockFile);
   }
 }

@@ -82,18 +82,7 @@ class GroupCommitTest {
 
     @Override
     public StorageChannel open(Path file, OpenMode mode) throws IOException {
-      StorageChannel channel = disk.open(file, mode);
-      return new StorageChannel() {
-        @Override
-        public int write(ByteBuffer source, long position) throws IOException {
-          return channel.write(source, position);
-        }
-
-        @Override
-        public int read(ByteBuffer target, long position) throws IOException {
-          return channel.read(target, position);
-        }
-
+      return new ForwardingChannel(disk.open(file, mode)) {
         @Override
         public void force() throws IOException {
           if (armed.compareAndSet(true, false)) {
@@ -104,21 +93,6 @@ class GroupCommitTest {
             }
           }
           channel.force();
-        }
-
-        @Override
-        public long size() throws IOException {
-          return channel.size();
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-          channel.truncate(size);
-        }
-
-        @Override
-        public void close() throws IOException {
-          channel.close();
         }
       };
     }

@@ -115,8 +115,7 @@ class PreallocationTest {
 
     @Override
     public StorageChannel open(Path file, OpenMode mode) throws IOException {
-      StorageChannel channel = disk.open(file, mode);
-      return new StorageChannel() {
+      return new ForwardingChannel(disk.open(file, mode)) {
         @Override
         public int write(ByteBuffer source, long position) throws IOException {
           if (source.remaining() >= 1024) {
@@ -131,31 +130,6 @@ class PreallocationTest {
             }
           }
           return channel.write(source, position);
-        }
-
-        @Override
-        public int read(ByteBuffer target, long position) throws IOException {
-          return channel.read(target, position);
-        }
-
-        @Override
-        public void force() throws IOException {
-          channel.force();
-        }
-
-        @Override
-        public long size() throws IOException {
-          return channel.size();
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-          channel.truncate(size);
-        }
-
-        @Override
-        public void close() throws IOException {
-          channel.close();
         }
       };
     }

@@ -35,85 +35,22 @@ class ReplayTest {
   @TempDir Path dir;
 
   /** The real file system, counting the ranges mapped. */
-  static final class CountingStorage implements StorageIo {
-    final StorageIo system = StorageIo.system();
+  static final class CountingStorage extends ForwardingStorage {
     final AtomicInteger mappings = new AtomicInteger();
+
+    CountingStorage() {
+      super(StorageIo.system());
+    }
 
     @Override
     public StorageChannel open(Path file, OpenMode mode) throws IOException {
-      StorageChannel channel = system.open(file, mode);
-      return new StorageChannel() {
-        @Override
-        public int write(ByteBuffer source, long position) throws IOException {
-          return channel.write(source, position);
-        }
-
-        @Override
-        public int read(ByteBuffer target, long position) throws IOException {
-          return channel.read(target, position);
-        }
-
-        @Override
-        public void force() throws IOException {
-          channel.force();
-        }
-
-        @Override
-        public long size() throws IOException {
-          return channel.size();
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-          channel.truncate(size);
-        }
-
+      return new ForwardingChannel(disk.open(file, mode)) {
         @Override
         public Optional<ByteBuffer> mapReadOnly(long position, int size) throws IOException {
           mappings.incrementAndGet();
           return channel.mapReadOnly(position, size);
         }
-
-        @Override
-        public void close() throws IOException {
-          channel.close();
-        }
       };
-    }
-
-    @Override
-    public List<Path> list(Path directory) throws IOException {
-      return system.list(directory);
-    }
-
-    @Override
-    public boolean exists(Path file) throws IOException {
-      return system.exists(file);
-    }
-
-    @Override
-    public void createDirectories(Path directory) throws IOException {
-      system.createDirectories(directory);
-    }
-
-    @Override
-    public void forceDirectory(Path directory) throws IOException {
-      system.forceDirectory(directory);
-    }
-
-    @Override
-    public void move(Path source, Path target) throws IOException {
-      system.move(source, target);
-    }
-
-    @Override
-    public boolean delete(Path file) throws IOException {
-      return system.delete(file);
-    }
-
-    @Override
-    public Optional<Closeable> tryLock(Path lockFile) throws IOException {
-      return system.tryLock(lockFile);
     }
   }
 
