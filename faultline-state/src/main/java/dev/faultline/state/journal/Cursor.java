@@ -60,7 +60,10 @@ final class Cursor implements JournalCursor {
   private int frameLength;
   /** The committed end of the current segment when {@link #nextFrame} last looked (0: not looked yet). */
   private long frameEnd;
-  /** A read-only view of {@code viewOf} (the current buffer), handed to {@link #poll}'s handler. */
+  /**
+   * A read-only view of {@code viewOf} (the current buffer): frames are checksummed through it (so the buffer's own
+   * position and limit never move) and {@link #poll}'s handler gets it, its limit at the end of the frame.
+   */
   private ByteBuffer view;
   private ByteBuffer viewOf;
   private JournalRecord peeked;
@@ -138,11 +141,8 @@ final class Cursor implements JournalCursor {
         payload = ByteBuffer.wrap(decrypt(journal.key(segment.keyId), segment.file, segment.keyId, expected, bytes,
             0, frameLength)).asReadOnlyBuffer();
       } else {
-        if (viewOf != buffer) {
-          view = buffer.asReadOnlyBuffer();
-          viewOf = buffer;
-        }
-        payload = view.limit(at + Format.FRAME_HEADER_SIZE + frameLength).position(at + Format.FRAME_HEADER_SIZE);
+        // verifyFrame left the view's limit at the end of this frame.
+        payload = view.position(at + Format.FRAME_HEADER_SIZE);
       }
       long sequence = consumeFrame();
       count++;
@@ -257,9 +257,12 @@ final class Cursor implements JournalCursor {
 
   /** Checks CRC32C and sequence of the frame at {@code at} of the window, whose payload length is {@code length}. */
   private int verifyFrame(int at, int length) {
+    if (viewOf != buffer) {
+      view = buffer.asReadOnlyBuffer();
+      viewOf = buffer;
+    }
     crc.reset();
-    crc.update(buffer.limit(at + Format.FRAME_HEADER_SIZE + length).position(at + 8));
-    buffer.limit(bufferLength);
+    crc.update(view.limit(at + Format.FRAME_HEADER_SIZE + length).position(at + 8));
     int rest = (int) crc.getValue();
     if ((rest ^ lengthDelta(at, length, rest)) != buffer.getInt(at + 4)) {
       throw corrupted("CRC32C mismatch in the frame expected to hold sequence " + expected);
@@ -289,8 +292,7 @@ final class Cursor implements JournalCursor {
     crc.update(length >>> 16);
     crc.update(length >>> 8);
     crc.update(length);
-    crc.update(buffer.limit(at + Format.FRAME_HEADER_SIZE + length).position(at + 8));
-    buffer.limit(bufferLength);
+    crc.update(view.position(at + 8));
     int delta = (int) crc.getValue() ^ rest;
     if (cached) {
       deltas[length] = KNOWN | (delta & 0xFFFFFFFFL);
