@@ -93,7 +93,10 @@ public final class RecoverableState<S, E> implements AutoCloseable {
   private S state;
   private long applied;
   private long sinceCheckpoint;
-  /** Bytes of the events journaled since the last checkpoint's snapshot was taken; guarded by stateLock. */
+  /**
+   * Bytes of the events journaled since the last checkpoint's snapshot was taken (counted from zero again after a
+   * rollback); guarded by stateLock.
+   */
   private long bytesSinceCheckpoint;
   /** The size of the last checkpoint's snapshot written by this instance (0 before the first); guarded by stateLock. */
   private long lastSnapshotBytes;
@@ -319,12 +322,13 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     try {
       byte[] snapshot;
       long sequence;
+      long bytesCovered;
       stateLock.lock();
       try {
         ensureOpen();
         snapshot = stateCodec.encode(state);
         sequence = applied;
-        bytesSinceCheckpoint = 0;
+        bytesCovered = bytesSinceCheckpoint;
       } finally {
         stateLock.unlock();
       }
@@ -334,6 +338,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       stateLock.lock();
       try {
         sinceCheckpoint = applied - sequence;
+        bytesSinceCheckpoint -= bytesCovered;
         lastSnapshotBytes = snapshot.length;
         lastCheckpointNanos = clock.nanoTime();
       } finally {
@@ -389,6 +394,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
         state = restored;
         applied = resolved.sequence;
         sinceCheckpoint = resolved.sequence - resolved.checkpoint.map(Checkpoint::sequence).orElse(0L);
+        bytesSinceCheckpoint = 0;
         result = new RollbackResult(target, resolved.checkpoint.map(Checkpoint::id), resolved.sequence, replayed[0],
             discarded, deleted);
       } finally {
