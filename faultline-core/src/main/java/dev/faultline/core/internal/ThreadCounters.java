@@ -17,8 +17,9 @@ import java.util.Arrays;
  * Cell.counts[i] (long, array VarHandle): written by the cell's owner thread only (opaque load + opaque store);
  *   read by sums (opaque). The shared cell (owner null) is written by atomic add.
  * cells, count, retired: guarded by this object's monitor (sums hold it too, so that a cell is counted once
- *   whether or not it is being retired). A thread registers its cell on first use. When the array is full, the cells of threads that have ended are folded into retired and dropped (a thread's last action
- *   happens-before another thread sees isAlive() false); past MAX_CELLS live cells, new threads share one atomic cell.
+ *   whether or not it is being retired). A thread registers its cell on first use. When the array is full, the
+ *   cells of threads that have ended are folded into retired and dropped (a thread's last action happens-before
+ *   another thread sees isAlive() false); past MAX_CELLS live cells, new threads share one atomic cell.
  * </pre>
  * A sum is not atomic across cells or counters: it is exact once the adding threads are quiet, and otherwise some
  * value the counter had while the sum ran. Thread-safe.

@@ -26,9 +26,9 @@ import java.util.random.RandomGenerator;
  *
  * <p>Thread-safe. Concurrency design: the configuration is held in final fields; the only shared mutable state is the
  * metric counters ({@link ThreadCounters}: a thread adds to its own cell without an atomic instruction; a snapshot
- * is not atomic across counters) and the optional {@link RetryBudget} (lock-free, see there). Everything about one execution lives in an
- * {@link Execution} that only that execution touches, allocated at its first failed attempt; the success path
- * allocates nothing and takes no lock. Listeners are called in the deciding thread, holding no lock.
+ * is not atomic across counters) and the optional {@link RetryBudget} (lock-free, see there). Everything about one
+ * execution lives in an {@link Execution} that only that execution touches, allocated at its first failed attempt;
+ * the success path allocates nothing and takes no lock. Listeners are called in the deciding thread, holding no lock.
  */
 final class DefaultRetry implements Retry {
   /** Verdict on an attempt: it succeeded. */

@@ -23,11 +23,11 @@ import java.util.function.Supplier;
 /**
  * The implementation of {@link Timeout}.
  *
- * <p>Concurrency: the policy's own fields are final; its counters are {@link ThreadCounters} (a sync call on time adds to
- * its thread's cell: no atomic instruction). A sync call on the system
- * scheduler arms the calling thread's reusable {@link ThreadDeadlines} slot (no allocation, no clock read); the slot's
- * state word decides, by compare-and-set, whether the call or the deadline won, and the expiry (count, interrupt, hand
- * the event to the pool) runs on the deadline watcher while the caller that lost waits for it. Any other execution
+ * <p>Concurrency: the policy's own fields are final; its counters are {@link ThreadCounters} (a sync call on time
+ * adds to its thread's cell: no atomic instruction). A sync call on the system scheduler arms the calling thread's
+ * reusable {@link ThreadDeadlines} slot (no allocation, no clock read); the slot's state word decides, by
+ * compare-and-set, whether the call or the deadline won, and the expiry (count, interrupt, hand the event to the
+ * pool) runs on the deadline watcher while the caller that lost waits for it. Any other execution
  * (another scheduler, a nested sync deadline on the same thread, async) has its own state word changed only by
  * compare-and-set, so exactly one of "the call ended" and "the deadline passed" wins:
  * <ul>
