@@ -58,13 +58,17 @@ import javax.crypto.SecretKey;
  *
  * Explicit waits for durability (commit and awaitDurable after write, force, close, the ASYNC timer) use a
  *   leader/follower scheme on the `sync` monitor instead:
- *   sync guards `forcing` (a leader is elected), `durableWaiters`, `forces`, `asyncTask`, and every change of
- *   `durable` and `failure` (both volatile, so read without it).
- *   A waiter whose record is not yet durable either becomes the leader, if no such force is in flight, or waits on
- *   sync. The leader takes forceLock, reads `written` and forces that segment's channel outside sync and writeLock;
- *   then, under sync, it publishes durable = the position it read (unless a combiner's force already went further),
- *   clears `forcing` and wakes everybody. A woken waiter whose record is now durable returns; the others elect the
- *   next leader. A combiner publishing durable also wakes them (notifyAll).
+ *   sync guards `forcing` (a leader is elected), `durableWaiters` and `durableQueue` (the parked waiters), `forces`,
+ *   `asyncTask`, and every change of `durable` and `failure` (both volatile, so read without it).
+ *   A waiter whose record is not yet durable either becomes the leader, if no such force is in flight, or registers
+ *   in durableQueue and parks. The leader takes forceLock, reads `written` and forces that segment's channel outside
+ *   sync and writeLock; then, under sync, it publishes durable = the position it read (unless a combiner's force
+ *   already went further), clears `forcing`, and unparks the waiters that force covered plus the first one it did
+ *   not (to lead the next force): a force wakes only the threads it concerns. A waiter that leaves (covered, or
+ *   failing) while nobody forces and others still wait unparks the first of them, so the lead is never dropped.
+ *   Every other change a waiter cares about (a combiner's or a roll's force, a failure, truncation, close) unparks
+ *   every registered waiter, which then checks again; registration and every unpark happen under sync, and a park
+ *   after an unpark returns at once, so no wake-up is lost.
  *
  * forceLock serialises forces with segment rolls and truncation, which close and swap channels. A roll (under
  *   writeLock) takes forceLock, forces the old segment, publishes it durable, creates the next segment and swaps.
@@ -172,6 +176,8 @@ final class SegmentedJournal implements Journal {
   private volatile JournalException failure;
   private volatile int tailWaiters;
   private boolean forcing;
+  /** The threads parked in awaitDurable, in arrival order; guarded by sync. */
+  private final java.util.ArrayDeque<DurableWaiter> durableQueue = new java.util.ArrayDeque<>();
   private int durableWaiters;
   private long forces;
   private Scheduler.Task asyncTask;
@@ -689,6 +695,7 @@ final class SegmentedJournal implements Journal {
           LOG.log(System.Logger.Level.ERROR, failure.getMessage());
         }
         sync.notifyAll();
+        wakeDurableLocked(true);
       }
       error = failedCopy();
       throw e;
@@ -762,6 +769,7 @@ final class SegmentedJournal implements Journal {
         durable = target;
       }
       sync.notifyAll();
+      wakeDurableLocked(true);
     }
   }
 
@@ -856,6 +864,7 @@ final class SegmentedJournal implements Journal {
           durable = new Position(next - 1, old, oldEnd);
         }
         sync.notifyAll();
+        wakeDurableLocked(true);
       }
       closeQuietly(old.channel, null);
       old.channel = null;
@@ -877,51 +886,92 @@ final class SegmentedJournal implements Journal {
     }
   }
 
+  /** A thread parked in {@link #awaitDurable} until {@code sequence} is durable. */
+  private static final class DurableWaiter {
+    final long sequence;
+    final Thread thread;
+
+    DurableWaiter(long sequence, Thread thread) {
+      this.sequence = sequence;
+      this.thread = thread;
+    }
+  }
+
   @Override
   public void awaitDurable(long sequence) {
     if (durable.sequence() >= sequence) {
       return;
     }
+    DurableWaiter me = null;
     boolean interrupted = false;
     try {
       while (true) {
-        // One monitor entry per round: count this waiter, check, then wait, lead, or leave (uncounting).
         synchronized (sync) {
-          durableWaiters++;
-          try {
-            while (true) {
-              if (durable.sequence() >= sequence) {
-                return;
-              }
-              if (failure != null) {
-                throw failedCopy();
-              }
-              if (sequence > written.sequence()) {
-                throw new JournalException("sequence-out-of-range", "sequence " + sequence + " of journal "
-                    + directory + " was never written or was truncated; the last is " + written.sequence());
-              }
-              if (!forcing) {
-                forcing = true;
-                break;
-              }
-              try {
-                sync.wait();
-              } catch (InterruptedException e) {
-                interrupted = true;
-              }
+          if (durable.sequence() >= sequence) {
+            leaveLocked(me);
+            return;
+          }
+          if (failure != null) {
+            leaveLocked(me);
+            throw failedCopy();
+          }
+          if (sequence > written.sequence()) {
+            leaveLocked(me);
+            throw new JournalException("sequence-out-of-range", "sequence " + sequence + " of journal "
+                + directory + " was never written or was truncated; the last is " + written.sequence());
+          }
+          if (forcing) {
+            if (me == null) {
+              me = new DurableWaiter(sequence, Thread.currentThread());
+              durableQueue.addLast(me);
+              durableWaiters++;
             }
-          } finally {
-            durableWaiters--;
-            if (durableWaiters == 0) {
-              sync.notifyAll();
-            }
+          } else {
+            forcing = true;
+            leaveLocked(me);
+            me = null;
           }
         }
-        forceAsLeader();
+        if (me == null) {
+          forceAsLeader();
+        } else {
+          LockSupport.park(this);
+          interrupted |= Thread.interrupted();
+        }
       }
     } finally {
       if (interrupted) {
         Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * Takes {@code me} (if registered) out of the waiters, and if nobody forces while others still wait, unparks the
+   * first of them to lead. Called under sync.
+   */
+  private void leaveLocked(DurableWaiter me) {
+    if (me != null && durableQueue.remove(me) && --durableWaiters == 0) {
+      sync.notifyAll(); // a truncation waits for the last waiter to leave
+    }
+    if (!forcing && !durableQueue.isEmpty()) {
+      LockSupport.unpark(durableQueue.peekFirst().thread);
+    }
+  }
+
+  /**
+   * Unparks the registered waiters: all of them, or ({@code all} false, after a leader's force) those whose sequence
+   * is durable now and the first one that is not, to lead the next force. Called under sync.
+   */
+  private void wakeDurableLocked(boolean all) {
+    long now = durable.sequence();
+    boolean leaderWoken = false;
+    for (DurableWaiter waiter : durableQueue) {
+      if (all || waiter.sequence <= now) {
+        LockSupport.unpark(waiter.thread);
+      } else if (!leaderWoken) {
+        LockSupport.unpark(waiter.thread);
+        leaderWoken = true;
       }
     }
   }
@@ -959,6 +1009,7 @@ final class SegmentedJournal implements Journal {
         }
       }
       sync.notifyAll();
+      wakeDurableLocked(failed != null);
     }
     if (failed != null) {
       throw failed;
@@ -1022,6 +1073,7 @@ final class SegmentedJournal implements Journal {
     synchronized (sync) {
       failed = recordFailure(error, what);
       sync.notifyAll();
+      wakeDurableLocked(true);
     }
     return failed;
   }
@@ -1231,6 +1283,7 @@ final class SegmentedJournal implements Journal {
         synchronized (sync) {
           durable = position;
           sync.notifyAll();
+          wakeDurableLocked(true);
         }
       } catch (IOException e) {
         throw fail(e, "truncating after sequence " + sequence);
@@ -1404,6 +1457,7 @@ final class SegmentedJournal implements Journal {
     closeQuietly(lock, error);
     synchronized (sync) {
       sync.notifyAll();
+      wakeDurableLocked(true);
     }
     if (error != null) {
       throw error;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.state.io.StorageChannel;
+import dev.faultline.state.io.StorageIo;
 import dev.faultline.state.testing.SimulatedStorage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -180,6 +181,77 @@ class GroupCommitTest {
           assertEquals(next[id]++, Integer.parseInt(parts[1]), "each writer's records in its own order");
         }
       }
+    }
+  }
+
+  @Test
+  void writersWaitingForDurabilityBesideAppendersAndForcesAllFinishDurable() throws Exception {
+    writeAndWaitForDurability(true, 4096);
+  }
+
+  @Test
+  void writersWaitingForDurabilityAloneHandTheLeadOnAndAllFinishDurable() throws Exception {
+    // No combiner force and no segment roll wakes them: only the leaders' targeted wake-ups and hand-offs do.
+    writeAndWaitForDurability(false, 64L << 20);
+  }
+
+  /** A simulated disk whose forces take a while (spinning, not sleeping), so that writers queue behind them. */
+  static final class SlowForces extends ForwardingStorage {
+    @Override
+    public StorageChannel open(Path file, OpenMode mode) throws IOException {
+      return new ForwardingChannel(disk.open(file, mode)) {
+        @Override
+        public void force() throws IOException {
+          for (int i = 0; i < 20_000; i++) {
+            Thread.onSpinWait();
+          }
+          channel.force();
+        }
+      };
+    }
+  }
+
+  private void writeAndWaitForDurability(boolean withAppenders, long segmentSize) throws Exception {
+    StorageIo disk = new SlowForces();
+    int threads = 16;
+    int perThread = 300;
+    try (Journal journal = Journal.builder(DIR).storage(disk).segmentSize(segmentSize).open()) {
+      CyclicBarrier start = new CyclicBarrier(threads);
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      List<Future<Integer>> results = new ArrayList<>();
+      try {
+        for (int t = 0; t < threads; t++) {
+          int id = t;
+          results.add(pool.submit(() -> {
+            start.await();
+            for (int i = 0; i < perThread; i++) {
+              byte[] payload = (id + ":" + i).getBytes(StandardCharsets.UTF_8);
+              long sequence;
+              if (withAppenders && id % 4 == 0) {
+                sequence = journal.append(payload); // the combiner's own force, beside the waiters' leaders
+              } else {
+                sequence = journal.write(payload);
+                if (i % 5 == 0) {
+                  journal.force();
+                } else {
+                  journal.commit(sequence);
+                }
+              }
+              assertTrue(journal.durableSequence() >= sequence, "returned before durable");
+            }
+            return perThread;
+          }));
+        }
+        int done = 0;
+        for (Future<Integer> result : results) {
+          done += result.get(60, TimeUnit.SECONDS); // a lost wake-up parks a waiter for ever
+        }
+        assertEquals(threads * perThread, done);
+      } finally {
+        pool.shutdownNow();
+      }
+      assertEquals(threads * perThread, journal.lastSequence());
+      assertEquals(threads * perThread, journal.durableSequence());
     }
   }
 }
