@@ -5,11 +5,8 @@ import dev.faultline.core.Chain;
 import dev.faultline.core.Clock;
 import dev.faultline.core.PolicyKind;
 import dev.faultline.core.Scheduler;
-import dev.faultline.core.event.PolicyEvent;
 import dev.faultline.core.internal.Durations;
 import dev.faultline.core.internal.Events;
-import dev.faultline.core.internal.Exceptions;
-import dev.faultline.core.internal.Stages;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
@@ -361,31 +358,11 @@ final class DefaultBulkhead implements Bulkhead {
 
   /** Runs an async call that holds a permit; the permit is given back when its stage completes. */
   private <T> CompletableFuture<T> runWithPermit(AsyncChain<T> chain, CompletableFuture<T> result) {
-    CompletionStage<T> stage;
-    try {
-      stage = chain.proceed();
-      stage.whenComplete((value, failure) -> {
-        release();
-        Stages.complete(result, value, failure);
-      });
-    } catch (Throwable t) {
-      // Only a chain or stage that breaks its contract gets here; the permit must still come back.
-      release();
-      result.completeExceptionally(t);
-      Exceptions.rethrowIfFatal(t);
-      return result;
-    }
-    Stages.cancelWith(result, stage);
-    return result;
+    return Permits.runHolding(chain, result, this::release);
   }
 
   private BulkheadFullException rejected() {
-    rejections.increment();
-    if (events.enabled()) {
-      events.publish(new PolicyEvent.CallRejected(name, events.now(), PolicyKind.BULKHEAD,
-          "all " + maxConcurrentCalls + " permits in use"));
-    }
-    return new BulkheadFullException(name, maxConcurrentCalls, config.maxWait());
+    return Permits.rejected(config, events, rejections);
   }
 
   /** A call waiting for a permit. */

@@ -4,10 +4,7 @@ import dev.faultline.core.AsyncChain;
 import dev.faultline.core.Chain;
 import dev.faultline.core.Clock;
 import dev.faultline.core.PolicyKind;
-import dev.faultline.core.event.PolicyEvent;
 import dev.faultline.core.internal.Events;
-import dev.faultline.core.internal.Exceptions;
-import dev.faultline.core.internal.Stages;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.Callable;
@@ -122,23 +119,7 @@ final class SlotBulkhead implements Bulkhead {
     if (slot < 0) {
       return CompletableFuture.failedFuture(rejected());
     }
-    CompletableFuture<T> result = new CompletableFuture<>();
-    CompletionStage<T> stage;
-    try {
-      stage = chain.proceed();
-      stage.whenComplete((value, failure) -> {
-        give(slot);
-        Stages.complete(result, value, failure);
-      });
-    } catch (Throwable t) {
-      // Only a chain or stage that breaks its contract gets here; the permit must still come back.
-      give(slot);
-      result.completeExceptionally(t);
-      Exceptions.rethrowIfFatal(t);
-      return result;
-    }
-    Stages.cancelWith(result, stage);
-    return result;
+    return Permits.runHolding(chain, new CompletableFuture<>(), () -> give(slot));
   }
 
   /** Takes a free slot for a synchronous call or throws {@link BulkheadFullException}. */
@@ -176,11 +157,6 @@ final class SlotBulkhead implements Bulkhead {
   }
 
   private BulkheadFullException rejected() {
-    rejections.increment();
-    if (events.enabled()) {
-      events.publish(new PolicyEvent.CallRejected(name, events.now(), PolicyKind.BULKHEAD,
-          "all " + slots.length + " permits in use"));
-    }
-    return new BulkheadFullException(name, slots.length, config.maxWait());
+    return Permits.rejected(config, events, rejections);
   }
 }
