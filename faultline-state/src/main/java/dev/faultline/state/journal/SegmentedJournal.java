@@ -694,8 +694,7 @@ final class SegmentedJournal implements Journal {
               + "error while writing: " + e + "; records up to sequence " + durable.sequence() + " are durable", e);
           LOG.log(System.Logger.Level.ERROR, failure.getMessage());
         }
-        sync.notifyAll();
-        wakeDurableLocked(true);
+        notifyAllLocked();
       }
       error = failedCopy();
       throw e;
@@ -768,8 +767,7 @@ final class SegmentedJournal implements Journal {
       if (target.sequence() > durable.sequence()) {
         durable = target;
       }
-      sync.notifyAll();
-      wakeDurableLocked(true);
+      notifyAllLocked();
     }
   }
 
@@ -863,8 +861,7 @@ final class SegmentedJournal implements Journal {
         if (next - 1 > durable.sequence()) {
           durable = new Position(next - 1, old, oldEnd);
         }
-        sync.notifyAll();
-        wakeDurableLocked(true);
+        notifyAllLocked();
       }
       closeQuietly(old.channel, null);
       old.channel = null;
@@ -957,6 +954,12 @@ final class SegmentedJournal implements Journal {
     if (!forcing && !durableQueue.isEmpty()) {
       LockSupport.unpark(durableQueue.peekFirst().thread);
     }
+  }
+
+  /** Wakes everything that waits for a change of the journal: the monitor's waiters and the parked durability ones. */
+  private void notifyAllLocked() {
+    sync.notifyAll();
+    wakeDurableLocked(true);
   }
 
   /**
@@ -1072,8 +1075,7 @@ final class SegmentedJournal implements Journal {
     JournalException failed;
     synchronized (sync) {
       failed = recordFailure(error, what);
-      sync.notifyAll();
-      wakeDurableLocked(true);
+      notifyAllLocked();
     }
     return failed;
   }
@@ -1282,8 +1284,7 @@ final class SegmentedJournal implements Journal {
         generation++;
         synchronized (sync) {
           durable = position;
-          sync.notifyAll();
-          wakeDurableLocked(true);
+          notifyAllLocked();
         }
       } catch (IOException e) {
         throw fail(e, "truncating after sequence " + sequence);
@@ -1456,8 +1457,7 @@ final class SegmentedJournal implements Journal {
     }
     closeQuietly(lock, error);
     synchronized (sync) {
-      sync.notifyAll();
-      wakeDurableLocked(true);
+      notifyAllLocked();
     }
     if (error != null) {
       throw error;

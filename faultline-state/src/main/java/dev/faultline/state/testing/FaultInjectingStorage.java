@@ -157,6 +157,11 @@ public final class FaultInjectingStorage implements StorageIo {
       }
 
       @Override
+      public Optional<ByteBuffer> mapReadOnly(long position, int size) throws IOException {
+        return channel.mapReadOnly(position, size);
+      }
+
+      @Override
       public void close() throws IOException {
         channel.close();
       }
