@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.IntUnaryOperator;
 
 /**
  * The analysis of one compiled top event.
@@ -442,7 +443,7 @@ public final class Engine {
     // level order, so going down from the last module converts children first.
     for (int m = moduleCount; m >= 1; m--) {
       moduleZ[m] = convert(moduleProxyFn[m], limitOrder);
-      minOrderOfModule[m] = minOrder(moduleZ[m], new HashMap<>());
+      minOrderOfModule[m] = minOrder(moduleZ[m], this::cutSetWeight, new HashMap<>());
     }
     topZ = convert(topEdge, limitOrder);
     convMemoFlat = null;
@@ -492,7 +493,11 @@ public final class Engine {
     return r;
   }
 
-  private int minOrder(int z, Map<Integer, Integer> memo) {
+  /**
+   * The fewest literals of a set in the family {@code z}, where taking the variable of ZBDD level {@code lvl} costs
+   * {@code weight.applyAsInt(lvl)} literals (a module's proxy costs its own fewest); memoised in {@code memo}.
+   */
+  private int minOrder(int z, IntUnaryOperator weight, Map<Integer, Integer> memo) {
     if (z == Zbdd.EMPTY) {
       return Integer.MAX_VALUE;
     }
@@ -503,12 +508,16 @@ public final class Engine {
     if (c != null) {
       return c;
     }
-    int lvl = zbdd.level(z);
-    int w = basicOfLevel[lvl] >= 0 ? 1 : minOrderOfModule[moduleOfLevel[lvl]];
-    int h = minOrder(zbdd.high(z), memo);
-    int r = Math.min(h == Integer.MAX_VALUE ? h : h + w, minOrder(zbdd.low(z), memo));
+    int w = weight.applyAsInt(zbdd.level(z));
+    int h = minOrder(zbdd.high(z), weight, memo);
+    int r = Math.min(h == Integer.MAX_VALUE ? h : h + w, minOrder(zbdd.low(z), weight, memo));
     memo.put(z, r);
     return r;
+  }
+
+  /** The weight of a level of a minimal-cut-set family: a basic event 1, a module its fewest. */
+  private int cutSetWeight(int lvl) {
+    return basicOfLevel[lvl] >= 0 ? 1 : minOrderOfModule[moduleOfLevel[lvl]];
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -533,7 +542,7 @@ public final class Engine {
     minOrderOfPositive = new int[moduleCount + 1];
     for (int m = moduleCount; m >= 1; m--) {
       primeOfModule[m] = new int[] {prime(moduleProxyFn[m], limitOrder), -1};
-      minOrderOfPositive[m] = minOrderPrime(primeOfModule[m][0], new HashMap<>());
+      minOrderOfPositive[m] = minOrder(primeOfModule[m][0], this::primeWeight, new HashMap<>());
     }
     topZ = prime(topEdge, limitOrder);
     primeMemoFlat = null;
@@ -636,25 +645,13 @@ public final class Engine {
     return r;
   }
 
-  private int minOrderPrime(int z, Map<Integer, Integer> memo) {
-    if (z == Zbdd.EMPTY) {
-      return Integer.MAX_VALUE;
-    }
-    if (z == Zbdd.BASE) {
-      return 0;
-    }
-    Integer c = memo.get(z);
-    if (c != null) {
-      return c;
-    }
-    int lvl = zbdd.level(z) >>> 1;
-    boolean negative = (zbdd.level(z) & 1) != 0;
-    int module = moduleOfLevel[lvl];
-    int w = module < 0 || negative ? 1 : minOrderOfPositive[module];
-    int h = minOrderPrime(zbdd.high(z), memo);
-    int r = Math.min(h == Integer.MAX_VALUE ? h : h + w, minOrderPrime(zbdd.low(z), memo));
-    memo.put(z, r);
-    return r;
+  /**
+   * The weight of a level of a prime-implicant family (two ZBDD levels per variable, the odd one negative): a basic
+   * literal or a negative proxy 1, a positive module proxy its fewest.
+   */
+  private int primeWeight(int level) {
+    int module = moduleOfLevel[level >>> 1];
+    return module < 0 || (level & 1) != 0 ? 1 : minOrderOfPositive[module];
   }
 
   // ---------------------------------------------------------------------------------------------------------------
