@@ -32,7 +32,7 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <pre>
  * ./mvnw -B -q -o package -DskipTests -pl faultline-bench -am
- * java -Dfaultline.shared.data=/work/shared/data -jar faultline-bench/target/benchmarks.jar LogParseBenchmark -t 1
+ * java -Dfaultline.shared.data=../shared/data -jar faultline-bench/target/benchmarks.jar LogParseBenchmark -t 1
  * </pre>
  */
 @State(Scope.Thread)

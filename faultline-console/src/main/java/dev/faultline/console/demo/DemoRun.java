@@ -78,8 +78,8 @@ public final class DemoRun implements AutoCloseable {
     this.startNanos = clock.nanoTime();
     this.downstream = new SimulatedDownstream(clock, cycle.toNanos(), TimeUnit.MILLISECONDS.toNanos(4),
         TimeUnit.MILLISECONDS.toNanos(250), seed);
-    this.workerPool = Executors.newFixedThreadPool(workers, daemon("faultline-demo-worker"));
-    this.hedgePool = Executors.newCachedThreadPool(daemon("faultline-demo-hedge"));
+    this.workerPool = Executors.newFixedThreadPool(workers, DemoThreads.named("faultline-demo-worker"));
+    this.hedgePool = Executors.newCachedThreadPool(DemoThreads.named("faultline-demo-hedge"));
 
     this.fallback = Fallback.<String>builder("payments-fallback").value(FALLBACK).listener(this::onEvent).build();
     this.retry = Retry.builder("payments-retry").maxAttempts(3)
@@ -105,15 +105,6 @@ public final class DemoRun implements AutoCloseable {
         .add(fallback, retry, breaker, timeout, bulkhead, limiter, hedge).build();
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String prefix) {
-    LongAdder count = new LongAdder();
-    return runnable -> {
-      count.increment();
-      Thread thread = new Thread(runnable, prefix + "-" + count.sum());
-      thread.setDaemon(true);
-      return thread;
-    };
-  }
 
   /** Starts the workers. */
   public void start() {
@@ -278,14 +269,7 @@ public final class DemoRun implements AutoCloseable {
   /** Stops the workers and waits briefly for them; an interrupt while waiting is kept on the thread. */
   public void stop() {
     running.set(false);
-    workerPool.shutdownNow();
-    hedgePool.shutdownNow();
-    try {
-      workerPool.awaitTermination(5, TimeUnit.SECONDS);
-      hedgePool.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    DemoThreads.stop(workerPool, hedgePool);
   }
 
   @Override

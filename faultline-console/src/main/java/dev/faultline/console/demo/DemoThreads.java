@@ -1,6 +1,8 @@
 package dev.faultline.console.demo;
 
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Daemon threads named after the demo service that runs them, so a thread dump reads like the demo. */
@@ -15,5 +17,19 @@ final class DemoThreads {
       thread.setDaemon(true);
       return thread;
     };
+  }
+
+  /** Stops {@code pools} and waits up to 5 s for each; an interrupt while waiting is kept on the thread. */
+  static void stop(ExecutorService... pools) {
+    for (ExecutorService pool : pools) {
+      pool.shutdownNow();
+    }
+    try {
+      for (ExecutorService pool : pools) {
+        pool.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -174,14 +174,7 @@ public final class PaymentsService implements AutoCloseable {
   @Override
   public void close() {
     running.set(false);
-    workerPool.shutdownNow();
-    hedgePool.shutdownNow();
-    try {
-      workerPool.awaitTermination(5, TimeUnit.SECONDS);
-      hedgePool.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    DemoThreads.stop(workerPool, hedgePool);
   }
 
   /** The downstream kept failing until the breaker opened. */
