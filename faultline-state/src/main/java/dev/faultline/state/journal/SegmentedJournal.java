@@ -70,6 +70,15 @@ import javax.crypto.SecretKey;
  *   every registered waiter, which then checks again; registration and every unpark happen under sync, and a park
  *   after an unpark returns at once, so no wake-up is lost.
  *
+ * Yielding before parking (yieldNanos, JournalBuilder.yieldBeforePark): a SYNC appender that did not get writeLock,
+ *   and a registered durability waiter, first yield the CPU for up to yieldNanos, checking between yields (the
+ *   appender its `finished` flag and writeLock; the waiter `durable`, `forcing` (volatile for this read) and
+ *   `failure`), and park only if still waiting then. Nothing else changes: whoever finishes them still unparks
+ *   them (an unpark of a running thread only sets its permit, and a later park returns at once and checks again);
+ *   a yielding waiter that sees nobody forcing goes back under sync and may lead. Why: on few cores the wake-ups of
+ *   parked appenders (a futex call each, by the thread that forced, one after another) cost more CPU than the
+ *   forces; a yielding thread notices by itself.
+ *
  * forceLock serialises forces with segment rolls and truncation, which close and swap channels. A roll (under
  *   writeLock) takes forceLock, forces the old segment, publishes it durable, creates the next segment and swaps.
  *   Lock order is always writeLock, then forceLock, then sync; a leader never takes writeLock. Because a leader
@@ -148,6 +157,8 @@ final class SegmentedJournal implements Journal {
   private final long segmentSize;
   private final int maxRecordSize;
   private final long asyncMaxUnforced;
+  /** How long a thread waiting for a force yields before it parks, in nanoseconds; 0 parks at once. */
+  private final long yieldNanos;
   private final Duration asyncInterval;
   private final Scheduler scheduler;
   private final KeyProvider keyProvider;
@@ -175,7 +186,8 @@ final class SegmentedJournal implements Journal {
   private volatile int generation;
   private volatile JournalException failure;
   private volatile int tailWaiters;
-  private boolean forcing;
+  /** Whether a leader forces for the durability waiters; written under sync, read without it while yielding. */
+  private volatile boolean forcing;
   /** The threads parked in awaitDurable, in arrival order; guarded by sync. */
   private final java.util.ArrayDeque<DurableWaiter> durableQueue = new java.util.ArrayDeque<>();
   private int durableWaiters;
@@ -190,6 +202,7 @@ final class SegmentedJournal implements Journal {
     this.segmentSize = config.segmentSize;
     this.maxRecordSize = config.maxRecordSize;
     this.asyncMaxUnforced = config.asyncMaxUnforcedRecords;
+    this.yieldNanos = config.yieldBeforePark.toNanos();
     this.asyncInterval = config.asyncForceInterval;
     this.scheduler = config.scheduler;
     this.keyProvider = config.keyProvider;
@@ -546,6 +559,7 @@ final class SegmentedJournal implements Journal {
     PendingWrite mine = new PendingWrite(payload, Thread.currentThread(), forced);
     push(mine);
     boolean interrupted = false;
+    long yieldUntil = 0;
     while (!mine.finished) {
       if (writeLock.tryLock()) {
         PendingWrite done = null;
@@ -557,6 +571,17 @@ final class SegmentedJournal implements Journal {
           wake(done);
         }
       } else {
+        if (forced && yieldNanos > 0) {
+          // Waiting for a force: yield the CPU for a while before parking (a park costs a wake-up later).
+          long now = System.nanoTime();
+          if (yieldUntil == 0) {
+            yieldUntil = now + yieldNanos;
+          }
+          if (now - yieldUntil < 0) {
+            Thread.yield();
+            continue;
+          }
+        }
         LockSupport.park(this);
         interrupted |= Thread.interrupted();
       }
@@ -901,6 +926,7 @@ final class SegmentedJournal implements Journal {
     }
     DurableWaiter me = null;
     boolean interrupted = false;
+    long yieldUntil = 0;
     try {
       while (true) {
         synchronized (sync) {
@@ -931,6 +957,14 @@ final class SegmentedJournal implements Journal {
         }
         if (me == null) {
           forceAsLeader();
+        } else if (yieldNanos > 0 && yieldUntil == 0) {
+          // Yield the CPU while the leader forces, until this sequence is durable, nobody forces any more (this
+          // thread may have to lead) or the time is up; then check again under sync, and park if still waiting.
+          yieldUntil = System.nanoTime() + yieldNanos;
+          do {
+            Thread.yield();
+          } while (durable.sequence() < sequence && forcing && failure == null
+              && System.nanoTime() - yieldUntil < 0);
         } else {
           LockSupport.park(this);
           interrupted |= Thread.interrupted();

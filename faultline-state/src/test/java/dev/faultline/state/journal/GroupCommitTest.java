@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -23,8 +24,14 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** Concurrent SYNC appenders share forces, and each append returns only once its record is durable. */
+/**
+ * Concurrent SYNC appenders share forces, and each append returns only once its record is durable. The wake-up tests
+ * run twice: with waiters parking at once (every hand-off is an unpark, so a lost one hangs the test) and with the
+ * default yielding before parking.
+ */
 class GroupCommitTest {
   private static final Path DIR = Path.of("/sim/journal");
 
@@ -135,12 +142,14 @@ class GroupCommitTest {
     }
   }
 
-  @Test
-  void manyConcurrentAppendersGetUniqueDurableSequencesInTheirOwnOrder() throws Exception {
+  @ParameterizedTest(name = "yield {0} ns before parking")
+  @ValueSource(longs = {0, 300_000})
+  void manyConcurrentAppendersGetUniqueDurableSequencesInTheirOwnOrder(long yieldNanos) throws Exception {
     SimulatedStorage disk = new SimulatedStorage();
     int threads = 16;
     int perThread = 200;
-    try (Journal journal = Journal.builder(DIR).storage(disk).segmentSize(4096).open()) {
+    try (Journal journal = Journal.builder(DIR).storage(disk).segmentSize(4096)
+        .yieldBeforePark(Duration.ofNanos(yieldNanos)).open()) {
       CyclicBarrier start = new CyclicBarrier(threads);
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       List<Future<long[]>> results = new ArrayList<>();
@@ -184,15 +193,17 @@ class GroupCommitTest {
     }
   }
 
-  @Test
-  void writersWaitingForDurabilityBesideAppendersAndForcesAllFinishDurable() throws Exception {
-    writeAndWaitForDurability(true, 4096);
+  @ParameterizedTest(name = "yield {0} ns before parking")
+  @ValueSource(longs = {0, 300_000})
+  void writersWaitingForDurabilityBesideAppendersAndForcesAllFinishDurable(long yieldNanos) throws Exception {
+    writeAndWaitForDurability(true, 4096, yieldNanos);
   }
 
-  @Test
-  void writersWaitingForDurabilityAloneHandTheLeadOnAndAllFinishDurable() throws Exception {
+  @ParameterizedTest(name = "yield {0} ns before parking")
+  @ValueSource(longs = {0, 300_000})
+  void writersWaitingForDurabilityAloneHandTheLeadOnAndAllFinishDurable(long yieldNanos) throws Exception {
     // No combiner force and no segment roll wakes them: only the leaders' targeted wake-ups and hand-offs do.
-    writeAndWaitForDurability(false, 64L << 20);
+    writeAndWaitForDurability(false, 64L << 20, yieldNanos);
   }
 
   /** A simulated disk whose forces take a while (spinning, not sleeping), so that writers queue behind them. */
@@ -211,11 +222,12 @@ class GroupCommitTest {
     }
   }
 
-  private void writeAndWaitForDurability(boolean withAppenders, long segmentSize) throws Exception {
+  private void writeAndWaitForDurability(boolean withAppenders, long segmentSize, long yieldNanos) throws Exception {
     StorageIo disk = new SlowForces();
     int threads = 16;
     int perThread = 300;
-    try (Journal journal = Journal.builder(DIR).storage(disk).segmentSize(segmentSize).open()) {
+    try (Journal journal = Journal.builder(DIR).storage(disk).segmentSize(segmentSize)
+        .yieldBeforePark(Duration.ofNanos(yieldNanos)).open()) {
       CyclicBarrier start = new CyclicBarrier(threads);
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       List<Future<Integer>> results = new ArrayList<>();

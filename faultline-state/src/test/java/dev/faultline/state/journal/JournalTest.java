@@ -238,6 +238,12 @@ class JournalTest {
         () -> Journal.builder(dir).asyncForceInterval(java.time.Duration.ZERO).open()).field());
     assertEquals("asyncMaxUnforcedRecords", assertThrows(ConfigurationException.class,
         () -> Journal.builder(dir).asyncMaxUnforcedRecords(0).open()).field());
+    assertEquals("yieldBeforePark", assertThrows(ConfigurationException.class,
+        () -> Journal.builder(dir).yieldBeforePark(java.time.Duration.ofNanos(-1)).open()).field());
+    assertEquals("yieldBeforePark", assertThrows(ConfigurationException.class,
+        () -> Journal.builder(dir).yieldBeforePark(java.time.Duration.ofMillis(1001)).open()).field());
+    assertEquals("yieldBeforePark", assertThrows(ConfigurationException.class,
+        () -> Journal.builder(dir).yieldBeforePark(null).open()).field());
   }
 
   @Test
