@@ -21,7 +21,8 @@ import java.util.function.Supplier;
  * same counter. Here a slot has one holder at a time, so giving it back needs no atomic instruction; and since no call
  * ever waits, nobody has to be woken (the queue handshake of {@link DefaultBulkhead} needs a full fence on release). A
  * call costs one atomic instruction instead of two. The price is a scan of the slots to find a free one, which is why
- * this is used for small bulkheads only (the common case: a bulkhead guards one downstream with a few dozen calls).
+ * this is used for small bulkheads only (the common case: a bulkhead guards one downstream with a few dozen calls),
+ * and 64 bytes per permit (at most 4 KiB), so that threads holding different slots never write to one cache line.
  *
  * <pre>
  * cells (long[], array VarHandle), one 64-byte stride per slot i so that slots never share a cache line:
