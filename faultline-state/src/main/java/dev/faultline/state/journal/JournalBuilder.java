@@ -94,7 +94,10 @@ public final class JournalBuilder {
     return this;
   }
 
-  /** The clock that stamps events; {@link Clock#system()} by default. */
+  /**
+   * The clock that stamps events and times {@link #yieldBeforePark}; {@link Clock#system()} by default. A clock that
+   * does not move keeps waiters yielding until their force completes.
+   */
   public JournalBuilder clock(Clock clock) {
     this.clock = clock;
     return this;

@@ -1,5 +1,6 @@
 package dev.faultline.state.journal;
 
+import dev.faultline.core.Clock;
 import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.StateEvent;
 import dev.faultline.core.internal.Events;
@@ -159,6 +160,8 @@ final class SegmentedJournal implements Journal {
   private final long asyncMaxUnforced;
   /** How long a thread waiting for a force yields before it parks, in nanoseconds; 0 parks at once. */
   private final long yieldNanos;
+  /** Times the yielding before a park (the builder's clock, so that tests control it). */
+  private final Clock clock;
   private final Duration asyncInterval;
   private final Scheduler scheduler;
   private final KeyProvider keyProvider;
@@ -203,6 +206,7 @@ final class SegmentedJournal implements Journal {
     this.maxRecordSize = config.maxRecordSize;
     this.asyncMaxUnforced = config.asyncMaxUnforcedRecords;
     this.yieldNanos = config.yieldBeforePark.toNanos();
+    this.clock = config.clock;
     this.asyncInterval = config.asyncForceInterval;
     this.scheduler = config.scheduler;
     this.keyProvider = config.keyProvider;
@@ -573,7 +577,7 @@ final class SegmentedJournal implements Journal {
       } else {
         if (forced && yieldNanos > 0) {
           // Waiting for a force: yield the CPU for a while before parking (a park costs a wake-up later).
-          long now = System.nanoTime();
+          long now = clock.nanoTime();
           if (yieldUntil == 0) {
             yieldUntil = now + yieldNanos;
           }
@@ -960,11 +964,11 @@ final class SegmentedJournal implements Journal {
         } else if (yieldNanos > 0 && yieldUntil == 0) {
           // Yield the CPU while the leader forces, until this sequence is durable, nobody forces any more (this
           // thread may have to lead) or the time is up; then check again under sync, and park if still waiting.
-          yieldUntil = System.nanoTime() + yieldNanos;
+          yieldUntil = clock.nanoTime() + yieldNanos;
           do {
             Thread.yield();
           } while (durable.sequence() < sequence && forcing && failure == null
-              && System.nanoTime() - yieldUntil < 0);
+              && clock.nanoTime() - yieldUntil < 0);
         } else {
           LockSupport.park(this);
           interrupted |= Thread.interrupted();

@@ -3,6 +3,7 @@ package dev.faultline.state.journal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.faultline.core.testing.FakeClock;
 import dev.faultline.state.io.StorageChannel;
 import dev.faultline.state.io.StorageIo;
 import dev.faultline.state.testing.SimulatedStorage;
@@ -16,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,8 +25,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -265,5 +269,105 @@ class GroupCommitTest {
       assertEquals(threads * perThread, journal.lastSequence());
       assertEquals(threads * perThread, journal.durableSequence());
     }
+  }
+
+  /** A storage whose next force after {@link #arm} blocks until {@link #release}, telling {@link #entered} first. */
+  static final class HeldForce extends ForwardingStorage {
+    final AtomicBoolean armed = new AtomicBoolean();
+    final CountDownLatch entered = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    @Override
+    public StorageChannel open(Path file, OpenMode mode) throws IOException {
+      return new ForwardingChannel(disk.open(file, mode)) {
+        @Override
+        public void force() throws IOException {
+          if (armed.compareAndSet(true, false)) {
+            entered.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              throw new IOException(e);
+            }
+          }
+          channel.force();
+        }
+      };
+    }
+  }
+
+  /**
+   * The yielding before a park is timed by the builder's clock: while a force is held, a second appender (or
+   * durability waiter) keeps yielding as long as that clock has not passed the budget, and parks once it has.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"append", "write-then-commit"})
+  void aWaiterYieldsUntilTheInjectedClockPassesTheBudgetAndThenParks(String mode) throws Exception {
+    HeldForce storage = new HeldForce();
+    FakeClock clock = new FakeClock();
+    try (Journal journal = Journal.builder(DIR).storage(storage).clock(clock)
+        .yieldBeforePark(Duration.ofMillis(1)).open()) {
+      storage.armed.set(true);
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      try {
+        Future<Long> first = pool.submit(() -> durably(journal, mode, "first"));
+        assertTrue(storage.entered.await(30, TimeUnit.SECONDS), "the first force never started");
+        AtomicReference<Thread> second = new AtomicReference<>();
+        Future<Long> waiting = pool.submit(() -> {
+          second.set(Thread.currentThread());
+          return durably(journal, mode, "second");
+        });
+        // The clock stands still: the second thread keeps yielding (runnable) inside the journal, and has not parked
+        // after 50 polls a millisecond apart, 50 times its budget in real time.
+        Thread thread = awaitInJournal(second, false);
+        Object gate = new Object();
+        for (int i = 0; i < 50; i++) {
+          assertTrue(thread.getState() != Thread.State.WAITING, "parked before the clock passed the budget");
+          synchronized (gate) {
+            TimeUnit.MILLISECONDS.timedWait(gate, 1);
+          }
+        }
+        clock.advance(Duration.ofMillis(2));
+        awaitInJournal(second, true);
+        storage.release.countDown();
+        assertEquals(1, first.get(30, TimeUnit.SECONDS));
+        assertEquals(2, waiting.get(30, TimeUnit.SECONDS)); // woken from its park
+        assertEquals(2, journal.durableSequence());
+      } finally {
+        storage.release.countDown();
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  private static long durably(Journal journal, String mode, String text) {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    if (mode.equals("append")) {
+      return journal.append(payload);
+    }
+    long sequence = journal.write(payload);
+    journal.commit(sequence);
+    return sequence;
+  }
+
+  /** Polls (at most about 30 s) until the thread in {@code holder} is inside the journal, parked or not as asked. */
+  private static Thread awaitInJournal(AtomicReference<Thread> holder, boolean parked) throws InterruptedException {
+    Object gate = new Object();
+    for (int round = 0; round < 30_000; round++) {
+      Thread thread = holder.get();
+      if (thread != null && (thread.getState() == Thread.State.WAITING) == parked) {
+        for (StackTraceElement frame : thread.getStackTrace()) {
+          String method = frame.getMethodName();
+          if (frame.getClassName().equals(SegmentedJournal.class.getName())
+              && (method.equals("submit") || method.equals("awaitDurable"))) {
+            return thread;
+          }
+        }
+      }
+      synchronized (gate) {
+        TimeUnit.MILLISECONDS.timedWait(gate, 1);
+      }
+    }
+    throw new AssertionError("the waiter never got " + (parked ? "parked" : "yielding") + " inside the journal");
   }
 }
