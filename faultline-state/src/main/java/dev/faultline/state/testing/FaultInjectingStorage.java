@@ -2,12 +2,9 @@ package dev.faultline.state.testing;
 
 import dev.faultline.state.io.StorageChannel;
 import dev.faultline.state.io.StorageIo;
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
@@ -17,8 +14,7 @@ import java.util.function.Predicate;
  *
  * <p>Thread-safe: the armed faults are guarded by {@code this}.
  */
-public final class FaultInjectingStorage implements StorageIo {
-  private final StorageIo delegate;
+public final class FaultInjectingStorage extends ForwardingStorage {
   private Predicate<Path> affected = path -> true;
   private long writeBudget = -1;
   private IOException writeFault;
@@ -29,7 +25,7 @@ public final class FaultInjectingStorage implements StorageIo {
 
   /** Wraps {@code delegate}; no fault is armed. */
   public FaultInjectingStorage(StorageIo delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   /** The error a full disk gives: {@code ENOSPC}. */
@@ -96,8 +92,7 @@ public final class FaultInjectingStorage implements StorageIo {
 
   @Override
   public StorageChannel open(Path file, OpenMode mode) throws IOException {
-    StorageChannel channel = delegate.open(file, mode);
-    return new StorageChannel() {
+    return new ForwardingChannel(delegate.open(file, mode)) {
       @Override
       public int write(ByteBuffer source, long position) throws IOException {
         int allowed;
@@ -127,11 +122,6 @@ public final class FaultInjectingStorage implements StorageIo {
       }
 
       @Override
-      public int read(ByteBuffer target, long position) throws IOException {
-        return channel.read(target, position);
-      }
-
-      @Override
       public void force() throws IOException {
         IOException fault;
         synchronized (FaultInjectingStorage.this) {
@@ -145,42 +135,7 @@ public final class FaultInjectingStorage implements StorageIo {
         }
         channel.force();
       }
-
-      @Override
-      public long size() throws IOException {
-        return channel.size();
-      }
-
-      @Override
-      public void truncate(long size) throws IOException {
-        channel.truncate(size);
-      }
-
-      @Override
-      public Optional<ByteBuffer> mapReadOnly(long position, int size) throws IOException {
-        return channel.mapReadOnly(position, size);
-      }
-
-      @Override
-      public void close() throws IOException {
-        channel.close();
-      }
     };
-  }
-
-  @Override
-  public List<Path> list(Path directory) throws IOException {
-    return delegate.list(directory);
-  }
-
-  @Override
-  public boolean exists(Path file) throws IOException {
-    return delegate.exists(file);
-  }
-
-  @Override
-  public void createDirectories(Path directory) throws IOException {
-    delegate.createDirectories(directory);
   }
 
   @Override
@@ -193,20 +148,5 @@ public final class FaultInjectingStorage implements StorageIo {
       throw copy(fault);
     }
     delegate.forceDirectory(directory);
-  }
-
-  @Override
-  public void move(Path source, Path target) throws IOException {
-    delegate.move(source, target);
-  }
-
-  @Override
-  public boolean delete(Path file) throws IOException {
-    return delegate.delete(file);
-  }
-
-  @Override
-  public Optional<Closeable> tryLock(Path lockFile) throws IOException {
-    return delegate.tryLock(lockFile);
   }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.faultline.core.testing.FakeClock;
 import dev.faultline.state.io.StorageChannel;
 import dev.faultline.state.io.StorageIo;
+import dev.faultline.state.testing.ForwardingChannel;
+import dev.faultline.state.testing.ForwardingStorage;
 import dev.faultline.state.testing.SimulatedStorage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -94,7 +96,7 @@ class GroupCommitTest {
 
     @Override
     public StorageChannel open(Path file, OpenMode mode) throws IOException {
-      return new ForwardingChannel(disk.open(file, mode)) {
+      return new ForwardingChannel(delegate.open(file, mode)) {
         @Override
         public void force() throws IOException {
           if (armed.compareAndSet(true, false)) {
@@ -214,7 +216,7 @@ class GroupCommitTest {
   static final class SlowForces extends ForwardingStorage {
     @Override
     public StorageChannel open(Path file, OpenMode mode) throws IOException {
-      return new ForwardingChannel(disk.open(file, mode)) {
+      return new ForwardingChannel(delegate.open(file, mode)) {
         @Override
         public void force() throws IOException {
           for (int i = 0; i < 20_000; i++) {
@@ -279,7 +281,7 @@ class GroupCommitTest {
 
     @Override
     public StorageChannel open(Path file, OpenMode mode) throws IOException {
-      return new ForwardingChannel(disk.open(file, mode)) {
+      return new ForwardingChannel(delegate.open(file, mode)) {
         @Override
         public void force() throws IOException {
           if (armed.compareAndSet(true, false)) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.state.io.StorageChannel;
+import dev.faultline.state.testing.ForwardingChannel;
+import dev.faultline.state.testing.ForwardingStorage;
 import dev.faultline.state.testing.SimulatedStorage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -115,7 +117,7 @@ class PreallocationTest {
 
     @Override
     public StorageChannel open(Path file, OpenMode mode) throws IOException {
-      return new ForwardingChannel(disk.open(file, mode)) {
+      return new ForwardingChannel(delegate.open(file, mode)) {
         @Override
         public int write(ByteBuffer source, long position) throws IOException {
           if (source.remaining() >= 1024) {

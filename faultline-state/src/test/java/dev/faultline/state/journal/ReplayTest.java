@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.faultline.state.crypto.KeyProvider;
 import dev.faultline.state.io.StorageChannel;
 import dev.faultline.state.io.StorageIo;
+import dev.faultline.state.testing.ForwardingChannel;
+import dev.faultline.state.testing.ForwardingStorage;
 import dev.faultline.state.testing.SimulatedStorage;
 import java.io.Closeable;
 import java.io.IOException;
@@ -44,7 +46,7 @@ class ReplayTest {
 
     @Override
     public StorageChannel open(Path file, OpenMode mode) throws IOException {
-      return new ForwardingChannel(disk.open(file, mode)) {
+      return new ForwardingChannel(delegate.open(file, mode)) {
         @Override
         public Optional<ByteBuffer> mapReadOnly(long position, int size) throws IOException {
           mappings.incrementAndGet();

@@ -3,6 +3,7 @@ package dev.faultline.state.journal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.faultline.state.testing.ForwardingStorage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ class RetentionWakeUpTest {
     @Override
     public boolean delete(Path file) throws IOException {
       if (!armed) {
-        return disk.delete(file);
+        return delegate.delete(file);
       }
       deleting.countDown();
       try {
@@ -39,7 +40,7 @@ class RetentionWakeUpTest {
       } catch (InterruptedException e) {
         throw new IOException(e);
       }
-      return disk.delete(file);
+      return delegate.delete(file);
     }
 
   }

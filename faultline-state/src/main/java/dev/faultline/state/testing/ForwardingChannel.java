@@ -1,15 +1,22 @@
-package dev.faultline.state.journal;
+package dev.faultline.state.testing;
 
 import dev.faultline.state.io.StorageChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 
-/** A channel passed through unchanged: tests override the one operation they make slow, gated, failing or counted. */
-class ForwardingChannel implements StorageChannel {
-  final StorageChannel channel;
+/**
+ * A {@link StorageChannel} that passes every operation to another one: a test overrides the one it makes slow, gated,
+ * failing or counted, and calls {@link #channel} for the real thing.
+ *
+ * <p>Thread-safe if the wrapped channel is.
+ */
+public class ForwardingChannel implements StorageChannel {
+  /** The channel every operation goes to. */
+  protected final StorageChannel channel;
 
-  ForwardingChannel(StorageChannel channel) {
+  /** Forwards to {@code channel}. */
+  public ForwardingChannel(StorageChannel channel) {
     this.channel = channel;
   }
 
