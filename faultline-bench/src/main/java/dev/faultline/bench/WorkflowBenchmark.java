@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.dbos.transact.DBOS;
 import dev.dbos.transact.StartWorkflowOptions;
 import dev.dbos.transact.config.DBOSConfig;
+import dev.dbos.transact.context.WorkflowOptions;
 import dev.faultline.state.postgres.PostgresWorkflowStore;
 import dev.faultline.state.workflow.WorkflowExecutor;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -34,7 +35,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * Durable 3-step workflows with trivial steps, started and awaited by 1 and by 32 concurrent starters: Faultline's
  * executor on PostgreSQL, DBOS Transact Java on the same PostgreSQL (same server settings, same HikariCP pool size,
  * same JVM), and Faultline's embedded store on local disk. Each operation starts a workflow with a new id and waits
- * for its result; every step result is durable before the step returns, in all three.
+ * for its result; every step result is durable before the step returns, in all three. Two ways to do that, the same
+ * in both libraries ({@link #mode}): {@code start} hands the workflow to the library's workers and waits for its
+ * result ({@code WorkflowExecutor.start(...).result().get()}, {@code DBOS.startWorkflow(...).getResult()}),
+ * {@code call} runs it in the starting thread ({@code WorkflowExecutor.call}, a DBOS workflow method called directly
+ * under {@code WorkflowOptions} naming the id).
  *
  * <pre>
  * java -jar faultline-bench/target/benchmarks.jar WorkflowBenchmark
@@ -54,6 +59,10 @@ public class WorkflowBenchmark {
   /** Which workflow library and store to measure. */
   @Param({"faultline-postgres", "dbos-postgres", "faultline-embedded"})
   public String backend;
+
+  /** How each operation runs its workflow: on the library's workers ({@code start}) or in its own thread. */
+  @Param({"start", "call"})
+  public String mode;
 
   /** The connection pool size of both PostgreSQL libraries. */
   @Param({"10"})
@@ -144,8 +153,17 @@ public class WorkflowBenchmark {
 
   private String workflow() throws Exception {
     String id = "wf-" + ids.incrementAndGet();
+    boolean call = mode.equals("call");
     if (dbos != null) {
+      if (call) {
+        try (WorkflowOptions.Guard named = new WorkflowOptions(id).setContext()) {
+          return flow.run(id);
+        }
+      }
       return dbos.startWorkflow(() -> flow.run(id), new StartWorkflowOptions(id)).getResult();
+    }
+    if (call) {
+      return executor.call("three-steps", id, id);
     }
     return executor.<String>start("three-steps", id, id).result().get(60, TimeUnit.SECONDS);
   }

@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>Life of a workflow</h2>
  * {@link #start} records the start and queues the workflow (idempotent: the same id returns the same handle). A worker
- * thread runs the code; each {@link WorkflowContext#step} records its result or failure before returning. When the
+ * thread runs the code ({@link #call} runs it in the calling thread instead, when its queue can start it); each {@link WorkflowContext#step} records its result or failure before returning. When the
  * code returns, the output is recorded (SUCCEEDED). When it throws, or a requested cancellation stops it at its next
  * step, the executor records that it is COMPENSATING, runs the compensations of completed steps in reverse order,
  * recording each, and records FAILED or CANCELLED.
@@ -77,7 +77,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>Concurrency</h2>
  * <pre>
  * runs: concurrent map of id to Run; a Run is inserted once, by the start that wins putIfAbsent (the losers wait for
- *   its start record). Run.executing, Run.queued and Run.sleeping are guarded by the Run's monitor.
+ *   its start record). Run.executing, Run.queued, Run.sleeping, Run.thread and Run.inCaller are guarded by the Run's
+ *   monitor.
  * Queue fields (pending, running, nextStartNanos, timerArmed) are guarded by the Queue's monitor.
  * Stored workflows (the store's views) guard themselves. No lock is held while recording, running workflow code
  *   or publishing events; the embedded journal's group commit batches concurrent steps into one force.
@@ -311,6 +312,48 @@ public final class WorkflowExecutor implements AutoCloseable {
    */
   @SuppressWarnings("unchecked")
   public <O> WorkflowHandle<O> start(String queue, String workflowName, String workflowId, Object input) {
+    return (WorkflowHandle<O>) start(queue, workflowName, workflowId, input, false);
+  }
+
+  /** As {@link #call(String, String, String, Object)} on the default queue. */
+  public <O> O call(String workflowName, String workflowId, Object input) {
+    return call(DEFAULT_QUEUE, workflowName, workflowId, input);
+  }
+
+  /**
+   * Starts workflow {@code workflowName} with id {@code workflowId} on {@code queue} as {@link #start} does, runs it
+   * in the calling thread and returns its output: for code that would wait for the result anyway (a request
+   * handler), it saves handing the workflow to a worker and the result back. Everything else is as with
+   * {@code start}: the start and every step are recorded, the workflow resumes on a worker after a crash, and its
+   * handle serves status, cancellation and the result. If the id belongs to a workflow already started, or the queue
+   * cannot start another workflow now (its concurrency or its rate), the workflow runs as {@code start} would run it
+   * and this call waits for its result.
+   *
+   * <p>While the workflow runs in this thread, an interrupt of the thread goes to the running step, as the executor's
+   * close interrupts a worker (and close interrupts this thread the same way); the interrupt status the thread had
+   * when it called is set again when the call returns.
+   *
+   * @return the workflow's output
+   * @throws WorkflowException as {@link #start} does, and as its result completes when the workflow does not succeed:
+   *     {@code workflow-failed} (the failure as cause), {@code workflow-cancelled}, {@code compensation-failed},
+   *     {@code executor-closed}
+   */
+  @SuppressWarnings("unchecked")
+  public <O> O call(String queue, String workflowName, String workflowId, Object input) {
+    Run run = start(queue, workflowName, workflowId, input, true);
+    try {
+      return (O) run.result.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof WorkflowException) {
+        throw (WorkflowException) cause;
+      }
+      throw new WorkflowException("workflow-failed", "workflow " + workflowId + " failed: " + cause, cause);
+    }
+  }
+
+  /** Starts (or finds) the workflow; if {@code callerRuns} and it was created here, runs it in this thread first. */
+  private Run start(String queue, String workflowName, String workflowId, Object input, boolean callerRuns) {
     Validate.notBlank("workflowId", workflowId);
     if (!workflows.containsKey(workflowName)) {
       throw new WorkflowException("workflow-unknown", "no workflow is registered under the name '" + workflowName
@@ -348,8 +391,12 @@ public final class WorkflowExecutor implements AutoCloseable {
         fresh.recorded.complete(null);
         if (created) {
           publish(workflowId, WorkflowEvent.Kind.STARTED, null, workflowName);
-          enqueue(fresh);
-          return (WorkflowHandle<O>) fresh;
+          if (callerRuns) {
+            runHere(fresh);
+          } else {
+            enqueue(fresh);
+          }
+          return fresh;
         }
         fresh.resumed = true;
         settle(fresh);
@@ -367,7 +414,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       throw new WorkflowException("workflow-conflict", "workflow id " + workflowId + " belongs to a workflow named '"
           + existing.row.name() + "', not '" + workflowName + "'");
     }
-    return (WorkflowHandle<O>) existing;
+    return existing;
   }
 
   /**
@@ -451,6 +498,13 @@ public final class WorkflowExecutor implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    for (Run run : runs.values()) {
+      synchronized (run) {
+        if (run.inCaller) {
+          run.thread.interrupt(); // workers were interrupted by shutdownNow; a calling thread is stopped the same way
+        }
+      }
+    }
     store.close();
     for (Run run : runs.values()) {
       run.result.completeExceptionally(closedFailure());
@@ -466,45 +520,81 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       run.queued = true;
     }
-    Queue queue = queues.get(run.row.queue());
-    if (queue == null) {
-      // A queue recorded by an earlier configuration: run it on the default queue rather than never.
-      queue = queues.get(DEFAULT_QUEUE);
-    }
+    Queue queue = queueOf(run);
     synchronized (queue) {
       queue.pending.add(run);
     }
     dispatch(queue);
   }
 
+  /**
+   * Runs a workflow just created by {@link #call} in the calling thread if its queue has nobody waiting and can
+   * start it now; queues it otherwise.
+   */
+  private void runHere(Run run) {
+    synchronized (run) {
+      run.queued = true;
+    }
+    Queue queue = queueOf(run);
+    boolean admitted;
+    synchronized (queue) {
+      admitted = queue.pending.isEmpty() && admitLocked(queue);
+      if (!admitted) {
+        queue.pending.add(run);
+      }
+    }
+    if (admitted) {
+      execute(run, queue, true);
+    } else {
+      dispatch(queue);
+    }
+  }
+
+  private Queue queueOf(Run run) {
+    Queue queue = queues.get(run.row.queue());
+    // A queue recorded by an earlier configuration: run it on the default queue rather than never.
+    return queue != null ? queue : queues.get(DEFAULT_QUEUE);
+  }
+
+  /**
+   * Whether {@code queue} may start one more workflow now, counting it as running if so; if only its rate stops it,
+   * arms the timer that dispatches when the rate allows. Called under the queue's monitor.
+   */
+  private boolean admitLocked(Queue queue) {
+    if (queue.running >= queue.concurrency) {
+      return false;
+    }
+    if (queue.intervalNanos > 0) {
+      long now = clock.nanoTime();
+      if (queue.started && now - queue.nextStartNanos < 0) {
+        if (!queue.timerArmed) {
+          queue.timerArmed = true;
+          scheduler.schedule(() -> {
+            synchronized (queue) {
+              queue.timerArmed = false;
+            }
+            dispatch(queue);
+          }, queue.nextStartNanos - now);
+        }
+        return false;
+      }
+      queue.started = true;
+      queue.nextStartNanos = now + queue.intervalNanos;
+    }
+    queue.running++;
+    return true;
+  }
+
   private void dispatch(Queue queue) {
     List<Run> toStart = new ArrayList<>();
     synchronized (queue) {
-      while (queue.running < queue.concurrency && !queue.pending.isEmpty()) {
-        if (queue.intervalNanos > 0) {
-          long now = clock.nanoTime();
-          if (queue.started && now - queue.nextStartNanos < 0) {
-            if (!queue.timerArmed) {
-              queue.timerArmed = true;
-              scheduler.schedule(() -> {
-                synchronized (queue) {
-                  queue.timerArmed = false;
-                }
-                dispatch(queue);
-              }, queue.nextStartNanos - now);
-            }
-            break;
-          }
-          queue.started = true;
-          queue.nextStartNanos = now + queue.intervalNanos;
-        }
-        queue.running++;
+      while (!queue.pending.isEmpty() && admitLocked(queue)) {
         toStart.add(queue.pending.poll());
       }
     }
     for (Run run : toStart) {
       try {
-        pool.execute(() -> execute(run, queue));
+        pool.execute(() -> execute(run, queue, false));
       } catch (RejectedExecutionException e) {
         synchronized (queue) {
           queue.running--;
@@ -539,11 +629,14 @@ public final class WorkflowExecutor implements AutoCloseable {
 
   // ---------------------------------------------------------------------------------------------------- running
 
-  private void execute(Run run, Queue queue) {
+  /** Runs {@code run} in this thread: a worker's, or ({@code caller}) that of {@link #call}. */
+  private void execute(Run run, Queue queue, boolean caller) {
+    boolean wasInterrupted = caller && Thread.interrupted();
     synchronized (run) {
       run.queued = false;
       run.executing = true;
       run.thread = Thread.currentThread();
+      run.inCaller = caller;
     }
     Context ctx = new Context(run);
     try {
@@ -556,8 +649,12 @@ public final class WorkflowExecutor implements AutoCloseable {
       synchronized (run) {
         run.executing = false;
         run.thread = null;
+        run.inCaller = false;
       }
-      Thread.interrupted();
+      Thread.interrupted(); // meant for this run: from close, a cancelled timer, or the caller's code
+      if (wasInterrupted) {
+        Thread.currentThread().interrupt();
+      }
       synchronized (queue) {
         queue.running--;
       }
@@ -938,6 +1035,8 @@ public final class WorkflowExecutor implements AutoCloseable {
     boolean executing;
     boolean sleeping;
     Thread thread;
+    /** Whether thread is that of a {@link #call}, not a worker. */
+    boolean inCaller;
 
     Run(StoredWorkflow row, boolean resumed) {
       this.row = row;

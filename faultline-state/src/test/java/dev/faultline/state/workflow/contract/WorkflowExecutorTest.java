@@ -149,6 +149,148 @@ public class WorkflowExecutorTest {
   }
 
   @Test
+  void callRunsTheWorkflowInTheCallingThreadAndRecordsItAsStartDoes() throws Exception {
+    List<Thread> ranOn = Collections.synchronizedList(new ArrayList<>());
+    Workflow<String, String> w = (ctx, in) -> {
+      String a = ctx.step("a", () -> {
+        ranOn.add(Thread.currentThread());
+        return count(ctx, in + "-a");
+      });
+      return a + ctx.step("b", () -> count(ctx, "b"));
+    };
+    try (WorkflowExecutor executor = builder().register("w", w).open()) {
+      assertEquals("x-ab", executor.<String>call("w", "c-1", "x"));
+      assertEquals(List.of(Thread.currentThread()), ranOn, "the steps ran in the calling thread");
+      WorkflowHandle<String> handle = executor.handle("c-1");
+      assertEquals(WorkflowStatus.SUCCEEDED, handle.status());
+      assertEquals("x-ab", await(handle));
+      assertEquals(2, handle.info().steps().size());
+      assertEquals(List.of(WorkflowEvent.Kind.STARTED, WorkflowEvent.Kind.STEP_COMPLETED,
+          WorkflowEvent.Kind.STEP_COMPLETED, WorkflowEvent.Kind.COMPLETED), kinds("c-1"));
+      // Idempotent: the same id returns the recorded output without running anything.
+      assertEquals("x-ab", executor.<String>call("w", "c-1", "other input"));
+      assertEquals(1, runs.get("c-1/0").get());
+      assertEquals("workflow-unknown", assertThrows(WorkflowException.class,
+          () -> executor.call("missing", "c-2", null)).code());
+      assertEquals("queue-unknown", assertThrows(WorkflowException.class,
+          () -> executor.call("nope", "w", "c-3", null)).code());
+    }
+    try (WorkflowExecutor executor = builder().register("w", w).open()) {
+      assertEquals("x-ab", executor.<String>call("w", "c-1", "x"), "recorded, so the same after a restart");
+    }
+    assertEquals(List.of("x-a", "b"), log);
+  }
+
+  @Test
+  void aFailedCalledWorkflowCompensatesAndItsCallThrowsTheFailure() throws Exception {
+    Workflow<String, String> saga = (ctx, in) -> {
+      ctx.step("reserve", null, () -> count(ctx, "reserve"), r -> log.add("undo " + r));
+      ctx.step("ship", null, () -> {
+        throw new IOException("no truck");
+      }, r -> log.add("undo ship"));
+      return "done";
+    };
+    try (WorkflowExecutor executor = builder().register("saga", saga).open()) {
+      WorkflowException e = assertThrows(WorkflowException.class, () -> executor.call("saga", "order-c", null));
+      assertEquals("workflow-failed", e.code());
+      assertTrue(e.getCause() instanceof WorkflowException, String.valueOf(e.getCause()));
+      assertTrue(e.getMessage().contains("no truck"), e.getMessage());
+      assertEquals(List.of("reserve", "undo reserve"), log);
+      assertEquals(WorkflowStatus.FAILED, executor.handle("order-c").status());
+      assertEquals("workflow-failed", assertThrows(WorkflowException.class,
+          () -> executor.call("saga", "order-c", null)).code(), "the recorded outcome, again");
+    }
+    assertEquals(2, log.size());
+  }
+
+  @Test
+  void aCallWaitsForItsQueueAndThenRunsOnAWorker() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch firstIn = new CountDownLatch(1);
+    List<String> threads = Collections.synchronizedList(new ArrayList<>());
+    Workflow<String, String> w = (ctx, in) -> ctx.step("s", () -> {
+      threads.add(in + "@" + Thread.currentThread().getName());
+      firstIn.countDown();
+      release.await();
+      return in;
+    });
+    try (WorkflowExecutor executor = builder().queue("one", 1, 0).register("w", w).open()) {
+      WorkflowHandle<String> a = executor.start("one", "w", "a", "a");
+      assertTrue(firstIn.await(30, TimeUnit.SECONDS));
+      java.util.concurrent.CompletableFuture<String> b = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> executor.call("one", "w", "b", "b"));
+      while (kinds("b").isEmpty()) {
+        Thread.onSpinWait(); // until b is started (recorded), then it must wait for a
+      }
+      assertEquals(WorkflowStatus.PENDING, executor.handle("b").status(), "the queue runs one at a time");
+      assertFalse(b.isDone());
+      release.countDown();
+      assertEquals("a", await(a));
+      assertEquals("b", b.get(30, TimeUnit.SECONDS));
+      assertEquals(2, threads.size());
+      assertTrue(threads.get(1).startsWith("b@") && threads.get(1).contains("-worker-"),
+          "a call that waited its turn runs on a worker: " + threads);
+    }
+  }
+
+  @Test
+  void closeStopsACallRunningInTheCallingThreadAndItResumesAfterARestart() throws Exception {
+    CountDownLatch inStep = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
+    Workflow<String, String> blocking = (ctx, in) -> {
+      String a = ctx.step("a", () -> count(ctx, "a"));
+      return a + ctx.step("b", () -> {
+        count(ctx, "b");
+        inStep.countDown();
+        never.await();
+        return "b";
+      });
+    };
+    WorkflowExecutor first = builder().register("w", blocking).open();
+    java.util.concurrent.CompletableFuture<Boolean> interruptedAfter = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<WorkflowException> thrown = new java.util.concurrent.CompletableFuture<>();
+    Thread caller = new Thread(() -> {
+      try {
+        first.call("w", "c-close", null);
+        thrown.complete(null);
+      } catch (WorkflowException e) {
+        thrown.complete(e);
+      }
+      interruptedAfter.complete(Thread.currentThread().isInterrupted());
+    });
+    caller.start();
+    assertTrue(inStep.await(30, TimeUnit.SECONDS));
+    assertEquals(WorkflowStatus.RUNNING, first.handle("c-close").status());
+    first.close();
+    assertEquals("executor-closed", thrown.get(30, TimeUnit.SECONDS).code());
+    assertFalse(interruptedAfter.get(30, TimeUnit.SECONDS), "close's interrupt was meant for the run only");
+
+    Workflow<String, String> finishing = (ctx, in) -> ctx.step("a", () -> count(ctx, "a"))
+        + ctx.step("b", () -> count(ctx, "b"));
+    try (WorkflowExecutor second = builder().register("w", finishing).open()) {
+      assertEquals("ab", await(second.handle("c-close")));
+    }
+    assertEquals(1, runs.get("c-close/0").get(), "completed step a ran again");
+    assertEquals(2, runs.get("c-close/1").get());
+  }
+
+  @Test
+  void aCallKeepsTheInterruptStatusItsThreadHad() throws Exception {
+    try (WorkflowExecutor executor = builder().register("w", (ctx, in) -> ctx.step("s", () -> {
+      assertFalse(Thread.currentThread().isInterrupted(), "the workflow runs without the caller's interrupt");
+      return count(ctx, "s");
+    })).open()) {
+      Thread.currentThread().interrupt();
+      try {
+        assertEquals("s", executor.<String>call("w", "c-int", null));
+        assertTrue(Thread.currentThread().isInterrupted());
+      } finally {
+        Thread.interrupted();
+      }
+    }
+  }
+
+  @Test
   void concurrentStartsOfTheSameIdsShareOneWorkflowEach() throws Exception {
     int threads = 6;
     int ids = 40;
