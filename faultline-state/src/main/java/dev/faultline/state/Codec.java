@@ -1,6 +1,7 @@
 package dev.faultline.state;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
 /**
  * Turns values into bytes and back, for events in the journal and states in checkpoints. {@code decode(encode(x))}
@@ -12,6 +13,17 @@ public interface Codec<T> {
 
   /** The bytes of {@code value}. */
   byte[] encode(T value);
+
+  /**
+   * Captures {@code value} to be encoded later: the supplier returns the bytes {@code encode(value)} returns now, even
+   * if {@code value} changes in the meantime. {@link RecoverableState} captures its state under its state lock and
+   * encodes the checkpoint outside it, so a codec of a large mutable state can let writers go on while it encodes,
+   * copying under the lock only what may still change. By default this encodes at once.
+   */
+  default Supplier<byte[]> capture(T value) {
+    byte[] bytes = encode(value);
+    return () -> bytes;
+  }
 
   /**
    * The value of {@code bytes}.

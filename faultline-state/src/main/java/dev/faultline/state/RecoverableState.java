@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * State that survives crashes: every event is journaled before it counts, the state is checkpointed every
@@ -61,7 +62,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * stateLock guards state, applied, sinceCheckpoint, lastCheckpointNanos, checkpointClaimed and closed. apply() runs
  *   the state machine and writes the event to the journal under it, so journal order is state order; it waits for
  *   durability (group commit with other appliers) after releasing it.
- * checkpointLock serialises checkpoints and rollbacks; it is always taken before stateLock, never after.
+ * checkpointLock serialises checkpoints and rollbacks; it is always taken before stateLock, never after. A checkpoint
+ *   captures the state under stateLock (Codec.capture) and encodes it after releasing it, so appliers wait only for
+ *   the capture.
  * Events are published outside both locks.
  * </pre>
  * Thread-safe. After a journal failure every later {@link #apply} fails; {@link #state()} may then include the event
@@ -320,18 +323,19 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     checkpointLock.lock();
     CheckpointInfo info;
     try {
-      byte[] snapshot;
+      Supplier<byte[]> captured;
       long sequence;
       long bytesCovered;
       stateLock.lock();
       try {
         ensureOpen();
-        snapshot = stateCodec.encode(state);
+        captured = stateCodec.capture(state);
         sequence = applied;
         bytesCovered = bytesSinceCheckpoint;
       } finally {
         stateLock.unlock();
       }
+      byte[] snapshot = captured.get(); // outside the state lock: events go on being applied meanwhile
       // A checkpoint must never cover records a power loss could still take (ASYNC): force them first.
       journal.awaitDurable(sequence);
       info = store.write(sequence, label, snapshot);

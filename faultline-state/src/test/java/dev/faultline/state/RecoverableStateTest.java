@@ -117,6 +117,56 @@ class RecoverableStateTest {
   }
 
   @Test
+  void aCheckpointEncodesOutsideTheStateLockWhatItCapturedUnderIt() throws Exception {
+    java.util.concurrent.CountDownLatch encoding = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Codec<Account> slow = new Codec<>() {
+      @Override
+      public byte[] encode(Account value) {
+        return ACCOUNT_CODEC.encode(value);
+      }
+
+      @Override
+      public java.util.function.Supplier<byte[]> capture(Account value) {
+        byte[] bytes = encode(value); // Account is immutable: capturing it is keeping it
+        return () -> {
+          encoding.countDown();
+          try {
+            assertTrue(release.await(30, TimeUnit.SECONDS));
+          } catch (InterruptedException e) {
+            throw new AssertionError(e);
+          }
+          return bytes;
+        };
+      }
+
+      @Override
+      public Account decode(byte[] bytes) {
+        return ACCOUNT_CODEC.decode(bytes);
+      }
+    };
+    ExecutorService other = Executors.newSingleThreadExecutor();
+    try (RecoverableState<Account, String> state = RecoverableState.builder(DIR, ACCOUNT, slow, Codec.utf8())
+        .storage(disk).clock(clock).scheduler(clock).checkpointEvery(0).open()) {
+      depositUpTo(state, 1, 3);
+      Future<CheckpointInfo> checkpoint = other.submit(() -> state.checkpoint("slow"));
+      assertTrue(encoding.await(30, TimeUnit.SECONDS));
+      // The checkpoint is encoding: events are applied meanwhile, not held up by it.
+      depositUpTo(state, 4, 5);
+      assertEquals(afterDeposits(5), state.state());
+      release.countDown();
+      assertEquals(3, checkpoint.get(30, TimeUnit.SECONDS).sequence(), "covers what was captured, not later events");
+    } finally {
+      other.shutdownNow();
+    }
+    try (RecoverableState<Account, String> state = builder().open()) {
+      assertEquals(3, state.recovery().plan().checkpoint().orElseThrow().sequence());
+      assertEquals(2, state.recovery().replayed());
+      assertEquals(afterDeposits(5), state.state());
+    }
+  }
+
+  @Test
   void everyAppliedEventSurvivesAPowerLossInSyncMode() {
     RecoverableState<Account, String> state = builder().open();
     depositUpTo(state, 1, 17);

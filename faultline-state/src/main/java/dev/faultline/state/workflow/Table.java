@@ -15,19 +15,40 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The workflow table: every workflow the store knows, rebuilt from the newest checkpoint plus the journal.
  *
  * <pre>
  * Concurrency: rows is a concurrent map; a row is only added by the state machine. Each row's fields are guarded by
- * the row's own monitor: the state machine mutates them (under RecoverableState's state lock), checkpoints read them
- * (under that lock too), and the executor reads them from any thread. No other lock is ever taken while holding a
- * row's monitor, so the order is always state lock, then row.
+ * the row's own monitor: the state machine mutates them (under RecoverableState's state lock), and the executor and
+ * checkpoints read them from any thread. No other lock is ever taken while holding a row's monitor, so the order is
+ * always state lock, then row. `unfinished` and `finished` are changed by the state machine only and read by the
+ * checkpoint capture, all under the state lock.
+ *
+ * Checkpoints: a finished row never changes again (the machine refuses every entry for it), so the capture keeps
+ * the finished rows as they are and copies only the unfinished ones; the encoding then runs outside the state lock.
  * </pre>
  */
 final class Table {
   final ConcurrentHashMap<String, Row> rows = new ConcurrentHashMap<>();
+  /** The rows not finished yet (identity set). */
+  final Set<Row> unfinished = new HashSet<>();
+  /** The finished rows, in the order they finished (in the order of the checkpoint after a restart). */
+  final List<Row> finished = new ArrayList<>();
+
+  /** Adds a row decoded from a checkpoint or started by the machine. */
+  void add(Row row) {
+    if (rows.putIfAbsent(row.id, row) != null) {
+      throw new IllegalArgumentException("workflow table checkpoint holds workflow " + row.id + " twice");
+    }
+    if (row.status.terminal()) {
+      finished.add(row);
+    } else {
+      unfinished.add(row);
+    }
+  }
 
   /** One recorded step or timer; immutable. */
   record Step(int index, String name, byte[] result, String error, long wakeMillis, boolean sleep)
@@ -53,6 +74,20 @@ final class Table {
       this.name = name;
       this.queue = queue;
       this.input = input;
+    }
+
+    /** A copy that no later change of this row reaches (steps are immutable, byte arrays never changed). */
+    synchronized Row copy() {
+      Row copy = new Row(id, name, queue, input);
+      copy.status = status;
+      copy.steps.addAll(steps);
+      copy.compensated.addAll(compensated);
+      copy.cancelRequested = cancelRequested;
+      copy.resumeRequested = resumeRequested;
+      copy.outcome = outcome;
+      copy.output = output;
+      copy.error = error;
+      return copy;
     }
 
     @Override
@@ -138,9 +173,11 @@ final class Table {
     public Table apply(Table table, Entry entry) {
       if (entry instanceof Entry.Started) {
         Entry.Started e = (Entry.Started) entry;
-        if (table.rows.putIfAbsent(e.id(), new Row(e.id(), e.name(), e.queue(), e.input())) != null) {
+        Row row = new Row(e.id(), e.name(), e.queue(), e.input());
+        if (table.rows.putIfAbsent(e.id(), row) != null) {
           throw new WorkflowException("workflow-conflict", "workflow " + e.id() + " was already started");
         }
+        table.unfinished.add(row);
         return table;
       }
       Row row = table.rows.get(entry.id());
@@ -180,6 +217,10 @@ final class Table {
           row.status = e.status();
           row.output = e.output();
           row.error = e.error();
+          if (row.status.terminal()) {
+            table.unfinished.remove(row);
+            table.finished.add(row);
+          }
         }
       }
       return table;
@@ -201,41 +242,62 @@ final class Table {
   static final Codec<Table> CODEC = new Codec<>() {
     @Override
     public byte[] encode(Table table) {
+      return capture(table).get();
+    }
+
+    /** Finished rows as they are (they never change), copies of the others; called under the state lock. */
+    @Override
+    public Supplier<byte[]> capture(Table table) {
+      Row[] done = table.finished.toArray(new Row[0]);
+      List<Row> open = new ArrayList<>(table.unfinished.size());
+      for (Row row : table.unfinished) {
+        open.add(row.copy());
+      }
+      return () -> write(done, open);
+    }
+
+    private byte[] write(Row[] done, List<Row> open) {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       try (DataOutputStream out = new DataOutputStream(bytes)) {
-        List<Row> rows = new ArrayList<>(table.rows.values());
-        out.writeInt(rows.size());
-        for (Row row : rows) {
-          synchronized (row) {
-            out.writeUTF(row.id);
-            out.writeUTF(row.name);
-            out.writeUTF(row.queue);
-            Entry.writeBytes(out, row.input);
-            out.writeByte(row.status.ordinal());
-            out.writeBoolean(row.cancelRequested);
-            out.writeBoolean(row.resumeRequested);
-            out.writeByte(row.outcome == null ? -1 : row.outcome.ordinal());
-            Entry.writeBytes(out, row.output);
-            out.writeUTF(row.error == null ? "" : Entry.clip(row.error));
-            out.writeInt(row.steps.size());
-            for (Step s : row.steps) {
-              out.writeInt(s.index());
-              out.writeUTF(s.name());
-              out.writeBoolean(s.sleep());
-              out.writeLong(s.wakeMillis());
-              Entry.writeBytes(out, s.result());
-              out.writeUTF(s.error() == null ? "" : Entry.clip(s.error()));
-            }
-            out.writeInt(row.compensated.size());
-            for (int index : row.compensated) {
-              out.writeInt(index);
-            }
-          }
+        out.writeInt(done.length + open.size());
+        for (Row row : done) {
+          write(out, row);
+        }
+        for (Row row : open) {
+          write(out, row);
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
       return bytes.toByteArray();
+    }
+
+    private void write(DataOutputStream out, Row row) throws IOException {
+      synchronized (row) {
+        out.writeUTF(row.id);
+        out.writeUTF(row.name);
+        out.writeUTF(row.queue);
+        Entry.writeBytes(out, row.input);
+        out.writeByte(row.status.ordinal());
+        out.writeBoolean(row.cancelRequested);
+        out.writeBoolean(row.resumeRequested);
+        out.writeByte(row.outcome == null ? -1 : row.outcome.ordinal());
+        Entry.writeBytes(out, row.output);
+        out.writeUTF(row.error == null ? "" : Entry.clip(row.error));
+        out.writeInt(row.steps.size());
+        for (Step s : row.steps) {
+          out.writeInt(s.index());
+          out.writeUTF(s.name());
+          out.writeBoolean(s.sleep());
+          out.writeLong(s.wakeMillis());
+          Entry.writeBytes(out, s.result());
+          out.writeUTF(s.error() == null ? "" : Entry.clip(s.error()));
+        }
+        out.writeInt(row.compensated.size());
+        for (int index : row.compensated) {
+          out.writeInt(index);
+        }
+      }
     }
 
     @Override
@@ -264,7 +326,7 @@ final class Table {
           for (int c = in.readInt(); c > 0; c--) {
             row.compensated.add(in.readInt());
           }
-          table.rows.put(row.id, row);
+          table.add(row);
         }
       } catch (IOException e) {
         throw new IllegalArgumentException("truncated workflow table checkpoint: " + e, e);
