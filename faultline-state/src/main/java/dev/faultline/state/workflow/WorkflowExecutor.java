@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -42,10 +43,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>Life of a workflow</h2>
  * {@link #start} records the start and queues the workflow (idempotent: the same id returns the same handle). A worker
- * thread runs the code ({@link #call} runs it in the calling thread instead, when its queue can start it); each {@link WorkflowContext#step} records its result or failure before returning. When the
- * code returns, the output is recorded (SUCCEEDED). When it throws, or a requested cancellation stops it at its next
- * step, the executor records that it is COMPENSATING, runs the compensations of completed steps in reverse order,
- * recording each, and records FAILED or CANCELLED.
+ * thread runs the code ({@link #call} runs it in the calling thread instead, when its queue can start it, and so does
+ * an untimed wait for the result before a worker took it); each {@link WorkflowContext#step} records its result or
+ * failure before returning. When the code returns, the output is recorded (SUCCEEDED). When it throws, or a
+ * requested cancellation stops it at its next step, the executor records that it is COMPENSATING, runs the
+ * compensations of completed steps in reverse order, recording each, and records FAILED or CANCELLED.
  *
  * <h2>Recovery</h2>
  * Opening rebuilds the table from the newest checkpoint plus the journal and (unless
@@ -77,8 +79,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>Concurrency</h2>
  * <pre>
  * runs: concurrent map of id to Run; a Run is inserted once, by the start that wins putIfAbsent (the losers wait for
- *   its start record). Run.executing, Run.queued, Run.sleeping, Run.thread and Run.inCaller are guarded by the Run's
- *   monitor.
+ *   its start record). Run.executing, Run.queued, Run.sleeping, Run.thread, Run.inCaller and Run.ready are guarded by
+ *   the Run's monitor. A dispatched run is executed by whoever takes Run.ready first: its worker's task, or a thread
+ *   waiting for its result; the other finds it gone and does nothing.
  * Queue fields (pending, running, nextStartNanos, timerArmed) are guarded by the Queue's monitor.
  * Stored workflows (the store's views) guard themselves. No lock is held while recording, running workflow code
  *   or publishing events; the embedded journal's group commit batches concurrent steps into one force.
@@ -593,13 +596,23 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
     }
     for (Run run : toStart) {
+      synchronized (run) {
+        run.ready = queue;
+      }
       try {
-        pool.execute(() -> execute(run, queue, false));
+        pool.execute(() -> {
+          Queue taken = run.take();
+          if (taken != null) { // else a thread waiting for the result ran it already
+            execute(run, taken, false);
+          }
+        });
       } catch (RejectedExecutionException e) {
-        synchronized (queue) {
-          queue.running--;
+        if (run.take() != null) {
+          synchronized (queue) {
+            queue.running--;
+          }
+          run.result.completeExceptionally(closedFailure());
         }
-        run.result.completeExceptionally(closedFailure());
       }
     }
   }
@@ -1023,11 +1036,44 @@ public final class WorkflowExecutor implements AutoCloseable {
     }
   }
 
+  /**
+   * A workflow's result. An untimed {@link #get()} or {@link #join()} while the workflow is dispatched and no worker
+   * has taken it yet runs it in the waiting thread, as {@link #call} does: the thread would only wait, and the
+   * workflow is spared the hand-off to a worker and back (as {@code ForkJoinTask.join} helps). A timed get never
+   * runs it, so that its time limit holds. Dependent stages are plain futures.
+   */
+  private static final class Result extends CompletableFuture<Object> {
+    private final Run run;
+
+    Result(Run run) {
+      this.run = run;
+    }
+
+    @Override
+    public Object get() throws InterruptedException, ExecutionException {
+      run.runIfWaiting();
+      return super.get();
+    }
+
+    @Override
+    public Object join() {
+      run.runIfWaiting();
+      return super.join();
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+      return new CompletableFuture<>();
+    }
+  }
+
   /** A workflow known to this executor; its handle. See the class comment for its lock. */
   private final class Run implements WorkflowHandle<Object> {
     /** Completes when the start record is durable (then row is set). */
     final CompletableFuture<Void> recorded = new CompletableFuture<>();
-    final CompletableFuture<Object> result = new CompletableFuture<>();
+    final CompletableFuture<Object> result = new Result(this);
+    /** The queue that admitted it, from dispatch until a worker or a waiting thread takes it to run. */
+    Queue ready;
     volatile StoredWorkflow row;
     /** Whether the next execution is a resumption (recovered, or run before); touched by its worker only. */
     volatile boolean resumed;
@@ -1041,6 +1087,24 @@ public final class WorkflowExecutor implements AutoCloseable {
     Run(StoredWorkflow row, boolean resumed) {
       this.row = row;
       this.resumed = resumed;
+    }
+
+    /** Takes the run to execute it, if it was dispatched and nobody took it yet: the queue that admitted it. */
+    synchronized Queue take() {
+      Queue queue = ready;
+      ready = null;
+      return queue;
+    }
+
+    /** Runs the workflow in this thread if it was dispatched and no worker has taken it yet (see {@link Result}). */
+    void runIfWaiting() {
+      if (closed || result.isDone()) {
+        return;
+      }
+      Queue queue = take();
+      if (queue != null) {
+        execute(this, queue, true);
+      }
     }
 
     @Override

@@ -21,7 +21,9 @@ public interface WorkflowHandle<O> {
   /**
    * The result: completes with the output, or exceptionally with a {@link WorkflowException} ({@code workflow-failed}
    * with the failure as cause, {@code workflow-cancelled}, {@code compensation-failed}, or {@code executor-closed}
-   * if the executor closed first; the workflow then resumes when the store is next opened).
+   * if the executor closed first; the workflow then resumes when the store is next opened). An untimed
+   * {@code get()} or {@code join()} of this future while the workflow is queued to run and no worker has taken it
+   * yet runs it in the waiting thread, as {@link WorkflowExecutor#call} does; a timed {@code get} never does.
    */
   CompletableFuture<O> result();
 

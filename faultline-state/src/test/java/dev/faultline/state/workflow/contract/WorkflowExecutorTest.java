@@ -290,6 +290,87 @@ public class WorkflowExecutorTest {
     }
   }
 
+  /** An executor service that runs its tasks only when told to, so that a test decides who runs a workflow. */
+  private static final class HeldTasks extends java.util.concurrent.AbstractExecutorService {
+    final java.util.concurrent.LinkedBlockingQueue<Runnable> tasks = new java.util.concurrent.LinkedBlockingQueue<>();
+
+    @Override
+    public void execute(Runnable task) {
+      tasks.add(task);
+    }
+
+    void runAll() {
+      for (Runnable task; (task = tasks.poll()) != null; ) {
+        task.run();
+      }
+    }
+
+    @Override
+    public void shutdown() {}
+
+    @Override
+    public List<Runnable> shutdownNow() {
+      return List.of();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return false;
+    }
+
+    @Override
+    public boolean isTerminated() {
+      return false;
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) {
+      return true;
+    }
+  }
+
+  @Test
+  void waitingForAResultNoWorkerTookYetRunsTheWorkflowInTheWaitingThread() throws Exception {
+    HeldTasks workers = new HeldTasks();
+    List<Thread> ranOn = Collections.synchronizedList(new ArrayList<>());
+    Workflow<String, String> w = (ctx, in) -> ctx.step("s", () -> {
+      ranOn.add(Thread.currentThread());
+      return count(ctx, in);
+    });
+    // Were the waiting thread not to run it, the held tasks run after 30 s: the thread check then fails, not hangs.
+    java.util.Timer guard = new java.util.Timer("release-held-tasks", true);
+    guard.schedule(new java.util.TimerTask() {
+      @Override
+      public void run() {
+        workers.runAll();
+      }
+    }, 30_000);
+    try (WorkflowExecutor executor = builder().executor(workers).register("w", w).open()) {
+      WorkflowHandle<String> joined = executor.start("w", "j", "j");
+      assertEquals(1, workers.tasks.size(), "dispatched to a worker, which has not run it");
+      assertEquals("j", joined.result().join());
+      assertEquals("g", executor.<String>start("w", "g", "g").result().get());
+      assertEquals(List.of(Thread.currentThread(), Thread.currentThread()), ranOn);
+      workers.runAll(); // the workers' tasks find their runs taken and do nothing
+      assertEquals(1, runs.get("j/0").get());
+      assertEquals(1, runs.get("g/0").get());
+
+      // A timed get never runs it (its time limit must hold); the worker does.
+      WorkflowHandle<String> timed = executor.start("w", "t", "t");
+      assertThrows(java.util.concurrent.TimeoutException.class, () -> timed.result().get(10, TimeUnit.MILLISECONDS));
+      assertEquals(WorkflowStatus.PENDING, timed.status());
+      Thread worker = new Thread(workers::runAll, "held-worker");
+      worker.start();
+      worker.join(30_000);
+      assertEquals("t", await(timed));
+      assertEquals(worker, ranOn.get(2));
+      assertEquals(List.of(WorkflowEvent.Kind.STARTED, WorkflowEvent.Kind.STEP_COMPLETED,
+          WorkflowEvent.Kind.COMPLETED), kinds("j"));
+    } finally {
+      guard.cancel();
+    }
+  }
+
   @Test
   void concurrentStartsOfTheSameIdsShareOneWorkflowEach() throws Exception {
     int threads = 6;
