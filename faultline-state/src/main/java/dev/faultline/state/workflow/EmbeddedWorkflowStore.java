@@ -110,6 +110,16 @@ final class EmbeddedWorkflowStore implements WorkflowStore {
   }
 
   @Override
+  public boolean forgets() {
+    return true;
+  }
+
+  @Override
+  public void forget(List<String> ids) {
+    state.apply(new Entry.Forget(ids));
+  }
+
+  @Override
   public boolean claim(StoredWorkflow workflow) {
     return true;
   }

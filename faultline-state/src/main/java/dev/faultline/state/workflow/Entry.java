@@ -7,6 +7,8 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One journal record of the workflow store.
@@ -22,6 +24,7 @@ import java.io.UncheckedIOException;
  *   7 COMPENSATED   int index
  *   8 FINISHED      byte status ordinal, int n (-1: none), n bytes output, UTF error ("" for none)
  *   9 RESUME        (nothing): resume even where executors do not resume on start
+ *  10 FORGET        (workflowId ""), int n, n UTF ids: finished workflows dropped by retention
  * </pre>
  */
 sealed interface Entry {
@@ -44,6 +47,21 @@ sealed interface Entry {
   record Compensated(String id, int index) implements Entry {}
 
   record Finished(String id, WorkflowStatus status, byte[] output, String error) implements Entry {}
+
+  /** Finished workflows that retention drops from the table (at most {@link #FORGET_BATCH} per record). */
+  record Forget(List<String> ids) implements Entry {
+    public Forget {
+      ids = List.copyOf(ids);
+    }
+
+    @Override
+    public String id() {
+      return "";
+    }
+  }
+
+  /** The most ids one {@link Forget} record names. */
+  int FORGET_BATCH = 1000;
 
   /** The binary form drawn above. Thread-safe. */
   Codec<Entry> CODEC = new Codec<>() {
@@ -87,6 +105,13 @@ sealed interface Entry {
           Compensated e = (Compensated) entry;
           head(out, 7, e.id());
           out.writeInt(e.index());
+        } else if (entry instanceof Forget) {
+          Forget e = (Forget) entry;
+          head(out, 10, "");
+          out.writeInt(e.ids().size());
+          for (String id : e.ids()) {
+            out.writeUTF(id);
+          }
         } else {
           Finished e = (Finished) entry;
           head(out, 8, e.id());
@@ -128,6 +153,18 @@ sealed interface Entry {
           }
           case 9:
             return new Resume(id);
+          case 10: {
+            int n = in.readInt();
+            if (n < 0 || n > FORGET_BATCH) {
+              throw new IllegalArgumentException("workflow forget record names " + n + " workflows (0.."
+                  + FORGET_BATCH + ")");
+            }
+            List<String> ids = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+              ids.add(in.readUTF());
+            }
+            return new Forget(ids);
+          }
           default:
             throw new IllegalArgumentException("unknown workflow record kind " + kind);
         }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,7 +37,7 @@ final class Table {
   /** The rows not finished yet (identity set). */
   final Set<Row> unfinished = new HashSet<>();
   /** The finished rows, in the order they finished (in the order of the checkpoint after a restart). */
-  final List<Row> finished = new ArrayList<>();
+  final Set<Row> finished = new LinkedHashSet<>();
 
   /** Adds a row decoded from a checkpoint or started by the machine. */
   void add(Row row) {
@@ -180,6 +181,10 @@ final class Table {
         table.unfinished.add(row);
         return table;
       }
+      if (entry instanceof Entry.Forget) {
+        forget(table, (Entry.Forget) entry);
+        return table;
+      }
       Row row = table.rows.get(entry.id());
       if (row == null) {
         throw new WorkflowException("workflow-unknown", "no workflow with id " + entry.id() + " was started");
@@ -224,6 +229,23 @@ final class Table {
         }
       }
       return table;
+    }
+
+    /** Drops finished rows (retention); an id no longer in the table was dropped before and is skipped. */
+    private static void forget(Table table, Entry.Forget entry) {
+      for (String id : entry.ids()) {
+        Row row = table.rows.get(id);
+        if (row != null && !row.status().terminal()) {
+          throw new WorkflowException("workflow-unfinished", "workflow " + id + " is " + row.status()
+              + "; only finished workflows are forgotten");
+        }
+      }
+      for (String id : entry.ids()) {
+        Row row = table.rows.remove(id);
+        if (row != null) {
+          table.finished.remove(row);
+        }
+      }
     }
 
     private static void next(Row row, int index) {

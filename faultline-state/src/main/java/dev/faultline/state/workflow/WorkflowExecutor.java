@@ -108,6 +108,10 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final boolean ownsPool;
   private final WorkflowStore store;
   private final ConcurrentHashMap<String, Run> runs = new ConcurrentHashMap<>();
+  /** How long a finished workflow is kept; 0: for ever. */
+  private final long retainNanos;
+  /** Finished workflows by the time they finished here (or were recovered), oldest first; guarded by itself. */
+  private final ArrayDeque<Finished> finished = new ArrayDeque<>();
   private volatile boolean closed;
 
   private WorkflowExecutor(Builder b) {
@@ -120,6 +124,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     this.clock = b.clock;
     this.scheduler = b.scheduler;
     this.events = new Events(b.clock, b.listeners);
+    this.retainNanos = b.retainFinished.toNanos();
     this.ownsPool = b.pool == null;
     this.pool = b.pool != null ? b.pool : Executors.newFixedThreadPool(b.threads, daemonThreads(b.name));
     try {
@@ -169,6 +174,8 @@ public final class WorkflowExecutor implements AutoCloseable {
         if (resume || row.resumeRequested()) {
           enqueue(run);
         }
+      } else {
+        noteFinished(row.id());
       }
     }
     LOG.log(System.Logger.Level.INFO, "workflow executor " + name + " recovered " + rows.size() + " workflow(s), "
@@ -514,6 +521,74 @@ public final class WorkflowExecutor implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------------------------------------------- retention
+
+  /** A workflow that finished (or was recovered finished) at {@code nanos}. */
+  private record Finished(String id, long nanos) {}
+
+  private void noteFinished(String id) {
+    if (retainNanos > 0) {
+      synchronized (finished) {
+        finished.addLast(new Finished(id, clock.nanoTime()));
+      }
+    }
+  }
+
+  /** Checks for workflows to forget a few times per retention period (at least every minute, at most every second). */
+  private void scheduleRetention() {
+    long period = Math.max(TimeUnit.SECONDS.toNanos(1), Math.min(retainNanos / 4, TimeUnit.MINUTES.toNanos(1)));
+    scheduler.schedule(() -> {
+      if (closed) {
+        return;
+      }
+      try {
+        forgetExpired();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "workflow executor " + name + " could not forget finished workflows; it"
+            + " tries again: " + e);
+      }
+      if (!closed) {
+        scheduleRetention();
+      }
+    }, period);
+  }
+
+  /** Forgets the workflows that finished more than retainFinished ago, in records of at most 1000 ids. */
+  private void forgetExpired() {
+    long now = clock.nanoTime();
+    int forgotten = 0;
+    while (!closed) {
+      List<Finished> batch = new ArrayList<>();
+      synchronized (finished) {
+        while (batch.size() < Entry.FORGET_BATCH && !finished.isEmpty()
+            && now - finished.peekFirst().nanos() >= retainNanos) {
+          batch.add(finished.pollFirst());
+        }
+      }
+      if (batch.isEmpty()) {
+        break;
+      }
+      List<String> ids = new ArrayList<>(batch.size());
+      batch.forEach(f -> ids.add(f.id()));
+      try {
+        store.forget(ids);
+      } catch (RuntimeException e) {
+        synchronized (finished) { // kept for the next try, oldest first as before
+          for (int i = batch.size() - 1; i >= 0; i--) {
+            finished.addFirst(batch.get(i));
+          }
+        }
+        throw e;
+      }
+      ids.forEach(runs::remove);
+      forgotten += ids.size();
+    }
+    if (forgotten > 0) {
+      LOG.log(System.Logger.Level.INFO, "workflow executor " + name + " forgot " + forgotten + " workflow(s) finished"
+          + " more than " + Duration.ofNanos(retainNanos) + " ago");
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------------- queues
 
   private void enqueue(Run run) {
@@ -739,6 +814,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       byte[] encoded = encode(output);
       store.record(row, new WorkflowChange.Finished(row.id(), WorkflowStatus.SUCCEEDED, encoded, null));
+      noteFinished(row.id());
       publish(row.id(), WorkflowEvent.Kind.COMPLETED, null, null);
       ctx.after = () -> run.result.complete(output);
     } catch (RuntimeException e) {
@@ -795,6 +871,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       publish(row.id(), WorkflowEvent.Kind.COMPENSATED, registered.name, null);
     }
     store.record(row, new WorkflowChange.Finished(row.id(), outcome, null, error));
+    noteFinished(row.id());
     publish(row.id(), outcome == WorkflowStatus.CANCELLED ? WorkflowEvent.Kind.CANCELLED : WorkflowEvent.Kind.FAILED,
         null, error);
     WorkflowException failure = outcomeFailure(row);
@@ -1205,6 +1282,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     private Clock clock = Clock.system();
     private Scheduler scheduler = Scheduler.system();
     private ExecutorService pool;
+    private Duration retainFinished = Duration.ZERO;
     private int threads = 8;
     private long checkpointEvery = 10_000;
     private boolean resumeOnStart = true;
@@ -1260,6 +1338,18 @@ public final class WorkflowExecutor implements AutoCloseable {
     /** The scheduler of rate-limited queue starts; {@link Scheduler#system()} by default. */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = scheduler;
+      return this;
+    }
+
+    /**
+     * Forgets finished workflows (SUCCEEDED, FAILED, CANCELLED) once they have been finished for {@code retain}:
+     * they leave the table, its checkpoints and {@link #list}, their handles are gone, and their id can start a new
+     * workflow. A workflow recovered finished counts from when the executor opened. Zero (the default) keeps every
+     * workflow, which a long-running service on the embedded store should not do (the table lives in memory). Only on
+     * stores that forget (the embedded one; on a shared database, delete old rows there).
+     */
+    public Builder retainFinished(Duration retain) {
+      this.retainFinished = retain;
       return this;
     }
 
@@ -1324,6 +1414,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       Validate.notNull("scheduler", scheduler);
       Validate.atLeast("threads", threads, 1);
       Validate.atLeast("checkpointEvery", checkpointEvery, 0);
+      Validate.notNegative("retainFinished", retainFinished);
       Validate.notBlank("name", name);
       if (workflows.isEmpty()) {
         throw new ConfigurationException("workflows", "register at least one workflow", "none");
@@ -1331,10 +1422,17 @@ public final class WorkflowExecutor implements AutoCloseable {
       queues.putIfAbsent(DEFAULT_QUEUE, new int[] {pool == null ? threads : Integer.MAX_VALUE, 0});
       WorkflowExecutor executor = new WorkflowExecutor(this);
       try {
+        if (executor.retainNanos > 0 && !executor.store.forgets()) {
+          throw new ConfigurationException("retainFinished", "only for a store that forgets finished workflows (the"
+              + " embedded one); " + executor.store.getClass().getSimpleName() + " keeps them", retainFinished);
+        }
         executor.recover(resumeOnStart);
       } catch (RuntimeException e) {
         executor.close();
         throw e;
+      }
+      if (executor.retainNanos > 0) {
+        executor.scheduleRetention();
       }
       return executor;
     }

@@ -77,6 +77,22 @@ public interface WorkflowStore extends AutoCloseable {
    */
   default void ensureOwned(StoredWorkflow workflow) {}
 
+  /** Whether {@link #forget} works (the store can drop finished workflows); false by default. */
+  default boolean forgets() {
+    return false;
+  }
+
+  /**
+   * Drops the finished workflows {@code ids} (at most 1000) durably, for the executor's retention; ids the store no
+   * longer holds are skipped. Only stores that {@link #forgets()} implement it.
+   *
+   * @throws dev.faultline.state.workflow.WorkflowException {@code workflow-unfinished} if one of them has not
+   *     finished (nothing is dropped then)
+   */
+  default void forget(List<String> ids) {
+    throw new UnsupportedOperationException(getClass().getName() + " keeps every workflow");
+  }
+
   /** Writes a checkpoint if the store has them; does nothing by default. */
   default void checkpoint() {}
 
