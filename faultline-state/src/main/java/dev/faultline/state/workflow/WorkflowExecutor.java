@@ -112,6 +112,8 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final long retainNanos;
   /** Finished workflows by the time they finished here (or were recovered), oldest first; guarded by itself. */
   private final ArrayDeque<Finished> finished = new ArrayDeque<>();
+  /** The next retention pass, if retaining; cancelled by close. */
+  private volatile Scheduler.Task retention;
   private volatile boolean closed;
 
   private WorkflowExecutor(Builder b) {
@@ -498,6 +500,10 @@ public final class WorkflowExecutor implements AutoCloseable {
       return;
     }
     closed = true;
+    Scheduler.Task pass = retention;
+    if (pass != null) {
+      pass.cancel();
+    }
     if (ownsPool) {
       pool.shutdownNow();
       try {
@@ -537,7 +543,7 @@ public final class WorkflowExecutor implements AutoCloseable {
   /** Checks for workflows to forget a few times per retention period (at least every minute, at most every second). */
   private void scheduleRetention() {
     long period = Math.max(TimeUnit.SECONDS.toNanos(1), Math.min(retainNanos / 4, TimeUnit.MINUTES.toNanos(1)));
-    scheduler.schedule(() -> {
+    retention = scheduler.schedule(() -> {
       if (closed) {
         return;
       }

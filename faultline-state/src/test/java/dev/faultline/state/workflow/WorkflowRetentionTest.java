@@ -77,7 +77,9 @@ class WorkflowRetentionTest {
       assertEquals(List.of("a", "held"), ids(executor));
       clock.advance(Duration.ofMinutes(2));
       assertEquals(List.of(), ids(executor));
+      assertEquals(1, clock.pendingTasks(), "the next pass");
     }
+    assertEquals(0, clock.pendingTasks(), "close cancels the next pass");
   }
 
   @Test
