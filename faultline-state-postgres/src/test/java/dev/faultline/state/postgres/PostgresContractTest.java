@@ -1,6 +1,12 @@
 package dev.faultline.state.postgres;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
 import dev.faultline.state.workflow.WorkflowExecutor;
+import dev.faultline.state.workflow.WorkflowHandle;
+import dev.faultline.state.workflow.WorkflowStatus;
 import dev.faultline.state.workflow.contract.WorkflowExecutorTest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,5 +30,19 @@ class PostgresContractTest extends WorkflowExecutorTest {
         .nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
         .heartbeatInterval(Duration.ofMillis(200)).build();
     return WorkflowExecutor.builder(store);
+  }
+
+  @org.junit.jupiter.api.Test
+  void aFinishedWorkflowsHandleLeavesTheNodesMemoryAMinuteAfterItFinished() throws Exception {
+    try (WorkflowExecutor executor = builder().register("w", (ctx, in) -> "done").open()) {
+      WorkflowHandle<String> handle = executor.start("w", "kept", null);
+      assertEquals("done", await(handle));
+      assertSame(handle, executor.handle("kept"), "held while recent");
+      clock.advance(Duration.ofSeconds(61));
+      WorkflowHandle<String> rebuilt = executor.handle("kept");
+      assertNotSame(handle, rebuilt, "dropped from memory, rebuilt from the database");
+      assertEquals(WorkflowStatus.SUCCEEDED, rebuilt.status());
+      assertEquals("done", await(rebuilt));
+    }
   }
 }

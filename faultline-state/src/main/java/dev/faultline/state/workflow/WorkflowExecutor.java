@@ -74,7 +74,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * On a store shared by several executor nodes, an executor runs the workflows it starts and those its store claims
  * for it (see {@link WorkflowStore}); {@link #list} and {@link #handle} also see the workflows of other nodes, whose
  * handles complete when the store sees them finish. A workflow another node took over while this one was paused
- * fails here with {@code workflow-fenced} and goes on there.
+ * fails here with {@code workflow-fenced} and goes on there. The executor drops the handle of a finished workflow
+ * from its memory a minute after it finished (the database keeps the workflow; {@link #handle} and {@link #start}
+ * then answer with a new handle read from it), so that a node's memory does not grow with every workflow it ran.
  *
  * <h2>Concurrency</h2>
  * <pre>
@@ -94,6 +96,8 @@ public final class WorkflowExecutor implements AutoCloseable {
   public static final String DEFAULT_QUEUE = "default";
   /** The code of the failure a shared store raises once another node took a workflow over. */
   private static final String FENCED = "workflow-fenced";
+  /** How long a shared store's finished workflow keeps its handle in memory (see evictNanos). */
+  private static final long HANDLE_KEEP_NANOS = TimeUnit.MINUTES.toNanos(1);
   /** The code of the failure a store raises when it cannot be reached or refuses a write. */
   private static final String STORE_FAILED = "store-failed";
 
@@ -110,6 +114,12 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final ConcurrentHashMap<String, Run> runs = new ConcurrentHashMap<>();
   /** How long a finished workflow is kept; 0: for ever. */
   private final long retainNanos;
+  /**
+   * How long after it finished a workflow's handle leaves this executor's memory (runs): retainNanos on a store that
+   * forgets, HANDLE_KEEP on a shared store (the database keeps the workflow, handle(id) rebuilds its handle), 0 (for
+   * ever) on the embedded store without retention.
+   */
+  private final long evictNanos;
   /** Finished workflows by the time they finished here (or were recovered), oldest first; guarded by itself. */
   private final ArrayDeque<Finished> finished = new ArrayDeque<>();
   /** The next retention pass, if retaining; cancelled by close. */
@@ -138,6 +148,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       throw e;
     }
+    this.evictNanos = store.forgets() ? retainNanos : HANDLE_KEEP_NANOS;
   }
 
   private static ThreadFactory daemonThreads(String name) {
@@ -176,8 +187,6 @@ public final class WorkflowExecutor implements AutoCloseable {
         if (resume || row.resumeRequested()) {
           enqueue(run);
         }
-      } else {
-        noteFinished(row.id());
       }
     }
     LOG.log(System.Logger.Level.INFO, "workflow executor " + name + " recovered " + rows.size() + " workflow(s), "
@@ -196,6 +205,9 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
     } else if (status.terminal()) {
       run.result.completeExceptionally(outcomeFailure(row));
+    }
+    if (status.terminal()) {
+      noteFinished(run);
     }
     return status.terminal();
   }
@@ -529,20 +541,20 @@ public final class WorkflowExecutor implements AutoCloseable {
 
   // ---------------------------------------------------------------------------------------------------- retention
 
-  /** A workflow that finished (or was recovered finished) at {@code nanos}. */
-  private record Finished(String id, long nanos) {}
+  /** A workflow that finished (or was seen finished) at {@code nanos}. */
+  private record Finished(Run run, long nanos) {}
 
-  private void noteFinished(String id) {
-    if (retainNanos > 0) {
+  private void noteFinished(Run run) {
+    if (evictNanos > 0) {
       synchronized (finished) {
-        finished.addLast(new Finished(id, clock.nanoTime()));
+        finished.addLast(new Finished(run, clock.nanoTime()));
       }
     }
   }
 
   /** Checks for workflows to forget a few times per retention period (at least every minute, at most every second). */
   private void scheduleRetention() {
-    long period = Math.max(TimeUnit.SECONDS.toNanos(1), Math.min(retainNanos / 4, TimeUnit.MINUTES.toNanos(1)));
+    long period = Math.max(TimeUnit.SECONDS.toNanos(1), Math.min(evictNanos / 4, TimeUnit.MINUTES.toNanos(1)));
     retention = scheduler.schedule(() -> {
       if (closed) {
         return;
@@ -559,35 +571,43 @@ public final class WorkflowExecutor implements AutoCloseable {
     }, period);
   }
 
-  /** Forgets the workflows that finished more than retainFinished ago, in records of at most 1000 ids. */
+  /**
+   * Forgets the workflows that finished more than evictNanos ago, in records of at most 1000 ids (a store that does
+   * not forget keeps them; only their handles leave this executor's memory).
+   */
   private void forgetExpired() {
     long now = clock.nanoTime();
+    boolean forgetRows = retainNanos > 0;
     int forgotten = 0;
     while (!closed) {
       List<Finished> batch = new ArrayList<>();
       synchronized (finished) {
         while (batch.size() < Entry.FORGET_BATCH && !finished.isEmpty()
-            && now - finished.peekFirst().nanos() >= retainNanos) {
+            && now - finished.peekFirst().nanos() >= evictNanos) {
           batch.add(finished.pollFirst());
         }
       }
       if (batch.isEmpty()) {
         break;
       }
-      List<String> ids = new ArrayList<>(batch.size());
-      batch.forEach(f -> ids.add(f.id()));
-      try {
-        store.forget(ids);
-      } catch (RuntimeException e) {
-        synchronized (finished) { // kept for the next try, oldest first as before
-          for (int i = batch.size() - 1; i >= 0; i--) {
-            finished.addFirst(batch.get(i));
+      if (forgetRows) {
+        List<String> ids = new ArrayList<>(batch.size());
+        batch.forEach(f -> ids.add(f.run().row.id()));
+        try {
+          store.forget(ids);
+        } catch (RuntimeException e) {
+          synchronized (finished) { // kept for the next try, oldest first as before
+            for (int i = batch.size() - 1; i >= 0; i--) {
+              finished.addFirst(batch.get(i));
+            }
           }
+          throw e;
         }
-        throw e;
+        forgotten += ids.size();
       }
-      ids.forEach(runs::remove);
-      forgotten += ids.size();
+      for (Finished f : batch) {
+        runs.remove(f.run().row.id(), f.run()); // not a newer run of the same id
+      }
     }
     if (forgotten > 0) {
       LOG.log(System.Logger.Level.INFO, "workflow executor " + name + " forgot " + forgotten + " workflow(s) finished"
@@ -820,7 +840,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       byte[] encoded = encode(output);
       store.record(row, new WorkflowChange.Finished(row.id(), WorkflowStatus.SUCCEEDED, encoded, null));
-      noteFinished(row.id());
+      noteFinished(run);
       publish(row.id(), WorkflowEvent.Kind.COMPLETED, null, null);
       ctx.after = () -> run.result.complete(output);
     } catch (RuntimeException e) {
@@ -877,7 +897,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       publish(row.id(), WorkflowEvent.Kind.COMPENSATED, registered.name, null);
     }
     store.record(row, new WorkflowChange.Finished(row.id(), outcome, null, error));
-    noteFinished(row.id());
+    noteFinished(run);
     publish(row.id(), outcome == WorkflowStatus.CANCELLED ? WorkflowEvent.Kind.CANCELLED : WorkflowEvent.Kind.FAILED,
         null, error);
     WorkflowException failure = outcomeFailure(row);
@@ -1437,7 +1457,7 @@ public final class WorkflowExecutor implements AutoCloseable {
         executor.close();
         throw e;
       }
-      if (executor.retainNanos > 0) {
+      if (executor.evictNanos > 0) {
         executor.scheduleRetention();
       }
       return executor;

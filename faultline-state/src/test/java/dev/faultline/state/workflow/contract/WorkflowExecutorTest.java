@@ -50,13 +50,13 @@ public class WorkflowExecutorTest {
     return WorkflowExecutor.builder(location);
   }
 
-  private final FakeClock clock = new FakeClock();
+  protected final FakeClock clock = new FakeClock();
   private final EventRecorder recorder = new EventRecorder();
   /** Step executions by idempotency key. */
   private final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
   private final List<String> log = Collections.synchronizedList(new ArrayList<>());
 
-  private WorkflowExecutor.Builder builder() {
+  protected WorkflowExecutor.Builder builder() {
     return store(dir).clock(clock).scheduler(clock).threads(4).listener(recorder);
   }
 
@@ -66,7 +66,7 @@ public class WorkflowExecutorTest {
     return value;
   }
 
-  private static <T> T await(WorkflowHandle<T> handle) throws Exception {
+  protected static <T> T await(WorkflowHandle<T> handle) throws Exception {
     return handle.result().get(30, TimeUnit.SECONDS);
   }
 
@@ -368,6 +368,23 @@ public class WorkflowExecutorTest {
           WorkflowEvent.Kind.COMPLETED), kinds("j"));
     } finally {
       guard.cancel();
+    }
+  }
+
+  @Test
+  void aFinishedWorkflowAnswersByIdLongAfterItFinished() throws Exception {
+    try (WorkflowExecutor executor = builder().register("w", (ctx, in) -> ctx.step("s", () -> count(ctx, "s")))
+        .open()) {
+      assertEquals("s", await(executor.start("w", "old", null)));
+      clock.advance(Duration.ofHours(2));
+      WorkflowHandle<String> again = executor.handle("old");
+      assertEquals(WorkflowStatus.SUCCEEDED, again.status());
+      assertEquals("s", await(again));
+      assertEquals("s", await(executor.<String>start("w", "old", null)));
+      assertEquals("s", executor.<String>call("w", "old", null));
+      assertEquals(1, runs.get("old/0").get(), "nothing ran again");
+      assertEquals(List.of("old"), executor.list(WorkflowStatus.SUCCEEDED).stream().map(WorkflowInfo::workflowId)
+          .toList());
     }
   }
 
