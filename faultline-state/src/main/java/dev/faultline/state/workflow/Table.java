@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,8 +35,22 @@ final class Table {
   final ConcurrentHashMap<String, Row> rows = new ConcurrentHashMap<>();
   /** The rows not finished yet (identity set). */
   final Set<Row> unfinished = new HashSet<>();
-  /** The finished rows, in the order they finished (in the order of the checkpoint after a restart). */
-  final Set<Row> finished = new LinkedHashSet<>();
+  /**
+   * The finished rows, in the order they finished (in the order of the checkpoint after a restart). Rows forgotten by
+   * retention are flagged and left here until compacted (when they are half of it, or by the next capture), so a
+   * forget costs no search.
+   */
+  final List<Row> finished = new ArrayList<>();
+  /** How many rows of finished are forgotten. */
+  int forgottenInFinished;
+
+  /** Drops the forgotten rows from finished. */
+  void compact() {
+    if (forgottenInFinished > 0) {
+      finished.removeIf(row -> row.forgotten);
+      forgottenInFinished = 0;
+    }
+  }
 
   /** Adds a row decoded from a checkpoint or started by the machine. */
   void add(Row row) {
@@ -66,6 +79,8 @@ final class Table {
     final Set<Integer> compensated = new HashSet<>();
     boolean cancelRequested;
     boolean resumeRequested;
+    /** Dropped by retention (see Table.finished); set by the state machine only. */
+    boolean forgotten;
     WorkflowStatus outcome;
     byte[] output;
     String error;
@@ -243,8 +258,12 @@ final class Table {
       for (String id : entry.ids()) {
         Row row = table.rows.remove(id);
         if (row != null) {
-          table.finished.remove(row);
+          row.forgotten = true;
+          table.forgottenInFinished++;
         }
+      }
+      if (table.forgottenInFinished * 2 > table.finished.size()) {
+        table.compact();
       }
     }
 
@@ -270,6 +289,7 @@ final class Table {
     /** Finished rows as they are (they never change), copies of the others; called under the state lock. */
     @Override
     public Supplier<byte[]> capture(Table table) {
+      table.compact();
       Row[] done = table.finished.toArray(new Row[0]);
       List<Row> open = new ArrayList<>(table.unfinished.size());
       for (Row row : table.unfinished) {

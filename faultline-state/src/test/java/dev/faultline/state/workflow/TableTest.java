@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
@@ -56,6 +57,21 @@ class TableTest {
     assertEquals(2, back.unfinished.size());
     assertEquals(2, table.finished.size(), "done and saga");
     assertEquals(2, table.unfinished.size(), "open and later");
+  }
+
+  @Test
+  void aForgottenRowLeavesTheNextCaptureEvenBeforeItIsCompacted() {
+    for (String id : List.of("a", "b", "c")) {
+      apply(new Entry.Started(id, "w", "q", null));
+      apply(new Entry.Finished(id, WorkflowStatus.SUCCEEDED, bytes(id), null));
+    }
+    apply(new Entry.Forget(List.of("b")));
+    assertEquals(3, table.finished.size(), "one of three forgotten: flagged, not compacted yet");
+    Table back = Table.CODEC.decode(Table.CODEC.capture(table).get());
+    assertEquals(List.of("a", "c"), back.rows.keySet().stream().sorted().toList());
+    assertEquals(2, table.finished.size(), "the capture compacted it");
+    apply(new Entry.Forget(List.of("a", "c")));
+    assertEquals(0, table.finished.size(), "compacted once half of it is forgotten");
   }
 
   @Test
