@@ -592,9 +592,16 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       if (forgetRows) {
         List<String> ids = new ArrayList<>(batch.size());
-        batch.forEach(f -> ids.add(f.run().row.id()));
+        for (Finished f : batch) {
+          StoredWorkflow row = f.run().row;
+          if (store.find(row.id()) == row) { // not forgotten already, and not a newer workflow of the same id
+            ids.add(row.id());
+          }
+        }
         try {
-          store.forget(ids);
+          if (!ids.isEmpty()) {
+            store.forget(ids);
+          }
         } catch (RuntimeException e) {
           synchronized (finished) { // kept for the next try, oldest first as before
             for (int i = batch.size() - 1; i >= 0; i--) {
