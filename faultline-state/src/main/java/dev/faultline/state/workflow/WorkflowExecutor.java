@@ -640,7 +640,8 @@ public final class WorkflowExecutor implements AutoCloseable {
 
   /**
    * Runs a workflow just created by {@link #call} in the calling thread if its queue has nobody waiting and can
-   * start it now; queues it otherwise.
+   * start it now; queues it otherwise. Not enqueue plus the result's helping join: dispatching would wake a worker
+   * for every call only to find the run taken (measured: about 1 600 against 1 400 µs per workflow, 32 callers).
    */
   private void runHere(Run run) {
     synchronized (run) {

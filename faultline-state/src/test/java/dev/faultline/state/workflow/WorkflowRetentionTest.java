@@ -106,6 +106,8 @@ class WorkflowRetentionTest {
     ConfigurationException negative = assertThrows(ConfigurationException.class,
         () -> builder().retainFinished(Duration.ofSeconds(-1)).open());
     assertTrue(negative.getMessage().contains("retainFinished"), negative.getMessage());
+    // A store that keeps every workflow (forgets() is false): the builder refuses retention before any workflow
+    // starts, so its writing methods are never reached, and fail the test if they are.
     WorkflowStore keeper = new WorkflowStore() {
       @Override
       public List<? extends StoredWorkflow> open(StoreListener listener, boolean resumeOnStart) {
@@ -114,7 +116,7 @@ class WorkflowRetentionTest {
 
       @Override
       public StoredWorkflow create(String id, String name, String queue, byte[] input) {
-        throw new UnsupportedOperationException();
+        throw new AssertionError("nothing may start on an executor the builder refused");
       }
 
       @Override
@@ -129,7 +131,7 @@ class WorkflowRetentionTest {
 
       @Override
       public void record(StoredWorkflow workflow, WorkflowChange change) {
-        throw new UnsupportedOperationException();
+        throw new AssertionError("nothing may be recorded on an executor the builder refused");
       }
 
       @Override
