@@ -97,16 +97,15 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private volatile long lastBeatNanos;
   private volatile boolean beating;
   private Thread loop;
+  private final WriteBatcher writes;
 
   private final String sqlHeartbeat;
-  private final String sqlCreate;
   private final String sqlRow;
   private final String sqlSteps;
   private final String sqlStepsOf;
   private final String sqlInsertStep;
   private final String sqlCompensating;
   private final String sqlCompensated;
-  private final String sqlFinished;
   private final String sqlCancel;
   private final String sqlResume;
   private final String sqlOwnerOf;
@@ -132,8 +131,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     sqlHeartbeat = "INSERT INTO " + s + "workflow_nodes (node_id, heartbeat_at, lease_until) VALUES (?, now(), now()"
         + " + ? * interval '1 millisecond') ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = now(), lease_until ="
         + " EXCLUDED.lease_until";
-    sqlCreate = "INSERT INTO " + s + "workflows (workflow_id, name, queue, input, status, owner, epoch) VALUES"
-        + " (?, ?, ?, ?, 'PENDING', ?, 1) ON CONFLICT (workflow_id) DO NOTHING RETURNING epoch";
+    writes = new WriteBatcher(dataSource, schema, nodeId, UNFINISHED, b.writeConnections);
     sqlRow = "SELECT " + ROW_COLUMNS + " FROM " + s + "workflows w WHERE w.workflow_id = ?";
     String stepColumns = "workflow_id, step_index, name, sleep, result, error, wake_millis, compensated";
     sqlSteps = "SELECT " + stepColumns + " FROM " + s + "workflow_steps WHERE workflow_id = ? ORDER BY step_index";
@@ -149,8 +147,6 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         + " RETURNING cancel_requested";
     sqlCompensated = "WITH w AS (" + mine + ") UPDATE " + s + "workflow_steps SET compensated = true"
         + " WHERE workflow_id = ? AND step_index = ? AND EXISTS (SELECT 1 FROM w) RETURNING step_index";
-    sqlFinished = "UPDATE " + s + "workflows SET status = ?, output = ?, error = ?, updated_at = now()"
-        + " WHERE workflow_id = ? AND owner = ? AND epoch = ? AND status IN " + UNFINISHED;
     sqlCancel = "UPDATE " + s + "workflows SET cancel_requested = true, updated_at = now() WHERE workflow_id = ?"
         + " AND status IN " + UNFINISHED + " RETURNING epoch";
     sqlResume = "UPDATE " + s + "workflows SET resume_requested = true, updated_at = now() WHERE workflow_id = ?"
@@ -238,18 +234,9 @@ public final class PostgresWorkflowStore implements WorkflowStore {
 
   @Override
   public StoredWorkflow create(String id, String name, String queue, byte[] input) {
-    Long epoch = sql("start workflow " + id, c -> {
-      try (PreparedStatement p = c.prepareStatement(sqlCreate)) {
-        p.setString(1, id);
-        p.setString(2, name);
-        p.setString(3, queue);
-        p.setBytes(4, input);
-        p.setString(5, nodeId);
-        try (ResultSet rs = p.executeQuery()) {
-          return rs.next() ? rs.getLong(1) : null;
-        }
-      }
-    });
+    WriteBatcher.Create write = new WriteBatcher.Create(id, name, queue, input);
+    write("start workflow " + id, write);
+    Long epoch = write.written ? write.epoch : null;
     if (epoch == null) {
       return null;
     }
@@ -360,19 +347,30 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       throw new WorkflowException(FENCED, "node " + nodeId + " does not own workflow " + view.id + " (it was"
           + " released or taken over); cannot record " + change.getClass().getSimpleName());
     }
-    boolean done = sql("record " + change.getClass().getSimpleName() + " of workflow " + view.id, c -> {
-      if (change instanceof WorkflowChange.StepDone) {
-        WorkflowChange.StepDone e = (WorkflowChange.StepDone) change;
-        return insertStep(c, view, epoch, new PgWorkflow.Step(e.index(), e.step(), e.result(), null, 0, false,
-            false));
-      } else if (change instanceof WorkflowChange.StepFailed) {
-        WorkflowChange.StepFailed e = (WorkflowChange.StepFailed) change;
-        return insertStep(c, view, epoch, new PgWorkflow.Step(e.index(), e.step(), null, e.error(), 0, false,
-            false));
-      } else if (change instanceof WorkflowChange.Sleep) {
-        WorkflowChange.Sleep e = (WorkflowChange.Sleep) change;
-        return insertStep(c, view, epoch, new PgWorkflow.Step(e.index(), "sleep", null, null, e.wakeMillis(), true,
-            false));
+    String what = "record " + change.getClass().getSimpleName() + " of workflow " + view.id;
+    PgWorkflow.Step step = stepOf(change);
+    if (step != null) {
+      WriteBatcher.Step write = new WriteBatcher.Step(view.id, epoch, step);
+      write(what, write);
+      if (write.written) {
+        view.addStep(step, write.cancelRequested);
+        return;
+      }
+    } else if (change instanceof WorkflowChange.Finished) {
+      WorkflowChange.Finished e = (WorkflowChange.Finished) change;
+      WriteBatcher.Finish write = new WriteBatcher.Finish(view.id, epoch, e.status().name(), e.output(), e.error());
+      write(what, write);
+      if (write.written) {
+        view.finished(e.status(), e.output(), e.error());
+        return;
+      }
+      throw refusal(view, epoch, change); // not this node's at this epoch any more, or finished
+    }
+    // Written alone: a compensation, or a step the batch did not write, whose single-row statement says why (taken
+    // over, finished, or recorded already: a duplicate key).
+    boolean done = sql(what, c -> {
+      if (step != null) {
+        return insertStep(c, view, epoch, step);
       } else if (change instanceof WorkflowChange.Compensating) {
         WorkflowChange.Compensating e = (WorkflowChange.Compensating) change;
         try (PreparedStatement p = c.prepareStatement(sqlCompensating)) {
@@ -389,40 +387,50 @@ public final class PostgresWorkflowStore implements WorkflowStore {
             return true;
           }
         }
-      } else if (change instanceof WorkflowChange.Compensated) {
-        WorkflowChange.Compensated e = (WorkflowChange.Compensated) change;
-        try (PreparedStatement p = c.prepareStatement(sqlCompensated)) {
-          p.setString(1, view.id);
-          p.setString(2, nodeId);
-          p.setLong(3, epoch);
-          p.setString(4, view.id);
-          p.setInt(5, e.index());
-          try (ResultSet rs = p.executeQuery()) {
-            if (!rs.next()) {
-              return false;
-            }
-            view.markCompensated(e.index());
-            return true;
-          }
-        }
       }
-      WorkflowChange.Finished e = (WorkflowChange.Finished) change;
-      try (PreparedStatement p = c.prepareStatement(sqlFinished)) {
-        p.setString(1, e.status().name());
-        p.setBytes(2, e.output());
-        p.setString(3, e.error());
+      WorkflowChange.Compensated e = (WorkflowChange.Compensated) change;
+      try (PreparedStatement p = c.prepareStatement(sqlCompensated)) {
+        p.setString(1, view.id);
+        p.setString(2, nodeId);
+        p.setLong(3, epoch);
         p.setString(4, view.id);
-        p.setString(5, nodeId);
-        p.setLong(6, epoch);
-        if (p.executeUpdate() == 0) {
-          return false;
+        p.setInt(5, e.index());
+        try (ResultSet rs = p.executeQuery()) {
+          if (!rs.next()) {
+            return false;
+          }
+          view.markCompensated(e.index());
+          return true;
         }
-        view.finished(e.status(), e.output(), e.error());
-        return true;
       }
     });
     if (!done) {
       throw refusal(view, epoch, change);
+    }
+  }
+
+  /** The step or timer {@code change} records, or null if it records something else. */
+  private static PgWorkflow.Step stepOf(WorkflowChange change) {
+    if (change instanceof WorkflowChange.StepDone) {
+      WorkflowChange.StepDone e = (WorkflowChange.StepDone) change;
+      return new PgWorkflow.Step(e.index(), e.step(), e.result(), null, 0, false, false);
+    } else if (change instanceof WorkflowChange.StepFailed) {
+      WorkflowChange.StepFailed e = (WorkflowChange.StepFailed) change;
+      return new PgWorkflow.Step(e.index(), e.step(), null, e.error(), 0, false, false);
+    } else if (change instanceof WorkflowChange.Sleep) {
+      WorkflowChange.Sleep e = (WorkflowChange.Sleep) change;
+      return new PgWorkflow.Step(e.index(), "sleep", null, null, e.wakeMillis(), true, false);
+    }
+    return null;
+  }
+
+  /** Writes {@code write} through the batcher, as {@link #sql} runs a statement. */
+  private void write(String what, WriteBatcher.Write write) {
+    try {
+      writes.submit(write);
+    } catch (SQLException e) {
+      throw new WorkflowException("store-failed", "could not " + what + " in PostgreSQL schema " + schema + ": "
+          + e.getMessage(), e);
     }
   }
 
@@ -837,6 +845,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     private final String password;
     private String schema = "faultline";
     private String nodeId;
+    private int writeConnections = 2;
     private Duration leaseTime = Duration.ofSeconds(10);
     private Duration heartbeatInterval = Duration.ofSeconds(1);
     private int claimBatch = 100;
@@ -890,6 +899,17 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       return this;
     }
 
+    /**
+     * At most how many pooled connections write batches of starts, steps and ends at once; 2 by default. Threads
+     * that record while these are busy wait, and the next batch carries all of their writes in one statement per
+     * kind (one transaction, one WAL flush), so a busy node makes far fewer commits than writes. Keep it below the
+     * pool size, so that heartbeats, claims and reads find a connection.
+     */
+    public Builder writeConnections(int writeConnections) {
+      this.writeConnections = writeConnections;
+      return this;
+    }
+
     /** The size of the pool a store opened from a JDBC URL creates; 10 by default. */
     public Builder poolSize(int poolSize) {
       this.poolSize = poolSize;
@@ -934,6 +954,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       }
       Validate.atLeast("claimBatch", claimBatch, 1);
       Validate.atLeast("poolSize", poolSize, 1);
+      Validate.atLeast("writeConnections", writeConnections, 1);
       Validate.notNull("clock", clock);
       HikariDataSource pool = null;
       DataSource ds = dataSource;

@@ -35,8 +35,15 @@ final class ChildProcess implements AutoCloseable {
   private final Process process;
   private final Path err;
   private final LinkedBlockingQueue<Line> queue = new LinkedBlockingQueue<>();
-  final List<Line> lines = Collections.synchronizedList(new ArrayList<>());
+  private final List<Line> lines = Collections.synchronizedList(new ArrayList<>());
   private volatile boolean ended;
+
+  /** The lines read so far, a copy (the reader thread keeps adding to the list while the child runs). */
+  List<Line> lines() {
+    synchronized (lines) {
+      return List.copyOf(lines);
+    }
+  }
 
   private ChildProcess(Process process, Path err) {
     this.process = process;

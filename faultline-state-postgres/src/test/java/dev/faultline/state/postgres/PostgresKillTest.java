@@ -88,7 +88,7 @@ class PostgresKillTest {
               break;
             }
           }
-          if (child.lines.stream().noneMatch(l -> l.text().equals("EXIT"))) {
+          if (child.lines().stream().noneMatch(l -> l.text().equals("EXIT"))) {
             child.kill();
             killed = true;
           }

@@ -77,7 +77,7 @@ class PostgresTakeoverTest {
         c.signal("CONT");
         assertNotNull(c.await("EXIT"::equals, 120), c::stderr);
         assertEquals(0, c.awaitExit(60), c::stderr);
-        for (ChildProcess.Line line : c.lines) {
+        for (ChildProcess.Line line : c.lines()) {
           if (line.text().startsWith("FENCED ")) {
             fenced.add(line.text());
           }

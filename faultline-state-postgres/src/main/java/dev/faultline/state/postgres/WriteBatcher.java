@@ -1,0 +1,440 @@
+package dev.faultline.state.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+import javax.sql.DataSource;
+
+/**
+ * Group commit for the writes every workflow makes (its start, each step or timer, its end): writes that threads
+ * submit while others are being written go to the database together, one statement (so one transaction and one WAL
+ * flush) for all the waiting starts, one for all the steps, one for all the ends, instead of one each.
+ *
+ * <p>Each statement keeps the single-row statements' rules row by row: a start inserts only an id that does not exist
+ * yet; a step or an end is written only while the workflow row is still this node's at the writer's epoch and
+ * unfinished (the step statement locks those rows {@code FOR SHARE}, in id order, as the single-row statement locks
+ * its one row, so a takeover's {@code FOR UPDATE} orders against it). A row a statement did not write comes back as
+ * not {@link Write#written written}; the store then runs the single-row statement for it, which says why (fenced,
+ * finished, recorded twice). Nothing is retried blindly and nothing is dropped: a failed statement fails every write
+ * of it that was not yet decided.
+ *
+ * <h2>Concurrency</h2>
+ * <pre>
+ * queue: lock-free, the submitted writes not yet taken. running: how many threads write a batch now, at most
+ *   maxRunning (each on its own pooled connection).
+ * A submitter queues its write, then, until the write is done: if fewer than maxRunning batches run, it takes the
+ *   slot, drains up to maxBatch writes (its own or others') and writes them; else it parks. Whoever finishes a batch
+ *   marks its writes done (publishing each outcome by the volatile `done`), unparks their threads, frees its slot
+ *   and then unparks the thread at the head of the queue, if any, to take the slot. A submitter checks `running`
+ *   after queuing and a writer checks the queue after freeing its slot, so a write is never left queued while a
+ *   slot is free with nobody awake to take it.
+ * </pre>
+ * One submitter does not wait for anything another one does when nothing else is being written: it writes its own
+ * write at once, in its own thread.
+ */
+final class WriteBatcher {
+  /** The most writes one statement carries. */
+  static final int MAX_BATCH = 64;
+  private static final String DUPLICATE_KEY = "23505";
+
+  /** One write and, once {@link #done}, its outcome. */
+  abstract static class Write {
+    /** The submitting thread; set before the write is queued (the queue publishes it). */
+    Thread thread;
+    /** Set last, after the outcome fields, by the thread that wrote the batch. */
+    volatile boolean done;
+    /** Whether the statement wrote this row (false: the store asks the single-row statement why not). */
+    boolean written;
+    /** After a written step: whether cancellation was requested. */
+    boolean cancelRequested;
+    /** After a written start: the epoch of the new row. */
+    long epoch;
+    /** Why the statement carrying this write failed; null if it did not. */
+    Throwable failure;
+    /** Set by the writer while it decides the outcome; guards against deciding twice. */
+    boolean decided;
+
+    final void decide(boolean written) {
+      this.written = written;
+      this.decided = true;
+    }
+  }
+
+  /** The start of a workflow: a new row owned by this node at epoch 1. */
+  static final class Create extends Write {
+    final String id;
+    final String name;
+    final String queue;
+    final byte[] input;
+
+    Create(String id, String name, String queue, byte[] input) {
+      this.id = id;
+      this.name = name;
+      this.queue = queue;
+      this.input = input;
+    }
+  }
+
+  /** A step's result or failure, or a timer. */
+  static final class Step extends Write {
+    final String id;
+    final long ownedEpoch;
+    final PgWorkflow.Step step;
+
+    Step(String id, long ownedEpoch, PgWorkflow.Step step) {
+      this.id = id;
+      this.ownedEpoch = ownedEpoch;
+      this.step = step;
+    }
+  }
+
+  /** The end of a workflow: its final status, output and error. */
+  static final class Finish extends Write {
+    final String id;
+    final long ownedEpoch;
+    final String status;
+    final byte[] output;
+    final String error;
+
+    Finish(String id, long ownedEpoch, String status, byte[] output, String error) {
+      this.id = id;
+      this.ownedEpoch = ownedEpoch;
+      this.status = status;
+      this.output = output;
+      this.error = error;
+    }
+  }
+
+  private final DataSource dataSource;
+  private final String nodeId;
+  private final int maxRunning;
+  private final ConcurrentLinkedQueue<Write> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger running = new AtomicInteger();
+  private final String sqlCreate;
+  private final String sqlCreates;
+  private final String sqlStep;
+  private final String sqlSteps;
+  private final String sqlFinish;
+  private final String sqlFinishes;
+
+  WriteBatcher(DataSource dataSource, String schema, String nodeId, String unfinished, int maxRunning) {
+    this.dataSource = dataSource;
+    this.nodeId = nodeId;
+    this.maxRunning = maxRunning;
+    String s = schema + ".";
+    // Each kind has a statement for one row (what a lone write uses: the arrays cost a fifth of its time) and one
+    // for many; both write exactly the same rows.
+    sqlCreate = "INSERT INTO " + s + "workflows (workflow_id, name, queue, input, status, owner, epoch) VALUES"
+        + " (?, ?, ?, ?, 'PENDING', ?, 1) ON CONFLICT (workflow_id) DO NOTHING RETURNING workflow_id, epoch";
+    sqlCreates = "INSERT INTO " + s + "workflows (workflow_id, name, queue, input, status, owner, epoch)"
+        + " SELECT r.workflow_id, r.name, r.queue, r.input, 'PENDING', ?, 1"
+        + " FROM unnest(?::text[], ?::text[], ?::text[], ?::bytea[]) AS r (workflow_id, name, queue, input)"
+        + " ON CONFLICT (workflow_id) DO NOTHING RETURNING workflow_id, epoch";
+    sqlStep = "WITH w AS (SELECT cancel_requested FROM " + s + "workflows WHERE workflow_id = ? AND owner = ?"
+        + " AND epoch = ? AND status IN " + unfinished + " FOR SHARE) INSERT INTO " + s + "workflow_steps"
+        + " (workflow_id, step_index, name, sleep, result, error, wake_millis, epoch) SELECT ?, ?, ?, ?, ?, ?, ?, ?"
+        + " FROM w RETURNING workflow_id, step_index, (SELECT cancel_requested FROM w)";
+    sqlSteps = "WITH r AS (SELECT * FROM unnest(?::text[], ?::int4[], ?::text[], ?::bool[], ?::bytea[], ?::text[],"
+        + " ?::int8[], ?::int8[]) AS r (workflow_id, step_index, name, sleep, result, error, wake_millis, epoch)),"
+        + " w AS (SELECT w.workflow_id, w.epoch, w.cancel_requested FROM " + s + "workflows w"
+        + " WHERE w.workflow_id IN (SELECT r.workflow_id FROM r) AND w.owner = ? AND w.status IN " + unfinished
+        + " ORDER BY w.workflow_id FOR SHARE OF w)"
+        + " INSERT INTO " + s + "workflow_steps AS t (workflow_id, step_index, name, sleep, result, error,"
+        + " wake_millis, epoch) SELECT r.workflow_id, r.step_index, r.name, r.sleep, r.result, r.error,"
+        + " r.wake_millis, r.epoch FROM r JOIN w ON w.workflow_id = r.workflow_id AND w.epoch = r.epoch"
+        + " ON CONFLICT (workflow_id, step_index) DO NOTHING"
+        + " RETURNING t.workflow_id, t.step_index, (SELECT w.cancel_requested FROM w WHERE w.workflow_id ="
+        + " t.workflow_id)";
+    sqlFinish = "UPDATE " + s + "workflows w SET status = ?, output = ?, error = ?, updated_at = now()"
+        + " WHERE w.workflow_id = ? AND w.epoch = ? AND w.owner = ? AND w.status IN " + unfinished
+        + " RETURNING w.workflow_id";
+    sqlFinishes = "UPDATE " + s + "workflows w SET status = r.status, output = r.output, error = r.error,"
+        + " updated_at = now() FROM unnest(?::text[], ?::int8[], ?::text[], ?::bytea[], ?::text[])"
+        + " AS r (workflow_id, epoch, status, output, error)"
+        + " WHERE w.workflow_id = r.workflow_id AND w.epoch = r.epoch AND w.owner = ? AND w.status IN " + unfinished
+        + " RETURNING w.workflow_id";
+  }
+
+  /**
+   * Writes {@code write} (alone or with others) and returns once its outcome is known.
+   *
+   * @throws SQLException the failure of the statement that carried it
+   */
+  void submit(Write write) throws SQLException {
+    write.thread = Thread.currentThread();
+    queue.add(write);
+    boolean interrupted = false;
+    try {
+      while (!write.done) {
+        int now = running.get();
+        if (now < maxRunning && running.compareAndSet(now, now + 1)) {
+          try {
+            writeBatch();
+          } finally {
+            running.decrementAndGet();
+            Write head = queue.peek();
+            if (head != null) {
+              LockSupport.unpark(head.thread);
+            }
+          }
+        } else {
+          LockSupport.park(this);
+          interrupted |= Thread.interrupted(); // a JDBC call is not interruptible; keep the status for the caller
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    Throwable failure = write.failure;
+    if (failure instanceof SQLException) {
+      throw (SQLException) failure;
+    } else if (failure instanceof RuntimeException) {
+      throw (RuntimeException) failure;
+    } else if (failure != null) {
+      throw new SQLException("the batch that carried this write failed: " + failure, failure);
+    }
+  }
+
+  /** How many submitted writes no batch has taken yet (a snapshot). */
+  int queued() {
+    return queue.size();
+  }
+
+  private void writeBatch() {
+    List<Write> batch = new ArrayList<>();
+    Write next;
+    while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
+      batch.add(next);
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    List<Create> creates = new ArrayList<>();
+    List<Step> steps = new ArrayList<>();
+    List<Finish> finishes = new ArrayList<>();
+    for (Write w : batch) {
+      if (w instanceof Create) {
+        creates.add((Create) w);
+      } else if (w instanceof Step) {
+        steps.add((Step) w);
+      } else {
+        finishes.add((Finish) w);
+      }
+    }
+    Throwable failure = null;
+    try (Connection c = dataSource.getConnection()) {
+      if (!creates.isEmpty()) {
+        create(c, creates);
+      }
+      if (!steps.isEmpty()) {
+        steps(c, steps);
+      }
+      if (!finishes.isEmpty()) {
+        finish(c, finishes);
+      }
+    } catch (SQLException | RuntimeException e) {
+      failure = e;
+    } catch (Error e) {
+      failure = e;
+      throw e;
+    } finally {
+      Thread self = Thread.currentThread();
+      for (Write w : batch) {
+        if (!w.decided) {
+          w.failure = failure != null ? failure : new SQLException("no outcome was read for this write");
+        }
+        w.done = true;
+        if (w.thread != self) {
+          LockSupport.unpark(w.thread);
+        }
+      }
+    }
+  }
+
+  /**
+   * The writes of {@code writes} whose key no earlier one has; the others are decided not written (the single-row
+   * statement then says why: the id exists, the step is recorded, the workflow finished).
+   */
+  private static <W extends Write> List<W> firstOfEach(List<W> writes, Function<W, Object> key) {
+    Set<Object> seen = new HashSet<>();
+    List<W> rows = new ArrayList<>(writes.size());
+    for (W w : writes) {
+      if (seen.add(key.apply(w))) {
+        rows.add(w);
+      } else {
+        w.decide(false);
+      }
+    }
+    return rows;
+  }
+
+  private void create(Connection c, List<Create> all) throws SQLException {
+    List<Create> rows = firstOfEach(all, w -> w.id);
+    int n = rows.size();
+    String[] ids = new String[n];
+    String[] names = new String[n];
+    String[] queues = new String[n];
+    byte[][] inputs = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      Create w = rows.get(i);
+      ids[i] = w.id;
+      names[i] = w.name;
+      queues[i] = w.queue;
+      inputs[i] = w.input;
+    }
+    Map<String, Long> created = new HashMap<>();
+    try (PreparedStatement p = c.prepareStatement(n == 1 ? sqlCreate : sqlCreates)) {
+      if (n == 1) {
+        p.setString(1, ids[0]);
+        p.setString(2, names[0]);
+        p.setString(3, queues[0]);
+        p.setBytes(4, inputs[0]);
+        p.setString(5, nodeId);
+      } else {
+        p.setString(1, nodeId);
+        p.setArray(2, c.createArrayOf("text", ids));
+        p.setArray(3, c.createArrayOf("text", names));
+        p.setArray(4, c.createArrayOf("text", queues));
+        p.setArray(5, c.createArrayOf("bytea", inputs));
+      }
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          created.put(rs.getString(1), rs.getLong(2));
+        }
+      }
+    }
+    for (Create w : rows) {
+      Long epoch = created.get(w.id);
+      if (epoch != null) {
+        w.epoch = epoch;
+      }
+      w.decide(epoch != null);
+    }
+  }
+
+  private void steps(Connection c, List<Step> all) throws SQLException {
+    List<Step> steps = firstOfEach(all, w -> List.of(w.id, w.step.index()));
+    int n = steps.size();
+    String[] ids = new String[n];
+    Integer[] indexes = new Integer[n];
+    String[] names = new String[n];
+    Boolean[] sleeps = new Boolean[n];
+    byte[][] results = new byte[n][];
+    String[] errors = new String[n];
+    Long[] wakes = new Long[n];
+    Long[] epochs = new Long[n];
+    for (int i = 0; i < n; i++) {
+      Step w = steps.get(i);
+      ids[i] = w.id;
+      indexes[i] = w.step.index();
+      names[i] = w.step.name();
+      sleeps[i] = w.step.sleep();
+      results[i] = w.step.result();
+      errors[i] = w.step.error();
+      wakes[i] = w.step.wakeMillis();
+      epochs[i] = w.ownedEpoch;
+    }
+    Map<String, Map<Integer, Boolean>> written = new HashMap<>();
+    try (PreparedStatement p = c.prepareStatement(n == 1 ? sqlStep : sqlSteps)) {
+      if (n == 1) {
+        p.setString(1, ids[0]);
+        p.setString(2, nodeId);
+        p.setLong(3, epochs[0]);
+        p.setString(4, ids[0]);
+        p.setInt(5, indexes[0]);
+        p.setString(6, names[0]);
+        p.setBoolean(7, sleeps[0]);
+        p.setBytes(8, results[0]);
+        p.setString(9, errors[0]);
+        p.setLong(10, wakes[0]);
+        p.setLong(11, epochs[0]);
+      } else {
+        p.setArray(1, c.createArrayOf("text", ids));
+        p.setArray(2, c.createArrayOf("int4", indexes));
+        p.setArray(3, c.createArrayOf("text", names));
+        p.setArray(4, c.createArrayOf("bool", sleeps));
+        p.setArray(5, c.createArrayOf("bytea", results));
+        p.setArray(6, c.createArrayOf("text", errors));
+        p.setArray(7, c.createArrayOf("int8", wakes));
+        p.setArray(8, c.createArrayOf("int8", epochs));
+        p.setString(9, nodeId);
+      }
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          written.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getInt(2), rs.getBoolean(3));
+        }
+      }
+    } catch (SQLException e) {
+      if (n > 1 || !DUPLICATE_KEY.equals(e.getSQLState())) {
+        throw e;
+      }
+      // The one step is recorded already: not written (the single-row statement alone has no ON CONFLICT, which
+      // costs a speculative insertion every time; the store's own statement then names the duplicate).
+    }
+    for (Step w : steps) {
+      Map<Integer, Boolean> ofWorkflow = written.get(w.id);
+      Boolean cancel = ofWorkflow == null ? null : ofWorkflow.get(w.step.index());
+      if (cancel != null) {
+        w.cancelRequested = cancel;
+      }
+      w.decide(cancel != null);
+    }
+  }
+
+  private void finish(Connection c, List<Finish> all) throws SQLException {
+    List<Finish> finishes = firstOfEach(all, w -> w.id);
+    int n = finishes.size();
+    String[] ids = new String[n];
+    Long[] epochs = new Long[n];
+    String[] statuses = new String[n];
+    byte[][] outputs = new byte[n][];
+    String[] errors = new String[n];
+    for (int i = 0; i < n; i++) {
+      Finish w = finishes.get(i);
+      ids[i] = w.id;
+      epochs[i] = w.ownedEpoch;
+      statuses[i] = w.status;
+      outputs[i] = w.output;
+      errors[i] = w.error;
+    }
+    Set<String> updated = new HashSet<>();
+    try (PreparedStatement p = c.prepareStatement(n == 1 ? sqlFinish : sqlFinishes)) {
+      if (n == 1) {
+        p.setString(1, statuses[0]);
+        p.setBytes(2, outputs[0]);
+        p.setString(3, errors[0]);
+        p.setString(4, ids[0]);
+        p.setLong(5, epochs[0]);
+        p.setString(6, nodeId);
+      } else {
+        p.setArray(1, c.createArrayOf("text", ids));
+        p.setArray(2, c.createArrayOf("int8", epochs));
+        p.setArray(3, c.createArrayOf("text", statuses));
+        p.setArray(4, c.createArrayOf("bytea", outputs));
+        p.setArray(5, c.createArrayOf("text", errors));
+        p.setString(6, nodeId);
+      }
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          updated.add(rs.getString(1));
+        }
+      }
+    }
+    for (Finish w : finishes) {
+      w.decide(updated.contains(w.id));
+    }
+  }
+}

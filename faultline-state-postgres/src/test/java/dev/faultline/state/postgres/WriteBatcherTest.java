@@ -1,0 +1,291 @@
+package dev.faultline.state.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The group commit of owners' writes, on a real PostgreSQL: writes made while a batch runs go together in the next
+ * one, and within a batch every row keeps the rules its single-row statement has (fencing by owner and epoch,
+ * unfinished workflows only, a step recorded once, an id started once). Batches are formed deterministically: the
+ * first write's connection is held until the others are queued.
+ */
+class WriteBatcherTest {
+  private static final String NODE = "node-a";
+  private static final String UNFINISHED = "('PENDING', 'COMPENSATING')";
+
+  private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicReference<CountDownLatch> gate = new AtomicReference<>();
+  private final CountDownLatch held = new CountDownLatch(1);
+  private volatile SQLException refuseConnections;
+  private String schema;
+  private WriteBatcher batcher;
+
+  @BeforeEach
+  void setUp() {
+    schema = TestDatabase.freshSchema("batch");
+    SchemaMigrator.migrate(TestDatabase.dataSource(), schema);
+    batcher = new WriteBatcher(counting(TestDatabase.dataSource()), schema, NODE, UNFINISHED, 1);
+  }
+
+  /** A data source that counts connections taken, can hold the next one until released, and can refuse them. */
+  private DataSource counting(DataSource real) {
+    return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("getConnection")) {
+            connections.incrementAndGet();
+            CountDownLatch g = gate.getAndSet(null);
+            if (g != null) {
+              held.countDown();
+              assertTrue(g.await(10, TimeUnit.SECONDS), "the held connection was never released");
+            }
+            if (refuseConnections != null) {
+              throw refuseConnections;
+            }
+          }
+          try {
+            return method.invoke(real, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  /** Outcome of one submitting thread: the write, and what submit threw. */
+  private record Submitted(WriteBatcher.Write write, Thread thread, AtomicReference<Throwable> thrown) {}
+
+  @Test
+  void writesMadeWhileABatchRunsGoTogetherInTheNextStatement() throws Exception {
+    List<Submitted> all = new ArrayList<>();
+    CountDownLatch release = new CountDownLatch(1);
+    gate.set(release);
+    all.add(submitting(() -> new WriteBatcher.Create("wf-first", "flow", "default", new byte[] {1})));
+    assertTrue(held.await(10, TimeUnit.SECONDS));
+    for (int i = 0; i < 10; i++) {
+      int n = i;
+      all.add(submitting(() -> new WriteBatcher.Create("wf-" + n, "flow", "default", new byte[] {(byte) n})));
+    }
+    awaitQueued(10);
+    release.countDown();
+    joinAll(all);
+
+    assertEquals(2, connections.get(), "one statement for the first write, one for the ten that waited");
+    for (Submitted s : all) {
+      assertNull(s.thrown().get());
+      assertTrue(s.write().written);
+      assertEquals(1, s.write().epoch);
+    }
+    assertEquals(11, count("SELECT count(*) FROM " + schema + ".workflows WHERE owner = 'node-a' AND epoch = 1"));
+  }
+
+  @Test
+  void eachRowOfABatchKeepsTheFencingAndOnceOnlyRulesOfItsOwnStatement() throws Exception {
+    WriteBatcher.Create a = new WriteBatcher.Create("a", "flow", "default", null);
+    WriteBatcher.Create b = new WriteBatcher.Create("b", "flow", "default", null);
+    batcher.submit(a);
+    batcher.submit(b);
+    execute("UPDATE " + schema + ".workflows SET owner = 'node-b', epoch = 2 WHERE workflow_id = 'b'"); // taken over
+
+    List<Submitted> all = new ArrayList<>();
+    CountDownLatch release = new CountDownLatch(1);
+    gate.set(release);
+    all.add(submitting(() -> new WriteBatcher.Create("c", "flow", "default", null)));
+    assertTrue(held.await(10, TimeUnit.SECONDS));
+    Submitted step0 = submittingLater(all, () -> new WriteBatcher.Step("a", 1, step(0, "one")));
+    Submitted again = submittingLater(all, () -> new WriteBatcher.Step("a", 1, step(0, "one again")));
+    Submitted staleEpoch = submittingLater(all, () -> new WriteBatcher.Step("a", 7, step(1, "stale")));
+    Submitted sameWorkflow = submittingLater(all, () -> new WriteBatcher.Step("a", 1, step(2, "two")));
+    Submitted fenced = submittingLater(all, () -> new WriteBatcher.Step("b", 1, step(0, "fenced")));
+    Submitted unknown = submittingLater(all, () -> new WriteBatcher.Step("nobody", 1, step(0, "lost")));
+    Submitted twiceStarted = submittingLater(all, () -> new WriteBatcher.Create("a", "flow", "default", null));
+    Submitted fencedEnd = submittingLater(all, () -> new WriteBatcher.Finish("b", 1, "SUCCEEDED", null, null));
+    awaitQueued(8);
+    release.countDown();
+    joinAll(all);
+
+    assertEquals(4, connections.get(), "two single starts, then the held one, then one batch of eight");
+    assertTrue(step0.write().written ^ again.write().written, "exactly one of two writes of step 0 is written");
+    assertFalse(staleEpoch.write().written, "a row at another epoch is refused beside one at the owned epoch");
+    assertTrue(sameWorkflow.write().written);
+    assertFalse(fenced.write().written);
+    assertFalse(unknown.write().written);
+    assertFalse(twiceStarted.write().written);
+    assertFalse(fencedEnd.write().written);
+    for (Submitted s : all) {
+      assertNull(s.thrown().get());
+    }
+    assertEquals(2, count("SELECT count(*) FROM " + schema + ".workflow_steps"));
+    assertEquals(1, count("SELECT count(*) FROM " + schema + ".workflow_steps WHERE workflow_id = 'a'"
+        + " AND step_index = 0"));
+    assertEquals(1, count("SELECT count(*) FROM " + schema + ".workflows WHERE workflow_id = 'b'"
+        + " AND status = 'PENDING'"));
+  }
+
+  @Test
+  void aBatchOfEndsWritesTheOwnedOnesAndReportsCancellationWithSteps() throws Exception {
+    for (String id : List.of("x", "y", "z")) {
+      batcher.submit(new WriteBatcher.Create(id, "flow", "default", null));
+    }
+    execute("UPDATE " + schema + ".workflows SET cancel_requested = true WHERE workflow_id = 'y'");
+    execute("UPDATE " + schema + ".workflows SET status = 'CANCELLED' WHERE workflow_id = 'z'");
+
+    List<Submitted> all = new ArrayList<>();
+    CountDownLatch release = new CountDownLatch(1);
+    gate.set(release);
+    all.add(submitting(() -> new WriteBatcher.Create("w", "flow", "default", null)));
+    assertTrue(held.await(10, TimeUnit.SECONDS));
+    Submitted end = submittingLater(all, () -> new WriteBatcher.Finish("x", 1, "SUCCEEDED", new byte[] {9}, null));
+    Submitted step = submittingLater(all, () -> new WriteBatcher.Step("y", 1, step(0, "s")));
+    Submitted finished = submittingLater(all, () -> new WriteBatcher.Step("z", 1, step(0, "s")));
+    awaitQueued(3);
+    release.countDown();
+    joinAll(all);
+
+    assertTrue(end.write().written);
+    assertTrue(step.write().written);
+    assertTrue(step.write().cancelRequested, "the step's write reads the workflow's cancellation request");
+    assertFalse(finished.write().written, "a finished workflow records no step");
+    assertEquals(1, count("SELECT count(*) FROM " + schema + ".workflows WHERE workflow_id = 'x'"
+        + " AND status = 'SUCCEEDED' AND output = '\\x09'::bytea"));
+  }
+
+  @Test
+  void aFailedStatementFailsEveryWriteItCarriedAndTheNextBatchWorks() throws Exception {
+    List<Submitted> all = new ArrayList<>();
+    CountDownLatch release = new CountDownLatch(1);
+    gate.set(release);
+    all.add(submitting(() -> new WriteBatcher.Create("first", "flow", "default", null)));
+    assertTrue(held.await(10, TimeUnit.SECONDS));
+    Submitted one = submittingLater(all, () -> new WriteBatcher.Create("one", "flow", "default", null));
+    Submitted two = submittingLater(all, () -> new WriteBatcher.Create("two", "flow", "default", null));
+    awaitQueued(2);
+    SQLException down = new SQLException("connection refused", "08001");
+    refuseConnections = down;
+    release.countDown();
+    joinAll(all);
+
+    for (Submitted s : all) {
+      assertSame(down, s.thrown().get(), "every write of the failed batches is told why");
+      assertFalse(s.write().written);
+    }
+    assertEquals(0, count("SELECT count(*) FROM " + schema + ".workflows"));
+    refuseConnections = null;
+    WriteBatcher.Create later = new WriteBatcher.Create("one", "flow", "default", null);
+    batcher.submit(later);
+    assertTrue(later.written);
+  }
+
+  @Test
+  void anInterruptedSubmitterStillGetsItsOutcomeAndKeepsItsInterruptStatus() throws Exception {
+    List<Submitted> all = new ArrayList<>();
+    CountDownLatch release = new CountDownLatch(1);
+    gate.set(release);
+    all.add(submitting(() -> new WriteBatcher.Create("first", "flow", "default", null)));
+    assertTrue(held.await(10, TimeUnit.SECONDS));
+    AtomicReference<Boolean> interruptedAfter = new AtomicReference<>();
+    WriteBatcher.Write[] write = new WriteBatcher.Write[1];
+    Thread waiter = new Thread(() -> {
+      write[0] = new WriteBatcher.Create("second", "flow", "default", null);
+      try {
+        batcher.submit(write[0]);
+      } catch (SQLException e) {
+        throw new AssertionError(e);
+      }
+      interruptedAfter.set(Thread.currentThread().isInterrupted());
+    });
+    waiter.start();
+    awaitQueued(1);
+    waiter.interrupt();
+    release.countDown();
+    joinAll(all);
+    waiter.join(TimeUnit.SECONDS.toMillis(10));
+    assertFalse(waiter.isAlive());
+    assertTrue(write[0].written, "an interrupt does not abandon a queued write");
+    assertEquals(Boolean.TRUE, interruptedAfter.get());
+  }
+
+  private static PgWorkflow.Step step(int index, String name) {
+    return new PgWorkflow.Step(index, name, new byte[] {(byte) index}, null, 0, false, false);
+  }
+
+  /** Starts a thread that creates a write (so that it belongs to that thread) and submits it. */
+  private Submitted submitting(Supplier<WriteBatcher.Write> make) throws InterruptedException {
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    AtomicReference<WriteBatcher.Write> made = new AtomicReference<>();
+    CountDownLatch created = new CountDownLatch(1);
+    Thread t = new Thread(() -> {
+      WriteBatcher.Write w = make.get();
+      made.set(w);
+      created.countDown();
+      try {
+        batcher.submit(w);
+      } catch (Throwable e) {
+        thrown.set(e);
+      }
+    });
+    t.start();
+    assertTrue(created.await(10, TimeUnit.SECONDS));
+    return new Submitted(made.get(), t, thrown);
+  }
+
+  private Submitted submittingLater(List<Submitted> all, Supplier<WriteBatcher.Write> make)
+      throws InterruptedException {
+    Submitted s = submitting(make);
+    all.add(s);
+    return s;
+  }
+
+  private void awaitQueued(int n) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (batcher.queued() < n) {
+      if (System.nanoTime() - deadline > 0) {
+        fail("only " + batcher.queued() + " of " + n + " writes were queued");
+      }
+      Thread.yield();
+    }
+  }
+
+  private static void joinAll(List<Submitted> all) throws InterruptedException {
+    for (Submitted s : all) {
+      s.thread().join(TimeUnit.SECONDS.toMillis(10));
+      assertFalse(s.thread().isAlive(), "a submitter never returned");
+      assertTrue(s.write().done);
+    }
+  }
+
+  private static long count(String sql) throws SQLException {
+    try (Connection c = TestDatabase.dataSource().getConnection();
+        PreparedStatement p = c.prepareStatement(sql);
+        ResultSet rs = p.executeQuery()) {
+      assertTrue(rs.next());
+      return rs.getLong(1);
+    }
+  }
+
+  private static void execute(String sql) throws SQLException {
+    try (Connection c = TestDatabase.dataSource().getConnection();
+        PreparedStatement p = c.prepareStatement(sql)) {
+      p.executeUpdate();
+    }
+  }
+}
