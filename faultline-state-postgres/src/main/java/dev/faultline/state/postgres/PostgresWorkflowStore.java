@@ -50,13 +50,21 @@ import javax.sql.DataSource;
  * {@code SKIP LOCKED} only.
  *
  * <h2>Fencing</h2>
- * The epoch is the fencing token. Every write of an owner (a step result, a failure, a timer, compensation, the end)
- * is one statement that first locks the workflow row {@code FOR SHARE} where {@code owner} and {@code epoch} are
- * still this node's and the workflow is unfinished, and writes only if it found it; a claim takes the row
- * {@code FOR UPDATE}, so a write and a takeover are ordered by the database: the write lands before the new owner
- * reads the steps, or it is refused ({@code workflow-fenced}, naming the new owner and both epochs). A node that was
- * paused (GC, {@code SIGSTOP}) for longer than the lease also asks the database before a step runs its side effect
+ * The epoch is the fencing token. Every write of an owner (a step result, a failure, a timer, compensation, the end) is
+ * one statement (alone or batched, see below) that first locks the workflow row {@code FOR SHARE} where {@code owner}
+ * and {@code epoch} are still this node's and the workflow is unfinished, and writes only if it found it; a claim takes
+ * the row {@code FOR UPDATE}, so a write and a takeover are ordered by the database: the write lands before the new
+ * owner reads the steps, or it is refused ({@code workflow-fenced}, naming the new owner and both epochs). A node that
+ * was paused (GC, {@code SIGSTOP}) for longer than the lease also asks the database before a step runs its side effect
  * ({@link #ensureOwned}), so it usually stops before acting; the database check is what guarantees it.
+ *
+ * <h2>Group commit</h2>
+ * Starts, step and timer records and ends go through a {@link WriteBatcher}: a write made while nothing else is being
+ * written runs at once in its own thread as a single-row statement; writes made meanwhile wait and go together, one
+ * statement per kind, each row under the same conditions as its single-row statement (the step statement locks the
+ * workflow rows it writes for {@code FOR SHARE}, in id order). A row the batch did not write is written alone by the
+ * single-row statement, whose outcome names why (fenced, finished, recorded twice). At most
+ * {@linkplain Builder#writeConnections write connections} batches run at once.
  *
  * <h2>Restarts and shutdown</h2>
  * A node started with the node id of a previous run claims that run's unfinished workflows at once (the previous run
@@ -67,6 +75,8 @@ import javax.sql.DataSource;
  * <h2>Concurrency</h2>
  * <pre>
  * views: concurrent map of workflow id to this node's view (PgWorkflow, which guards itself).
+ * writes: the WriteBatcher, thread-safe (see its own design); a view is updated by the thread that made the write,
+ *   after the batch that carried it committed.
  * listener, opened, closed: volatile, written once each. lastBeatNanos, beating: volatile, written by whichever
  *   thread heart-beats (the loop, or a worker in ensureOwned). loop: written under this object's monitor.
  * No lock is held during database I/O or while calling the listener.

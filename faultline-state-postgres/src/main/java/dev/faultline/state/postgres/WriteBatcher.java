@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -13,7 +14,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
@@ -23,11 +23,12 @@ import javax.sql.DataSource;
  *
  * <p>Each statement keeps the single-row statements' rules row by row: a start inserts only an id that does not exist
  * yet; a step or an end is written only while the workflow row is still this node's at the writer's epoch and
- * unfinished (the step statement locks those rows {@code FOR SHARE}, in id order, as the single-row statement locks
- * its one row, so a takeover's {@code FOR UPDATE} orders against it). A row a statement did not write comes back as
- * not {@link Write#written written}; the store then runs the single-row statement for it, which says why (fenced,
- * finished, recorded twice). Nothing is retried blindly and nothing is dropped: a failed statement fails every write
- * of it that was not yet decided.
+ * unfinished (the step statement locks those rows {@code FOR SHARE} and the end statement {@code FOR UPDATE}, as the
+ * single-row statements lock their one row, so a takeover's {@code FOR UPDATE} orders against them). A row a
+ * statement did not write comes back as not {@link Write#written written}; the store then runs the single-row
+ * statement for it, which says why (fenced, finished, recorded twice). Nothing is retried blindly and nothing is
+ * dropped: a failed statement fails every write of it that was not yet decided. Every batch statement takes its rows
+ * in workflow id order, so that two batches (of this node or another) never wait for each other in a cycle.
  *
  * <h2>Concurrency</h2>
  * <pre>
@@ -159,10 +160,13 @@ final class WriteBatcher {
     sqlFinish = "UPDATE " + s + "workflows w SET status = ?, output = ?, error = ?, updated_at = now()"
         + " WHERE w.workflow_id = ? AND w.epoch = ? AND w.owner = ? AND w.status IN " + unfinished
         + " RETURNING w.workflow_id";
-    sqlFinishes = "UPDATE " + s + "workflows w SET status = r.status, output = r.output, error = r.error,"
-        + " updated_at = now() FROM unnest(?::text[], ?::int8[], ?::text[], ?::bytea[], ?::text[])"
-        + " AS r (workflow_id, epoch, status, output, error)"
-        + " WHERE w.workflow_id = r.workflow_id AND w.epoch = r.epoch AND w.owner = ? AND w.status IN " + unfinished
+    sqlFinishes = "WITH r AS (SELECT * FROM unnest(?::text[], ?::int8[], ?::text[], ?::bytea[], ?::text[])"
+        + " AS r (workflow_id, epoch, status, output, error)),"
+        + " l AS (SELECT w.workflow_id FROM " + s + "workflows w JOIN r ON r.workflow_id = w.workflow_id"
+        + " AND r.epoch = w.epoch WHERE w.owner = ? AND w.status IN " + unfinished
+        + " ORDER BY w.workflow_id FOR UPDATE OF w)"
+        + " UPDATE " + s + "workflows w SET status = r.status, output = r.output, error = r.error,"
+        + " updated_at = now() FROM r JOIN l ON l.workflow_id = r.workflow_id WHERE w.workflow_id = r.workflow_id"
         + " RETURNING w.workflow_id";
   }
 
@@ -265,14 +269,17 @@ final class WriteBatcher {
   }
 
   /**
-   * The writes of {@code writes} whose key no earlier one has; the others are decided not written (the single-row
-   * statement then says why: the id exists, the step is recorded, the workflow finished).
+   * The writes of {@code writes} in the order of {@code order}, the first of each group of equal ones only; the others
+   * are decided not written (the single-row statement then says why: the id exists, the step is recorded, the workflow
+   * finished). Every batch statement thus takes its row locks in the same order (by workflow id), so that two batches,
+   * of this node or of another, never wait for each other in a cycle.
    */
-  private static <W extends Write> List<W> firstOfEach(List<W> writes, Function<W, Object> key) {
-    Set<Object> seen = new HashSet<>();
-    List<W> rows = new ArrayList<>(writes.size());
-    for (W w : writes) {
-      if (seen.add(key.apply(w))) {
+  private static <W extends Write> List<W> inOrderOnce(List<W> writes, Comparator<W> order) {
+    List<W> sorted = new ArrayList<>(writes);
+    sorted.sort(order); // stable: of equal writes the first submitted stays first
+    List<W> rows = new ArrayList<>(sorted.size());
+    for (W w : sorted) {
+      if (rows.isEmpty() || order.compare(rows.get(rows.size() - 1), w) != 0) {
         rows.add(w);
       } else {
         w.decide(false);
@@ -282,7 +289,7 @@ final class WriteBatcher {
   }
 
   private void create(Connection c, List<Create> all) throws SQLException {
-    List<Create> rows = firstOfEach(all, w -> w.id);
+    List<Create> rows = inOrderOnce(all, Comparator.comparing(w -> w.id));
     int n = rows.size();
     String[] ids = new String[n];
     String[] names = new String[n];
@@ -326,7 +333,8 @@ final class WriteBatcher {
   }
 
   private void steps(Connection c, List<Step> all) throws SQLException {
-    List<Step> steps = firstOfEach(all, w -> List.of(w.id, w.step.index()));
+    List<Step> steps = inOrderOnce(all, Comparator.<Step, String>comparing(w -> w.id)
+        .thenComparingInt(w -> w.step.index()));
     int n = steps.size();
     String[] ids = new String[n];
     Integer[] indexes = new Integer[n];
@@ -395,7 +403,7 @@ final class WriteBatcher {
   }
 
   private void finish(Connection c, List<Finish> all) throws SQLException {
-    List<Finish> finishes = firstOfEach(all, w -> w.id);
+    List<Finish> finishes = inOrderOnce(all, Comparator.comparing(w -> w.id));
     int n = finishes.size();
     String[] ids = new String[n];
     Long[] epochs = new Long[n];

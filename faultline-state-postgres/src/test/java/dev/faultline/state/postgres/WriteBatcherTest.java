@@ -143,7 +143,7 @@ class WriteBatcherTest {
 
   @Test
   void aBatchOfEndsWritesTheOwnedOnesAndReportsCancellationWithSteps() throws Exception {
-    for (String id : List.of("x", "y", "z")) {
+    for (String id : List.of("x", "y", "z", "v")) {
       batcher.submit(new WriteBatcher.Create(id, "flow", "default", null));
     }
     execute("UPDATE " + schema + ".workflows SET cancel_requested = true WHERE workflow_id = 'y'");
@@ -155,18 +155,25 @@ class WriteBatcherTest {
     all.add(submitting(() -> new WriteBatcher.Create("w", "flow", "default", null)));
     assertTrue(held.await(10, TimeUnit.SECONDS));
     Submitted end = submittingLater(all, () -> new WriteBatcher.Finish("x", 1, "SUCCEEDED", new byte[] {9}, null));
+    Submitted staleEnd = submittingLater(all, () -> new WriteBatcher.Finish("v", 5, "FAILED", null, "boom"));
+    Submitted otherEnd = submittingLater(all, () -> new WriteBatcher.Finish("y", 1, "CANCELLED", null, "stop"));
     Submitted step = submittingLater(all, () -> new WriteBatcher.Step("y", 1, step(0, "s")));
     Submitted finished = submittingLater(all, () -> new WriteBatcher.Step("z", 1, step(0, "s")));
-    awaitQueued(3);
+    awaitQueued(5);
     release.countDown();
     joinAll(all);
 
     assertTrue(end.write().written);
+    assertFalse(staleEnd.write().written, "an end at another epoch is refused beside ends at the owned one");
     assertTrue(step.write().written);
     assertTrue(step.write().cancelRequested, "the step's write reads the workflow's cancellation request");
     assertFalse(finished.write().written, "a finished workflow records no step");
+    assertTrue(otherEnd.write().written, "a step and the end of one workflow in one batch: the step, then the end");
+    assertEquals(6, connections.get(), "four single starts, the held batch, then one batch of five");
     assertEquals(1, count("SELECT count(*) FROM " + schema + ".workflows WHERE workflow_id = 'x'"
         + " AND status = 'SUCCEEDED' AND output = '\\x09'::bytea"));
+    assertEquals(1, count("SELECT count(*) FROM " + schema + ".workflows WHERE workflow_id = 'v'"
+        + " AND status = 'PENDING' AND error IS NULL"));
   }
 
   @Test
