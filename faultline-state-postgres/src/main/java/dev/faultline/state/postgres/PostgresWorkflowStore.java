@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /**
@@ -86,6 +87,10 @@ import javax.sql.DataSource;
 public final class PostgresWorkflowStore implements WorkflowStore {
   private static final System.Logger LOG = System.getLogger(PostgresWorkflowStore.class.getName());
   private static final String UNFINISHED = "('PENDING', 'COMPENSATING')";
+  private static final String FINISHED = "('SUCCEEDED', 'FAILED', 'CANCELLED')";
+  /** How many finished workflows one retention statement deletes at most, and how many statements a sweep makes. */
+  static final int SWEEP_BATCH = 1000;
+  private static final int SWEEP_ROUNDS = 10;
   private static final String FENCED = "workflow-fenced";
   private static final String ROW_COLUMNS = "w.workflow_id, w.name, w.queue, w.input, w.status, w.owner, w.epoch,"
       + " w.cancel_requested, w.resume_requested, w.outcome, w.output, w.error";
@@ -98,6 +103,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private final long leaseNanos;
   private final long heartbeatNanos;
   private final int claimBatch;
+  private final long retainMillis;
+  private final long sweepNanos;
   private final Clock clock;
   private final ConcurrentHashMap<String, PgWorkflow> views = new ConcurrentHashMap<>();
   private volatile StoreListener listener;
@@ -107,6 +114,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private volatile long lastBeatNanos;
   private volatile boolean beating;
   private Thread loop;
+  private long lastSweepNanos; // the loop thread's
   private final WriteBatcher writes;
 
   private final String sqlHeartbeat;
@@ -126,6 +134,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private final String sqlClaimOrphans;
   private final String sqlClaimOne;
   private final String sqlWatch;
+  private final String sqlSweep;
 
   private PostgresWorkflowStore(Builder b, DataSource dataSource, HikariDataSource ownedPool) {
     this.dataSource = dataSource;
@@ -136,7 +145,12 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     this.leaseNanos = Durations.toNanosSaturated(b.leaseTime);
     this.heartbeatNanos = Durations.toNanosSaturated(b.heartbeatInterval);
     this.claimBatch = b.claimBatch;
+    this.retainMillis = b.retainFinished.toMillis();
+    // Sweep every quarter of the retention, at most every minute and at least every heartbeat.
+    this.sweepNanos = Math.max(heartbeatNanos, Math.min(Durations.toNanosSaturated(b.retainFinished) / 4,
+        TimeUnit.MINUTES.toNanos(1)));
     this.clock = b.clock;
+    this.lastSweepNanos = clock.nanoTime() - sweepNanos; // the first heartbeat sweeps
     String s = schema + ".";
     sqlHeartbeat = "INSERT INTO " + s + "workflow_nodes (node_id, heartbeat_at, lease_until) VALUES (?, now(), now()"
         + " + ? * interval '1 millisecond') ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = now(), lease_until ="
@@ -182,6 +196,9 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         + " OR n.lease_until < now())" + wanted, " SKIP LOCKED");
     sqlClaimOne = String.format(claim, "w.workflow_id = ? AND (w.owner IS NULL OR w.owner = ? OR n.node_id IS NULL"
         + " OR n.lease_until < now())", "");
+    sqlSweep = "DELETE FROM " + s + "workflows WHERE workflow_id IN (SELECT workflow_id FROM " + s + "workflows"
+        + " WHERE status IN " + FINISHED + " AND updated_at < now() - ? * interval '1 millisecond'"
+        + " ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED)";
     sqlWatch = "SELECT " + ROW_COLUMNS + " FROM " + s + "workflows w WHERE w.workflow_id = ANY (?)"
         + " OR (w.owner = ? AND w.cancel_requested AND w.status IN " + UNFINISHED + ")";
   }
@@ -287,6 +304,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       }
       PgWorkflow view = view(row);
       view.refresh(row, steps);
+      dropIfFinished(view);
       return view;
     });
   }
@@ -372,6 +390,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       write(what, write);
       if (write.written) {
         view.finished(e.status(), e.output(), e.error());
+        dropIfFinished(view);
         return;
       }
       throw refusal(view, epoch, change); // not this node's at this epoch any more, or finished
@@ -715,6 +734,36 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   }
 
   /** The heartbeat loop: renew the lease, claim what dead nodes left, refresh the views of other nodes' work. */
+  /**
+   * Deletes the workflows (and, by cascade, their steps) that finished longer than the retention ago, by the
+   * database's clock, oldest first: at most {@link #SWEEP_BATCH} per statement, each its own transaction, and at
+   * most ten statements per sweep, so that a large backlog is worked off over several heartbeats without long locks.
+   * Rows another node is deleting are skipped. Any node may sweep; a deleted id can start a new workflow.
+   *
+   * @return how many workflows it deleted
+   */
+  int sweep() {
+    int total = 0;
+    for (int round = 0; round < SWEEP_ROUNDS; round++) {
+      int deleted = sql("delete workflows finished more than " + retainMillis + " ms ago", c -> {
+        try (PreparedStatement p = c.prepareStatement(sqlSweep)) {
+          p.setLong(1, retainMillis);
+          p.setInt(2, SWEEP_BATCH);
+          return p.executeUpdate();
+        }
+      });
+      total += deleted;
+      if (deleted < SWEEP_BATCH) {
+        break;
+      }
+    }
+    if (total > 0) {
+      LOG.log(System.Logger.Level.DEBUG, "node " + nodeId + " deleted " + total + " workflow(s) finished more than "
+          + retainMillis + " ms ago");
+    }
+    return total;
+  }
+
   private void runLoop() {
     while (!closed) {
       long started = clock.nanoTime();
@@ -722,6 +771,10 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         heartbeat();
         claimOrphans();
         watch();
+        if (retainMillis > 0 && clock.nanoTime() - lastSweepNanos >= sweepNanos) {
+          lastSweepNanos = clock.nanoTime();
+          sweep();
+        }
       } catch (WorkflowException e) {
         LOG.log(System.Logger.Level.WARNING, "node " + nodeId + ": " + e.getMessage());
       } catch (RuntimeException e) {
@@ -800,6 +853,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
           if (row.status() != was || row.cancelRequested() != before) {
             out.add(view);
           }
+          dropIfFinished(view);
         }
       } finally {
         array.free();
@@ -813,8 +867,29 @@ public final class PostgresWorkflowStore implements WorkflowStore {
 
   // ---------------------------------------------------------------------------------------------------- rows
 
+  /** The view of {@code row}'s workflow: the one this node has, or a new one (kept only if unfinished). */
   private PgWorkflow view(PgWorkflow.Row row) {
+    if (row.status().terminal()) {
+      PgWorkflow cached = views.get(row.id());
+      return cached != null ? cached : new PgWorkflow(row);
+    }
     return views.computeIfAbsent(row.id(), k -> new PgWorkflow(row));
+  }
+
+  /**
+   * Stops keeping {@code view} once its workflow finished: nothing is recorded for it any more and nothing needs
+   * watching, and the executor holds the handles it still wants (a finished workflow read again is read from the
+   * database). Without this every workflow a node ever saw stayed in memory, and every heartbeat went through all.
+   */
+  private void dropIfFinished(PgWorkflow view) {
+    if (view.status().terminal()) {
+      views.remove(view.id, view);
+    }
+  }
+
+  /** How many workflows this node keeps a view of (unfinished ones it owns or watches). */
+  int keptViews() {
+    return views.size();
   }
 
   private static PgWorkflow.Row row(ResultSet rs) throws SQLException {
@@ -856,6 +931,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     private String schema = "faultline";
     private String nodeId;
     private int writeConnections = 2;
+    private Duration retainFinished = Duration.ZERO;
     private Duration leaseTime = Duration.ofSeconds(10);
     private Duration heartbeatInterval = Duration.ofSeconds(1);
     private int claimBatch = 100;
@@ -920,6 +996,18 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       return this;
     }
 
+    /**
+     * How long finished workflows (succeeded, failed, cancelled) stay in the database; zero (the default) keeps them
+     * until someone deletes them. With a retention, every node deletes, at most every minute (and every quarter of
+     * the retention), the workflows that finished longer ago than that by the database's clock, with their steps;
+     * their ids can then start new workflows, and a handle read afterwards finds nothing. Any node may delete any
+     * node's finished workflows, so give the nodes of one schema the same retention.
+     */
+    public Builder retainFinished(Duration retain) {
+      this.retainFinished = retain;
+      return this;
+    }
+
     /** The size of the pool a store opened from a JDBC URL creates; 10 by default. */
     public Builder poolSize(int poolSize) {
       this.poolSize = poolSize;
@@ -965,6 +1053,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       Validate.atLeast("claimBatch", claimBatch, 1);
       Validate.atLeast("poolSize", poolSize, 1);
       Validate.atLeast("writeConnections", writeConnections, 1);
+      Validate.notNegative("retainFinished", retainFinished);
       Validate.notNull("clock", clock);
       HikariDataSource pool = null;
       DataSource ds = dataSource;

@@ -39,7 +39,7 @@ import javax.sql.DataSource;
  * script leaves nothing behind.
  *
  * <p>Why not Flyway: it serializes migrations with PostgreSQL advisory locks, which this module avoids so that
- * PostgreSQL-compatible distributed databases remain possible, and it would add several jars for what is here two
+ * PostgreSQL-compatible distributed databases remain possible, and it would add several jars for what is here three
  * scripts and a version table.
  *
  * <p>Thread-safe (stateless); concurrent calls, in one process or many, serialize on the table lock.
@@ -51,7 +51,8 @@ public final class SchemaMigrator {
   /** The migrations this code carries, in order. */
   static final List<Migration> MIGRATIONS = List.of(
       load(1, "workflows", "V1__workflows.sql"),
-      load(2, "leases", "V2__leases.sql"));
+      load(2, "leases", "V2__leases.sql"),
+      load(3, "finished by age", "V3__finished_by_age.sql"));
 
   /**
    * One migration script.

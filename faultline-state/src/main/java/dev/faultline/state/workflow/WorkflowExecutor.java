@@ -1458,7 +1458,8 @@ public final class WorkflowExecutor implements AutoCloseable {
       try {
         if (executor.retainNanos > 0 && !executor.store.forgets()) {
           throw new ConfigurationException("retainFinished", "only for a store that forgets finished workflows (the"
-              + " embedded one); " + executor.store.getClass().getSimpleName() + " keeps them", retainFinished);
+              + " embedded one); " + executor.store.getClass().getSimpleName() + " keeps them (set its own"
+              + " retention, if it has one)", retainFinished);
         }
         executor.recover(resumeOnStart);
       } catch (RuntimeException e) {
