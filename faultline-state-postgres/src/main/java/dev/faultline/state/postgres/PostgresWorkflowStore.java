@@ -62,8 +62,8 @@ import javax.sql.DataSource;
  * <h2>Group commit</h2>
  * Starts, step and timer records and ends go through a {@link WriteBatcher}: a write made while nothing else is being
  * written runs at once in its own thread as a single-row statement; writes made meanwhile wait and go together, one
- * statement per kind, each row under the same conditions as its single-row statement (the step statement locks the
- * workflow rows it writes for {@code FOR SHARE}, in id order). A row the batch did not write is written alone by the
+ * statement per kind, each row under the same conditions as its single-row statement, every statement taking its rows
+ * in workflow id order. A row the batch did not write is written alone by the
  * single-row statement, whose outcome names why (fenced, finished, recorded twice). At most
  * {@linkplain Builder#writeConnections write connections} batches run at once.
  *
@@ -121,7 +121,6 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private final String sqlRow;
   private final String sqlSteps;
   private final String sqlStepsOf;
-  private final String sqlInsertStep;
   private final String sqlCompensating;
   private final String sqlCompensated;
   private final String sqlCancel;
@@ -163,9 +162,6 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         + " ORDER BY workflow_id, step_index";
     String mine = "SELECT cancel_requested FROM " + s + "workflows WHERE workflow_id = ? AND owner = ? AND epoch = ?"
         + " AND status IN " + UNFINISHED + " FOR SHARE";
-    sqlInsertStep = "WITH w AS (" + mine + ") INSERT INTO " + s + "workflow_steps (workflow_id, step_index, name,"
-        + " sleep, result, error, wake_millis, epoch) SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM w"
-        + " RETURNING (SELECT cancel_requested FROM w)";
     sqlCompensating = "UPDATE " + s + "workflows SET status = 'COMPENSATING', outcome = ?, error = ?, updated_at ="
         + " now() WHERE workflow_id = ? AND owner = ? AND epoch = ? AND status IN " + UNFINISHED
         + " RETURNING cancel_requested";
@@ -263,10 +259,10 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   public StoredWorkflow create(String id, String name, String queue, byte[] input) {
     WriteBatcher.Create write = new WriteBatcher.Create(id, name, queue, input);
     write("start workflow " + id, write);
-    Long epoch = write.written ? write.epoch : null;
-    if (epoch == null) {
-      return null;
+    if (!write.written) {
+      return null; // the id exists
     }
+    long epoch = write.epoch;
     PgWorkflow view = new PgWorkflow(new PgWorkflow.Row(id, name, queue, input, WorkflowStatus.PENDING, nodeId,
         epoch, false, false, null, null, null));
     view.own(epoch);
@@ -463,33 +459,22 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     }
   }
 
+  /** Writes {@code step} alone (the batcher's single-row statement), naming a step recorded twice. */
   private boolean insertStep(Connection c, PgWorkflow view, long epoch, PgWorkflow.Step step) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement(sqlInsertStep)) {
-      p.setString(1, view.id);
-      p.setString(2, nodeId);
-      p.setLong(3, epoch);
-      p.setString(4, view.id);
-      p.setInt(5, step.index());
-      p.setString(6, step.name());
-      p.setBoolean(7, step.sleep());
-      p.setBytes(8, step.result());
-      p.setString(9, step.error());
-      p.setLong(10, step.wakeMillis());
-      p.setLong(11, epoch);
-      try (ResultSet rs = p.executeQuery()) {
-        if (!rs.next()) {
-          return false;
-        }
-        view.addStep(step, rs.getBoolean(1));
-        return true;
-      }
+    WriteBatcher.Step write = new WriteBatcher.Step(view.id, epoch, step);
+    try {
+      writes.stepAlone(c, write);
     } catch (SQLException e) {
-      if ("23505".equals(e.getSQLState())) {
+      if (WriteBatcher.DUPLICATE_KEY.equals(e.getSQLState())) {
         throw new WorkflowException("workflow-nondeterministic", "workflow " + view.id + " already records step "
             + step.index() + "; node " + nodeId + " cannot record it again (" + step.name() + ")", e);
       }
       throw e;
     }
+    if (write.written) {
+      view.addStep(step, write.cancelRequested);
+    }
+    return write.written;
   }
 
   /** Why an owner's write matched no row: the workflow finished, vanished, or another node took it over. */

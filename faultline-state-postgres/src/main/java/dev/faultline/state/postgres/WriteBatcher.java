@@ -47,7 +47,8 @@ import javax.sql.DataSource;
 final class WriteBatcher {
   /** The most writes one statement carries. */
   static final int MAX_BATCH = 64;
-  private static final String DUPLICATE_KEY = "23505";
+  /** PostgreSQL's SQLSTATE for a unique key violated. */
+  static final String DUPLICATE_KEY = "23505";
 
   /** One write and, once {@link #done}, its outcome. */
   abstract static class Write {
@@ -336,6 +337,19 @@ final class WriteBatcher {
     List<Step> steps = inOrderOnce(all, Comparator.<Step, String>comparing(w -> w.id)
         .thenComparingInt(w -> w.step.index()));
     int n = steps.size();
+    if (n == 1) {
+      try {
+        stepAlone(c, steps.get(0));
+      } catch (SQLException e) {
+        if (!DUPLICATE_KEY.equals(e.getSQLState())) {
+          throw e;
+        }
+        // Recorded already: not written (the single-row statement has no ON CONFLICT, whose speculative insertion
+        // costs every write; the store's retry then names the duplicate).
+        steps.get(0).decide(false);
+      }
+      return;
+    }
     String[] ids = new String[n];
     Integer[] indexes = new Integer[n];
     String[] names = new String[n];
@@ -356,41 +370,21 @@ final class WriteBatcher {
       epochs[i] = w.ownedEpoch;
     }
     Map<String, Map<Integer, Boolean>> written = new HashMap<>();
-    try (PreparedStatement p = c.prepareStatement(n == 1 ? sqlStep : sqlSteps)) {
-      if (n == 1) {
-        p.setString(1, ids[0]);
-        p.setString(2, nodeId);
-        p.setLong(3, epochs[0]);
-        p.setString(4, ids[0]);
-        p.setInt(5, indexes[0]);
-        p.setString(6, names[0]);
-        p.setBoolean(7, sleeps[0]);
-        p.setBytes(8, results[0]);
-        p.setString(9, errors[0]);
-        p.setLong(10, wakes[0]);
-        p.setLong(11, epochs[0]);
-      } else {
-        p.setArray(1, c.createArrayOf("text", ids));
-        p.setArray(2, c.createArrayOf("int4", indexes));
-        p.setArray(3, c.createArrayOf("text", names));
-        p.setArray(4, c.createArrayOf("bool", sleeps));
-        p.setArray(5, c.createArrayOf("bytea", results));
-        p.setArray(6, c.createArrayOf("text", errors));
-        p.setArray(7, c.createArrayOf("int8", wakes));
-        p.setArray(8, c.createArrayOf("int8", epochs));
-        p.setString(9, nodeId);
-      }
+    try (PreparedStatement p = c.prepareStatement(sqlSteps)) {
+      p.setArray(1, c.createArrayOf("text", ids));
+      p.setArray(2, c.createArrayOf("int4", indexes));
+      p.setArray(3, c.createArrayOf("text", names));
+      p.setArray(4, c.createArrayOf("bool", sleeps));
+      p.setArray(5, c.createArrayOf("bytea", results));
+      p.setArray(6, c.createArrayOf("text", errors));
+      p.setArray(7, c.createArrayOf("int8", wakes));
+      p.setArray(8, c.createArrayOf("int8", epochs));
+      p.setString(9, nodeId);
       try (ResultSet rs = p.executeQuery()) {
         while (rs.next()) {
           written.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getInt(2), rs.getBoolean(3));
         }
       }
-    } catch (SQLException e) {
-      if (n > 1 || !DUPLICATE_KEY.equals(e.getSQLState())) {
-        throw e;
-      }
-      // The one step is recorded already: not written (the single-row statement alone has no ON CONFLICT, which
-      // costs a speculative insertion every time; the store's own statement then names the duplicate).
     }
     for (Step w : steps) {
       Map<Integer, Boolean> ofWorkflow = written.get(w.id);
@@ -399,6 +393,33 @@ final class WriteBatcher {
         w.cancelRequested = cancel;
       }
       w.decide(cancel != null);
+    }
+  }
+
+  /**
+   * Writes one step with the single-row statement and decides it: written, or not (the workflow is not the writer's
+   * at its epoch, or finished). A step recorded already makes it throw (SQLSTATE {@link #DUPLICATE_KEY}).
+   */
+  void stepAlone(Connection c, Step w) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(sqlStep)) {
+      p.setString(1, w.id);
+      p.setString(2, nodeId);
+      p.setLong(3, w.ownedEpoch);
+      p.setString(4, w.id);
+      p.setInt(5, w.step.index());
+      p.setString(6, w.step.name());
+      p.setBoolean(7, w.step.sleep());
+      p.setBytes(8, w.step.result());
+      p.setString(9, w.step.error());
+      p.setLong(10, w.step.wakeMillis());
+      p.setLong(11, w.ownedEpoch);
+      try (ResultSet rs = p.executeQuery()) {
+        boolean written = rs.next();
+        if (written) {
+          w.cancelRequested = rs.getBoolean(3);
+        }
+        w.decide(written);
+      }
     }
   }
 
