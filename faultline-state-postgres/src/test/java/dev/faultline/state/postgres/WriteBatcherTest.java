@@ -14,7 +14,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -229,6 +235,108 @@ class WriteBatcherTest {
     assertFalse(waiter.isAlive());
     assertTrue(write[0].written, "an interrupt does not abandon a queued write");
     assertEquals(Boolean.TRUE, interruptedAfter.get());
+  }
+
+  @Test
+  void aTakeoverDuringBatchedWritesLetsNoLateWriteOfTheOldOwnerIn() throws Exception {
+    WriteBatcher writer = new WriteBatcher(TestDatabase.dataSource(), schema, NODE, UNFINISHED, 2);
+    int workflows = 48;
+    int writers = 16;
+    int steps = 40;
+    for (int i = 0; i < workflows; i++) {
+      writer.submit(new WriteBatcher.Create("wf-" + i, "flow", "default", null));
+    }
+    // Each writer records steps 0, 1, ... of its own workflows at epoch 1, and stops writing a workflow once a write
+    // of it is refused (as its executor would). Meanwhile a second node takes workflows over, one transaction each:
+    // raise the epoch, then count the steps written so far.
+    Map<String, Long> stepsAtTakeover = new ConcurrentHashMap<>();
+    Set<String> reportedWritten = ConcurrentHashMap.newKeySet();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < writers; t++) {
+      int first = t;
+      threads.add(new Thread(() -> {
+        try {
+          List<String> mine = new ArrayList<>();
+          for (int i = first; i < workflows; i += writers) {
+            mine.add("wf-" + i);
+          }
+          for (int index = 0; index < steps && !mine.isEmpty(); index++) {
+            for (Iterator<String> it = mine.iterator(); it.hasNext(); ) {
+              String id = it.next();
+              WriteBatcher.Step w = new WriteBatcher.Step(id, 1, step(index, "s" + index));
+              writer.submit(w);
+              if (w.written) {
+                reportedWritten.add(id + "/" + index);
+              } else {
+                it.remove();
+              }
+            }
+          }
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        }
+      }));
+    }
+    Thread thief = new Thread(() -> {
+      Random random = new Random(42);
+      try (Connection c = TestDatabase.dataSource().getConnection()) {
+        c.setAutoCommit(false);
+        for (int n = 0; n < workflows / 2; n++) {
+          String id = "wf-" + random.nextInt(workflows);
+          if (stepsAtTakeover.containsKey(id)) {
+            continue;
+          }
+          try (PreparedStatement take = c.prepareStatement("UPDATE " + schema + ".workflows SET owner = 'node-b',"
+              + " epoch = epoch + 1 WHERE workflow_id = ?");
+              PreparedStatement count = c.prepareStatement("SELECT count(*) FROM " + schema
+                  + ".workflow_steps WHERE workflow_id = ?")) {
+            take.setString(1, id);
+            take.executeUpdate();
+            count.setString(1, id);
+            try (ResultSet rs = count.executeQuery()) {
+              rs.next();
+              stepsAtTakeover.put(id, rs.getLong(1));
+            }
+          }
+          c.commit();
+          Thread.yield();
+        }
+      } catch (Throwable e) {
+        failure.compareAndSet(null, e);
+      }
+    });
+    threads.forEach(Thread::start);
+    thief.start();
+    for (Thread t : threads) {
+      t.join(TimeUnit.SECONDS.toMillis(60));
+      assertFalse(t.isAlive(), "a writer never finished");
+    }
+    thief.join(TimeUnit.SECONDS.toMillis(60));
+    assertNull(failure.get());
+
+    assertFalse(stepsAtTakeover.isEmpty());
+    for (Map.Entry<String, Long> taken : stepsAtTakeover.entrySet()) {
+      assertEquals((long) taken.getValue(), count("SELECT count(*) FROM " + schema + ".workflow_steps WHERE"
+          + " workflow_id = '" + taken.getKey() + "'"), "a write of the old owner landed after the takeover of "
+          + taken.getKey());
+    }
+    List<String> inTable = new ArrayList<>();
+    try (Connection c = TestDatabase.dataSource().getConnection();
+        PreparedStatement p = c.prepareStatement("SELECT workflow_id || '/' || step_index FROM " + schema
+            + ".workflow_steps");
+        ResultSet rs = p.executeQuery()) {
+      while (rs.next()) {
+        inTable.add(rs.getString(1));
+      }
+    }
+    assertEquals(new HashSet<>(inTable), reportedWritten, "exactly the writes reported written are there");
+    for (int i = 0; i < workflows; i++) {
+      if (!stepsAtTakeover.containsKey("wf-" + i)) {
+        assertEquals(steps, count("SELECT count(*) FROM " + schema + ".workflow_steps WHERE workflow_id = 'wf-" + i
+            + "'"), "a workflow nobody took over has every step");
+      }
+    }
   }
 
   private static PgWorkflow.Step step(int index, String name) {
