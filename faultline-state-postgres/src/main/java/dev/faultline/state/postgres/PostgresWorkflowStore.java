@@ -1038,6 +1038,13 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       Validate.atLeast("claimBatch", claimBatch, 1);
       Validate.atLeast("poolSize", poolSize, 1);
       Validate.atLeast("writeConnections", writeConnections, 1);
+      int connections = dataSource == null ? poolSize
+          : dataSource instanceof HikariDataSource ? ((HikariDataSource) dataSource).getMaximumPoolSize()
+          : Integer.MAX_VALUE; // another pool: its size is unknown here
+      if (writeConnections >= connections) {
+        throw new ConfigurationException("writeConnections", "be below the pool's " + connections + " connections,"
+            + " so that heartbeats, claims and reads find one while batches are written", writeConnections);
+      }
       Validate.notNegative("retainFinished", retainFinished);
       Validate.notNull("clock", clock);
       HikariDataSource pool = null;

@@ -2,10 +2,8 @@ package dev.faultline.state.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.faultline.core.ConfigurationException;
 import dev.faultline.state.workflow.WorkflowExecutor;
 import dev.faultline.state.workflow.WorkflowHandle;
 import java.sql.Connection;
@@ -98,13 +96,6 @@ class PostgresRetentionTest {
           "a finished workflow is read back from the database");
       assertEquals(0, store.keptViews(), "and not kept after");
     }
-  }
-
-  @Test
-  void aNegativeRetentionIsRefusedByName() {
-    ConfigurationException e = assertThrows(ConfigurationException.class,
-        () -> store(Duration.ofSeconds(-1)));
-    assertTrue(e.getMessage().contains("retainFinished"), e.getMessage());
   }
 
   private void insert(String id, String status, String age) throws SQLException {
