@@ -91,7 +91,7 @@ public final class WorkflowsCommand implements Runnable {
 
     PostgresWorkflowStore database() {
       return PostgresWorkflowStore.builder(url, blank(user), blank(password)).schema(schema).poolSize(2)
-          .writeConnections(1).migrate(false).build();
+          .migrate(false).build();
     }
 
     private static String blank(String value) {

@@ -135,7 +135,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private final String sqlWatch;
   private final String sqlSweep;
 
-  private PostgresWorkflowStore(Builder b, DataSource dataSource, HikariDataSource ownedPool) {
+  private PostgresWorkflowStore(Builder b, DataSource dataSource, HikariDataSource ownedPool, int writeConnections) {
     this.dataSource = dataSource;
     this.ownedPool = ownedPool;
     this.schema = b.schema;
@@ -154,7 +154,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     sqlHeartbeat = "INSERT INTO " + s + "workflow_nodes (node_id, heartbeat_at, lease_until) VALUES (?, now(), now()"
         + " + ? * interval '1 millisecond') ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = now(), lease_until ="
         + " EXCLUDED.lease_until";
-    writes = new WriteBatcher(dataSource, schema, nodeId, UNFINISHED, b.writeConnections);
+    writes = new WriteBatcher(dataSource, schema, nodeId, UNFINISHED, writeConnections);
     sqlRow = "SELECT " + ROW_COLUMNS + " FROM " + s + "workflows w WHERE w.workflow_id = ?";
     String stepColumns = "workflow_id, step_index, name, sleep, result, error, wake_millis, compensated";
     sqlSteps = "SELECT " + stepColumns + " FROM " + s + "workflow_steps WHERE workflow_id = ? ORDER BY step_index";
@@ -915,7 +915,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     private final String password;
     private String schema = "faultline";
     private String nodeId;
-    private int writeConnections = 2;
+    private static final int DEFAULT_WRITE_CONNECTIONS = 2;
+    private Integer writeConnections; // null: the default
     private Duration retainFinished = Duration.ZERO;
     private Duration leaseTime = Duration.ofSeconds(10);
     private Duration heartbeatInterval = Duration.ofSeconds(1);
@@ -971,10 +972,11 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     }
 
     /**
-     * At most how many pooled connections write batches of starts, steps and ends at once; 2 by default. Threads
-     * that record while these are busy wait, and the next batch carries all of their writes in one statement per
-     * kind (one transaction, one WAL flush), so a busy node makes far fewer commits than writes. Keep it below the
-     * pool size, so that heartbeats, claims and reads find a connection.
+     * At most how many pooled connections write batches of starts, steps and ends at once; by default 2, or one
+     * less than the pool's size if that is smaller (at least 1). Threads that record while these are busy wait, and
+     * the next batch carries all of their writes in one statement per kind (one transaction, one WAL flush), so a
+     * busy node makes far fewer commits than writes. It must stay below the pool's size (checked for the store's
+     * own pool and a given HikariCP pool), so that heartbeats, claims and reads find a connection.
      */
     public Builder writeConnections(int writeConnections) {
       this.writeConnections = writeConnections;
@@ -1037,13 +1039,20 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       }
       Validate.atLeast("claimBatch", claimBatch, 1);
       Validate.atLeast("poolSize", poolSize, 1);
-      Validate.atLeast("writeConnections", writeConnections, 1);
       int connections = dataSource == null ? poolSize
           : dataSource instanceof HikariDataSource ? ((HikariDataSource) dataSource).getMaximumPoolSize()
           : Integer.MAX_VALUE; // another pool: its size is unknown here
-      if (writeConnections >= connections) {
-        throw new ConfigurationException("writeConnections", "be below the pool's " + connections + " connections,"
-            + " so that heartbeats, claims and reads find one while batches are written", writeConnections);
+      int writers;
+      if (writeConnections == null) {
+        writers = Math.max(1, Math.min(DEFAULT_WRITE_CONNECTIONS, connections - 1));
+      } else {
+        writers = writeConnections;
+        Validate.atLeast("writeConnections", writers, 1);
+        if (writers >= connections) {
+          throw new ConfigurationException("writeConnections", "be below the pool's " + connections
+              + " connections, so that heartbeats, claims and reads find one while batches are written",
+              writeConnections);
+        }
       }
       Validate.notNegative("retainFinished", retainFinished);
       Validate.notNull("clock", clock);
@@ -1069,7 +1078,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         } else {
           SchemaMigrator.verify(ds, schema);
         }
-        return new PostgresWorkflowStore(this, ds, pool);
+        return new PostgresWorkflowStore(this, ds, pool, writers);
       } catch (RuntimeException e) {
         if (pool != null) {
           pool.close();

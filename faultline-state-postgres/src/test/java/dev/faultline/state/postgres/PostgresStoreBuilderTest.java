@@ -24,8 +24,15 @@ class PostgresStoreBuilderTest {
     assertRefused("writeConnections", () -> PostgresWorkflowStore.builder(NOWHERE, "u", null)
         .writeConnections(0).build());
     ConfigurationException e = assertRefused("writeConnections", () -> PostgresWorkflowStore
-        .builder(NOWHERE, "u", null).poolSize(2).build());
+        .builder(NOWHERE, "u", null).poolSize(2).writeConnections(2).build());
     assertTrue(e.getMessage().contains("below the pool's 2 connections"), e.getMessage());
+  }
+
+  @Test
+  void theDefaultWriteConnectionsFitASmallPool() {
+    PostgresWorkflowStore store = PostgresWorkflowStore.builder(TestDatabase.jdbcUrl(), "postgres", null)
+        .schema(TestDatabase.freshSchema("small")).poolSize(2).build();
+    store.close();
   }
 
   @Test
