@@ -35,7 +35,7 @@ import javax.sql.DataSource;
  * queue: lock-free, the submitted writes not yet taken. running: how many threads write a batch now, at most
  *   maxRunning (each on its own pooled connection).
  * A submitter queues its write, then, until the write is done: if fewer than maxRunning batches run, it takes the
- *   slot, drains up to maxBatch writes (its own or others') and writes them; else it parks. Whoever finishes a batch
+ *   slot, drains up to MAX_BATCH writes (its own or others') and writes them; else it parks. Whoever finishes a batch
  *   marks its writes done (publishing each outcome by the volatile `done`), unparks their threads, frees its slot
  *   and then unparks the thread at the head of the queue, if any, to take the slot. A submitter checks `running`
  *   after queuing and a writer checks the queue after freeing its slot, so a write is never left queued while a
@@ -64,7 +64,7 @@ final class WriteBatcher {
     long epoch;
     /** Why the statement carrying this write failed; null if it did not. */
     Throwable failure;
-    /** Set by the writer while it decides the outcome; guards against deciding twice. */
+    /** Whether an outcome (written or not) was read; a write still undecided when its batch ends gets its failure. */
     boolean decided;
 
     final void decide(boolean written) {
