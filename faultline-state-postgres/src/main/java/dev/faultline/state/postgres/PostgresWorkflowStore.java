@@ -144,7 +144,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     this.leaseNanos = Durations.toNanosSaturated(b.leaseTime);
     this.heartbeatNanos = Durations.toNanosSaturated(b.heartbeatInterval);
     this.claimBatch = b.claimBatch;
-    this.retainMillis = b.retainFinished.toMillis();
+    this.retainMillis = TimeUnit.NANOSECONDS.toMillis(Durations.toNanosSaturated(b.retainFinished)); // ≤ 292 years
     // Sweep every quarter of the retention, at most every minute and at least every heartbeat.
     this.sweepNanos = Math.max(heartbeatNanos, Math.min(Durations.toNanosSaturated(b.retainFinished) / 4,
         TimeUnit.MINUTES.toNanos(1)));

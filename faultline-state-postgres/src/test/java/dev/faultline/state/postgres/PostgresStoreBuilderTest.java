@@ -1,5 +1,6 @@
 package dev.faultline.state.postgres;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,6 +27,14 @@ class PostgresStoreBuilderTest {
     ConfigurationException e = assertRefused("writeConnections", () -> PostgresWorkflowStore
         .builder(NOWHERE, "u", null).poolSize(2).writeConnections(2).build());
     assertTrue(e.getMessage().contains("below the pool's 2 connections"), e.getMessage());
+  }
+
+  @Test
+  void anEndlessRetentionKeepsEverything() throws Exception {
+    PostgresWorkflowStore store = PostgresWorkflowStore.builder(TestDatabase.dataSource())
+        .schema(TestDatabase.freshSchema("endless")).retainFinished(Duration.ofSeconds(Long.MAX_VALUE)).build();
+    assertEquals(0, store.sweep());
+    store.close();
   }
 
   @Test
