@@ -50,6 +50,12 @@ import javax.sql.DataSource;
  * heartbeat, plus at most one heartbeat interval of the node that takes over. No advisory locks: row locks and
  * {@code SKIP LOCKED} only.
  *
+ * <h2>Shared queues</h2>
+ * The store is {@linkplain #shared() shared}: an executor hands it the workflows waiting in a queue beyond its next
+ * turn ({@link #release}: {@code owner = NULL}, only while another node holds a live lease and only workflows that
+ * ran no step), and at each heartbeat every node claims unowned workflows per queue, {@code FOR UPDATE SKIP LOCKED},
+ * as many as its executor has {@linkplain StoreListener#room room} for in that queue.
+ *
  * <h2>Fencing</h2>
  * The epoch is the fencing token. Every write of an owner (a step result, a failure, a timer, compensation, the end) is
  * one statement (alone or batched, see below) that first locks the workflow row {@code FOR SHARE} where {@code owner}
@@ -113,6 +119,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private volatile boolean closed;
   private volatile long lastBeatNanos;
   private volatile boolean beating;
+  /** Whether, at the last heartbeat, another node held a live lease (else releasing work would only delay it). */
+  private volatile boolean othersAlive;
   private Thread loop;
   private long lastSweepNanos; // the loop thread's
   private final WriteBatcher writes;
@@ -131,6 +139,10 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private final String sqlForgetNode;
   private final String sqlClaimAtOpen;
   private final String sqlClaimOrphans;
+  private final String sqlClaimQueued;
+  private final String sqlQueuedQueues;
+  private final String sqlReleaseOne;
+  private final String sqlOthersAlive;
   private final String sqlClaimOne;
   private final String sqlWatch;
   private final String sqlSweep;
@@ -188,8 +200,16 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         + ROW_COLUMNS + ", c.previous";
     String wanted = " AND (? OR w.resume_requested)";
     sqlClaimAtOpen = String.format(claim, "(w.owner = ? OR w.owner IS NULL)" + wanted, " SKIP LOCKED");
-    sqlClaimOrphans = String.format(claim, "w.owner IS DISTINCT FROM ? AND (w.owner IS NULL OR n.node_id IS NULL"
+    sqlClaimOrphans = String.format(claim, "w.owner IS NOT NULL AND w.owner <> ? AND (n.node_id IS NULL"
         + " OR n.lease_until < now())" + wanted, " SKIP LOCKED");
+    // Waiting in a queue with no owner (released by a node whose queue had no room, or by a closing node): claimed
+    // per queue, at most as many as this node's queue has room for.
+    sqlClaimQueued = String.format(claim, "w.owner IS NULL AND w.queue = ?" + wanted, " SKIP LOCKED");
+    sqlQueuedQueues = "SELECT DISTINCT queue FROM " + s + "workflows WHERE owner IS NULL AND status IN " + UNFINISHED;
+    sqlOthersAlive = "SELECT EXISTS (SELECT 1 FROM " + s + "workflow_nodes WHERE node_id <> ? AND lease_until > now())";
+    sqlReleaseOne = "UPDATE " + s + "workflows SET owner = NULL, updated_at = now() WHERE workflow_id = ? AND"
+        + " owner = ? AND epoch = ? AND status = 'PENDING' AND NOT EXISTS (SELECT 1 FROM " + s + "workflow_steps"
+        + " WHERE workflow_id = ?)";
     sqlClaimOne = String.format(claim, "w.workflow_id = ? AND (w.owner IS NULL OR w.owner = ? OR n.node_id IS NULL"
         + " OR n.lease_until < now())", "");
     sqlSweep = "DELETE FROM " + s + "workflows WHERE workflow_id IN (SELECT workflow_id FROM " + s + "workflows"
@@ -655,6 +675,14 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     }
     lastBeatNanos = before;
     beating = true;
+    othersAlive = sql("count the other live nodes", c -> {
+      try (PreparedStatement p = c.prepareStatement(sqlOthersAlive)) {
+        p.setString(1, nodeId);
+        try (ResultSet rs = p.executeQuery()) {
+          return rs.next() && rs.getBoolean(1);
+        }
+      }
+    });
   }
 
   /** A workflow this node claimed, and the node it had before (null if none or this one). */
@@ -662,6 +690,11 @@ public final class PostgresWorkflowStore implements WorkflowStore {
 
   /** Runs one claim statement (see the constructor) and loads the claimed workflows' steps into their views. */
   private List<Claimed> claim(String statement, int limit, String id) {
+    return claim(statement, limit, id, null);
+  }
+
+  /** As above; {@code queue}: the queue of the unowned workflows {@link #sqlClaimQueued} claims. */
+  private List<Claimed> claim(String statement, int limit, String id, String queue) {
     List<Claimed> out = sql("claim workflows for node " + nodeId, c -> {
       Map<String, PgWorkflow.Row> rows = new LinkedHashMap<>();
       Map<String, String> previous = new HashMap<>();
@@ -670,6 +703,9 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         if (id != null) {
           p.setString(i++, id);
           p.setString(i++, nodeId);
+        } else if (queue != null) {
+          p.setString(i++, queue);
+          p.setBoolean(i++, resumeOnStart);
         } else {
           p.setString(i++, nodeId);
           p.setBoolean(i++, resumeOnStart);
@@ -791,6 +827,56 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         listener.claimed(c.view, c.previous);
       }
     } while (batch.size() == claimBatch);
+    List<String> queues = sql("read the queues with waiting workflows", c -> {
+      List<String> names = new ArrayList<>();
+      try (PreparedStatement p = c.prepareStatement(sqlQueuedQueues);
+          ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          names.add(rs.getString(1));
+        }
+      }
+      return names;
+    });
+    for (String queue : queues) {
+      int room = Math.min(listener.room(queue), claimBatch);
+      if (room > 0 && !closed) {
+        for (Claimed c : claim(sqlClaimQueued, room, null, queue)) {
+          listener.claimed(c.view, c.previous);
+        }
+      }
+    }
+  }
+
+  @Override
+  public boolean shared() {
+    return true;
+  }
+
+  @Override
+  public boolean release(StoredWorkflow workflow) {
+    PgWorkflow view = (PgWorkflow) workflow;
+    long epoch = view.ownedEpoch();
+    if (epoch < 0 || !othersAlive) {
+      return false; // alone, this node would only claim it back at its next heartbeat
+    }
+    view.disown(); // first: a claim that follows the release owns it anew
+    boolean released = false;
+    try {
+      released = sql("release workflow " + view.id + " to the nodes' queues", c -> {
+        try (PreparedStatement p = c.prepareStatement(sqlReleaseOne)) {
+          p.setString(1, view.id);
+          p.setString(2, nodeId);
+          p.setLong(3, epoch);
+          p.setString(4, view.id);
+          return p.executeUpdate() == 1;
+        }
+      });
+    } finally {
+      if (!released) {
+        view.own(epoch);
+      }
+    }
+    return released;
   }
 
   /** Refreshes the views of unfinished workflows this node does not own, and notices cancellations of its own. */

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,6 +113,8 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final boolean ownsPool;
   private final WorkflowStore store;
   private final ConcurrentHashMap<String, Run> runs = new ConcurrentHashMap<>();
+  /** Whether the store is shared with other executors: a start its queue has no room for is released to them. */
+  private final boolean shared;
   /** How long a finished workflow is kept; 0: for ever. */
   private final long retainNanos;
   /**
@@ -124,6 +127,9 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final ArrayDeque<Finished> finished = new ArrayDeque<>();
   /** The next retention pass, if retaining; cancelled by close. */
   private volatile Scheduler.Task retention;
+  private volatile Scheduler.Task sharing;
+  /** How often a shared store gets the workflows waiting beyond what the queues will start next. */
+  private static final long SHARE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
   private volatile boolean closed;
 
   private WorkflowExecutor(Builder b) {
@@ -149,6 +155,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       throw e;
     }
     this.evictNanos = store.forgets() ? retainNanos : HANDLE_KEEP_NANOS;
+    this.shared = store.shared();
   }
 
   private static ThreadFactory daemonThreads(String name) {
@@ -224,8 +231,22 @@ public final class WorkflowExecutor implements AutoCloseable {
       if (previousOwner != null) {
         publish(workflow.id(), WorkflowEvent.Kind.TAKEN_OVER, null, "from " + previousOwner);
       }
-      run.resumed = true;
+      synchronized (run) {
+        run.resumed = !run.released; // one this executor released waited for room here: it starts, it does not resume
+        run.released = false;
+      }
       enqueue(run);
+    }
+
+    @Override
+    public int room(String queueName) {
+      Queue queue = queues.getOrDefault(queueName, queues.get(DEFAULT_QUEUE));
+      synchronized (queue) {
+        if (queue.intervalNanos > 0) {
+          return queue.started && clock.nanoTime() - queue.nextStartNanos < 0 || !queue.pending.isEmpty() ? 0 : 1;
+        }
+        return Math.max(0, queue.concurrency - queue.running - queue.pending.size());
+      }
     }
 
     @Override
@@ -516,6 +537,10 @@ public final class WorkflowExecutor implements AutoCloseable {
     if (pass != null) {
       pass.cancel();
     }
+    Scheduler.Task share = sharing;
+    if (share != null) {
+      share.cancel();
+    }
     if (ownsPool) {
       pool.shutdownNow();
       try {
@@ -636,6 +661,76 @@ public final class WorkflowExecutor implements AutoCloseable {
       queue.pending.add(run);
     }
     dispatch(queue);
+  }
+
+  /**
+   * On a store other executors share, every {@link #SHARE_EVERY_NANOS}: hands the workflows waiting in a queue beyond
+   * the next {@code concurrency} of them (those this executor will start as soon as it has room) to the store, so
+   * that executors with room in that queue claim and run them. Only workflows that have not run yet can go (the
+   * store refuses the others, which stay); what is handed over keeps its handle here, which completes when the
+   * workflow finishes wherever it ran. A queue that keeps up is never touched: its waiting line stays short.
+   */
+  private void scheduleSharing() {
+    sharing = scheduler.schedule(() -> {
+      if (closed) {
+        return;
+      }
+      try {
+        shareBacklog();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "workflow executor " + name + " could not hand waiting workflows to"
+            + " the nodes sharing its store; it tries again: " + e);
+      }
+      if (!closed) {
+        scheduleSharing();
+      }
+    }, SHARE_EVERY_NANOS);
+  }
+
+  private void shareBacklog() {
+    for (Queue queue : queues.values()) {
+      List<Run> excess = new ArrayList<>();
+      synchronized (queue) {
+        while (queue.pending.size() > queue.concurrency) {
+          excess.add(queue.pending.pollLast()); // the newest: the oldest start first, here
+        }
+      }
+      if (excess.isEmpty()) {
+        continue;
+      }
+      Collections.reverse(excess); // oldest first
+      List<Run> kept = new ArrayList<>();
+      int handed = 0;
+      for (Run run : excess) {
+        synchronized (run) {
+          run.queued = false; // before the store releases it: a claim that follows must find it not queued
+          run.released = true;
+        }
+        boolean released = false;
+        try {
+          released = !closed && store.release(run.row);
+        } finally {
+          if (!released) {
+            synchronized (run) {
+              run.queued = true;
+              run.released = false;
+            }
+            kept.add(run);
+          }
+        }
+        handed += released ? 1 : 0;
+      }
+      if (!kept.isEmpty()) {
+        synchronized (queue) {
+          queue.pending.addAll(kept);
+        }
+        dispatch(queue);
+      }
+      if (handed > 0) {
+        LOG.log(System.Logger.Level.DEBUG, "workflow executor " + name + " handed " + handed + " waiting workflow(s)"
+            + " of " + queue + " to the nodes sharing its store");
+      }
+    }
   }
 
   /**
@@ -1188,6 +1283,8 @@ public final class WorkflowExecutor implements AutoCloseable {
     volatile StoredWorkflow row;
     /** Whether the next execution is a resumption (recovered, or run before); touched by its worker only. */
     volatile boolean resumed;
+    /** Handed to the shared store to run wherever a queue has room (guarded by this run's monitor). */
+    boolean released;
     boolean queued;
     boolean executing;
     boolean sleeping;
@@ -1468,6 +1565,9 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       if (executor.evictNanos > 0) {
         executor.scheduleRetention();
+      }
+      if (executor.shared) {
+        executor.scheduleSharing();
       }
       return executor;
     }

@@ -17,4 +17,13 @@ public interface StoreListener {
    * finished it.
    */
   void changed(StoredWorkflow workflow);
+
+  /**
+   * How many more workflows of {@code queue} the executor would start now: the room its concurrency limit leaves, or
+   * 0 while its rate holds starts back. A shared store claims at most that many waiting workflows of the queue (the
+   * ones no node owns); unlimited by default.
+   */
+  default int room(String queue) {
+    return Integer.MAX_VALUE;
+  }
 }

@@ -77,6 +77,26 @@ public interface WorkflowStore extends AutoCloseable {
    */
   default void ensureOwned(StoredWorkflow workflow) {}
 
+  /**
+   * Whether other executors share this store's workflows (and {@link #release} may hand work to them); false by
+   * default.
+   */
+  default boolean shared() {
+    return false;
+  }
+
+  /**
+   * Gives up this executor's ownership of {@code workflow}, just started and not run yet, because its queue has no
+   * room now: on a store several executors share, whichever of them has room in that queue (this one included)
+   * claims it and runs it, so that waiting work goes to idle nodes. The executor keeps its handle, which completes
+   * when the workflow finishes wherever it runs.
+   *
+   * @return whether the store released it; false by default (the executor then keeps it waiting in its own queue)
+   */
+  default boolean release(StoredWorkflow workflow) {
+    return false;
+  }
+
   /** Whether {@link #forget} works (the store can drop finished workflows); false by default. */
   default boolean forgets() {
     return false;
