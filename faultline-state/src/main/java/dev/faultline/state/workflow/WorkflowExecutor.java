@@ -113,7 +113,7 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final boolean ownsPool;
   private final WorkflowStore store;
   private final ConcurrentHashMap<String, Run> runs = new ConcurrentHashMap<>();
-  /** Whether the store is shared with other executors: a start its queue has no room for is released to them. */
+  /** Whether the store is shared with other executors: workflows waiting beyond a queue's next turn go to them. */
   private final boolean shared;
   /** How long a finished workflow is kept; 0: for ever. */
   private final long retainNanos;
@@ -232,7 +232,7 @@ public final class WorkflowExecutor implements AutoCloseable {
         publish(workflow.id(), WorkflowEvent.Kind.TAKEN_OVER, null, "from " + previousOwner);
       }
       synchronized (run) {
-        run.resumed = !run.released; // one this executor released waited for room here: it starts, it does not resume
+        run.resumed = !run.released; // one this executor handed over and now claims back starts; it does not resume
         run.released = false;
       }
       enqueue(run);
@@ -701,24 +701,29 @@ public final class WorkflowExecutor implements AutoCloseable {
       Collections.reverse(excess); // oldest first
       List<Run> kept = new ArrayList<>();
       int handed = 0;
+      RuntimeException failure = null;
       for (Run run : excess) {
         synchronized (run) {
           run.queued = false; // before the store releases it: a claim that follows must find it not queued
           run.released = true;
         }
         boolean released = false;
-        try {
-          released = !closed && store.release(run.row);
-        } finally {
-          if (!released) {
-            synchronized (run) {
-              run.queued = true;
-              run.released = false;
-            }
-            kept.add(run);
+        if (failure == null && !closed) {
+          try {
+            released = store.release(run.row);
+          } catch (RuntimeException e) {
+            failure = e; // keep this one and the rest here; the next pass tries again
           }
         }
-        handed += released ? 1 : 0;
+        if (released) {
+          handed++;
+        } else {
+          synchronized (run) {
+            run.queued = true;
+            run.released = false;
+          }
+          kept.add(run);
+        }
       }
       if (!kept.isEmpty()) {
         synchronized (queue) {
@@ -729,6 +734,9 @@ public final class WorkflowExecutor implements AutoCloseable {
       if (handed > 0) {
         LOG.log(System.Logger.Level.DEBUG, "workflow executor " + name + " handed " + handed + " waiting workflow(s)"
             + " of " + queue + " to the nodes sharing its store");
+      }
+      if (failure != null) {
+        throw failure; // logged by the pass, which runs again
       }
     }
   }

@@ -1,0 +1,119 @@
+package dev.faultline.state.workflow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faultline.core.testing.FakeClock;
+import dev.faultline.state.workflow.spi.StoreListener;
+import dev.faultline.state.workflow.spi.StoredWorkflow;
+import dev.faultline.state.workflow.spi.WorkflowChange;
+import dev.faultline.state.workflow.spi.WorkflowStore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The executor's side of shared queues, on a store that says it is shared but cannot hand work over: a pass that
+ * fails, or that the store refuses, keeps every waiting workflow in its queue, in order, and they all run here.
+ * (PostgresContractTest covers the handing over between two nodes.)
+ */
+class SharedBacklogTest {
+  @TempDir
+  Path dir;
+  private final FakeClock clock = new FakeClock();
+
+  /** The embedded store, shared by its word: its first release fails, the later ones are refused. */
+  private static final class RefusingSharedStore implements WorkflowStore {
+    final WorkflowStore delegate;
+    final AtomicInteger releases = new AtomicInteger();
+
+    RefusingSharedStore(WorkflowStore delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public boolean shared() {
+      return true;
+    }
+
+    @Override
+    public boolean release(StoredWorkflow workflow) {
+      if (releases.getAndIncrement() == 0) {
+        throw new WorkflowException("store-failed", "the database is away");
+      }
+      return false;
+    }
+
+    @Override
+    public List<? extends StoredWorkflow> open(StoreListener listener, boolean resumeOnStart) {
+      return delegate.open(listener, resumeOnStart);
+    }
+
+    @Override
+    public StoredWorkflow create(String id, String name, String queue, byte[] input) {
+      return delegate.create(id, name, queue, input);
+    }
+
+    @Override
+    public StoredWorkflow find(String id) {
+      return delegate.find(id);
+    }
+
+    @Override
+    public List<WorkflowInfo> list(WorkflowStatus status) {
+      return delegate.list(status);
+    }
+
+    @Override
+    public void record(StoredWorkflow workflow, WorkflowChange change) {
+      delegate.record(workflow, change);
+    }
+
+    @Override
+    public boolean claim(StoredWorkflow workflow) {
+      return delegate.claim(workflow);
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+  }
+
+  @Test
+  void aFailedOrRefusedHandOverKeepsEveryWaitingWorkflowRunningHereInOrder() throws Exception {
+    RefusingSharedStore store = new RefusingSharedStore(EmbeddedWorkflowStore.open(dir, clock, clock, "shared",
+        10_000, List.of()));
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch firstIn = new CountDownLatch(1);
+    List<String> order = Collections.synchronizedList(new ArrayList<>());
+    try (WorkflowExecutor executor = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).threads(2)
+        .queue("q", 1, 0).register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> {
+          order.add(in);
+          firstIn.countDown();
+          release.await(30, TimeUnit.SECONDS);
+          return in;
+        })).open()) {
+      List<WorkflowHandle<String>> handles = new ArrayList<>();
+      for (int i = 1; i <= 4; i++) {
+        handles.add(executor.start("q", "w", "w" + i, String.valueOf(i)));
+      }
+      assertTrue(firstIn.await(30, TimeUnit.SECONDS));
+      clock.advance(Duration.ofSeconds(1)); // a pass: "w2" is the next turn; "w3" fails to go, "w4" is not tried
+      clock.advance(Duration.ofSeconds(1)); // a pass: "w3" and "w4" are refused
+      assertEquals(3, store.releases.get(), "the failing pass stopped at its first failure; the next tried both");
+      release.countDown();
+      for (int i = 0; i < 4; i++) {
+        assertEquals(String.valueOf(i + 1), handles.get(i).result().get(30, TimeUnit.SECONDS));
+      }
+      assertEquals(List.of("1", "2", "3", "4"), order, "they ran here, in the order they were started");
+    }
+  }
+}
