@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -125,9 +126,8 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final long evictNanos;
   /** Finished workflows by the time they finished here (or were recovered), oldest first; guarded by itself. */
   private final ArrayDeque<Finished> finished = new ArrayDeque<>();
-  /** The next retention pass, if retaining; cancelled by close. */
-  private volatile Scheduler.Task retention;
-  private volatile Scheduler.Task sharing;
+  /** The retention passes, if retaining, and the passes that hand a backlog to a shared store; cancelled by close. */
+  private final List<Periodic> passes = new CopyOnWriteArrayList<>();
   /** How often a shared store gets the workflows waiting beyond what the queues will start next. */
   private static final long SHARE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
   private volatile boolean closed;
@@ -533,14 +533,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       return;
     }
     closed = true;
-    Scheduler.Task pass = retention;
-    if (pass != null) {
-      pass.cancel();
-    }
-    Scheduler.Task share = sharing;
-    if (share != null) {
-      share.cancel();
-    }
+    passes.forEach(Periodic::cancel);
     if (ownsPool) {
       pool.shutdownNow();
       try {
@@ -580,21 +573,56 @@ public final class WorkflowExecutor implements AutoCloseable {
   /** Checks for workflows to forget a few times per retention period (at least every minute, at most every second). */
   private void scheduleRetention() {
     long period = Math.max(TimeUnit.SECONDS.toNanos(1), Math.min(evictNanos / 4, TimeUnit.MINUTES.toNanos(1)));
-    retention = scheduler.schedule(() -> {
+    every(period, "could not forget finished workflows", this::forgetExpired);
+  }
+
+  /** Runs {@code pass} every {@code periodNanos} of the scheduler until close; a failed pass is logged and retried. */
+  private void every(long periodNanos, String failure, Runnable pass) {
+    Periodic periodic = new Periodic(periodNanos, failure, pass);
+    passes.add(periodic);
+    periodic.schedule();
+  }
+
+  /** A pass run again and again on the scheduler, each one scheduling the next, until the executor closes. */
+  private final class Periodic implements Runnable {
+    private final long periodNanos;
+    private final String failure;
+    private final Runnable pass;
+    private volatile Scheduler.Task next;
+
+    Periodic(long periodNanos, String failure, Runnable pass) {
+      this.periodNanos = periodNanos;
+      this.failure = failure;
+      this.pass = pass;
+    }
+
+    void schedule() {
+      next = scheduler.schedule(this, periodNanos);
+    }
+
+    void cancel() {
+      Scheduler.Task task = next;
+      if (task != null) {
+        task.cancel();
+      }
+    }
+
+    @Override
+    public void run() {
       if (closed) {
         return;
       }
       try {
-        forgetExpired();
+        pass.run();
       } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "workflow executor " + name + " could not forget finished workflows; it"
-            + " tries again: " + e);
+        LOG.log(System.Logger.Level.WARNING, "workflow executor " + name + " " + failure + "; it tries again: " + e);
       }
       if (!closed) {
-        scheduleRetention();
+        schedule();
       }
-    }, period);
+    }
   }
+
 
   /**
    * Forgets the workflows that finished more than evictNanos ago, in records of at most 1000 ids (a store that does
@@ -671,21 +699,9 @@ public final class WorkflowExecutor implements AutoCloseable {
    * workflow finishes wherever it ran. A queue that keeps up is never touched: its waiting line stays short.
    */
   private void scheduleSharing() {
-    sharing = scheduler.schedule(() -> {
-      if (closed) {
-        return;
-      }
-      try {
-        shareBacklog();
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "workflow executor " + name + " could not hand waiting workflows to"
-            + " the nodes sharing its store; it tries again: " + e);
-      }
-      if (!closed) {
-        scheduleSharing();
-      }
-    }, SHARE_EVERY_NANOS);
+    every(SHARE_EVERY_NANOS, "could not hand waiting workflows to the nodes sharing its store", this::shareBacklog);
   }
+
 
   private void shareBacklog() {
     for (Queue queue : queues.values()) {
