@@ -142,7 +142,6 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private final String sqlClaimQueued;
   private final String sqlQueuedQueues;
   private final String sqlReleaseOne;
-  private final String sqlOthersAlive;
   private final String sqlClaimOne;
   private final String sqlWatch;
   private final String sqlSweep;
@@ -165,7 +164,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     String s = schema + ".";
     sqlHeartbeat = "INSERT INTO " + s + "workflow_nodes (node_id, heartbeat_at, lease_until) VALUES (?, now(), now()"
         + " + ? * interval '1 millisecond') ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = now(), lease_until ="
-        + " EXCLUDED.lease_until";
+        + " EXCLUDED.lease_until RETURNING EXISTS (SELECT 1 FROM " + s + "workflow_nodes o WHERE o.node_id <> ?"
+        + " AND o.lease_until > now())";
     writes = new WriteBatcher(dataSource, schema, nodeId, UNFINISHED, writeConnections);
     sqlRow = "SELECT " + ROW_COLUMNS + " FROM " + s + "workflows w WHERE w.workflow_id = ?";
     String stepColumns = "workflow_id, step_index, name, sleep, result, error, wake_millis, compensated";
@@ -206,7 +206,6 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     // per queue, at most as many as this node's queue has room for.
     sqlClaimQueued = String.format(claim, "w.owner IS NULL AND w.queue = ?" + wanted, " SKIP LOCKED");
     sqlQueuedQueues = "SELECT DISTINCT queue FROM " + s + "workflows WHERE owner IS NULL AND status IN " + UNFINISHED;
-    sqlOthersAlive = "SELECT EXISTS (SELECT 1 FROM " + s + "workflow_nodes WHERE node_id <> ? AND lease_until > now())";
     sqlReleaseOne = "UPDATE " + s + "workflows SET owner = NULL, updated_at = now() WHERE workflow_id = ? AND"
         + " owner = ? AND epoch = ? AND status = 'PENDING' AND NOT EXISTS (SELECT 1 FROM " + s + "workflow_steps"
         + " WHERE workflow_id = ?)";
@@ -662,11 +661,14 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private void heartbeat() {
     long before = clock.nanoTime();
     try {
-      sql("heartbeat of node " + nodeId, c -> {
+      othersAlive = sql("heartbeat of node " + nodeId, c -> {
         try (PreparedStatement p = c.prepareStatement(sqlHeartbeat)) {
           p.setString(1, nodeId);
           p.setLong(2, leaseMillis);
-          return p.executeUpdate();
+          p.setString(3, nodeId);
+          try (ResultSet rs = p.executeQuery()) {
+            return rs.next() && rs.getBoolean(1);
+          }
         }
       });
     } catch (WorkflowException e) {
@@ -675,14 +677,6 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     }
     lastBeatNanos = before;
     beating = true;
-    othersAlive = sql("count the other live nodes", c -> {
-      try (PreparedStatement p = c.prepareStatement(sqlOthersAlive)) {
-        p.setString(1, nodeId);
-        try (ResultSet rs = p.executeQuery()) {
-          return rs.next() && rs.getBoolean(1);
-        }
-      }
-    });
   }
 
   /** A workflow this node claimed, and the node it had before (null if none or this one). */

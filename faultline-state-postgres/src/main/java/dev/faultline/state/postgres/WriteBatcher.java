@@ -52,6 +52,8 @@ final class WriteBatcher {
 
   /** One write and, once {@link #done}, its outcome. */
   abstract static class Write {
+    /** The workflow written. */
+    final String id;
     /** The submitting thread; set before the write is queued (the queue publishes it). */
     Thread thread;
     /** Set last, after the outcome fields, by the thread that wrote the batch. */
@@ -67,6 +69,10 @@ final class WriteBatcher {
     /** Whether an outcome (written or not) was read; a write still undecided when its batch ends gets its failure. */
     boolean decided;
 
+    Write(String id) {
+      this.id = id;
+    }
+
     final void decide(boolean written) {
       this.written = written;
       this.decided = true;
@@ -75,13 +81,12 @@ final class WriteBatcher {
 
   /** The start of a workflow: a new row owned by this node at epoch 1. */
   static final class Create extends Write {
-    final String id;
     final String name;
     final String queue;
     final byte[] input;
 
     Create(String id, String name, String queue, byte[] input) {
-      this.id = id;
+      super(id);
       this.name = name;
       this.queue = queue;
       this.input = input;
@@ -90,12 +95,11 @@ final class WriteBatcher {
 
   /** A step's result or failure, or a timer. */
   static final class Step extends Write {
-    final String id;
     final long ownedEpoch;
     final PgWorkflow.Step step;
 
     Step(String id, long ownedEpoch, PgWorkflow.Step step) {
-      this.id = id;
+      super(id);
       this.ownedEpoch = ownedEpoch;
       this.step = step;
     }
@@ -103,14 +107,13 @@ final class WriteBatcher {
 
   /** The end of a workflow: its final status, output and error. */
   static final class Finish extends Write {
-    final String id;
     final long ownedEpoch;
     final String status;
     final byte[] output;
     final String error;
 
     Finish(String id, long ownedEpoch, String status, byte[] output, String error) {
-      this.id = id;
+      super(id);
       this.ownedEpoch = ownedEpoch;
       this.status = status;
       this.output = output;

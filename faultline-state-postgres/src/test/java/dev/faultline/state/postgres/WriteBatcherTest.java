@@ -83,10 +83,8 @@ class WriteBatcherTest {
   @Test
   void writesMadeWhileABatchRunsGoTogetherInTheNextStatement() throws Exception {
     List<Submitted> all = new ArrayList<>();
-    CountDownLatch release = new CountDownLatch(1);
-    gate.set(release);
-    all.add(submitting(() -> new WriteBatcher.Create("wf-first", "flow", "default", new byte[] {1})));
-    assertTrue(held.await(10, TimeUnit.SECONDS));
+    CountDownLatch release = holdFirstBatch(all,
+        new WriteBatcher.Create("wf-first", "flow", "default", new byte[] {1}));
     for (int i = 0; i < 10; i++) {
       int n = i;
       all.add(submitting(() -> new WriteBatcher.Create("wf-" + n, "flow", "default", new byte[] {(byte) n})));
@@ -113,10 +111,7 @@ class WriteBatcherTest {
     execute("UPDATE " + schema + ".workflows SET owner = 'node-b', epoch = 2 WHERE workflow_id = 'b'"); // taken over
 
     List<Submitted> all = new ArrayList<>();
-    CountDownLatch release = new CountDownLatch(1);
-    gate.set(release);
-    all.add(submitting(() -> new WriteBatcher.Create("c", "flow", "default", null)));
-    assertTrue(held.await(10, TimeUnit.SECONDS));
+    CountDownLatch release = holdFirstBatch(all, new WriteBatcher.Create("c", "flow", "default", null));
     Submitted step0 = submittingLater(all, () -> new WriteBatcher.Step("a", 1, step(0, "one")));
     Submitted again = submittingLater(all, () -> new WriteBatcher.Step("a", 1, step(0, "one again")));
     Submitted staleEpoch = submittingLater(all, () -> new WriteBatcher.Step("a", 7, step(1, "stale")));
@@ -156,10 +151,7 @@ class WriteBatcherTest {
     execute("UPDATE " + schema + ".workflows SET status = 'CANCELLED' WHERE workflow_id = 'z'");
 
     List<Submitted> all = new ArrayList<>();
-    CountDownLatch release = new CountDownLatch(1);
-    gate.set(release);
-    all.add(submitting(() -> new WriteBatcher.Create("w", "flow", "default", null)));
-    assertTrue(held.await(10, TimeUnit.SECONDS));
+    CountDownLatch release = holdFirstBatch(all, new WriteBatcher.Create("w", "flow", "default", null));
     Submitted end = submittingLater(all, () -> new WriteBatcher.Finish("x", 1, "SUCCEEDED", new byte[] {9}, null));
     Submitted staleEnd = submittingLater(all, () -> new WriteBatcher.Finish("v", 5, "FAILED", null, "boom"));
     Submitted otherEnd = submittingLater(all, () -> new WriteBatcher.Finish("y", 1, "CANCELLED", null, "stop"));
@@ -185,10 +177,7 @@ class WriteBatcherTest {
   @Test
   void aFailedStatementFailsEveryWriteItCarriedAndTheNextBatchWorks() throws Exception {
     List<Submitted> all = new ArrayList<>();
-    CountDownLatch release = new CountDownLatch(1);
-    gate.set(release);
-    all.add(submitting(() -> new WriteBatcher.Create("first", "flow", "default", null)));
-    assertTrue(held.await(10, TimeUnit.SECONDS));
+    CountDownLatch release = holdFirstBatch(all, new WriteBatcher.Create("first", "flow", "default", null));
     Submitted one = submittingLater(all, () -> new WriteBatcher.Create("one", "flow", "default", null));
     Submitted two = submittingLater(all, () -> new WriteBatcher.Create("two", "flow", "default", null));
     awaitQueued(2);
@@ -211,10 +200,7 @@ class WriteBatcherTest {
   @Test
   void anInterruptedSubmitterStillGetsItsOutcomeAndKeepsItsInterruptStatus() throws Exception {
     List<Submitted> all = new ArrayList<>();
-    CountDownLatch release = new CountDownLatch(1);
-    gate.set(release);
-    all.add(submitting(() -> new WriteBatcher.Create("first", "flow", "default", null)));
-    assertTrue(held.await(10, TimeUnit.SECONDS));
+    CountDownLatch release = holdFirstBatch(all, new WriteBatcher.Create("first", "flow", "default", null));
     AtomicReference<Boolean> interruptedAfter = new AtomicReference<>();
     WriteBatcher.Write[] write = new WriteBatcher.Write[1];
     Thread waiter = new Thread(() -> {
@@ -337,6 +323,18 @@ class WriteBatcherTest {
             + "'"), "a workflow nobody took over has every step");
       }
     }
+  }
+
+  /**
+   * Submits {@code first} from a thread of its own and returns once its batch holds its connection (until the returned
+   * latch is counted down), so that writes submitted meanwhile queue up for the next batch.
+   */
+  private CountDownLatch holdFirstBatch(List<Submitted> all, WriteBatcher.Write first) throws InterruptedException {
+    CountDownLatch release = new CountDownLatch(1);
+    gate.set(release);
+    all.add(submitting(() -> first));
+    assertTrue(held.await(10, TimeUnit.SECONDS), "the first batch never took a connection");
+    return release;
   }
 
   private static PgWorkflow.Step step(int index, String name) {

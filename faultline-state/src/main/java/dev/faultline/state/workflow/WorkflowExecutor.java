@@ -243,7 +243,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       Queue queue = queues.getOrDefault(queueName, queues.get(DEFAULT_QUEUE));
       synchronized (queue) {
         if (queue.intervalNanos > 0) {
-          return queue.started && clock.nanoTime() - queue.nextStartNanos < 0 || !queue.pending.isEmpty() ? 0 : 1;
+          return queue.rateHolds(clock.nanoTime()) || !queue.pending.isEmpty() ? 0 : 1;
         }
         return Math.max(0, queue.concurrency - queue.running - queue.pending.size());
       }
@@ -797,7 +797,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     }
     if (queue.intervalNanos > 0) {
       long now = clock.nanoTime();
-      if (queue.started && now - queue.nextStartNanos < 0) {
+      if (queue.rateHolds(now)) {
         if (!queue.timerArmed) {
           queue.timerArmed = true;
           scheduler.schedule(() -> {
@@ -860,6 +860,11 @@ public final class WorkflowExecutor implements AutoCloseable {
       this.name = name;
       this.concurrency = concurrency;
       this.intervalNanos = perSecond > 0 ? TimeUnit.SECONDS.toNanos(1) / perSecond : 0;
+    }
+
+    /** Whether the queue's rate holds a start back at {@code now}. Called under the queue's monitor. */
+    boolean rateHolds(long now) {
+      return intervalNanos > 0 && started && now - nextStartNanos < 0;
     }
 
     @Override
