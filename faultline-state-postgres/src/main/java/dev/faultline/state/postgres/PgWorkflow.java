@@ -32,6 +32,8 @@ final class PgWorkflow implements StoredWorkflow {
   /** The epoch under which this node owns the workflow; meaningful while {@code owned}. */
   private long epoch;
   private boolean owned;
+  /** Whether its queue's limits across nodes admitted it (admitted_at is set). */
+  private boolean admitted;
 
   /** One recorded step or timer; immutable. */
   record Step(int index, String name, byte[] result, String error, long wakeMillis, boolean sleep, boolean undone)
@@ -39,7 +41,8 @@ final class PgWorkflow implements StoredWorkflow {
 
   /** The scalar columns of a workflow row. */
   record Row(String id, String name, String queue, byte[] input, WorkflowStatus status, String owner, long epoch,
-      boolean cancelRequested, boolean resumeRequested, WorkflowStatus outcome, byte[] output, String error) {}
+      boolean cancelRequested, boolean resumeRequested, WorkflowStatus outcome, byte[] output, String error,
+      boolean admitted) {}
 
   PgWorkflow(Row row) {
     this.id = row.id();
@@ -47,6 +50,7 @@ final class PgWorkflow implements StoredWorkflow {
     this.queue = row.queue();
     this.input = row.input();
     this.status = row.status();
+    this.admitted = row.admitted();
   }
 
   /** Takes the row's state (and steps, if given) as read from the database; ownership is left as it is. */
@@ -57,6 +61,7 @@ final class PgWorkflow implements StoredWorkflow {
     outcome = row.outcome();
     output = row.output();
     error = row.error();
+    admitted = row.admitted();
     if (recorded != null) {
       steps.clear();
       compensated.clear();
@@ -87,6 +92,15 @@ final class PgWorkflow implements StoredWorkflow {
   /** The epoch this node owns the workflow under, or -1 if it does not. */
   synchronized long ownedEpoch() {
     return owned ? epoch : -1;
+  }
+
+  @Override
+  public synchronized boolean admitted() {
+    return admitted;
+  }
+
+  synchronized void admit() {
+    admitted = true;
   }
 
   synchronized void addStep(Step step, boolean cancel) {

@@ -99,7 +99,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private static final int SWEEP_ROUNDS = 10;
   private static final String FENCED = "workflow-fenced";
   private static final String ROW_COLUMNS = "w.workflow_id, w.name, w.queue, w.input, w.status, w.owner, w.epoch,"
-      + " w.cancel_requested, w.resume_requested, w.outcome, w.output, w.error";
+      + " w.cancel_requested, w.resume_requested, w.outcome, w.output, w.error, w.admitted_at IS NOT NULL";
 
   private final DataSource dataSource;
   private final HikariDataSource ownedPool;
@@ -145,6 +145,10 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private final String sqlClaimOne;
   private final String sqlWatch;
   private final String sqlSweep;
+  private final String sqlQueueLock;
+  private final String sqlQueueRunning;
+  private final String sqlAdmit;
+  private final String sqlQueueStarted;
 
   private PostgresWorkflowStore(Builder b, DataSource dataSource, HikariDataSource ownedPool, int writeConnections) {
     this.dataSource = dataSource;
@@ -214,6 +218,16 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     sqlSweep = "DELETE FROM " + s + "workflows WHERE workflow_id IN (SELECT workflow_id FROM " + s + "workflows"
         + " WHERE status IN " + FINISHED + " AND updated_at < now() - ? * interval '1 millisecond'"
         + " ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED)";
+    // Admission under a queue's limits across nodes: its row, locked by the upsert, orders the nodes' admissions.
+    sqlQueueLock = "INSERT INTO " + s + "workflow_queues (queue) VALUES (?) ON CONFLICT (queue) DO UPDATE SET queue ="
+        + " EXCLUDED.queue RETURNING CASE WHEN next_start_at <= now() THEN 0 ELSE ceil(extract(epoch FROM"
+        + " next_start_at - now()) * 1000000)::bigint END";
+    sqlQueueRunning = "SELECT count(*) FROM " + s + "workflows WHERE queue = ? AND admitted_at IS NOT NULL AND status"
+        + " IN " + UNFINISHED;
+    sqlAdmit = "UPDATE " + s + "workflows SET admitted_at = now() WHERE workflow_id = ANY (?) AND owner = ? AND"
+        + " admitted_at IS NULL AND status IN " + UNFINISHED + " RETURNING workflow_id";
+    sqlQueueStarted = "UPDATE " + s + "workflow_queues SET next_start_at = now() + ? * interval '1 microsecond'"
+        + " WHERE queue = ?";
     sqlWatch = "SELECT " + ROW_COLUMNS + " FROM " + s + "workflows w WHERE w.workflow_id = ANY (?)"
         + " OR (w.owner = ? AND w.cancel_requested AND w.status IN " + UNFINISHED + ")";
   }
@@ -283,7 +297,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     }
     long epoch = write.epoch;
     PgWorkflow view = new PgWorkflow(new PgWorkflow.Row(id, name, queue, input, WorkflowStatus.PENDING, nodeId,
-        epoch, false, false, null, null, null));
+        epoch, false, false, null, null, null, false));
     view.own(epoch);
     views.put(id, view);
     return view;
@@ -710,7 +724,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
           while (rs.next()) {
             PgWorkflow.Row row = row(rs);
             rows.put(row.id(), row);
-            previous.put(row.id(), rs.getString(13));
+            previous.put(row.id(), rs.getString(14));
           }
         }
       }
@@ -873,6 +887,88 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     return released;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One transaction: locks the queue's row in {@code workflow_queues} (created on first use), counts the queue's
+   * admitted unfinished workflows, and sets {@code admitted_at} of as many of {@code waiting} as the limits allow
+   * (with a rate, at most one, and moves the queue's next admission time on). Nodes admitting for the same queue
+   * wait for each other on that row, so the count a node reads includes every admission before it.
+   */
+  @Override
+  public Admission admit(String queue, int concurrency, int startsPerSecond, List<? extends StoredWorkflow> waiting) {
+    if (waiting.isEmpty()) {
+      return new Admission(List.of(), 0);
+    }
+    long intervalMicros = startsPerSecond > 0 ? Math.max(1, 1_000_000L / startsPerSecond) : 0;
+    return sql("admit workflows of queue " + queue, c -> {
+      c.setAutoCommit(false);
+      try {
+        long waitMicros;
+        try (PreparedStatement p = c.prepareStatement(sqlQueueLock)) {
+          p.setString(1, queue);
+          try (ResultSet rs = p.executeQuery()) {
+            rs.next();
+            waitMicros = rs.getLong(1);
+          }
+        }
+        int room = 0;
+        if (intervalMicros == 0 || waitMicros == 0) {
+          try (PreparedStatement p = c.prepareStatement(sqlQueueRunning)) {
+            p.setString(1, queue);
+            try (ResultSet rs = p.executeQuery()) {
+              rs.next();
+              room = (int) Math.max(0, Math.min(waiting.size(), concurrency - rs.getLong(1)));
+            }
+          }
+          if (intervalMicros > 0) {
+            room = Math.min(room, 1);
+          }
+        }
+        List<StoredWorkflow> admitted = new ArrayList<>(waiting.subList(0, room));
+        java.util.Set<String> marked = new java.util.HashSet<>();
+        if (room > 0) {
+          String[] ids = new String[room];
+          for (int i = 0; i < room; i++) {
+            ids[i] = admitted.get(i).id();
+          }
+          try (PreparedStatement p = c.prepareStatement(sqlAdmit)) {
+            p.setArray(1, c.createArrayOf("text", ids));
+            p.setString(2, nodeId);
+            try (ResultSet rs = p.executeQuery()) {
+              while (rs.next()) {
+                marked.add(rs.getString(1));
+              }
+            }
+          }
+          if (intervalMicros > 0 && !marked.isEmpty()) {
+            try (PreparedStatement p = c.prepareStatement(sqlQueueStarted)) {
+              p.setLong(1, intervalMicros);
+              p.setString(2, queue);
+              p.executeUpdate();
+            }
+          }
+        }
+        c.commit();
+        for (StoredWorkflow w : admitted) {
+          if (marked.contains(w.id()) && w instanceof PgWorkflow view) {
+            view.admit();
+          }
+        }
+        // Held back by the rate: retry when it allows; by the concurrency: when an admitted workflow finishes.
+        long retryNanos = room < waiting.size() && waitMicros > 0 ? TimeUnit.MICROSECONDS.toNanos(waitMicros)
+            : room < waiting.size() && intervalMicros > 0 && !marked.isEmpty()
+                ? TimeUnit.MICROSECONDS.toNanos(intervalMicros) : 0;
+        return new Admission(admitted, retryNanos);
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    });
+  }
+
   /** Refreshes the views of unfinished workflows this node does not own, and notices cancellations of its own. */
   private void watch() {
     List<String> watched = new ArrayList<>();
@@ -961,7 +1057,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     String outcome = rs.getString(10);
     return new PgWorkflow.Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBytes(4),
         WorkflowStatus.valueOf(rs.getString(5)), rs.getString(6), rs.getLong(7), rs.getBoolean(8), rs.getBoolean(9),
-        outcome == null ? null : WorkflowStatus.valueOf(outcome), rs.getBytes(11), rs.getString(12));
+        outcome == null ? null : WorkflowStatus.valueOf(outcome), rs.getBytes(11), rs.getString(12),
+        rs.getBoolean(13));
   }
 
   private static PgWorkflow.Step step(ResultSet rs) throws SQLException {

@@ -52,7 +52,8 @@ public final class SchemaMigrator {
   static final List<Migration> MIGRATIONS = List.of(
       load(1, "workflows", "V1__workflows.sql"),
       load(2, "leases", "V2__leases.sql"),
-      load(3, "finished by age", "V3__finished_by_age.sql"));
+      load(3, "finished by age", "V3__finished_by_age.sql"),
+      load(4, "queue limits", "V4__queue_limits.sql"));
 
   /**
    * One migration script.

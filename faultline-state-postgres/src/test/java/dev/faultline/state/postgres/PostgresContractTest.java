@@ -5,15 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.faultline.state.workflow.Workflow;
 import dev.faultline.state.workflow.WorkflowExecutor;
 import dev.faultline.state.workflow.WorkflowHandle;
 import dev.faultline.state.workflow.WorkflowStatus;
 import dev.faultline.state.workflow.contract.WorkflowExecutorTest;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
 
 /**
  * The workflow contract ({@link WorkflowExecutorTest}, every scenario of the embedded store) on PostgreSQL: each
@@ -24,9 +34,13 @@ class PostgresContractTest extends WorkflowExecutorTest {
   private static final Map<Path, String> SCHEMAS = new ConcurrentHashMap<>();
   private static final AtomicInteger NODES = new AtomicInteger();
 
+  /** The schema of this test's store. */
+  private volatile String schema;
+
   @Override
   protected WorkflowExecutor.Builder store(Path location) {
     String schema = SCHEMAS.computeIfAbsent(location, p -> TestDatabase.freshSchema("contract"));
+    this.schema = schema;
     PostgresWorkflowStore store = PostgresWorkflowStore.builder(TestDatabase.dataSource()).schema(schema)
         .nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
         .heartbeatInterval(Duration.ofMillis(200)).build();
@@ -65,6 +79,107 @@ class PostgresContractTest extends WorkflowExecutorTest {
       assertEquals("a", await(second));
       assertEquals("b", await(third), "node a's handle follows the workflow to node b");
       assertEquals(WorkflowStatus.SUCCEEDED, b.handle("third").status());
+    }
+  }
+
+  @Test
+  void aQueuesLimitsAcrossNodesHoldOnAllNodesTogether() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch twoIn = new CountDownLatch(2);
+    AtomicInteger inside = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    Function<String, Workflow<String, String>> on = node -> (ctx, in) -> ctx.step("s", () -> {
+      most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+      try {
+        twoIn.countDown();
+        release.await(30, TimeUnit.SECONDS);
+      } finally {
+        inside.decrementAndGet();
+      }
+      return node;
+    });
+    AtomicInteger handed = new AtomicInteger();
+    ExecutorService threads = Executors.newFixedThreadPool(8);
+    try (WorkflowExecutor a = builder().executor(counting(threads, handed)).queue("q", 4, 0)
+            .globalQueueLimits("q", 2, 0).register("w", on.apply("a")).open();
+        WorkflowExecutor b = builder().executor(counting(threads, handed)).queue("q", 4, 0)
+            .globalQueueLimits("q", 2, 0).register("w", on.apply("b")).open()) {
+      List<WorkflowHandle<String>> handles = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        handles.add(a.start("q", "w", "a" + i, "x"));
+        handles.add(b.start("q", "w", "b" + i, "x"));
+      }
+      assertEquals(2, handed.get(), "two at once on both nodes together, though each node's own limit is 4");
+      assertTrue(twoIn.await(30, TimeUnit.SECONDS));
+      release.countDown();
+      for (WorkflowHandle<String> handle : handles) {
+        awaitAdvancing(handle); // room freed on the other node is seen at the next admission pass
+      }
+      assertEquals(2, most.get(), "never more than two at once");
+      assertEquals(12, handed.get());
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
+  void aWorkflowAdmittedAcrossNodesKeepsItsPlaceWhenItsNodeGoesAway() throws Exception {
+    CountDownLatch held = new CountDownLatch(1);
+    List<String> ran = Collections.synchronizedList(new ArrayList<>());
+    Workflow<String, String> blocking = (ctx, in) -> ctx.step("s", () -> {
+      ran.add("a:" + ctx.workflowId());
+      held.countDown();
+      new CountDownLatch(1).await(); // until node a closes
+      return "a";
+    });
+    Workflow<String, String> quick = (ctx, in) -> ctx.step("s", () -> {
+      ran.add("b:" + ctx.workflowId());
+      return "b";
+    });
+    WorkflowExecutor a = builder().queue("q", 1, 0).globalQueueLimits("q", 1, 0).register("w", blocking).open();
+    try (WorkflowExecutor b = builder().queue("q", 1, 0).globalQueueLimits("q", 1, 0).register("w", quick).open()) {
+      a.start("q", "w", "first", "x");
+      assertTrue(held.await(30, TimeUnit.SECONDS));
+      WorkflowHandle<String> second = b.start("q", "w", "second", "x");
+      assertEquals(WorkflowStatus.PENDING, second.status());
+      a.close(); // hands "first" back to the database, still admitted: it holds the only place
+      // Node b claims it though its own queue has "second" waiting (for room across nodes, not on b), runs it
+      // without a new admission, and only then admits "second".
+      assertEquals("b", awaitAdvancing(second));
+      assertEquals("b", await(b.handle("first")));
+      assertEquals(List.of("a:first", "b:first", "b:second"), ran);
+    } finally {
+      a.close();
+    }
+  }
+
+  @Test
+  void aRateAcrossNodesSpacesTheAdmissionsOfAllNodesByTheDatabasesClock() throws Exception {
+    try (WorkflowExecutor a = builder().globalQueueLimits("r", 10, 5).register("w", (ctx, in) -> in).open();
+        WorkflowExecutor b = builder().globalQueueLimits("r", 10, 5).register("w", (ctx, in) -> in).open()) {
+      List<WorkflowHandle<String>> handles = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        handles.add(a.start("r", "w", "a" + i, "x"));
+        handles.add(b.start("r", "w", "b" + i, "x"));
+      }
+      for (WorkflowHandle<String> handle : handles) {
+        assertEquals("x", awaitAdvancing(handle));
+      }
+    }
+    List<java.sql.Timestamp> admitted = new ArrayList<>();
+    try (java.sql.Connection c = TestDatabase.dataSource().getConnection();
+        java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SELECT admitted_at FROM " + schema + ".workflows WHERE queue = 'r'"
+            + " ORDER BY admitted_at")) {
+      while (rs.next()) {
+        admitted.add(rs.getTimestamp(1));
+      }
+    }
+    assertEquals(6, admitted.size());
+    for (int i = 1; i < admitted.size(); i++) {
+      long apartMicros = java.time.Duration.between(admitted.get(i - 1).toInstant(), admitted.get(i).toInstant())
+          .toNanos() / 1000;
+      assertTrue(apartMicros >= 200_000, "five per second across both nodes: admissions " + admitted);
     }
   }
 

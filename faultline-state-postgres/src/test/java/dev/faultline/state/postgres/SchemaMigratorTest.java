@@ -45,19 +45,19 @@ class SchemaMigratorTest {
   void aFreshSchemaGetsEveryMigrationAndARerunChangesNothing() throws Exception {
     String schema = TestDatabase.freshSchema("mig");
     SchemaMigrator.Report first = SchemaMigrator.migrate(db, schema);
-    assertEquals(List.of(1, 2, 3), first.applied());
-    assertEquals(3, first.version());
-    assertEquals(List.of("leases", "schema_version", "workflow_nodes", "workflow_steps", "workflows"),
-        rows("SELECT table_name FROM information_schema.tables WHERE table_schema = '" + schema + "' ORDER BY 1"));
+    assertEquals(List.of(1, 2, 3, 4), first.applied());
+    assertEquals(4, first.version());
+    assertEquals(List.of("leases", "schema_version", "workflow_nodes", "workflow_queues", "workflow_steps",
+        "workflows"), rows("SELECT table_name FROM information_schema.tables WHERE table_schema = '" + schema + "' ORDER BY 1"));
     List<String> recorded = rows("SELECT version, description, script, checksum, applied_at FROM " + schema
         + ".schema_version ORDER BY version");
-    assertEquals(3, recorded.size());
+    assertEquals(4, recorded.size());
     assertTrue(recorded.get(0).startsWith("1|workflows|V1__workflows.sql|"
         + SchemaMigrator.migrations().get(0).checksum() + "|"), recorded.get(0));
 
     SchemaMigrator.Report again = SchemaMigrator.migrate(db, schema);
     assertEquals(List.of(), again.applied());
-    assertEquals(3, again.version());
+    assertEquals(4, again.version());
     assertEquals(recorded, rows("SELECT version, description, script, checksum, applied_at FROM " + schema
         + ".schema_version ORDER BY version"), "a re-run must not touch the version table");
   }
@@ -81,11 +81,11 @@ class SchemaMigratorTest {
   void aSchemaMigratedByNewerCodeIsRefused() throws Exception {
     String schema = TestDatabase.freshSchema("mig");
     SchemaMigrator.migrate(db, schema);
-    execute("INSERT INTO " + schema + ".schema_version (version, description, script, checksum) VALUES (4, 'future',"
-        + " 'V4__future.sql', 'abc')");
+    execute("INSERT INTO " + schema + ".schema_version (version, description, script, checksum) VALUES (5, 'future',"
+        + " 'V5__future.sql', 'abc')");
     SchemaException e = assertThrows(SchemaException.class, () -> SchemaMigrator.migrate(db, schema));
     assertEquals("schema-too-new", e.code());
-    assertTrue(e.getMessage().contains("records migration 4, which this code does not know"), e.getMessage());
+    assertTrue(e.getMessage().contains("records migration 5, which this code does not know"), e.getMessage());
   }
 
   @Test
@@ -126,7 +126,7 @@ class SchemaMigratorTest {
       t.join();
     }
     assertEquals(List.of(), errors);
-    assertEquals(1, applied.stream().filter(a -> a.equals(List.of(1, 2, 3))).count(), applied.toString());
+    assertEquals(1, applied.stream().filter(a -> a.equals(List.of(1, 2, 3, 4))).count(), applied.toString());
     assertEquals(threads - 1, applied.stream().filter(List::isEmpty).count(), applied.toString());
   }
 

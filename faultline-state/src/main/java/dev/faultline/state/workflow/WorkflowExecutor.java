@@ -130,14 +130,16 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final List<Periodic> passes = new CopyOnWriteArrayList<>();
   /** How often a shared store gets the workflows waiting beyond what the queues will start next. */
   private static final long SHARE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /**
+   * How often a queue with limits across executors, with workflows waiting here, asks the store again (room freed by
+   * workflows that finished on other executors is seen no later than that).
+   */
+  private static final long ADMIT_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
   private volatile boolean closed;
 
   private WorkflowExecutor(Builder b) {
     this.name = b.name;
     this.workflows = Map.copyOf(b.workflows);
-    Map<String, Queue> qs = new LinkedHashMap<>();
-    b.queues.forEach((q, spec) -> qs.put(q, new Queue(q, spec[0], spec[1])));
-    this.queues = Map.copyOf(qs);
     this.codec = b.codec;
     this.clock = b.clock;
     this.scheduler = b.scheduler;
@@ -156,6 +158,19 @@ public final class WorkflowExecutor implements AutoCloseable {
     }
     this.evictNanos = store.forgets() ? retainNanos : HANDLE_KEEP_NANOS;
     this.shared = store.shared();
+    Map<String, Queue> qs = new LinkedHashMap<>();
+    b.queues.forEach((q, spec) -> {
+      int[] across = b.globalQueues.get(q);
+      if (across == null) {
+        qs.put(q, new Queue(q, spec[0], spec[1], 0, 0));
+      } else if (shared) {
+        qs.put(q, new Queue(q, spec[0], spec[1], across[0], across[1]));
+      } else { // this executor is the only one: the limits across executors tighten its own
+        int rate = spec[1] == 0 ? across[1] : across[1] == 0 ? spec[1] : Math.min(spec[1], across[1]);
+        qs.put(q, new Queue(q, Math.min(spec[0], across[0]), rate, 0, 0));
+      }
+    });
+    this.queues = Map.copyOf(qs);
   }
 
   private static ThreadFactory daemonThreads(String name) {
@@ -245,7 +260,14 @@ public final class WorkflowExecutor implements AutoCloseable {
         if (queue.intervalNanos > 0) {
           return queue.rateHolds(clock.nanoTime()) || !queue.pending.isEmpty() ? 0 : 1;
         }
-        return Math.max(0, queue.concurrency - queue.running - queue.pending.size());
+        int waiting = queue.pending.size();
+        if (queue.acrossNodes) { // those not admitted yet wait for room across executors, not here
+          waiting = 0;
+          for (Run run : queue.pending) {
+            waiting += run.row.admitted() ? 1 : 0;
+          }
+        }
+        return Math.max(0, queue.concurrency - queue.running - waiting);
       }
     }
 
@@ -769,7 +791,8 @@ public final class WorkflowExecutor implements AutoCloseable {
     Queue queue = queueOf(run);
     boolean admitted;
     synchronized (queue) {
-      admitted = queue.pending.isEmpty() && admitLocked(queue);
+      // A queue with limits across executors admits through the store, in its waiting order: the call waits its turn.
+      admitted = !queue.acrossNodes && queue.pending.isEmpty() && admitLocked(queue);
       if (!admitted) {
         queue.pending.add(run);
       }
@@ -817,12 +840,140 @@ public final class WorkflowExecutor implements AutoCloseable {
   }
 
   private void dispatch(Queue queue) {
+    if (queue.acrossNodes) {
+      dispatchAcrossNodes(queue);
+      return;
+    }
     List<Run> toStart = new ArrayList<>();
     synchronized (queue) {
       while (!queue.pending.isEmpty() && admitLocked(queue)) {
         toStart.add(queue.pending.poll());
       }
     }
+    hand(toStart, queue);
+  }
+
+  /**
+   * Dispatches a queue with limits across the executors sharing the store. First the waiting runs admitted already
+   * (resumed or taken over: they count against those limits until they finish), under this executor's limits only;
+   * then, as far as this executor's limits allow, the next waiting ones, which the store admits in their order or
+   * refuses ({@link WorkflowStore#admit}). One thread at a time admits for a queue (a dispatch meanwhile makes it go
+   * round again), so admissions keep the waiting order. What the store refuses waits for the next dispatch: a run of
+   * the queue finishing here, the timer of the rate across executors, or the admission pass (every
+   * {@link #ADMIT_EVERY_NANOS}, for room freed on other executors). A store failure leaves them waiting for the pass.
+   */
+  private void dispatchAcrossNodes(Queue queue) {
+    synchronized (queue) {
+      if (queue.admitting) {
+        queue.admitAgain = true;
+        return;
+      }
+      queue.admitting = true;
+    }
+    try {
+      while (true) {
+        List<Run> toStart = new ArrayList<>();
+        List<Run> candidates = new ArrayList<>();
+        boolean rateWasStarted;
+        long rateWasNext;
+        synchronized (queue) {
+          queue.admitAgain = false;
+          for (java.util.Iterator<Run> it = queue.pending.iterator(); it.hasNext(); ) {
+            Run run = it.next();
+            if (run.row.admitted()) {
+              if (!admitLocked(queue)) {
+                break;
+              }
+              it.remove();
+              toStart.add(run);
+            }
+          }
+          rateWasStarted = queue.started;
+          rateWasNext = queue.nextStartNanos;
+          for (Run run : queue.pending) { // reserved here (running, rate) until the store decides
+            if (!admitLocked(queue)) {
+              break;
+            }
+            candidates.add(run);
+          }
+        }
+        hand(toStart, queue);
+        boolean more = false;
+        if (!candidates.isEmpty()) {
+          List<StoredWorkflow> rows = new ArrayList<>(candidates.size());
+          for (Run run : candidates) {
+            rows.add(run.row);
+          }
+          WorkflowStore.Admission admission = null;
+          try {
+            admission = store.admit(queue.name, queue.globalConcurrency, queue.globalPerSecond, rows);
+          } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "workflow executor " + name + " could not admit waiting workflows of "
+                + queue + "; it tries again: " + e);
+          }
+          List<Run> admitted = new ArrayList<>();
+          synchronized (queue) {
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            if (admission != null) {
+              for (StoredWorkflow row : admission.admitted()) {
+                ids.add(row.id());
+              }
+            }
+            for (Run run : candidates) {
+              if (ids.contains(run.row.id()) && queue.pending.remove(run)) { // not handed to other nodes meanwhile
+                admitted.add(run);
+              } else {
+                queue.running--;
+              }
+            }
+            if (admitted.isEmpty() && queue.intervalNanos > 0) { // this executor's rate: nothing started after all
+              queue.started = rateWasStarted;
+              queue.nextStartNanos = rateWasNext;
+            }
+            if (admission != null && admission.retryNanos() > 0 && admitted.size() < candidates.size()
+                && !queue.timerArmed) {
+              queue.timerArmed = true;
+              scheduler.schedule(() -> {
+                synchronized (queue) {
+                  queue.timerArmed = false;
+                }
+                dispatch(queue);
+              }, admission.retryNanos());
+            }
+            more = admission != null && admitted.size() == candidates.size() && !queue.pending.isEmpty();
+          }
+          hand(admitted, queue);
+        }
+        synchronized (queue) {
+          if (closed || !(more || queue.admitAgain)) {
+            queue.admitting = false;
+            return;
+          }
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      synchronized (queue) {
+        queue.admitting = false;
+      }
+      throw e;
+    }
+  }
+
+  /** The admission pass: asks the store again for every queue with limits across executors that has runs waiting. */
+  private void admitWaiting() {
+    for (Queue queue : queues.values()) {
+      boolean waiting;
+      synchronized (queue) {
+        waiting = queue.acrossNodes && !queue.pending.isEmpty();
+      }
+      if (waiting) {
+        dispatch(queue);
+      }
+    }
+  }
+
+  /** Hands runs a queue admitted to the workers (or to a thread waiting for the result, whichever takes it first). */
+  private void hand(List<Run> toStart, Queue queue) {
     for (Run run : toStart) {
       synchronized (run) {
         run.ready = queue;
@@ -850,16 +1001,26 @@ public final class WorkflowExecutor implements AutoCloseable {
     final String name;
     final int concurrency;
     final long intervalNanos;
+    /** Whether the store admits its workflows under limits across executors (a shared store only). */
+    final boolean acrossNodes;
+    final int globalConcurrency;
+    final int globalPerSecond;
     final ArrayDeque<Run> pending = new ArrayDeque<>();
     int running;
     boolean started;
     long nextStartNanos;
     boolean timerArmed;
+    /** Whether a thread is admitting for this queue through the store, and whether it should go round again. */
+    boolean admitting;
+    boolean admitAgain;
 
-    Queue(String name, int concurrency, int perSecond) {
+    Queue(String name, int concurrency, int perSecond, int globalConcurrency, int globalPerSecond) {
       this.name = name;
       this.concurrency = concurrency;
       this.intervalNanos = perSecond > 0 ? TimeUnit.SECONDS.toNanos(1) / perSecond : 0;
+      this.acrossNodes = globalConcurrency > 0;
+      this.globalConcurrency = globalConcurrency;
+      this.globalPerSecond = globalPerSecond;
     }
 
     /** Whether the queue's rate holds a start back at {@code now}. Called under the queue's monitor. */
@@ -1438,6 +1599,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     private final WorkflowStore store;
     private final Map<String, Workflow<Object, Object>> workflows = new LinkedHashMap<>();
     private final Map<String, int[]> queues = new LinkedHashMap<>();
+    private final Map<String, int[]> globalQueues = new LinkedHashMap<>();
     private WorkflowCodec codec = WorkflowCodec.standard();
     private Clock clock = Clock.system();
     private Scheduler scheduler = Scheduler.system();
@@ -1480,6 +1642,23 @@ public final class WorkflowExecutor implements AutoCloseable {
       Validate.atLeast("concurrency", concurrency, 1);
       Validate.atLeast("startsPerSecond", startsPerSecond, 0);
       queues.put(name, new int[] {concurrency, startsPerSecond});
+      return this;
+    }
+
+    /**
+     * Limits queue {@code name} across every executor sharing this executor's store: at most {@code concurrency}
+     * of its workflows run at once on all of them together, and at most {@code startsPerSecond} start per second
+     * on all of them together (0: no rate limit), spaced evenly by the store's clock. Give every executor the same
+     * limits. The queue's own limits ({@link #queue}; without them, as many as there are threads) still hold on each
+     * executor. A workflow counts from its admission until it finishes, wherever it runs (a workflow taken over
+     * from a node that stopped keeps its place). On a store of one executor (the embedded one) these tighten the
+     * queue's own limits.
+     */
+    public Builder globalQueueLimits(String name, int concurrency, int startsPerSecond) {
+      Validate.notBlank("queue", name);
+      Validate.atLeast("concurrency", concurrency, 1);
+      Validate.atLeast("startsPerSecond", startsPerSecond, 0);
+      globalQueues.put(name, new int[] {concurrency, startsPerSecond});
       return this;
     }
 
@@ -1580,6 +1759,9 @@ public final class WorkflowExecutor implements AutoCloseable {
         throw new ConfigurationException("workflows", "register at least one workflow", "none");
       }
       queues.putIfAbsent(DEFAULT_QUEUE, new int[] {pool == null ? threads : Integer.MAX_VALUE, 0});
+      for (String queue : globalQueues.keySet()) {
+        queues.putIfAbsent(queue, queues.get(DEFAULT_QUEUE).clone());
+      }
       WorkflowExecutor executor = new WorkflowExecutor(this);
       try {
         if (executor.retainNanos > 0 && !executor.store.forgets()) {
@@ -1597,6 +1779,9 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       if (executor.shared) {
         executor.scheduleSharing();
+        if (executor.queues.values().stream().anyMatch(q -> q.acrossNodes)) {
+          executor.every(ADMIT_EVERY_NANOS, "could not admit waiting workflows", executor::admitWaiting);
+        }
       }
       return executor;
     }

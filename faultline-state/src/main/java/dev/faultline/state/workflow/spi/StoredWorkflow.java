@@ -50,4 +50,12 @@ public interface StoredWorkflow {
 
   /** The recorded workflow for listing and inspection. */
   WorkflowInfo info();
+
+  /**
+   * Whether its queue's limits across the executors sharing the store admitted it ({@link WorkflowStore#admit}): it
+   * then counts against them until it finishes, wherever it runs, and is not admitted again. False by default.
+   */
+  default boolean admitted() {
+    return false;
+  }
 }

@@ -97,6 +97,35 @@ public interface WorkflowStore extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Admits waiting workflows of {@code queue} under limits that hold across every executor sharing this store: at
+   * most {@code concurrency} admitted and unfinished at once on all of them together, and (if {@code startsPerSecond}
+   * is positive) admissions spaced at least a second divided by that apart, by the store's clock. Admits
+   * {@code waiting} (workflows this executor owns, not admitted yet, oldest first) in order, as far as the limits
+   * allow, and records each durably before returning it; one this executor no longer owns, or that finished, is
+   * returned too, without counting (running it finds that out, as for any run). Called only for queues with such
+   * limits, on stores that are {@link #shared()}.
+   *
+   * @throws dev.faultline.state.workflow.WorkflowException {@code store-failed} if the store cannot be reached
+   *     (nothing is admitted then)
+   */
+  default Admission admit(String queue, int concurrency, int startsPerSecond, List<? extends StoredWorkflow> waiting) {
+    return new Admission(List.copyOf(waiting), 0); // one executor: its own limits are the limits across executors
+  }
+
+  /**
+   * What {@link #admit} decided.
+   *
+   * @param admitted the workflows to start now, in the order given
+   * @param retryNanos if the rate held some back: how long until the next admission is allowed; else 0 (retry when
+   *     an admitted workflow finishes)
+   */
+  record Admission(List<StoredWorkflow> admitted, long retryNanos) {
+    public Admission {
+      admitted = List.copyOf(admitted);
+    }
+  }
+
   /** Whether {@link #forget} works (the store can drop finished workflows); false by default. */
   default boolean forgets() {
     return false;

@@ -31,6 +31,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -715,6 +717,91 @@ public class WorkflowExecutorTest {
   }
 
   @Test
+  void limitsAcrossExecutorsHoldOnAQueueOfOneExecutorToo() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch firstIn = new CountDownLatch(1);
+    Workflow<String, String> w = (ctx, in) -> ctx.step("s", () -> {
+      firstIn.countDown();
+      release.await();
+      return in;
+    });
+    AtomicInteger handed = new AtomicInteger();
+    ExecutorService threads = Executors.newFixedThreadPool(4);
+    try (WorkflowExecutor executor = builder().executor(counting(threads, handed))
+        .queue("one", 3, 0).globalQueueLimits("one", 1, 0).queue("slow", 5, 0).globalQueueLimits("slow", 5, 1)
+        .register("w", w).register("quick", (ctx, in) -> in).open()) {
+      WorkflowHandle<String> a = executor.start("one", "w", "a", "a");
+      assertTrue(firstIn.await(30, TimeUnit.SECONDS));
+      WorkflowHandle<String> b = executor.start("one", "w", "b", "b");
+      assertEquals(1, handed.get(), "one at a time across executors, though the queue's own limit is 3");
+      assertEquals(WorkflowStatus.PENDING, b.status());
+      release.countDown();
+      assertEquals("a", await(a));
+      assertEquals("b", await(b));
+
+      handed.set(0);
+      assertEquals("1", await(executor.start("slow", "quick", "q1", "1")));
+      WorkflowHandle<String> q2 = executor.start("slow", "quick", "q2", "2");
+      assertEquals(1, handed.get(), "one start per second across executors, though the queue's own rate is none");
+      assertEquals("2", awaitAdvancing(q2));
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  /**
+   * Awaits {@code handle} while advancing the clock by 100 ms every 20 ms: for what waits for the executor's timers
+   * and, on a shared store, for the store's clock too (a rate across executors is measured by the database's).
+   */
+  protected <T> T awaitAdvancing(WorkflowHandle<T> handle) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        return handle.result().get(20, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        assertTrue(System.nanoTime() - deadline < 0, "workflow " + handle.workflowId() + " did not finish");
+        clock.advance(Duration.ofMillis(100));
+      }
+    }
+  }
+
+  /** An executor service handing tasks to {@code threads} that counts them in {@code handed}. */
+  protected static ExecutorService counting(ExecutorService threads, AtomicInteger handed) {
+    return new java.util.concurrent.AbstractExecutorService() {
+      @Override
+      public void execute(Runnable task) {
+        handed.incrementAndGet();
+        threads.execute(task);
+      }
+
+      @Override
+      public void shutdown() {
+        threads.shutdown();
+      }
+
+      @Override
+      public List<Runnable> shutdownNow() {
+        return threads.shutdownNow();
+      }
+
+      @Override
+      public boolean isShutdown() {
+        return threads.isShutdown();
+      }
+
+      @Override
+      public boolean isTerminated() {
+        return threads.isTerminated();
+      }
+
+      @Override
+      public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        return threads.awaitTermination(timeout, unit);
+      }
+    };
+  }
+
+  @Test
   void resumeOnStartCanBeTurnedOffAndTheTableSurvivesCheckpoints() throws Exception {
     CountDownLatch hold = new CountDownLatch(1);
     CountDownLatch held = new CountDownLatch(1);
@@ -780,6 +867,9 @@ public class WorkflowExecutorTest {
     assertThrows(ConfigurationException.class, () -> builder().register("w", (ctx, in) -> in)
         .register("w", (ctx, in) -> in));
     assertThrows(ConfigurationException.class, () -> builder().queue("q", 0, 0));
+    assertThrows(ConfigurationException.class, () -> builder().globalQueueLimits("q", 0, 0));
+    assertThrows(ConfigurationException.class, () -> builder().globalQueueLimits("q", 1, -1));
+    assertThrows(ConfigurationException.class, () -> builder().globalQueueLimits(" ", 1, 0));
     try (WorkflowExecutor executor = builder().register("w", (ctx, in) -> ctx.idempotencyKey()).open()) {
       WorkflowException e = failure(executor.start("w", "k", null));
       assertTrue(e.getCause() instanceof IllegalStateException, String.valueOf(e.getCause()));
