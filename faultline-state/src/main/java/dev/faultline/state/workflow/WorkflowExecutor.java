@@ -64,7 +64,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>Queues</h2>
  * Each workflow runs on a named queue ({@code "default"} unless given) that starts at most {@code concurrency} of its
  * workflows at once and, with a rate, at most that many per second (starts are spaced evenly). Workers are threads
- * of one pool; a workflow holds its worker while it runs, timers included.
+ * of one pool; a workflow holds its worker while it runs, timers included. A queue may also have limits across every
+ * executor sharing the store ({@link Builder#globalQueueLimits}), which the store admits workflows under
+ * ({@link WorkflowStore#admit}).
  *
  * <h2>Events</h2>
  * A {@link WorkflowEvent.Transition} for every start (STARTED), recorded step (STEP_COMPLETED), attempt after the
