@@ -164,6 +164,8 @@ public final class PgWorkflowChild {
       try (WorkflowExecutor executor = WorkflowExecutor.builder(store).name(a.get("node"))
           .threads(Integer.parseInt(a.getOrDefault("threads", "4")))
           .register("chain", chain(db, schema, pause)).register("saga", saga(db, schema, pause))
+          // across=N: at most N chains at once on all nodes (kills must neither leak nor lose admitted places)
+          .globalQueueLimits("chains", Integer.parseInt(a.getOrDefault("across", "1000")), 0)
           .listener(event -> {
             if (event instanceof WorkflowEvent.Transition) {
               WorkflowEvent.Transition t = (WorkflowEvent.Transition) event;
@@ -183,7 +185,7 @@ public final class PgWorkflowChild {
         }
         String start = a.getOrDefault("start", "");
         for (String id : start.isEmpty() ? new String[0] : start.split(",")) {
-          handles.add(executor.start(id.startsWith("saga") ? "saga" : "chain", id, id));
+          handles.add(id.startsWith("saga") ? executor.start("saga", id, id) : executor.start("chains", "chain", id, id));
         }
         if (Boolean.parseBoolean(a.getOrDefault("standby", "false"))) {
           while (System.in.read() >= 0) {

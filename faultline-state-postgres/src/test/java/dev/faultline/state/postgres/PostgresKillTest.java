@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * kill -9 of executor processes on PostgreSQL: each iteration starts a child JVM ({@link PgWorkflowChild}, always
  * the same node id, so it resumes at once what its killed predecessor left) that starts a batch of chain workflows
- * and a saga, and the test kills it with SIGKILL after a seeded random number of step executions (sometimes during
+ * (on a queue that admits at most two at once across nodes, with four threads) and a saga, and the test kills it with SIGKILL after a seeded random number of step executions (sometimes during
  * start-up or recovery, sometimes not at all). After every kill it reads the database and checks that no step or
  * compensation recorded as done before executed again, and that every recorded one executed. At the end a last child
  * finishes everything, and the test checks that every chain SUCCEEDED with the right output and every saga FAILED
@@ -46,7 +46,7 @@ class PostgresKillTest {
 
   private List<String> args(String start) {
     return List.of("url=" + TestDatabase.jdbcUrl(), "schema=" + schema, "node=crash-node", "lease=10000",
-        "beat=1000", "threads=4", "start=" + start);
+        "beat=1000", "threads=4", "across=2", "start=" + start);
   }
 
   private static String batch(int iteration) {
@@ -140,7 +140,17 @@ class PostgresKillTest {
     return out;
   }
 
+  /** The chains admitted and unfinished: never more than their queue's limit across nodes (two), whatever a kill hit. */
+  private int admittedUnfinishedChains() throws SQLException {
+    int[] n = {0};
+    query("SELECT count(*) FROM " + schema + ".workflows WHERE queue = 'chains' AND admitted_at IS NOT NULL AND status"
+        + " IN ('PENDING', 'COMPENSATING')", rs -> n[0] = rs.getInt(1));
+    return n[0];
+  }
+
   private void checkNothingRecordedRanAgain(int iteration, Map<String, Integer> frozen) throws SQLException {
+    int admitted = admittedUnfinishedChains();
+    assertTrue(admitted <= 2, "iteration " + iteration + ": " + admitted + " chains admitted at once, limit 2");
     Map<String, Integer> counts = executions();
     for (Map.Entry<String, Integer> done : frozen.entrySet()) {
       assertEquals(done.getValue(), counts.get(done.getKey()), "iteration " + iteration + ": " + done.getKey()
@@ -164,6 +174,10 @@ class PostgresKillTest {
       outputs.put(rs.getString(1), output == null ? null : WorkflowCodec.standard().decode(output));
     });
     assertEquals(ITERATIONS * (CHAINS + 1), status.size());
+    int[] unadmitted = {-1};
+    query("SELECT count(*) FROM " + schema + ".workflows WHERE queue = 'chains' AND admitted_at IS NULL",
+        rs -> unadmitted[0] = rs.getInt(1));
+    assertEquals(0, unadmitted[0], "every chain ran after its admission");
     Set<String> effects = new TreeSet<>();
     Map<String, Integer> expectedTotals = new TreeMap<>();
     for (int i = 0; i < ITERATIONS; i++) {

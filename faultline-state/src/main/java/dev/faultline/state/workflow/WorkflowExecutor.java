@@ -1760,9 +1760,10 @@ public final class WorkflowExecutor implements AutoCloseable {
       if (workflows.isEmpty()) {
         throw new ConfigurationException("workflows", "register at least one workflow", "none");
       }
-      queues.putIfAbsent(DEFAULT_QUEUE, new int[] {pool == null ? threads : Integer.MAX_VALUE, 0});
+      int everyThread = pool == null ? threads : Integer.MAX_VALUE;
+      queues.putIfAbsent(DEFAULT_QUEUE, new int[] {everyThread, 0});
       for (String queue : globalQueues.keySet()) {
-        queues.putIfAbsent(queue, queues.get(DEFAULT_QUEUE).clone());
+        queues.putIfAbsent(queue, new int[] {everyThread, 0});
       }
       WorkflowExecutor executor = new WorkflowExecutor(this);
       try {
