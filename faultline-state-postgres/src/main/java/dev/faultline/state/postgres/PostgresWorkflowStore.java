@@ -113,6 +113,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private final long sweepNanos;
   private final Clock clock;
   private final ConcurrentHashMap<String, PgWorkflow> views = new ConcurrentHashMap<>();
+  /** The queues in which the last heartbeat saw unowned waiting workflows that a claim may not have drained yet. */
+  private final java.util.Set<String> queuedSeen = ConcurrentHashMap.newKeySet();
   private volatile StoreListener listener;
   private volatile boolean resumeOnStart;
   private volatile boolean opened;
@@ -123,6 +125,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private volatile boolean othersAlive;
   private Thread loop;
   private long lastSweepNanos; // the loop thread's
+  /** How many passes the heartbeat loop began (for tests). */
+  private final java.util.concurrent.atomic.AtomicLong beats = new java.util.concurrent.atomic.AtomicLong();
   private final WriteBatcher writes;
 
   private final String sqlHeartbeat;
@@ -796,6 +800,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private void runLoop() {
     while (!closed) {
       long started = clock.nanoTime();
+      beats.incrementAndGet();
       try {
         heartbeat();
         claimOrphans();
@@ -845,13 +850,36 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       }
       return names;
     });
+    queuedSeen.retainAll(queues);
+    queuedSeen.addAll(queues);
     for (String queue : queues) {
-      int room = Math.min(listener.room(queue), claimBatch);
-      if (room > 0 && !closed) {
-        for (Claimed c : claim(sqlClaimQueued, room, null, queue)) {
-          listener.claimed(c.view, c.previous);
-        }
-      }
+      claimQueued(queue, listener.room(queue));
+    }
+  }
+
+  /**
+   * Claims up to {@code room} (at most a claim batch) unowned waiting workflows of {@code queue} for this node; a
+   * claim that finds fewer marks the queue drained until the next heartbeat sees more.
+   */
+  private void claimQueued(String queue, int room) {
+    int wanted = Math.min(room, claimBatch);
+    if (wanted <= 0 || closed) {
+      return;
+    }
+    List<Claimed> claimed = claim(sqlClaimQueued, wanted, null, queue);
+    if (claimed.size() < wanted) {
+      queuedSeen.remove(queue);
+    }
+    for (Claimed c : claimed) {
+      listener.claimed(c.view, c.previous);
+    }
+  }
+
+  /** Claims at once (not at the next heartbeat) in a queue the last heartbeat saw waiting workflows in. */
+  @Override
+  public void claimWaiting(String queue, int room) {
+    if (queuedSeen.contains(queue)) {
+      claimQueued(queue, room);
     }
   }
 
@@ -1046,6 +1074,11 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     if (view.status().terminal()) {
       views.remove(view.id, view);
     }
+  }
+
+  /** How many passes the heartbeat loop began. */
+  long heartbeats() {
+    return beats.get();
   }
 
   /** How many workflows this node keeps a view of (unfinished ones it owns or watches). */

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -79,6 +80,56 @@ class PostgresContractTest extends WorkflowExecutorTest {
       assertEquals("a", await(second));
       assertEquals("b", await(third), "node a's handle follows the workflow to node b");
       assertEquals(WorkflowStatus.SUCCEEDED, b.handle("third").status());
+    }
+  }
+
+  @Test
+  void aNodeDrainsABacklogHandedToItAtItsOwnPaceNotOneTurnPerHeartbeat() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch firstIn = new CountDownLatch(1);
+    Set<String> ranOnB = ConcurrentHashMap.newKeySet();
+    List<Long> beatsWhenRun = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch fourOnB = new CountDownLatch(4);
+    Workflow<String, String> onA = (ctx, in) -> ctx.step("s", () -> {
+      if (in.equals("1")) {
+        firstIn.countDown();
+        release.await(30, TimeUnit.SECONDS);
+      }
+      return "a";
+    });
+    WorkflowExecutor a = builder().queue("q", 1, 0).register("w", onA).open();
+    PostgresWorkflowStore storeB = PostgresWorkflowStore.builder(TestDatabase.dataSource()).schema(schema)
+        .nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
+        .heartbeatInterval(Duration.ofSeconds(1)).build();
+    Workflow<String, String> onB = (ctx, in) -> ctx.step("s", () -> {
+      beatsWhenRun.add(storeB.heartbeats());
+      ranOnB.add(in);
+      fourOnB.countDown();
+      return "b";
+    });
+    try (a; WorkflowExecutor b = WorkflowExecutor.builder(storeB).clock(clock).scheduler(clock).threads(4)
+        .queue("q", 1, 0).register("w", onB).open()) {
+      List<WorkflowHandle<String>> handles = new ArrayList<>();
+      for (int i = 1; i <= 6; i++) {
+        handles.add(a.start("q", "w", "w" + i, String.valueOf(i)));
+      }
+      assertTrue(firstIn.await(30, TimeUnit.SECONDS));
+      // Node a runs one at a time and keeps its next turn; once it sees node b alive it hands 3..6 over.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!fourOnB.await(20, TimeUnit.MILLISECONDS)) {
+        assertTrue(System.nanoTime() - deadline < 0, "node b must run what node a handed over: " + ranOnB);
+        clock.advance(Duration.ofSeconds(1));
+      }
+      assertEquals(Set.of("3", "4", "5", "6"), ranOnB);
+      assertEquals("b", await(b.handle("w6")));
+      // Node b's heartbeat (every second) claims the first, as many as its queue has room for (one); each one
+      // finishing claims the next at once, so the four run within one or two of its heartbeats, not four.
+      long beats = beatsWhenRun.get(beatsWhenRun.size() - 1) - beatsWhenRun.get(0);
+      assertTrue(beats <= 1, "heartbeats of node b while it drained the backlog: " + beatsWhenRun);
+      release.countDown();
+      for (WorkflowHandle<String> handle : handles) {
+        await(handle);
+      }
     }
   }
 

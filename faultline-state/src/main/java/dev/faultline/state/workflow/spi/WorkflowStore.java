@@ -98,6 +98,14 @@ public interface WorkflowStore extends AutoCloseable {
   }
 
   /**
+   * The executor has room for {@code room} more workflows of {@code queue} and none waiting for it: a shared store
+   * that knows of workflows of that queue handed to it ({@link #release}) and not claimed yet may claim up to that
+   * many now, reporting each to {@link StoreListener#claimed} as its heartbeat's claims do. Called after a workflow
+   * finished; must be cheap when there is nothing to claim. Does nothing by default.
+   */
+  default void claimWaiting(String queue, int room) {}
+
+  /**
    * Admits waiting workflows of {@code queue} under limits that hold across every executor sharing this store: at
    * most {@code concurrency} admitted and unfinished at once on all of them together, and (if {@code startsPerSecond}
    * is positive) admissions spaced at least a second divided by that apart, by the store's clock. Admits
