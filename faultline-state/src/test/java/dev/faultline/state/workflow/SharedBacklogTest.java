@@ -21,18 +21,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The executor's side of shared queues, on a store that says it is shared but cannot hand work over: a pass that
- * fails, or that the store refuses, keeps every waiting workflow in its queue, in order, and they all run here.
- * (PostgresContractTest covers the handing over between two nodes.)
+ * fails, or that the store refuses, keeps every waiting workflow in its queue, in order, and they all run here; an
+ * admission under limits across executors that the store fails leaves the workflow waiting for the next admission
+ * pass. (PostgresContractTest covers the handing over and the admissions between two nodes.)
  */
 class SharedBacklogTest {
   @TempDir
   Path dir;
   private final FakeClock clock = new FakeClock();
 
-  /** The embedded store, shared by its word: its first release fails, the later ones are refused. */
+  /**
+   * The embedded store, shared by its word: its first release fails, the later ones are refused; its first
+   * admission fails, the later ones admit every waiting workflow given.
+   */
   private static final class RefusingSharedStore implements WorkflowStore {
     final WorkflowStore delegate;
     final AtomicInteger releases = new AtomicInteger();
+    final AtomicInteger admissions = new AtomicInteger();
 
     RefusingSharedStore(WorkflowStore delegate) {
       this.delegate = delegate;
@@ -49,6 +54,15 @@ class SharedBacklogTest {
         throw new WorkflowException("store-failed", "the database is away");
       }
       return false;
+    }
+
+    @Override
+    public Admission admit(String queue, int concurrency, int startsPerSecond,
+        List<? extends StoredWorkflow> waiting) {
+      if (admissions.getAndIncrement() == 0) {
+        throw new WorkflowException("store-failed", "the database is away");
+      }
+      return new Admission(new ArrayList<>(waiting), 0);
     }
 
     @Override
@@ -114,6 +128,23 @@ class SharedBacklogTest {
         assertEquals(String.valueOf(i + 1), handles.get(i).result().get(30, TimeUnit.SECONDS));
       }
       assertEquals(List.of("1", "2", "3", "4"), order, "they ran here, in the order they were started");
+    }
+  }
+
+  @Test
+  void anAdmissionTheStoreFailedIsAskedForAgainByTheNextPassAndTheWorkflowRuns() throws Exception {
+    RefusingSharedStore store = new RefusingSharedStore(EmbeddedWorkflowStore.open(dir, clock, clock, "shared",
+        10_000, List.of()));
+    try (WorkflowExecutor executor = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).threads(2)
+        .globalQueueLimits("q", 5, 0).register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> in))
+        .open()) {
+      WorkflowHandle<String> first = executor.start("q", "w", "w1", "1");
+      assertEquals(1, store.admissions.get());
+      assertEquals(WorkflowStatus.PENDING, first.status(), "the store could not admit it: it waits, recorded");
+      clock.advance(Duration.ofMillis(250)); // the admission pass asks again
+      assertEquals("1", first.result().get(30, TimeUnit.SECONDS));
+      assertEquals(2, store.admissions.get());
+      assertEquals("2", executor.start("q", "w", "w2", "2").result().get(30, TimeUnit.SECONDS));
     }
   }
 }
