@@ -1,6 +1,7 @@
 package dev.faultline.console;
 
 import dev.faultline.state.workflow.Workflow;
+import dev.faultline.state.journal.Durability;
 import dev.faultline.state.workflow.WorkflowExecutor;
 import dev.faultline.state.workflow.WorkflowHandle;
 import dev.faultline.state.workflow.WorkflowInfo;
@@ -22,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * The child JVM of {@link WorkflowTortureTest}: opens the workflow store in {@code args[0]} (which resumes what a
  * killed predecessor left unfinished), starts {@code args[3]} "chain" workflows and one "saga" of each batch in
  * the range {@code args[2]} ({@code from-to}; starting a workflow a predecessor started returns its handle), waits
- * for every unfinished workflow (a saga fails, compensated) and exits 0.
+ * for every unfinished workflow (a saga fails, compensated) and exits 0. {@code args[4]}, if given, is the store's
+ * {@link Durability} (SYNC by default).
  *
  * <p>Each step of a chain first appends its idempotency key to the executions log {@code args[1]/executions.log}
  * (one write per line, so a kill never leaves half a line but a line without its newline), then applies its side
@@ -102,13 +104,14 @@ public final class WorkflowChild {
     int from = Integer.parseInt(batches[0]);
     int to = Integer.parseInt(batches[1]);
     int count = Integer.parseInt(args[3]);
+    Durability durability = args.length > 4 ? Durability.valueOf(args[4]) : Durability.SYNC;
     try {
       Files.createDirectories(work.resolve("effects"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     try (WorkflowExecutor executor = WorkflowExecutor.builder(store).threads(4).checkpointEvery(50)
-        .register("chain", chain(work)).register("saga", saga(work)).open()) {
+        .durability(durability).register("chain", chain(work)).register("saga", saga(work)).open()) {
       List<WorkflowHandle<String>> handles = new ArrayList<>();
       for (WorkflowInfo info : executor.list(null)) {
         if (!info.status().terminal()) {

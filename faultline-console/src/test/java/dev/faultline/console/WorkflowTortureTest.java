@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.faultline.core.Clock;
+import dev.faultline.state.journal.Durability;
 import dev.faultline.state.workflow.WorkflowExecutor;
 import dev.faultline.state.workflow.WorkflowInfo;
 import dev.faultline.state.workflow.WorkflowStatus;
@@ -24,7 +25,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,7 +47,9 @@ import org.junit.jupiter.api.io.TempDir;
  * effect by the same idempotency key instead of applying it under another.
  *
  * <p>{@code -Dfaultline.workflow.iterations=N} sets the count (default 50; 200 with {@code -Dfaultline.heavy=true});
- * {@code -Dfaultline.workflow.seed=S} the seed. Waiting for the child's progress polls its executions log with a
+ * {@code -Dfaultline.workflow.seed=S} the seed. It runs once per {@link Durability} of the store: in ASYNC a step's
+ * record is only written to the operating system before the step returns, which a kill of the process must not lose
+ * either. Waiting for the child's progress polls its executions log with a
  * bounded loop, the one place where real time is unavoidable. Nothing is asserted about elapsed time.
  */
 @Tag("slow")
@@ -57,8 +61,10 @@ class WorkflowTortureTest {
   private static final long POLL_NANOS = 2_000_000;
   private static final int MAX_POLLS = 30_000;
 
-  @Test
-  void everyWorkflowCompletesAndNoCompletedStepRunsAgainAfterKillMinus9(@TempDir Path tmp) throws Exception {
+  @ParameterizedTest
+  @EnumSource(Durability.class)
+  void everyWorkflowCompletesAndNoCompletedStepRunsAgainAfterKillMinus9(Durability durability, @TempDir Path tmp)
+      throws Exception {
     Path store = tmp.resolve("store");
     Path work = tmp.resolve("work");
     Path log = work.resolve("executions.log");
@@ -70,7 +76,7 @@ class WorkflowTortureTest {
     int earlyKills = 0;
     for (int iteration = 0; iteration < ITERATIONS; iteration++) {
       Path err = tmp.resolve("err-" + iteration);
-      Process child = child(store, work, iteration + "-" + iteration, err);
+      Process child = child(store, work, iteration + "-" + iteration, err, durability);
       boolean killed = true;
       try {
         int before = executions(log).size();
@@ -113,7 +119,7 @@ class WorkflowTortureTest {
       }
     }
     Path err = tmp.resolve("err-final");
-    Process last = child(store, work, "0-" + (ITERATIONS - 1), err);
+    Process last = child(store, work, "0-" + (ITERATIONS - 1), err, durability);
     if (!last.waitFor(120, TimeUnit.SECONDS)) {
       String dump = threadDump(last);
       last.destroyForcibly();
@@ -179,17 +185,18 @@ class WorkflowTortureTest {
     for (String key : expectedEffects) {
       assertEquals(key, Files.readString(work.resolve("effects").resolve(key.replace('/', '_'))));
     }
-    System.out.printf("workflow torture: %d iterations (%d kills, %d during start-up or recovery), %d workflows (%d"
+    System.out.printf("workflow torture (" + durability + "): %d iterations (%d kills, %d during start-up or recovery), %d workflows (%d"
             + " compensated sagas), %d steps and compensations, %d executions repeated after a kill interrupted them,"
             + " %.1f s%n", ITERATIONS, kills, earlyKills, ITERATIONS * (PER_BATCH + 1), ITERATIONS,
         expectedKeys.size(), rerun, (clock.nanoTime() - started) / 1e9);
   }
 
-  private static Process child(Path store, Path work, String batches, Path err) throws IOException {
+  private static Process child(Path store, Path work, String batches, Path err, Durability durability)
+      throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     return new ProcessBuilder(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m", "-cp",
         System.getProperty("java.class.path"), WorkflowChild.class.getName(), store.toString(), work.toString(),
-        batches, Integer.toString(PER_BATCH))
+        batches, Integer.toString(PER_BATCH), durability.name())
         .redirectOutput(Redirect.DISCARD).redirectError(err.toFile()).start();
   }
 

@@ -84,6 +84,14 @@ class PostgresContractTest extends WorkflowExecutorTest {
   }
 
   @Test
+  void theEmbeddedStoresDurabilityIsRefusedOnPostgresql() {
+    dev.faultline.core.ConfigurationException e = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.faultline.core.ConfigurationException.class, () -> builder()
+            .durability(dev.faultline.state.journal.Durability.ASYNC).register("w", (ctx, in) -> in).open());
+    assertTrue(e.getMessage().contains("synchronous_commit"), e.getMessage());
+  }
+
+  @Test
   void aNodeDrainsABacklogHandedToItAtItsOwnPaceNotOneTurnPerHeartbeat() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch firstIn = new CountDownLatch(1);

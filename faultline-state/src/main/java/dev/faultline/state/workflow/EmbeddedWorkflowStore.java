@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * The embedded {@link WorkflowStore}: one directory holding a journal of every {@link Entry} (appended in
- * {@code SYNC} durability, so a change is on disk before {@link #record} returns) and periodic checkpoints of the
+ * {@code SYNC} durability by default, so a change is on disk before {@link #record} returns; in {@code ASYNC},
+ * written to the operating system and forced on a timer) and periodic checkpoints of the
  * {@link Table}, on {@link RecoverableState}. One process owns the directory (the journal's lock), so it never
  * fences and always {@linkplain #claim claims}.
  *
@@ -33,10 +34,11 @@ final class EmbeddedWorkflowStore implements WorkflowStore {
 
   /** Opens (recovers) the store in {@code directory}, publishing the store's events to {@code listeners}. */
   static EmbeddedWorkflowStore open(Path directory, Clock clock, Scheduler scheduler, String name,
-      long checkpointEvery, List<FaultEventListener> listeners) {
+      long checkpointEvery, Durability durability, java.time.Duration asyncForceInterval,
+      List<FaultEventListener> listeners) {
     RecoverableState.Builder<Table, Entry> sb = RecoverableState.builder(directory, new Table.Machine(),
-        Table.CODEC, Entry.CODEC).durability(Durability.SYNC).clock(clock).scheduler(scheduler).name(name)
-        .checkpointEvery(checkpointEvery).amortizeCheckpoints(true);
+        Table.CODEC, Entry.CODEC).durability(durability).asyncForceInterval(asyncForceInterval).clock(clock)
+        .scheduler(scheduler).name(name).checkpointEvery(checkpointEvery).amortizeCheckpoints(true);
     listeners.forEach(sb::listener);
     return new EmbeddedWorkflowStore(sb.open());
   }

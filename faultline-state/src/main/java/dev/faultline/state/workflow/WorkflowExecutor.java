@@ -10,6 +10,7 @@ import dev.faultline.core.internal.Exceptions;
 import dev.faultline.core.internal.Validate;
 import dev.faultline.core.retry.Retry;
 import dev.faultline.state.RecoverableState;
+import dev.faultline.state.journal.Durability;
 import dev.faultline.state.workflow.spi.StoreListener;
 import dev.faultline.state.workflow.spi.StoredStep;
 import dev.faultline.state.workflow.spi.StoredWorkflow;
@@ -151,7 +152,8 @@ public final class WorkflowExecutor implements AutoCloseable {
     this.pool = b.pool != null ? b.pool : Executors.newFixedThreadPool(b.threads, daemonThreads(b.name));
     try {
       this.store = b.store != null ? b.store : EmbeddedWorkflowStore.open(b.directory, b.clock, b.scheduler,
-          b.name, b.checkpointEvery, b.listeners);
+          b.name, b.checkpointEvery, b.durability != null ? b.durability : Durability.SYNC,
+          b.asyncForceInterval != null ? b.asyncForceInterval : Duration.ofMillis(50), b.listeners);
     } catch (RuntimeException e) {
       if (ownsPool) {
         pool.shutdownNow();
@@ -1637,6 +1639,8 @@ public final class WorkflowExecutor implements AutoCloseable {
     private Duration retainFinished = Duration.ZERO;
     private int threads = 8;
     private long checkpointEvery = 10_000;
+    private Durability durability; // null: SYNC (and a shared store keeps its own)
+    private Duration asyncForceInterval; // null: 50 ms
     private boolean resumeOnStart = true;
     private String name = "workflows";
     private final List<FaultEventListener> listeners = new ArrayList<>();
@@ -1746,6 +1750,28 @@ public final class WorkflowExecutor implements AutoCloseable {
     }
 
     /**
+     * When the embedded store's records count as recorded; {@link Durability#SYNC} by default: each start, step
+     * result, timer and end is forced to disk before the call that records it returns (concurrent workflows share
+     * forces), so it survives a crash of the process and a power loss. {@link Durability#ASYNC}: it is written to the
+     * operating system before the call returns, which a crash of the process ({@code kill -9}) does not lose, and
+     * forced at most {@link #asyncForceInterval} later; a power loss or a crash of the operating system can lose that
+     * window (the store then reports it as a possible loss when it opens): a step recorded in it runs again, under the
+     * same idempotency key, and a workflow that finished in it runs again from its last forced record (its result may
+     * differ from what was returned before, if a step's does). Only the embedded store; a shared store refuses it
+     * (PostgreSQL's own setting is {@code synchronous_commit}).
+     */
+    public Builder durability(Durability durability) {
+      this.durability = Validate.notNull("durability", durability);
+      return this;
+    }
+
+    /** In {@link Durability#ASYNC} durability, how often the embedded store forces its journal; 50 ms by default. */
+    public Builder asyncForceInterval(Duration interval) {
+      this.asyncForceInterval = interval;
+      return this;
+    }
+
+    /**
      * Whether opening queues every unfinished workflow; true by default. When false, only those with a recorded
      * resume request ({@link WorkflowExecutor#resumeOffline}) are queued; the others wait for
      * {@link WorkflowHandle#resume()}.
@@ -1783,6 +1809,13 @@ public final class WorkflowExecutor implements AutoCloseable {
       Validate.notNull("scheduler", scheduler);
       Validate.atLeast("threads", threads, 1);
       Validate.atLeast("checkpointEvery", checkpointEvery, 0);
+      if (asyncForceInterval != null) {
+        Validate.positive("asyncForceInterval", asyncForceInterval);
+      }
+      if (store != null && (durability != null || asyncForceInterval != null)) {
+        throw new ConfigurationException("durability", "be set only for the embedded store (" + store.getClass()
+            .getSimpleName() + " keeps its own: on PostgreSQL, synchronous_commit)", durability);
+      }
       Validate.notNegative("retainFinished", retainFinished);
       Validate.notBlank("name", name);
       if (workflows.isEmpty()) {

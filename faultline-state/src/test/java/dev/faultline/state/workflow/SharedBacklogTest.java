@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.core.testing.FakeClock;
+import dev.faultline.state.journal.Durability;
 import dev.faultline.state.workflow.spi.StoreListener;
 import dev.faultline.state.workflow.spi.StoredWorkflow;
 import dev.faultline.state.workflow.spi.WorkflowChange;
@@ -104,7 +105,7 @@ class SharedBacklogTest {
   @Test
   void aFailedOrRefusedHandOverKeepsEveryWaitingWorkflowRunningHereInOrder() throws Exception {
     RefusingSharedStore store = new RefusingSharedStore(EmbeddedWorkflowStore.open(dir, clock, clock, "shared",
-        10_000, List.of()));
+        10_000, Durability.SYNC, Duration.ofMillis(50), List.of()));
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch firstIn = new CountDownLatch(1);
     List<String> order = Collections.synchronizedList(new ArrayList<>());
@@ -134,7 +135,7 @@ class SharedBacklogTest {
   @Test
   void anAdmissionTheStoreFailedIsAskedForAgainByTheNextPassAndTheWorkflowRuns() throws Exception {
     RefusingSharedStore store = new RefusingSharedStore(EmbeddedWorkflowStore.open(dir, clock, clock, "shared",
-        10_000, List.of()));
+        10_000, Durability.SYNC, Duration.ofMillis(50), List.of()));
     try (WorkflowExecutor executor = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).threads(2)
         .globalQueueLimits("q", 5, 0).register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> in))
         .open()) {
