@@ -208,8 +208,10 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         + ROW_COLUMNS + ", c.previous";
     String wanted = " AND (? OR w.resume_requested)";
     sqlClaimAtOpen = String.format(claim, "(w.owner = ? OR w.owner IS NULL)" + wanted, " SKIP LOCKED");
-    sqlClaimOrphans = String.format(claim, "w.owner IS NOT NULL AND w.owner <> ? AND (n.node_id IS NULL"
-        + " OR n.lease_until < now())" + wanted, " SKIP LOCKED");
+    // Also the unowned ones a queue's limits across nodes admitted (handed back by a closing node): they hold a
+    // place in their queue, so they are claimed like a stopped node's, not as a queue's room allows.
+    sqlClaimOrphans = String.format(claim, "(w.owner IS NOT NULL AND w.owner <> ? AND (n.node_id IS NULL"
+        + " OR n.lease_until < now()) OR w.owner IS NULL AND w.admitted_at IS NOT NULL)" + wanted, " SKIP LOCKED");
     // Waiting in a queue with no owner (released by a node whose queue had no room, or by a closing node): claimed
     // per queue, at most as many as this node's queue has room for.
     sqlClaimQueued = String.format(claim, "w.owner IS NULL AND w.queue = ?" + wanted, " SKIP LOCKED");

@@ -247,14 +247,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       if (queue.intervalNanos > 0) {
         return queue.rateHolds(clock.nanoTime()) || !queue.pending.isEmpty() ? 0 : 1;
       }
-      int waiting = queue.pending.size();
-      if (queue.acrossNodes) { // those not admitted yet wait for room across executors, not here
-        waiting = 0;
-        for (Run run : queue.pending) {
-          waiting += run.row.admitted() ? 1 : 0;
-        }
-      }
-      return Math.max(0, queue.concurrency - queue.running - waiting);
+      return Math.max(0, queue.concurrency - queue.running - queue.pending.size());
     }
   }
 
