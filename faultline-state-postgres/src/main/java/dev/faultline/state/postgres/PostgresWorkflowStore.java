@@ -21,12 +21,15 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 
 /**
@@ -114,7 +117,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private final Clock clock;
   private final ConcurrentHashMap<String, PgWorkflow> views = new ConcurrentHashMap<>();
   /** The queues in which the last heartbeat saw unowned waiting workflows that a claim may not have drained yet. */
-  private final java.util.Set<String> queuedSeen = ConcurrentHashMap.newKeySet();
+  private final Set<String> queuedSeen = ConcurrentHashMap.newKeySet();
   private volatile StoreListener listener;
   private volatile boolean resumeOnStart;
   private volatile boolean opened;
@@ -126,7 +129,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private Thread loop;
   private long lastSweepNanos; // the loop thread's
   /** How many passes the heartbeat loop began (for tests). */
-  private final java.util.concurrent.atomic.AtomicLong beats = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong beats = new AtomicLong();
   private final WriteBatcher writes;
 
   private final String sqlHeartbeat;
@@ -956,7 +959,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
           }
         }
         List<StoredWorkflow> admitted = new ArrayList<>(waiting.subList(0, room));
-        java.util.Set<String> marked = new java.util.HashSet<>();
+        Set<String> marked = new HashSet<>();
         if (room > 0) {
           String[] ids = new String[room];
           for (int i = 0; i < room; i++) {

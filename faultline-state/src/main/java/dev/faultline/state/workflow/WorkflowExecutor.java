@@ -22,10 +22,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -882,7 +885,7 @@ public final class WorkflowExecutor implements AutoCloseable {
         long rateWasNext;
         synchronized (queue) {
           queue.admitAgain = false;
-          for (java.util.Iterator<Run> it = queue.pending.iterator(); it.hasNext(); ) {
+          for (Iterator<Run> it = queue.pending.iterator(); it.hasNext(); ) {
             Run run = it.next();
             if (run.row.admitted()) {
               if (!admitLocked(queue)) {
@@ -917,7 +920,7 @@ public final class WorkflowExecutor implements AutoCloseable {
           }
           List<Run> admitted = new ArrayList<>();
           synchronized (queue) {
-            java.util.Set<String> ids = new java.util.HashSet<>();
+            Set<String> ids = new HashSet<>();
             if (admission != null) {
               for (StoredWorkflow row : admission.admitted()) {
                 ids.add(row.id());
