@@ -185,7 +185,8 @@ class WorkflowTortureTest {
     for (String key : expectedEffects) {
       assertEquals(key, Files.readString(work.resolve("effects").resolve(key.replace('/', '_'))));
     }
-    System.out.printf("workflow torture (" + durability + "): %d iterations (%d kills, %d during start-up or recovery), %d workflows (%d"
+    System.out.printf("workflow torture (" + durability + "): %d iterations (%d kills, %d during start-up or"
+            + " recovery), %d workflows (%d"
             + " compensated sagas), %d steps and compensations, %d executions repeated after a kill interrupted them,"
             + " %.1f s%n", ITERATIONS, kills, earlyKills, ITERATIONS * (PER_BATCH + 1), ITERATIONS,
         expectedKeys.size(), rerun, (clock.nanoTime() - started) / 1e9);

@@ -185,7 +185,8 @@ public final class PgWorkflowChild {
         }
         String start = a.getOrDefault("start", "");
         for (String id : start.isEmpty() ? new String[0] : start.split(",")) {
-          handles.add(id.startsWith("saga") ? executor.start("saga", id, id) : executor.start("chains", "chain", id, id));
+          handles.add(id.startsWith("saga") ? executor.start("saga", id, id)
+              : executor.start("chains", "chain", id, id));
         }
         if (Boolean.parseBoolean(a.getOrDefault("standby", "false"))) {
           while (System.in.read() >= 0) {

@@ -24,13 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * kill -9 of executor processes on PostgreSQL: each iteration starts a child JVM ({@link PgWorkflowChild}, always
  * the same node id, so it resumes at once what its killed predecessor left) that starts a batch of chain workflows
- * (on a queue that admits at most two at once across nodes, with four threads) and a saga, and the test kills it with SIGKILL after a seeded random number of step executions (sometimes during
- * start-up or recovery, sometimes not at all). After every kill it reads the database and checks that no step or
- * compensation recorded as done before executed again, and that every recorded one executed. At the end a last child
- * finishes everything, and the test checks that every chain SUCCEEDED with the right output and every saga FAILED
- * compensated, that every step and compensation executed at least once and more than once only after a kill
- * interrupted it, and that each side effect was applied exactly once: exactly one effect row per key, and totals that
- * add up.
+ * (on a queue that admits at most two at once across nodes, with four threads) and a saga, and the test kills it
+ * with SIGKILL after a seeded random number of step executions (sometimes during start-up or recovery, sometimes
+ * not at all). After every kill it reads the database and checks that no step or compensation recorded as done
+ * before executed again, that every recorded one executed, and that at most two chains are admitted and
+ * unfinished. At the end a last child finishes everything, and the test checks that every chain SUCCEEDED with the
+ * right output (and was admitted) and every saga FAILED compensated, that every step and compensation executed at
+ * least once and more than once only after a kill interrupted it, and that each side effect was applied exactly
+ * once: exactly one effect row per key, and totals that add up.
  *
  * <p>{@code -Dfaultline.pg.iterations=N} sets the count (default 50; 200 with {@code -Dfaultline.heavy=true});
  * {@code -Dfaultline.pg.seed=S} the seed. Nothing is asserted about elapsed time.
@@ -140,7 +141,7 @@ class PostgresKillTest {
     return out;
   }
 
-  /** The chains admitted and unfinished: never more than their queue's limit across nodes (two), whatever a kill hit. */
+  /** The chains admitted and unfinished: never more than their queue's limit across nodes (two), after any kill. */
   private int admittedUnfinishedChains() throws SQLException {
     int[] n = {0};
     query("SELECT count(*) FROM " + schema + ".workflows WHERE queue = 'chains' AND admitted_at IS NOT NULL AND status"

@@ -48,7 +48,8 @@ class SchemaMigratorTest {
     assertEquals(List.of(1, 2, 3, 4), first.applied());
     assertEquals(4, first.version());
     assertEquals(List.of("leases", "schema_version", "workflow_nodes", "workflow_queues", "workflow_steps",
-        "workflows"), rows("SELECT table_name FROM information_schema.tables WHERE table_schema = '" + schema + "' ORDER BY 1"));
+        "workflows"), rows("SELECT table_name FROM information_schema.tables WHERE table_schema = '" + schema
+        + "' ORDER BY 1"));
     List<String> recorded = rows("SELECT version, description, script, checksum, applied_at FROM " + schema
         + ".schema_version ORDER BY version");
     assertEquals(4, recorded.size());
