@@ -828,15 +828,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     if (queue.intervalNanos > 0) {
       long now = clock.nanoTime();
       if (queue.rateHolds(now)) {
-        if (!queue.timerArmed) {
-          queue.timerArmed = true;
-          scheduler.schedule(() -> {
-            synchronized (queue) {
-              queue.timerArmed = false;
-            }
-            dispatch(queue);
-          }, queue.nextStartNanos - now);
-        }
+        armTimerLocked(queue, queue.nextStartNanos - now);
         return false;
       }
       queue.started = true;
@@ -844,6 +836,19 @@ public final class WorkflowExecutor implements AutoCloseable {
     }
     queue.running++;
     return true;
+  }
+
+  /** Dispatches {@code queue} again in {@code delayNanos}, unless that is armed already. Called under its monitor. */
+  private void armTimerLocked(Queue queue, long delayNanos) {
+    if (!queue.timerArmed) {
+      queue.timerArmed = true;
+      scheduler.schedule(() -> {
+        synchronized (queue) {
+          queue.timerArmed = false;
+        }
+        dispatch(queue);
+      }, delayNanos);
+    }
   }
 
   private void dispatch(Queue queue) {
@@ -879,78 +884,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     }
     try {
       while (true) {
-        List<Run> toStart = new ArrayList<>();
-        List<Run> candidates = new ArrayList<>();
-        boolean rateWasStarted;
-        long rateWasNext;
-        synchronized (queue) {
-          queue.admitAgain = false;
-          for (Iterator<Run> it = queue.pending.iterator(); it.hasNext(); ) {
-            Run run = it.next();
-            if (run.row.admitted()) {
-              if (!admitLocked(queue)) {
-                break;
-              }
-              it.remove();
-              toStart.add(run);
-            }
-          }
-          rateWasStarted = queue.started;
-          rateWasNext = queue.nextStartNanos;
-          for (Run run : queue.pending) { // reserved here (running, rate) until the store decides
-            if (!admitLocked(queue)) {
-              break;
-            }
-            candidates.add(run);
-          }
-        }
-        hand(toStart, queue);
-        boolean more = false;
-        if (!candidates.isEmpty()) {
-          List<StoredWorkflow> rows = new ArrayList<>(candidates.size());
-          for (Run run : candidates) {
-            rows.add(run.row);
-          }
-          WorkflowStore.Admission admission = null;
-          try {
-            admission = store.admit(queue.name, queue.globalConcurrency, queue.globalPerSecond, rows);
-          } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "workflow executor " + name + " could not admit waiting workflows of "
-                + queue + "; it tries again: " + e);
-          }
-          List<Run> admitted = new ArrayList<>();
-          synchronized (queue) {
-            Set<String> ids = new HashSet<>();
-            if (admission != null) {
-              for (StoredWorkflow row : admission.admitted()) {
-                ids.add(row.id());
-              }
-            }
-            for (Run run : candidates) {
-              if (ids.contains(run.row.id()) && queue.pending.remove(run)) { // not handed to other nodes meanwhile
-                admitted.add(run);
-              } else {
-                queue.running--;
-              }
-            }
-            if (admitted.isEmpty() && queue.intervalNanos > 0) { // this executor's rate: nothing started after all
-              queue.started = rateWasStarted;
-              queue.nextStartNanos = rateWasNext;
-            }
-            if (admission != null && admission.retryNanos() > 0 && admitted.size() < candidates.size()
-                && !queue.timerArmed) {
-              queue.timerArmed = true;
-              scheduler.schedule(() -> {
-                synchronized (queue) {
-                  queue.timerArmed = false;
-                }
-                dispatch(queue);
-              }, admission.retryNanos());
-            }
-            more = admission != null && admitted.size() == candidates.size() && !queue.pending.isEmpty();
-          }
-          hand(admitted, queue);
-        }
+        boolean more = admitRound(queue);
         synchronized (queue) {
           if (closed || !(more || queue.admitAgain)) {
             queue.admitting = false;
@@ -964,6 +898,82 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * One round of {@link #dispatchAcrossNodes}: starts the waiting runs admitted already, then reserves the next ones
+   * under this executor's limits, asks the store to admit them and starts those it admitted.
+   *
+   * @return whether the store admitted every run it was asked about and more wait (go round again)
+   */
+  private boolean admitRound(Queue queue) {
+    List<Run> toStart = new ArrayList<>();
+    List<Run> candidates = new ArrayList<>();
+    boolean rateWasStarted;
+    long rateWasNext;
+    synchronized (queue) {
+      queue.admitAgain = false;
+      for (Iterator<Run> it = queue.pending.iterator(); it.hasNext(); ) {
+        Run run = it.next();
+        if (run.row.admitted()) {
+          if (!admitLocked(queue)) {
+            break;
+          }
+          it.remove();
+          toStart.add(run);
+        }
+      }
+      rateWasStarted = queue.started;
+      rateWasNext = queue.nextStartNanos;
+      for (Run run : queue.pending) { // reserved here (running, rate) until the store decides
+        if (!admitLocked(queue)) {
+          break;
+        }
+        candidates.add(run);
+      }
+    }
+    hand(toStart, queue);
+    if (candidates.isEmpty()) {
+      return false;
+    }
+    List<StoredWorkflow> rows = new ArrayList<>(candidates.size());
+    for (Run run : candidates) {
+      rows.add(run.row);
+    }
+    WorkflowStore.Admission admission = null;
+    try {
+      admission = store.admit(queue.name, queue.globalConcurrency, queue.globalPerSecond, rows);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "workflow executor " + name + " could not admit waiting workflows of "
+          + queue + "; it tries again: " + e);
+    }
+    Set<String> ids = new HashSet<>();
+    if (admission != null) {
+      for (StoredWorkflow row : admission.admitted()) {
+        ids.add(row.id());
+      }
+    }
+    List<Run> admitted = new ArrayList<>();
+    boolean more;
+    synchronized (queue) {
+      for (Run run : candidates) {
+        if (ids.contains(run.row.id()) && queue.pending.remove(run)) { // not handed to other nodes meanwhile
+          admitted.add(run);
+        } else {
+          queue.running--;
+        }
+      }
+      if (admitted.isEmpty() && queue.intervalNanos > 0) { // this executor's rate: nothing started after all
+        queue.started = rateWasStarted;
+        queue.nextStartNanos = rateWasNext;
+      }
+      if (admission != null && admission.retryNanos() > 0 && admitted.size() < candidates.size()) {
+        armTimerLocked(queue, admission.retryNanos());
+      }
+      more = admission != null && admitted.size() == candidates.size() && !queue.pending.isEmpty();
+    }
+    hand(admitted, queue);
+    return more;
   }
 
   /** The admission pass: asks the store again for every queue with limits across executors that has runs waiting. */
