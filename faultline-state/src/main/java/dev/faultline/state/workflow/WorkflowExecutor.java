@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -141,6 +142,13 @@ public final class WorkflowExecutor implements AutoCloseable {
    * workflows that finished on other executors is seen no later than that).
    */
   private static final long ADMIT_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+  /**
+   * Where the periodic passes and the admission timer run: their store calls may block (a database away), so not on
+   * the scheduler's executor, which other timers share (see {@link Builder#storeTasks}).
+   */
+  private final Executor storeTasks;
+  /** The thread behind storeTasks if this executor made it (close shuts it down), else null. */
+  private final ExecutorService ownedStoreTasks;
   private volatile boolean closed;
 
   private WorkflowExecutor(Builder b) {
@@ -152,7 +160,10 @@ public final class WorkflowExecutor implements AutoCloseable {
     this.events = new Events(b.clock, b.listeners);
     this.retainNanos = b.retainFinished.toNanos();
     this.ownsPool = b.pool == null;
-    this.pool = b.pool != null ? b.pool : Executors.newFixedThreadPool(b.threads, daemonThreads(b.name));
+    this.pool = b.pool != null ? b.pool : Executors.newFixedThreadPool(b.threads, daemonThreads(b.name, "worker"));
+    this.ownedStoreTasks = b.storeTasks != null ? null : Executors.newSingleThreadExecutor(daemonThreads(b.name,
+        "store")); // its thread starts with its first task
+    this.storeTasks = b.storeTasks != null ? b.storeTasks : ownedStoreTasks;
     try {
       this.store = b.store != null ? b.store : EmbeddedWorkflowStore.open(b.directory, b.clock, b.scheduler,
           b.name, b.checkpointEvery, b.durability != null ? b.durability : Durability.SYNC,
@@ -180,10 +191,10 @@ public final class WorkflowExecutor implements AutoCloseable {
     this.queues = Map.copyOf(qs);
   }
 
-  private static ThreadFactory daemonThreads(String name) {
+  private static ThreadFactory daemonThreads(String name, String role) {
     AtomicInteger count = new AtomicInteger();
     return task -> {
-      Thread thread = new Thread(task, name + "-worker-" + count.incrementAndGet());
+      Thread thread = new Thread(task, name + "-" + role + "-" + count.incrementAndGet());
       thread.setDaemon(true);
       return thread;
     };
@@ -563,6 +574,9 @@ public final class WorkflowExecutor implements AutoCloseable {
     }
     closed = true;
     passes.forEach(Periodic::cancel);
+    if (ownedStoreTasks != null) {
+      ownedStoreTasks.shutdownNow(); // a pass in progress finds the executor closed at its next store call
+    }
     if (ownsPool) {
       pool.shutdownNow();
       try {
@@ -605,7 +619,21 @@ public final class WorkflowExecutor implements AutoCloseable {
     every(period, "could not forget finished workflows", this::forgetExpired);
   }
 
-  /** Runs {@code pass} every {@code periodNanos} of the scheduler until close; a failed pass is logged and retried. */
+  /** Runs {@code task} on {@link #storeTasks}, unless the executor closed (then it is dropped). */
+  private void onStoreTasks(Runnable task) {
+    try {
+      storeTasks.execute(task);
+    } catch (RejectedExecutionException e) {
+      if (!closed) {
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Runs {@code pass} every {@code periodNanos} of the scheduler, on {@link #storeTasks}, until close; a failed pass is
+   * logged and retried.
+   */
   private void every(long periodNanos, String failure, Runnable pass) {
     Periodic periodic = new Periodic(periodNanos, failure, pass);
     passes.add(periodic);
@@ -638,6 +666,12 @@ public final class WorkflowExecutor implements AutoCloseable {
 
     @Override
     public void run() {
+      if (!closed) {
+        onStoreTasks(this::runPass);
+      }
+    }
+
+    private void runPass() {
       if (closed) {
         return;
       }
@@ -846,7 +880,11 @@ public final class WorkflowExecutor implements AutoCloseable {
         synchronized (queue) {
           queue.timerArmed = false;
         }
-        dispatch(queue);
+        if (queue.acrossNodes) {
+          onStoreTasks(() -> dispatch(queue)); // it asks the store
+        } else {
+          dispatch(queue);
+        }
       }, delayNanos);
     }
   }
@@ -1646,6 +1684,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     private int threads = 8;
     private long checkpointEvery = 10_000;
     private Durability durability; // null: SYNC (and a shared store keeps its own)
+    private Executor storeTasks; // null: a thread of the executor's own
     private Duration asyncForceInterval; // null: 50 ms
     private boolean resumeOnStart = true;
     private String name = "workflows";
@@ -1735,6 +1774,18 @@ public final class WorkflowExecutor implements AutoCloseable {
     /** Runs workflows on {@code executor} (which the executor does not shut down) instead of its own threads. */
     public Builder executor(ExecutorService executor) {
       this.pool = executor;
+      return this;
+    }
+
+    /**
+     * Where the executor's periodic passes (retention, handing a backlog to other nodes, admissions across nodes) and
+     * the retries of admissions held back by a rate run. They call the store, which may block (a database that does
+     * not answer), so by default they run on one daemon thread of this executor's own (named
+     * {@code <name>-store-1}), never on the scheduler's executor, whose other timers would wait behind them. Give a
+     * direct executor ({@code Runnable::run}) to run them on the scheduler's thread (tests with a fake clock).
+     */
+    public Builder storeTasks(Executor executor) {
+      this.storeTasks = Validate.notNull("storeTasks", executor);
       return this;
     }
 

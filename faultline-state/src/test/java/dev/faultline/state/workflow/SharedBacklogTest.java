@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The executor's side of shared queues, on a store that says it is shared but cannot hand work over: a pass that
  * fails, or that the store refuses, keeps every waiting workflow in its queue, in order, and they all run here; an
  * admission under limits across executors that the store fails leaves the workflow waiting for the next admission
- * pass. (PostgresContractTest covers the handing over and the admissions between two nodes.)
+ * pass, which runs on the executor's own store thread. (PostgresContractTest covers the handing over and the admissions between two nodes.)
  */
 class SharedBacklogTest {
   @TempDir
@@ -39,6 +39,7 @@ class SharedBacklogTest {
     final WorkflowStore delegate;
     final AtomicInteger releases = new AtomicInteger();
     final AtomicInteger admissions = new AtomicInteger();
+    final List<String> admittingThreads = Collections.synchronizedList(new ArrayList<>());
 
     RefusingSharedStore(WorkflowStore delegate) {
       this.delegate = delegate;
@@ -60,6 +61,7 @@ class SharedBacklogTest {
     @Override
     public Admission admit(String queue, int concurrency, int startsPerSecond,
         List<? extends StoredWorkflow> waiting) {
+      admittingThreads.add(Thread.currentThread().getName());
       if (admissions.getAndIncrement() == 0) {
         throw new WorkflowException("store-failed", "the database is away");
       }
@@ -110,7 +112,7 @@ class SharedBacklogTest {
     CountDownLatch firstIn = new CountDownLatch(1);
     List<String> order = Collections.synchronizedList(new ArrayList<>());
     try (WorkflowExecutor executor = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).threads(2)
-        .queue("q", 1, 0).register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> {
+        .storeTasks(Runnable::run).queue("q", 1, 0).register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> {
           order.add(in);
           firstIn.countDown();
           release.await(30, TimeUnit.SECONDS);
@@ -136,8 +138,9 @@ class SharedBacklogTest {
   void anAdmissionTheStoreFailedIsAskedForAgainByTheNextPassAndTheWorkflowRuns() throws Exception {
     RefusingSharedStore store = new RefusingSharedStore(EmbeddedWorkflowStore.open(dir, clock, clock, "shared",
         10_000, Durability.SYNC, Duration.ofMillis(50), List.of()));
-    try (WorkflowExecutor executor = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).threads(2)
-        .globalQueueLimits("q", 5, 0).register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> in))
+    // The executor's own store thread (the default): the pass runs there, not on the scheduler's thread.
+    try (WorkflowExecutor executor = WorkflowExecutor.builder(store).name("shared").clock(clock).scheduler(clock)
+        .threads(2).globalQueueLimits("q", 5, 0).register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> in))
         .open()) {
       WorkflowHandle<String> first = executor.start("q", "w", "w1", "1");
       assertEquals(1, store.admissions.get());
@@ -145,6 +148,8 @@ class SharedBacklogTest {
       clock.advance(Duration.ofMillis(250)); // the admission pass asks again
       assertEquals("1", first.result().get(30, TimeUnit.SECONDS));
       assertEquals(2, store.admissions.get());
+      assertEquals(Thread.currentThread().getName(), store.admittingThreads.get(0), "the start admits at once");
+      assertEquals("shared-store-1", store.admittingThreads.get(1), "the pass runs on the executor's store thread");
       assertEquals("2", executor.start("q", "w", "w2", "2").result().get(30, TimeUnit.SECONDS));
     }
   }

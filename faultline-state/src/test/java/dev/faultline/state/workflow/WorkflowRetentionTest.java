@@ -39,7 +39,8 @@ class WorkflowRetentionTest {
       }
       return in;
     });
-    return WorkflowExecutor.builder(dir).clock(clock).scheduler(clock).threads(2).register("w", w);
+    return WorkflowExecutor.builder(dir).clock(clock).scheduler(clock).storeTasks(Runnable::run).threads(2)
+        .register("w", w);
   }
 
   private static List<String> ids(WorkflowExecutor executor) {

@@ -59,7 +59,8 @@ public class WorkflowExecutorTest {
   private final List<String> log = Collections.synchronizedList(new ArrayList<>());
 
   protected WorkflowExecutor.Builder builder() {
-    return store(dir).clock(clock).scheduler(clock).threads(4).listener(recorder);
+    // Passes run where the fake clock fires them, so that what a test advances has happened when advance returns.
+    return store(dir).clock(clock).scheduler(clock).storeTasks(Runnable::run).threads(4).listener(recorder);
   }
 
   private String count(WorkflowContext ctx, String value) {
