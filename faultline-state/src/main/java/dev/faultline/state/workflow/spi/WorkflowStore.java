@@ -98,7 +98,7 @@ public interface WorkflowStore extends AutoCloseable {
   }
 
   /**
-   * The executor has room for {@code room} more workflows of {@code queue} and none waiting for it: a shared store
+   * The executor has room for {@code room} more workflows of {@code queue} beyond those waiting for it: a shared store
    * that knows of workflows of that queue handed to it ({@link #release}) and not claimed yet may claim up to that
    * many now, reporting each to {@link StoreListener#claimed} as its heartbeat's claims do. Called after a workflow
    * finished; must be cheap when there is nothing to claim. Does nothing by default.
