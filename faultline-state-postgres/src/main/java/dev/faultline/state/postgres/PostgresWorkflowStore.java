@@ -880,11 +880,14 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     }
   }
 
-  /** Claims at once (not at the next heartbeat) in a queue the last heartbeat saw waiting workflows in. */
+  /**
+   * Claims at once (not at the next heartbeat) in a queue the last heartbeat saw waiting workflows in; otherwise one
+   * set lookup.
+   */
   @Override
-  public void claimWaiting(String queue, int room) {
+  public void claimWaiting(String queue) {
     if (queuedSeen.contains(queue)) {
-      claimQueued(queue, room);
+      claimQueued(queue, listener.room(queue));
     }
   }
 
@@ -988,10 +991,13 @@ public final class PostgresWorkflowStore implements WorkflowStore {
             view.admit();
           }
         }
-        // Held back by the rate: retry when it allows; by the concurrency: when an admitted workflow finishes.
-        long retryNanos = room < waiting.size() && waitMicros > 0 ? TimeUnit.MICROSECONDS.toNanos(waitMicros)
-            : room < waiting.size() && intervalMicros > 0 && !marked.isEmpty()
-                ? TimeUnit.MICROSECONDS.toNanos(intervalMicros) : 0;
+        // Held back by the rate: retry when it allows (the time left, or a whole interval after this admission); by
+        // the concurrency: when an admitted workflow finishes (0).
+        long retryMicros = 0;
+        if (room < waiting.size()) {
+          retryMicros = waitMicros > 0 ? waitMicros : !marked.isEmpty() ? intervalMicros : 0;
+        }
+        long retryNanos = TimeUnit.MICROSECONDS.toNanos(retryMicros);
         return new Admission(admitted, retryNanos);
       } catch (SQLException | RuntimeException e) {
         c.rollback();

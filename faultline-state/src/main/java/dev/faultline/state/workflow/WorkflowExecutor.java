@@ -252,19 +252,6 @@ public final class WorkflowExecutor implements AutoCloseable {
     return status.terminal();
   }
 
-  /**
-   * How many more workflows {@code queue} would start now: the room its concurrency leaves beyond the runs waiting
-   * for it, or 0 while its rate holds starts back (see {@link StoreListener#room}).
-   */
-  private int roomIn(Queue queue) {
-    synchronized (queue) {
-      if (queue.intervalNanos > 0) {
-        return queue.rateHolds(clock.nanoTime()) || !queue.pending.isEmpty() ? 0 : 1;
-      }
-      return Math.max(0, queue.concurrency - queue.running - queue.pending.size());
-    }
-  }
-
   /** What a shared store reports: workflows it claimed for this executor, and workflows changed elsewhere. */
   private final class Listener implements StoreListener {
     @Override
@@ -286,7 +273,13 @@ public final class WorkflowExecutor implements AutoCloseable {
 
     @Override
     public int room(String queueName) {
-      return roomIn(queues.getOrDefault(queueName, queues.get(DEFAULT_QUEUE)));
+      Queue queue = queues.getOrDefault(queueName, queues.get(DEFAULT_QUEUE));
+      synchronized (queue) {
+        if (queue.intervalNanos > 0) {
+          return queue.rateHolds(clock.nanoTime()) || !queue.pending.isEmpty() ? 0 : 1;
+        }
+        return Math.max(0, queue.concurrency - queue.running - queue.pending.size());
+      }
     }
 
     @Override
@@ -1134,19 +1127,16 @@ public final class WorkflowExecutor implements AutoCloseable {
 
   /**
    * On a shared store, once a run finished: lets the store claim, now rather than at its next heartbeat, workflows
-   * other executors handed to it in {@code queue} for as many as the queue has room for, so that a node drains
-   * another's backlog at its own pace (not one queue's concurrency per heartbeat). A failure is logged: the next
-   * heartbeat claims them.
+   * other executors handed to it in {@code queue}, as many as the queue has room for ({@link StoreListener#room}),
+   * so that a node drains another's backlog at its own pace (not one queue's concurrency per heartbeat). A failure
+   * is logged: the next heartbeat claims them.
    */
   private void claimWaiting(Queue queue) {
-    int room = roomIn(queue);
-    if (room > 0) {
-      try {
-        store.claimWaiting(queue.name, room);
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "workflow executor " + name + " could not claim waiting workflows of "
-            + queue + ": " + e);
-      }
+    try {
+      store.claimWaiting(queue.name);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "workflow executor " + name + " could not claim waiting workflows of "
+          + queue + ": " + e);
     }
   }
 

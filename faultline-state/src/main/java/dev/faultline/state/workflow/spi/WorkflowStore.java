@@ -98,12 +98,12 @@ public interface WorkflowStore extends AutoCloseable {
   }
 
   /**
-   * The executor has room for {@code room} more workflows of {@code queue} beyond those waiting for it: a shared store
-   * that knows of workflows of that queue handed to it ({@link #release}) and not claimed yet may claim up to that
-   * many now, reporting each to {@link StoreListener#claimed} as its heartbeat's claims do. Called after a workflow
-   * finished; must be cheap when there is nothing to claim. Does nothing by default.
+   * A workflow of {@code queue} finished here: a shared store that knows of workflows of that queue handed to it
+   * ({@link #release}) and not claimed yet may claim as many as {@link StoreListener#room} allows now, reporting each
+   * to {@link StoreListener#claimed} as its heartbeat's claims do. Called after every workflow that finishes; must be
+   * cheap when there is nothing to claim. Does nothing by default.
    */
-  default void claimWaiting(String queue, int room) {}
+  default void claimWaiting(String queue) {}
 
   /**
    * Admits waiting workflows of {@code queue} under limits that hold across every executor sharing this store: at
