@@ -1466,6 +1466,9 @@ public final class WorkflowExecutor implements AutoCloseable {
           run.sleeping = true;
         }
         try {
+          // A cancellation recorded since the check above found the run not sleeping yet, so it interrupted nothing:
+          // check again now that one would interrupt the sleep.
+          checkCancelled();
           clock.sleep(TimeUnit.MILLISECONDS.toNanos(remaining));
         } catch (InterruptedException e) {
           if (closed) {
