@@ -791,8 +791,11 @@ public final class WorkflowExecutor implements AutoCloseable {
           handed++;
         } else {
           synchronized (run) {
-            run.queued = true;
             run.released = false;
+            if (run.queued || run.executing) {
+              continue; // queued again meanwhile (resumed, or cancelled, which resumes): it must not wait twice
+            }
+            run.queued = true;
           }
           kept.add(run);
         }

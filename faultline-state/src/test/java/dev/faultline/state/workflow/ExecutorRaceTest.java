@@ -103,4 +103,135 @@ class ExecutorRaceTest {
       assertEquals(List.of("unbook"), log);
     }
   }
+
+  /** An executor service that runs its tasks only when told to, in the calling thread. */
+  private static final class HeldTasks extends java.util.concurrent.AbstractExecutorService {
+    final java.util.concurrent.LinkedBlockingQueue<Runnable> tasks = new java.util.concurrent.LinkedBlockingQueue<>();
+
+    @Override
+    public void execute(Runnable task) {
+      tasks.add(task);
+    }
+
+    void runAll() {
+      for (Runnable task; (task = tasks.poll()) != null; ) {
+        task.run();
+      }
+    }
+
+    @Override
+    public void shutdown() {}
+
+    @Override
+    public List<Runnable> shutdownNow() {
+      return List.of();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return false;
+    }
+
+    @Override
+    public boolean isTerminated() {
+      return false;
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) {
+      return true;
+    }
+  }
+
+  /** The embedded store, shared by its word; release runs a hook, then refuses. */
+  private static final class SharedStore implements WorkflowStore {
+    final WorkflowStore delegate;
+    volatile Consumer<StoredWorkflow> onRelease = w -> {};
+
+    SharedStore(WorkflowStore delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public boolean shared() {
+      return true;
+    }
+
+    @Override
+    public boolean release(StoredWorkflow workflow) {
+      onRelease.accept(workflow);
+      return false;
+    }
+
+    @Override
+    public List<? extends StoredWorkflow> open(StoreListener listener, boolean resumeOnStart) {
+      return delegate.open(listener, resumeOnStart);
+    }
+
+    @Override
+    public StoredWorkflow create(String id, String name, String queue, byte[] input) {
+      return delegate.create(id, name, queue, input);
+    }
+
+    @Override
+    public StoredWorkflow find(String id) {
+      return delegate.find(id);
+    }
+
+    @Override
+    public List<WorkflowInfo> list(WorkflowStatus status) {
+      return delegate.list(status);
+    }
+
+    @Override
+    public void record(StoredWorkflow workflow, WorkflowChange change) {
+      delegate.record(workflow, change);
+    }
+
+    @Override
+    public boolean claim(StoredWorkflow workflow) {
+      return delegate.claim(workflow);
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+  }
+
+  /**
+   * The pass handing a backlog over marks a run not queued while the store releases it; a cancellation (which
+   * resumes a run not queued) queued it again meanwhile, and when the store refused the release the pass queued it a
+   * second time. Both copies were dispatched, each taking a place of the queue; the second found the run taken and
+   * never gave its place back: the queue ran with one place less for good (with concurrency 1, it would stall).
+   */
+  @Test
+  void aCancellationWhileTheBacklogIsHandedOverDoesNotQueueTheWorkflowTwiceNorLeakAPlace() throws Exception {
+    SharedStore store = new SharedStore(EmbeddedWorkflowStore.open(dir, clock, clock, "shared", 10_000,
+        Durability.SYNC, Duration.ofMillis(50), List.of()));
+    HeldTasks workers = new HeldTasks();
+    AtomicReference<WorkflowExecutor> executor = new AtomicReference<>();
+    store.onRelease = w -> assertTrue(executor.get().handle(w.id()).cancel());
+    try (WorkflowExecutor ex = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .executor(workers).queue("q", 2, 0).register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> in))
+        .open()) {
+      executor.set(ex);
+      List<WorkflowHandle<String>> handles = new ArrayList<>();
+      for (int i = 1; i <= 5; i++) {
+        handles.add(ex.start("q", "w", "w" + i, "w" + i));
+      }
+      assertEquals(2, workers.tasks.size(), "w1 and w2 were dispatched; w3, w4, w5 wait");
+      clock.advance(Duration.ofSeconds(1)); // the pass tries to hand w5 over; it is cancelled meanwhile, then refused
+      workers.runAll();
+      for (int i = 0; i < 4; i++) {
+        assertEquals("w" + (i + 1), handles.get(i).result().get(10, TimeUnit.SECONDS));
+      }
+      assertEquals("workflow-cancelled", failure(handles.get(4)).code());
+      // The queue has both its places again: two more starts are both dispatched.
+      ex.start("q", "w", "w6", "w6");
+      ex.start("q", "w", "w7", "w7");
+      assertEquals(2, workers.tasks.size(), "a place of the queue leaked");
+      workers.runAll();
+    }
+  }
 }
