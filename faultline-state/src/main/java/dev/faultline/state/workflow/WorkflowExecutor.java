@@ -1166,7 +1166,8 @@ public final class WorkflowExecutor implements AutoCloseable {
         ctx.replayOnly = true;
         try {
           workflow.run(ctx, decode(row.input()));
-        } catch (ReplayStop | Exception e) {
+        } catch (Throwable t) { // ReplayStop, or whatever the code threw after its recorded steps, Errors included
+          Exceptions.rethrowIfFatal(t);
           // Replay only registers the compensations of recorded steps; how the code ends does not matter here.
         }
         compensate(run, ctx, row.outcome(), row.error(), null);

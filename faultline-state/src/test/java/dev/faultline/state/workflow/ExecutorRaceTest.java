@@ -234,4 +234,36 @@ class ExecutorRaceTest {
       workers.runAll();
     }
   }
+
+  /**
+   * A workflow resumed COMPENSATING is replayed to register its compensations; replay caught Exceptions only, so code
+   * that had failed with a (non-fatal) Error the first time threw it again out of the worker: the compensation never
+   * ran, the workflow stayed COMPENSATING and its result never completed.
+   */
+  @Test
+  void aWorkflowThatFailedWithAnErrorCompensatesWhenResumed() throws Exception {
+    AtomicInteger undoAttempts = new AtomicInteger();
+    Workflow<String, String> w = (ctx, in) -> {
+      ctx.step("book", null, () -> "booked", r -> {
+        if (undoAttempts.incrementAndGet() == 1) {
+          throw new IllegalStateException("unbooking is down");
+        }
+        log.add("unbook");
+      });
+      throw new AssertionError("broken");
+    };
+    try (WorkflowExecutor first = WorkflowExecutor.builder(dir).clock(clock).scheduler(clock)
+        .storeTasks(Runnable::run).register("w", w).open()) {
+      WorkflowHandle<String> handle = first.start("w", "e", null);
+      assertEquals("compensation-failed", failure(handle).code());
+      assertEquals(WorkflowStatus.COMPENSATING, handle.status());
+    }
+    try (WorkflowExecutor second = WorkflowExecutor.builder(dir).clock(clock).scheduler(clock)
+        .storeTasks(Runnable::run).register("w", w).open()) {
+      WorkflowHandle<String> handle = second.handle("e");
+      assertEquals("workflow-failed", failure(handle).code());
+      assertEquals(WorkflowStatus.FAILED, handle.status());
+      assertEquals(List.of("unbook"), log);
+    }
+  }
 }
