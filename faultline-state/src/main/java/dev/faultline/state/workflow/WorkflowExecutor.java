@@ -582,8 +582,10 @@ public final class WorkflowExecutor implements AutoCloseable {
     }
     for (Run run : runs.values()) {
       synchronized (run) {
-        if (run.inCaller) {
-          run.thread.interrupt(); // workers were interrupted by shutdownNow; a calling thread is stopped the same way
+        if (run.thread != null && (run.inCaller || !ownsPool)) {
+          // Our workers were interrupted by shutdownNow; a calling thread, or a thread of an executor service given
+          // to the builder (which is not ours to shut down), is stopped the same way.
+          run.thread.interrupt();
         }
       }
     }

@@ -266,4 +266,30 @@ class ExecutorRaceTest {
       assertEquals(List.of("unbook"), log);
     }
   }
+
+  /**
+   * close() interrupted the workflows running on its own workers (shutdownNow) and in calling threads, but not those
+   * running on an executor service given to the builder: a workflow waiting on a durable timer kept that thread
+   * until the timer elapsed, after the executor and its store had closed.
+   */
+  @Test
+  void closeInterruptsWorkflowsRunningOnAGivenExecutorService() throws Exception {
+    HookedClock hooked = new HookedClock();
+    ExecutorService given = Executors.newFixedThreadPool(2);
+    try {
+      WorkflowExecutor ex = WorkflowExecutor.builder(dir).clock(hooked).scheduler(clock).storeTasks(Runnable::run)
+          .executor(given).register("w", (WorkflowContext ctx, String in) -> {
+            ctx.sleep(Duration.ofDays(1));
+            return "woke";
+          }).open();
+      WorkflowHandle<String> handle = ex.start("w", "t", null);
+      assertTrue(hooked.sleeping.await(10, TimeUnit.SECONDS));
+      ex.close();
+      assertEquals("executor-closed", failure(handle).code());
+      assertTrue(hooked.interrupted.await(10, TimeUnit.SECONDS), "the workflow still sleeps on the given executor");
+      assertFalse(given.isShutdown(), "the given executor is not shut down");
+    } finally {
+      given.shutdownNow();
+    }
+  }
 }
