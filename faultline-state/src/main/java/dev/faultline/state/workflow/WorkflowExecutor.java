@@ -1485,6 +1485,11 @@ public final class WorkflowExecutor implements AutoCloseable {
           synchronized (run) {
             run.sleeping = false;
           }
+          // An interrupt meant for this sleep (a cancellation, which the next check sees) that came as it ended must
+          // not reach what runs next (the compensations); one from close stays.
+          if (Thread.interrupted() && closed) {
+            Thread.currentThread().interrupt();
+          }
         }
       }
     }

@@ -104,6 +104,46 @@ class ExecutorRaceTest {
     }
   }
 
+  /**
+   * cancel() interrupts a run it finds sleeping. When the timer ended just as the cancellation came (its sleep
+   * returned normally, the run still marked sleeping), that interrupt stayed on the thread: the cancellation was seen
+   * at the loop's next check, and the compensations then ran interrupted (one doing I/O would fail, leaving the
+   * workflow COMPENSATING).
+   */
+  @Test
+  void aCancellationThatInterruptsATimerAsItEndsDoesNotInterruptTheCompensations() throws Exception {
+    AtomicReference<WorkflowExecutor> executor = new AtomicReference<>();
+    Clock cancelling = new Clock() {
+      @Override
+      public long nanoTime() {
+        return clock.nanoTime();
+      }
+
+      @Override
+      public long wallMillis() {
+        return clock.wallMillis();
+      }
+
+      @Override
+      public void sleep(long nanos) {
+        assertTrue(executor.get().handle("ending").cancel()); // the run is marked sleeping: this interrupts it
+        clock.advance(nanos); // and the timer ends without noticing
+      }
+    };
+    try (WorkflowExecutor ex = WorkflowExecutor.builder(dir).clock(cancelling).scheduler(clock)
+        .storeTasks(Runnable::run).register("w", (WorkflowContext ctx, String in) -> {
+          ctx.step("book", null, () -> "booked",
+              r -> log.add(Thread.currentThread().isInterrupted() ? "unbook, interrupted" : "unbook"));
+          ctx.sleep(Duration.ofMinutes(1));
+          return ctx.step("after", () -> "after");
+        }).open()) {
+      executor.set(ex);
+      WorkflowHandle<String> handle = ex.start("w", "ending", null);
+      assertEquals("workflow-cancelled", failure(handle).code());
+      assertEquals(List.of("unbook"), log);
+    }
+  }
+
   /** An executor service that runs its tasks only when told to, in the calling thread. */
   private static final class HeldTasks extends java.util.concurrent.AbstractExecutorService {
     final java.util.concurrent.LinkedBlockingQueue<Runnable> tasks = new java.util.concurrent.LinkedBlockingQueue<>();
