@@ -109,6 +109,7 @@ public final class WorkflowExecutor implements AutoCloseable {
   private static final long HANDLE_KEEP_NANOS = TimeUnit.MINUTES.toNanos(1);
   /** The code of the failure a store raises when it cannot be reached or refuses a write. */
   private static final String STORE_FAILED = "store-failed";
+  private static final String NONDETERMINISTIC = "workflow-nondeterministic";
 
   private final String name;
   private final Map<String, Workflow<Object, Object>> workflows;
@@ -1172,30 +1173,38 @@ public final class WorkflowExecutor implements AutoCloseable {
           Exceptions.rethrowIfFatal(t);
           // Replay only registers the compensations of recorded steps; how the code ends does not matter here.
         }
+        if (ctx.broken != null) {
+          // The code no longer matches the recorded steps (even if it caught that): compensating now would skip the
+          // compensations of the steps after the mismatch. Record nothing, so that fixed code can resume it.
+          unfinished(ctx, ctx.broken);
+          return;
+        }
         compensate(run, ctx, row.outcome(), row.error(), null);
         return;
       }
-      Object output;
+      Object output = null;
+      Throwable thrown = null;
       try {
         output = workflow.run(ctx, decode(row.input()));
       } catch (Throwable t) {
         Exceptions.rethrowIfFatal(t);
+        thrown = t;
+      }
+      if (ctx.broken != null) {
+        // The store failed, another node took the workflow over, or the code left the recorded path, and the code
+        // caught that and went on: it is what happened all the same, whatever the code returned or threw after it.
+        thrown = ctx.broken;
+      }
+      if (thrown != null) {
+        Throwable t = thrown;
         if (closed) {
           fail(ctx, closedFailure());
           return;
         }
         if (t instanceof WorkflowException && (FENCED.equals(((WorkflowException) t).code())
-            || STORE_FAILED.equals(((WorkflowException) t).code()))) {
-          // Taken over by another node (it goes on there), or the store failed (it resumes when resumed or reopened):
-          // either way the workflow did not fail, so nothing is compensated and nothing more is recorded from here.
-          LOG.log(System.Logger.Level.WARNING, t.getMessage());
-          fail(ctx, t);
-          return;
-        }
-        if (t instanceof WorkflowException && "workflow-nondeterministic".equals(((WorkflowException) t).code())) {
-          // A code change, not a failure of the workflow: record nothing, so that fixed code can resume it.
-          LOG.log(System.Logger.Level.ERROR, t.getMessage());
-          fail(ctx, t);
+            || STORE_FAILED.equals(((WorkflowException) t).code())
+            || NONDETERMINISTIC.equals(((WorkflowException) t).code())) || t == ctx.broken) {
+          unfinished(ctx, t);
           return;
         }
         boolean cancelled = t instanceof WorkflowException && "workflow-cancelled".equals(((WorkflowException) t).code());
@@ -1207,7 +1216,8 @@ public final class WorkflowExecutor implements AutoCloseable {
       store.record(row, new WorkflowChange.Finished(row.id(), WorkflowStatus.SUCCEEDED, encoded, null));
       noteFinished(run);
       publish(row.id(), WorkflowEvent.Kind.COMPLETED, null, null);
-      ctx.after = () -> run.result.complete(output);
+      Object result = output;
+      ctx.after = () -> run.result.complete(result);
     } catch (RuntimeException e) {
       if (closed) {
         fail(ctx, closedFailure());
@@ -1222,6 +1232,23 @@ public final class WorkflowExecutor implements AutoCloseable {
           + " is next opened or resumed: " + e, e);
       fail(ctx, e);
     }
+  }
+
+  /**
+   * Ends this execution without recording anything: taken over by another node (it goes on there), the store failed
+   * (it resumes when resumed or reopened), or the code does not match the recorded steps (a code change: fixed code
+   * can resume it). None of them is a failure of the workflow, so nothing is compensated.
+   */
+  private void unfinished(Context ctx, Throwable t) {
+    if (t instanceof WorkflowException && NONDETERMINISTIC.equals(((WorkflowException) t).code())) {
+      LOG.log(System.Logger.Level.ERROR, t.getMessage());
+    } else if (t instanceof WorkflowException) {
+      LOG.log(System.Logger.Level.WARNING, t.getMessage());
+    } else {
+      LOG.log(System.Logger.Level.ERROR, "workflow " + ctx.run.row.id() + " could not be recorded; it resumes when"
+          + " the store is next opened or resumed: " + t, t);
+    }
+    fail(ctx, t);
   }
 
   private void compensate(Run run, Context ctx, WorkflowStatus outcome, String error, Throwable cause) {
@@ -1364,6 +1391,12 @@ public final class WorkflowExecutor implements AutoCloseable {
     Runnable after;
     int next;
     String current;
+    /**
+     * What this execution met first that the workflow's code must not get past: a store failure, fencing, or a step
+     * that does not match the recorded one. Once set, every step and timer throws it again, and the run ends as it
+     * says whatever the code does with it (a workflow that catches it cannot record more, nor finish).
+     */
+    RuntimeException broken;
 
     Context(Run run) {
       this.run = run;
@@ -1388,6 +1421,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     public <T> T step(String stepName, Retry retry, StepAction<T> action, Compensation<? super T> compensation) {
       Objects.requireNonNull(stepName, "stepName");
       Objects.requireNonNull(action, "action");
+      checkBroken();
       StoredWorkflow row = run.row;
       int index = next++;
       StoredStep recorded = row.step(index);
@@ -1407,7 +1441,7 @@ public final class WorkflowExecutor implements AutoCloseable {
         throw new ReplayStop();
       }
       checkCancelled();
-      store.ensureOwned(row);
+      storeCall(() -> store.ensureOwned(row));
       current = row.id() + "/" + index;
       T value;
       try {
@@ -1427,13 +1461,15 @@ public final class WorkflowExecutor implements AutoCloseable {
         if (closed) {
           throw closedFailure();
         }
-        store.record(row, new WorkflowChange.StepFailed(row.id(), index, stepName, String.valueOf(t)));
+        storeCall(() -> store.record(row, new WorkflowChange.StepFailed(row.id(), index, stepName,
+            String.valueOf(t))));
         throw new WorkflowException("step-failed", "step " + index + " (" + stepName + ") of workflow " + row.id()
             + " failed: " + t, t);
       } finally {
         current = null;
       }
-      store.record(row, new WorkflowChange.StepDone(row.id(), index, stepName, encode(value)));
+      byte[] encoded = encode(value);
+      storeCall(() -> store.record(row, new WorkflowChange.StepDone(row.id(), index, stepName, encoded)));
       publish(row.id(), WorkflowEvent.Kind.STEP_COMPLETED, stepName, null);
       if (compensation != null) {
         compensations.add(new Registered<>(index, stepName, value, compensation));
@@ -1444,6 +1480,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     @Override
     public void sleep(Duration duration) {
       Validate.notNegative("duration", duration);
+      checkBroken();
       StoredWorkflow row = run.row;
       int index = next++;
       StoredStep recorded = row.step(index);
@@ -1456,8 +1493,9 @@ public final class WorkflowExecutor implements AutoCloseable {
           throw new ReplayStop();
         }
         checkCancelled();
-        wake = clock.wallMillis() + duration.toMillis();
-        store.record(row, new WorkflowChange.Sleep(row.id(), index, wake));
+        long at = clock.wallMillis() + duration.toMillis();
+        storeCall(() -> store.record(row, new WorkflowChange.Sleep(row.id(), index, at)));
+        wake = at;
       }
       if (replayOnly) {
         return;
@@ -1503,9 +1541,27 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
     }
 
+    private void checkBroken() {
+      if (broken != null) {
+        throw broken;
+      }
+    }
+
+    /** Calls the store; what it throws breaks this execution (see {@link #broken}). */
+    private void storeCall(Runnable call) {
+      try {
+        call.run();
+      } catch (RuntimeException e) {
+        if (broken == null && !closed) {
+          broken = e;
+        }
+        throw e;
+      }
+    }
+
     private void expect(StoredStep recorded, String stepName, boolean sleep) {
       if (recorded.sleep() != sleep || !recorded.name().equals(stepName)) {
-        throw new WorkflowException("workflow-nondeterministic", "workflow " + run.row.id() + " called "
+        throw broken = new WorkflowException("workflow-nondeterministic", "workflow " + run.row.id() + " called "
             + (sleep ? "a timer" : "step '" + stepName + "'") + " at position " + recorded.index() + " where the"
             + " journal records " + (recorded.sleep() ? "a timer" : "step '" + recorded.name() + "'"));
       }
@@ -1547,7 +1603,8 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final class Run implements WorkflowHandle<Object> {
     /** Completes when the start record is durable (then row is set). */
     final CompletableFuture<Void> recorded = new CompletableFuture<>();
-    final CompletableFuture<Object> result = new Result(this);
+    /** The result of the current run; a resume after a run that left the workflow unfinished replaces it. */
+    volatile CompletableFuture<Object> result = new Result(this);
     /** The queue that admitted it, from dispatch until a worker or a waiting thread takes it to run. */
     Queue ready;
     volatile StoredWorkflow row;
@@ -1650,6 +1707,11 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       if (!store.claim(row)) {
         return false;
+      }
+      synchronized (this) {
+        if (result.isCompletedExceptionally() && !row.status().terminal()) {
+          result = new Result(this); // the last run ended unfinished (a store failure, a failed compensation...)
+        }
       }
       resumed = true;
       enqueue(this);

@@ -8,10 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.faultline.core.Clock;
 import dev.faultline.core.testing.FakeClock;
 import dev.faultline.state.journal.Durability;
-import dev.faultline.state.workflow.spi.StoreListener;
-import dev.faultline.state.workflow.spi.StoredWorkflow;
-import dev.faultline.state.workflow.spi.WorkflowChange;
-import dev.faultline.state.workflow.spi.WorkflowStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -183,62 +178,6 @@ class ExecutorRaceTest {
     }
   }
 
-  /** The embedded store, shared by its word; release runs a hook, then refuses. */
-  private static final class SharedStore implements WorkflowStore {
-    final WorkflowStore delegate;
-    volatile Consumer<StoredWorkflow> onRelease = w -> {};
-
-    SharedStore(WorkflowStore delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public boolean shared() {
-      return true;
-    }
-
-    @Override
-    public boolean release(StoredWorkflow workflow) {
-      onRelease.accept(workflow);
-      return false;
-    }
-
-    @Override
-    public List<? extends StoredWorkflow> open(StoreListener listener, boolean resumeOnStart) {
-      return delegate.open(listener, resumeOnStart);
-    }
-
-    @Override
-    public StoredWorkflow create(String id, String name, String queue, byte[] input) {
-      return delegate.create(id, name, queue, input);
-    }
-
-    @Override
-    public StoredWorkflow find(String id) {
-      return delegate.find(id);
-    }
-
-    @Override
-    public List<WorkflowInfo> list(WorkflowStatus status) {
-      return delegate.list(status);
-    }
-
-    @Override
-    public void record(StoredWorkflow workflow, WorkflowChange change) {
-      delegate.record(workflow, change);
-    }
-
-    @Override
-    public boolean claim(StoredWorkflow workflow) {
-      return delegate.claim(workflow);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
-    }
-  }
-
   /**
    * The pass handing a backlog over marks a run not queued while the store releases it; a cancellation (which
    * resumes a run not queued) queued it again meanwhile, and when the store refused the release the pass queued it a
@@ -247,7 +186,7 @@ class ExecutorRaceTest {
    */
   @Test
   void aCancellationWhileTheBacklogIsHandedOverDoesNotQueueTheWorkflowTwiceNorLeakAPlace() throws Exception {
-    SharedStore store = new SharedStore(EmbeddedWorkflowStore.open(dir, clock, clock, "shared", 10_000,
+    HookedStore store = HookedStore.shared(EmbeddedWorkflowStore.open(dir, clock, clock, "shared", 10_000,
         Durability.SYNC, Duration.ofMillis(50), List.of()));
     HeldTasks workers = new HeldTasks();
     AtomicReference<WorkflowExecutor> executor = new AtomicReference<>();

@@ -1,0 +1,98 @@
+package dev.faultline.state.workflow;
+
+import dev.faultline.state.workflow.spi.StoreListener;
+import dev.faultline.state.workflow.spi.StoredWorkflow;
+import dev.faultline.state.workflow.spi.WorkflowChange;
+import dev.faultline.state.workflow.spi.WorkflowStore;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * A store (the embedded one, as a rule) with hooks: {@link #onRecord} runs before each record is passed on (it may
+ * throw, as a failing store does); a {@linkplain #shared shared} one runs {@link #onRelease} on each release, then
+ * refuses it. Thread-safe as its delegate, the hooks being volatile.
+ */
+final class HookedStore implements WorkflowStore {
+  private final WorkflowStore delegate;
+  private final boolean shared;
+  volatile BiConsumer<StoredWorkflow, WorkflowChange> onRecord = (w, c) -> {};
+  volatile Consumer<StoredWorkflow> onRelease = w -> {};
+
+  private HookedStore(WorkflowStore delegate, boolean shared) {
+    this.delegate = delegate;
+    this.shared = shared;
+  }
+
+  /** {@code delegate}, shared by its word: a backlog pass offers it workflows, which it refuses after the hook. */
+  static HookedStore shared(WorkflowStore delegate) {
+    return new HookedStore(delegate, true);
+  }
+
+  /** {@code delegate}, as it is (not shared). */
+  static HookedStore of(WorkflowStore delegate) {
+    return new HookedStore(delegate, false);
+  }
+
+  @Override
+  public boolean shared() {
+    return shared;
+  }
+
+  @Override
+  public boolean release(StoredWorkflow workflow) {
+    onRelease.accept(workflow);
+    return false;
+  }
+
+  @Override
+  public List<? extends StoredWorkflow> open(StoreListener listener, boolean resumeOnStart) {
+    return delegate.open(listener, resumeOnStart);
+  }
+
+  @Override
+  public StoredWorkflow create(String id, String name, String queue, byte[] input) {
+    return delegate.create(id, name, queue, input);
+  }
+
+  @Override
+  public StoredWorkflow find(String id) {
+    return delegate.find(id);
+  }
+
+  @Override
+  public List<WorkflowInfo> list(WorkflowStatus status) {
+    return delegate.list(status);
+  }
+
+  @Override
+  public void record(StoredWorkflow workflow, WorkflowChange change) {
+    onRecord.accept(workflow, change);
+    delegate.record(workflow, change);
+  }
+
+  @Override
+  public boolean forgets() {
+    return delegate.forgets();
+  }
+
+  @Override
+  public void forget(List<String> ids) {
+    delegate.forget(ids);
+  }
+
+  @Override
+  public boolean claim(StoredWorkflow workflow) {
+    return delegate.claim(workflow);
+  }
+
+  @Override
+  public void checkpoint() {
+    delegate.checkpoint();
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+}
