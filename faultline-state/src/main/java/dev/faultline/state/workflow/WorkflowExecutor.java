@@ -268,6 +268,12 @@ public final class WorkflowExecutor implements AutoCloseable {
       synchronized (run) {
         run.resumed = !run.released; // one this executor handed over and now claims back starts; it does not resume
         run.released = false;
+        if (run.executing) {
+          // Claimed back while a run it lost is still going here (that run is fenced at its next record): run it
+          // again once that run ends, or nobody would (this executor owns it now).
+          run.claimedAgain = true;
+          return;
+        }
       }
       enqueue(run);
     }
@@ -1107,10 +1113,13 @@ public final class WorkflowExecutor implements AutoCloseable {
         run.result.completeExceptionally(closedFailure());
       }
     } finally {
+      boolean again;
       synchronized (run) {
         run.executing = false;
         run.thread = null;
         run.inCaller = false;
+        again = run.claimedAgain;
+        run.claimedAgain = false;
       }
       Thread.interrupted(); // meant for this run: from close, a cancelled timer, or the caller's code
       if (wasInterrupted) {
@@ -1121,6 +1130,10 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       if (ctx.after != null) {
         ctx.after.run();
+      }
+      if (again && !closed && !run.row.status().terminal()) {
+        run.renewResult();
+        enqueue(run);
       }
       if (!closed) {
         dispatch(queue);
@@ -1614,6 +1627,8 @@ public final class WorkflowExecutor implements AutoCloseable {
     boolean released;
     boolean queued;
     boolean executing;
+    /** Claimed back by this executor while a run it had lost was still executing here: to run again after it. */
+    boolean claimedAgain;
     boolean sleeping;
     Thread thread;
     /** Whether thread is that of a {@link #call}, not a worker. */
@@ -1622,6 +1637,16 @@ public final class WorkflowExecutor implements AutoCloseable {
     Run(StoredWorkflow row, boolean resumed) {
       this.row = row;
       this.resumed = resumed;
+    }
+
+    /**
+     * Before running the workflow again after a run that left it unfinished (a store failure, fencing, a failed
+     * compensation): a new result for the new run.
+     */
+    synchronized void renewResult() {
+      if (result.isCompletedExceptionally() && !row.status().terminal()) {
+        result = new Result(this);
+      }
     }
 
     /** Takes the run to execute it, if it was dispatched and nobody took it yet: the queue that admitted it. */
@@ -1708,11 +1733,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       if (!store.claim(row)) {
         return false;
       }
-      synchronized (this) {
-        if (result.isCompletedExceptionally() && !row.status().terminal()) {
-          result = new Result(this); // the last run ended unfinished (a store failure, a failed compensation...)
-        }
-      }
+      renewResult();
       resumed = true;
       enqueue(this);
       return true;

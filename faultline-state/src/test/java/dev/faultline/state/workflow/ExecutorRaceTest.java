@@ -8,16 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.faultline.core.Clock;
 import dev.faultline.core.testing.FakeClock;
 import dev.faultline.state.journal.Durability;
+import dev.faultline.state.workflow.spi.WorkflowChange;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -269,6 +272,46 @@ class ExecutorRaceTest {
       assertFalse(given.isShutdown(), "the given executor is not shut down");
     } finally {
       given.shutdownNow();
+    }
+  }
+
+  /**
+   * On a shared store, a workflow another node took over can come back to this executor (that node died) while the
+   * run this executor lost is still executing here: the claim found the run executing and did nothing, the lost run
+   * was then fenced at its next record, and nobody ran the workflow again (this executor owns it and keeps
+   * heart-beating, so no other node takes it) until a restart or a resume.
+   */
+  @Test
+  void aWorkflowClaimedBackWhileItsLostRunStillExecutesHereRunsAgainAfterIt() throws Exception {
+    HookedStore store = HookedStore.shared(EmbeddedWorkflowStore.open(dir, clock, clock, "shared", 10_000,
+        Durability.SYNC, Duration.ofMillis(50), List.of()));
+    CountDownLatch inStep = new CountDownLatch(1);
+    CountDownLatch goOn = new CountDownLatch(1);
+    AtomicInteger runs = new AtomicInteger();
+    AtomicBoolean fenced = new AtomicBoolean();
+    store.onRecord = (w, change) -> {
+      if (change instanceof WorkflowChange.StepDone && fenced.compareAndSet(false, true)) {
+        throw new WorkflowException("workflow-fenced", "workflow " + w.id() + " was taken over (test)");
+      }
+    };
+    try (WorkflowExecutor ex = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> {
+          if (runs.incrementAndGet() == 1) {
+            inStep.countDown();
+            goOn.await();
+          }
+          return "done";
+        })).open()) {
+      WorkflowHandle<String> handle = ex.start("w", "x", null);
+      CompletableFuture<String> lost = handle.result();
+      assertTrue(inStep.await(10, TimeUnit.SECONDS));
+      store.listener.claimed(store.find("x"), "node-b"); // taken over by node-b, which died: claimed back
+      goOn.countDown(); // the lost run's record is refused
+      ExecutionException e = assertThrows(ExecutionException.class, () -> lost.get(10, TimeUnit.SECONDS));
+      assertEquals("workflow-fenced", ((WorkflowException) e.getCause()).code());
+      assertEquals("done", handle.result().get(10, TimeUnit.SECONDS), "nobody ran the workflow claimed back");
+      assertEquals(2, runs.get());
+      assertEquals(WorkflowStatus.SUCCEEDED, handle.status());
     }
   }
 }

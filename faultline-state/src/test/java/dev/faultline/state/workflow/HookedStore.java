@@ -18,6 +18,8 @@ final class HookedStore implements WorkflowStore {
   private final boolean shared;
   volatile BiConsumer<StoredWorkflow, WorkflowChange> onRecord = (w, c) -> {};
   volatile Consumer<StoredWorkflow> onRelease = w -> {};
+  /** The executor's listener, once it opened the store. */
+  volatile StoreListener listener;
 
   private HookedStore(WorkflowStore delegate, boolean shared) {
     this.delegate = delegate;
@@ -47,6 +49,7 @@ final class HookedStore implements WorkflowStore {
 
   @Override
   public List<? extends StoredWorkflow> open(StoreListener listener, boolean resumeOnStart) {
+    this.listener = listener;
     return delegate.open(listener, resumeOnStart);
   }
 
