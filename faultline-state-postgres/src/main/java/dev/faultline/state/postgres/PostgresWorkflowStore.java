@@ -55,9 +55,10 @@ import javax.sql.DataSource;
  *
  * <h2>Shared queues</h2>
  * The store is {@linkplain #shared() shared}: an executor hands it the workflows waiting in a queue beyond its next
- * turn ({@link #release}: {@code owner = NULL}, only while another node holds a live lease and only workflows that
- * ran no step), and at each heartbeat every node claims unowned workflows per queue, {@code FOR UPDATE SKIP LOCKED},
- * as many as its executor has {@linkplain StoreListener#room room} for in that queue.
+ * turn ({@link #release}: {@code owner = NULL}, only while another node holds a live lease, only on a node that
+ * resumes on start, and only workflows that ran no step), and at each heartbeat every node that resumes on start
+ * claims unowned workflows per queue, {@code FOR UPDATE SKIP LOCKED}, as many as its executor has
+ * {@linkplain StoreListener#room room} for in that queue.
  *
  * <h2>Fencing</h2>
  * The epoch is the fencing token. Every write of an owner (a step result, a failure, a timer, compensation, the end) is
@@ -902,6 +903,11 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     long epoch = view.ownedEpoch();
     if (epoch < 0 || !othersAlive) {
       return false; // alone, this node would only claim it back at its next heartbeat
+    }
+    if (!resumeOnStart) {
+      // The claims of unowned workflows take them only on nodes that resume on start (or with a resume request):
+      // this node would never claim it back, and if no other node resumes on start it would wait for ever.
+      return false;
     }
     view.disown(); // first: a claim that follows the release owns it anew
     boolean released = false;

@@ -84,6 +84,39 @@ class PostgresContractTest extends WorkflowExecutorTest {
   }
 
   @Test
+  void aNodeThatDoesNotResumeOnStartKeepsItsBacklogForNoNodeLikeItClaimsIt() throws Exception {
+    // Nodes that do not resume on start never claim unowned workflows. Before the fix node a handed "third" to the
+    // database anyway (node b is alive), and no node ever claimed it: it stayed PENDING for ever.
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch firstIn = new CountDownLatch(1);
+    Set<String> ranOn = ConcurrentHashMap.newKeySet();
+    Function<String, Workflow<String, String>> on = node -> (ctx, in) -> ctx.step("s", () -> {
+      ranOn.add(node + ":" + in);
+      if (in.equals("1")) {
+        firstIn.countDown();
+        release.await(30, TimeUnit.SECONDS);
+      }
+      return node;
+    });
+    try (WorkflowExecutor a = builder().resumeOnStart(false).queue("q", 1, 0).register("w", on.apply("a")).open();
+        WorkflowExecutor b = builder().resumeOnStart(false).queue("q", 1, 0).register("w", on.apply("b")).open()) {
+      a.start("q", "w", "first", "1");
+      a.start("q", "w", "second", "2");
+      WorkflowHandle<String> third = a.start("q", "w", "third", "3");
+      assertTrue(firstIn.await(30, TimeUnit.SECONDS));
+      for (int i = 0; i < 10; i++) { // node a's sharing passes, while its heartbeats (200 ms) show node b alive
+        clock.advance(Duration.ofSeconds(1));
+        Thread.sleep(200);
+      }
+      release.countDown();
+      assertEquals("a", awaitAdvancing(third), "ran " + ranOn);
+      assertEquals(WorkflowStatus.SUCCEEDED, b.handle("third").status());
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
   void theEmbeddedStoresDurabilityIsRefusedOnPostgresql() {
     dev.faultline.core.ConfigurationException e = org.junit.jupiter.api.Assertions.assertThrows(
         dev.faultline.core.ConfigurationException.class, () -> builder()
