@@ -156,6 +156,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private final String sqlQueueLock;
   private final String sqlQueueRunning;
   private final String sqlAdmit;
+  private final String sqlAdmittedAlready;
   private final String sqlQueueStarted;
 
   private PostgresWorkflowStore(Builder b, DataSource dataSource, HikariDataSource ownedPool, int writeConnections) {
@@ -236,6 +237,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         + " IN " + UNFINISHED;
     sqlAdmit = "UPDATE " + s + "workflows SET admitted_at = now() WHERE workflow_id = ANY (?) AND owner = ? AND"
         + " admitted_at IS NULL AND status IN " + UNFINISHED + " RETURNING workflow_id";
+    sqlAdmittedAlready = "SELECT workflow_id FROM " + s + "workflows WHERE workflow_id = ANY (?) AND owner = ? AND"
+        + " admitted_at IS NOT NULL AND status IN " + UNFINISHED;
     sqlQueueStarted = "UPDATE " + s + "workflow_queues SET next_start_at = now() + ? * interval '1 microsecond'"
         + " WHERE queue = ?";
     sqlWatch = "SELECT " + ROW_COLUMNS + " FROM " + s + "workflows w WHERE w.workflow_id = ANY (?)"
@@ -954,26 +957,51 @@ public final class PostgresWorkflowStore implements WorkflowStore {
             waitMicros = rs.getLong(1);
           }
         }
+        // Admitted already, though the view does not know it: an admission whose commit reached the database while
+        // its answer did not (a broken connection). They count in the queue already; admitted again they would wait
+        // for a place they hold themselves.
+        Set<String> already = new HashSet<>();
+        try (PreparedStatement p = c.prepareStatement(sqlAdmittedAlready)) {
+          p.setArray(1, c.createArrayOf("text", waiting.stream().map(StoredWorkflow::id).toArray()));
+          p.setString(2, nodeId);
+          try (ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              already.add(rs.getString(1));
+            }
+          }
+        }
+        List<StoredWorkflow> fresh = new ArrayList<>(waiting.size());
+        for (StoredWorkflow w : waiting) {
+          if (!already.contains(w.id())) {
+            fresh.add(w);
+          }
+        }
         int room = 0;
         if (intervalMicros == 0 || waitMicros == 0) {
           try (PreparedStatement p = c.prepareStatement(sqlQueueRunning)) {
             p.setString(1, queue);
             try (ResultSet rs = p.executeQuery()) {
               rs.next();
-              room = (int) Math.max(0, Math.min(waiting.size(), concurrency - rs.getLong(1)));
+              room = (int) Math.max(0, Math.min(fresh.size(), concurrency - rs.getLong(1)));
             }
           }
           if (intervalMicros > 0) {
             room = Math.min(room, 1);
           }
         }
-        List<StoredWorkflow> admitted = new ArrayList<>(waiting.subList(0, room));
-        Set<String> marked = new HashSet<>();
-        if (room > 0) {
-          String[] ids = new String[room];
-          for (int i = 0; i < room; i++) {
-            ids[i] = admitted.get(i).id();
+        Set<String> chosen = new HashSet<>();
+        for (StoredWorkflow w : fresh.subList(0, room)) {
+          chosen.add(w.id());
+        }
+        List<StoredWorkflow> admitted = new ArrayList<>(already.size() + room);
+        for (StoredWorkflow w : waiting) { // in the order given
+          if (already.contains(w.id()) || chosen.contains(w.id())) {
+            admitted.add(w);
           }
+        }
+        Set<String> marked = new HashSet<>(already);
+        if (room > 0) {
+          String[] ids = chosen.toArray(new String[0]);
           try (PreparedStatement p = c.prepareStatement(sqlAdmit)) {
             p.setArray(1, c.createArrayOf("text", ids));
             p.setString(2, nodeId);
@@ -983,7 +1011,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
               }
             }
           }
-          if (intervalMicros > 0 && !marked.isEmpty()) {
+          if (intervalMicros > 0 && marked.size() > already.size()) {
             try (PreparedStatement p = c.prepareStatement(sqlQueueStarted)) {
               p.setLong(1, intervalMicros);
               p.setString(2, queue);
@@ -1000,8 +1028,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         // Held back by the rate: retry when it allows (the time left, or a whole interval after this admission); by
         // the concurrency: when an admitted workflow finishes (0).
         long retryMicros = 0;
-        if (room < waiting.size()) {
-          retryMicros = waitMicros > 0 ? waitMicros : !marked.isEmpty() ? intervalMicros : 0;
+        if (room < fresh.size()) {
+          retryMicros = waitMicros > 0 ? waitMicros : marked.size() > already.size() ? intervalMicros : 0;
         }
         long retryNanos = TimeUnit.MICROSECONDS.toNanos(retryMicros);
         return new Admission(admitted, retryNanos);

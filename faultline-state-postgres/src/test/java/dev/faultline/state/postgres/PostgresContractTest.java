@@ -117,6 +117,49 @@ class PostgresContractTest extends WorkflowExecutorTest {
   }
 
   @Test
+  void anAdmissionWhoseCommitIsLostOnTheWayBackStillRunsItsWorkflow() throws Exception {
+    // The admission's COMMIT reaches the database, but the connection breaks before its answer does (a network cut):
+    // admitted_at is set while the executor believes nothing was admitted. Before the fix the workflow then held the
+    // queue's only place across nodes itself, every admission counted it and found no room: it never ran.
+    java.util.concurrent.atomic.AtomicBoolean failNextCommit = new java.util.concurrent.atomic.AtomicBoolean();
+    javax.sql.DataSource real = TestDatabase.dataSource();
+    javax.sql.DataSource flaky = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+          Object out = invoke(real, method, args);
+          if (!method.getName().equals("getConnection")) {
+            return out;
+          }
+          java.sql.Connection c = (java.sql.Connection) out;
+          return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+              new Class<?>[] {java.sql.Connection.class}, (p2, m2, a2) -> {
+                Object r = invoke(c, m2, a2);
+                if (m2.getName().equals("commit") && failNextCommit.getAndSet(false)) {
+                  throw new java.sql.SQLException("I/O error: the connection broke after COMMIT was sent", "08006");
+                }
+                return r;
+              });
+        });
+    PostgresWorkflowStore store = PostgresWorkflowStore.builder(flaky).schema(TestDatabase.freshSchema("lostcommit"))
+        .nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
+        .heartbeatInterval(Duration.ofMillis(200)).build();
+    try (WorkflowExecutor a = WorkflowExecutor.builder(store).clock(clock).scheduler(clock)
+        .storeTasks(Runnable::run).threads(2).globalQueueLimits("q", 1, 0).register("w", (ctx, in) -> in).open()) {
+      failNextCommit.set(true);
+      WorkflowHandle<String> only = a.start("q", "w", "only", "x");
+      assertTrue(!failNextCommit.get(), "the admission committed, and its commit failed on the way back");
+      assertEquals("x", awaitAdvancing(only));
+    }
+  }
+
+  private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+
+  @Test
   void theEmbeddedStoresDurabilityIsRefusedOnPostgresql() {
     dev.faultline.core.ConfigurationException e = org.junit.jupiter.api.Assertions.assertThrows(
         dev.faultline.core.ConfigurationException.class, () -> builder()
