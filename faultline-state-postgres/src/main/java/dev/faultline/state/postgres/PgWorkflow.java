@@ -85,6 +85,15 @@ final class PgWorkflow implements StoredWorkflow {
     owned = false;
   }
 
+  /** Disowns the workflow if this node still owns it under {@code epoch}; returns whether it did. */
+  synchronized boolean disownIf(long epoch) {
+    if (owned && this.epoch == epoch) {
+      owned = false;
+      return true;
+    }
+    return false;
+  }
+
   synchronized boolean owned() {
     return owned;
   }

@@ -157,6 +157,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private final String sqlQueueRunning;
   private final String sqlAdmit;
   private final String sqlAdmittedAlready;
+  private final String sqlOwnedStill;
   private final String sqlQueueStarted;
 
   private PostgresWorkflowStore(Builder b, DataSource dataSource, HikariDataSource ownedPool, int writeConnections) {
@@ -203,6 +204,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         + " ORDER BY w.workflow_id, t.step_index";
     sqlRelease = "UPDATE " + s + "workflows SET owner = NULL, updated_at = now() WHERE owner = ? AND status IN "
         + UNFINISHED;
+    // Still this node's (at any epoch: a claim of its own may have raised it meanwhile), finished ones included.
+    sqlOwnedStill = "SELECT workflow_id FROM " + s + "workflows WHERE workflow_id = ANY (?) AND owner = ?";
     sqlForgetNode = "DELETE FROM " + s + "workflow_nodes WHERE node_id = ?";
     // One claim statement, three conditions: at open (this node's previous run and unowned ones), at each heartbeat
     // (unowned ones and those of nodes whose lease ran out), and one workflow for a resume.
@@ -684,9 +687,15 @@ public final class PostgresWorkflowStore implements WorkflowStore {
 
   // ---------------------------------------------------------------------------------------------------- leases
 
-  /** Renews this node's lease on the database clock. */
+  /**
+   * Renews this node's lease on the database clock. If this node could not vouch for its lease before (its last
+   * heartbeat is too long ago: it was paused, or its heartbeats failed), the lease may have run out meanwhile and
+   * other nodes may have taken its workflows over: it then gives up the views of those before it vouches again, so
+   * that {@link #ensureOwned} stops their steps rather than trusting the renewed lease.
+   */
   private void heartbeat() {
     long before = clock.nanoTime();
+    boolean lapsed = !beating || before - lastBeatNanos >= leaseNanos - heartbeatNanos;
     try {
       othersAlive = sql("heartbeat of node " + nodeId, c -> {
         try (PreparedStatement p = c.prepareStatement(sqlHeartbeat)) {
@@ -698,12 +707,52 @@ public final class PostgresWorkflowStore implements WorkflowStore {
           }
         }
       });
+      if (lapsed) {
+        disownTakenOver();
+      }
     } catch (WorkflowException e) {
       beating = false;
       throw e;
     }
     lastBeatNanos = before;
     beating = true;
+  }
+
+  /** Disowns the views of workflows this node owned that another node took over (or that left the store). */
+  private void disownTakenOver() {
+    Map<String, Long> owned = new HashMap<>();
+    for (PgWorkflow view : views.values()) {
+      long epoch = view.ownedEpoch();
+      if (epoch >= 0) {
+        owned.put(view.id, epoch);
+      }
+    }
+    if (owned.isEmpty()) {
+      return;
+    }
+    Set<String> still = sql("check the workflows of node " + nodeId + " after its lease may have run out", c -> {
+      Set<String> mine = new HashSet<>();
+      Array array = c.createArrayOf("text", owned.keySet().toArray());
+      try (PreparedStatement p = c.prepareStatement(sqlOwnedStill)) {
+        p.setArray(1, array);
+        p.setString(2, nodeId);
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            mine.add(rs.getString(1));
+          }
+        }
+      } finally {
+        array.free();
+      }
+      return mine;
+    });
+    for (Map.Entry<String, Long> e : owned.entrySet()) {
+      PgWorkflow view = views.get(e.getKey());
+      if (!still.contains(e.getKey()) && view != null && view.disownIf(e.getValue())) {
+        LOG.log(System.Logger.Level.WARNING, "node " + nodeId + " lost workflow " + view.id + " while its lease"
+            + " could have run out (another node owns it now)");
+      }
+    }
   }
 
   /** A workflow this node claimed, and the node it had before (null if none or this one). */
