@@ -787,13 +787,18 @@ public final class WorkflowExecutor implements AutoCloseable {
         synchronized (run) {
           run.queued = false; // before the store releases it: a claim that follows must find it not queued
           run.released = true;
+          run.releasing = true;
         }
         boolean released = false;
-        if (failure == null && !closed) {
-          try {
+        try {
+          if (failure == null && !closed) {
             released = store.release(run.row);
-          } catch (RuntimeException e) {
-            failure = e; // keep this one and the rest here; the next pass tries again
+          }
+        } catch (RuntimeException e) {
+          failure = e; // keep this one and the rest here; the next pass tries again
+        } finally {
+          synchronized (run) {
+            run.releasing = false;
           }
         }
         if (released) {
@@ -1627,6 +1632,8 @@ public final class WorkflowExecutor implements AutoCloseable {
     boolean released;
     boolean queued;
     boolean executing;
+    /** Being handed to the shared store by the backlog pass (store.release running). */
+    boolean releasing;
     /** Claimed back by this executor while a run it had lost was still executing here: to run again after it. */
     boolean claimedAgain;
     boolean sleeping;
@@ -1726,7 +1733,9 @@ public final class WorkflowExecutor implements AutoCloseable {
         return false;
       }
       synchronized (this) {
-        if (queued || executing) {
+        if (queued || executing || releasing) {
+          // Releasing: being handed to the store, where a node with room (this one too) claims it; claimed here
+          // meanwhile it would run here and there. A cancellation is recorded already: whoever runs it stops.
           return false;
         }
       }

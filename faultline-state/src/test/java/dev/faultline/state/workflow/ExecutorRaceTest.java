@@ -314,4 +314,35 @@ class ExecutorRaceTest {
       assertEquals(WorkflowStatus.SUCCEEDED, handle.status());
     }
   }
+
+  /**
+   * The backlog pass hands a waiting workflow to the shared store; a resume() (or a cancel(), which resumes) while
+   * the store released it claimed it back here: it then ran here as well as wherever the store handed it (on
+   * PostgreSQL the run here was fenced at its first record and its handle failed, while another node ran it).
+   */
+  @Test
+  void aResumeWhileTheBacklogIsHandedOverDoesNotAlsoRunTheWorkflowHere() throws Exception {
+    HookedStore store = HookedStore.shared(EmbeddedWorkflowStore.open(dir, clock, clock, "shared", 10_000,
+        Durability.SYNC, Duration.ofMillis(50), List.of()));
+    store.releases = true; // handed over: another node is to run it
+    HeldTasks workers = new HeldTasks();
+    AtomicReference<WorkflowExecutor> executor = new AtomicReference<>();
+    List<Boolean> resumed = Collections.synchronizedList(new ArrayList<>());
+    store.onRelease = w -> resumed.add(executor.get().handle(w.id()).resume());
+    try (WorkflowExecutor ex = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .executor(workers).queue("q", 2, 0).register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> {
+          log.add(in);
+          return in;
+        })).open()) {
+      executor.set(ex);
+      for (int i = 1; i <= 5; i++) {
+        ex.start("q", "w", "w" + i, "w" + i);
+      }
+      clock.advance(Duration.ofSeconds(1)); // the pass hands w5 over; resumed meanwhile
+      assertEquals(List.of(false), resumed, "resume() claimed back a workflow being handed over");
+      workers.runAll();
+      assertEquals(List.of("w1", "w2", "w3", "w4"), log, "the handed-over workflow ran here too");
+      assertEquals(WorkflowStatus.PENDING, ex.handle("w5").status());
+    }
+  }
 }

@@ -11,13 +11,16 @@ import java.util.function.Consumer;
 /**
  * A store (the embedded one, as a rule) with hooks: {@link #onRecord} runs before each record is passed on (it may
  * throw, as a failing store does); a {@linkplain #shared shared} one runs {@link #onRelease} on each release, then
- * refuses it. Thread-safe as its delegate, the hooks being volatile.
+ * refuses it, or says it released it if {@link #releases} (nothing else happens: no other node claims it).
+ * Thread-safe as its delegate, the hooks being volatile.
  */
 final class HookedStore implements WorkflowStore {
   private final WorkflowStore delegate;
   private final boolean shared;
   volatile BiConsumer<StoredWorkflow, WorkflowChange> onRecord = (w, c) -> {};
   volatile Consumer<StoredWorkflow> onRelease = w -> {};
+  /** What release answers after its hook: refused by default (the embedded store cannot hand work to others). */
+  volatile boolean releases;
   /** The executor's listener, once it opened the store. */
   volatile StoreListener listener;
 
@@ -44,7 +47,7 @@ final class HookedStore implements WorkflowStore {
   @Override
   public boolean release(StoredWorkflow workflow) {
     onRelease.accept(workflow);
-    return false;
+    return releases;
   }
 
   @Override
