@@ -234,15 +234,18 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         + " ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED)";
     // Admission under a queue's limits across nodes: its row, locked by the upsert, orders the nodes' admissions.
     sqlQueueLock = "INSERT INTO " + s + "workflow_queues (queue) VALUES (?) ON CONFLICT (queue) DO UPDATE SET queue ="
-        + " EXCLUDED.queue RETURNING CASE WHEN next_start_at <= now() THEN 0 ELSE ceil(extract(epoch FROM"
-        + " next_start_at - now()) * 1000000)::bigint END";
+        + " EXCLUDED.queue RETURNING CASE WHEN next_start_at <= clock_timestamp() THEN 0 ELSE ceil(extract(epoch FROM"
+        + " next_start_at - clock_timestamp()) * 1000000)::bigint END";
     sqlQueueRunning = "SELECT count(*) FROM " + s + "workflows WHERE queue = ? AND admitted_at IS NOT NULL AND status"
         + " IN " + UNFINISHED;
-    sqlAdmit = "UPDATE " + s + "workflows SET admitted_at = now() WHERE workflow_id = ANY (?) AND owner = ? AND"
+    // The rate's times are read when the statement runs (clock_timestamp), not when the transaction began (now):
+    // an admission that waited for the queue's row must not count from before it waited.
+    sqlAdmit = "UPDATE " + s + "workflows SET admitted_at = clock_timestamp() WHERE workflow_id = ANY (?) AND owner = ? AND"
         + " admitted_at IS NULL AND status IN " + UNFINISHED + " RETURNING workflow_id";
     sqlAdmittedAlready = "SELECT workflow_id FROM " + s + "workflows WHERE workflow_id = ANY (?) AND owner = ? AND"
         + " admitted_at IS NOT NULL AND status IN " + UNFINISHED;
-    sqlQueueStarted = "UPDATE " + s + "workflow_queues SET next_start_at = now() + ? * interval '1 microsecond'"
+    sqlQueueStarted = "UPDATE " + s + "workflow_queues SET next_start_at = clock_timestamp() + ? * interval"
+        + " '1 microsecond'"
         + " WHERE queue = ?";
     sqlWatch = "SELECT " + ROW_COLUMNS + " FROM " + s + "workflows w WHERE w.workflow_id = ANY (?)"
         + " OR (w.owner = ? AND w.cancel_requested AND w.status IN " + UNFINISHED + ")";
@@ -1081,12 +1084,16 @@ public final class PostgresWorkflowStore implements WorkflowStore {
           retryMicros = waitMicros > 0 ? waitMicros : marked.size() > already.size() ? intervalMicros : 0;
         }
         long retryNanos = TimeUnit.MICROSECONDS.toNanos(retryMicros);
+        c.setAutoCommit(true);
         return new Admission(admitted, retryNanos);
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        try {
+          c.rollback();
+          c.setAutoCommit(true);
+        } catch (SQLException again) {
+          e.addSuppressed(again); // the connection is broken (the pool drops it): the first failure is the one told
+        }
         throw e;
-      } finally {
-        c.setAutoCommit(true);
       }
     });
   }
