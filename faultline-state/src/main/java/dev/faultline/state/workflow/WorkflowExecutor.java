@@ -1133,11 +1133,14 @@ public final class WorkflowExecutor implements AutoCloseable {
       synchronized (queue) {
         queue.running--;
       }
+      boolean rerun = again && !closed && !run.row.status().terminal();
+      if (rerun) {
+        run.replaceResult(ctx.result); // before this run's completes: whoever sees that finds the new one
+      }
       if (ctx.after != null) {
         ctx.after.run();
       }
-      if (again && !closed && !run.row.status().terminal()) {
-        run.renewResult();
+      if (rerun) {
         enqueue(run);
       }
       if (!closed) {
@@ -1235,7 +1238,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       noteFinished(run);
       publish(row.id(), WorkflowEvent.Kind.COMPLETED, null, null);
       Object result = output;
-      ctx.after = () -> run.result.complete(result);
+      ctx.after = () -> ctx.result.complete(result);
     } catch (RuntimeException e) {
       if (closed) {
         fail(ctx, closedFailure());
@@ -1320,7 +1323,7 @@ public final class WorkflowExecutor implements AutoCloseable {
   /** Fails the result once the worker has let go of the run, so that status() no longer says RUNNING. */
   private static void fail(Context ctx, Throwable failure) {
     Run run = ctx.run;
-    ctx.after = () -> run.result.completeExceptionally(failure);
+    ctx.after = () -> ctx.result.completeExceptionally(failure);
   }
 
   private static WorkflowException outcomeFailure(StoredWorkflow row) {
@@ -1407,6 +1410,8 @@ public final class WorkflowExecutor implements AutoCloseable {
     boolean replayOnly;
     /** Completes the result after the worker let go of the run. */
     Runnable after;
+    /** The result of this run (the handle's may be a new one by the time it completes: see claimedAgain). */
+    final CompletableFuture<Object> result;
     int next;
     String current;
     /**
@@ -1418,6 +1423,7 @@ public final class WorkflowExecutor implements AutoCloseable {
 
     Context(Run run) {
       this.run = run;
+      this.result = run.result;
     }
 
     @Override
@@ -1652,6 +1658,13 @@ public final class WorkflowExecutor implements AutoCloseable {
      */
     synchronized void renewResult() {
       if (result.isCompletedExceptionally() && !row.status().terminal()) {
+        result = new Result(this);
+      }
+    }
+
+    /** A new result for the run that follows the one whose result is {@code old}, unless replaced already. */
+    synchronized void replaceResult(CompletableFuture<Object> old) {
+      if (result == old) {
         result = new Result(this);
       }
     }
