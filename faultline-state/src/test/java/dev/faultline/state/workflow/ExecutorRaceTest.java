@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.faultline.core.Clock;
 import dev.faultline.core.testing.FakeClock;
 import dev.faultline.state.journal.Durability;
+import dev.faultline.state.workflow.contract.HeldTasks;
 import dev.faultline.state.workflow.spi.WorkflowChange;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -139,45 +140,6 @@ class ExecutorRaceTest {
       WorkflowHandle<String> handle = ex.start("w", "ending", null);
       assertEquals("workflow-cancelled", failure(handle).code());
       assertEquals(List.of("unbook"), log);
-    }
-  }
-
-  /** An executor service that runs its tasks only when told to, in the calling thread. */
-  private static final class HeldTasks extends java.util.concurrent.AbstractExecutorService {
-    final java.util.concurrent.LinkedBlockingQueue<Runnable> tasks = new java.util.concurrent.LinkedBlockingQueue<>();
-
-    @Override
-    public void execute(Runnable task) {
-      tasks.add(task);
-    }
-
-    void runAll() {
-      for (Runnable task; (task = tasks.poll()) != null; ) {
-        task.run();
-      }
-    }
-
-    @Override
-    public void shutdown() {}
-
-    @Override
-    public List<Runnable> shutdownNow() {
-      return List.of();
-    }
-
-    @Override
-    public boolean isShutdown() {
-      return false;
-    }
-
-    @Override
-    public boolean isTerminated() {
-      return false;
-    }
-
-    @Override
-    public boolean awaitTermination(long timeout, TimeUnit unit) {
-      return true;
     }
   }
 

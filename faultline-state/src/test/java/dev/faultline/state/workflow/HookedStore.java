@@ -7,10 +7,12 @@ import dev.faultline.state.workflow.spi.WorkflowStore;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A store (the embedded one, as a rule) with hooks: {@link #onRecord} runs before each record is passed on (it may
- * throw, as a failing store does); a {@linkplain #shared shared} one runs {@link #onRelease} on each release, then
+ * throw, as a failing store does); {@link #onAdmit} answers admissions; a {@linkplain #shared shared} one runs
+ * {@link #onRelease} on each release (it may throw), then
  * refuses it, or says it released it if {@link #releases} (nothing else happens: no other node claims it).
  * Thread-safe as its delegate, the hooks being volatile.
  */
@@ -21,6 +23,8 @@ final class HookedStore implements WorkflowStore {
   volatile Consumer<StoredWorkflow> onRelease = w -> {};
   /** What release answers after its hook: refused by default (the embedded store cannot hand work to others). */
   volatile boolean releases;
+  /** What admit answers, given the waiting workflows; null: the delegate's answer. */
+  volatile Function<List<? extends StoredWorkflow>, Admission> onAdmit;
   /** The executor's listener, once it opened the store. */
   volatile StoreListener listener;
 
@@ -48,6 +52,12 @@ final class HookedStore implements WorkflowStore {
   public boolean release(StoredWorkflow workflow) {
     onRelease.accept(workflow);
     return releases;
+  }
+
+  @Override
+  public Admission admit(String queue, int concurrency, int startsPerSecond, List<? extends StoredWorkflow> waiting) {
+    Function<List<? extends StoredWorkflow>, Admission> answer = onAdmit;
+    return answer == null ? delegate.admit(queue, concurrency, startsPerSecond, waiting) : answer.apply(waiting);
   }
 
   @Override

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.core.testing.FakeClock;
 import dev.faultline.state.journal.Durability;
-import dev.faultline.state.workflow.spi.StoreListener;
-import dev.faultline.state.workflow.spi.StoredWorkflow;
-import dev.faultline.state.workflow.spi.WorkflowChange;
 import dev.faultline.state.workflow.spi.WorkflowStore;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,72 +32,26 @@ class SharedBacklogTest {
    * The embedded store, shared by its word: its first release fails, the later ones are refused; its first
    * admission fails, the later ones admit every waiting workflow given.
    */
-  private static final class RefusingSharedStore implements WorkflowStore {
-    final WorkflowStore delegate;
+  private static final class RefusingSharedStore {
+    final HookedStore store;
     final AtomicInteger releases = new AtomicInteger();
     final AtomicInteger admissions = new AtomicInteger();
     final List<String> admittingThreads = Collections.synchronizedList(new ArrayList<>());
 
     RefusingSharedStore(WorkflowStore delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public boolean shared() {
-      return true;
-    }
-
-    @Override
-    public boolean release(StoredWorkflow workflow) {
-      if (releases.getAndIncrement() == 0) {
-        throw new WorkflowException("store-failed", "the database is away");
-      }
-      return false;
-    }
-
-    @Override
-    public Admission admit(String queue, int concurrency, int startsPerSecond,
-        List<? extends StoredWorkflow> waiting) {
-      admittingThreads.add(Thread.currentThread().getName());
-      if (admissions.getAndIncrement() == 0) {
-        throw new WorkflowException("store-failed", "the database is away");
-      }
-      return new Admission(new ArrayList<>(waiting), 0);
-    }
-
-    @Override
-    public List<? extends StoredWorkflow> open(StoreListener listener, boolean resumeOnStart) {
-      return delegate.open(listener, resumeOnStart);
-    }
-
-    @Override
-    public StoredWorkflow create(String id, String name, String queue, byte[] input) {
-      return delegate.create(id, name, queue, input);
-    }
-
-    @Override
-    public StoredWorkflow find(String id) {
-      return delegate.find(id);
-    }
-
-    @Override
-    public List<WorkflowInfo> list(WorkflowStatus status) {
-      return delegate.list(status);
-    }
-
-    @Override
-    public void record(StoredWorkflow workflow, WorkflowChange change) {
-      delegate.record(workflow, change);
-    }
-
-    @Override
-    public boolean claim(StoredWorkflow workflow) {
-      return delegate.claim(workflow);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
+      store = HookedStore.shared(delegate);
+      store.onRelease = w -> {
+        if (releases.getAndIncrement() == 0) {
+          throw new WorkflowException("store-failed", "the database is away");
+        }
+      };
+      store.onAdmit = waiting -> {
+        admittingThreads.add(Thread.currentThread().getName());
+        if (admissions.getAndIncrement() == 0) {
+          throw new WorkflowException("store-failed", "the database is away");
+        }
+        return new WorkflowStore.Admission(new ArrayList<>(waiting), 0);
+      };
     }
   }
 
@@ -111,7 +62,7 @@ class SharedBacklogTest {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch firstIn = new CountDownLatch(1);
     List<String> order = Collections.synchronizedList(new ArrayList<>());
-    try (WorkflowExecutor executor = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).threads(2)
+    try (WorkflowExecutor executor = WorkflowExecutor.builder(store.store).clock(clock).scheduler(clock).threads(2)
         .storeTasks(Runnable::run).queue("q", 1, 0).register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> {
           order.add(in);
           firstIn.countDown();
@@ -139,7 +90,7 @@ class SharedBacklogTest {
     RefusingSharedStore store = new RefusingSharedStore(EmbeddedWorkflowStore.open(dir, clock, clock, "shared",
         10_000, Durability.SYNC, Duration.ofMillis(50), List.of()));
     // The executor's own store thread (the default): the pass runs there, not on the scheduler's thread.
-    try (WorkflowExecutor executor = WorkflowExecutor.builder(store).name("shared").clock(clock).scheduler(clock)
+    try (WorkflowExecutor executor = WorkflowExecutor.builder(store.store).name("shared").clock(clock).scheduler(clock)
         .threads(2).globalQueueLimits("q", 5, 0).register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> in))
         .open()) {
       WorkflowHandle<String> first = executor.start("q", "w", "w1", "1");

@@ -293,45 +293,6 @@ public class WorkflowExecutorTest {
     }
   }
 
-  /** An executor service that runs its tasks only when told to, so that a test decides who runs a workflow. */
-  private static final class HeldTasks extends java.util.concurrent.AbstractExecutorService {
-    final java.util.concurrent.LinkedBlockingQueue<Runnable> tasks = new java.util.concurrent.LinkedBlockingQueue<>();
-
-    @Override
-    public void execute(Runnable task) {
-      tasks.add(task);
-    }
-
-    void runAll() {
-      for (Runnable task; (task = tasks.poll()) != null; ) {
-        task.run();
-      }
-    }
-
-    @Override
-    public void shutdown() {}
-
-    @Override
-    public List<Runnable> shutdownNow() {
-      return List.of();
-    }
-
-    @Override
-    public boolean isShutdown() {
-      return false;
-    }
-
-    @Override
-    public boolean isTerminated() {
-      return false;
-    }
-
-    @Override
-    public boolean awaitTermination(long timeout, TimeUnit unit) {
-      return true;
-    }
-  }
-
   @Test
   void waitingForAResultNoWorkerTookYetRunsTheWorkflowInTheWaitingThread() throws Exception {
     HeldTasks workers = new HeldTasks();
