@@ -221,12 +221,10 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     if (from > to) {
       return state;
     }
+    long next = from;
     try (JournalCursor cursor = journal.read(from)) {
-      while (cursor.hasNext()) {
+      while (next <= to && cursor.hasNext()) {
         JournalRecord record = cursor.next();
-        if (record.sequence() > to) {
-          break;
-        }
         try {
           state = machine.apply(state, eventCodec.decode(record.payload()));
         } catch (RuntimeException e) {
@@ -234,7 +232,12 @@ public final class RecoverableState<S, E> implements AutoCloseable {
               + directory + ": " + e, e);
         }
         replayed[0]++;
+        next = record.sequence() + 1;
       }
+    }
+    if (next <= to) {
+      throw new StateException("state-replay-failed", "cannot replay " + directory + " up to sequence " + to
+          + ": the journal's readable records end at " + (next - 1));
     }
     return state;
   }
@@ -390,6 +393,9 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       try {
         ensureOpen();
         Resolved resolved = resolve(directory, journal, store, target);
+        // The target may be an event that is written but whose force still runs (its apply waits outside the state
+        // lock), and a SYNC cursor sees only forced records: wait for it, or the replay would stop short of it.
+        journal.awaitDurable(resolved.sequence);
         long[] replayed = new long[1];
         S restored = rebuild(directory, machine, stateCodec, eventCodec, journal, resolved.checkpoint,
             resolved.sequence, replayed);
