@@ -269,10 +269,10 @@ final class SegmentedJournal implements Journal {
           : cut(io, directory, scan, currentKeyId);
       Scanner.ScannedSegment last = kept.get(kept.size() - 1);
       if (last.validEnd == Format.HEADER_SIZE && last.keyId != currentKeyId) {
-        // An empty segment sealed for another key (or none): start it again under the current key.
-        io.delete(last.file);
-        io.forceDirectory(directory);
-        createSegmentFile(io, directory, last.firstSequence, currentKeyId).close();
+        // An empty segment sealed for another key (or none): start it again under the current key. Replaced by a
+        // rename, never deleted first: it may be the only segment left, and only its name keeps the journal's
+        // position (a power loss with no segment would start the journal again at sequence 1).
+        replaceEmptySegment(io, directory, last.file, last.firstSequence, currentKeyId);
         last.keyId = currentKeyId;
       }
       for (Scanner.ScannedSegment scanned : kept) {
@@ -437,6 +437,22 @@ final class SegmentedJournal implements Journal {
       closeQuietly(channel, e);
       throw e;
     }
+  }
+
+  /**
+   * Replaces {@code file} by a new empty segment starting at {@code firstSequence} sealed for {@code keyId}: written
+   * to a temporary copy (deleted by the next open if a crash comes first), forced, renamed over it, directory forced.
+   */
+  private static void replaceEmptySegment(StorageIo io, Path directory, Path file, long firstSequence, int keyId)
+      throws IOException {
+    Path tmp = directory.resolve(file.getFileName() + TMP_SUFFIX);
+    io.delete(tmp);
+    try (StorageChannel channel = io.open(tmp, StorageIo.OpenMode.CREATE_NEW)) {
+      channel.writeFully(Format.header(firstSequence, keyId), 0);
+      channel.force();
+    }
+    io.move(tmp, file);
+    io.forceDirectory(directory);
   }
 
   /** Reads and removes the marker of an ASYNC session that did not close cleanly; null if there is none. */
