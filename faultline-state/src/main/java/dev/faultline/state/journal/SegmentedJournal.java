@@ -399,7 +399,13 @@ final class SegmentedJournal implements Journal {
         io.forceDirectory(directory);
       }
       Scanner.ScannedSegment damaged = kept.get(kept.size() - 1);
-      if (damage.offset() < Format.HEADER_SIZE) {
+      if (damage.offset() < Format.HEADER_SIZE && kept.size() == 1 && damaged.firstSequence == scan.nextSequence) {
+        // The only segment, its header damaged: replaced by an empty one of the same name, never deleted first
+        // (only its name keeps the journal's position; a power loss with no segment would start it again at 1).
+        replaceEmptySegment(io, directory, damaged.file, damaged.firstSequence, keyId);
+        damaged.validEnd = Format.HEADER_SIZE;
+        damaged.keyId = keyId;
+      } else if (damage.offset() < Format.HEADER_SIZE) {
         io.delete(damaged.file);
         io.forceDirectory(directory);
         kept.remove(kept.size() - 1);

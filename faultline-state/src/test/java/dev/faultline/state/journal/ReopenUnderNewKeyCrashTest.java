@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.faultline.state.crypto.KeyProvider;
 import dev.faultline.state.io.StorageChannel;
+import dev.faultline.state.io.StorageIo;
 import dev.faultline.state.testing.ForwardingStorage;
 import dev.faultline.state.testing.SimulatedStorage;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -75,6 +77,40 @@ class ReopenUnderNewKeyCrashTest {
     assertThrows(JournalException.class,
         () -> Journal.builder(DIR).storage(crashing).keyProvider(newKey()).segmentSize(1024).open());
     try (Journal journal = Journal.builder(DIR).storage(disk).keyProvider(newKey()).segmentSize(1024).open()) {
+      assertEquals(firstOfSecond - 1, journal.lastSequence(), "acknowledged sequences would be issued again");
+      assertEquals(firstOfSecond, journal.append("next".getBytes(StandardCharsets.UTF_8)));
+    }
+  }
+
+  /**
+   * The same with the only segment's header damaged (a torn write of a new segment, bit rot): open deleted it and
+   * forced the directory before creating its replacement.
+   */
+  @Test
+  void aPowerLossWhileReplacingTheOnlySegmentWhoseHeaderIsDamagedKeepsTheJournalsPosition() throws IOException {
+    SimulatedStorage disk = new SimulatedStorage();
+    long firstOfSecond;
+    try (Journal journal = Journal.builder(DIR).storage(disk).segmentSize(1024).open()) {
+      byte[] payload = "x".repeat(100).getBytes(StandardCharsets.UTF_8);
+      while (segments(disk).size() < 2) {
+        journal.append(payload);
+      }
+      firstOfSecond = Format.parseSegmentName(segments(disk).get(1));
+      journal.truncateAfter(firstOfSecond - 1);
+      journal.deleteBelow(firstOfSecond);
+    }
+    List<Path> left = segments(disk);
+    assertEquals(1, left.size());
+    try (StorageChannel channel = disk.open(left.get(0), StorageIo.OpenMode.READ_WRITE)) {
+      byte[] junk = new byte[8];
+      Arrays.fill(junk, (byte) 0x5A);
+      channel.writeFully(ByteBuffer.wrap(junk), 0);
+      channel.force();
+    }
+    CrashOnCreate crashing = new CrashOnCreate(disk);
+    crashing.armed = true;
+    assertThrows(JournalException.class, () -> Journal.builder(DIR).storage(crashing).segmentSize(1024).open());
+    try (Journal journal = Journal.builder(DIR).storage(disk).segmentSize(1024).open()) {
       assertEquals(firstOfSecond - 1, journal.lastSequence(), "acknowledged sequences would be issued again");
       assertEquals(firstOfSecond, journal.append("next".getBytes(StandardCharsets.UTF_8)));
     }
