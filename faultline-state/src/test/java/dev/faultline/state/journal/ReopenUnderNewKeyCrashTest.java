@@ -18,8 +18,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Opening under a new key restarts an empty last segment sealed for the old key: a power loss in the middle of that
- * must leave the journal where it was.
+ * Opening under a new key restarts an empty last segment sealed for the old key, and opening a journal whose only
+ * segment has a damaged header starts that segment again: a power loss in the middle of either must leave the
+ * journal where it was.
  */
 class ReopenUnderNewKeyCrashTest {
   private static final Path DIR = Path.of("/sim/journal");
