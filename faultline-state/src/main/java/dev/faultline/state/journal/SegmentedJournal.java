@@ -1268,10 +1268,12 @@ final class SegmentedJournal implements Journal {
       try {
         for (int i = 0; i < count; i++) {
           io.delete(list.get(i).file);
+          // Each deletion durable before the next: the file system need not keep their order otherwise, and an
+          // older segment left behind a newer one's deletion would be a gap (corruption) at the next open.
+          io.forceDirectory(directory);
           removed = list.get(i + 1).firstSequence - list.get(0).firstSequence;
           segments = List.copyOf(list.subList(i + 1, list.size()));
         }
-        io.forceDirectory(directory);
       } catch (IOException e) {
         throw new JournalException("journal-io", "retention of journal " + directory + " below sequence "
             + sequence + " failed after removing " + removed + " record(s): " + e, e);
