@@ -119,6 +119,12 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private final ConcurrentHashMap<String, PgWorkflow> views = new ConcurrentHashMap<>();
   /** The queues in which the last heartbeat saw unowned waiting workflows that a claim may not have drained yet. */
   private final Set<String> queuedSeen = ConcurrentHashMap.newKeySet();
+  /**
+   * The ids whose start failed without an answer (a broken connection): its INSERT may have committed, leaving a row
+   * this live node owns that no other node claims and the executor does not know of. A start of the id again, or
+   * else the next heartbeat, adopts such a row ({@link #sqlAdoptOne}).
+   */
+  private final Set<String> unsure = ConcurrentHashMap.newKeySet();
   private volatile StoreListener listener;
   private volatile boolean resumeOnStart;
   private volatile boolean opened;
@@ -151,6 +157,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private final String sqlQueuedQueues;
   private final String sqlReleaseOne;
   private final String sqlClaimOne;
+  private final String sqlAdoptOne;
   private final String sqlWatch;
   private final String sqlSweep;
   private final String sqlQueueLock;
@@ -229,6 +236,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         + " WHERE workflow_id = ?)";
     sqlClaimOne = String.format(claim, "w.workflow_id = ? AND (w.owner IS NULL OR w.owner = ? OR n.node_id IS NULL"
         + " OR n.lease_until < now())", "");
+    // A workflow whose start's answer was lost: still this node's (nobody else took it) and unfinished.
+    sqlAdoptOne = String.format(claim, "w.workflow_id = ? AND w.owner = ?", "");
     sqlSweep = "DELETE FROM " + s + "workflows WHERE workflow_id IN (SELECT workflow_id FROM " + s + "workflows"
         + " WHERE status IN " + FINISHED + " AND updated_at < now() - ? * interval '1 millisecond'"
         + " ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED)";
@@ -310,8 +319,21 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   @Override
   public StoredWorkflow create(String id, String name, String queue, byte[] input) {
     WriteBatcher.Create write = new WriteBatcher.Create(id, name, queue, input);
-    write("start workflow " + id, write);
+    try {
+      write("start workflow " + id, write);
+    } catch (WorkflowException e) {
+      unsure.add(id); // its INSERT may have committed all the same
+      throw e;
+    }
     if (!write.written) {
+      if (unsure.remove(id)) {
+        // A start of this id whose answer was lost: if its row exists and is still this node's, this start is the
+        // one that created it (nobody runs it otherwise: no node claims a live node's workflow).
+        List<Claimed> adopted = claim(sqlAdoptOne, 1, id);
+        if (!adopted.isEmpty()) {
+          return adopted.get(0).view;
+        }
+      }
       return null; // the id exists
     }
     long epoch = write.epoch;
@@ -864,6 +886,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       beats.incrementAndGet();
       try {
         heartbeat();
+        adoptUnsure();
         claimOrphans();
         watch();
         if (retainMillis > 0 && clock.nanoTime() - lastSweepNanos >= sweepNanos) {
@@ -882,6 +905,34 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         } catch (InterruptedException e) {
           return;
         }
+      }
+    }
+  }
+
+  /**
+   * Adopts the workflows whose start failed without an answer and whose row exists all the same, owned by this node
+   * (see {@link #unsure}), so that they run here even if the caller does not start them again, or does so on another
+   * node; the executor runs each as it runs a claimed one.
+   */
+  private void adoptUnsure() {
+    for (String id : unsure) {
+      if (closed) {
+        return;
+      }
+      if (!unsure.remove(id)) {
+        continue; // a start of that id took it meanwhile
+      }
+      List<Claimed> adopted;
+      try {
+        adopted = claim(sqlAdoptOne, 1, id);
+      } catch (WorkflowException e) {
+        unsure.add(id);
+        throw e;
+      }
+      for (Claimed c : adopted) {
+        LOG.log(System.Logger.Level.INFO, "node " + nodeId + " adopted workflow " + id + ", whose start failed"
+            + " without an answer and was recorded all the same");
+        listener.claimed(c.view, null);
       }
     }
   }

@@ -3,14 +3,21 @@ package dev.faultline.state.postgres;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.state.workflow.Workflow;
+import dev.faultline.state.workflow.WorkflowException;
 import dev.faultline.state.workflow.WorkflowExecutor;
 import dev.faultline.state.workflow.WorkflowHandle;
 import dev.faultline.state.workflow.WorkflowStatus;
 import dev.faultline.state.workflow.contract.WorkflowExecutorTest;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -22,8 +29,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -148,6 +157,95 @@ class PostgresContractTest extends WorkflowExecutorTest {
       WorkflowHandle<String> only = a.start("q", "w", "only", "x");
       assertTrue(!failNextCommit.get(), "the admission committed, and its commit failed on the way back");
       assertEquals("x", awaitAdvancing(only));
+    }
+  }
+
+  /**
+   * A pool whose connections, while {@code loseNext} is set, run the INSERT of a workflow start (it commits: the
+   * connection is in autocommit) and then throw as if the connection broke before the answer came back.
+   */
+  private DataSource losingStartAnswers(DataSource real, String schema, AtomicBoolean loseNext) {
+    String insert = "INSERT INTO " + schema + ".workflows (";
+    return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
+        (proxy, method, args) -> {
+          Object out = invoke(real, method, args);
+          if (!method.getName().equals("getConnection")) {
+            return out;
+          }
+          Connection c = (Connection) out;
+          return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+              (p2, m2, a2) -> {
+                Object r = invoke(c, m2, a2);
+                if (!m2.getName().equals("prepareStatement") || !((String) a2[0]).startsWith(insert)) {
+                  return r;
+                }
+                PreparedStatement s = (PreparedStatement) r;
+                return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {PreparedStatement.class},
+                    (p3, m3, a3) -> {
+                      Object q = invoke(s, m3, a3);
+                      if (m3.getName().equals("executeQuery") && loseNext.getAndSet(false)) {
+                        ((ResultSet) q).close();
+                        throw new SQLException("I/O error: the connection broke before the answer came", "08006");
+                      }
+                      return q;
+                    });
+              });
+        });
+  }
+
+  @Test
+  void aStartWhoseAnswerWasLostRunsItsWorkflowOnceWhenTheCallerStartsItAgain() throws Exception {
+    // The start's INSERT commits, but its answer is lost: start() fails with store-failed while the row exists,
+    // owned by this (live) node. The caller starts the same id again, as an idempotent start invites: it must run,
+    // once. Before the fix the second start only found the row: no node claims a live node's workflow and this one
+    // did not run it, so its result never completed until a restart.
+    String schema = TestDatabase.freshSchema("loststart");
+    AtomicBoolean loseNext = new AtomicBoolean();
+    AtomicInteger executions = new AtomicInteger();
+    PostgresWorkflowStore store = PostgresWorkflowStore.builder(losingStartAnswers(TestDatabase.dataSource(), schema,
+        loseNext)).schema(schema).nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
+        .heartbeatInterval(Duration.ofMillis(200)).build();
+    try (WorkflowExecutor a = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .threads(2).register("w", (Workflow<String, String>) (ctx, in) -> ctx.step("s", () -> in + executions.incrementAndGet())).open()) {
+      loseNext.set(true);
+      WorkflowException lost = assertThrows(WorkflowException.class, () -> a.start("w", "x", "in"));
+      assertEquals("store-failed", lost.code());
+      assertTrue(!loseNext.get(), "the INSERT ran, and its answer was lost");
+      WorkflowHandle<String> again = a.start("w", "x", "in");
+      assertEquals("in1", awaitAdvancing(again));
+      assertEquals("in1", a.<String>call("w", "x", "in"));
+      assertEquals(1, executions.get());
+    }
+  }
+
+  @Test
+  void aStartWhoseAnswerWasLostRunsItsWorkflowOnceWhenTheCallerCallsItOnAnotherNode() throws Exception {
+    // As above, but the caller's retry goes to node b (a load balancer), with call(): node a owns the row and is
+    // alive, so node b only waits for it. Before the fix node a never ran it either, and the call blocked for ever.
+    String schema = TestDatabase.freshSchema("loststart");
+    AtomicBoolean loseNext = new AtomicBoolean();
+    AtomicInteger executions = new AtomicInteger();
+    Workflow<String, String> w = (ctx, in) -> ctx.step("s", () -> in + executions.incrementAndGet());
+    PostgresWorkflowStore storeA = PostgresWorkflowStore.builder(losingStartAnswers(TestDatabase.dataSource(), schema,
+        loseNext)).schema(schema).nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
+        .heartbeatInterval(Duration.ofMillis(200)).build();
+    PostgresWorkflowStore storeB = PostgresWorkflowStore.builder(TestDatabase.dataSource()).schema(schema)
+        .nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
+        .heartbeatInterval(Duration.ofMillis(200)).build();
+    ExecutorService caller = Executors.newSingleThreadExecutor();
+    try (WorkflowExecutor a = WorkflowExecutor.builder(storeA).clock(clock).scheduler(clock)
+            .storeTasks(Runnable::run).threads(2).register("w", w).open();
+        WorkflowExecutor b = WorkflowExecutor.builder(storeB).clock(clock).scheduler(clock)
+            .storeTasks(Runnable::run).threads(2).register("w", w).open()) {
+      loseNext.set(true);
+      WorkflowException lost = assertThrows(WorkflowException.class, () -> a.start("w", "x", "in"));
+      assertEquals("store-failed", lost.code());
+      java.util.concurrent.Future<String> called = caller.submit(() -> b.<String>call("w", "x", "in"));
+      assertEquals("in1", called.get(30, TimeUnit.SECONDS));
+      assertEquals("in1", await(a.handle("x")));
+      assertEquals(1, executions.get());
+    } finally {
+      caller.shutdownNow();
     }
   }
 

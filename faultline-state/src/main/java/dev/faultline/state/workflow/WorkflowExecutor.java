@@ -257,11 +257,22 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final class Listener implements StoreListener {
     @Override
     public void claimed(StoredWorkflow workflow, String previousOwner) {
-      Run run = runs.computeIfAbsent(workflow.id(), id -> {
-        Run fresh = new Run(workflow, true);
-        fresh.recorded.complete(null);
-        return fresh;
-      });
+      Run run;
+      while (true) {
+        run = runs.computeIfAbsent(workflow.id(), id -> {
+          Run fresh = new Run(workflow, true);
+          fresh.recorded.complete(null);
+          return fresh;
+        });
+        try {
+          // A start of this id still reading its row (it found the id taken): queued before it has its row, the run
+          // would fail in this thread and stay marked queued, in no queue, for ever.
+          run.recorded.join();
+          break;
+        } catch (java.util.concurrent.CompletionException e) {
+          runs.remove(workflow.id(), run); // that start failed and forgot it: this claim makes the run
+        }
+      }
       if (previousOwner != null) {
         publish(workflow.id(), WorkflowEvent.Kind.TAKEN_OVER, null, "from " + previousOwner);
       }
