@@ -206,7 +206,8 @@ class PostgresContractTest extends WorkflowExecutorTest {
         loseNext)).schema(schema).nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
         .heartbeatInterval(Duration.ofMillis(200)).build();
     try (WorkflowExecutor a = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
-        .threads(2).register("w", (Workflow<String, String>) (ctx, in) -> ctx.step("s", () -> in + executions.incrementAndGet())).open()) {
+        .threads(2).register("w", (Workflow<String, String>) (ctx, in) -> ctx.step("s",
+            () -> in + executions.incrementAndGet())).open()) {
       loseNext.set(true);
       WorkflowException lost = assertThrows(WorkflowException.class, () -> a.start("w", "x", "in"));
       assertEquals("store-failed", lost.code());
