@@ -1,16 +1,20 @@
 package dev.faultline.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.core.testing.FakeClock;
 import dev.faultline.state.workflow.Workflow;
 import dev.faultline.state.workflow.WorkflowExecutor;
 import dev.faultline.state.workflow.WorkflowStatus;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,5 +110,39 @@ class WorkflowsCommandTest {
       assertEquals(WorkflowStatus.PENDING, executor.handle("one").status(), "not resumed: no request recorded");
     }
     assertEquals(1, JournalCommandTest.run("workflows", "resume", dir.toString(), "two").exit(), "finished");
+  }
+
+  @Test
+  void aPathThatIsNotAStoreIsNamedAndLeftAsItWas() throws Exception {
+    // Before the fix every command opened the path as a store, creating it: a mistyped directory was listed as an
+    // empty store (exit 0, "0 workflow(s)"), and a directory of other files got a journal and a lock file.
+    Path missing = dir.resolve("typo");
+    for (String[] args : new String[][] {{"list", missing.toString()}, {"show", missing.toString(), "id"},
+        {"cancel", missing.toString(), "id"}, {"resume", missing.toString(), "id"}}) {
+      JournalCommandTest.Run run = JournalCommandTest.run(prefixed(args));
+      assertEquals(1, run.exit(), String.join(" ", args) + ": " + run.out());
+      assertTrue(run.err().contains("no workflow store at " + missing + ": no such directory"), run.err());
+      assertFalse(Files.exists(missing), "created by " + String.join(" ", args));
+    }
+    Path other = dir.resolve("other");
+    Files.createDirectories(other);
+    Files.writeString(other.resolve("notes.txt"), "not a store");
+    JournalCommandTest.Run list = JournalCommandTest.run("workflows", "list", other.toString());
+    assertEquals(1, list.exit(), list.out());
+    assertTrue(list.err().contains(other + " is not a workflow store"), list.err());
+    try (Stream<Path> files = Files.list(other)) {
+      assertEquals(List.of(other.resolve("notes.txt")), files.toList());
+    }
+    Path file = other.resolve("notes.txt");
+    JournalCommandTest.Run show = JournalCommandTest.run("workflows", "show", file.toString(), "id");
+    assertEquals(1, show.exit(), show.out());
+    assertTrue(show.err().contains("no workflow store at " + file + ": not a directory"), show.err());
+  }
+
+  private static String[] prefixed(String[] args) {
+    String[] all = new String[args.length + 1];
+    all[0] = "workflows";
+    System.arraycopy(args, 0, all, 1, args.length);
+    return all;
   }
 }

@@ -103,7 +103,10 @@ interface WorkflowSource {
     };
   }
 
-  /** Runs an offline call, turning "an executor holds the store" into 409 {@code store-locked}. */
+  /**
+   * Runs an offline call, turning "an executor holds the store" into 409 {@code store-locked} and "the directory is
+   * not a workflow store" into 503 {@code unavailable}.
+   */
   private static <T> T offline(java.util.function.Supplier<T> call) {
     try {
       return call.get();
@@ -111,6 +114,9 @@ interface WorkflowSource {
       if ("journal-locked".equals(e.code())) {
         throw new ApiException(409, "store-locked", "the workflow store is held open by a running executor; use the"
             + " executor, or retry when it has stopped");
+      }
+      if ("store-missing".equals(e.code())) {
+        throw new ApiException(503, "unavailable", e.getMessage());
       }
       throw e;
     }

@@ -125,6 +125,25 @@ class OperationsApiTest {
   }
 
   @Test
+  void aConfiguredWorkflowDirectoryThatIsNoStoreIsReportedAndNotCreated() throws Exception {
+    // Before the fix reading it created the directory and an empty store in it: listed as available and empty.
+    Path missing = dir.resolve("typo");
+    try (ServerFixture f = new ServerFixture(dir.resolve("data"), b -> b.workflowStore("batch", missing))) {
+      String admin = f.setUpAndLogInAdmin();
+      String operator = f.userSession(admin, "olga", "operator");
+      JsonNode list = f.get("/api/v1/workflows", operator).json();
+      assertFalse(list.get("stores").get(0).get("available").asBoolean(), list.toString());
+      assertTrue(list.get("stores").get(0).get("problem").asText().contains("no such directory"), list.toString());
+      ServerFixture.Reply show = f.get("/api/v1/workflows/batch/slow", operator);
+      assertEquals(503, show.status(), show.body());
+      assertEquals("unavailable", show.error());
+      ServerFixture.Reply cancel = f.post("/api/v1/workflows/batch/slow/cancel", operator, "{}");
+      assertEquals(503, cancel.status(), cancel.body());
+      assertFalse(java.nio.file.Files.exists(missing));
+    }
+  }
+
+  @Test
   void workflowsOfALiveExecutorAreCancelledAtOnce() throws Exception {
     CountDownLatch inStep = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);

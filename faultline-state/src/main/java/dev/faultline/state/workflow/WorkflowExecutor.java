@@ -324,6 +324,7 @@ public final class WorkflowExecutor implements AutoCloseable {
    * What the store in {@code directory} records about every workflow, by id, read without running anything (what
    * the command line shows). Takes the store's lock while reading.
    *
+   * @throws WorkflowException {@code store-missing} if {@code directory} is not a workflow store (nothing is created)
    * @throws dev.faultline.state.journal.JournalException {@code journal-locked} if an executor has the store open
    */
   public static List<WorkflowInfo> inspect(Path directory) {
@@ -342,7 +343,8 @@ public final class WorkflowExecutor implements AutoCloseable {
    * executor that opens the store resumes it, and it stops at its next step and compensates.
    *
    * @return false if the workflow had already finished
-   * @throws WorkflowException {@code workflow-unknown} if the store has no such workflow
+   * @throws WorkflowException {@code workflow-unknown} if the store has no such workflow, {@code store-missing} if
+   *     {@code directory} is not a workflow store (nothing is created)
    * @throws dev.faultline.state.journal.JournalException {@code journal-locked} if an executor has the store open
    */
   public static boolean cancelOffline(Path directory, String workflowId) {
@@ -367,7 +369,8 @@ public final class WorkflowExecutor implements AutoCloseable {
    * (and retries a failed compensation).
    *
    * @return false if the workflow had already finished
-   * @throws WorkflowException {@code workflow-unknown} if the store has no such workflow
+   * @throws WorkflowException {@code workflow-unknown} if the store has no such workflow, {@code store-missing} if
+   *     {@code directory} is not a workflow store (nothing is created)
    * @throws dev.faultline.state.journal.JournalException {@code journal-locked} if an executor has the store open
    */
   public static boolean resumeOffline(Path directory, String workflowId) {
@@ -386,7 +389,29 @@ public final class WorkflowExecutor implements AutoCloseable {
     }
   }
 
+  /**
+   * Opens the store in {@code directory} for an offline read or request; refuses a path that is not a store rather
+   * than create one there (an executor's store always has a journal segment from its first open on).
+   *
+   * @throws WorkflowException {@code store-missing} if {@code directory} is not a directory or holds no journal
+   */
   private static RecoverableState<Table, Entry> offline(Path directory) {
+    Validate.notNull("directory", directory);
+    if (!java.nio.file.Files.isDirectory(directory)) {
+      throw new WorkflowException("store-missing", "no workflow store at " + directory + ": "
+          + (java.nio.file.Files.exists(directory) ? "not a directory" : "no such directory"));
+    }
+    boolean journal;
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(directory)) {
+      journal = files.anyMatch(f -> f.getFileName().toString().endsWith(".journal")
+          && java.nio.file.Files.isRegularFile(f));
+    } catch (java.io.IOException e) {
+      throw new WorkflowException("store-missing", "cannot read workflow store directory " + directory + ": " + e, e);
+    }
+    if (!journal) {
+      throw new WorkflowException("store-missing", directory + " is not a workflow store: it has no journal"
+          + " (*.journal); nothing was changed");
+    }
     return RecoverableState.builder(directory, new Table.Machine(), Table.CODEC, Entry.CODEC).checkpointEvery(0)
         .open();
   }
