@@ -250,6 +250,74 @@ class PostgresContractTest extends WorkflowExecutorTest {
     }
   }
 
+  @Test
+  void aWorkflowClaimedWhileAStartOfItsIdIsStillReadingItsRowRuns() throws Exception {
+    // Node a starts id x, which a stopped node left (owner gone, no lease): the start finds the id taken and reads
+    // the row; meanwhile a's heartbeat claims it from the stopped node. Before the fix the claim queued the start's
+    // run before it had its row: a NullPointerException in the heartbeat thread left the run marked queued in no
+    // queue, and the workflow never ran (a's live lease keeps every other node off it).
+    String schema = TestDatabase.freshSchema("claimrace");
+    DataSource real = TestDatabase.dataSource();
+    PostgresWorkflowStore.builder(real).schema(schema).nodeId("migrate").build().close();
+    try (Connection c = real.getConnection(); PreparedStatement p = c.prepareStatement("INSERT INTO " + schema
+        + ".workflows (workflow_id, name, queue, input, status, owner, epoch) VALUES ('x', 'w', 'default', ?,"
+        + " 'PENDING', 'gone', 1)")) {
+      p.setBytes(1, dev.faultline.state.workflow.WorkflowCodec.standard().encode("in"));
+      p.executeUpdate();
+    }
+    AtomicBoolean armed = new AtomicBoolean();
+    CountDownLatch findStarted = new CountDownLatch(1);
+    CountDownLatch claimed = new CountDownLatch(1);
+    DataSource gated = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+          Object out = invoke(real, method, args);
+          if (!method.getName().equals("getConnection")) {
+            return out;
+          }
+          Connection c = (Connection) out;
+          return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+              (p2, m2, a2) -> {
+                Object r = invoke(c, m2, a2);
+                if (!m2.getName().equals("prepareStatement")) {
+                  return r;
+                }
+                String sql = (String) a2[0];
+                boolean orphans = sql.contains("w.owner <> ?");
+                boolean find = sql.endsWith("FROM " + schema + ".workflows w WHERE w.workflow_id = ?");
+                if (!orphans && !find) {
+                  return r;
+                }
+                PreparedStatement s = (PreparedStatement) r;
+                return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {PreparedStatement.class},
+                    (p3, m3, a3) -> {
+                      if (!m3.getName().equals("executeQuery") || !armed.get()) {
+                        return invoke(s, m3, a3);
+                      }
+                      if (find) { // the start's read: only once the heartbeat's claim has answered
+                        findStarted.countDown();
+                        assertTrue(claimed.await(30, TimeUnit.SECONDS));
+                        Thread.sleep(300); // and the claim has gone on to report it
+                        return invoke(s, m3, a3);
+                      }
+                      assertTrue(findStarted.await(30, TimeUnit.SECONDS)); // claims wait for the start's read
+                      Object q = invoke(s, m3, a3);
+                      claimed.countDown();
+                      return q;
+                    });
+              });
+        });
+    armed.set(true);
+    PostgresWorkflowStore store = PostgresWorkflowStore.builder(gated).schema(schema)
+        .nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
+        .heartbeatInterval(Duration.ofMillis(200)).build();
+    try (WorkflowExecutor a = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .threads(2).register("w", (Workflow<String, String>) (ctx, in) -> ctx.step("s", () -> in + " ran")).open()) {
+      WorkflowHandle<String> handle = a.start("w", "x", "other input");
+      armed.set(false);
+      assertEquals("in ran", awaitAdvancing(handle));
+    }
+  }
+
   private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
     try {
       return method.invoke(target, args);
