@@ -18,7 +18,9 @@ import java.util.function.Supplier;
  * <p>Thread-safe as used. Attempts run one after another: the decision after attempt n runs when its stage completes,
  * attempt n+1 starts in the scheduled task, and both the stage completion and the scheduler hand-off order these steps,
  * so the inherited {@link Execution} fields need no further guard. Only cancellation of {@link #promise} runs
- * concurrently with them; it reads {@link #pending} and {@link #current} (volatile) and cancels what they hold.
+ * concurrently with them; it reads {@link #pending} and {@link #current} (volatile) and cancels what they hold, and
+ * an attempt that stores {@code current} then checks for a cancellation it may have missed (both sides write, then
+ * read the other's volatile field, so at least one of them cancels the new attempt's stage).
  * {@code pending} only moves forward: a decision that returns late from {@code schedule} (the task may already have
  * run on another thread and the next decision may have stored its own task) never replaces a later retry's task.
  */
@@ -85,6 +87,10 @@ final class AsyncExecution<T> extends Execution implements BiConsumer<T, Throwab
 
   private void follow(CompletionStage<T> stage) {
     current = stage;
+    if (promise.isCancelled()) {
+      // Cancelled while this attempt was starting: the cancellation may have read the previous attempt's stage.
+      cancel(stage);
+    }
     stage.whenComplete(this);
   }
 
@@ -157,11 +163,15 @@ final class AsyncExecution<T> extends Execution implements BiConsumer<T, Throwab
     }
     CompletionStage<T> stage = current;
     if (stage != null) {
-      try {
-        stage.toCompletableFuture().cancel(false);
-      } catch (UnsupportedOperationException e) {
-        // A stage that cannot be converted cannot be cancelled: its outcome is ignored instead.
-      }
+      cancel(stage);
+    }
+  }
+
+  private static void cancel(CompletionStage<?> stage) {
+    try {
+      stage.toCompletableFuture().cancel(false);
+    } catch (UnsupportedOperationException e) {
+      // A stage that cannot be converted cannot be cancelled: its outcome is ignored instead.
     }
   }
 }

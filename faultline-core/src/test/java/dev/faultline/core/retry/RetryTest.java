@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -472,6 +473,29 @@ class RetryTest {
 
     assertTrue(attempt.isCancelled());
     assertEquals(List.of(), events.events(), "the attempt's cancellation is not a failure to retry");
+  }
+
+  @Test
+  void cancellingTheAsyncResultWhileARetryIsStartingCancelsThatRetry() {
+    Retry retry = retry().maxAttempts(3).backoff(Backoff.fixed(ms(100))).build();
+    AtomicReference<CompletableFuture<String>> result = new AtomicReference<>();
+    CompletableFuture<String> second = new CompletableFuture<>();
+    int[] attempts = {0};
+
+    result.set(retry.<String>callAsync(() -> {
+      attempts[0]++;
+      if (attempts[0] == 1) {
+        return CompletableFuture.failedFuture(failure(1));
+      }
+      // The caller cancels from another thread just as the scheduled retry starts this attempt.
+      result.get().cancel(false);
+      return second;
+    }).toCompletableFuture());
+    clock.advance(ms(100));
+
+    assertEquals(2, attempts[0]);
+    assertTrue(result.get().isCancelled());
+    assertTrue(second.isCancelled(), "the attempt started as the caller cancelled is cancelled too");
   }
 
   @Test
