@@ -105,8 +105,13 @@ final class FaultTreeApi {
     }
   }
 
+  /** The path's tree name, checked: Javalin decodes %2F into it, and the journal store makes it a file name. */
+  private static String name(Context ctx) {
+    return Requests.name(ctx.pathParam("name"), "the fault tree's name");
+  }
+
   private ConsoleStore.Document document(Context ctx) {
-    String name = ctx.pathParam("name");
+    String name = name(ctx);
     return store.document(KIND, name).orElseThrow(() -> new ApiException(404, "not-found",
         "no fault tree is named '" + Requests.truncate(name) + "'"));
   }
@@ -145,7 +150,7 @@ final class FaultTreeApi {
   }
 
   private Reply upload(Context ctx, Principal principal) throws IOException {
-    String name = Requests.name(ctx.pathParam("name"), "the fault tree's name");
+    String name = name(ctx);
     byte[] xml = Requests.body(ctx, maxDocumentBytes, "application/xml", "text/xml");
     boolean existed = put(name, xml, principal.name());
     ConsoleStore.Document stored = store.document(KIND, name).orElseThrow();
@@ -158,7 +163,7 @@ final class FaultTreeApi {
   }
 
   private Reply delete(Context ctx, Principal principal) throws IOException {
-    String name = ctx.pathParam("name");
+    String name = name(ctx);
     if (!store.deleteDocument(KIND, name)) {
       throw new ApiException(404, "not-found", "no fault tree is named '" + Requests.truncate(name) + "'");
     }

@@ -623,6 +623,11 @@ final class JournalStore implements ConsoleStore {
   // ------------------------------------------------------------------------------------------------- documents
 
   private Path documentFile(String kind, String name) {
+    if (!CredentialStore.validName(kind) || !CredentialStore.validName(name)) {
+      // A name is a file name here: one with a separator or a leading dot could reach outside the documents.
+      throw new IllegalArgumentException("a document's kind and name must be 1 to 64 letters, digits or _.-"
+          + " starting with a letter or digit, but were '" + kind + "' and '" + name + "'");
+    }
     return dataDir.resolve(DOCUMENTS_DIR).resolve(kind).resolve(name + ".json");
   }
 

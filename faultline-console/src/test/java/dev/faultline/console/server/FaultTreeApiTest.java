@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -144,5 +145,27 @@ class FaultTreeApiTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> f.server.putFaultTree("demo", "<opsa-mef>", "demo"));
     assertTrue(e.getMessage().contains("MEF"), e.getMessage());
+  }
+
+  @Test
+  void aNameWithAnEncodedSlashReachesNoFileOutsideTheTrees() throws IOException {
+    assertEquals(201, upload("plant", pumps).status());
+    Path credentials = dir.resolve(CredentialStore.FILE);
+    assertTrue(Files.exists(credentials));
+    Files.writeString(dir.resolve("outside.json"), "{\"name\":\"outside\",\"content\":\"x\",\"updatedAt\":1,"
+        + "\"updatedBy\":\"nobody\"}");
+    // Jetty passes %2F through and Javalin decodes it into the path parameter: the name is ../../credentials.
+    for (String name : new String[] {"..%2F..%2Fcredentials", "..%2F..%2Foutside", "..%2Fplant"}) {
+      ServerFixture.Reply deleted = f.delete("/api/v1/fault-trees/" + name, operator);
+      assertEquals(400, deleted.status(), name + ": " + deleted);
+      assertEquals("bad-request", deleted.error());
+      for (String path : new String[] {"", "/analysis", "/live"}) {
+        ServerFixture.Reply read = f.get("/api/v1/fault-trees/" + name + path, admin);
+        assertEquals(400, read.status(), name + path + ": " + read);
+      }
+    }
+    assertTrue(Files.exists(credentials), "an operator's DELETE must not remove the credentials file");
+    assertTrue(Files.exists(dir.resolve("outside.json")));
+    assertEquals(200, f.get("/api/v1/fault-trees/plant", admin).status());
   }
 }
