@@ -96,26 +96,31 @@ final class AccountApi {
     String address = ctx.ip();
     if (!CredentialStore.validName(user)) {
       // No such user can exist; the name is not kept (bounded memory), but the address pays a failure.
-      loginGuard.failed(null, address);
+      loginGuard.failedInvalidName(address);
       audit.record(Requests.truncate(user), null, address, "POST /api/v1/login", 401,
           "failed login (invalid user name)");
       throw ConsoleServer.unauthenticated("wrong user or password");
     }
-    long lockedNanos = loginGuard.lockedFor(user, address);
-    if (lockedNanos > 0) {
-      long seconds = Math.max(1, (lockedNanos + 999_999_999L) / 1_000_000_000L);
+    LoginGuard.Attempt attempt = loginGuard.admit(user, address);
+    if (attempt.waitNanos() > 0) {
+      long seconds = Math.max(1, (attempt.waitNanos() + 999_999_999L) / 1_000_000_000L);
       audit.record(user, null, address, "POST /api/v1/login", 429, "refused: locked out for " + seconds + " s");
       throw new ApiException(429, "locked-out", "too many failed logins; try again in " + seconds + " s", seconds);
     }
-    Optional<CredentialStore.User> found = credentials.user(user);
-    Passwords.Hash stored = found.map(CredentialStore.User::password).orElse(null);
-    boolean ok = Passwords.verify(password, stored == null ? dummyPassword : stored) && stored != null;
-    if (!ok) {
-      loginGuard.failed(user, address);
-      audit.record(user, null, address, "POST /api/v1/login", 401, "failed login");
-      throw ConsoleServer.unauthenticated("wrong user or password");
+    Optional<CredentialStore.User> found;
+    try {
+      found = credentials.user(user);
+      Passwords.Hash stored = found.map(CredentialStore.User::password).orElse(null);
+      boolean ok = Passwords.verify(password, stored == null ? dummyPassword : stored) && stored != null;
+      if (!ok) {
+        attempt.failed();
+        audit.record(user, null, address, "POST /api/v1/login", 401, "failed login");
+        throw ConsoleServer.unauthenticated("wrong user or password");
+      }
+      attempt.succeeded();
+    } finally {
+      attempt.abandon();  // when the check itself threw; does nothing once failed() or succeeded() ended it
     }
-    loginGuard.succeeded(user);
     Sessions.Opened opened = sessions.open(user, found.get().role());
     audit.record(user, found.get().role(), address, "POST /api/v1/login", 200, "logged in");
     ctx.cookie(new Cookie(ConsoleServer.SESSION_COOKIE, opened.token(), "/", -1, secureCookies, 0, true, null, null,

@@ -2,6 +2,12 @@ package dev.faultline.console.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -57,6 +63,29 @@ class LoginLockoutTest {
       assertEquals(429, locked.status(), locked.body());
       f.clock.advance(Duration.ofMinutes(1));
       assertEquals(200, f.post("/api/v1/login", null, body("admin", ServerFixture.ADMIN_PASSWORD)).status());
+    }
+  }
+
+  @Test
+  void concurrentGuessesGetNoMorePasswordChecksThanTheThreshold() throws Exception {
+    try (ServerFixture f = new ServerFixture(dir,
+        b -> b.loginLockout(2, 1000, Duration.ofMinutes(15), Duration.ofMinutes(15)))) {
+      f.setUpAndLogInAdmin();
+      List<CompletableFuture<HttpResponse<String>>> guesses = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        HttpRequest request = f.request("/api/v1/login", null).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body("admin", "concurrent guess " + i))).build();
+        guesses.add(f.client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+      }
+      int checked = 0;
+      for (CompletableFuture<HttpResponse<String>> guess : guesses) {
+        int status = guess.get().statusCode();
+        assertEquals(true, status == 401 || status == 429, "status " + status);
+        checked += status == 401 ? 1 : 0;
+      }
+      // Sent at once, the guesses all passed the lock check before the first failure was recorded.
+      assertEquals(2, checked, "passwords checked while the lock allows 2 failures");
+      assertEquals(429, f.post("/api/v1/login", null, body("admin", ServerFixture.ADMIN_PASSWORD)).status());
     }
   }
 }
