@@ -55,7 +55,8 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * <h2>Security</h2>
  * <ul>
  *   <li>Every request, static files included, is first checked against the optional client-address allow-list (403),
- *       then limited per client address. Then, except on the public routes ({@code GET /health},
+ *       then limited per client address (a rate, and at most {@code maxRequestsInProgressPerAddress} requests in
+ *       progress at once). Then, except on the public routes ({@code GET /health},
  *       {@code POST /api/v1/login}, {@code POST /api/v1/setup}) and the static files, the caller must authenticate:
  *       {@code Authorization: Bearer} with a session token (users) or a service key (reporters), or the HttpOnly,
  *       SameSite=Strict session cookie set at login — 401 otherwise. A cookie-authenticated request that is not a
@@ -153,6 +154,8 @@ public final class ConsoleServer implements AutoCloseable {
   private static final String ANSWERED = "faultline.answered";
   /** A request attribute set once the request passed the allow-list and the address limit. */
   private static final String SCREENED = "faultline.screened";
+  /** The client address whose place among its requests in progress this request holds, until it ends. */
+  private static final String ENTERED = "faultline.entered";
 
   private final Builder config;
   private final ObjectMapper mapper;
@@ -162,6 +165,9 @@ public final class ConsoleServer implements AutoCloseable {
   private final ConsoleStore store;
   private final Database database;
   private final Registry<String, RateLimiter> addressLimiters;
+  /** Requests in progress per client address (an address leaves the map when its last one ends). */
+  private final java.util.concurrent.ConcurrentHashMap<String, Integer> inProgress =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final Registry<String, RateLimiter> credentialLimiters;
   private final AccountApi accounts;
   private final FaultTreeApi faultTrees;
@@ -238,6 +244,7 @@ public final class ConsoleServer implements AutoCloseable {
       }
     });
     app.before(this::screen);
+    app.after(this::leave);
     for (Route route : ROUTES) {
       Endpoint endpoint = endpoints.get(route.method() + " " + route.path());
       app.addHttpHandler(HandlerType.valueOf(route.method()), route.path(), ctx -> serve(route, endpoint, ctx));
@@ -362,6 +369,43 @@ public final class ConsoleServer implements AutoCloseable {
       throw new ApiException(403, "address-not-allowed", "this client address is not in the server's allow-list");
     }
     limit(addressLimiters, address, "client address");
+    enter(address, ctx);
+  }
+
+  /**
+   * Takes one of the client address's places for requests in progress, or refuses the request (429): a server
+   * thread stays with a request until it ends, and a client sending bodies slowly would otherwise hold them all
+   * (a few hundred connections, a few seconds under the rate limit), so that nobody else is served. Given back by
+   * the after-handler, whatever the request's outcome.
+   */
+  private void enter(String address, Context ctx) {
+    boolean[] entered = {false};
+    inProgress.compute(address, (a, n) -> {
+      int now = n == null ? 0 : n;
+      if (now >= config.maxRequestsInProgressPerAddress) {
+        return n;
+      }
+      entered[0] = true;
+      return now + 1;
+    });
+    if (!entered[0]) {
+      throw new ApiException(429, "too-many-in-progress", "this client address has "
+          + config.maxRequestsInProgressPerAddress + " requests in progress, the most it may have at once", 1);
+    }
+    ctx.attribute(ENTERED, address);
+  }
+
+  private void leave(Context ctx) {
+    String address = ctx.attribute(ENTERED);
+    if (address != null) {
+      ctx.attribute(ENTERED, null);
+      inProgress.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
+    }
+  }
+
+  /** Requests in progress from {@code address} (for tests). */
+  int inProgress(String address) {
+    return inProgress.getOrDefault(address, 0);
   }
 
   private void serve(Route route, Endpoint endpoint, Context ctx) {
@@ -509,6 +553,7 @@ public final class ConsoleServer implements AutoCloseable {
     private int maxIncidents = 10_000;
     private int maxSamples = 100_000;
     private int maxReliabilityEvents = 50_000;
+    private int maxRequestsInProgressPerAddress = 32;
     private int addressPermits = 100;
     private Duration addressPeriod = Duration.ofSeconds(1);
     private int credentialPermits = 200;
@@ -592,6 +637,16 @@ public final class ConsoleServer implements AutoCloseable {
     /** The most events per service kept in memory for the reliability metrics (default 50,000). */
     public Builder maxReliabilityEvents(int maxReliabilityEvents) {
       this.maxReliabilityEvents = maxReliabilityEvents;
+      return this;
+    }
+
+    /**
+     * The most requests one client address may have in progress at once (default 32); beyond, 429
+     * {@code too-many-in-progress}. Each holds a server thread until it ends, so this keeps one client that sends
+     * its bodies slowly from holding them all.
+     */
+    public Builder maxRequestsInProgressPerAddress(int max) {
+      this.maxRequestsInProgressPerAddress = max;
       return this;
     }
 
@@ -750,6 +805,8 @@ public final class ConsoleServer implements AutoCloseable {
       require("maxIncidents", maxIncidents >= 1, "be at least 1", maxIncidents);
       require("maxSamples", maxSamples >= 1, "be at least 1", maxSamples);
       require("maxReliabilityEvents", maxReliabilityEvents >= 1, "be at least 1", maxReliabilityEvents);
+      require("maxRequestsInProgressPerAddress", maxRequestsInProgressPerAddress >= 1, "be at least 1",
+          maxRequestsInProgressPerAddress);
       require("addressPermits", addressPermits >= 1, "be at least 1", addressPermits);
       require("addressPeriod", positive(addressPeriod), "be positive", addressPeriod);
       require("credentialPermits", credentialPermits >= 1, "be at least 1", credentialPermits);
