@@ -255,6 +255,7 @@ public final class Supervisor implements Component {
     } catch (Throwable t) {
       Exceptions.rethrowIfFatal(t);
       c.status = Status.STOPPED;
+      c.startedAt = -1; // it never ran: no healthy period that could reset its backoff
       String problem = stopInstance(c);
       if (problem != null) {
         t.addSuppressed(new IllegalStateException(problem));

@@ -242,6 +242,27 @@ class SupervisorTest {
   }
 
   @Test
+  void restartsThatFailToStartKeepBackingOffAfterALongHealthyRun() {
+    AtomicInteger failStarts = new AtomicInteger();
+    Probe[] f = new Probe[1];
+    Supervisor sup = Supervisor.builder("root").clock(clock).scheduler(clock).listener(events).random(() -> 0.0)
+        .intensity(100, Duration.ofSeconds(10))
+        .backoff(RestartBackoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(1), 2.0, 0.0,
+            Duration.ofSeconds(30)))
+        .child(ChildSpec.of("f", Probe.factory("f", log, failStarts, f))).build();
+    sup.start();
+    clock.advance(Duration.ofSeconds(60)); // healthy long enough: the first restart waits the initial delay
+    failStarts.set(3);
+    events.clear();
+    f[0].context.failed(new IllegalStateException("crash"));
+    clock.advance(Duration.ofSeconds(5));
+    List<Long> delays = events.events(ComponentEvent.ComponentRestarted.class).stream()
+        .map(r -> r.delay().toMillis()).collect(Collectors.toList());
+    assertEquals(List.of(100L, 200L, 400L, 800L), delays, "starts that fail are no healthy run");
+    assertEquals(List.of("f"), sup.running());
+  }
+
+  @Test
   void aFailedRestartCountsAsAnotherFailure() {
     AtomicInteger failStarts = new AtomicInteger();
     Probe[] f = new Probe[1];
