@@ -107,7 +107,7 @@ public final class AgentRunner {
   }
 
   private void run() {
-    boolean failed = false;
+    Throwable failure = null;
     try {
       agent.onStart();
       int idle = 0;
@@ -126,20 +126,24 @@ public final class AgentRunner {
     } catch (AgentTerminationException normal) {
       // the agent finished its work
     } catch (Throwable t) {
-      if (t instanceof InterruptedException && state.get() != RUNNING) {
-        // interrupted because it was closing: a normal end
-      } else {
-        failed = true;
-        safely(() -> listener.onFailure(t));
-        Exceptions.rethrowIfFatal(t);
+      if (!(t instanceof InterruptedException && state.get() != RUNNING)) {
+        failure = t; // (an interrupt because it was closing is a normal end)
       }
     } finally {
+      // The agent is closed before the listener hears of its end: a listener that starts a replacement (a
+      // supervisor's restart, possibly on this very thread) must find what this agent held released.
       safely(agent::onClose);
       boolean closing = state.get() != RUNNING;
       ended.complete(true);
-      if (!failed && !closing) {
+      Throwable f = failure;
+      if (f != null) {
+        safely(() -> listener.onFailure(f));
+      } else if (!closing) {
         safely(listener::onExit);
       }
+    }
+    if (failure != null) {
+      Exceptions.rethrowIfFatal(failure);
     }
   }
 

@@ -360,6 +360,52 @@ class SupervisorTest {
   }
 
   @Test
+  void aFailedAgentIsClosedBeforeItsReplacementStarts() throws Exception {
+    AtomicInteger runs = new AtomicInteger();
+    CountDownLatch secondRunning = new CountDownLatch(1);
+    Supervisor sup = Supervisor.builder("root").clock(clock).scheduler(clock)
+        .child(ChildSpec.agent("poller", () -> new Agent() {
+          final int run = runs.incrementAndGet();
+
+          @Override
+          public void onStart() {
+            synchronized (log) {
+              log.add("start " + run);
+            }
+          }
+
+          @Override
+          public int doWork() {
+            if (run == 1) {
+              throw new IllegalStateException("poll failed");
+            }
+            secondRunning.countDown();
+            return 0;
+          }
+
+          @Override
+          public void onClose() {
+            synchronized (log) {
+              log.add("close " + run);
+            }
+          }
+
+          @Override
+          public String roleName() {
+            return "poller";
+          }
+        }, Duration.ofSeconds(1), clock))
+        .build();
+    sup.start();
+    secondRunning.await();
+    sup.stop();
+    synchronized (log) {
+      assertEquals(List.of("start 1", "close 1", "start 2", "close 2"), log,
+          "the failed agent releases what it holds before a new one takes it");
+    }
+  }
+
+  @Test
   void concurrentFailureReportsAreDecidedOneAtATime() throws Exception {
     Supervisor sup = builder(RestartStrategy.ONE_FOR_ALL).intensity(1_000_000, Duration.ofSeconds(10))
         .backoff(RestartBackoff.none()).build();
