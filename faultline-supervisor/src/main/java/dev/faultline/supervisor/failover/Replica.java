@@ -53,6 +53,8 @@ public final class Replica implements AutoCloseable {
   private long quietUntil = Long.MIN_VALUE;
   private boolean closed;
   private Scheduler.Task next;
+  /** The events of the transition running under the monitor (null between transitions). */
+  private List<FaultEvent> transition;
 
   private Replica(Builder b) {
     this.group = b.group;
@@ -98,12 +100,17 @@ public final class Replica implements AutoCloseable {
       if (next != null) {
         next.cancel();
       }
-      long now = clock.nanoTime();
-      LeaseGrant held = grant;
-      if (held != null) {
-        renew(held, now, out);
-      } else if (now >= quietUntil) {
-        acquire(now, out);
+      transition = out;
+      try {
+        long now = clock.nanoTime();
+        LeaseGrant held = grant;
+        if (held != null) {
+          renew(held, now, out);
+        } else if (now >= quietUntil) {
+          acquire(now, out);
+        }
+      } finally {
+        transition = null;
       }
       next = scheduler.schedule(this::tick, renewNanos);
     }
@@ -157,12 +164,17 @@ public final class Replica implements AutoCloseable {
       Component c = factory.apply(epoch);
       component = c;
       c.start(new Context(epoch));
+      if (grant == null || grant.epoch() != epoch) {
+        return; // it reported a failure while starting and this replica already stepped down
+      }
       if (events.enabled()) {
         out.add(new ComponentEvent.ComponentStarted(group, events.now()));
       }
     } catch (Throwable t) {
       Exceptions.rethrowIfFatal(t);
-      stepDown(owner + " could not start its component", t, out);
+      if (grant != null && grant.epoch() == epoch) { // else it reported a failure first and was already stepped down
+        stepDown(owner + " could not start its component", t, out);
+      }
     }
   }
 
@@ -213,10 +225,15 @@ public final class Replica implements AutoCloseable {
       if (next != null) {
         next.cancel();
       }
-      LeaseGrant held = grant;
-      if (held != null) {
-        stepDown(owner + " shut down", null, out);
-        releaseQuietly(held);
+      transition = out;
+      try {
+        LeaseGrant held = grant;
+        if (held != null) {
+          stepDown(owner + " shut down", null, out);
+          releaseQuietly(held);
+        }
+      } finally {
+        transition = null;
       }
     }
     out.forEach(events::publish);
@@ -250,6 +267,12 @@ public final class Replica implements AutoCloseable {
       synchronized (Replica.this) {
         if (closed || grant == null || grant.epoch() != epoch) {
           return; // a report from an epoch already given up
+        }
+        if (transition != null) {
+          // Reported from inside this thread's own transition (the component's start): its events go out with the
+          // transition's, in order, after the monitor is released.
+          stepDown(owner + " stepped down: its component failed", cause, transition);
+          return;
         }
         stepDown(owner + " stepped down: its component failed", cause, out);
       }

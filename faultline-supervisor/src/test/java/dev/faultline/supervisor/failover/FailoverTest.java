@@ -183,6 +183,37 @@ class FailoverTest {
   }
 
   @Test
+  void aComponentThatReportsAFailureWhileStartingIsNotReportedStarted(@TempDir Path dir) {
+    FileLease lease = new FileLease(dir.resolve("orders.lease"), clock);
+    boolean[] throwAfterReport = {false};
+    Replica ra = Replica.builder("orders", "node-a").lease(lease).ttl(Duration.ofSeconds(10))
+        .renewEvery(Duration.ofSeconds(2)).clock(clock).scheduler(clock).listener(events)
+        .component(epoch -> new Component() {
+          @Override
+          public void start(ChildContext ctx) {
+            ctx.failed(new IllegalStateException("no disk"));
+            if (throwAfterReport[0]) {
+              throw new IllegalStateException("cannot start");
+            }
+          }
+
+          @Override
+          public void stop() {}
+        }).build();
+    ra.start();
+    assertEquals(0, ra.epoch());
+    assertEquals(List.of("Elected node-a epoch 1", "ComponentFailed",
+        "Stopped: node-a stepped down: its component failed"), lines(), "it never served: no ComponentStarted");
+    events.clear();
+    throwAfterReport[0] = true;
+    clock.advance(Duration.ofSeconds(10)); // the quiet time to live, then it competes again
+    assertEquals(0, ra.epoch());
+    assertEquals(List.of("Elected node-a epoch 2", "ComponentFailed",
+        "Stopped: node-a stepped down: its component failed"), lines(), "one step-down, reported once");
+    ra.close();
+  }
+
+  @Test
   void theLeaseFileIsCheckedAndEpochsOnlyRise(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("l");
     FileLease lease = new FileLease(file, clock);
