@@ -31,8 +31,9 @@ import java.util.function.BiConsumer;
  *
  * <p>Thread-safe. Concurrency design: open tickets live in a concurrent map; each {@link Ticket}'s {@code state} moves
  * RUNNING → DONE by its owner's {@link Ticket#complete()}, or RUNNING → OVERDUE → HUNG by the scheduler's deadline
- * tasks, by CAS, so a ticket completed in time is never reported and each stage is reported once. Events and the
- * restarter run outside any lock.
+ * tasks, by CAS, so a ticket completed in time is never reported and each stage is reported once. The soft limit's
+ * interrupt and the move to DONE happen under the ticket's monitor, so the interrupt never reaches the thread once
+ * its work was completed. Events and the restarter run outside any lock.
  */
 public final class Watchdog {
   private static final int RUNNING = 0;
@@ -129,7 +130,11 @@ public final class Watchdog {
     if (events.enabled()) {
       events.publish(new ComponentEvent.ComponentFailed(t.component, events.now(), failure.getMessage(), failure));
     }
-    t.thread.interrupt();
+    synchronized (t) {
+      if (t.state.get() == OVERDUE) { // not completed meanwhile: the thread may have moved on to other work
+        t.thread.interrupt();
+      }
+    }
   }
 
   private void hung(Ticket t) {
@@ -173,9 +178,12 @@ public final class Watchdog {
      * Idempotent.
      */
     public boolean complete() {
-      boolean inTime = state.compareAndSet(RUNNING, DONE);
-      if (!inTime) {
-        state.compareAndSet(OVERDUE, DONE);
+      boolean inTime;
+      synchronized (this) { // with the soft limit's interrupt: none comes once this returns
+        inTime = state.compareAndSet(RUNNING, DONE);
+        if (!inTime) {
+          state.compareAndSet(OVERDUE, DONE);
+        }
       }
       open.remove(id);
       Scheduler.Task s = softTask;

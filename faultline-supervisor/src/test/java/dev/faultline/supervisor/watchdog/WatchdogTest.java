@@ -54,6 +54,49 @@ class WatchdogTest {
   }
 
   @Test
+  void workCompletedWhileItsSoftLimitIsReportedDoesNotInterruptTheThreadsNextWork() throws Exception {
+    java.util.concurrent.CountDownLatch registered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch finish = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch completed = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch nextWork = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<String> next = new java.util.concurrent.atomic.AtomicReference<>();
+    Watchdog wd = Watchdog.builder("wd").clock(clock).scheduler(clock).restarter((c, why) -> {})
+        .listener(e -> {
+          // the report is being published: just now the work ends on its thread
+          finish.countDown();
+          try {
+            completed.await();
+          } catch (InterruptedException ex) {
+            throw new IllegalStateException(ex);
+          }
+        }).build();
+    Thread worker = new Thread(() -> {
+      Watchdog.Ticket t = wd.register("db", "query", Duration.ofSeconds(1), Duration.ofSeconds(5));
+      registered.countDown();
+      try {
+        finish.await();
+      } catch (InterruptedException e) {
+        next.set("interrupted during its own work");
+        return;
+      }
+      t.complete();
+      completed.countDown();
+      try {
+        nextWork.await(); // the thread's next, unrelated work
+        next.set("next work ran");
+      } catch (InterruptedException e) {
+        next.set("next work interrupted");
+      }
+    });
+    worker.start();
+    registered.await();
+    clock.advance(Duration.ofSeconds(1));
+    nextWork.countDown();
+    worker.join();
+    assertEquals("next work ran", next.get(), "the watchdog's interrupt is for the registered work only");
+  }
+
+  @Test
   void pastTheHardLimitTheComponentIsRestarted() {
     watchdog.register("db", "query", Duration.ofSeconds(1), Duration.ofSeconds(5));
     clock.advance(Duration.ofSeconds(5));
