@@ -32,7 +32,8 @@ import java.util.function.DoubleSupplier;
  * <p><b>Decisions.</b> When a child fails (its {@code start} throws, it reports {@link ChildContext#failed}, or someone
  * calls {@link #restart(String, Throwable)}) or exits, the supervisor stops what is left of it and, per the child's
  * {@link RestartType}, either ends it for good or restarts it together with the siblings its
- * {@link RestartStrategy} names (siblings are stopped in reverse start order, restarted in start order). Each restart
+ * {@link RestartStrategy} names (siblings are stopped in reverse start order, restarted in start order; a temporary
+ * sibling is stopped and not restarted, as in OTP). Each restart
  * is counted in a sliding window: more than {@code maxRestarts} within {@code period} and the supervisor stops every
  * child and escalates, failing with a {@link RestartIntensityExceededException} in its parent (or, at the root,
  * ending). Restarts wait a {@link RestartBackoff} delay on the injected {@link Scheduler}. Stopping a child waits up to
@@ -335,7 +336,17 @@ public final class Supervisor implements Component {
     }
     Object token = new Object();
     String why = failed ? summary(cause) : "exited normally";
+    List<Child> restarting = new ArrayList<>();
     for (Child member : group) {
+      if (member != c && member.spec.restart() == RestartType.TEMPORARY) {
+        member.status = Status.TERMINATED; // stopped with its siblings, and never restarted (as in OTP)
+        if (events.enabled()) {
+          events.publish(new ComponentEvent.ComponentStopped(member.spec.name(), events.now(), "stopped with '"
+              + c.spec.name() + "' (" + strategy + ") and not restarted (TEMPORARY) after: " + why));
+        }
+        continue;
+      }
+      restarting.add(member);
       member.restarts++;
       member.status = Status.PENDING_RESTART;
       if (member.task != null) {
@@ -350,8 +361,8 @@ public final class Supervisor implements Component {
             Duration.ofNanos(delay), memberCause));
       }
     }
-    Scheduler.Task task = scheduler.schedule(() -> submit(() -> restartGroup(group, token)), delay);
-    for (Child member : group) {
+    Scheduler.Task task = scheduler.schedule(() -> submit(() -> restartGroup(restarting, token)), delay);
+    for (Child member : restarting) {
       if (member.pending == token) {
         member.task = task;
       }

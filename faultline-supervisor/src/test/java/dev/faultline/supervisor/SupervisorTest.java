@@ -122,6 +122,27 @@ class SupervisorTest {
   }
 
   @Test
+  void aTemporarySiblingStoppedWithTheGroupIsNotRestarted() {
+    Probe[] t = new Probe[1];
+    Supervisor sup = Supervisor.builder("root").strategy(RestartStrategy.ONE_FOR_ALL).clock(clock).scheduler(clock)
+        .listener(events)
+        .child(ChildSpec.of("a", Probe.factory("a", log, a)))
+        .child(ChildSpec.of("t", Probe.factory("t", log, t)).restart(RestartType.TEMPORARY))
+        .child(ChildSpec.of("c", Probe.factory("c", log, c)))
+        .build();
+    sup.start();
+    log.clear();
+    events.clear();
+    a[0].context.failed(new IllegalStateException("boom"));
+    assertEquals(List.of("stop a", "stop c", "stop t", "start a", "start c"), log,
+        "a temporary child is never restarted, not even with a sibling (as in OTP)");
+    assertEquals(List.of("a", "c"), sup.running());
+    assertEquals(0, sup.restarts("t"));
+    assertEquals(List.of("Failed a", "Restarted a #1 after 0ms", "Stopped t", "Restarted c #1 after 0ms",
+        "Started a", "Recovered a", "Started c"), eventLines());
+  }
+
+  @Test
   void moreRestartsThanTheIntensityAllowsStopsEverythingAndEscalates() {
     Supervisor sup = builder(RestartStrategy.ONE_FOR_ONE).intensity(2, Duration.ofSeconds(10))
         .backoff(RestartBackoff.none()).build();
