@@ -453,9 +453,13 @@ public final class Supervisor implements Component {
     }
     Thread stopper = Thread.currentThread();
     AtomicBoolean armed = new AtomicBoolean(true);
+    // The interrupt and the clearing below hold armed's monitor: else the timer could win the CAS, the stopper clear
+    // its flag, and only then the interrupt land, left pending on this (mailbox-draining, possibly caller's) thread.
     Scheduler.Task interrupt = scheduler.schedule(() -> {
-      if (armed.compareAndSet(true, false)) {
-        stopper.interrupt();
+      synchronized (armed) {
+        if (armed.compareAndSet(true, false)) {
+          stopper.interrupt();
+        }
       }
     }, Durations.toNanosSaturated(shutdownTimeout));
     String problem = null;
@@ -467,10 +471,12 @@ public final class Supervisor implements Component {
       Exceptions.rethrowIfFatal(t);
       problem = "stop of '" + c.spec.name() + "' failed: " + summary(t);
     } finally {
-      if (!armed.compareAndSet(true, false)) {
-        Thread.interrupted(); // the interrupt was ours, for the stop call only
-        if (problem == null) {
-          problem = "stop of '" + c.spec.name() + "' took longer than " + shutdownTimeout + " and was interrupted";
+      synchronized (armed) {
+        if (!armed.compareAndSet(true, false)) {
+          Thread.interrupted(); // the interrupt was ours, for the stop call only
+          if (problem == null) {
+            problem = "stop of '" + c.spec.name() + "' took longer than " + shutdownTimeout + " and was interrupted";
+          }
         }
       }
       interrupt.cancel();
