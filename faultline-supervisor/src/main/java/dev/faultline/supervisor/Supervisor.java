@@ -347,7 +347,9 @@ public final class Supervisor implements Component {
         continue;
       }
       restarting.add(member);
-      member.restarts++;
+      if (member.status != Status.PENDING_RESTART) {
+        member.restarts++; // (one already waiting for a restart is only rescheduled: it will start once)
+      }
       member.status = Status.PENDING_RESTART;
       if (member.task != null) {
         member.task.cancel();

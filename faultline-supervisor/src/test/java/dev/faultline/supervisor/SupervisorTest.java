@@ -122,6 +122,21 @@ class SupervisorTest {
   }
 
   @Test
+  void aChildWaitingForItsRestartThatIsTakenIntoAnotherRestartIsCountedOnce() {
+    Supervisor sup = builder(RestartStrategy.REST_FOR_ONE).build();
+    sup.start();
+    log.clear();
+    events.clear();
+    b[0].context.failed(new IllegalStateException("b died")); // b and c wait 100 ms
+    clock.advance(Duration.ofMillis(50));
+    a[0].context.failed(new IllegalStateException("a died")); // a, b and c: one restart each, after 100 ms
+    clock.advance(Duration.ofMillis(100));
+    assertEquals(List.of("stop b", "stop c", "stop a", "start a", "start b", "start c"), log);
+    assertEquals(List.of(1, 1, 1), List.of(sup.restarts("a"), sup.restarts("b"), sup.restarts("c")),
+        "each was stopped and started once");
+  }
+
+  @Test
   void aTemporarySiblingStoppedWithTheGroupIsNotRestarted() {
     Probe[] t = new Probe[1];
     Supervisor sup = Supervisor.builder("root").strategy(RestartStrategy.ONE_FOR_ALL).clock(clock).scheduler(clock)
