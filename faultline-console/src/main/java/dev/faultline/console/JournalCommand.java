@@ -384,6 +384,8 @@ public final class JournalCommand implements Runnable {
               + " checkpoint(s)%n", target.describe(), result.sequence(),
           result.checkpointId().map(id -> "from checkpoint " + id).orElse("from the initial state"),
           result.discarded(), result.checkpointsDeleted());
+      result.opened().filter(o -> !o.clean()).ifPresent(o -> out.println("the journal had not closed cleanly: "
+          + o.describe()));
       out.flush();
       return 0;
     }

@@ -19,6 +19,7 @@ import dev.faultline.state.journal.Journal;
 import dev.faultline.state.journal.JournalBuilder;
 import dev.faultline.state.journal.JournalCursor;
 import dev.faultline.state.journal.JournalRecord;
+import dev.faultline.state.journal.OpenReport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -406,7 +407,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
         sinceCheckpoint = resolved.sequence - resolved.checkpoint.map(Checkpoint::sequence).orElse(0L);
         bytesSinceCheckpoint = 0;
         result = new RollbackResult(target, resolved.checkpoint.map(Checkpoint::id), resolved.sequence, replayed[0],
-            discarded, deleted);
+            discarded, deleted, Optional.empty());
       } finally {
         stateLock.unlock();
       }
@@ -450,8 +451,13 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       LOG.log(System.Logger.Level.INFO, "rolled " + directory + " back offline to " + target.describe()
           + ": sequence " + resolved.sequence + ", " + discarded + " journal record(s) and " + deleted
           + " checkpoint(s) discarded");
+      OpenReport opened = journal.openReport();
+      if (!opened.clean()) {
+        LOG.log(System.Logger.Level.WARNING, "offline rollback of " + directory + " opened a journal that had not"
+            + " closed cleanly: " + opened.describe());
+      }
       return new RollbackResult(target, resolved.checkpoint.map(Checkpoint::id), resolved.sequence, 0, discarded,
-          deleted);
+          deleted, Optional.of(opened));
     }
   }
 

@@ -447,6 +447,30 @@ class RecoverableStateTest {
     }
   }
 
+  /**
+   * The first open after an ASYNC session's crash reads its loss window (and takes the marker away): an offline
+   * rollback being that open, it reports the window in its result; before, only its log did, and the next open of
+   * the state found nothing to report.
+   */
+  @Test
+  void anOfflineRollbackAfterAnAsyncCrashReportsTheLossWindow() {
+    RecoverableState<Account, String> state = builder().durability(Durability.ASYNC).checkpointEvery(0)
+        .asyncForceInterval(Duration.ofSeconds(1)).open();
+    depositUpTo(state, 1, 5);
+    state.checkpoint("forced");
+    depositUpTo(state, 6, 8);
+    disk.crash();
+    RollbackResult result = RecoverableState.rollbackOffline(DIR, new RollbackTarget.ToSequence(3), disk);
+    assertTrue(result.opened().orElseThrow().possibleLoss().isPresent(), String.valueOf(result));
+    try (RecoverableState<Account, String> reopened = builder().open()) {
+      assertEquals(afterDeposits(3), reopened.state());
+    }
+    try (RecoverableState<Account, String> open = builder().open()) {
+      RollbackResult online = open.rollback(new RollbackTarget.ToSequence(2));
+      assertTrue(online.opened().isEmpty(), "an open state reported what its open found when it opened");
+    }
+  }
+
   @Test
   void concurrentAppliersShareTheJournalAndTheirEventsAllCount() throws Exception {
     int threads = 8;

@@ -278,6 +278,7 @@ final class OperationsApi {
     outcome.put("target", result.target().describe());
     outcome.put("checkpoint", result.checkpointId().orElse(null));
     outcome.put("sequence", result.sequence());
+    result.opened().filter(o -> !o.clean()).ifPresent(o -> outcome.put("journalNotClosedCleanly", o.describe()));
     outcome.put("replayed", result.replayed());
     outcome.put("discarded", result.discarded());
     outcome.put("checkpointsDeleted", result.checkpointsDeleted());
