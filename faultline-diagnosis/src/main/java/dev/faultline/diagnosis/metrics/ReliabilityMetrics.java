@@ -33,7 +33,9 @@ import java.util.TreeSet;
  *   <li>{@code ComponentFailed} starts a down interval (the failure); one already open is not restarted.</li>
  *   <li>{@code ComponentRecovered} and {@code ComponentStarted} end it as a recovery (its length is a time to recover).
  *       A {@code ComponentRecovered} for a failure that was not seen adds the interval its {@code downtime} describes,
- *       clipped so as not to overlap what was seen.</li>
+ *       clipped so as not to overlap what was seen; one whose downtime reaches back into the last down interval
+ *       seen reports that failure (as the supervisor's {@code ComponentRecovered} right after its
+ *       {@code ComponentStarted} does) and adds nothing.</li>
  *   <li>{@code ComponentStopped} ends the observation of the component: an open down interval ends without a recovery,
  *       and the time until the next {@code ComponentStarted} counts neither as up nor as down.</li>
  *   <li>{@code CircuitStateChanged} to {@code OPEN} or {@code FORCED_OPEN} counts as a failure of the downstream the
@@ -169,8 +171,13 @@ public final class ReliabilityMetrics implements FaultEventListener {
       if (timeline.isDown()) {
         timeline.goUp(t, true);
       } else if (r.downtime() != null && !r.downtime().isNegative() && !r.downtime().isZero()) {
-        long start = Math.max(t - r.downtime().toMillis(), timeline.lastBoundary());
-        if (start < t) {
+        long reported = t - r.downtime().toMillis();
+        Timeline.Down last = timeline.lastDown();
+        // Downtime reaching into the last down interval seen reports that failure (the supervisor publishes its
+        // recovery right after ComponentStarted, with a later reading of the clock): not a second outage.
+        boolean seen = last != null && last.end != Timeline.OPEN && reported < last.end;
+        long start = Math.max(reported, timeline.lastBoundary());
+        if (!seen && start < t) {
           if (timeline.observing()) {
             Timeline.Period current = timeline.periods.get(timeline.periods.size() - 1);
             current.start = Math.min(current.start, start);

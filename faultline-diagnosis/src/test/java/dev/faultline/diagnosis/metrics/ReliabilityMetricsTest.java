@@ -166,15 +166,37 @@ class ReliabilityMetricsTest {
   void aRecoveryOfAnUnseenFailureAddsTheDowntimeItReports() {
     metrics.onEvent(new ComponentStarted("orders", atMinutes(0)));
     metrics.onEvent(new ComponentRecovered("orders", atMinutes(30), Duration.ofMinutes(5)));
-    // Reported downtime reaching back before what was seen is clipped to the previous boundary.
+    // Reported downtime reaching back into a failure that was seen reports that failure: nothing is added.
     metrics.onEvent(new ComponentFailed("orders", atMinutes(40), "crash", null));
     metrics.onEvent(new ComponentStarted("orders", atMinutes(42)));
     metrics.onEvent(new ComponentRecovered("orders", atMinutes(44), Duration.ofMinutes(10)));
+    // Reported downtime reaching back before what was seen is clipped to the previous boundary (the stop at 50).
+    metrics.onEvent(new ComponentStopped("orders", atMinutes(50), "shutdown"));
+    metrics.onEvent(new ComponentStarted("orders", atMinutes(52)));
+    metrics.onEvent(new ComponentRecovered("orders", atMinutes(56), Duration.ofMinutes(10)));
     clock.advance(Duration.ofMinutes(60));
     ComponentMetrics m = metrics.component("orders", Duration.ofHours(1));
     assertEquals(3, m.failures());
-    assertEquals(Duration.ofMinutes(9), m.downtime());
-    assertEquals(Optional.of(Duration.ofMinutes(3)), m.mttr());
+    assertEquals(Duration.ofMinutes(13), m.downtime());
+    assertEquals(Optional.of(Duration.ofSeconds(260)), m.mttr()); // (5 + 2 + 6) / 3 minutes
+  }
+
+  @Test
+  void aSupervisedRestartReportedAsStartedThenRecoveredIsOneOutage() {
+    // The supervisor publishes ComponentStarted and then ComponentRecovered, each stamped with its own reading of the
+    // wall clock: the second can be a millisecond (or a slow listener) later. That is one outage, not two.
+    metrics.onEvent(new ComponentStarted("orders", atMinutes(0)));
+    metrics.onEvent(new ComponentFailed("orders", atMinutes(10), "crash", null));
+    metrics.onEvent(new ComponentRestarted("orders", atMinutes(11), 1, Duration.ofSeconds(5), "crash"));
+    metrics.onEvent(new ComponentStarted("orders", atMinutes(12)));
+    metrics.onEvent(new ComponentRecovered("orders", atMinutes(12).plusMillis(1), Duration.ofMinutes(2)));
+    clock.advance(Duration.ofMinutes(60));
+    ComponentMetrics m = metrics.component("orders", Duration.ofHours(1));
+    assertEquals(1, m.failures());
+    assertEquals(1, m.recoveries());
+    assertEquals(Duration.ofMinutes(2), m.downtime());
+    assertEquals(Optional.of(Duration.ofMinutes(2)), m.mttr());
+    assertEquals(Optional.of(Duration.ofMinutes(58)), m.mtbf());
   }
 
   @Test
