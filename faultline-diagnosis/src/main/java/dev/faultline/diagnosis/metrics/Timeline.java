@@ -58,12 +58,19 @@ final class Timeline {
     return downs.isEmpty() ? null : downs.get(downs.size() - 1);
   }
 
-  /** Time of the latest event that ended a period or an interval, so that a late retroactive interval cannot overlap. */
+  /**
+   * Time of the latest event that ended a period or an interval, or resumed observation after a stop, so that a late
+   * retroactive interval cannot overlap it (nor the unobserved gap between a stop and the next start).
+   */
   long lastBoundary() {
     long boundary = UNKNOWN;
-    for (Period p : periods) {
+    for (int i = 0; i < periods.size(); i++) {
+      Period p = periods.get(i);
       if (p.end != OPEN) {
         boundary = Math.max(boundary, p.end);
+      }
+      if (i > 0) {
+        boundary = Math.max(boundary, p.start);
       }
     }
     Down down = lastDown();

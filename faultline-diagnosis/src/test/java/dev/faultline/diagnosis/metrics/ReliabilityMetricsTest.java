@@ -172,7 +172,7 @@ class ReliabilityMetricsTest {
     metrics.onEvent(new ComponentRecovered("orders", atMinutes(44), Duration.ofMinutes(10)));
     // Reported downtime reaching back before what was seen is clipped to the previous boundary (the stop at 50).
     metrics.onEvent(new ComponentStopped("orders", atMinutes(50), "shutdown"));
-    metrics.onEvent(new ComponentStarted("orders", atMinutes(52)));
+    metrics.onEvent(new ComponentStarted("orders", atMinutes(50)));
     metrics.onEvent(new ComponentRecovered("orders", atMinutes(56), Duration.ofMinutes(10)));
     clock.advance(Duration.ofMinutes(60));
     ComponentMetrics m = metrics.component("orders", Duration.ofHours(1));
@@ -320,5 +320,20 @@ class ReliabilityMetricsTest {
       assertEquals(Optional.of(Duration.ofSeconds(1)), m.mttr());
       assertEquals(0.5, m.availability().orElseThrow(), 1e-12);
     }
+  }
+
+  @Test
+  void aRecoveryReportedAfterARestartDoesNotReachIntoTheTimeStopped() {
+    metrics.onEvent(new ComponentStarted("orders", atMinutes(0)));
+    metrics.onEvent(new ComponentStopped("orders", atMinutes(50), "shutdown"));
+    metrics.onEvent(new ComponentStarted("orders", atMinutes(52)));
+    // Ten minutes of reported downtime: clipped to the start at 52, since 50 to 52 is neither up nor down.
+    metrics.onEvent(new ComponentRecovered("orders", atMinutes(56), Duration.ofMinutes(10)));
+    clock.advance(Duration.ofMinutes(60));
+    ComponentMetrics m = metrics.component("orders", Duration.ofHours(1));
+    assertEquals(Duration.ofMinutes(58), m.observed());
+    assertEquals(Duration.ofMinutes(4), m.downtime());
+    assertEquals(1, m.failures());
+    assertEquals(Optional.of(Duration.ofMinutes(4)), m.mttr());
   }
 }
