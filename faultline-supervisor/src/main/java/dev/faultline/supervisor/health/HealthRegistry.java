@@ -28,9 +28,11 @@ import java.util.function.BiConsumer;
  * Runs health checks in parallel, each within its own timeout, caches their results for their refresh interval, turns
  * outcomes into statuses with Kubernetes-style thresholds, and aggregates them per kind and per group.
  *
- * <p>{@link #refresh()} starts every check whose cached result has expired (never two runs of one check at a time) on
- * the executor and completes when they have all finished or timed out; a run that outlives its timeout (timed on the
- * injected {@link Scheduler}) counts as DOWN and its thread is interrupted. {@link #report()} never runs a check.
+ * <p>{@link #refresh()} starts every check whose cached result has expired (never a second run of a check while one
+ * is running within its timeout) on the executor and completes when they have all finished or timed out; a run that
+ * outlives its timeout (timed on the injected {@link Scheduler}) counts as DOWN and its thread is interrupted, and a
+ * check that ignores the interrupt may still be running when the next refresh starts it again (so that its failures
+ * go on being counted). {@link #report()} never runs a check.
  * Liveness and readiness checks of a component wait until its startup checks are UP; a startup check that is UP is not
  * run again. Each status change publishes {@code HealthChanged}; a liveness check with
  * {@linkplain CheckSpec.Builder#restartOnFailure restart on failure} that goes DOWN restarts its component through the
