@@ -181,7 +181,7 @@ public final class ConsoleServer implements AutoCloseable {
     this.credentials = credentials;
     this.store = store;
     this.database = database;
-    this.sessions = new Sessions(config.clock, config.sessionTtl, 100_000, sessionBackend);
+    this.sessions = new Sessions(config.clock, config.sessionTtl, 100_000, config.maxSessionsPerUser, sessionBackend);
     this.audit = new AuditLog(auditBackend, mapper, config.clock);
     this.addressLimiters = limiters("address", config.addressPermits, config.addressPeriod, config.clock);
     this.credentialLimiters = limiters("credential", config.credentialPermits, config.credentialPeriod, config.clock);
@@ -554,6 +554,7 @@ public final class ConsoleServer implements AutoCloseable {
     private int maxSamples = 100_000;
     private int maxReliabilityEvents = 50_000;
     private int maxRequestsInProgressPerAddress = 32;
+    private int maxSessionsPerUser = 100;
     private int addressPermits = 100;
     private Duration addressPeriod = Duration.ofSeconds(1);
     private int credentialPermits = 200;
@@ -661,6 +662,15 @@ public final class ConsoleServer implements AutoCloseable {
     public Builder credentialRateLimit(int permits, Duration period) {
       this.credentialPermits = permits;
       this.credentialPeriod = period;
+      return this;
+    }
+
+    /**
+     * The most sessions one user holds at once (default 100): a login beyond ends the user's oldest session, so that
+     * one account logging in again and again cannot fill the server's sessions (100,000) and refuse everyone's logins.
+     */
+    public Builder maxSessionsPerUser(int max) {
+      this.maxSessionsPerUser = max;
       return this;
     }
 
@@ -812,6 +822,7 @@ public final class ConsoleServer implements AutoCloseable {
       require("credentialPermits", credentialPermits >= 1, "be at least 1", credentialPermits);
       require("credentialPeriod", positive(credentialPeriod), "be positive", credentialPeriod);
       require("sessionTtl", positive(sessionTtl), "be positive", sessionTtl);
+      require("maxSessionsPerUser", maxSessionsPerUser >= 1, "be at least 1", maxSessionsPerUser);
       require("userLockThreshold", userLockThreshold >= 1, "be at least 1", userLockThreshold);
       require("addressLockThreshold", addressLockThreshold >= 1, "be at least 1", addressLockThreshold);
       require("baseLock", positive(baseLock), "be positive", baseLock);

@@ -39,7 +39,7 @@ import java.util.List;
  * The pool is thread-safe; each operation takes its own connection. Thread-safe.
  */
 final class Database implements AutoCloseable {
-  static final int SCHEMA_VERSION = 1;
+  static final int SCHEMA_VERSION = 2;
   static final String PREFIX = "faultline_console_";
 
   private static final List<String> SCHEMA_V1 = List.of(
@@ -76,6 +76,10 @@ final class Database implements AutoCloseable {
       "CREATE INDEX IF NOT EXISTS " + PREFIX + "samples_metric ON " + PREFIX + "samples (service, name, id)",
       "CREATE TABLE IF NOT EXISTS " + PREFIX + "documents (kind text NOT NULL, name text NOT NULL,"
           + " content text NOT NULL, updated_ms bigint NOT NULL, updated_by text NOT NULL, PRIMARY KEY (kind, name))");
+
+  /** Version 2: a user's sessions by age, for the cap on sessions per user. */
+  private static final List<String> SCHEMA_V2 = List.of(
+      "CREATE INDEX IF NOT EXISTS " + PREFIX + "sessions_user ON " + PREFIX + "sessions (username, expires_ms)");
 
   private final HikariDataSource pool;
   private final String url;
@@ -156,6 +160,13 @@ final class Database implements AutoCloseable {
           }
           statement.execute("INSERT INTO " + PREFIX + "meta (key, value) VALUES ('schema', '1')"
               + " ON CONFLICT (key) DO UPDATE SET value = '1'");
+        }
+        if (version < 2) {
+          for (String ddl : SCHEMA_V2) {
+            statement.execute(ddl);
+          }
+          statement.execute("INSERT INTO " + PREFIX + "meta (key, value) VALUES ('schema', '2')"
+              + " ON CONFLICT (key) DO UPDATE SET value = '2'");
         }
       }
       return null;

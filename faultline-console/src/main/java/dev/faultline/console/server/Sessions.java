@@ -2,6 +2,10 @@ package dev.faultline.console.server;
 
 import dev.faultline.core.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -35,6 +39,9 @@ final class Sessions {
 
     void remove(String digest, Session session);
 
+    /** Ends the sessions of {@code user} but its {@code keep} newest (latest expiry); returns how many it ended. */
+    int endOldest(String user, int keep);
+
     /** Removes the sessions expired at {@code nowNanos} (this process's clock) and returns how many are left. */
     int purge(long nowNanos);
 
@@ -65,6 +72,25 @@ final class Sessions {
       }
 
       @Override
+      public int endOldest(String user, int keep) {
+        List<Map.Entry<String, Session>> mine = new ArrayList<>();
+        for (Map.Entry<String, Session> e : map.entrySet()) {
+          if (e.getValue().user().equals(user)) {
+            mine.add(e);
+          }
+        }
+        mine.sort(Comparator.comparingLong((Map.Entry<String, Session> e) -> e.getValue().expiresAtNanos())
+            .reversed());
+        int ended = 0;
+        for (int i = keep; i < mine.size(); i++) {
+          if (map.remove(mine.get(i).getKey(), mine.get(i).getValue())) {
+            ended++;
+          }
+        }
+        return ended;
+      }
+
+      @Override
       public int purge(long nowNanos) {
         map.values().removeIf(session -> nowNanos - session.expiresAtNanos() >= 0);
         return map.size();
@@ -80,17 +106,24 @@ final class Sessions {
   private final Clock clock;
   private final Duration ttl;
   private final int maxSessions;
+  private final int maxPerUser;
   private final Backend sessions;
 
-  Sessions(Clock clock, Duration ttl, int maxSessions, Backend backend) {
+  Sessions(Clock clock, Duration ttl, int maxSessions, int maxPerUser, Backend backend) {
     this.clock = clock;
     this.ttl = ttl;
     this.maxSessions = maxSessions;
+    this.maxPerUser = maxPerUser;
     this.sessions = backend;
   }
 
-  /** Opens a session for {@code user} and returns its token, which is not stored. */
+  /**
+   * Opens a session for {@code user} and returns its token, which is not stored. A user holds at most
+   * {@code maxPerUser} sessions: the oldest end first, so that one account logging in again and again cannot fill
+   * the server's sessions (and refuse everyone's logins) but only end its own.
+   */
   Opened open(String user, Role role) {
+    sessions.endOldest(user, maxPerUser - 1);
     if (sessions.size() >= maxSessions && sessions.purge(clock.nanoTime()) >= maxSessions) {
       throw new ApiException(503, "too-many-sessions", "the server holds its maximum of " + maxSessions
           + " sessions; try again later");

@@ -133,6 +133,20 @@ final class SharedAccounts {
       }
 
       @Override
+      public int endOldest(String user, int keep) {
+        cache.values().removeIf(c -> c.session().user().equals(user));
+        int[] ended = {0};
+        write(() -> db.transaction(c -> {
+          try (PreparedStatement s = Database.prepare(c, "DELETE FROM " + P + "sessions WHERE digest IN (SELECT"
+              + " digest FROM " + P + "sessions WHERE username = ? ORDER BY expires_ms DESC OFFSET ?)", user, keep)) {
+            ended[0] = s.executeUpdate();
+            return ended[0];
+          }
+        }));
+        return ended[0];
+      }
+
+      @Override
       public int purge(long nowNanos) {
         cache.clear();
         long now = clock.wallMillis();
