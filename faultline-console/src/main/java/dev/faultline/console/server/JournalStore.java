@@ -76,6 +76,12 @@ final class JournalStore implements ConsoleStore {
   static final String DOCUMENTS_DIR = "documents";
   private static final String EMPTY_FIELDS = "{}";
   private static final int MAX_NAMES = 10_000;
+  /**
+   * Reads journal records on replay. Not the API's mapper: its nesting limit is for request bodies, and a record
+   * nests an event's fields one level deeper than the body did (record, items, event, fields), so an accepted event
+   * at the API's limit would make its record unreadable and the console unable to start.
+   */
+  private static final ObjectMapper RECORD_READER = new ObjectMapper();
 
   /** The event types the reliability metrics read; kept per service beyond the recent-events window. */
   static final Set<String> RELIABILITY_TYPES = Set.of("ComponentStarted", "ComponentFailed", "ComponentRestarted",
@@ -160,7 +166,7 @@ final class JournalStore implements ConsoleStore {
       while (cursor.hasNext()) {
         JournalRecord record = cursor.next();
         try {
-          apply(record.sequence(), mapper.readTree(record.payload()));
+          apply(record.sequence(), RECORD_READER.readTree(record.payload()));
         } catch (IOException | RuntimeException e) {
           throw new IOException("journal record " + record.sequence() + " in " + dataDir.resolve(JOURNAL_DIR)
               + " is not a valid console record (" + e.getMessage() + ")", e);

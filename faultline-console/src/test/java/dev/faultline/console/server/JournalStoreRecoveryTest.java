@@ -95,4 +95,24 @@ class JournalStoreRecoveryTest {
     assertFalse(message.contains("\tat "), message);
     assertEquals(bytes.length, Files.size(segment), "a corrupt journal is left as it was");
   }
+
+  @Test
+  void anEventNestedAsDeepAsIngestAllowsSurvivesARestart() {
+    // The body's array, the event and its fields are 3 levels; 29 more objects reach the API's limit of 32.
+    String fields = "{\"a\":".repeat(29) + "1" + "}".repeat(29);
+    String batch = "[{\"type\":\"Deep\",\"source\":\"s\",\"time\":0,\"fields\":{\"n\":" + fields + "}}]";
+    try (ServerFixture f = new ServerFixture(dir)) {
+      String admin = f.setUpAndLogInAdmin();
+      String key = f.serviceKey(admin, "payments");
+      assertEquals(202, f.post("/api/v1/events", key, batch).status(), "accepted: within the API's nesting limit");
+      // One level deeper is refused with a 400, so the limit above is the API's own.
+      ServerFixture.Reply deeper = f.post("/api/v1/events", key, batch.replace("\"n\":", "\"n\":{\"b\":")
+          .replace("}}]", "}}}]"));
+      assertEquals(400, deeper.status(), deeper.body());
+    }
+    try (ServerFixture f = new ServerFixture(dir)) {
+      String admin = f.logIn("admin", ServerFixture.ADMIN_PASSWORD);
+      assertEquals("Deep", f.get("/api/v1/events", admin).json().get("events").get(0).get("type").asText());
+    }
+  }
 }
