@@ -60,26 +60,78 @@ final class IngestApi {
     routes.put("POST /api/v1/metrics", this::metrics);
   }
 
-  /** The body as an array of {@code 1..max} items (or, when {@code single} is allowed, one object). */
-  private List<JsonNode> items(Context ctx, String what, int max, boolean single) {
+  /**
+   * The body as an array of {@code 1..max} items (or, when {@code single} is allowed, one object), every string in
+   * it Unicode text ({@link #checkText}).
+   */
+  private List<JsonNode> items(Context ctx, String what, int max, boolean single, boolean refuseNul) {
     JsonNode body = Requests.json(ctx, mapper, maxBodyBytes);
+    List<JsonNode> items;
     if (single && body.isObject()) {
-      return List.of(body);
-    }
-    if (!body.isArray()) {
+      items = List.of(body);
+    } else if (!body.isArray()) {
       throw ApiException.badRequest("the body must be a JSON array of " + what + (single ? " or one " + what
           .substring(0, what.length() - 1) : "") + ", but was " + Requests.kind(body));
-    }
-    if (body.isEmpty() || body.size() > max) {
+    } else if (body.isEmpty() || body.size() > max) {
       throw ApiException.badRequest("a batch must hold 1 to " + max + " " + what + ", but held " + body.size());
+    } else {
+      items = new ArrayList<>(body.size());
+      body.forEach(items::add);
     }
-    List<JsonNode> items = new ArrayList<>(body.size());
-    body.forEach(items::add);
+    for (int i = 0; i < items.size(); i++) {
+      checkText(items.get(i), items.size() == 1 && single ? "the " + what.substring(0, what.length() - 1)
+          : what + "[" + i + "]", refuseNul);
+    }
     return items;
   }
 
+  /**
+   * Refuses a string or field name anywhere in {@code node} that holds an unpaired UTF-16 surrogate (a JSON escape of
+   * half a surrogate pair, as a string cut in the middle of an emoji has): it is not Unicode text, and neither store
+   * can keep it as sent (the embedded one failed the request, PostgreSQL replaced it with '?'). With
+   * {@code refuseNul}, also U+0000, which PostgreSQL cannot hold in the text columns incidents are stored in.
+   */
+  private static void checkText(JsonNode node, String where, boolean refuseNul) {
+    if (node.isTextual()) {
+      String problem = textProblem(node.textValue(), refuseNul);
+      if (problem != null) {
+        throw ApiException.badRequest(where + " " + problem);
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        checkText(node.get(i), where + "[" + i + "]", refuseNul);
+      }
+    } else if (node.isObject()) {
+      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+      while (fields.hasNext()) {
+        Map.Entry<String, JsonNode> field = fields.next();
+        String problem = textProblem(field.getKey(), refuseNul);
+        if (problem != null) {
+          throw ApiException.badRequest(where + " has a field name that " + problem);
+        }
+        checkText(field.getValue(), where + "." + Requests.truncate(field.getKey()), refuseNul);
+      }
+    }
+  }
+
+  /** What is wrong with {@code text} (a phrase starting with "holds"), or null. */
+  private static String textProblem(String text, boolean refuseNul) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return String.format("holds an unpaired UTF-16 surrogate \\u%04x at character %d: not valid Unicode text"
+            + " (was a string cut inside a character?)", (int) c, i);
+      } else if (c == 0 && refuseNul) {
+        return "holds the character U+0000 at character " + i + ", which the console cannot store";
+      }
+    }
+    return null;
+  }
+
   private Reply events(Context ctx, Principal principal) throws IOException {
-    List<JsonNode> items = items(ctx, "events", maxBatch, false);
+    List<JsonNode> items = items(ctx, "events", maxBatch, false, false);
     List<ConsoleStore.NewEvent> batch = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       batch.add(event(items.get(i), "events[" + i + "]"));
@@ -114,7 +166,7 @@ final class IngestApi {
   }
 
   private Reply incidents(Context ctx, Principal principal) throws IOException {
-    List<JsonNode> items = items(ctx, "incidents", MAX_SMALL_BATCH, true);
+    List<JsonNode> items = items(ctx, "incidents", MAX_SMALL_BATCH, true, true);
     List<Incident> batch = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       String where = items.size() == 1 ? "the incident" : "incidents[" + i + "]";
@@ -148,7 +200,7 @@ final class IngestApi {
   }
 
   private Reply heartbeats(Context ctx, Principal principal) throws IOException {
-    List<JsonNode> items = items(ctx, "heartbeats", MAX_SMALL_BATCH, true);
+    List<JsonNode> items = items(ctx, "heartbeats", MAX_SMALL_BATCH, true, false);
     long now = clock.wallMillis();
     List<ConsoleStore.Heartbeat> batch = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
@@ -185,7 +237,7 @@ final class IngestApi {
   }
 
   private Reply metrics(Context ctx, Principal principal) throws IOException {
-    List<JsonNode> items = items(ctx, "samples", maxBatch, false);
+    List<JsonNode> items = items(ctx, "samples", maxBatch, false, false);
     List<ConsoleStore.NewSample> batch = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       String where = "samples[" + i + "]";

@@ -138,6 +138,32 @@ class IngestTest {
   }
 
   @Test
+  void anUnpairedSurrogateIsRefusedWithA400NamingWhereAndNothingIsStored() {
+    // A string cut in the middle of an emoji: JSON escapes it fine, but it is not Unicode text.
+    String[][] cases = {
+        {"[{\"type\":\"A\",\"source\":\"s\",\"time\":0,\"fields\":{\"m\":\"cut \\ud83d\"}}]", "events[0].fields.m"},
+        {"[{\"type\":\"A\",\"source\":\"s\",\"time\":0,\"fields\":{\"\\ude00\":1}}]", "events[0].fields"},
+        {"[{\"type\":\"A\",\"source\":\"s\\ud83d\",\"time\":0}]", "events[0].source"},
+        {"/api/v1/metrics", "[{\"name\":\"m\",\"time\":0,\"value\":1,\"tags\":{\"t\":\"\\ud83d\"}}]",
+            "samples[0].tags.t"},
+        {"/api/v1/heartbeats", "{\"status\":\"UP\",\"detail\":\"x\\ud83d\"}", "the heartbeat.detail"},
+        {"/api/v1/incidents", Incidents.json("worker", "fp", 0).replace("timed out", "timed\\ud83dout"),
+            "the incident.exception.message"},
+        {"/api/v1/incidents", Incidents.json("worker", "fp", 0).replace("timed out", "timed\\u0000out"),
+            "the incident.exception.message holds the character U+0000"},
+    };
+    for (String[] c : cases) {
+      String path = c.length == 3 ? c[0] : "/api/v1/events";
+      c = c.length == 3 ? new String[] {c[1], c[2]} : c;
+      ServerFixture.Reply reply = f.post(path, key, c[0]);
+      assertEquals(400, reply.status(), c[0] + " -> " + reply);
+      assertTrue(reply.json().get("message").asText().contains(c[1]), c[0] + " -> " + reply);
+    }
+    assertNothingStored();
+    assertEquals(0, f.get("/api/v1/incidents", admin).json().get("incidents").size());
+  }
+
+  @Test
   void onlyJsonIsAccepted() {
     ServerFixture.Reply reply = f.send(f.request("/api/v1/events", key).header("Content-Type", "text/plain")
         .POST(HttpRequest.BodyPublishers.ofString("[{\"type\":\"A\",\"source\":\"s\",\"time\":0}]")));
