@@ -1,8 +1,15 @@
 package dev.faultline.jackson;
 
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.BeanDescription;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.SerializationConfig;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.BeanSerializerModifier;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.MapperConfig;
 import com.fasterxml.jackson.databind.jsontype.PolymorphicTypeValidator;
@@ -169,6 +176,37 @@ public final class JacksonWorkflowCodec implements WorkflowCodec {
     }
   }
 
+  /**
+   * Refuses a map key that is not a {@code String} where the key type is not declared (a map as the value itself, or
+   * inside a list or another untyped map): JSON keys are strings and carry no type id, so such a key would be read
+   * back as a {@code String} ({@code 1L} as {@code "1"}) and the map would no longer find it. Keys of a declared type
+   * ({@code Map<Long, Item>} in a record, an {@code EnumMap}) are read back with that type and are left alone.
+   */
+  private static final class StringKeysOnly extends BeanSerializerModifier {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public JsonSerializer<?> modifyKeySerializer(SerializationConfig config, JavaType keyType,
+        BeanDescription description, JsonSerializer<?> serializer) {
+      if (keyType.getRawClass() != Object.class) {
+        return serializer;
+      }
+      @SuppressWarnings("unchecked")
+      JsonSerializer<Object> delegate = (JsonSerializer<Object>) serializer;
+      return new JsonSerializer<Object>() {
+        @Override
+        public void serialize(Object key, JsonGenerator gen, SerializerProvider provider) throws IOException {
+          if (!(key instanceof String)) {
+            provider.reportMappingProblem("a map key of type %s would be read back as a String (JSON keys carry no"
+                + " type); use String keys, or declare the key type in a record or bean field", key == null ? "null"
+                : key.getClass().getName());
+          }
+          delegate.serialize(key, gen, provider);
+        }
+      };
+    }
+  }
+
   /** Sets up a {@link JacksonWorkflowCodec}; not thread-safe. */
   public static final class Builder {
     private final List<String> packages = new ArrayList<>();
@@ -216,6 +254,7 @@ public final class JacksonWorkflowCodec implements WorkflowCodec {
       mapper.activateDefaultTyping(new AllowedTypes(List.copyOf(packages), Set.copyOf(types)),
           ObjectMapper.DefaultTyping.EVERYTHING, JsonTypeInfo.As.WRAPPER_ARRAY);
       mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      mapper.registerModule(new SimpleModule("faultline-map-keys").setSerializerModifier(new StringKeysOnly()));
       for (Consumer<? super ObjectMapper> c : configurers) {
         c.accept(mapper);
       }

@@ -17,6 +17,8 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +103,20 @@ class JacksonWorkflowCodecTest {
     assertEquals(c, roundTrip(c));
     List<Object> mixed = List.of(1, 2L, "three", 4.0, List.of(5L), a);
     assertEquals(mixed, roundTrip(mixed), "Integer and Long stay apart inside a list");
+  }
+
+  @Test
+  void aMapWhoseKeysWouldNotReadBackIsRefusedOnEncode() {
+    // JSON keys are strings: without a declared key type, 1L would be read back as "1" (get(1L) would find nothing).
+    for (Map<?, ?> map : List.of(new HashMap<>(Map.of(1L, "a")), Map.of(2, "b"),
+        new LinkedHashMap<>(Map.of(TimeUnit.SECONDS, "c")))) {
+      WorkflowException e = assertThrows(WorkflowException.class, () -> codec.encode(map), map::toString);
+      assertEquals("codec-failed", e.code());
+      assertTrue(e.getMessage().contains(map.keySet().iterator().next().getClass().getName()), e.getMessage());
+    }
+    assertEquals(Map.of("x", 1L), roundTrip(new HashMap<>(Map.of("x", 1L))), "string keys are fine");
+    EnumMap<TimeUnit, Long> byUnit = new EnumMap<>(Map.of(TimeUnit.SECONDS, 1L));
+    assertEquals(byUnit, roundTrip(byUnit), "an EnumMap's type id names its key type");
   }
 
   @Test
