@@ -163,12 +163,16 @@ public final class FaultlineHandler extends Handler implements LogContextSource 
     if (parameters == null || parameters.length == 0) {
       return format;
     }
-    // The same test as the JDK's: formats that mention one of the first four parameters are MessageFormat patterns.
-    if (format.contains("{0") || format.contains("{1") || format.contains("{2") || format.contains("{3")) {
-      try {
-        return MessageFormat.format(format, parameters);
-      } catch (IllegalArgumentException e) {
-        return format;
+    // The same test as the JDK's: a format holding '{' followed by a digit is a MessageFormat pattern; when
+    // formatting fails (a bad pattern, a parameter whose toString throws), the format itself is the message.
+    for (int i = format.indexOf('{'); i >= 0 && i < format.length() - 1; i = format.indexOf('{', i + 1)) {
+      char c = format.charAt(i + 1);
+      if (c >= '0' && c <= '9') {
+        try {
+          return MessageFormat.format(format, parameters);
+        } catch (RuntimeException e) {
+          return format;
+        }
       }
     }
     return format;

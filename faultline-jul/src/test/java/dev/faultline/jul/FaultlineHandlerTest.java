@@ -102,6 +102,26 @@ class FaultlineHandlerTest {
   }
 
   @Test
+  void anyNumberedParameterIsFormattedAndABrokenParameterLeavesTheFormatAsTheJdkDoes() {
+    LogRecord fifth = new LogRecord(Level.INFO, "retry {4} of {5}");
+    fifth.setParameters(new Object[] {"a", "b", "c", "d", 2, 3});
+    assertEquals(new java.util.logging.SimpleFormatter().formatMessage(fifth), FaultlineHandler.message(fifth));
+    assertEquals("retry 2 of 3", FaultlineHandler.message(fifth));
+    LogRecord broken = new LogRecord(Level.INFO, "order {0}");
+    broken.setParameters(new Object[] {new Object() {
+      @Override
+      public String toString() {
+        throw new IllegalStateException("lazy proxy");
+      }
+    }});
+    assertEquals(new java.util.logging.SimpleFormatter().formatMessage(broken), FaultlineHandler.message(broken));
+    FaultlineHandler handler = new FaultlineHandler(RecentLogs.builder().clock(new FakeClock()).build(), null);
+    handler.publish(broken);
+    assertEquals(List.of("order {0}"), messages(handler.logs().threadLines(broken.getLongThreadID())),
+        "the line is kept, not lost to the parameter's failure");
+  }
+
+  @Test
   void belowItsLevelOrClosedItKeepsNothing() {
     FaultlineHandler handler = attach(RecentLogs.builder().clock(new FakeClock()).build(), new AtomicReference<>());
     handler.setLevel(Level.WARNING);
