@@ -172,8 +172,11 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
             batch.add(more);
           }
         }
-        sendBatch(batch);
-        batch.clear();
+        try {
+          sendBatch(batch);
+        } finally {
+          batch.clear(); // sendBatch counted every item of it, even when interrupted
+        }
         sendBeats(nextBeat);
         if (close || (closing && queue.isEmpty())) {
           return;
@@ -185,6 +188,10 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
     }
   }
 
+  /**
+   * Sends the batch, counting each item once: as sent, failed or dropped (an item refused here, or one whose request
+   * was interrupted by {@link #close()}).
+   */
   private void sendBatch(List<Object> batch) throws InterruptedException {
     List<Object> events = new ArrayList<>();
     List<Object> samples = new ArrayList<>();
@@ -205,11 +212,19 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
         samples.add(json);
       }
     }
-    if (!events.isEmpty()) {
-      count(post("/api/v1/events", events), events.size());
-    }
-    if (!samples.isEmpty()) {
-      count(post("/api/v1/metrics", samples), samples.size());
+    int unsent = events.size() + samples.size();
+    try {
+      if (!events.isEmpty()) {
+        count(post("/api/v1/events", events), events.size());
+        unsent -= events.size();
+      }
+      if (!samples.isEmpty()) {
+        count(post("/api/v1/metrics", samples), samples.size());
+        unsent -= samples.size();
+      }
+    } catch (InterruptedException e) {
+      dropped.addAndGet(unsent);
+      throw e;
     }
   }
 
@@ -271,7 +286,8 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
   }
 
   /**
-   * Stops taking items and heartbeats, and waits up to the close timeout for the queued items to be sent; what is left
+   * Stops taking items and heartbeats, and waits up to the close timeout for the queued items to be sent; then
+   * interrupts the request in flight and waits (up to the close timeout again) for the worker to count it; what is left
    * is counted as dropped. Idempotent.
    */
   @Override
@@ -288,6 +304,12 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
     }
     if (worker.isAlive()) {
       worker.interrupt();
+      try {
+        // The worker counts what its interrupted request held; wait (bounded) so the counts are final on return.
+        worker.join(Math.max(1, closeTimeout.toMillis()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     Object left;
     while ((left = queue.poll()) != null) {

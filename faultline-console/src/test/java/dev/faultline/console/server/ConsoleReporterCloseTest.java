@@ -1,0 +1,191 @@
+package dev.faultline.console.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faultline.core.event.ComponentEvent;
+import dev.faultline.core.testing.FakeClock;
+import java.io.IOException;
+import java.net.Authenticator;
+import java.net.CookieHandler;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
+import org.junit.jupiter.api.Test;
+
+/** What close() counts when its timeout ends a request in flight: every item once, as sent or as dropped. */
+class ConsoleReporterCloseTest {
+
+  /** Answers 202 to events at once (the first one once released) and never answers metric requests. */
+  static final class ScriptedClient extends HttpClient {
+    final CountDownLatch firstEventsRequest = new CountDownLatch(1);
+    final CountDownLatch releaseFirst = new CountDownLatch(1);
+    final CountDownLatch metricsRequest = new CountDownLatch(1);
+    private boolean first = true;
+    volatile Thread worker;
+
+    @Override
+    public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+        throws IOException, InterruptedException {
+      worker = Thread.currentThread();
+      String path = request.uri().getPath();
+      if (path.endsWith("/events")) {
+        if (first) {
+          first = false;
+          firstEventsRequest.countDown();
+          releaseFirst.await();
+        }
+        return response(request, 202);
+      }
+      if (path.endsWith("/metrics")) {
+        metricsRequest.countDown();
+        new CountDownLatch(1).await(); // a console that never answers, until close() interrupts
+      }
+      return response(request, 202);
+    }
+
+    private static <T> HttpResponse<T> response(HttpRequest request, int status) {
+      return new HttpResponse<>() {
+        @Override
+        public int statusCode() {
+          return status;
+        }
+
+        @Override
+        public HttpRequest request() {
+          return request;
+        }
+
+        @Override
+        public Optional<HttpResponse<T>> previousResponse() {
+          return Optional.empty();
+        }
+
+        @Override
+        public HttpHeaders headers() {
+          return HttpHeaders.of(Map.of(), (a, b) -> true);
+        }
+
+        @Override
+        public T body() {
+          return null;
+        }
+
+        @Override
+        public Optional<SSLSession> sslSession() {
+          return Optional.empty();
+        }
+
+        @Override
+        public URI uri() {
+          return request.uri();
+        }
+
+        @Override
+        public HttpClient.Version version() {
+          return HttpClient.Version.HTTP_1_1;
+        }
+      };
+    }
+
+    @Override
+    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
+        HttpResponse.BodyHandler<T> handler) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
+        HttpResponse.PushPromiseHandler<T> push) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Optional<CookieHandler> cookieHandler() {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<Duration> connectTimeout() {
+      return Optional.empty();
+    }
+
+    @Override
+    public Redirect followRedirects() {
+      return Redirect.NEVER;
+    }
+
+    @Override
+    public Optional<ProxySelector> proxy() {
+      return Optional.empty();
+    }
+
+    @Override
+    public SSLContext sslContext() {
+      return null;
+    }
+
+    @Override
+    public SSLParameters sslParameters() {
+      return null;
+    }
+
+    @Override
+    public Optional<Authenticator> authenticator() {
+      return Optional.empty();
+    }
+
+    @Override
+    public HttpClient.Version version() {
+      return HttpClient.Version.HTTP_1_1;
+    }
+
+    @Override
+    public Optional<Executor> executor() {
+      return Optional.empty();
+    }
+  }
+
+  private static ComponentEvent.ComponentStarted event(int second) {
+    return new ComponentEvent.ComponentStarted("worker", Instant.parse("2026-01-01T00:00:00Z").plusSeconds(second));
+  }
+
+  @Test
+  void aSamplesRequestCutByTheCloseTimeoutDropsOnlyItsSamples() throws Exception {
+    ScriptedClient client = new ScriptedClient();
+    ConsoleReporter reporter = ConsoleReporter.builder(URI.create("http://127.0.0.1:7070"), "fkey_test")
+        .httpClient(client).clock(new FakeClock()).closeTimeout(Duration.ofMillis(200)).build();
+    reporter.onEvent(event(0));
+    assertTrue(client.firstEventsRequest.await(10, TimeUnit.SECONDS));
+    // While the worker sends the first event, one bad event, one good event and one sample wait: the next batch.
+    reporter.onEvent(new ComponentEvent.ComponentStarted("worker", null));
+    reporter.onEvent(event(1));
+    reporter.metric("queue.depth", 3, Map.of());
+    client.releaseFirst.countDown();
+    assertTrue(client.metricsRequest.await(10, TimeUnit.SECONDS));
+    assertEquals(2, reporter.sent(), "both good events were answered 202 before the sample was sent");
+
+    reporter.close();
+    long droppedWhenCloseReturned = reporter.dropped();
+    client.worker.join(10_000);
+
+    assertEquals(2, reporter.sent());
+    assertEquals(0, reporter.failed());
+    assertEquals(2, reporter.dropped(), "the event without a time and the sample cut by close; nothing twice");
+    assertEquals(2, droppedWhenCloseReturned, "the counts are final when close() returns");
+  }
+}
