@@ -21,6 +21,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -67,7 +68,7 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong heartbeats = new AtomicLong();
-  private volatile boolean beatNow;
+  private final AtomicBoolean beatNow = new AtomicBoolean();
   private volatile boolean closing;
 
   private ConsoleReporter(Builder b) {
@@ -113,8 +114,11 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
       throw new IllegalArgumentException("status must be UP, DEGRADED or DOWN, but was " + status);
     }
     statuses.put(instance, new Status(status, detail));
-    beatNow = true;
-    queue.offer(WAKE);
+    // One wake-up at a time: the worker reads every status when it clears the flag, so more would only take places of
+    // events and samples in the queue (and the closing marker's).
+    if (!beatNow.getAndSet(true)) {
+      queue.offer(WAKE);
+    }
   }
 
   private void offer(Object item) {
@@ -234,8 +238,7 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
 
   private void sendBeats(Map<String, Long> nextBeat) throws InterruptedException {
     long t = clock.nanoTime();
-    boolean now = beatNow;
-    beatNow = false;
+    boolean now = beatNow.getAndSet(false);
     List<Object> due = new ArrayList<>();
     for (Map.Entry<String, Long> entry : nextBeat.entrySet()) {
       if (now || entry.getValue() - t <= 0) {

@@ -188,4 +188,22 @@ class ConsoleReporterCloseTest {
     assertEquals(2, reporter.dropped(), "the event without a time and the sample cut by close; nothing twice");
     assertEquals(2, droppedWhenCloseReturned, "the counts are final when close() returns");
   }
+
+  @Test
+  void statusChangesWhileTheConsoleIsSlowDoNotTakeTheEventsPlaces() throws Exception {
+    ScriptedClient client = new ScriptedClient();
+    ConsoleReporter reporter = ConsoleReporter.builder(URI.create("http://127.0.0.1:7070"), "fkey_test")
+        .httpClient(client).clock(new FakeClock()).queueCapacity(2).build();
+    reporter.onEvent(event(0));
+    assertTrue(client.firstEventsRequest.await(10, TimeUnit.SECONDS));
+    for (int i = 0; i < 5; i++) {
+      reporter.status("p1", i % 2 == 0 ? "DEGRADED" : "UP", null); // a flapping health check
+    }
+    reporter.onEvent(event(1));
+    assertEquals(0, reporter.dropped(), "the queue holds no event, so there is room for one");
+    client.releaseFirst.countDown();
+    reporter.close();
+    assertEquals(2, reporter.sent());
+    assertEquals(0, reporter.dropped());
+  }
 }
