@@ -133,7 +133,7 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
     return sent.get();
   }
 
-  /** Events and samples whose request failed: an error status or an I/O failure. */
+  /** Events and samples whose request failed: an error status, an I/O failure or a request the client refused. */
   public long failed() {
     return failed.get();
   }
@@ -283,7 +283,8 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
           .build();
       HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
       return response.statusCode() == 202;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      // A request that cannot be built or sent fails alone: the worker must live on to send (or count) the rest.
       return false;
     }
   }
@@ -399,6 +400,13 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
       }
       if (apiKey == null || apiKey.isBlank()) {
         throw new ConfigurationException("apiKey", "be a service key", apiKey == null ? null : "blank");
+      }
+      try {
+        HttpRequest.newBuilder().header("Authorization", "Bearer " + apiKey);
+      } catch (IllegalArgumentException e) {
+        // Such as a key read from a file with its line end; the value itself is not shown, it is a secret.
+        throw new ConfigurationException("apiKey", "be a valid HTTP header value (no control characters)",
+            "refused");
       }
       if (queueCapacity < 1) {
         throw new ConfigurationException("queueCapacity", "be at least 1", queueCapacity);

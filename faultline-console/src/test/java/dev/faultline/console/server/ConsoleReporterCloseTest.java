@@ -1,8 +1,10 @@
 package dev.faultline.console.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.faultline.core.ConfigurationException;
 import dev.faultline.core.event.ComponentEvent;
 import dev.faultline.core.testing.FakeClock;
 import java.io.IOException;
@@ -37,11 +39,17 @@ class ConsoleReporterCloseTest {
     final CountDownLatch metricsRequest = new CountDownLatch(1);
     private boolean first = true;
     volatile Thread worker;
+    volatile RuntimeException throwOnce;
 
     @Override
     public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
         throws IOException, InterruptedException {
       worker = Thread.currentThread();
+      RuntimeException e = throwOnce;
+      if (e != null) {
+        throwOnce = null;
+        throw e;
+      }
       String path = request.uri().getPath();
       if (path.endsWith("/events")) {
         if (first) {
@@ -204,6 +212,34 @@ class ConsoleReporterCloseTest {
     client.releaseFirst.countDown();
     reporter.close();
     assertEquals(2, reporter.sent());
+    assertEquals(0, reporter.dropped());
+  }
+
+  @Test
+  void anApiKeyThatCannotBeAHeaderIsRefusedAtBuild() {
+    // As read from a file with its line end: before, the worker died on its first request, losing that batch uncounted.
+    ConfigurationException e = assertThrows(ConfigurationException.class,
+        () -> ConsoleReporter.builder(URI.create("http://127.0.0.1:7070"), "fkey_test\n").build());
+    assertEquals("apiKey", e.field());
+  }
+
+  @Test
+  void aRequestTheClientRefusesCountsAsFailedAndTheWorkerGoesOn() throws Exception {
+    ScriptedClient client = new ScriptedClient();
+    client.releaseFirst.countDown();
+    client.throwOnce = new IllegalArgumentException("invalid header value");
+    ConsoleReporter reporter = ConsoleReporter.builder(URI.create("http://127.0.0.1:7070"), "fkey_test")
+        .httpClient(client).clock(new FakeClock()).build();
+    reporter.onEvent(event(0));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (client.worker == null || (reporter.failed() == 0 && client.worker.isAlive())) {
+      assertTrue(System.nanoTime() < deadline, "the request was not answered");
+      Thread.sleep(5);
+    }
+    reporter.onEvent(event(1));
+    reporter.close();
+    assertEquals(1, reporter.failed(), "the refused request");
+    assertEquals(1, reporter.sent(), "the worker survived it");
     assertEquals(0, reporter.dropped());
   }
 }
