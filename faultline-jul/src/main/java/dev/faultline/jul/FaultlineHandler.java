@@ -48,6 +48,8 @@ public final class FaultlineHandler extends Handler implements LogContextSource 
   private final RecentLogs logs;
   private volatile Supplier<String> traceIdSource;
   private volatile boolean closed;
+  /** Set on a thread while it asks the trace id source, which may itself log through this handler. */
+  private final ThreadLocal<Boolean> askingTraceId = new ThreadLocal<>();
 
   /** A handler configured from the {@link LogManager}'s properties (see the class comment). */
   public FaultlineHandler() {
@@ -127,7 +129,16 @@ public final class FaultlineHandler extends Handler implements LogContextSource 
     }
     try {
       Supplier<String> source = traceIdSource;
-      String traceId = source == null ? null : source.get();
+      String traceId = null;
+      if (source != null && askingTraceId.get() == null) {
+        // A record the source logs while it is asked is kept by its thread only, without asking again (no recursion).
+        askingTraceId.set(Boolean.TRUE);
+        try {
+          traceId = source.get();
+        } finally {
+          askingTraceId.remove();
+        }
+      }
       long threadId = record.getLongThreadID();
       Thread current = Thread.currentThread();
       String threadName = current.getId() == threadId ? current.getName() : "thread-" + threadId;

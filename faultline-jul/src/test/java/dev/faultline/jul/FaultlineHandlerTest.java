@@ -177,6 +177,20 @@ class FaultlineHandlerTest {
   }
 
   @Test
+  void aTraceSourceThatLogsDoesNotMakeTheHandlerRecurse() {
+    AtomicReference<String> trace = new AtomicReference<>("t-9");
+    FaultlineHandler handler = attach(RecentLogs.builder().clock(new FakeClock()).build(), trace);
+    handler.setTraceIdSource(() -> {
+      logger.fine("looking up the current span"); // as a tracing library logging through java.util.logging might
+      return trace.get();
+    });
+    logger.info("reserving stock");
+    assertEquals(List.of("reserving stock"), messages(handler.logs().traceLines("t-9")));
+    assertEquals(List.of("looking up the current span", "reserving stock"),
+        messages(handler.logs().threadLines(Thread.currentThread().getId())));
+  }
+
+  @Test
   void manyTracesStayWithinTheLimit() {
     FakeClock clock = new FakeClock();
     AtomicReference<String> trace = new AtomicReference<>();
