@@ -432,10 +432,15 @@ public final class JournalCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "--seconds must be at least 0, but was "
             + seconds);
       }
+      if (maxRecords != null && maxRecords < 1) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--max-records must be at least 1, but was "
+            + maxRecords);
+      }
       KeyProvider provider = keys.provider(spec.commandLine(), spec.commandLine().getErr()::println);
       Clock clock = Clock.system();
       long started = clock.nanoTime();
-      long deadline = started + (long) (seconds * 1e9);
+      // Saturates at Long.MAX_VALUE for a very long (or infinite) run; compared as elapsed time so it cannot overflow.
+      long budget = (long) (seconds * 1e9);
       AtomicLong tickets = new AtomicLong(maxRecords != null ? maxRecords : Long.MAX_VALUE);
       AtomicLong appended = new AtomicLong();
       AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -448,7 +453,7 @@ public final class JournalCommand implements Runnable {
           int writer = w;
           Thread thread = new Thread(() -> {
             try {
-              for (long counter = 0; failure.get() == null && clock.nanoTime() < deadline
+              for (long counter = 0; failure.get() == null && clock.nanoTime() - started < budget
                   && tickets.getAndDecrement() > 0; counter++) {
                 long sequence = journal.append((writer + ":" + counter).getBytes(StandardCharsets.UTF_8));
                 byte[] line = (sequence + "\n").getBytes(StandardCharsets.US_ASCII);

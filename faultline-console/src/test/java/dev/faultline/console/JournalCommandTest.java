@@ -352,4 +352,26 @@ class JournalCommandTest {
     assertEquals(2, run("journal", "stress", journal.toString(), "--writers", "0", "--seconds", "1",
         "--ack-file", ack.toString()).exit());
   }
+
+  @Test
+  void stressForAVeryLongTimeStillAppendsUpToMaxRecordsAndRefusesAZeroCount() throws Exception {
+    Path ack = dir.resolve("ack.txt");
+    Path journal = dir.resolve("journal");
+    // --seconds 1e12 (or Infinity) means "until --max-records": the deadline must not overflow to the past.
+    Run stress = run("journal", "stress", journal.toString(), "--writers", "2", "--seconds", "1e12", "--ack-file",
+        ack.toString(), "--max-records", "5");
+    assertEquals(0, stress.exit(), stress.err());
+    assertTrue(stress.out().contains("appended 5 record(s)"), stress.out());
+    Run forever = run("journal", "stress", journal.toString(), "--seconds", "Infinity", "--ack-file",
+        ack.toString(), "--max-records", "3");
+    assertEquals(0, forever.exit(), forever.err());
+    assertTrue(forever.out().contains("appended 3 record(s)"), forever.out());
+
+    for (String count : List.of("0", "-5")) {
+      Run zero = run("journal", "stress", journal.toString(), "--seconds", "1", "--ack-file", ack.toString(),
+          "--max-records", count);
+      assertEquals(2, zero.exit(), zero.out());
+      assertTrue(zero.err().contains("--max-records must be at least 1, but was " + count), zero.err());
+    }
+  }
 }
