@@ -95,6 +95,10 @@ public final class LogsCommand implements Runnable {
       TemplateMiner miner = miner();
       LogFormat format = LogFormat.compile(logFormat);
       requireFile(file);
+      if (Files.exists(output) && Files.isSameFile(file, output)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--output " + output
+            + " is the log file itself: the CSV would replace the log; write it elsewhere");
+      }
       Path dir = output.toAbsolutePath().getParent();
       Files.createDirectories(dir);
       Path partial = Files.createTempFile(dir, output.getFileName().toString(), ".partial");

@@ -106,6 +106,21 @@ class LogsCommandTest {
   }
 
   @Test
+  void parseRefusesToWriteItsCsvOverTheLogItReads() throws Exception {
+    Path log = log();
+    byte[] before = Files.readAllBytes(log);
+    for (String output : List.of(log.toString(), dir.resolve(".").resolve("hdfs.log").toString())) {
+      Run same = run("logs", "parse", log.toString(), "--log-format", "<Date> <Content>", "--output", output);
+      assertEquals(2, same.exit(), same.out());
+      assertTrue(same.err().contains("--output " + output + " is the log file itself"), same.err());
+      assertEquals(new String(before, StandardCharsets.UTF_8), Files.readString(log), "the log is unchanged");
+    }
+    try (var files = Files.list(dir)) {
+      assertEquals(List.of(log), files.toList(), "no partial file is left");
+    }
+  }
+
+  @Test
   void tracebackPrintsTheTimelineAndRankedSuspectsWithReasons() throws Exception {
     Path app = dir.resolve("app.log");
     StringBuilder text = new StringBuilder();
