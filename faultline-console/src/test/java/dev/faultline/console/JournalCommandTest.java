@@ -374,4 +374,36 @@ class JournalCommandTest {
       assertTrue(zero.err().contains("--max-records must be at least 1, but was " + count), zero.err());
     }
   }
+
+  @Test
+  void aRefusedRollbackChangesNothingNeitherCuttingATornTailNorTakingTheAsyncLossMarker() throws Exception {
+    try (RecoverableState<Long, String> state = sum().open()) {
+      for (int i = 1; i <= 25; i++) {
+        state.apply(Integer.toString(i));
+      }
+    }
+    Path segment = dir.resolve("00000000000000000001.journal");
+    byte[] original = Files.readAllBytes(segment);
+    byte[] torn = Arrays.copyOf(original, original.length - 2);
+    Files.write(segment, torn);
+    Path marker = dir.resolve("async-session");
+    // What an ASYNC session that did not close cleanly leaves: opening the journal reports the loss and removes it.
+    byte[] asyncSession = "maxUnforcedRecords=10000\nforceIntervalMillis=50\n".getBytes(StandardCharsets.UTF_8);
+    Files.write(marker, asyncSession);
+    Set<String> before;
+    try (var files = Files.list(dir)) {
+      before = files.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+    }
+
+    for (String to : List.of("999", "cp-000000000042", "2000-01-01T00:00:00Z")) {
+      Run refused = run("journal", "rollback", dir.toString(), "--to", to);
+      assertEquals(1, refused.exit(), refused.out());
+      assertTrue(refused.err().contains("cannot roll"), refused.err());
+      assertArrayEquals(torn, Files.readAllBytes(segment));
+      assertArrayEquals(asyncSession, Files.readAllBytes(marker));
+      try (var files = Files.list(dir)) {
+        assertEquals(before, files.map(p -> p.getFileName().toString()).collect(Collectors.toSet()), to);
+      }
+    }
+  }
 }

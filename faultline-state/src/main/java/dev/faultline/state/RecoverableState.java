@@ -18,8 +18,10 @@ import dev.faultline.state.journal.Durability;
 import dev.faultline.state.journal.Journal;
 import dev.faultline.state.journal.JournalBuilder;
 import dev.faultline.state.journal.JournalCursor;
+import dev.faultline.state.journal.JournalDamage;
 import dev.faultline.state.journal.JournalRecord;
 import dev.faultline.state.journal.OpenReport;
+import dev.faultline.state.journal.VerifyReport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -393,7 +395,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       stateLock.lock();
       try {
         ensureOpen();
-        Resolved resolved = resolve(directory, journal, store, target);
+        Resolved resolved = resolve(directory, journal.firstSequence(), journal.lastSequence(), store, target);
         // The target may be an event that is written but whose force still runs (its apply waits outside the state
         // lock), and a SYNC cursor sees only forced records: wait for it, or the replay would stop short of it.
         journal.awaitDurable(resolved.sequence);
@@ -443,9 +445,18 @@ public final class RecoverableState<S, E> implements AutoCloseable {
   public static RollbackResult rollbackOffline(Path directory, RollbackTarget target, StorageIo storage,
       KeyProvider keyProvider) {
     Objects.requireNonNull(target, "target");
+    // A refused target must change nothing, but opening the journal cuts a torn tail and takes an ASYNC session's
+    // loss marker, and opening the checkpoint store removes unfinished checkpoints: so check the target against
+    // read-only views first (a corrupt journal is refused by opening it, which changes nothing).
+    VerifyReport view = Journal.verify(directory, storage);
+    if (view.damage().map(d -> d.kind() != JournalDamage.Kind.CORRUPTION).orElse(true)) {
+      CheckpointStore readOnly = CheckpointStore.builder(directory).storage(storage).keyProvider(keyProvider)
+          .readOnly().open();
+      resolve(directory, view.firstSequence(), view.lastSequence(), readOnly, target);
+    }
     try (Journal journal = Journal.builder(directory).storage(storage).keyProvider(keyProvider).open()) {
       CheckpointStore store = CheckpointStore.builder(directory).storage(storage).keyProvider(keyProvider).open();
-      Resolved resolved = resolve(directory, journal, store, target);
+      Resolved resolved = resolve(directory, journal.firstSequence(), journal.lastSequence(), store, target);
       int deleted = store.deleteAfter(resolved.sequence);
       long discarded = journal.truncateAfter(resolved.sequence);
       LOG.log(System.Logger.Level.INFO, "rolled " + directory + " back offline to " + target.describe()
@@ -472,9 +483,8 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     }
   }
 
-  private static Resolved resolve(Path directory, Journal journal, CheckpointStore store, RollbackTarget target) {
-    long first = journal.firstSequence();
-    long last = journal.lastSequence();
+  private static Resolved resolve(Path directory, long first, long last, CheckpointStore store,
+      RollbackTarget target) {
     if (target instanceof RollbackTarget.ToCheckpoint) {
       String id = ((RollbackTarget.ToCheckpoint) target).id();
       Checkpoint checkpoint;
