@@ -85,6 +85,13 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    requirePositive("--duration", duration);
+    requirePositive("--refresh", refresh);
+    requirePositive("--cycle", cycle);
+    if (duration != null && duration.compareTo(MAX_DURATION) > 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--duration must be at most 100000d, but was "
+          + duration);
+    }
     if (noWeb) {
       return terminal();
     }
@@ -145,6 +152,16 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** The longest {@code --duration}: its nanoseconds, added to the clock's, must not overflow. */
+  private static final Duration MAX_DURATION = Duration.ofDays(100_000);
+
+  private void requirePositive(String option, Duration value) {
+    if (value != null && (value.isZero() || value.isNegative())) {
+      throw new CommandLine.ParameterException(spec.commandLine(), option + " must be a positive duration, but was "
+          + value);
+    }
   }
 
   private WebDemo startDemo(Path dir, Clock clock, PrintWriter out) throws IOException {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -61,5 +63,30 @@ class DemoCommandTest {
     line.setErr(new PrintWriter(err));
     assertEquals(2, line.execute("demo", "--no-web", "--workers", "0", "--duration", "1s"));
     assertTrue(err.toString().contains("--workers must be between 1 and 1024, but was 0"), err.toString());
+  }
+
+  @Test
+  void rejectsDurationsThatAreNotPositiveOrTooLong() {
+    String[][] cases = {
+        {"--duration", "PT-1S", "--duration must be a positive duration, but was PT-1S"},
+        {"--duration", "0s", "--duration must be a positive duration, but was PT0S"},
+        {"--duration", "200000d", "--duration must be at most 100000d, but was PT4800000H"},
+        {"--refresh", "0s", "--refresh must be a positive duration, but was PT0S"},
+        {"--refresh", "PT-0.5S", "--refresh must be a positive duration, but was PT-0.5S"},
+        {"--cycle", "0s", "--cycle must be a positive duration, but was PT0S"}};
+    for (String[] c : cases) {
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      CommandLine line = FaultlineCommand.newCommandLine();
+      line.setOut(new PrintWriter(out));
+      line.setErr(new PrintWriter(err));
+      List<String> args = new ArrayList<>(List.of("demo", "--no-web", "--plain", "--workers", "2"));
+      if (!c[0].equals("--duration")) {
+        args.addAll(List.of("--duration", "1s"));
+      }
+      args.addAll(List.of(c[0], c[1]));
+      assertEquals(2, line.execute(args.toArray(String[]::new)), c[1] + ": " + out + err);
+      assertTrue(err.toString().contains(c[2]), err.toString());
+    }
   }
 }
