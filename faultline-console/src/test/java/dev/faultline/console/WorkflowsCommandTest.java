@@ -46,7 +46,12 @@ class WorkflowsCommandTest {
       assertEquals("fast-a", executor.<String>start("w", "fast", "fast").result().get(30, TimeUnit.SECONDS));
       executor.start("w", "slow", "slow");
       assertTrue(held.await(30, TimeUnit.SECONDS));
-      JournalCommandTest.Run locked = JournalCommandTest.run("workflows", "list", dir.toString());
+      // list reads without the store's lock: what the running executor's journal holds now.
+      JournalCommandTest.Run live = JournalCommandTest.run("workflows", "list", dir.toString());
+      assertEquals(0, live.exit(), live.err());
+      assertTrue(live.out().contains("slow  w  PENDING"), live.out());
+      // cancel writes, so it takes the lock, which the executor holds.
+      JournalCommandTest.Run locked = JournalCommandTest.run("workflows", "cancel", dir.toString(), "slow");
       assertEquals(1, locked.exit());
       assertTrue(locked.err().contains("lock"), locked.err());
     }
@@ -144,5 +149,40 @@ class WorkflowsCommandTest {
     all[0] = "workflows";
     System.arraycopy(args, 0, all, 1, args.length);
     return all;
+  }
+
+  @Test
+  void listAndShowChangeNothingNeitherCuttingATornTailNorTakingTheAsyncLossMarker() throws Exception {
+    try (WorkflowExecutor executor = open((ctx, in) -> ctx.step("a", () -> in + "-a"))) {
+      assertEquals("x-a", executor.<String>start("w", "x", "x").result().get(30, TimeUnit.SECONDS));
+    }
+    Path segment;
+    try (Stream<Path> files = Files.list(dir)) {
+      segment = files.filter(f -> f.toString().endsWith(".journal")).sorted().reduce((a, b) -> b).orElseThrow();
+    }
+    byte[] original = Files.readAllBytes(segment);
+    byte[] torn = java.util.Arrays.copyOf(original, original.length + 5);
+    torn[original.length] = 1;
+    Files.write(segment, torn);
+    byte[] asyncSession = "maxUnforcedRecords=10000\nforceIntervalMillis=50\n".getBytes();
+    Files.write(dir.resolve("async-session"), asyncSession);
+    List<String> before = listing();
+
+    JournalCommandTest.Run list = JournalCommandTest.run("workflows", "list", dir.toString());
+    assertEquals(0, list.exit(), list.err());
+    assertTrue(list.out().contains("1 workflow(s)"), list.out());
+    JournalCommandTest.Run show = JournalCommandTest.run("workflows", "show", dir.toString(), "x");
+    assertEquals(0, show.exit(), show.err());
+
+    assertEquals(before, listing());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(torn, Files.readAllBytes(segment), "the torn tail is kept");
+    org.junit.jupiter.api.Assertions.assertArrayEquals(asyncSession,
+        Files.readAllBytes(dir.resolve("async-session")), "the ASYNC loss marker is kept for the next executor");
+  }
+
+  private List<String> listing() throws Exception {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.map(f -> dir.relativize(f) + " " + f.toFile().length()).sorted().toList();
+    }
   }
 }

@@ -19,6 +19,7 @@ import dev.faultline.state.journal.Journal;
 import dev.faultline.state.journal.JournalBuilder;
 import dev.faultline.state.journal.JournalCursor;
 import dev.faultline.state.journal.JournalDamage;
+import dev.faultline.state.journal.JournalException;
 import dev.faultline.state.journal.JournalRecord;
 import dev.faultline.state.journal.OpenReport;
 import dev.faultline.state.journal.VerifyReport;
@@ -209,6 +210,52 @@ public final class RecoverableState<S, E> implements AutoCloseable {
   /** Restores {@code checkpoint} (or the initial state) and replays the journal after it up to {@code to}. */
   private static <S, E> S rebuild(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec,
       Codec<E> eventCodec, Journal journal, Optional<Checkpoint> checkpoint, long to, long[] replayed) {
+    return rebuild(directory, machine, stateCodec, eventCodec, journal::read, checkpoint, to, replayed);
+  }
+
+  /**
+   * The state the next open of {@code directory} would recover, read for a tool without changing anything and without
+   * the directory's lock: the newest valid checkpoint that the journal can continue, then the journal's valid records
+   * after it. A torn tail is not cut and an ASYNC session's loss marker is left for the next open to report; while a
+   * process has the directory open, this is what its journal and checkpoints held at that moment.
+   *
+   * @throws StateException {@code state-missing} if {@code directory} holds no journal, {@code state-corrupted} if
+   *     valid records follow damage in the journal (the next open would refuse it too), {@code state-unrecoverable}
+   *     or {@code state-replay-failed} as {@link Builder#open()}
+   */
+  public static <S, E> S readOffline(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec,
+      Codec<E> eventCodec) {
+    Objects.requireNonNull(directory, "directory");
+    VerifyReport view;
+    try {
+      view = Journal.verify(directory, StorageIo.system());
+    } catch (JournalException e) {
+      throw new StateException("state-missing", "cannot read the journal in " + directory + ": " + e.getMessage(), e);
+    }
+    if (view.segments().isEmpty()) {
+      throw new StateException("state-missing", directory + " holds no journal");
+    }
+    Optional<JournalDamage> damage = view.damage();
+    if (damage.isPresent() && damage.get().kind() == JournalDamage.Kind.CORRUPTION) {
+      throw new StateException("state-corrupted", "the journal in " + directory + " is corrupted: "
+          + damage.get().describe());
+    }
+    long first = view.firstSequence();
+    long last = view.lastSequence();
+    CheckpointStore store = CheckpointStore.builder(directory).readOnly().open();
+    Optional<Checkpoint> checkpoint = store.latestValid(info -> info.sequence() <= last).checkpoint();
+    long from = checkpoint.map(c -> c.sequence() + 1).orElse(1L);
+    if (from < first) {
+      throw new StateException("state-unrecoverable", "cannot read " + directory + ": the journal starts at sequence "
+          + first + " and no valid checkpoint covers sequences " + from + ".." + (first - 1));
+    }
+    return rebuild(directory, machine, stateCodec, eventCodec, at -> Journal.readOnly(directory, at), checkpoint,
+        last, new long[1]);
+  }
+
+  private static <S, E> S rebuild(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec,
+      Codec<E> eventCodec, java.util.function.LongFunction<JournalCursor> reader, Optional<Checkpoint> checkpoint,
+      long to, long[] replayed) {
     S state;
     if (checkpoint.isPresent()) {
       try {
@@ -225,7 +272,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       return state;
     }
     long next = from;
-    try (JournalCursor cursor = journal.read(from)) {
+    try (JournalCursor cursor = reader.apply(from)) {
       while (next <= to && cursor.hasNext()) {
         JournalRecord record = cursor.next();
         try {

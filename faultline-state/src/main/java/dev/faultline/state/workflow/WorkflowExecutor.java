@@ -322,20 +322,22 @@ public final class WorkflowExecutor implements AutoCloseable {
 
   /**
    * What the store in {@code directory} records about every workflow, by id, read without running anything (what
-   * the command line shows). Takes the store's lock while reading.
+   * the command line shows). Reads without the store's lock and changes nothing (a torn tail stays for the next
+   * executor to cut, an ASYNC session's loss for it to report); while an executor has the store open, this is what
+   * its journal held at that moment.
    *
-   * @throws WorkflowException {@code store-missing} if {@code directory} is not a workflow store (nothing is created)
-   * @throws dev.faultline.state.journal.JournalException {@code journal-locked} if an executor has the store open
+   * @throws WorkflowException {@code store-missing} if {@code directory} is not a workflow store
+   * @throws dev.faultline.state.StateException {@code state-corrupted} and the other failures of a recovery
    */
   public static List<WorkflowInfo> inspect(Path directory) {
-    try (RecoverableState<Table, Entry> state = offline(directory)) {
-      List<WorkflowInfo> out = new ArrayList<>();
-      for (Table.Row row : state.state().rows.values()) {
-        out.add(row.info());
-      }
-      out.sort(Comparator.comparing(WorkflowInfo::workflowId));
-      return out;
+    requireStore(directory);
+    Table table = RecoverableState.readOffline(directory, new Table.Machine(), Table.CODEC, Entry.CODEC);
+    List<WorkflowInfo> out = new ArrayList<>();
+    for (Table.Row row : table.rows.values()) {
+      out.add(row.info());
     }
+    out.sort(Comparator.comparing(WorkflowInfo::workflowId));
+    return out;
   }
 
   /**
@@ -396,6 +398,13 @@ public final class WorkflowExecutor implements AutoCloseable {
    * @throws WorkflowException {@code store-missing} if {@code directory} is not a directory or holds no journal
    */
   private static RecoverableState<Table, Entry> offline(Path directory) {
+    requireStore(directory);
+    return RecoverableState.builder(directory, new Table.Machine(), Table.CODEC, Entry.CODEC).checkpointEvery(0)
+        .open();
+  }
+
+  /** Refuses a path that is not a workflow store (an executor's store has a journal segment from its first open). */
+  private static void requireStore(Path directory) {
     Validate.notNull("directory", directory);
     if (!java.nio.file.Files.isDirectory(directory)) {
       throw new WorkflowException("store-missing", "no workflow store at " + directory + ": "
@@ -412,8 +421,6 @@ public final class WorkflowExecutor implements AutoCloseable {
       throw new WorkflowException("store-missing", directory + " is not a workflow store: it has no journal"
           + " (*.journal); nothing was changed");
     }
-    return RecoverableState.builder(directory, new Table.Machine(), Table.CODEC, Entry.CODEC).checkpointEvery(0)
-        .open();
   }
 
   // ---------------------------------------------------------------------------------------------------- API
