@@ -714,6 +714,7 @@ final class SegmentedJournal implements Journal {
           size = Format.FRAME_HEADER_SIZE + sealed.length;
         } else {
           System.arraycopy(node.payload, 0, array, at + Format.FRAME_HEADER_SIZE, node.payload.length);
+          size = Format.FRAME_HEADER_SIZE + node.payload.length;
         }
         Format.sealFrame(array, at, size - Format.FRAME_HEADER_SIZE, sequence, crc);
         active.index.maybeAdd(sequence, writePosition + at);
@@ -1333,14 +1334,27 @@ final class SegmentedJournal implements Journal {
           target.channel = io.open(target.file, StorageIo.OpenMode.READ_WRITE);
         }
         long offset = offsetOf(target, sequence + 1, end);
-        target.channel = keepPrefix(target, offset);
+        List<Segment> kept = new ArrayList<>(list.subList(0, index + 1));
+        if (offset == Format.HEADER_SIZE && target.keyId != currentKeyId) {
+          // Nothing of the segment is kept, and its header names another key (or none): start it again under the
+          // current key, as opening does, since appends go on in the active segment under its header's key.
+          closeQuietly(target.channel, null);
+          target.channel = null;
+          replaceEmptySegment(io, directory, target.file, target.firstSequence, currentKeyId);
+          Segment restarted = new Segment(target.file, target.firstSequence, currentKeyId, new SparseIndex());
+          restarted.channel = io.open(target.file, StorageIo.OpenMode.READ_WRITE);
+          kept.set(index, restarted);
+          target = restarted;
+        } else {
+          target.channel = keepPrefix(target, offset);
+          target.index.truncateAfter(sequence);
+        }
         target.finalEnd = -1;
-        target.index.truncateAfter(sequence);
         active = target;
         writePosition = offset;
         preallocatedEnd = offset;
         nextSequence = sequence + 1;
-        segments = List.copyOf(list.subList(0, index + 1));
+        segments = List.copyOf(kept);
         Position position = new Position(sequence, target, offset);
         written = position;
         generation++;

@@ -204,6 +204,52 @@ class EncryptionTest {
     assertTrue(retired.getMessage().contains("key id 1"), retired.getMessage());
   }
 
+  /**
+   * Regression: a rollback to the first record of a segment sealed for another key (or plain, from before encryption)
+   * kept that segment, empty, as the active one, and appends went on under its header's key: plaintext on disk with
+   * encryption on, or the retired key after a rotation.
+   */
+  @Test
+  void appendsAfterARollbackToTheStartOfAnOlderSegmentUseTheCurrentKey() throws Exception {
+    try (Journal journal = Journal.builder(DIR).storage(disk).open()) {
+      journal.append("plain-1".getBytes(StandardCharsets.UTF_8));
+    }
+    try (Journal journal = open(keys(1, 1, KEY_1), 64 << 20)) {
+      journal.append("key1-2".getBytes(StandardCharsets.UTF_8));
+      journal.append("key1-3".getBytes(StandardCharsets.UTF_8));
+      assertEquals(2, journal.truncateAfter(1));
+      assertEquals(2, journal.append("after-rollback-secret".getBytes(StandardCharsets.UTF_8)));
+      assertEquals(List.of("plain-1", "after-rollback-secret"), readAll(journal));
+      assertEquals(2, journal.truncateAfter(0));
+      assertEquals(1, journal.append("first-record-secret".getBytes(StandardCharsets.UTF_8)));
+      assertEquals(List.of("first-record-secret"), readAll(journal));
+    }
+    for (SegmentSummary segment : Journal.verify(DIR, disk).segments()) {
+      byte[] raw = disk.contents(segment.file());
+      assertFalse(contains(raw, "secret"), "no plaintext in " + segment.file());
+      assertEquals(1, ByteBuffer.wrap(raw).getInt(16), "key id of " + segment.file());
+    }
+    try (Journal journal = open(keys(1, 1, KEY_1), 64 << 20)) {
+      assertEquals(List.of("first-record-secret"), readAll(journal));
+    }
+
+    // Rotation: the records after a rollback to the start of a key-1 segment are sealed with key 2, not key 1.
+    try (Journal journal = open(keys(2, 1, KEY_1, 2, KEY_2), 64 << 20)) {
+      journal.append("key2-2".getBytes(StandardCharsets.UTF_8));
+      assertEquals(2, journal.truncateAfter(0));
+      journal.append("rotated-1".getBytes(StandardCharsets.UTF_8));
+      journal.append("rotated-2".getBytes(StandardCharsets.UTF_8));
+    }
+    List<SegmentSummary> segments = Journal.verify(DIR, disk).segments();
+    assertEquals(1, segments.size());
+    assertEquals(2, ByteBuffer.wrap(disk.contents(segments.get(0).file())).getInt(16));
+    assertEquals("journal-crypto", assertThrows(JournalException.class, () -> open(keys(1, 1, KEY_1), 64 << 20))
+        .code(), "nothing is left that key 1 opens");
+    try (Journal journal = open(keys(2, 2, KEY_2), 64 << 20)) {
+      assertEquals(List.of("rotated-1", "rotated-2"), readAll(journal));
+    }
+  }
+
   @Test
   void checkpointsAreSealedAndAWrongKeyIsReportedNotUsed() throws Exception {
     CheckpointStore store = CheckpointStore.builder(DIR).storage(disk).keyProvider(keys(1, 1, KEY_1)).open();
