@@ -14,7 +14,14 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>Each record and each snapshot is sealed with AES-256-GCM under a fresh random 96-bit nonce; the record's
  * sequence (for a checkpoint: its number, sequence and time) is authenticated with it, so a record moved to another
- * place does not decrypt. With random nonces a key should seal at most about 2<sup>32</sup> records: rotate before.
+ * sequence of its journal does not decrypt. With random nonces a key should seal at most about 2<sup>32</sup>
+ * records: rotate before.
+ *
+ * <p>What is not authenticated: which journal or checkpoint directory a record or snapshot belongs to (under a key
+ * shared by several directories, a segment or checkpoint file copied from one to another at the same sequence or
+ * number is accepted: give each directory its own key), how many records a journal holds (cutting records off its end
+ * reads as a torn tail), and the headers (a segment or checkpoint whose header says key id 0 is read as plain, even
+ * with a provider, so that data from before encryption stays readable; checkpoint labels are stored in plain text).
  *
  * <p>Implementations must be thread-safe.
  */
