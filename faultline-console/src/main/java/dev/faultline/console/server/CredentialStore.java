@@ -421,6 +421,31 @@ final class CredentialStore {
     }
   }
 
+  /**
+   * The password hash of the user entry {@code node}, checked so that a damaged or hostile document is refused here,
+   * naming the file, rather than failing or hanging at that user's next login.
+   */
+  private static Passwords.Hash storedHash(JsonNode node, String name) throws IOException {
+    JsonNode salt = node.path("salt");
+    JsonNode hash = node.path("hash");
+    JsonNode iterations = node.path("iterations");
+    if (!salt.isTextual() || !hash.isTextual() || !iterations.canConvertToInt() || !iterations.isIntegralNumber()) {
+      throw new IOException(FILE + ": user " + name + " needs a salt and hash (base64) and an iteration count");
+    }
+    Passwords.Hash parsed;
+    try {
+      Base64.Decoder b64 = Base64.getDecoder();
+      parsed = new Passwords.Hash(b64.decode(salt.asText()), b64.decode(hash.asText()), iterations.intValue());
+    } catch (IllegalArgumentException e) {
+      throw new IOException(FILE + ": user " + name + " has a salt or hash that is not base64");
+    }
+    String problem = Passwords.problem(parsed);
+    if (problem != null) {
+      throw new IOException(FILE + ": user " + name + "'s password hash " + problem);
+    }
+    return parsed;
+  }
+
   private void reloadHoldingWriteLock() throws IOException {
     Persistence.Snapshot snapshot = persistence.read();
     List<User> loadedUsers = new ArrayList<>();
@@ -432,7 +457,6 @@ final class CredentialStore {
       if (root == null || !root.isObject() || root.path("version").asInt() != 1) {
         throw new IOException(FILE + ": not a version 1 credentials document");
       }
-      Base64.Decoder b64 = Base64.getDecoder();
       for (JsonNode node : root.path("users")) {
         Role role = Role.parse(node.path("role").asText());
         String name = node.path("name").asText();
@@ -440,11 +464,7 @@ final class CredentialStore {
           throw new IOException(FILE + ": bad user entry " + name + " with role " + node.path("role"));
         }
         Passwords.Hash hash = node.path("hash").isNull() || node.path("hash").isMissingNode() ? null
-            : new Passwords.Hash(b64.decode(node.path("salt").asText()), b64.decode(node.path("hash").asText()),
-                node.path("iterations").asInt());
-        if (hash != null && hash.iterations() < 1) {
-          throw new IOException(FILE + ": user " + name + " has no iteration count");
-        }
+            : storedHash(node, name);
         loadedUsers.add(new User(name, role, hash));
       }
       for (JsonNode node : root.path("keys")) {

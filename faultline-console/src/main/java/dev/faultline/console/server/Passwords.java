@@ -27,6 +27,12 @@ final class Passwords {
   /** The longest password accepted (PBKDF2 hashes the whole password per iteration; bound its cost). */
   static final int MAX_LENGTH = 1024;
 
+  /**
+   * The highest iteration count accepted in a stored hash (about 50 times {@link #ITERATIONS}): a stored count beyond
+   * it would make each login of that user run for minutes.
+   */
+  static final int MAX_ITERATIONS = 10_000_000;
+
   private static final int SALT_BYTES = 16;
   private static final int KEY_BITS = 256;
 
@@ -51,6 +57,25 @@ final class Passwords {
   static boolean verify(String password, Hash stored) {
     byte[] candidate = derive(password, stored.salt(), stored.iterations());
     return MessageDigest.isEqual(candidate, stored.hash());
+  }
+
+  /**
+   * What is wrong with a stored hash (read from a file or database, so not trusted), or {@code null} when
+   * {@link #verify} can use it: it needs a salt, a derived key of {@value #KEY_BITS} bits and an iteration count from
+   * 1 to {@link #MAX_ITERATIONS}.
+   */
+  static String problem(Hash stored) {
+    if (stored.salt() == null || stored.salt().length == 0) {
+      return "has no salt";
+    }
+    if (stored.hash() == null || stored.hash().length != KEY_BITS / 8) {
+      return "has a derived key of " + (stored.hash() == null ? 0 : stored.hash().length) + " bytes, not "
+          + KEY_BITS / 8;
+    }
+    if (stored.iterations() < 1 || stored.iterations() > MAX_ITERATIONS) {
+      return "has an iteration count of " + stored.iterations() + ", not from 1 to " + MAX_ITERATIONS;
+    }
+    return null;
   }
 
   /** The reason {@code password} is not acceptable as a new password, or {@code null} when it is. */
