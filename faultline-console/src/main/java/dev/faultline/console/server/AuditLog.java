@@ -1,14 +1,18 @@
 package dev.faultline.console.server;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.faultline.core.Clock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -47,7 +51,10 @@ final class AuditLog {
     return new Backend() {
       @Override
       public synchronized void append(String record) throws IOException {
-        DataFiles.appendAndForce(file, (record + "\n").getBytes(StandardCharsets.UTF_8));
+        // After an append cut short (a crash, a full disk), the file ends inside a line: start this record on a line
+        // of its own, so that it is not glued to the torn one and lost with it.
+        String line = endsInsideALine(file) ? "\n" + record + "\n" : record + "\n";
+        DataFiles.appendAndForce(file, line.getBytes(StandardCharsets.UTF_8));
       }
 
       @Override
@@ -67,6 +74,22 @@ final class AuditLog {
         return List.copyOf(lines);
       }
     };
+  }
+
+  /** Whether {@code file} exists and its last byte is not a newline. */
+  private static boolean endsInsideALine(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return false;
+    }
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = channel.size();
+      if (size == 0) {
+        return false;
+      }
+      ByteBuffer last = ByteBuffer.allocate(1);
+      channel.read(last, size - 1);
+      return last.get(0) != '\n';
+    }
   }
 
   private final Backend backend;
@@ -100,7 +123,16 @@ final class AuditLog {
   List<JsonNode> last(int limit) throws IOException {
     List<JsonNode> records = new ArrayList<>();
     for (String line : backend.last(limit)) {
-      records.add(mapper.readTree(line));
+      JsonNode record;
+      try {
+        record = mapper.readTree(line);
+      } catch (JsonProcessingException e) {
+        record = null;
+      }
+      if (record == null || !record.isObject()) {  // a record torn by a crash: shown as it is, not hidden
+        record = mapper.createObjectNode().put("unreadable", line);
+      }
+      records.add(record);
     }
     return records;
   }
