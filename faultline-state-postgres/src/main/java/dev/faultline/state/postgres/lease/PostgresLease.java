@@ -28,7 +28,8 @@ import javax.sql.DataSource;
  *
  * <p>{@link LeaseGrant#expiresAtMillis()} is the database's expiry time in epoch milliseconds.
  *
- * <p>Thread-safe (each call borrows its own connection). Database failures surface as {@link IOException}s, which
+ * <p>Thread-safe (each call borrows its own connection, in auto-commit mode whatever the pool's default). Database
+ * failures surface as {@link IOException}s, which
  * {@link dev.faultline.supervisor.failover.Replica} treats as a failed renewal.
  */
 public final class PostgresLease implements Lease {
@@ -76,7 +77,7 @@ public final class PostgresLease implements Lease {
       throw new dev.faultline.core.ConfigurationException("owner", "be at most " + MAX_OWNER_CHARS + " characters",
           owner.length() + " characters");
     }
-    try (Connection c = dataSource.getConnection(); PreparedStatement p = c.prepareStatement(acquire)) {
+    try (Connection c = connection(); PreparedStatement p = c.prepareStatement(acquire)) {
       p.setString(1, name);
       p.setString(2, owner);
       p.setLong(3, ttl.toMillis());
@@ -92,7 +93,7 @@ public final class PostgresLease implements Lease {
   @Override
   public void release(LeaseGrant grant) throws IOException {
     Validate.notNull("grant", grant);
-    try (Connection c = dataSource.getConnection(); PreparedStatement p = c.prepareStatement(release)) {
+    try (Connection c = connection(); PreparedStatement p = c.prepareStatement(release)) {
       p.setString(1, name);
       p.setString(2, grant.owner());
       p.setLong(3, grant.epoch());
@@ -104,7 +105,7 @@ public final class PostgresLease implements Lease {
 
   @Override
   public Optional<LeaseGrant> current() throws IOException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement p = c.prepareStatement(current)) {
+    try (Connection c = connection(); PreparedStatement p = c.prepareStatement(current)) {
       p.setString(1, name);
       try (ResultSet rs = p.executeQuery()) {
         return rs.next() ? Optional.of(new LeaseGrant(rs.getString(1), rs.getLong(2), rs.getLong(3)))
@@ -112,6 +113,24 @@ public final class PostgresLease implements Lease {
       }
     } catch (SQLException e) {
       throw failure("read", e);
+    }
+  }
+
+  /**
+   * A connection of the data source in auto-commit mode, so that each statement commits on its own: a pool configured
+   * without auto-commit would otherwise roll a grant (or release) back when the connection returns to it, after
+   * {@link #tryAcquire} had reported the lease held.
+   */
+  private Connection connection() throws SQLException {
+    Connection c = dataSource.getConnection();
+    try {
+      if (!c.getAutoCommit()) {
+        c.setAutoCommit(true);
+      }
+      return c;
+    } catch (SQLException | RuntimeException e) {
+      c.close();
+      throw e;
     }
   }
 

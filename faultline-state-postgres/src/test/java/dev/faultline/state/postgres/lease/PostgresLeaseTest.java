@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.faultline.core.Clock;
 import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.ComponentEvent;
@@ -108,6 +110,24 @@ class PostgresLeaseTest {
     assertEquals(List.of(), errors);
     assertEquals(1, won.size(), won.toString());
     assertEquals(1, won.get(0).epoch());
+  }
+
+  @Test
+  void aGrantIsCommittedEvenWhenThePoolHandsOutConnectionsWithoutAutoCommit() throws Exception {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(TestDatabase.jdbcUrl());
+    config.setUsername("postgres");
+    config.setMaximumPoolSize(2);
+    config.setAutoCommit(false);  // a common pool setting; returning a connection then rolls its transaction back
+    try (HikariDataSource manual = new HikariDataSource(config)) {
+      PostgresLease onManual = new PostgresLease(manual, schema, "manual");
+      LeaseGrant a = onManual.tryAcquire("a", Duration.ofSeconds(30)).orElseThrow();
+      PostgresLease lease = new PostgresLease(db, schema, "manual");
+      assertEquals(Optional.of(a.epoch()), lease.current().map(LeaseGrant::epoch), "a's grant is in the table");
+      assertEquals(Optional.empty(), lease.tryAcquire("b", Duration.ofSeconds(30)), "a holds the lease, not b too");
+      onManual.release(a);
+      assertEquals(Optional.empty(), lease.current(), "a's release is committed too");
+    }
   }
 
   /** A scheduler whose tasks are held while its "process" is stopped, and run when it continues. */
