@@ -1252,13 +1252,31 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   }
 
   /** Database work on one pooled connection (auto-commit). */
+  /**
+   * A connection of {@code dataSource} in auto-commit mode, whatever the pool's default: every statement of this
+   * store commits by itself or runs in a transaction it commits explicitly, and on a pool that hands out connections
+   * without auto-commit its writes would otherwise be rolled back when the connection goes back (lost, silently).
+   */
+  static Connection connection(DataSource dataSource) throws SQLException {
+    Connection c = dataSource.getConnection();
+    try {
+      if (!c.getAutoCommit()) {
+        c.setAutoCommit(true);
+      }
+      return c;
+    } catch (SQLException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
   @FunctionalInterface
   private interface Work<T> {
     T run(Connection c) throws SQLException;
   }
 
   private <T> T sql(String what, Work<T> work) {
-    try (Connection c = dataSource.getConnection()) {
+    try (Connection c = connection(dataSource)) {
       return work.run(c);
     } catch (SQLException e) {
       throw new WorkflowException("store-failed", "could not " + what + " in PostgreSQL schema " + schema + ": "

@@ -243,7 +243,7 @@ final class WriteBatcher {
       }
     }
     Throwable failure = null;
-    try (Connection c = dataSource.getConnection()) {
+    try (Connection c = PostgresWorkflowStore.connection(dataSource)) {
       if (!creates.isEmpty()) {
         create(c, creates);
       }

@@ -57,6 +57,38 @@ class PostgresContractTest extends WorkflowExecutorTest {
     return WorkflowExecutor.builder(store);
   }
 
+  /**
+   * A pool that hands out connections without auto-commit (HikariCP's {@code autoCommit=false}, a common setting):
+   * the store's statements did not commit, so the pool rolled them back when each connection went back, and a
+   * workflow that SUCCEEDED on its node was gone for every other reader.
+   */
+  @org.junit.jupiter.api.Test
+  void aPoolWithoutAutoCommitLosesNothing() throws Exception {
+    com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+    config.setJdbcUrl(TestDatabase.jdbcUrl());
+    config.setUsername("postgres");
+    config.setMaximumPoolSize(5);
+    config.setAutoCommit(false);
+    String schema = TestDatabase.freshSchema("noautocommit");
+    try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource(config)) {
+      PostgresWorkflowStore store = PostgresWorkflowStore.builder(pool).schema(schema).nodeId("manual")
+          .leaseTime(Duration.ofSeconds(5)).heartbeatInterval(Duration.ofMillis(200)).build();
+      try (WorkflowExecutor executor = WorkflowExecutor.builder(store)
+          .register("w", (dev.faultline.state.workflow.Workflow<String, String>) (ctx, in) ->
+              ctx.step("a", () -> in + "-a") + ctx.step("b", () -> "-b")).open()) {
+        assertEquals("x-a-b", executor.<String>call("w", "x", "x"));
+      }
+    }
+    try (java.sql.Connection c = TestDatabase.dataSource().getConnection();
+        java.sql.PreparedStatement p = c.prepareStatement("SELECT status, (SELECT count(*) FROM " + schema
+            + ".workflow_steps) FROM " + schema + ".workflows WHERE workflow_id = 'x'");
+        java.sql.ResultSet rs = p.executeQuery()) {
+      org.junit.jupiter.api.Assertions.assertTrue(rs.next(), "the workflow's start was rolled back");
+      assertEquals("SUCCEEDED", rs.getString(1));
+      assertEquals(2, rs.getLong(2));
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void workflowsWaitingInANodesQueueBeyondItsNextTurnRunOnANodeWithRoom() throws Exception {
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
