@@ -40,8 +40,9 @@ import java.util.concurrent.TimeUnit;
  * tree version, top gate and mission time.
  *
  * <h2>Concurrency design</h2>
- * {@code models} and {@code results} are concurrent maps of immutable values, keyed by the document's update time so a
- * replaced tree is never answered from an old cache entry; {@code analyses} (one permit) serializes analyses.
+ * {@code models} and {@code results} are concurrent maps of immutable values, keyed by the document's version (its
+ * update time and a digest of its content, so that a tree replaced within the same millisecond, or after the clock
+ * stepped back, is never answered from an old cache entry); {@code analyses} (one permit) serializes analyses.
  * Thread-safe.
  */
 final class FaultTreeApi {
@@ -50,7 +51,7 @@ final class FaultTreeApi {
   private static final int RESULTS_KEPT = 8;
   private static final int LIVE_LISTED = 20;
 
-  private record Parsed(long version, FaultTreeModel model) {}
+  private record Parsed(String version, FaultTreeModel model) {}
 
   private final Clock clock;
   private final ConsoleStore store;
@@ -89,9 +90,9 @@ final class FaultTreeApi {
     if (model.topGates().isEmpty()) {
       throw ApiException.badRequest("the fault tree " + name + " defines no gate to analyse");
     }
-    long now = clock.wallMillis();
-    boolean existed = store.putDocument(new ConsoleStore.Document(KIND, name, text, now, by));
-    models.put(name, new Parsed(now, model));
+    ConsoleStore.Document document = new ConsoleStore.Document(KIND, name, text, clock.wallMillis(), by);
+    boolean existed = store.putDocument(document);
+    models.put(name, new Parsed(version(document), model));
     return existed;
   }
 
@@ -116,10 +117,19 @@ final class FaultTreeApi {
         "no fault tree is named '" + Requests.truncate(name) + "'"));
   }
 
+  /**
+   * What tells one stored version of a tree from another: its update time alone does not, as two uploads can carry the
+   * same one.
+   */
+  private static String version(ConsoleStore.Document document) {
+    return document.updatedAtMillis() + ":" + Secrets.digest(document.content());
+  }
+
   private FaultTreeModel model(ConsoleStore.Document document) {
     Parsed parsed = models.get(document.name());
-    if (parsed == null || parsed.version() != document.updatedAtMillis()) {
-      parsed = new Parsed(document.updatedAtMillis(), parse(document.name(), document.content()));
+    String version = version(document);
+    if (parsed == null || !parsed.version().equals(version)) {
+      parsed = new Parsed(version, parse(document.name(), document.content()));
       models.put(document.name(), parsed);
     }
     return parsed.model();
@@ -174,7 +184,7 @@ final class FaultTreeApi {
 
   /** The analysis of a tree (cached by version, top and mission time). */
   private FaultTreeResult result(ConsoleStore.Document document, String top, double missionTime) {
-    String key = document.name() + "\n" + document.updatedAtMillis() + "\n" + top + "\n" + missionTime;
+    String key = document.name() + "\n" + version(document) + "\n" + top + "\n" + missionTime;
     FaultTreeResult cached = results.get(key);
     if (cached != null) {
       return cached;

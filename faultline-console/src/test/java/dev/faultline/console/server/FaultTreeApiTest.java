@@ -111,6 +111,23 @@ class FaultTreeApiTest {
   }
 
   @Test
+  void aTreeReplacedWithinTheSameMillisecondIsNotAnsweredFromTheOldAnalysis() {
+    // The clock does not move between the two uploads: both versions carry the same update time.
+    assertEquals(201, upload("plant", pumps).status());
+    assertEquals(0.02, f.get("/api/v1/fault-trees/plant/analysis?missionTime=0", admin).json().get("probability")
+        .asDouble(), 1e-12);
+    String changed = pumps.replace("<define-basic-event name=\"pumpA\"><float value=\"0.1\"/>",
+        "<define-basic-event name=\"pumpA\"><float value=\"0.5\"/>").replace("<basic-event name=\"pumpB\"/>",
+        "<basic-event name=\"pumpB\"/>\n        <basic-event name=\"pumpC\"/>").replace("<model-data>",
+        "<model-data>\n    <define-basic-event name=\"pumpC\"><float value=\"1\"/></define-basic-event>");
+    assertEquals(200, upload("plant", changed).status());
+    JsonNode analysis = f.get("/api/v1/fault-trees/plant/analysis?missionTime=0", admin).json();
+    assertEquals(0.1, analysis.get("probability").asDouble(), 1e-12, analysis.toString());
+    ServerFixture.Reply live = f.get("/api/v1/fault-trees/plant/live?failed=pumpC", admin);
+    assertEquals(200, live.status(), "the replaced tree has pumpC: " + live);
+  }
+
+  @Test
   void badOrHostileTreesAreRefusedAndNothingIsStored() {
     List<String[]> cases = new ArrayList<>();
     cases.add(new String[] {"<opsa-mef><define-fault-tree name=\"t\">", "bad:1: XML: malformed XML"});
