@@ -116,7 +116,7 @@ final class OperationsApi {
     WorkflowStatus status = Requests.enumParam(ctx, "status", WorkflowStatus.class);
     int limit = Requests.limit(ctx);
     long cursor = Requests.cursor(ctx);
-    int offset = cursor < 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, cursor - 1);
+    long offset = cursor < 0 ? 0 : Math.min(Integer.MAX_VALUE, cursor - 1);
     List<Map<String, Object>> stores = new ArrayList<>();
     List<Map<String, Object>> all = new ArrayList<>();
     for (String name : new java.util.TreeSet<>(workflows.keySet())) {
@@ -135,11 +135,13 @@ final class OperationsApi {
         stores.add(storeView(name, source.kind(), e.getMessage()));
       }
     }
-    List<Map<String, Object>> page = all.subList(Math.min(offset, all.size()), Math.min(offset + limit, all.size()));
+    // In long: a cursor far beyond the list made the int offset plus the limit overflow (500 instead of an empty page).
+    long end = Math.min(offset + limit, all.size());
+    List<Map<String, Object>> page = all.subList((int) Math.min(offset, end), (int) end);
     Map<String, Object> reply = new LinkedHashMap<>();
     reply.put("stores", stores);
     reply.put("workflows", page);
-    reply.put("next", offset + limit < all.size() ? Requests.nextCursor(offset + limit + 1L) : null);
+    reply.put("next", offset + limit < all.size() ? Requests.nextCursor(offset + limit + 1) : null);
     return Reply.ok(reply);
   }
 

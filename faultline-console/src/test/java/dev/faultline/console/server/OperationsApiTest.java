@@ -1,6 +1,7 @@
 package dev.faultline.console.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -120,6 +121,29 @@ class OperationsApiTest {
       }
       String audit = f.get("/api/v1/audit?limit=1000", admin).json().get("records").toString();
       assertTrue(audit.contains("cancellation recorded: workflow slow of store batch"), audit);
+    }
+  }
+
+  @Test
+  void workflowsPageByCursorAndACursorFarBeyondTheListIsNoServerError() throws Exception {
+    Path store = workflowDirectory();
+    try (ServerFixture f = new ServerFixture(dir.resolve("data"), b -> b.workflowStore("batch", store))) {
+      String admin = f.setUpAndLogInAdmin();
+      JsonNode first = f.get("/api/v1/workflows?limit=1", admin).json();
+      assertEquals(1, first.get("workflows").size());
+      JsonNode second = f.get("/api/v1/workflows?limit=1&cursor=" + first.get("next").asText(), admin).json();
+      assertEquals(1, second.get("workflows").size(), second.toString());
+      assertTrue(second.get("next").isNull(), second.toString());
+      assertNotEquals(first.get("workflows").get(0).get("id"), second.get("workflows").get(0).get("id"));
+      // 2^31 in base 36: an offset of Integer.MAX_VALUE, which plus the limit overflowed an int.
+      for (String cursor : new String[] {"zik0zk", "zzzzzzzzzzzz", Long.toString(Long.MAX_VALUE, 36)}) {
+        ServerFixture.Reply reply = f.get("/api/v1/workflows?limit=100&cursor=" + cursor, admin);
+        assertTrue(reply.status() == 200 || reply.status() == 400, cursor + ": " + reply);
+        if (reply.status() == 200) {
+          assertEquals(0, reply.json().get("workflows").size(), reply.body());
+          assertTrue(reply.json().get("next").isNull(), reply.body());
+        }
+      }
     }
   }
 
