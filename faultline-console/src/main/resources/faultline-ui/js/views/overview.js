@@ -164,7 +164,10 @@ export function show(container, ctx) {
   }
 
   function renderCharts(names, series) {
-    const xs = series.length ? series[0].points.map((p) => Date.parse(p.from) / 1000) : [];
+    // The time axis of the first service that has points: one with no reliability events yet (only heartbeats or
+    // incidents) has none, and taken first it left every chart empty.
+    const timed = series.find((s) => s.points.length > 0);
+    const xs = timed ? timed.points.map((p) => Date.parse(p.from) / 1000) : [];
     const pick = (f) => names.map((name, i) => ({
       label: name,
       values: xs.map((x, j) => {
