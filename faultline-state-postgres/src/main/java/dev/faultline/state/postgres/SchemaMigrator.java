@@ -95,7 +95,9 @@ public final class SchemaMigrator {
    */
   public static Report migrate(DataSource dataSource, String schema) {
     checkName(schema);
-    try (Connection c = dataSource.getConnection()) {
+    // In auto-commit mode whatever the pool's default: each creation attempt of createVersionTable must be a
+    // transaction of its own, or the retry after a lost race runs in the transaction that race aborted (25P02).
+    try (Connection c = PostgresWorkflowStore.connection(dataSource)) {
       createVersionTable(c, schema);
       boolean autoCommit = c.getAutoCommit();
       c.setAutoCommit(false);

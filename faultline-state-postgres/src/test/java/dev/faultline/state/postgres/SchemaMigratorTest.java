@@ -131,6 +131,44 @@ class SchemaMigratorTest {
     assertEquals(threads - 1, applied.stream().filter(List::isEmpty).count(), applied.toString());
   }
 
+  /**
+   * On a pool whose connections come without auto-commit (HikariCP's {@code autoCommit=false}), a node that loses
+   * the race to create the schema recovers: its retry must not run inside the transaction the lost race aborted
+   * (SQLSTATE 25P02 "current transaction is aborted"). The race is made deterministic: another session creates the
+   * schema in an open transaction, the migrator blocks on it, and that session commits once the migrator waits.
+   */
+  @Test
+  void aNodeLosingTheRaceToCreateTheSchemaOnAPoolWithoutAutoCommitRecovers() throws Exception {
+    String schema = TestDatabase.freshSchema("mig");
+    com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+    config.setJdbcUrl(TestDatabase.jdbcUrl());
+    config.setUsername("postgres");
+    config.setMaximumPoolSize(2);
+    config.setAutoCommit(false);
+    config.setPoolName("no-autocommit-" + schema);
+    try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource(config);
+        Connection winner = db.getConnection()) {
+      winner.setAutoCommit(false);
+      try (Statement s = winner.createStatement()) {
+        s.execute("CREATE SCHEMA " + schema);
+      }
+      java.util.concurrent.CompletableFuture<SchemaMigrator.Report> loser =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> SchemaMigrator.migrate(pool, schema));
+      // Wait until the migrator's CREATE SCHEMA waits for the winner's transaction.
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      while (rows("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE SCHEMA IF"
+          + " NOT EXISTS " + schema + "'").isEmpty()) {
+        assertTrue(System.nanoTime() < deadline, "the migrator never waited for the winner");
+        assertTrue(!loser.isDone(), () -> "the migrator finished without waiting: " + loser);
+        Thread.sleep(10);
+      }
+      winner.commit();
+      winner.setAutoCommit(true);
+      assertEquals(List.of(1, 2, 3, 4), loser.get(30, java.util.concurrent.TimeUnit.SECONDS).applied());
+      assertEquals(4, SchemaMigrator.verify(pool, schema), "verify on the same pool");
+    }
+  }
+
   @Test
   void aSchemaNameMustBeAPlainIdentifier() {
     assertEquals("schema-invalid-name", assertThrows(SchemaException.class,
