@@ -80,7 +80,7 @@ public final class PostgresLease implements Lease {
     try (Connection c = connection(); PreparedStatement p = c.prepareStatement(acquire)) {
       p.setString(1, name);
       p.setString(2, owner);
-      p.setLong(3, ttl.toMillis());
+      p.setLong(3, ceilMillis(ttl));
       try (ResultSet rs = p.executeQuery()) {
         return rs.next() ? Optional.of(new LeaseGrant(rs.getString(1), rs.getLong(2), rs.getLong(3)))
             : Optional.empty();
@@ -114,6 +114,16 @@ public final class PostgresLease implements Lease {
     } catch (SQLException e) {
       throw failure("read", e);
     }
+  }
+
+  /**
+   * {@code ttl} in whole milliseconds, rounded up: a {@link dev.faultline.supervisor.failover.Replica} counts the lease
+   * valid for the exact ttl on its own clock, so the database's expiry must not come earlier (rounded down, a ttl
+   * under 1 ms expired at once and another replica could take the lease while the holder still counted it valid).
+   */
+  static long ceilMillis(Duration ttl) {
+    long millis = ttl.toMillis();
+    return ttl.getNano() % 1_000_000 == 0 || millis == Long.MAX_VALUE ? millis : millis + 1;
   }
 
   /**

@@ -68,6 +68,46 @@ class PostgresLeaseTest {
     assertEquals(Optional.of(b), lease.current(), "a stale grant cannot release the new holder's lease");
   }
 
+  /**
+   * The time to live sent to the database is rounded up to whole milliseconds: a {@link Replica} counts the lease as
+   * its own for the exact ttl from just before its request, so a database expiry rounded down (0 ms for a ttl under
+   * 1 ms) could free the row for another replica while the holder still counts it valid: two holders.
+   */
+  @Test
+  void theTimeToLiveSentIsRoundedUpToWholeMilliseconds() throws Exception {
+    List<Long> sent = Collections.synchronizedList(new ArrayList<>());
+    DataSource recording = (DataSource) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+          Object result = method.invoke(db, args);
+          return method.getName().equals("getConnection") ? recordingConnection((Connection) result, sent) : result;
+        });
+    PostgresLease lease = new PostgresLease(recording, schema, "rounding");
+    LeaseGrant a = lease.tryAcquire("a", Duration.ofMillis(30_000).plusNanos(1)).orElseThrow();
+    lease.tryAcquire("a", Duration.ofNanos(500_000)).orElseThrow();
+    lease.tryAcquire("a", Duration.ofMillis(20_000)).orElseThrow();
+    assertEquals(List.of(30_001L, 1L, 20_000L), sent);
+    assertEquals(1, a.epoch());
+  }
+
+  private static Connection recordingConnection(Connection c, List<Long> sent) {
+    return (Connection) java.lang.reflect.Proxy.newProxyInstance(PostgresLeaseTest.class.getClassLoader(),
+        new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+          Object result = method.invoke(c, args);
+          if (!method.getName().equals("prepareStatement")) {
+            return result;
+          }
+          java.sql.PreparedStatement p = (java.sql.PreparedStatement) result;
+          return java.lang.reflect.Proxy.newProxyInstance(PostgresLeaseTest.class.getClassLoader(),
+              new Class<?>[] {java.sql.PreparedStatement.class}, (proxy2, m, a) -> {
+                if (m.getName().equals("setLong") && ((String) args[0]).startsWith("INSERT")
+                    && (Integer) a[0] == 3) {
+                  sent.add((Long) a[1]);
+                }
+                return m.invoke(p, a);
+              });
+        });
+  }
+
   @Test
   void anExpiredLeaseIsTakenWithTheNextEpochOnTheDatabaseClock() throws Exception {
     PostgresLease lease = new PostgresLease(db, schema, "expiring");
