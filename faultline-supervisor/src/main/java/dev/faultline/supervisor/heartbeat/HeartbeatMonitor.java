@@ -86,6 +86,11 @@ public final class HeartbeatMonitor implements AutoCloseable {
     if (p.awaitingFresh) {
       p.awaitingFresh = false;
       p.detector.restartMonitoring(now);
+      if (!p.detector.isMonitoring()) {
+        // A pause seen on another thread marked this peer before its first heartbeat, which restartMonitoring
+        // ignores: record it, or the peer stays unmonitored until its next one.
+        p.detector.heartbeat(now);
+      }
     } else {
       p.detector.heartbeat(now);
     }
@@ -182,10 +187,16 @@ public final class HeartbeatMonitor implements AutoCloseable {
     if (closed) {
       return;
     }
-    timer.set(scheduler.schedule(() -> {
-      tick();
-      scheduleTick(scheduler);
-    }, tickNanos));
+    Scheduler.Task task = scheduler.schedule(() -> {
+      if (!closed) {
+        tick();
+        scheduleTick(scheduler);
+      }
+    }, tickNanos);
+    timer.set(task);
+    if (closed) {
+      task.cancel(); // close() ran after the check above and cancelled the task before this one
+    }
   }
 
   /** Stops ticking. Idempotent. */

@@ -110,6 +110,58 @@ class HeartbeatMonitorTest {
     assertEquals(0, clock.pendingTasks());
   }
 
+  /**
+   * {@code close()} landing while a tick reschedules itself (after its closed check, before the new task is stored)
+   * cancelled the running task instead of the new one: one more tick ran after close. Made deterministic by a
+   * scheduler that closes the monitor just before it schedules the next tick.
+   */
+  @Test
+  void aCloseWhileATickReschedulesLeavesNoTickBehind() {
+    java.util.concurrent.atomic.AtomicInteger schedules = new java.util.concurrent.atomic.AtomicInteger();
+    dev.faultline.core.Scheduler closingOnSecond = (task, delayNanos) -> {
+      if (schedules.incrementAndGet() == 2) {
+        monitor.close(); // the first tick is rescheduling itself
+      }
+      return clock.schedule(task, delayNanos);
+    };
+    monitor.heartbeat("peer-1");
+    monitor.start(closingOnSecond);
+    clock.advance(Duration.ofMillis(100));
+    assertEquals(2, schedules.get());
+    assertEquals(0, clock.pendingTasks(), "a tick is still scheduled after close");
+    clock.advance(Duration.ofSeconds(30));
+    assertEquals(2, schedules.get());
+    assertEquals(0, events.events(ComponentEvent.PeerSuspected.class).size(), "a tick ran after close");
+  }
+
+  /**
+   * A pause seen on another thread between a new peer's entry in the map and the check of its first heartbeat marks
+   * the peer as awaiting a fresh heartbeat; that first heartbeat then only restarted monitoring, which does nothing
+   * for a detector that never had a heartbeat: the peer stayed unmonitored, and if it died then, was never
+   * suspected. The interleaving is set up directly: the peer's holder as the other thread's pause leaves it.
+   */
+  @Test
+  void theFirstHeartbeatOfAPeerMarkedByAConcurrentPauseStartsMonitoringIt() throws Exception {
+    Class<?> peerClass = Class.forName(HeartbeatMonitor.class.getName() + "$Peer");
+    var constructor = peerClass.getDeclaredConstructor(PhiAccrualDetector.class);
+    constructor.setAccessible(true);
+    Object peer = constructor.newInstance(new PhiAccrualDetector(
+        PhiAccrualConfig.builder().acceptableHeartbeatPause(Duration.ofSeconds(1)).build(), clock));
+    var awaitingFresh = peerClass.getDeclaredField("awaitingFresh");
+    awaitingFresh.setAccessible(true);
+    awaitingFresh.setBoolean(peer, true);
+    var peersField = HeartbeatMonitor.class.getDeclaredField("peers");
+    peersField.setAccessible(true);
+    @SuppressWarnings("unchecked")
+    var peers = (java.util.Map<String, Object>) peersField.get(monitor);
+    peers.put("peer-1", peer);
+
+    monitor.heartbeat("peer-1"); // its first heartbeat, from the thread that had just added it
+    run(Duration.ofSeconds(30), false);
+    assertEquals(Set.of("peer-1"), monitor.suspected(), "a peer silent since its first heartbeat is suspected");
+    assertEquals(1, events.events(ComponentEvent.PeerSuspected.class).size());
+  }
+
   @Test
   void unknownPeersAndBadSettings() {
     assertFalse(monitor.isAvailable("nobody"));
