@@ -125,6 +125,10 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
     // One slot is kept for the closing marker and one for a wake-up.
     if (closing || queue.remainingCapacity() <= 2 || !queue.offer(item)) {
       dropped.incrementAndGet();
+    } else if (closing && queue.remove(item)) {
+      // close() began after the check above and may have finished its final drain before the offer: take the item
+      // back and count it. If the worker or that drain took it first, they count it.
+      dropped.incrementAndGet();
     }
   }
 

@@ -242,4 +242,44 @@ class ConsoleReporterCloseTest {
     assertEquals(1, reporter.sent(), "the worker survived it");
     assertEquals(0, reporter.dropped());
   }
+
+  /**
+   * An item offered by a caller that passed the closing check just before close() ran to its end (final drain
+   * included) stayed in the queue, counted nowhere. The interleaving is set up directly: the worker is stopped, and
+   * the reporter's queue is replaced by one that runs close() when the item arrives, before taking it.
+   */
+  @Test
+  void anItemOfferedAsCloseFinishesIsCountedAsDropped() throws Exception {
+    ConsoleReporter reporter = ConsoleReporter.builder(URI.create("http://127.0.0.1:7070"), "fkey_test")
+        .httpClient(new ScriptedClient()).clock(new FakeClock()).closeTimeout(Duration.ofSeconds(10)).build();
+    java.lang.reflect.Field queueField = ConsoleReporter.class.getDeclaredField("queue");
+    queueField.setAccessible(true);
+    java.lang.reflect.Field closeField = ConsoleReporter.class.getDeclaredField("CLOSE");
+    closeField.setAccessible(true);
+    java.lang.reflect.Field workerField = ConsoleReporter.class.getDeclaredField("worker");
+    workerField.setAccessible(true);
+    // Stop the worker the way close() does, without closing the reporter.
+    @SuppressWarnings("unchecked")
+    var original = (java.util.concurrent.BlockingQueue<Object>) queueField.get(reporter);
+    original.offer(closeField.get(null));
+    Thread worker = (Thread) workerField.get(reporter);
+    worker.join(10_000);
+    assertTrue(!worker.isAlive());
+
+    ComponentEvent.ComponentStarted late = event(0);
+    queueField.set(reporter, new java.util.concurrent.ArrayBlockingQueue<Object>(10) {
+      @Override
+      public boolean offer(Object item) {
+        if (item == late) {
+          reporter.close(); // the caller already passed the closing check
+        }
+        return super.offer(item);
+      }
+    });
+    reporter.onEvent(late);
+
+    assertEquals(0, reporter.sent());
+    assertEquals(0, reporter.failed());
+    assertEquals(1, reporter.dropped(), "the late item must be counted once");
+  }
 }
