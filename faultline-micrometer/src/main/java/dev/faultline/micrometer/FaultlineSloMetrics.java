@@ -46,7 +46,8 @@ public final class FaultlineSloMetrics implements MeterBinder {
   /**
    * A binder of {@code monitor} under the name {@code slo}, with {@code extraTags} on every meter.
    *
-   * @throws ConfigurationException if the name is blank or an argument null
+   * @throws ConfigurationException if the name is blank, an argument null, or two alert rules of the monitor share a
+   *     name and severity
    */
   public static FaultlineSloMetrics of(String slo, SloMonitor monitor, Iterable<Tag> extraTags) {
     if (slo == null || slo.isBlank()) {
@@ -57,6 +58,16 @@ public final class FaultlineSloMetrics implements MeterBinder {
     }
     if (extraTags == null) {
       throw new ConfigurationException("extraTags", "not be null", "null");
+    }
+    // Each rule is one faultline.slo.alert.firing meter tagged with its name and severity; a second rule with the same
+    // pair would get the first one's meter back from the registry and never be reported.
+    Set<String> seen = new LinkedHashSet<>();
+    for (BurnRateAlert rule : monitor.alertRules()) {
+      if (!seen.add(rule.name() + '\0' + rule.severity())) {
+        throw new ConfigurationException("monitor", "have alert rules of distinct name and severity (each is one"
+            + " faultline.slo.alert.firing meter)", "two rules named '" + rule.name() + "' with severity "
+            + rule.severity());
+      }
     }
     return new FaultlineSloMetrics(slo, monitor, Tags.of(extraTags));
   }

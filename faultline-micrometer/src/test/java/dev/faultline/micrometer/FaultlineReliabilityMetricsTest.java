@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -123,6 +124,27 @@ class FaultlineReliabilityMetricsTest {
     double firing = registry.find("faultline.slo.alert.firing").gauges().stream().mapToDouble(g -> g.value()).sum();
     assertTrue(firing >= 1, "the 6x and 1x rules fire at 10x: " + firing);
     assertEquals("checkout-availability", registry.get("faultline.slo.target").gauge().getId().getTag("slo"));
+  }
+
+  /**
+   * Two alert rules with the same name and severity would map to one {@code faultline.slo.alert.firing} meter (the
+   * registry hands back the first gauge for the second), so the second rule was silently never reported: refused.
+   */
+  @Test
+  void alertRulesSharingANameAndSeverityAreRefused() {
+    SloMonitor slo = SloMonitor.builder(clock).target(0.99).alerts(List.of(
+        new BurnRateAlert("burn", BurnRateAlert.Severity.PAGE, 14.4, Duration.ofHours(1), Duration.ofMinutes(5)),
+        new BurnRateAlert("burn", BurnRateAlert.Severity.PAGE, 1, Duration.ofDays(3), Duration.ofHours(6)))).build();
+    ConfigurationException e = assertThrows(ConfigurationException.class,
+        () -> FaultlineSloMetrics.of("checkout-availability", slo));
+    assertEquals("monitor", e.field());
+    assertTrue(e.getMessage().contains("burn"), e.getMessage());
+    // The same name with another severity is another meter: accepted, both reported.
+    SloMonitor distinct = SloMonitor.builder(clock).target(0.99).alerts(List.of(
+        new BurnRateAlert("burn", BurnRateAlert.Severity.PAGE, 14.4, Duration.ofHours(1), Duration.ofMinutes(5)),
+        new BurnRateAlert("burn", BurnRateAlert.Severity.TICKET, 1, Duration.ofDays(3), Duration.ofHours(6)))).build();
+    FaultlineSloMetrics.of("checkout-availability", distinct).bindTo(registry);
+    assertEquals(2, registry.find("faultline.slo.alert.firing").gauges().size());
   }
 
   @Test
