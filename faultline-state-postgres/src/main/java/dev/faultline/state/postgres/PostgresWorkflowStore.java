@@ -9,6 +9,7 @@ import dev.faultline.core.internal.Validate;
 import dev.faultline.state.workflow.WorkflowException;
 import dev.faultline.state.workflow.WorkflowInfo;
 import dev.faultline.state.workflow.WorkflowStatus;
+import dev.faultline.state.postgres.internal.Connections;
 import dev.faultline.state.workflow.spi.StoreListener;
 import dev.faultline.state.workflow.spi.StoredWorkflow;
 import dev.faultline.state.workflow.spi.WorkflowChange;
@@ -1252,31 +1253,13 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   }
 
   /** Database work on one pooled connection (auto-commit). */
-  /**
-   * A connection of {@code dataSource} in auto-commit mode, whatever the pool's default: every statement of this
-   * store commits by itself or runs in a transaction it commits explicitly, and on a pool that hands out connections
-   * without auto-commit its writes would otherwise be rolled back when the connection goes back (lost, silently).
-   */
-  static Connection connection(DataSource dataSource) throws SQLException {
-    Connection c = dataSource.getConnection();
-    try {
-      if (!c.getAutoCommit()) {
-        c.setAutoCommit(true);
-      }
-      return c;
-    } catch (SQLException | RuntimeException e) {
-      c.close();
-      throw e;
-    }
-  }
-
   @FunctionalInterface
   private interface Work<T> {
     T run(Connection c) throws SQLException;
   }
 
   private <T> T sql(String what, Work<T> work) {
-    try (Connection c = connection(dataSource)) {
+    try (Connection c = Connections.autoCommitting(dataSource)) {
       return work.run(c);
     } catch (SQLException e) {
       throw new WorkflowException("store-failed", "could not " + what + " in PostgreSQL schema " + schema + ": "

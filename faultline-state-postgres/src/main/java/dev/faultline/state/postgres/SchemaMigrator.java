@@ -1,5 +1,6 @@
 package dev.faultline.state.postgres;
 
+import dev.faultline.state.postgres.internal.Connections;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -97,7 +98,7 @@ public final class SchemaMigrator {
     checkName(schema);
     // In auto-commit mode whatever the pool's default: each creation attempt of createVersionTable must be a
     // transaction of its own, or the retry after a lost race runs in the transaction that race aborted (25P02).
-    try (Connection c = PostgresWorkflowStore.connection(dataSource)) {
+    try (Connection c = Connections.autoCommitting(dataSource)) {
       createVersionTable(c, schema);
       boolean autoCommit = c.getAutoCommit();
       c.setAutoCommit(false);

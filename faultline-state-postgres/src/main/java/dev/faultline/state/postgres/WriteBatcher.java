@@ -1,5 +1,6 @@
 package dev.faultline.state.postgres;
 
+import dev.faultline.state.postgres.internal.Connections;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -243,7 +244,7 @@ final class WriteBatcher {
       }
     }
     Throwable failure = null;
-    try (Connection c = PostgresWorkflowStore.connection(dataSource)) {
+    try (Connection c = Connections.autoCommitting(dataSource)) {
       if (!creates.isEmpty()) {
         create(c, creates);
       }

@@ -2,6 +2,7 @@ package dev.faultline.state.postgres.lease;
 
 import dev.faultline.core.internal.Validate;
 import dev.faultline.state.postgres.SchemaMigrator;
+import dev.faultline.state.postgres.internal.Connections;
 import dev.faultline.supervisor.failover.Lease;
 import dev.faultline.supervisor.failover.LeaseGrant;
 import java.io.IOException;
@@ -77,7 +78,7 @@ public final class PostgresLease implements Lease {
       throw new dev.faultline.core.ConfigurationException("owner", "be at most " + MAX_OWNER_CHARS + " characters",
           owner.length() + " characters");
     }
-    try (Connection c = connection(); PreparedStatement p = c.prepareStatement(acquire)) {
+    try (Connection c = Connections.autoCommitting(dataSource); PreparedStatement p = c.prepareStatement(acquire)) {
       p.setString(1, name);
       p.setString(2, owner);
       p.setLong(3, ceilMillis(ttl));
@@ -93,7 +94,7 @@ public final class PostgresLease implements Lease {
   @Override
   public void release(LeaseGrant grant) throws IOException {
     Validate.notNull("grant", grant);
-    try (Connection c = connection(); PreparedStatement p = c.prepareStatement(release)) {
+    try (Connection c = Connections.autoCommitting(dataSource); PreparedStatement p = c.prepareStatement(release)) {
       p.setString(1, name);
       p.setString(2, grant.owner());
       p.setLong(3, grant.epoch());
@@ -105,7 +106,7 @@ public final class PostgresLease implements Lease {
 
   @Override
   public Optional<LeaseGrant> current() throws IOException {
-    try (Connection c = connection(); PreparedStatement p = c.prepareStatement(current)) {
+    try (Connection c = Connections.autoCommitting(dataSource); PreparedStatement p = c.prepareStatement(current)) {
       p.setString(1, name);
       try (ResultSet rs = p.executeQuery()) {
         return rs.next() ? Optional.of(new LeaseGrant(rs.getString(1), rs.getLong(2), rs.getLong(3)))
@@ -131,19 +132,6 @@ public final class PostgresLease implements Lease {
    * without auto-commit would otherwise roll a grant (or release) back when the connection returns to it, after
    * {@link #tryAcquire} had reported the lease held.
    */
-  private Connection connection() throws SQLException {
-    Connection c = dataSource.getConnection();
-    try {
-      if (!c.getAutoCommit()) {
-        c.setAutoCommit(true);
-      }
-      return c;
-    } catch (SQLException | RuntimeException e) {
-      c.close();
-      throw e;
-    }
-  }
-
   private IOException failure(String what, SQLException e) {
     return new IOException("could not " + what + " lease " + name + " in PostgreSQL: " + e.getMessage(), e);
   }
