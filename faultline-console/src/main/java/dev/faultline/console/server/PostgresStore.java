@@ -434,15 +434,18 @@ final class PostgresStore implements ConsoleStore {
   @Override
   public List<ServiceRecord> services() {
     return db.read(c -> {
+      // Names sort COLLATE "C" (code point order), as the embedded store's Java order does, whatever the database's
+      // collation (under en_US "Zeta" came before "alpha" in one store and after it in the other).
       Map<String, List<String>> components = new TreeMap<>();
       try (PreparedStatement s = c.prepareStatement("SELECT service, component FROM " + P + "components"
-          + " ORDER BY service, component"); ResultSet rs = s.executeQuery()) {
+          + " ORDER BY service COLLATE \"C\", component COLLATE \"C\""); ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
           components.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2));
         }
       }
       Map<String, List<Heartbeat>> beats = new TreeMap<>();
-      try (PreparedStatement s = c.prepareStatement("SELECT * FROM " + P + "heartbeats ORDER BY service, instance");
+      try (PreparedStatement s = c.prepareStatement("SELECT * FROM " + P + "heartbeats"
+          + " ORDER BY service COLLATE \"C\", instance COLLATE \"C\"");
           ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
           beats.computeIfAbsent(rs.getString("service"), k -> new ArrayList<>()).add(new Heartbeat(
@@ -451,7 +454,8 @@ final class PostgresStore implements ConsoleStore {
         }
       }
       List<ServiceRecord> out = new ArrayList<>();
-      try (PreparedStatement s = c.prepareStatement("SELECT * FROM " + P + "services ORDER BY service");
+      try (PreparedStatement s = c.prepareStatement("SELECT * FROM " + P + "services ORDER BY service"
+          + " COLLATE \"C\"");
           ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
           String service = rs.getString("service");
@@ -497,7 +501,8 @@ final class PostgresStore implements ConsoleStore {
   public List<Document> documents(String kind) {
     return db.read(c -> {
       List<Document> out = new ArrayList<>();
-      try (PreparedStatement s = Database.prepare(c, "SELECT * FROM " + P + "documents WHERE kind = ? ORDER BY name",
+      try (PreparedStatement s = Database.prepare(c, "SELECT * FROM " + P + "documents WHERE kind = ? ORDER BY name"
+          + " COLLATE \"C\"",
           kind); ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
           out.add(document(rs));
