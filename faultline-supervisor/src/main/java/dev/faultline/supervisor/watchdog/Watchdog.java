@@ -41,6 +41,7 @@ public final class Watchdog {
   private static final int HUNG = 2;
   private static final int DONE = 3;
 
+  private static final System.Logger LOG = System.getLogger(Watchdog.class.getName());
   private final String name;
   private final Clock clock;
   private final Scheduler scheduler;
@@ -116,7 +117,7 @@ public final class Watchdog {
             + "' is deadlocked: " + d.describe(), d.stack().toArray(new StackTraceElement[0])));
       }
     }
-    components.forEach(restarter);
+    components.forEach(this::restart);
     return found;
   }
 
@@ -145,7 +146,20 @@ public final class Watchdog {
     HungWorkException failure = new HungWorkException("work-hung", "work '" + t.work + "' of '" + t.component
         + "' on thread " + t.thread.getName() + " exceeded its hard limit of " + t.hard + "; restarting '"
         + t.component + "'", t.thread.getStackTrace());
-    restarter.accept(t.component, failure);
+    restart(t.component, failure);
+  }
+
+  /**
+   * Restarts {@code component} through the restarter; a restarter that throws (an unknown component, a stopped
+   * supervisor) is logged with the reason of the restart, and the other restarts of the same pass still happen.
+   */
+  private void restart(String component, Throwable why) {
+    try {
+      restarter.accept(component, why);
+    } catch (RuntimeException e) {
+      e.addSuppressed(why);
+      LOG.log(System.Logger.Level.ERROR, "watchdog " + name + " could not restart '" + component + "': " + e, e);
+    }
   }
 
   /**

@@ -36,6 +36,28 @@ class WatchdogTest {
     assertEquals(0, clock.pendingTasks(), "deadlines cancelled");
   }
 
+  /**
+   * A restarter that throws (a component the supervisor does not know, a stopped supervisor) failed the scheduler's
+   * task: the failure reached only the pool's uncaught-exception handler, and in a deadlock pass the components after
+   * it were not restarted. Now it is logged and the pass goes on.
+   */
+  @Test
+  void aRestarterThatThrowsIsLoggedAndTheOtherRestartsStillHappen() {
+    List<String> restarted = new java.util.ArrayList<>();
+    Watchdog wd = Watchdog.builder("wd").clock(clock).scheduler(clock).restarter((component, why) -> {
+      if (component.equals("gone")) {
+        throw new IllegalArgumentException("no child named 'gone'");
+      }
+      restarted.add(component);
+    }).build();
+    wd.register("gone", "first", Duration.ofSeconds(1), Duration.ofSeconds(2));
+    wd.register("db", "second", Duration.ofSeconds(1), Duration.ofSeconds(2));
+    Thread.interrupted();
+    clock.advance(Duration.ofSeconds(2)); // both hang; the first restart throws
+    Thread.interrupted(); // the soft limits interrupted this (the registering) thread
+    assertEquals(List.of("db"), restarted);
+  }
+
   @Test
   void pastTheSoftLimitTheWorkIsReportedWithItsStackAndInterrupted() {
     Watchdog.Ticket t = watchdog.register("db", "query", Duration.ofSeconds(1), Duration.ofSeconds(5));
