@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The demo's inventory: stock per SKU in {@link RecoverableState} (every movement journaled, a checkpoint after every
  * good batch). {@link #importBatch(boolean)} applies a batch of movements; a faulty batch (a unit mix-up that takes
- * ten times the stock) leaves negative stock, which the invariant check catches: the service reports an incident and
+ * twelve times the stock) leaves negative stock, which the invariant check catches: the service reports an incident and
  * rolls the state back to the last good checkpoint, discarding the batch's records (counted as data rolled back).
  * The inventory reports itself as a component: {@code ComponentFailed} when the check catches the broken invariant,
  * {@code ComponentRecovered} once the rollback restored a good state.
@@ -62,7 +62,11 @@ public final class InventoryService implements AutoCloseable {
     wiring.log().info("importing batch " + batch + (faulty ? " (from the legacy feed, quantities in dozens)" : ""));
     for (int i = 0; i < SKUS; i++) {
       String sku = "sku-" + ((batch + i) % SKUS);
-      int quantity = faulty ? -12 * 12 : (i % 2 == 0 ? 5 : -3);
+      // The legacy feed sends the sku's whole stock in dozens, read as units: always more than there is, however
+      // much the good batches have added over a long demo (a fixed -144 stopped breaking the invariant after ~16
+      // cycles, and the faulty batch was then checkpointed as good).
+      int quantity = faulty ? -12 * Math.max(1, state.state().getOrDefault(sku, 0))
+          : (i % 2 == 0 ? 5 : -3);
       state.apply(sku + ":" + (quantity >= 0 ? "+" : "") + quantity);
     }
     List<String> negative = state.state().entrySet().stream().filter(e -> e.getValue() < 0)
