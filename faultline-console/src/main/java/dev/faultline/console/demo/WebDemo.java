@@ -93,7 +93,17 @@ public final class WebDemo implements AutoCloseable {
    */
   public static WebDemo start(Path dataDir, int port, Duration cycle, long seed, Clock clock) throws IOException {
     WebDemo demo = new WebDemo(dataDir, port, cycle, seed, clock);
-    demo.system.start();
+    try {
+      demo.system.start();
+    } catch (RuntimeException | Error e) {
+      // A service that could not start: stop those started before it, the reporters and the console.
+      try {
+        demo.close();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
     return demo;
   }
 
