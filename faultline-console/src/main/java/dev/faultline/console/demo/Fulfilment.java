@@ -79,6 +79,11 @@ public final class Fulfilment {
     @Override
     public void stop() throws InterruptedException {
       Thread t = thread;
+      if (t == Thread.currentThread()) {
+        // The crashed worker's own report: the supervisor stops this incarnation on its thread, which ends on return.
+        // Joining itself would only throw (its interrupt is pending), recorded as a stop that took too long.
+        return;
+      }
       if (t != null) {
         t.interrupt();
         t.join(TimeUnit.SECONDS.toMillis(5));
