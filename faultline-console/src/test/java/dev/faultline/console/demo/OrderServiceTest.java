@@ -1,0 +1,45 @@
+package dev.faultline.console.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.faultline.core.Clock;
+import dev.faultline.core.Scheduler;
+import dev.faultline.supervisor.ChildSpec;
+import dev.faultline.supervisor.RestartBackoff;
+import dev.faultline.supervisor.Supervisor;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The order service's workflows, as the demo's summary counts them. */
+class OrderServiceTest {
+  @TempDir
+  Path dir;
+
+  private Wiring wiring(String service) {
+    return new Wiring(service, Clock.system(), Scheduler.system(), e -> { }, i -> { },
+        new DemoLog(service, Clock.system(), 40));
+  }
+
+  @Test
+  void theWorkflowsStayCountedWhileTheKilledServiceWaitsForItsRestart() throws Exception {
+    try (PaymentsService payments = new PaymentsService(wiring("payments"), 1, Duration.ofSeconds(15), 42)) {
+      OrderService orders = new OrderService(wiring("orders"), dir.resolve("orders"), payments);
+      // A restart long after the crash, as the demo's backoff reaches (up to 3 s) when the service is killed every cycle.
+      Supervisor supervisor = Supervisor.builder("orders-supervisor")
+          .backoff(RestartBackoff.exponential(Duration.ofSeconds(30), Duration.ofSeconds(30), 2.0, 0.0,
+              Duration.ofSeconds(30)))
+          .child(ChildSpec.of("orders", orders::newIncarnation)).build();
+      supervisor.start();
+      try {
+        orders.placeOrders(3);
+        assertEquals(3, orders.workflows().size());
+        orders.crash();
+        assertEquals(3, orders.workflows().size(), "the summary's workflows between the crash and the restart");
+      } finally {
+        supervisor.stop();
+      }
+    }
+  }
+}
