@@ -5,53 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.core.testing.FakeClock;
 import dev.faultline.state.RecoverableStateTest.Account;
-import dev.faultline.state.io.StorageChannel;
-import dev.faultline.state.testing.ForwardingChannel;
-import dev.faultline.state.testing.ForwardingStorage;
+import dev.faultline.state.journal.HeldForce;
 import dev.faultline.state.testing.SimulatedStorage;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** A rollback while an applied event is written but its force is still running. */
 class RollbackDurabilityTest {
   private static final Path DIR = Path.of("/sim/account");
-
-  /** A storage whose next file force after {@link #armed} is set blocks until {@link #release}. */
-  static final class HeldForce extends ForwardingStorage {
-    final AtomicBoolean armed = new AtomicBoolean();
-    final CountDownLatch entered = new CountDownLatch(1);
-    final CountDownLatch release = new CountDownLatch(1);
-
-    HeldForce(SimulatedStorage disk) {
-      super(disk);
-    }
-
-    @Override
-    public StorageChannel open(Path file, OpenMode mode) throws IOException {
-      return new ForwardingChannel(delegate.open(file, mode)) {
-        @Override
-        public void force() throws IOException {
-          if (armed.compareAndSet(true, false)) {
-            entered.countDown();
-            try {
-              release.await();
-            } catch (InterruptedException e) {
-              throw new IOException(e);
-            }
-          }
-          channel.force();
-        }
-      };
-    }
-  }
 
   private static boolean doneOrWaitingForDurability(Future<?> future, Thread thread) {
     if (future.isDone()) {

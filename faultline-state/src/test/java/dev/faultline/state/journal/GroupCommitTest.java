@@ -19,7 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -270,31 +269,6 @@ class GroupCommitTest {
       }
       assertEquals(threads * perThread, journal.lastSequence());
       assertEquals(threads * perThread, journal.durableSequence());
-    }
-  }
-
-  /** A storage whose next force after {@link #arm} blocks until {@link #release}, telling {@link #entered} first. */
-  static final class HeldForce extends ForwardingStorage {
-    final AtomicBoolean armed = new AtomicBoolean();
-    final CountDownLatch entered = new CountDownLatch(1);
-    final CountDownLatch release = new CountDownLatch(1);
-
-    @Override
-    public StorageChannel open(Path file, OpenMode mode) throws IOException {
-      return new ForwardingChannel(delegate.open(file, mode)) {
-        @Override
-        public void force() throws IOException {
-          if (armed.compareAndSet(true, false)) {
-            entered.countDown();
-            try {
-              release.await();
-            } catch (InterruptedException e) {
-              throw new IOException(e);
-            }
-          }
-          channel.force();
-        }
-      };
     }
   }
 
