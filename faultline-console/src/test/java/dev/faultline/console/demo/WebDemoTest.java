@@ -35,15 +35,15 @@ class WebDemoTest {
     } catch (java.io.IOException e) {
       throw new AssertionError("the console still listens on port " + port + " after the failed start", e);
     }
+    // The shop's threads were told to stop: each must end (joined, at most 10 s in all).
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    List<String> left;
-    do {
-      left = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-          .filter(n -> n.startsWith("faultline-demo-")).toList();
-      if (!left.isEmpty()) {
-        Thread.sleep(50);
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("faultline-demo-")) {
+        t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
       }
-    } while (!left.isEmpty() && System.nanoTime() < deadline);
+    }
+    List<String> left = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+        .filter(n -> n.startsWith("faultline-demo-")).toList();
     assertTrue(left.isEmpty(), "the shop's threads still run: " + left);
   }
 }

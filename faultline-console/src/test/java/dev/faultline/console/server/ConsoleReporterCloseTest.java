@@ -40,6 +40,8 @@ class ConsoleReporterCloseTest {
     private boolean first = true;
     volatile Thread worker;
     volatile RuntimeException throwOnce;
+    /** Counted down when the request that throws {@link #throwOnce} is made (its batch is taken by then). */
+    final CountDownLatch thrown = new CountDownLatch(1);
 
     @Override
     public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
@@ -48,6 +50,7 @@ class ConsoleReporterCloseTest {
       RuntimeException e = throwOnce;
       if (e != null) {
         throwOnce = null;
+        thrown.countDown();
         throw e;
       }
       String path = request.uri().getPath();
@@ -113,13 +116,13 @@ class ConsoleReporterCloseTest {
     @Override
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
         HttpResponse.BodyHandler<T> handler) {
-      throw new UnsupportedOperationException();
+      throw new UnsupportedOperationException("ConsoleReporter sends synchronously; this fake answers send() only");
     }
 
     @Override
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
         HttpResponse.PushPromiseHandler<T> push) {
-      throw new UnsupportedOperationException();
+      throw new UnsupportedOperationException("ConsoleReporter sends synchronously; this fake answers send() only");
     }
 
     @Override
@@ -231,11 +234,8 @@ class ConsoleReporterCloseTest {
     ConsoleReporter reporter = ConsoleReporter.builder(URI.create("http://127.0.0.1:7070"), "fkey_test")
         .httpClient(client).clock(new FakeClock()).build();
     reporter.onEvent(event(0));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (client.worker == null || (reporter.failed() == 0 && client.worker.isAlive())) {
-      assertTrue(System.nanoTime() < deadline, "the request was not answered");
-      Thread.sleep(5);
-    }
+    // The refused request was made: event 0's batch is taken, so event 1 goes in a request of its own.
+    assertTrue(client.thrown.await(10, TimeUnit.SECONDS), "the request was not made");
     reporter.onEvent(event(1));
     reporter.close();
     assertEquals(1, reporter.failed(), "the refused request");
