@@ -29,6 +29,8 @@ class PostgresPauseTest {
   private static final class PausingClock implements Clock {
     volatile CountDownLatch paused = new CountDownLatch(0);
     final CountDownLatch stopped = new CountDownLatch(1);
+    /** Counted down at every sleep of the heartbeat loop: between two of them, a pass ran whole. */
+    volatile CountDownLatch sleeps = new CountDownLatch(0);
 
     @Override
     public long nanoTime() {
@@ -42,6 +44,7 @@ class PostgresPauseTest {
 
     @Override
     public void sleep(long nanos) throws InterruptedException {
+      sleeps.countDown();
       CountDownLatch gate = paused;
       if (gate.getCount() > 0) {
         stopped.countDown();
@@ -87,19 +90,26 @@ class PostgresPauseTest {
       CountDownLatch pause = new CountDownLatch(1);
       clockA.paused = pause; // node a's heartbeat loop stops at its next sleep
       assertTrue(clockA.stopped.await(20, TimeUnit.SECONDS));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      CountDownLatch takenOver = new CountDownLatch(1);
+      StoreListener claimsOfB = new StoreListener() {
+        @Override
+        public void claimed(StoredWorkflow workflow, String previousOwner) {
+          if (workflow.id().equals("w1") && "a".equals(previousOwner)) {
+            takenOver.countDown();
+          }
+        }
+
+        @Override
+        public void changed(StoredWorkflow workflow) {}
+      };
       try (PostgresWorkflowStore b = store("b", Clock.system())) {
-        b.open(NOBODY, true);
-        while (!"b".equals(owner("w1"))) { // node a's lease runs out; node b's heartbeat takes w1 over
-          assertTrue(System.nanoTime() - deadline < 0, "node b must take w1 over");
-          Thread.sleep(50);
-        }
-        long pausedAt = a.heartbeats();
+        b.open(claimsOfB, true);
+        // node a's lease runs out; node b's heartbeat takes w1 over
+        assertTrue(takenOver.await(20, TimeUnit.SECONDS), "node b must take w1 over");
+        assertEquals("b", owner("w1"));
+        clockA.sleeps = new CountDownLatch(2);
         pause.countDown(); // node a runs again: its heartbeat renews its lease first
-        while (a.heartbeats() < pausedAt + 2) {
-          assertTrue(System.nanoTime() - deadline < 0);
-          Thread.sleep(20);
-        }
+        assertTrue(clockA.sleeps.await(20, TimeUnit.SECONDS), "node a's heartbeat loop did not run a whole pass");
         // A step of node a's about to run its side effect: node a no longer owns w1.
         WorkflowException e = assertThrows(WorkflowException.class, () -> a.ensureOwned(w),
             "node a vouched for w1, which node b took over while node a was paused");
