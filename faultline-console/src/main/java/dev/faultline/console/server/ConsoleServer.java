@@ -168,6 +168,8 @@ public final class ConsoleServer implements AutoCloseable {
   /** Requests in progress per client address (an address leaves the map when its last one ends). */
   private final java.util.concurrent.ConcurrentHashMap<String, Integer> inProgress =
       new java.util.concurrent.ConcurrentHashMap<>();
+  /** Threads in {@link #awaitInProgress} (tests): only then does a request entering notify. */
+  private volatile int inProgressWaiters;
   private final Registry<String, RateLimiter> credentialLimiters;
   private final AccountApi accounts;
   private final FaultTreeApi faultTrees;
@@ -393,6 +395,11 @@ public final class ConsoleServer implements AutoCloseable {
           + config.maxRequestsInProgressPerAddress + " requests in progress, the most it may have at once", 1);
     }
     ctx.attribute(ENTERED, address);
+    if (inProgressWaiters > 0) {
+      synchronized (inProgress) {
+        inProgress.notifyAll();
+      }
+    }
   }
 
   private void leave(Context ctx) {
@@ -406,6 +413,26 @@ public final class ConsoleServer implements AutoCloseable {
   /** Requests in progress from {@code address} (for tests). */
   int inProgress(String address) {
     return inProgress.getOrDefault(address, 0);
+  }
+
+  /** Waits up to {@code timeout} until {@code address} has {@code n} requests in progress (for tests). */
+  boolean awaitInProgress(String address, int n, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (inProgress) {
+      inProgressWaiters++;
+      try {
+        while (inProgress(address) < n) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            return false;
+          }
+          TimeUnit.NANOSECONDS.timedWait(inProgress, left);
+        }
+        return true;
+      } finally {
+        inProgressWaiters--;
+      }
+    }
   }
 
   private void serve(Route route, Endpoint endpoint, Context ctx) {

@@ -45,11 +45,8 @@ class RequestsInProgressTest {
         for (int i = 0; i < 8; i++) {
           sockets.add(slowLogin(slow, f.server.port()));
         }
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (f.server.inProgress("127.0.0.2") < 8) {
-          assertTrue(System.nanoTime() - deadline < 0, "the server never took the 8 slow requests");
-          Thread.sleep(10);
-        }
+        assertTrue(f.server.awaitInProgress("127.0.0.2", 8, java.time.Duration.ofSeconds(20)),
+            "the server never took the 8 slow requests");
         // The 9th from that address is refused at once, its body unread; the others hold their threads.
         try (Socket ninth = slowLogin(slow, f.server.port())) {
           String status = new BufferedReader(new InputStreamReader(ninth.getInputStream(),
