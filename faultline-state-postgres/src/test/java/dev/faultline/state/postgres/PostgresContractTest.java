@@ -164,22 +164,13 @@ class PostgresContractTest extends WorkflowExecutorTest {
     // queue's only place across nodes itself, every admission counted it and found no room: it never ran.
     java.util.concurrent.atomic.AtomicBoolean failNextCommit = new java.util.concurrent.atomic.AtomicBoolean();
     javax.sql.DataSource real = TestDatabase.dataSource();
-    javax.sql.DataSource flaky = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
-        getClass().getClassLoader(), new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
-          Object out = invoke(real, method, args);
-          if (!method.getName().equals("getConnection")) {
-            return out;
-          }
-          java.sql.Connection c = (java.sql.Connection) out;
-          return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-              new Class<?>[] {java.sql.Connection.class}, (p2, m2, a2) -> {
-                Object r = invoke(c, m2, a2);
-                if (m2.getName().equals("commit") && failNextCommit.getAndSet(false)) {
-                  throw new java.sql.SQLException("I/O error: the connection broke after COMMIT was sent", "08006");
-                }
-                return r;
-              });
-        });
+    javax.sql.DataSource flaky = onConnections(real, (method, args, proceed) -> {
+      Object r = proceed.call();
+      if (method.getName().equals("commit") && failNextCommit.getAndSet(false)) {
+        throw new java.sql.SQLException("I/O error: the connection broke after COMMIT was sent", "08006");
+      }
+      return r;
+    });
     PostgresWorkflowStore store = PostgresWorkflowStore.builder(flaky).schema(TestDatabase.freshSchema("lostcommit"))
         .nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
         .heartbeatInterval(Duration.ofMillis(200)).build();
@@ -198,31 +189,20 @@ class PostgresContractTest extends WorkflowExecutorTest {
    */
   private DataSource losingStartAnswers(DataSource real, String schema, AtomicBoolean loseNext) {
     String insert = "INSERT INTO " + schema + ".workflows (";
-    return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
-        (proxy, method, args) -> {
-          Object out = invoke(real, method, args);
-          if (!method.getName().equals("getConnection")) {
-            return out;
-          }
-          Connection c = (Connection) out;
-          return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
-              (p2, m2, a2) -> {
-                Object r = invoke(c, m2, a2);
-                if (!m2.getName().equals("prepareStatement") || !((String) a2[0]).startsWith(insert)) {
-                  return r;
-                }
-                PreparedStatement s = (PreparedStatement) r;
-                return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {PreparedStatement.class},
-                    (p3, m3, a3) -> {
-                      Object q = invoke(s, m3, a3);
-                      if (m3.getName().equals("executeQuery") && loseNext.getAndSet(false)) {
-                        ((ResultSet) q).close();
-                        throw new SQLException("I/O error: the connection broke before the answer came", "08006");
-                      }
-                      return q;
-                    });
-              });
-        });
+    return onConnections(real, (method, args, proceed) -> {
+      Object r = proceed.call();
+      if (!method.getName().equals("prepareStatement") || !((String) args[0]).startsWith(insert)) {
+        return r;
+      }
+      return intercept(PreparedStatement.class, (PreparedStatement) r, (m3, a3, statement) -> {
+        Object q = statement.call();
+        if (m3.getName().equals("executeQuery") && loseNext.getAndSet(false)) {
+          ((ResultSet) q).close();
+          throw new SQLException("I/O error: the connection broke before the answer came", "08006");
+        }
+        return q;
+      });
+    });
   }
 
   @Test
@@ -300,44 +280,33 @@ class PostgresContractTest extends WorkflowExecutorTest {
     AtomicBoolean armed = new AtomicBoolean();
     CountDownLatch findStarted = new CountDownLatch(1);
     CountDownLatch claimed = new CountDownLatch(1);
-    DataSource gated = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(),
-        new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
-          Object out = invoke(real, method, args);
-          if (!method.getName().equals("getConnection")) {
-            return out;
-          }
-          Connection c = (Connection) out;
-          return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
-              (p2, m2, a2) -> {
-                Object r = invoke(c, m2, a2);
-                if (!m2.getName().equals("prepareStatement")) {
-                  return r;
-                }
-                String sql = (String) a2[0];
-                boolean orphans = sql.contains("w.owner <> ?");
-                boolean find = sql.endsWith("FROM " + schema + ".workflows w WHERE w.workflow_id = ?");
-                if (!orphans && !find) {
-                  return r;
-                }
-                PreparedStatement s = (PreparedStatement) r;
-                return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {PreparedStatement.class},
-                    (p3, m3, a3) -> {
-                      if (!m3.getName().equals("executeQuery") || !armed.get()) {
-                        return invoke(s, m3, a3);
-                      }
-                      if (find) { // the start's read: only once the heartbeat's claim has answered
-                        findStarted.countDown();
-                        assertTrue(claimed.await(30, TimeUnit.SECONDS));
-                        Thread.sleep(300); // and the claim has gone on to report it
-                        return invoke(s, m3, a3);
-                      }
-                      assertTrue(findStarted.await(30, TimeUnit.SECONDS)); // claims wait for the start's read
-                      Object q = invoke(s, m3, a3);
-                      claimed.countDown();
-                      return q;
-                    });
-              });
-        });
+    DataSource gated = onConnections(real, (method, args, proceed) -> {
+      Object r = proceed.call();
+      if (!method.getName().equals("prepareStatement")) {
+        return r;
+      }
+      String sql = (String) args[0];
+      boolean orphans = sql.contains("w.owner <> ?");
+      boolean find = sql.endsWith("FROM " + schema + ".workflows w WHERE w.workflow_id = ?");
+      if (!orphans && !find) {
+        return r;
+      }
+      return intercept(PreparedStatement.class, (PreparedStatement) r, (m3, a3, statement) -> {
+        if (!m3.getName().equals("executeQuery") || !armed.get()) {
+          return statement.call();
+        }
+        if (find) { // the start's read: only once the heartbeat's claim has answered
+          findStarted.countDown();
+          assertTrue(claimed.await(30, TimeUnit.SECONDS));
+          Thread.sleep(300); // and the claim has gone on to report it
+          return statement.call();
+        }
+        assertTrue(findStarted.await(30, TimeUnit.SECONDS)); // claims wait for the start's read
+        Object q = statement.call();
+        claimed.countDown();
+        return q;
+      });
+    });
     armed.set(true);
     PostgresWorkflowStore store = PostgresWorkflowStore.builder(gated).schema(schema)
         .nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
@@ -350,12 +319,36 @@ class PostgresContractTest extends WorkflowExecutorTest {
     }
   }
 
-  private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
-    try {
-      return method.invoke(target, args);
-    } catch (java.lang.reflect.InvocationTargetException e) {
-      throw e.getCause();
-    }
+  /** What a test does around one call of a proxied JDBC object: {@code proceed} makes the real call. */
+  @FunctionalInterface
+  private interface Around {
+    Object call(java.lang.reflect.Method method, Object[] args, Proceed proceed) throws Throwable;
+  }
+
+  /** The real call. */
+  @FunctionalInterface
+  private interface Proceed {
+    Object call() throws Throwable;
+  }
+
+  /** {@code target} with {@code around} around each call of {@code type}'s methods. */
+  private static <T> T intercept(Class<T> type, T target, Around around) {
+    return type.cast(Proxy.newProxyInstance(PostgresContractTest.class.getClassLoader(), new Class<?>[] {type},
+        (proxy, method, args) -> around.call(method, args, () -> {
+          try {
+            return method.invoke(target, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        })));
+  }
+
+  /** {@code real}, whose connections have {@code around} around each of their calls. */
+  private static DataSource onConnections(DataSource real, Around around) {
+    return intercept(DataSource.class, real, (method, args, proceed) -> {
+      Object out = proceed.call();
+      return method.getName().equals("getConnection") ? intercept(Connection.class, (Connection) out, around) : out;
+    });
   }
 
   @Test
