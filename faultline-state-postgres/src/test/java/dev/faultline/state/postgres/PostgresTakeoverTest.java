@@ -85,8 +85,12 @@ class PostgresTakeoverTest {
       }
       assertEquals(paused[2], fenced.size(), "every workflow the paused node had taken from it ends there fenced: "
           + fenced);
-      assertTrue(fenced.stream().anyMatch(f -> f.contains("was taken over") && f.contains("was refused")),
-          "a write of the paused node was refused by the epoch: " + fenced);
+      // Each is stopped by the fencing: a write refused by the epoch in the database, or, since a heartbeat after a
+      // lapse reads which workflows are still its own, a step or write the node refuses itself having learnt it lost
+      // them (which of the two depends on whether a worker or the heartbeat runs first after SIGCONT; the epoch check
+      // of the statements themselves is WriteBatcherTest's, deterministically).
+      assertTrue(fenced.stream().allMatch(f -> f.contains("was taken over") || f.contains("does not own")),
+          "every fenced workflow names why: " + fenced);
 
       awaitAllSucceeded(b);
       b.closeInput();
