@@ -303,6 +303,23 @@ public final class RecoverableState<S, E> implements AutoCloseable {
    * @throws dev.faultline.state.journal.JournalException if the journal failed
    */
   public long apply(E event) {
+    return apply(event, false);
+  }
+
+  /**
+   * Applies {@code event} as {@link #apply} does, but in SYNC does not wait for its force: the journal writes it to the
+   * operating system before this returns (a crash of the process does not lose it) and forces it with its next force
+   * or within the ASYNC force interval ({@link Builder#asyncForceInterval}), see {@link Journal#commitLater}. Until
+   * then a power loss can take it, and the state recovers without it, unreported. For events that whoever recovers the
+   * state computes again from the events before it (a workflow's end, recomputed from its recorded steps).
+   *
+   * @return the event's journal sequence
+   */
+  public long applyLater(E event) {
+    return apply(event, true);
+  }
+
+  private long apply(E event, boolean later) {
     Objects.requireNonNull(event, "event");
     byte[] bytes = eventCodec.encode(event);
     long sequence;
@@ -325,7 +342,11 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     } finally {
       stateLock.unlock();
     }
-    journal.commit(sequence);
+    if (later) {
+      journal.commitLater(sequence);
+    } else {
+      journal.commit(sequence);
+    }
     if (checkpointDue) {
       try {
         checkpoint("automatic");
@@ -646,7 +667,10 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       return this;
     }
 
-    /** In ASYNC mode, how often the journal is forced; 50 ms by default. */
+    /**
+     * In ASYNC mode, how often the journal is forced; in SYNC, the longest an event applied with
+     * {@link RecoverableState#applyLater} waits for a force. 50 ms by default.
+     */
     public Builder<S, E> asyncForceInterval(Duration interval) {
       this.asyncForceInterval = interval;
       return this;

@@ -178,6 +178,21 @@ public interface Journal extends AutoCloseable {
   void commit(long sequence);
 
   /**
+   * Commits record {@code sequence} (written by {@link #write}) without waiting in {@code SYNC}: it is forced by the
+   * next force of the journal or, if none comes, within the ASYNC force interval
+   * ({@link JournalBuilder#asyncForceInterval}). Until then a power loss or an operating-system crash can lose it,
+   * not a crash of the process (it was written to the operating system). In {@code ASYNC}, as {@link #commit}. For
+   * records that recovery can do without because it computes them again: such a loss is a torn tail when the journal
+   * next opens, not reported as lost data. A failure of that force stops the journal as any failed force does, so the
+   * next append reports it.
+   *
+   * <p>The default waits as {@link #commit} does.
+   */
+  default void commitLater(long sequence) {
+    commit(sequence);
+  }
+
+  /**
    * Waits until every record up to {@code sequence} is forced to disk, forcing if no other thread is.
    *
    * @throws JournalException {@code journal-failed} if a write or force failed before that

@@ -49,7 +49,10 @@ public final class JournalBuilder {
     return this;
   }
 
-  /** In {@code ASYNC} mode, how often a timer forces what was written; 50 ms by default. */
+  /**
+   * In {@code ASYNC} mode, how often a timer forces what was written; in {@code SYNC}, the longest a record committed
+   * with {@link Journal#commitLater} waits for a force. 50 ms by default.
+   */
   public JournalBuilder asyncForceInterval(Duration interval) {
     this.asyncForceInterval = interval;
     return this;

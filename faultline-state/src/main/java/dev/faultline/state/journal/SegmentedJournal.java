@@ -57,10 +57,12 @@ import javax.crypto.SecretKey;
  * Preallocation: writeLock also guards preallocatedEnd; the combiner zero-fills the active segment ahead of its
  *   frames before it writes them, and a roll or close cuts the zeros off (under forceLock, after the final force).
  *
- * Explicit waits for durability (commit and awaitDurable after write, force, close, the ASYNC timer) use a
+ * Explicit waits for durability (commit and awaitDurable after write, force, close, the ASYNC timer, the timer of
+ *   commitLater in SYNC) use a
  *   leader/follower scheme on the `sync` monitor instead:
  *   sync guards `forcing` (a leader is elected), `durableWaiters` and `durableQueue` (the parked waiters), `forces`,
- *   `asyncTask`, and every change of `durable` and `failure` (both volatile, so read without it).
+ *   `asyncTask` (and in SYNC `laterSequence`, the records commitLater left to it), and every change of `durable` and
+ *   `failure` (both volatile, so read without it).
  *   A waiter whose record is not yet durable either becomes the leader, if no such force is in flight, or registers
  *   in durableQueue and parks. The leader takes forceLock, reads `written` and forces that segment's channel outside
  *   sync and writeLock; then, under sync, it publishes durable = the position it read (unless a combiner's force
@@ -195,7 +197,10 @@ final class SegmentedJournal implements Journal {
   private final java.util.ArrayDeque<DurableWaiter> durableQueue = new java.util.ArrayDeque<>();
   private int durableWaiters;
   private long forces;
+  /** ASYNC: the force timer; SYNC: the pending force of records committed later (commitLater). */
   private Scheduler.Task asyncTask;
+  /** SYNC: the highest record committed later; guarded by sync. */
+  private long laterSequence;
 
   private SegmentedJournal(JournalBuilder config, Closeable lock, List<Segment> segments, long writePosition,
       long preallocatedEnd, OpenReport openReport) {
@@ -570,6 +575,42 @@ final class SegmentedJournal implements Journal {
   @Override
   public long write(byte[] payload) {
     return submit(payload, false);
+  }
+
+  @Override
+  public void commitLater(long sequence) {
+    if (durability == Durability.ASYNC) {
+      commit(sequence);
+      return;
+    }
+    if (durable.sequence() >= sequence) {
+      return;
+    }
+    synchronized (sync) {
+      if (laterSequence < sequence) {
+        laterSequence = sequence;
+      }
+      if (asyncTask == null && !closed && failure == null) {
+        asyncTask = scheduler.schedule(this::laterTick, asyncInterval.toNanos());
+      }
+    }
+  }
+
+  /** SYNC: forces the records committed later, unless a force covered them meanwhile. */
+  private void laterTick() {
+    long target;
+    synchronized (sync) {
+      asyncTask = null;
+      target = laterSequence;
+    }
+    if (closed || failure != null || durable.sequence() >= target) {
+      return;
+    }
+    try {
+      awaitDurable(target);
+    } catch (JournalException e) {
+      // The journal stopped or closed: its later appends report why, and close forced what it could.
+    }
   }
 
   /**

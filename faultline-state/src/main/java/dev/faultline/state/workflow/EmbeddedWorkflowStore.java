@@ -4,6 +4,7 @@ import dev.faultline.core.Clock;
 import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.FaultEventListener;
 import dev.faultline.state.RecoverableState;
+import dev.faultline.state.io.StorageIo;
 import dev.faultline.state.journal.Durability;
 import dev.faultline.state.workflow.spi.StoreListener;
 import dev.faultline.state.workflow.spi.StoredWorkflow;
@@ -16,9 +17,9 @@ import java.util.List;
 
 /**
  * The embedded {@link WorkflowStore}: one directory holding a journal of every {@link Entry} (appended in
- * {@code SYNC} durability by default, so a change is on disk before {@link #record} returns; in {@code ASYNC},
- * written to the operating system and forced on a timer) and periodic checkpoints of the
- * {@link Table}, on {@link RecoverableState}. One process owns the directory (the journal's lock), so it never
+ * {@code SYNC} durability by default, so a change is on disk before {@link #record} returns, a workflow's success
+ * soon after; in {@code ASYNC}, written to the operating system and forced on a timer) and periodic checkpoints of
+ * the {@link Table}, on {@link RecoverableState}. One process owns the directory (the journal's lock), so it never
  * fences and always {@linkplain #claim claims}.
  *
  * <p>Thread-safe: RecoverableState serializes changes; the table's rows guard themselves (see {@link Table}).
@@ -36,9 +37,18 @@ final class EmbeddedWorkflowStore implements WorkflowStore {
   static EmbeddedWorkflowStore open(Path directory, Clock clock, Scheduler scheduler, String name,
       long checkpointEvery, Durability durability, java.time.Duration asyncForceInterval,
       List<FaultEventListener> listeners) {
+    return open(directory, clock, scheduler, name, checkpointEvery, durability, asyncForceInterval, listeners,
+        StorageIo.system());
+  }
+
+  /** As above, on {@code storage} (tests simulate power losses with it). */
+  static EmbeddedWorkflowStore open(Path directory, Clock clock, Scheduler scheduler, String name,
+      long checkpointEvery, Durability durability, java.time.Duration asyncForceInterval,
+      List<FaultEventListener> listeners, StorageIo storage) {
     RecoverableState.Builder<Table, Entry> sb = RecoverableState.builder(directory, new Table.Machine(),
         Table.CODEC, Entry.CODEC).durability(durability).asyncForceInterval(asyncForceInterval).clock(clock)
-        .scheduler(scheduler).name(name).checkpointEvery(checkpointEvery).amortizeCheckpoints(true);
+        .scheduler(scheduler).name(name).checkpointEvery(checkpointEvery).amortizeCheckpoints(true)
+        .storage(storage);
     listeners.forEach(sb::listener);
     return new EmbeddedWorkflowStore(sb.open());
   }
@@ -80,9 +90,22 @@ final class EmbeddedWorkflowStore implements WorkflowStore {
     return out;
   }
 
+  /**
+   * Records {@code change}; in SYNC it is on disk before this returns, except a SUCCEEDED end, which the journal forces
+   * with its next force or within the ASYNC force interval ({@link RecoverableState#applyLater}): a power loss before
+   * that leaves the workflow unfinished with every step recorded, so its resumption runs no step again and only
+   * computes the same output again from the recorded results (its code is deterministic between steps, as every
+   * replay requires). That spares one force of the five a three-step workflow waits for. FAILED and CANCELLED ends
+   * stay forced: they are rare, and a replay rebuilds a failure from its recorded text, not as it was thrown.
+   */
   @Override
   public void record(StoredWorkflow workflow, WorkflowChange change) {
-    state.apply(entry(change));
+    if (change instanceof WorkflowChange.Finished
+        && ((WorkflowChange.Finished) change).status() == WorkflowStatus.SUCCEEDED) {
+      state.applyLater(entry(change));
+    } else {
+      state.apply(entry(change));
+    }
   }
 
   /** The journal record of {@code change}. */
