@@ -1960,8 +1960,11 @@ public final class WorkflowExecutor implements AutoCloseable {
 
     /**
      * When the embedded store's records count as recorded; {@link Durability#SYNC} by default: each start, step
-     * result, timer and end is forced to disk before the call that records it returns (concurrent workflows share
-     * forces), so it survives a crash of the process and a power loss. {@link Durability#ASYNC}: it is written to the
+     * result, timer, compensation and failed or cancelled end is forced to disk before the call that records it
+     * returns (concurrent workflows share forces), so it survives a crash of the process and a power loss; a successful
+     * end is written before the result is returned and forced with the next force or at most
+     * {@link #asyncForceInterval} later (a power loss before that leaves the workflow unfinished with all its steps
+     * recorded: it is resumed, runs no step again and computes its output again). {@link Durability#ASYNC}: it is written to the
      * operating system before the call returns, which a crash of the process ({@code kill -9}) does not lose, and
      * forced at most {@link #asyncForceInterval} later; a power loss or a crash of the operating system can lose that
      * window (the store then reports it as a possible loss when it opens): a step recorded in it runs again, under the
@@ -1974,7 +1977,10 @@ public final class WorkflowExecutor implements AutoCloseable {
       return this;
     }
 
-    /** In {@link Durability#ASYNC} durability, how often the embedded store forces its journal; 50 ms by default. */
+    /**
+     * In {@link Durability#ASYNC} durability, how often the embedded store forces its journal; in SYNC, the longest a
+     * successful end waits for a force. 50 ms by default.
+     */
     public Builder asyncForceInterval(Duration interval) {
       this.asyncForceInterval = interval;
       return this;
