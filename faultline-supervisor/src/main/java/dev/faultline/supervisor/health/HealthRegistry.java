@@ -45,6 +45,8 @@ import java.util.function.BiConsumer;
  * monitor, so the timeout interrupts that run and never a later task of the same pool thread.
  */
 public final class HealthRegistry implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(HealthRegistry.class.getName());
+
   private final String name;
   private final Clock clock;
   private final Scheduler scheduler;
@@ -225,7 +227,21 @@ public final class HealthRegistry implements AutoCloseable {
           from.name(), to.name(), h.detail()));
     }
     if (restart) {
-      restarter.accept(e.spec.component().get(), new HealthCheckFailedException(e.spec.name(), h.detail()));
+      restart(e.spec.component().get(), new HealthCheckFailedException(e.spec.name(), h.detail()));
+    }
+  }
+
+  /**
+   * Restarts {@code component} through the restarter; a restarter that throws (an unknown component, a stopped
+   * supervisor) is logged with the reason of the restart, and the refresh still reports every check's result.
+   */
+  private void restart(String component, HealthCheckFailedException why) {
+    try {
+      restarter.accept(component, why);
+    } catch (RuntimeException failure) {
+      failure.addSuppressed(why);
+      LOG.log(System.Logger.Level.ERROR, "health registry '" + name + "' could not restart '" + component + "': "
+          + failure, failure);
     }
   }
 

@@ -210,6 +210,27 @@ class HealthRegistryTest {
     assertThrows(IllegalStateException.class, health::start);
   }
 
+  /**
+   * A restarter that throws (an unknown component, a stopped supervisor) used to fail the whole refresh: the caller
+   * of refresh() (a health endpoint) got the restarter's exception instead of the report, and the other checks'
+   * results of that refresh were lost to it.
+   */
+  @Test
+  void aRestarterThatThrowsDoesNotFailTheRefresh() throws Exception {
+    AtomicInteger attempts = new AtomicInteger();
+    HealthRegistry health = registry().restarter((component, why) -> {
+      attempts.incrementAndGet();
+      throw new IllegalStateException("supervisor 'root' is stopped");
+    }).check(CheckSpec.builder("db-ping", ProbeKind.LIVENESS, () -> Health.down("broken")).component("db")
+        .failureThreshold(1).restartOnFailure().build())
+        .check(CheckSpec.builder("queue", ProbeKind.READINESS, () -> Health.up("ok")).build()).build();
+    HealthReport report = health.refresh().get(10, TimeUnit.SECONDS);
+    assertEquals(1, attempts.get(), "the restart was attempted");
+    assertEquals(List.of(Status.DOWN, Status.UP),
+        report.checks().stream().map(CheckResult::status).collect(Collectors.toList()));
+    health.close();
+  }
+
   @Test
   void builtIns(@TempDir Path dir) throws Exception {
     assertTrue(HealthChecks.diskSpace(dir, 0).check().up());
