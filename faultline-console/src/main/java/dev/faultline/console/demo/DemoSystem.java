@@ -180,10 +180,12 @@ public final class DemoSystem implements AutoCloseable {
 
   /** One line on what the shop did so far. */
   public String summary() {
-    return String.format(Locale.ROOT, "%d payments (%d pending on fallback, breaker %s), %d fulfilment crashes"
-            + " restarted, %d workflows, %d inventory rollbacks, %d ledger failovers (active: %s)",
+    int turnedAway = orders.turnedAway();
+    return String.format(Locale.ROOT, "%d payments (%d answered pending by the fallback, breaker %s), %d fulfilment"
+            + " crashes restarted, %d workflows%s, %d inventory rollbacks, %d ledger failovers (active: %s)",
         payments.calls(), payments.pending(), payments.breaker().metrics().state(), fulfilment.crashes(),
-        orders.workflows().size(), inventory.rollbacks(), ledger.failovers(), ledger.activeOwner());
+        orders.workflows().size(), turnedAway == 0 ? "" : " (" + turnedAway + " orders turned away while restarting)",
+        inventory.rollbacks(), ledger.failovers(), ledger.activeOwner());
   }
 
   /** Stops the script and every service, the supervised ones through their supervisors. */

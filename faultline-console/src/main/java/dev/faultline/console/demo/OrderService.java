@@ -32,6 +32,7 @@ public final class OrderService {
   private final PaymentsService payments;
   private final AtomicReference<Incarnation> current = new AtomicReference<>();
   private final AtomicInteger nextOrder = new AtomicInteger(1);
+  private final AtomicInteger turnedAway = new AtomicInteger();
   /** The workflows as the last incarnation left them, shown while none runs. */
   private final AtomicReference<List<WorkflowInfo>> lastKnown = new AtomicReference<>(List.of());
 
@@ -47,11 +48,16 @@ public final class OrderService {
     return new Incarnation();
   }
 
-  /** Starts {@code count} new orders; does nothing while no incarnation runs (the orders wait for the next batch). */
+  /**
+   * Starts {@code count} new orders; while no incarnation runs (between a crash and its restart) turns them away,
+   * counting them and saying so in the log, as a shop whose order service is down would answer its customers.
+   */
   public void placeOrders(int count) {
     Incarnation running = current.get();
     WorkflowExecutor executor = running == null ? null : running.executor;
     if (executor == null) {
+      turnedAway.addAndGet(count);
+      wiring.log().warn(count + " orders turned away: the order service is restarting");
       return;
     }
     for (int i = 0; i < count; i++) {
@@ -63,6 +69,11 @@ public final class OrderService {
         return;
       }
     }
+  }
+
+  /** The orders turned away while the service was restarting. */
+  public int turnedAway() {
+    return turnedAway.get();
   }
 
   /** Kills the running incarnation half-way, as a crash would; its supervisor restarts it. */

@@ -1,6 +1,7 @@
 package dev.faultline.console.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.core.Clock;
 import dev.faultline.core.Scheduler;
@@ -17,9 +18,11 @@ class OrderServiceTest {
   @TempDir
   Path dir;
 
+  private final DemoLog ordersLog = new DemoLog("orders", Clock.system(), 40);
+
   private Wiring wiring(String service) {
     return new Wiring(service, Clock.system(), Scheduler.system(), e -> { }, i -> { },
-        new DemoLog(service, Clock.system(), 40));
+        service.equals("orders") ? ordersLog : new DemoLog(service, Clock.system(), 40));
   }
 
   @Test
@@ -37,6 +40,12 @@ class OrderServiceTest {
         assertEquals(3, orders.workflows().size());
         orders.crash();
         assertEquals(3, orders.workflows().size(), "the summary's workflows between the crash and the restart");
+        // Orders placed while the service waits for its restart are turned away, and the log says so.
+        orders.placeOrders(3);
+        assertEquals(3, orders.workflows().size());
+        assertEquals(3, orders.turnedAway());
+        String last = ordersLog.lines().get(ordersLog.lines().size() - 1);
+        assertTrue(last.contains("3 orders turned away: the order service is restarting"), last);
       } finally {
         supervisor.stop();
       }
