@@ -662,7 +662,10 @@ public final class ConsoleServer implements AutoCloseable {
       return this;
     }
 
-    /** The most events per service kept in memory for the reliability metrics (default 50,000). */
+    /**
+     * The most events per service the reliability metrics are computed from, the newest (default 50,000): kept in
+     * memory by the embedded store, read per query from PostgreSQL.
+     */
     public Builder maxReliabilityEvents(int maxReliabilityEvents) {
       this.maxReliabilityEvents = maxReliabilityEvents;
       return this;
@@ -891,7 +894,7 @@ public final class ConsoleServer implements AutoCloseable {
           database.close();
           throw e;
         }
-        store = new PostgresStore(database, mapper);
+        store = new PostgresStore(database, mapper, maxReliabilityEvents);
         sessionBackend = SharedAccounts.sessions(database, clock);
         auditBackend = SharedAccounts.audit(database);
       } else {

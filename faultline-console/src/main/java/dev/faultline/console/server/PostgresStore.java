@@ -34,15 +34,15 @@ import java.util.TreeSet;
  */
 final class PostgresStore implements ConsoleStore {
   private static final String P = Database.PREFIX;
-  /** The most events the reliability metrics read per service and query (the embedded store keeps 50,000). */
-  private static final int MAX_RELIABILITY_EVENTS = 200_000;
-
   private final Database db;
   private final ObjectMapper mapper;
+  /** The most events the reliability metrics read per service and query, the newest (as the embedded store keeps). */
+  private final int maxReliabilityEvents;
 
-  PostgresStore(Database db, ObjectMapper mapper) {
+  PostgresStore(Database db, ObjectMapper mapper, int maxReliabilityEvents) {
     this.db = db;
     this.mapper = mapper;
+    this.maxReliabilityEvents = maxReliabilityEvents;
   }
 
   // ------------------------------------------------------------------------------------------------- writes
@@ -333,7 +333,7 @@ final class PostgresStore implements ConsoleStore {
         s.setArray(2, c.createArrayOf("text", types.toArray()));
         s.setLong(3, fromMillis);
         s.setLong(4, toMillis);
-        s.setInt(5, MAX_RELIABILITY_EVENTS);
+        s.setInt(5, maxReliabilityEvents);
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {
             out.add(event(rs));

@@ -135,6 +135,25 @@ class ReliabilityApiTest {
     }
   }
 
+  /**
+   * maxReliabilityEvents bounds the events the metrics are computed from, the newest kept, in both stores alike (the
+   * PostgreSQL store used a fixed 200,000 whatever the builder said).
+   */
+  @Test
+  void theMetricsUseAtMostMaxReliabilityEventsPerServiceTheNewest() {
+    f.close();
+    f = fixture(dir.resolve("capped"), b -> b.maxReliabilityEvents(4));
+    admin = f.setUpAndLogInAdmin();
+    key = f.serviceKey(admin, "payments");
+    report(history());
+    f.clock.advance(Duration.ofSeconds(60));
+    JsonNode m = f.get("/api/v1/reliability?window=PT1M", admin).json().get("services").get(0).get("metrics");
+    // The newest four: the breaker opening (20 s) and closing (25 s), the checkpoint (30 s), the loss (40 s).
+    assertEquals(1, m.get("failures").asInt(), m.toString());
+    assertEquals(5000, m.get("mttrMillis").asLong());
+    assertEquals(5, m.get("recordsLost").asLong());
+  }
+
   @Test
   void aComponentThatFailedAndDidNotRecoverIsDownNow() {
     report(List.of(new ComponentEvent.ComponentStarted("payments-worker", at(0)),
