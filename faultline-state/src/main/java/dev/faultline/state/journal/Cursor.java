@@ -114,7 +114,8 @@ final class Cursor implements JournalCursor {
     byte[] payload = new byte[frameLength];
     buffer.get(at + Format.FRAME_HEADER_SIZE, payload);
     if (segment.keyId != 0) {
-      payload = decrypt(journal.key(segment.keyId), segment.file, segment.keyId, expected, payload, 0, frameLength);
+      payload = decrypt(journal.key(segment.keyId), segment.file, segment.keyId, segment.version, journal.identity(),
+          expected, payload, 0, frameLength);
     }
     return new JournalRecord(consumeFrame(), payload);
   }
@@ -138,8 +139,8 @@ final class Cursor implements JournalCursor {
       if (segment.keyId != 0) {
         byte[] bytes = new byte[frameLength];
         buffer.get(at + Format.FRAME_HEADER_SIZE, bytes);
-        payload = ByteBuffer.wrap(decrypt(journal.key(segment.keyId), segment.file, segment.keyId, expected, bytes,
-            0, frameLength)).asReadOnlyBuffer();
+        payload = ByteBuffer.wrap(decrypt(journal.key(segment.keyId), segment.file, segment.keyId, segment.version,
+            journal.identity(), expected, bytes, 0, frameLength)).asReadOnlyBuffer();
       } else {
         // verifyFrame left the view's limit at the end of this frame.
         payload = view.position(at + Format.FRAME_HEADER_SIZE);
@@ -342,13 +343,21 @@ final class Cursor implements JournalCursor {
     return 0;
   }
 
-  /** Opens a sealed payload, or says clearly that the key is wrong or the record was tampered with. */
-  static byte[] decrypt(SecretKey key, Path file, int keyId, long sequence, byte[] bytes, int offset, int length) {
+  /**
+   * Opens a sealed payload of a segment of format {@code version} in the directory of {@code identity} (null if it
+   * has none), or says clearly that the key is wrong, the segment belongs to another directory, or the record was
+   * tampered with.
+   */
+  static byte[] decrypt(SecretKey key, Path file, int keyId, int version, byte[] identity, long sequence, byte[] bytes,
+      int offset, int length) {
     try {
-      return Aead.open(key, bytes, offset, length, Aead.longs(sequence));
+      return Aead.open(key, bytes, offset, length, Format.aad(version, identity, sequence));
     } catch (AEADBadTagException e) {
       throw new JournalException("journal-crypto", "cannot decrypt sequence " + sequence + " in " + file
-          + ": the key with id " + keyId + " is wrong, or the record was tampered with or moved", e);
+          + (version == Format.VERSION_UNBOUND ? ": the key with id " + keyId + " is wrong, or the record was tampered"
+              + " with or moved" : ": the segment belongs to another journal directory (its records are bound to"
+              + " the identity of the directory they were written in), or the key with id " + keyId + " is wrong,"
+              + " or the record was tampered with or moved"), e);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.faultline.state.journal;
 
+import dev.faultline.state.internal.Aead;
+import dev.faultline.state.internal.DirectoryIdentity;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.zip.CRC32C;
@@ -8,7 +10,14 @@ import java.util.zip.CRC32C;
 final class Format {
   /** "FLJL": Faultline journal. */
   static final int MAGIC = 0x464C4A4C;
-  static final int VERSION = 1;
+  /**
+   * The newest format version: a sealed segment whose records authenticate the directory's identity
+   * ({@link DirectoryIdentity}) with their sequence. Plain segments are still written as {@link #VERSION_UNBOUND},
+   * their format being unchanged (so that older builds keep reading plain journals).
+   */
+  static final int VERSION = 2;
+  /** The first format version: plain segments, and sealed ones whose records authenticate only their sequence. */
+  static final int VERSION_UNBOUND = 1;
   static final int HEADER_SIZE = 32;
   static final int FRAME_HEADER_SIZE = 16;
   /** The largest payload the format allows; builders may set a smaller maximum. */
@@ -40,9 +49,22 @@ final class Format {
     }
   }
 
+  /** The version new segments sealed with {@code keyId} are written in (0: plain). */
+  static int versionFor(int keyId) {
+    return keyId == 0 ? VERSION_UNBOUND : VERSION;
+  }
+
+  /**
+   * The associated data of the record {@code sequence} in a segment of format {@code version}: in version 1 the
+   * sequence (8 bytes); in version 2 the magic, the directory's {@code identity} and the sequence (28 bytes).
+   */
+  static byte[] aad(int version, byte[] identity, long sequence) {
+    return version == VERSION_UNBOUND ? Aead.longs(sequence) : DirectoryIdentity.aad(MAGIC, identity, sequence);
+  }
+
   static ByteBuffer header(long firstSequence, int keyId) {
     ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
-    header.putInt(0, MAGIC).putInt(4, VERSION).putLong(8, firstSequence).putInt(16, keyId).putInt(20, 0)
+    header.putInt(0, MAGIC).putInt(4, versionFor(keyId)).putLong(8, firstSequence).putInt(16, keyId).putInt(20, 0)
         .putInt(24, 0);
     CRC32C crc = new CRC32C();
     crc.update(header.array(), 0, 28);

@@ -129,7 +129,7 @@ public interface Journal extends AutoCloseable {
 
   /** As {@link #readOnly(Path, long)}, through {@code storage}. */
   static JournalCursor readOnly(Path directory, long fromSequence, StorageIo storage) {
-    return SnapshotCursor.open(directory, storage, fromSequence, null);
+    return SnapshotCursor.open(directory, storage, fromSequence, null, false);
   }
 
   /**
@@ -138,7 +138,7 @@ public interface Journal extends AutoCloseable {
    * @throws JournalException {@code journal-crypto} if a segment needs a key the provider does not have
    */
   static JournalCursor readOnly(Path directory, long fromSequence, StorageIo storage, KeyProvider keyProvider) {
-    return SnapshotCursor.open(directory, storage, fromSequence, keyProvider);
+    return SnapshotCursor.open(directory, storage, fromSequence, keyProvider, false);
   }
 
   /**

@@ -37,6 +37,7 @@ public final class JournalBuilder {
   Scheduler scheduler = Scheduler.system();
   String name;
   KeyProvider keyProvider;
+  boolean requireEncryption;
   final List<FaultEventListener> listeners = new ArrayList<>();
 
   JournalBuilder(Path directory) {
@@ -122,6 +123,18 @@ public final class JournalBuilder {
     return this;
   }
 
+  /**
+   * Refuses, when the journal opens, a segment holding records that are not encrypted (key id 0 in its header), naming
+   * it, instead of reading it as plain: without this, someone who can write the directory could put forged plain
+   * records in place of encrypted ones. Off by default, so that records written before encryption was turned on stay
+   * readable; turn it on once no such segment is left (retention removed them). Needs a {@link #keyProvider}.
+   * Even off, a plain segment after an encrypted one is refused: the journal never writes one.
+   */
+  public JournalBuilder requireEncryption(boolean require) {
+    this.requireEncryption = require;
+    return this;
+  }
+
   /** The source name of published events; the directory's name by default. */
   public JournalBuilder name(String name) {
     this.name = name;
@@ -160,6 +173,10 @@ public final class JournalBuilder {
     Validate.notNull("scheduler", scheduler);
     if (name != null) {
       Validate.notBlank("name", name);
+    }
+    if (requireEncryption && keyProvider == null) {
+      throw new dev.faultline.core.ConfigurationException("requireEncryption", "be set only together with a"
+          + " keyProvider", true);
     }
     return SegmentedJournal.open(this);
   }

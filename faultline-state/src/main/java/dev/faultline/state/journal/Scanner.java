@@ -26,6 +26,7 @@ final class Scanner {
     final long firstSequence;
     final long size;
     int keyId;
+    int version;
     long validEnd;
     long records;
     final SparseIndex index = new SparseIndex();
@@ -107,6 +108,7 @@ final class Scanner {
           if (problem == null) {
             checkSupported(file, reader.buffer(), offset);
             segment.keyId = Format.headerKeyId(reader.buffer(), offset);
+            segment.version = Format.headerVersion(reader.buffer(), offset);
             at = Format.HEADER_SIZE;
             segment.validEnd = at;
             problem = scanFrames(reader, segment, expected);
@@ -126,9 +128,13 @@ final class Scanner {
 
   private static void checkSupported(Path file, byte[] header, int offset) {
     int version = Format.headerVersion(header, offset);
-    if (version != Format.VERSION) {
+    if (version != Format.VERSION && version != Format.VERSION_UNBOUND) {
       throw new JournalException("journal-format", "segment " + file + " has format version " + version
-          + "; this build reads version " + Format.VERSION);
+          + "; this build reads versions " + Format.VERSION_UNBOUND + " and " + Format.VERSION);
+    }
+    if (version == Format.VERSION && Format.headerKeyId(header, offset) == 0) {
+      throw new JournalException("journal-format", "segment " + file + " has format version " + version
+          + " and key id 0, but version " + Format.VERSION + " is only written for encrypted segments");
     }
   }
 

@@ -6,6 +6,7 @@ import dev.faultline.core.event.StateEvent;
 import dev.faultline.core.internal.Events;
 import dev.faultline.state.crypto.KeyProvider;
 import dev.faultline.state.internal.Aead;
+import dev.faultline.state.internal.DirectoryIdentity;
 import dev.faultline.state.io.StorageChannel;
 import dev.faultline.state.io.StorageIo;
 import java.io.Closeable;
@@ -19,11 +20,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
@@ -168,6 +167,8 @@ final class SegmentedJournal implements Journal {
   private final Scheduler scheduler;
   private final KeyProvider keyProvider;
   private final int currentKeyId;
+  /** The directory's identity, which records sealed in version-2 segments authenticate; null without a provider. */
+  private final byte[] identity;
   private final Closeable lock;
   private final OpenReport openReport;
 
@@ -202,8 +203,8 @@ final class SegmentedJournal implements Journal {
   /** SYNC: the highest record committed later; guarded by sync. */
   private long laterSequence;
 
-  private SegmentedJournal(JournalBuilder config, Closeable lock, List<Segment> segments, long writePosition,
-      long preallocatedEnd, OpenReport openReport) {
+  private SegmentedJournal(JournalBuilder config, Closeable lock, byte[] identity, List<Segment> segments,
+      long writePosition, long preallocatedEnd, OpenReport openReport) {
     this.directory = config.directory;
     this.io = config.storage;
     this.durability = config.durability;
@@ -216,6 +217,7 @@ final class SegmentedJournal implements Journal {
     this.scheduler = config.scheduler;
     this.keyProvider = config.keyProvider;
     this.currentKeyId = config.keyProvider == null ? 0 : config.keyProvider.currentKeyId();
+    this.identity = identity;
     this.lock = lock;
     this.openReport = openReport;
     this.segments = List.copyOf(segments);
@@ -265,24 +267,35 @@ final class SegmentedJournal implements Journal {
     OpenReport.AsyncWindowLoss loss;
     long writePosition;
     long preallocatedEnd;
+    byte[] identity;
     try {
-      // Refuse a missing or wrong key before changing anything (cutting a tail, replacing an empty segment).
-      checkKeys(config.keyProvider, io, scan.segments);
+      // Refuse a damaged or missing identity, a missing or wrong key, and plain segments where they cannot be
+      // trusted, before changing anything (cutting a tail, replacing an empty segment).
+      identity = identity(config.keyProvider, io, directory, scan.segments);
+      checkKeys(config.keyProvider, config.requireEncryption, io, scan.segments, identity);
+      if (config.keyProvider != null && identity == null) {
+        // First opened with a key (or written before identities): nothing is sealed for an identity yet.
+        identity = DirectoryIdentity.create(io, directory);
+        LOG.log(System.Logger.Level.INFO, "journal " + directory + ": created its identity file "
+            + DirectoryIdentity.FILE + "; records sealed from now on are bound to this directory");
+      }
       deleteTemporaryCopies(io, directory);
       int currentKeyId = config.keyProvider == null ? 0 : config.keyProvider.currentKeyId();
       List<Scanner.ScannedSegment> kept = damage == null && !scan.segments.isEmpty() ? scan.segments
           : cut(io, directory, scan, currentKeyId);
       Scanner.ScannedSegment last = kept.get(kept.size() - 1);
-      if (last.validEnd == Format.HEADER_SIZE && last.keyId != currentKeyId) {
+      if (last.validEnd == Format.HEADER_SIZE && !isCurrent(last.keyId, last.version, currentKeyId)) {
         // An empty segment sealed for another key (or none): start it again under the current key. Replaced by a
         // rename, never deleted first: it may be the only segment left, and only its name keeps the journal's
         // position (a power loss with no segment would start the journal again at sequence 1).
         replaceEmptySegment(io, directory, last.file, last.firstSequence, currentKeyId);
         last.keyId = currentKeyId;
+        last.version = Format.versionFor(currentKeyId);
       }
       for (Scanner.ScannedSegment scanned : kept) {
         checkKey(config.keyProvider, scanned.file, scanned.keyId);
-        Segment segment = new Segment(scanned.file, scanned.firstSequence, scanned.keyId, scanned.index);
+        Segment segment = new Segment(scanned.file, scanned.firstSequence, scanned.keyId, scanned.version,
+            scanned.index);
         segment.finalEnd = scanned.validEnd;
         segments.add(segment);
       }
@@ -307,8 +320,8 @@ final class SegmentedJournal implements Journal {
     OpenReport report = new OpenReport(directory, segments.size(), first, scan.nextSequence - 1,
         Optional.ofNullable(damage), Optional.ofNullable(loss));
     LOG.log(report.clean() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, report.describe());
-    SegmentedJournal journal = new SegmentedJournal(config, lock, segments, writePosition, preallocatedEnd,
-        report);
+    SegmentedJournal journal = new SegmentedJournal(config, lock, identity, segments, writePosition,
+        preallocatedEnd, report);
     Events events = new Events(config.clock, config.listeners);
     if (events.enabled()) {
       String name = config.name != null ? config.name : String.valueOf(directory.getFileName());
@@ -327,29 +340,90 @@ final class SegmentedJournal implements Journal {
   }
 
   /**
-   * Fails unless {@code provider} has the key of every segment that holds records, and each distinct key opens the
-   * first record sealed with it: a wrong key is refused when the journal is opened, not at the first read.
+   * Whether an empty segment with this key id and format version can take appends under {@code currentKeyId} as it
+   * is; if not, it is started again (opening, truncation) or a new segment begun (appending).
    */
-  static void checkKeys(KeyProvider provider, StorageIo io, List<Scanner.ScannedSegment> segments)
+  static boolean isCurrent(int keyId, int version, int currentKeyId) {
+    return keyId == currentKeyId && version == Format.versionFor(currentKeyId);
+  }
+
+  /**
+   * The identity of {@code directory} for a journal read or opened with {@code provider} (null without one, as
+   * nothing can be decrypted then), null if it has none yet. Changes nothing.
+   *
+   * @throws JournalException {@code journal-crypto} if the identity file is damaged, or missing while a segment is
+   *     sealed for an identity (format version 2): making a new one would leave those records unreadable
+   */
+  static byte[] identity(KeyProvider provider, StorageIo io, Path directory, List<Scanner.ScannedSegment> segments)
       throws IOException {
-    Set<Integer> probed = new HashSet<>();
+    if (provider == null) {
+      return null;
+    }
+    Path file = directory.resolve(DirectoryIdentity.FILE);
+    try {
+      Optional<byte[]> found = DirectoryIdentity.read(io, directory);
+      if (found.isPresent()) {
+        return found.get();
+      }
+    } catch (DirectoryIdentity.Damaged e) {
+      throw new JournalException("journal-crypto", "the identity file " + file + " of journal " + directory
+          + " is damaged (" + e.getMessage() + "): the encrypted records of this directory are bound to the identity"
+          + " it holds, so it cannot be made again; restore it from a backup of this directory. Nothing was changed");
+    }
     for (Scanner.ScannedSegment segment : segments) {
-      if (segment.records == 0 || segment.keyId == 0) {
+      if (segment.keyId != 0 && segment.version == Format.VERSION) {
+        throw new JournalException("journal-crypto", "journal " + directory + " has no identity file " + file
+            + ", but segment " + segment.file + " is encrypted for one (format version " + Format.VERSION + "): the"
+            + " file was deleted, or the segment was copied here from another journal directory. A new identity"
+            + " would leave its records unreadable, so none is made; restore " + DirectoryIdentity.FILE + " from a"
+            + " backup of this directory. Nothing was changed");
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Fails unless every segment that holds records can be trusted and read: a plain one only if encryption is not
+   * required and no encrypted segment comes before it (a journal never writes plain records after encrypted ones:
+   * appending without a key provider is refused once a segment is encrypted, and every segment rolled or restarted
+   * under a provider is encrypted; so a plain segment there was put in place of encrypted data); an encrypted one
+   * only if {@code provider} has its key and the segment's first record opens with it and {@code identity}: a wrong
+   * key, or a segment copied from another directory, is refused when the journal is opened, not at the first read.
+   */
+  static void checkKeys(KeyProvider provider, boolean requireEncryption, StorageIo io,
+      List<Scanner.ScannedSegment> segments, byte[] identity) throws IOException {
+    Path encryptedBefore = null;
+    for (Scanner.ScannedSegment segment : segments) {
+      if (segment.records == 0) {
         continue;
       }
-      checkKey(provider, segment.file, segment.keyId);
-      if (probed.add(segment.keyId)) {
-        try (StorageChannel channel = io.open(segment.file, StorageIo.OpenMode.READ)) {
-          ByteBuffer length = ByteBuffer.allocate(4);
-          channel.readFully(length, Format.HEADER_SIZE);
-          ByteBuffer payload = ByteBuffer.allocate(length.getInt(0));
-          if (channel.readFully(payload, Format.HEADER_SIZE + Format.FRAME_HEADER_SIZE) < payload.capacity()) {
-            throw new IOException("segment " + segment.file + " ended inside its first record, which the scan found"
-                + " complete");
-          }
-          Cursor.decrypt(provider.key(segment.keyId).orElseThrow(), segment.file, segment.keyId,
-              segment.firstSequence, payload.array(), 0, payload.capacity());
+      if (segment.keyId == 0) {
+        if (requireEncryption) {
+          throw new JournalException("journal-crypto", "segment " + segment.file + " holds " + segment.records
+              + " record(s) that are not encrypted (key id 0 in its header), and this journal requires encryption:"
+              + " it was written before encryption was turned on, or it was put in place of encrypted data by"
+              + " someone who could write the directory. Nothing was changed");
         }
+        if (encryptedBefore != null) {
+          throw new JournalException("journal-crypto", "segment " + segment.file + " holds " + segment.records
+              + " record(s) that are not encrypted (key id 0 in its header) after the encrypted segment "
+              + encryptedBefore + ": a journal never writes plain records after encrypted ones, so the segment was"
+              + " put in place of encrypted data. Nothing was changed");
+        }
+        continue;
+      }
+      encryptedBefore = segment.file;
+      checkKey(provider, segment.file, segment.keyId);
+      try (StorageChannel channel = io.open(segment.file, StorageIo.OpenMode.READ)) {
+        ByteBuffer length = ByteBuffer.allocate(4);
+        channel.readFully(length, Format.HEADER_SIZE);
+        ByteBuffer payload = ByteBuffer.allocate(length.getInt(0));
+        if (channel.readFully(payload, Format.HEADER_SIZE + Format.FRAME_HEADER_SIZE) < payload.capacity()) {
+          throw new IOException("segment " + segment.file + " ended inside its first record, which the scan found"
+              + " complete");
+        }
+        Cursor.decrypt(provider.key(segment.keyId).orElseThrow(), segment.file, segment.keyId, segment.version,
+            identity, segment.firstSequence, payload.array(), 0, payload.capacity());
       }
     }
   }
@@ -410,6 +484,7 @@ final class SegmentedJournal implements Journal {
         replaceEmptySegment(io, directory, damaged.file, damaged.firstSequence, keyId);
         damaged.validEnd = Format.HEADER_SIZE;
         damaged.keyId = keyId;
+        damaged.version = Format.versionFor(keyId);
       } else if (damage.offset() < Format.HEADER_SIZE) {
         io.delete(damaged.file);
         io.forceDirectory(directory);
@@ -429,6 +504,7 @@ final class SegmentedJournal implements Journal {
           first, Format.HEADER_SIZE);
       created.validEnd = Format.HEADER_SIZE;
       created.keyId = keyId;
+      created.version = Format.versionFor(keyId);
       kept.add(created);
     }
     return kept;
@@ -735,7 +811,7 @@ final class SegmentedJournal implements Journal {
         int size = Format.FRAME_HEADER_SIZE + node.payload.length + extra;
         long segmentBytes = writePosition + batch.position();
         if (segmentBytes > Format.HEADER_SIZE
-            && (segmentBytes + size > segmentSize || active.keyId != currentKeyId)) {
+            && (segmentBytes + size > segmentSize || !isCurrent(active.keyId, active.version, currentKeyId))) {
           flush(lastSequence);
           unwritten = node;
           roll(sequence);
@@ -750,7 +826,8 @@ final class SegmentedJournal implements Journal {
         int at = batch.position();
         byte[] array = batch.array();
         if (active.keyId != 0) {
-          byte[] sealed = Aead.seal(key(active.keyId), node.payload, 0, node.payload.length, Aead.longs(sequence));
+          byte[] sealed = Aead.seal(key(active.keyId), node.payload, 0, node.payload.length,
+              Format.aad(active.version, identity, sequence));
           System.arraycopy(sealed, 0, array, at + Format.FRAME_HEADER_SIZE, sealed.length);
           size = Format.FRAME_HEADER_SIZE + sealed.length;
         } else {
@@ -959,7 +1036,7 @@ final class SegmentedJournal implements Journal {
       closeQuietly(old.channel, null);
       old.channel = null;
       Segment segment = new Segment(directory.resolve(Format.segmentName(next)), next, currentKeyId,
-          new SparseIndex());
+          Format.versionFor(currentKeyId), new SparseIndex());
       try {
         segment.channel = createSegmentFile(io, directory, next, currentKeyId);
       } catch (IOException e) {
@@ -1256,6 +1333,11 @@ final class SegmentedJournal implements Journal {
     return io;
   }
 
+  /** The directory's identity, which records of version-2 segments authenticate; null without a key provider. */
+  byte[] identity() {
+    return identity;
+  }
+
   /** The key that segments sealed with {@code keyId} need; checked present at open and at roll. */
   SecretKey key(int keyId) {
     return keyProvider.key(keyId).orElseThrow(() -> new JournalException("journal-crypto", "journal " + directory
@@ -1376,13 +1458,14 @@ final class SegmentedJournal implements Journal {
         }
         long offset = offsetOf(target, sequence + 1, end);
         List<Segment> kept = new ArrayList<>(list.subList(0, index + 1));
-        if (offset == Format.HEADER_SIZE && target.keyId != currentKeyId) {
+        if (offset == Format.HEADER_SIZE && !isCurrent(target.keyId, target.version, currentKeyId)) {
           // Nothing of the segment is kept, and its header names another key (or none): start it again under the
           // current key, as opening does, since appends go on in the active segment under its header's key.
           closeQuietly(target.channel, null);
           target.channel = null;
           replaceEmptySegment(io, directory, target.file, target.firstSequence, currentKeyId);
-          Segment restarted = new Segment(target.file, target.firstSequence, currentKeyId, new SparseIndex());
+          Segment restarted = new Segment(target.file, target.firstSequence, currentKeyId,
+              Format.versionFor(currentKeyId), new SparseIndex());
           restarted.channel = io.open(target.file, StorageIo.OpenMode.READ_WRITE);
           kept.set(index, restarted);
           target = restarted;

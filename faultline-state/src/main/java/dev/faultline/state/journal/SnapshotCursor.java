@@ -20,6 +20,8 @@ final class SnapshotCursor implements JournalCursor {
   private final List<Scanner.ScannedSegment> segments;
   private final long last;
   private final KeyProvider keyProvider;
+  /** The directory's identity, which version-2 segments' records authenticate; null if it has none. */
+  private final byte[] identity;
   private int segmentIndex = -1;
   private StorageChannel channel;
   private WindowReader reader;
@@ -28,16 +30,18 @@ final class SnapshotCursor implements JournalCursor {
   private JournalRecord peeked;
 
   private SnapshotCursor(Path directory, StorageIo io, List<Scanner.ScannedSegment> segments, long last,
-      long fromSequence, KeyProvider keyProvider) {
+      long fromSequence, KeyProvider keyProvider, byte[] identity) {
     this.directory = directory;
     this.keyProvider = keyProvider;
+    this.identity = identity;
     this.io = io;
     this.segments = segments;
     this.last = last;
     this.expected = fromSequence;
   }
 
-  static JournalCursor open(Path directory, StorageIo io, long fromSequence, KeyProvider keyProvider) {
+  static JournalCursor open(Path directory, StorageIo io, long fromSequence, KeyProvider keyProvider,
+      boolean requireEncryption) {
     Scanner.Result scan;
     try {
       if (!io.exists(directory)) {
@@ -53,12 +57,14 @@ final class SnapshotCursor implements JournalCursor {
       throw new JournalException("sequence-out-of-range", "cannot read journal " + directory + " from sequence "
           + fromSequence + ": it holds sequences " + first + ".." + last);
     }
+    byte[] identity;
     try {
-      SegmentedJournal.checkKeys(keyProvider, io, scan.segments);
+      identity = SegmentedJournal.identity(keyProvider, io, directory, scan.segments);
+      SegmentedJournal.checkKeys(keyProvider, requireEncryption, io, scan.segments, identity);
     } catch (IOException e) {
       throw new JournalException("journal-io", "cannot read journal " + directory + ": " + e, e);
     }
-    return new SnapshotCursor(directory, io, scan.segments, last, fromSequence, keyProvider);
+    return new SnapshotCursor(directory, io, scan.segments, last, fromSequence, keyProvider, identity);
   }
 
   @Override
@@ -119,8 +125,8 @@ final class SnapshotCursor implements JournalCursor {
       int at = reader.load(position, Format.FRAME_HEADER_SIZE + length);
       byte[] payload = segment.keyId == 0
           ? Arrays.copyOfRange(reader.buffer(), at + Format.FRAME_HEADER_SIZE, at + Format.FRAME_HEADER_SIZE + length)
-          : Cursor.decrypt(keyProvider.key(segment.keyId).orElseThrow(), segment.file, segment.keyId, expected,
-              reader.buffer(), at + Format.FRAME_HEADER_SIZE, length);
+          : Cursor.decrypt(keyProvider.key(segment.keyId).orElseThrow(), segment.file, segment.keyId,
+              segment.version, identity, expected, reader.buffer(), at + Format.FRAME_HEADER_SIZE, length);
       position += Format.FRAME_HEADER_SIZE + length;
       return new JournalRecord(expected++, payload);
     } catch (IOException e) {

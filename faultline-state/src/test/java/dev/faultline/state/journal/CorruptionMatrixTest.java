@@ -306,14 +306,14 @@ class CorruptionMatrixTest {
   void anUnknownFormatVersionIsRefusedNotRepaired() throws IOException {
     byte[] bytes = original.clone();
     ByteBuffer header = ByteBuffer.wrap(bytes);
-    header.putInt(4, 2);
+    header.putInt(4, 3);
     CRC32C crc = new CRC32C();
     crc.update(bytes, 0, 28);
     header.putInt(28, (int) crc.getValue());
     Files.write(segment, bytes);
     JournalException error = assertThrows(JournalException.class, () -> Journal.open(dir));
     assertEquals("journal-format", error.code());
-    assertTrue(error.getMessage().contains("version 2"), error.getMessage());
+    assertTrue(error.getMessage().contains("version 3"), error.getMessage());
     assertEquals("journal-format", assertThrows(JournalException.class, () -> Journal.repair(dir)).code());
     assertArrayEquals(bytes, Files.readAllBytes(segment));
   }
