@@ -152,12 +152,13 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     JournalBuilder journalBuilder = Journal.builder(config.directory).durability(config.durability)
         .asyncForceInterval(config.asyncForceInterval).asyncMaxUnforcedRecords(config.asyncMaxUnforcedRecords)
         .segmentSize(config.segmentSize).storage(config.storage).clock(config.clock).scheduler(config.scheduler)
-        .name(config.sourceName()).keyProvider(config.keyProvider);
+        .name(config.sourceName()).keyProvider(config.keyProvider).requireEncryption(config.requireEncryption);
     config.listeners.forEach(journalBuilder::listener);
     Journal journal = journalBuilder.open();
     try {
       CheckpointStore store = CheckpointStore.builder(config.directory).storage(config.storage).clock(config.clock)
-          .keep(config.keepCheckpoints).keyProvider(config.keyProvider).open();
+          .keep(config.keepCheckpoints).keyProvider(config.keyProvider).requireEncryption(config.requireEncryption)
+          .open();
       long last = journal.lastSequence();
       List<CheckpointProblem> skipped = new ArrayList<>();
       CheckpointSelection selection = store.latestValid(info -> {
@@ -648,6 +649,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     Scheduler scheduler = Scheduler.system();
     String name;
     KeyProvider keyProvider;
+    boolean requireEncryption;
     final List<FaultEventListener> listeners = new ArrayList<>();
 
     Builder(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec, Codec<E> eventCodec) {
@@ -749,6 +751,17 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Refuses journal segments and checkpoints that are not encrypted (key id 0 in their header) instead of reading
+     * them as plain (see {@link JournalBuilder#requireEncryption} and
+     * {@link CheckpointStore.Builder#requireEncryption}); off by default, so that state written before encryption was
+     * turned on stays readable. Needs a {@link #keyProvider}.
+     */
+    public Builder<S, E> requireEncryption(boolean require) {
+      this.requireEncryption = require;
+      return this;
+    }
+
     /** The source name of published events; the directory's name by default. */
     public Builder<S, E> name(String name) {
       this.name = name;
@@ -779,6 +792,10 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       Validate.notNull("scheduler", scheduler);
       if (name != null) {
         Validate.notBlank("name", name);
+      }
+      if (requireEncryption && keyProvider == null) {
+        throw new dev.faultline.core.ConfigurationException("requireEncryption", "be set only together with a"
+            + " keyProvider", true);
       }
       return RecoverableState.open(this);
     }

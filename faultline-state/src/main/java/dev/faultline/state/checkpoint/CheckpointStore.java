@@ -149,6 +149,7 @@ public interface CheckpointStore {
     int keep = 3;
     boolean readOnly;
     KeyProvider keyProvider;
+    boolean requireEncryption;
 
     Builder(Path directory) {
       this.directory = Validate.notNull("directory", directory);
@@ -182,6 +183,18 @@ public interface CheckpointStore {
     }
 
     /**
+     * Refuses a checkpoint whose snapshot is not encrypted (key id 0 in its header) instead of reading it as plain:
+     * {@link #latestValid()} skips and reports it, {@link #load} fails with {@code checkpoint-crypto} naming its file.
+     * Without this, someone who can write the directory could put a forged plain checkpoint in place of encrypted
+     * ones. Off by default, so that checkpoints written before encryption was turned on stay readable; turn it on once
+     * none is left. Needs a {@link #keyProvider}.
+     */
+    public Builder requireEncryption(boolean require) {
+      this.requireEncryption = require;
+      return this;
+    }
+
+    /**
      * Opens the store for reading only, for tools inspecting a directory that another process may own: the directory
      * must exist, nothing is created or removed, and writing or deleting fails with code {@code checkpoint-read-only}.
      */
@@ -200,6 +213,10 @@ public interface CheckpointStore {
       Validate.notNull("storage", storage);
       Validate.notNull("clock", clock);
       Validate.atLeast("keep", keep, 1);
+      if (requireEncryption && keyProvider == null) {
+        throw new dev.faultline.core.ConfigurationException("requireEncryption", "be set only together with a"
+            + " keyProvider", true);
+      }
       return FileCheckpointStore.open(this);
     }
   }

@@ -3,6 +3,7 @@ package dev.faultline.state.checkpoint;
 import dev.faultline.core.Clock;
 import dev.faultline.state.crypto.KeyProvider;
 import dev.faultline.state.internal.Aead;
+import dev.faultline.state.internal.DirectoryIdentity;
 import dev.faultline.state.io.StorageChannel;
 import dev.faultline.state.io.StorageIo;
 import java.io.IOException;
@@ -32,7 +33,12 @@ import javax.crypto.SecretKey;
 final class FileCheckpointStore implements CheckpointStore {
   private static final System.Logger LOG = System.getLogger(CheckpointStore.class.getName());
   static final int MAGIC = 0x464C4350;
-  static final int VERSION = 1;
+  /** The newest version: a sealed snapshot that authenticates the directory's identity too. Plain ones stay 1. */
+  static final int VERSION = 2;
+  /** The first version: plain snapshots, and sealed ones that authenticate only number, sequence and time. */
+  static final int VERSION_UNBOUND = 1;
+  /** The version of {@value #HIGHEST_FILE}. */
+  static final int HIGHEST_VERSION = 1;
   static final int HEADER_SIZE = 56;
   static final int TRAILER_SIZE = 4;
   static final int MAX_LABEL_BYTES = 4096;
@@ -50,17 +56,26 @@ final class FileCheckpointStore implements CheckpointStore {
   private final int keep;
   private final boolean readOnly;
   private final KeyProvider keyProvider;
+  private final boolean requireEncryption;
+  /** The directory's identity, which version-2 snapshots authenticate; null if not read (no provider) or none. */
+  private final byte[] identity;
+  /** Why {@link #identity} is null although a provider was given (a read-only store opens anyway); else null. */
+  private final String identityProblem;
   private final Object lock = new Object();
   private long nextNumber;
   private long recordedHighest;
 
-  private FileCheckpointStore(CheckpointStore.Builder config, long nextNumber, long recordedHighest) {
+  private FileCheckpointStore(CheckpointStore.Builder config, byte[] identity, String identityProblem,
+      long nextNumber, long recordedHighest) {
     this.directory = config.directory;
     this.io = config.storage;
     this.clock = config.clock;
     this.keep = config.keep;
     this.readOnly = config.readOnly;
     this.keyProvider = config.keyProvider;
+    this.requireEncryption = config.requireEncryption;
+    this.identity = identity;
+    this.identityProblem = identityProblem;
     this.nextNumber = nextNumber;
     this.recordedHighest = recordedHighest;
   }
@@ -73,9 +88,22 @@ final class FileCheckpointStore implements CheckpointStore {
         if (!io.exists(directory)) {
           throw new CheckpointException("checkpoint-io", "checkpoint directory " + directory + " does not exist");
         }
-        return new FileCheckpointStore(config, Long.MAX_VALUE, Long.MAX_VALUE);
+        byte[] identity = null;
+        String problem = null;
+        if (config.keyProvider != null) {
+          try {
+            identity = DirectoryIdentity.read(io, directory).orElse(null);
+            problem = identity == null ? "the directory has no identity file "
+                + directory.resolve(DirectoryIdentity.FILE) + ", which snapshots of format version " + VERSION + " are bound to: it was deleted, or the checkpoint"
+                + " was copied here from another directory" : null;
+          } catch (DirectoryIdentity.Damaged e) {
+            problem = damagedIdentity(directory, e);
+          }
+        }
+        return new FileCheckpointStore(config, identity, problem, Long.MAX_VALUE, Long.MAX_VALUE);
       }
       io.createDirectories(directory);
+      byte[] identity = config.keyProvider == null ? null : identity(io, directory);
       long max = 0;
       boolean removed = false;
       for (Path file : io.list(directory)) {
@@ -91,10 +119,59 @@ final class FileCheckpointStore implements CheckpointStore {
         io.forceDirectory(directory);
       }
       long recorded = readHighest(io, directory);
-      return new FileCheckpointStore(config, Math.max(max, recorded) + 1, recorded);
+      return new FileCheckpointStore(config, identity, null, Math.max(max, recorded) + 1, recorded);
     } catch (IOException e) {
       throw new CheckpointException("checkpoint-io", "cannot open checkpoint directory " + directory + ": " + e, e);
     }
+  }
+
+  private static String damagedIdentity(Path directory, DirectoryIdentity.Damaged e) {
+    return "the identity file " + directory.resolve(DirectoryIdentity.FILE) + " is damaged (" + e.getMessage() + "):"
+        + " the encrypted snapshots of this directory are bound to the identity it holds, so it cannot be made again;"
+        + " restore it from a backup of this directory";
+  }
+
+  /**
+   * The identity of {@code directory} for a store that writes there with a key provider: the one it has, or a new
+   * one if it has none and no checkpoint is sealed for one yet (it was never opened with a key, or was written before
+   * identities).
+   *
+   * @throws CheckpointException {@code checkpoint-crypto} if the identity file is damaged, or missing while a
+   *     checkpoint is sealed for an identity (format version 2): a new one would leave its snapshot unreadable
+   */
+  private static byte[] identity(StorageIo io, Path directory) throws IOException {
+    try {
+      Optional<byte[]> found = DirectoryIdentity.read(io, directory);
+      if (found.isPresent()) {
+        return found.get();
+      }
+    } catch (DirectoryIdentity.Damaged e) {
+      throw new CheckpointException("checkpoint-crypto", "cannot open checkpoint directory " + directory + ": "
+          + damagedIdentity(directory, e) + ". Nothing was changed");
+    }
+    for (Path file : io.list(directory)) {
+      if (number(file) < 0) {
+        continue;
+      }
+      ByteBuffer header = ByteBuffer.allocate(12);
+      try (StorageChannel channel = io.open(file, StorageIo.OpenMode.READ)) {
+        channel.readFully(header, 0);
+      } catch (NoSuchFileException e) {
+        continue;
+      }
+      if (header.position() == 12 && header.getInt(0) == MAGIC && header.getInt(4) == VERSION
+          && header.getInt(8) != 0) {
+        throw new CheckpointException("checkpoint-crypto", "checkpoint directory " + directory + " has no identity"
+            + " file " + directory.resolve(DirectoryIdentity.FILE) + ", but checkpoint " + file + " is encrypted for"
+            + " one (format version " + VERSION + "): the file was deleted, or the checkpoint was copied here from"
+            + " another directory. A new identity would leave its snapshot unreadable, so none is made; restore "
+            + DirectoryIdentity.FILE + " from a backup of this directory. Nothing was changed");
+      }
+    }
+    byte[] created = DirectoryIdentity.create(io, directory);
+    LOG.log(System.Logger.Level.INFO, "checkpoint directory " + directory + ": created its identity file "
+        + DirectoryIdentity.FILE + "; snapshots sealed from now on are bound to this directory");
+    return created;
   }
 
   /**
@@ -117,7 +194,7 @@ final class FileCheckpointStore implements CheckpointStore {
     String problem = size != HIGHEST_SIZE ? "it is " + size + " bytes instead of " + HIGHEST_SIZE
         : bytes.getInt(0) != HIGHEST_MAGIC ? String.format("bad magic 0x%08x", bytes.getInt(0))
         : crc(bytes.array(), 0, 16) != bytes.getInt(16) ? "checksum mismatch"
-        : bytes.getInt(4) != VERSION ? "format version " + bytes.getInt(4) + " is not supported"
+        : bytes.getInt(4) != HIGHEST_VERSION ? "format version " + bytes.getInt(4) + " is not supported"
         : bytes.getLong(8) < 0 ? "negative number " + bytes.getLong(8) : null;
     if (problem != null) {
       throw new CheckpointException("checkpoint-corrupt", file + " is damaged (" + problem + "): it records the"
@@ -146,7 +223,7 @@ final class FileCheckpointStore implements CheckpointStore {
         return;
       }
     }
-    ByteBuffer bytes = ByteBuffer.allocate(HIGHEST_SIZE).putInt(0, HIGHEST_MAGIC).putInt(4, VERSION)
+    ByteBuffer bytes = ByteBuffer.allocate(HIGHEST_SIZE).putInt(0, HIGHEST_MAGIC).putInt(4, HIGHEST_VERSION)
         .putLong(8, highest);
     bytes.putInt(16, crc(bytes.array(), 0, 16));
     Path tmp = directory.resolve(HIGHEST_FILE + ".tmp");
@@ -228,7 +305,7 @@ final class FileCheckpointStore implements CheckpointStore {
       long time = clock.wallMillis();
       int keyId = keyProvider == null ? 0 : keyProvider.currentKeyId();
       byte[] stored = keyId == 0 ? snapshot : Aead.seal(key(keyId, id), snapshot, 0, snapshot.length,
-          Aead.longs(number, sequence, time));
+          DirectoryIdentity.aad(MAGIC, identity, number, sequence, time));
       ByteBuffer bytes = encode(number, sequence, time, keyId, labelBytes, stored);
       Path tmp = directory.resolve(id + TMP_SUFFIX);
       Path file = fileOf(number);
@@ -277,7 +354,8 @@ final class FileCheckpointStore implements CheckpointStore {
       throw new IllegalArgumentException("checkpoint of " + snapshot.length + " bytes is too large for one file");
     }
     ByteBuffer buffer = ByteBuffer.allocate((int) total);
-    buffer.putInt(0, MAGIC).putInt(4, VERSION).putInt(8, keyId).putInt(12, 0).putLong(16, number)
+    buffer.putInt(0, MAGIC).putInt(4, keyId == 0 ? VERSION_UNBOUND : VERSION).putInt(8, keyId).putInt(12, 0)
+        .putLong(16, number)
         .putLong(24, sequence).putLong(32, time).putInt(40, label.length).putLong(44, snapshot.length);
     buffer.putInt(52, crc(buffer.array(), 0, 52));
     System.arraycopy(label, 0, buffer.array(), HEADER_SIZE, label.length);
@@ -347,9 +425,14 @@ final class FileCheckpointStore implements CheckpointStore {
       if (crc(header.array(), 0, 52) != header.getInt(52)) {
         throw new Damaged("header checksum mismatch", false);
       }
-      if (header.getInt(4) != VERSION) {
-        throw new Damaged("format version " + header.getInt(4) + " is not supported (this build reads "
-            + VERSION + ")", true);
+      int version = header.getInt(4);
+      if (version != VERSION && version != VERSION_UNBOUND) {
+        throw new Damaged("format version " + version + " is not supported (this build reads " + VERSION_UNBOUND
+            + " and " + VERSION + ")", true);
+      }
+      if (version == VERSION && header.getInt(8) == 0) {
+        throw new Damaged("format version " + version + " with key id 0, but version " + VERSION + " is only written"
+            + " for encrypted snapshots", true);
       }
       long number = header.getLong(16);
       if (number != number(file)) {
@@ -376,15 +459,26 @@ final class FileCheckpointStore implements CheckpointStore {
       long sequence = header.getLong(24);
       long time = header.getLong(32);
       byte[] snapshot = null;
-      if (full && keyId == 0) {
+      if (full && keyId == 0 && requireEncryption) {
+        throw new Damaged("the snapshot is not encrypted (key id 0 in its header), and this store requires"
+            + " encryption: it was written before encryption was turned on, or put in place of encrypted data by"
+            + " someone who could write the directory", "checkpoint-crypto");
+      } else if (full && keyId == 0) {
         snapshot = java.util.Arrays.copyOfRange(all, HEADER_SIZE + labelLength, (int) size - TRAILER_SIZE);
       } else if (full && decrypt) {
+        SecretKey key = key(keyId, idOf(number));
+        if (version == VERSION && identity == null) {
+          throw new Damaged("cannot decrypt: " + identityProblem, "checkpoint-crypto");
+        }
+        byte[] aad = version == VERSION_UNBOUND ? Aead.longs(number, sequence, time)
+            : DirectoryIdentity.aad(MAGIC, identity, number, sequence, time);
         try {
-          snapshot = Aead.open(key(keyId, idOf(number)), all, HEADER_SIZE + labelLength, (int) snapshotLength,
-              Aead.longs(number, sequence, time));
+          snapshot = Aead.open(key, all, HEADER_SIZE + labelLength, (int) snapshotLength, aad);
         } catch (AEADBadTagException e) {
-          throw new Damaged("cannot decrypt: the key with id " + keyId + " is wrong, or the snapshot was tampered"
-              + " with", "checkpoint-crypto");
+          throw new Damaged("cannot decrypt: " + (version == VERSION_UNBOUND ? "" : "the checkpoint belongs to"
+              + " another checkpoint directory (its snapshot is bound to the identity of the directory it was"
+              + " written in), or ") + "the key with id " + keyId + " is wrong, or the snapshot was tampered with",
+              "checkpoint-crypto");
         }
       }
       CheckpointInfo info = new CheckpointInfo(idOf(number), sequence, Instant.ofEpochMilli(time), label,
