@@ -17,14 +17,14 @@ import java.util.function.Predicate;
  * directory is forced: after a crash a checkpoint is either complete or absent. Leftover temporary files are removed
  * when the store opens. After each write the oldest checkpoints beyond {@code keep} are deleted.
  *
- * <h2>File format (version 1, big-endian)</h2>
+ * <h2>File format (versions 1 and 2, big-endian)</h2>
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +---------------------------------------------------------------+
  *  |                    Magic 0x464C4350 "FLCP"                    |
  *  +---------------------------------------------------------------+
- *  |                      Format version (1)                       |
+ *  |        Format version (1: plain or unbound, 2: bound)         |
  *  +---------------------------------------------------------------+
  *  |                   Key id (0: not encrypted)                   |
  *  +---------------------------------------------------------------+
@@ -50,8 +50,20 @@ import java.util.function.Predicate;
  *  +---------------------------------------------------------------+
  * </pre>
  * (Each 64-bit field takes two rows of the drawing's width; they are drawn as one for brevity.) With a key id, the
- * snapshot is sealed with AES-256-GCM (12-byte nonce, 16-byte tag) and the number, sequence and time are
- * authenticated with it; the label is not encrypted.
+ * snapshot is sealed with AES-256-GCM (12-byte nonce, 16-byte tag); the label is not encrypted. What is authenticated
+ * with it depends on the version: in version 2, written for every new encrypted snapshot, {@code "FLCP" (4 bytes) ||
+ * directory identity (16) || number || sequence || time (8 each)}, so a checkpoint copied from another directory does
+ * not decrypt; in version 1 (encrypted before directory identities, still read) the number, sequence and time alone.
+ * Plain snapshots are still written as version 1; version 2 with key id 0 is damage.
+ *
+ * <h2>Directory identity</h2>
+ * {@code directory.id} holds the directory's identity (magic {@code "FLID"}, version 1, 16 random bytes, CRC32C; drawn
+ * in the internal class {@code DirectoryIdentity}). A store opened for writing with a key provider makes it if it is
+ * missing and no version-2 checkpoint is there (a directory written before identities keeps reading); if it is
+ * damaged, or missing beside a version-2 checkpoint, opening fails with {@code checkpoint-crypto} and changes nothing.
+ * A read-only store never creates it; version-2 snapshots it cannot authenticate are reported as
+ * {@code checkpoint-crypto}. The journal of {@code RecoverableState} lives in the same directory and uses the same
+ * file: one identity names the directory, and the associated data of records and snapshots differ in tag and length.
  *
  * <h2>Ids</h2>
  * A checkpoint's id is {@code cp-} and its number, zero-padded to 12 digits; numbers grow by one with each checkpoint

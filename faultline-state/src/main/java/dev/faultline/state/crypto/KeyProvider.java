@@ -12,16 +12,22 @@ import javax.crypto.spec.SecretKeySpec;
  * {@link #currentKeyId()} names, and that id is written in their header; reading looks the id up with {@link #key}.
  * Rotating keys means: add a new key, make it current, keep the old ones as long as data sealed with them is kept.
  *
- * <p>Each record and each snapshot is sealed with AES-256-GCM under a fresh random 96-bit nonce; the record's
- * sequence (for a checkpoint: its number, sequence and time) is authenticated with it, so a record moved to another
- * sequence of its journal does not decrypt. With random nonces a key should seal at most about 2<sup>32</sup>
- * records: rotate before.
+ * <p>Each record and each snapshot is sealed with AES-256-GCM under a fresh random 96-bit nonce. Authenticated with
+ * it: the identity of the directory it is kept in (16 random bytes made once per directory, in the file
+ * {@code directory.id}; a journal and its checkpoints in one directory share it) and the record's sequence (for a
+ * checkpoint: its number, sequence and time). So a record moved to another sequence of its journal does not decrypt,
+ * and neither does a segment or checkpoint file copied from another directory, even under the same key. With random
+ * nonces a key should seal at most about 2<sup>32</sup> records: rotate before.
  *
- * <p>What is not authenticated: which journal or checkpoint directory a record or snapshot belongs to (under a key
- * shared by several directories, a segment or checkpoint file copied from one to another at the same sequence or
- * number is accepted: give each directory its own key), how many records a journal holds (cutting records off its end
- * reads as a torn tail), and the headers (a segment or checkpoint whose header says key id 0 is read as plain, even
- * with a provider, so that data from before encryption stays readable; checkpoint labels are stored in plain text).
+ * <p>What is not authenticated: how many records a journal holds (cutting records off its end reads as a torn tail,
+ * and whole segments or checkpoints can be deleted); the directory of data sealed before directory identities
+ * (segment and checkpoint format version 1: still read, and under a key shared by several directories such a file
+ * copied from one to another at the same sequence or number is accepted; giving each directory its own key closes
+ * that too); and the headers, of which the key id decides whether the data is decrypted at all. A segment or checkpoint
+ * whose header says key id 0 is read as plain even with a provider, so that data from before encryption stays
+ * readable; the builders' {@code requireEncryption} option refuses it instead (the journal refuses a plain segment
+ * after an encrypted one in any case, since it never writes one). Checkpoint labels are stored in plain text, and
+ * the identity file is not secret: it names a directory, it does not protect it.
  *
  * <p>Implementations must be thread-safe.
  */

@@ -16,19 +16,20 @@ import java.util.Optional;
  *   00000000000000000001.journal      segment: records 1 .. 4711
  *   00000000000000004712.journal      segment named by its first sequence, zero-padded to 20 digits
  *   async-session                     present while an ASYNC session is open (its window, for loss reports)
+ *   directory.id                      the directory's identity, which encrypted records authenticate (with a key)
  * </pre>
  * A segment is closed ("rolled") when the next record would take it past {@code segmentSize}; the old segment is
  * forced first, then the new one is created, its header forced, and the directory forced, so a segment never appears
  * after a crash unless every segment before it is complete.
  *
- * <h2>Segment format (version 1, big-endian)</h2>
+ * <h2>Segment format (versions 1 and 2, big-endian)</h2>
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +---------------------------------------------------------------+
  *  |                    Magic 0x464C4A4C "FLJL"                    |  file header, 32 bytes
  *  +---------------------------------------------------------------+
- *  |                      Format version (1)                       |
+ *  |        Format version (1: plain or unbound, 2: bound)         |
  *  +---------------------------------------------------------------+
  *  |                 First sequence of the segment                 |
  *  |                        (64 bits, = name)                      |
@@ -62,8 +63,19 @@ import java.util.Optional;
  * nothing to report either: no complete record was there.) Version 1 files written before this was done have no such
  * zeros and read the same. In a segment whose key
  * id is not 0 (see {@link JournalBuilder#keyProvider}), each payload is stored sealed with AES-256-GCM as
- * {@code nonce (12 bytes) || ciphertext || tag (16 bytes)}, with the sequence as associated data; the CRC32C covers
- * the sealed bytes, so torn tails are found without the key.
+ * {@code nonce (12 bytes) || ciphertext || tag (16 bytes)}; the CRC32C covers the sealed bytes, so torn tails are
+ * found without the key. The associated data depends on the version: in version 2, which is written for every new
+ * encrypted segment, it is {@code "FLJL" (4 bytes) || directory identity (16) || sequence (8)}, so a segment copied
+ * from another directory does not decrypt; in version 1 (encrypted segments written before directory identities) it
+ * is the sequence alone, and such segments stay readable but are never appended to again (appends go on in a new
+ * version-2 segment). Plain segments are still written as version 1, their format being unchanged; version 2 with key
+ * id 0 is refused. The identity ({@code directory.id}, drawn in the internal class {@code DirectoryIdentity}: magic
+ * {@code "FLID"}, version 1, 16 random bytes, CRC32C) is made when the journal is first opened for writing with a key
+ * provider, before any version-2 segment, and never replaced: if it is damaged, or missing while a version-2 segment
+ * exists, opening and reading fail with {@code journal-crypto} and change nothing (restore it from a backup; a new one
+ * would leave the records unreadable). Read-only access ({@link #verify}, {@link #readOnly}) never creates it.
+ * Opening refuses plain segments holding records with {@link JournalBuilder#requireEncryption}, and a plain segment
+ * after an encrypted one always.
  *
  * <h2>Opening and damage</h2>
  * Opening scans every segment and checks every header and frame (length in range, CRC32C, the expected sequence).

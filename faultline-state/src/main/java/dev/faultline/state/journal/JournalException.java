@@ -15,7 +15,10 @@ import dev.faultline.core.FaultlineException;
  *   <li>{@code sequence-out-of-range} — a sequence below the first retained one or beyond the last;
  *   <li>{@code cursor-invalidated} — the journal was truncated under an open cursor;
  *   <li>{@code journal-crypto} — a segment is encrypted and no key provider (or not its key) was given, or a record
- *       does not decrypt: the key is wrong or the record was tampered with (never returned as garbage);
+ *       does not decrypt: the key is wrong, the segment belongs to another directory or the record was tampered with
+ *       (never returned as garbage); or the directory's identity file is damaged, or missing beside segments sealed
+ *       for it; or a plain segment is where it cannot be trusted (with {@code requireEncryption}, or after an
+ *       encrypted segment);
  *   <li>{@code journal-corrupt} — see {@link JournalCorruptedException}.
  * </ul>
  */
