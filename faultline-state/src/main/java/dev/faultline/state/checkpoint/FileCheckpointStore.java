@@ -94,8 +94,8 @@ final class FileCheckpointStore implements CheckpointStore {
           try {
             identity = DirectoryIdentity.read(io, directory).orElse(null);
             problem = identity == null ? "the directory has no identity file "
-                + directory.resolve(DirectoryIdentity.FILE) + ", which snapshots of format version " + VERSION + " are bound to: it was deleted, or the checkpoint"
-                + " was copied here from another directory" : null;
+                + directory.resolve(DirectoryIdentity.FILE) + ", which snapshots of format version " + VERSION
+                + " are bound to: it was deleted, or the checkpoint was copied here from another directory" : null;
           } catch (DirectoryIdentity.Damaged e) {
             problem = damagedIdentity(directory, e);
           }
