@@ -29,6 +29,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
@@ -66,9 +71,11 @@ import java.util.function.Supplier;
  * stateLock guards state, applied, sinceCheckpoint, lastCheckpointNanos, checkpointClaimed and closed. apply() runs
  *   the state machine and writes the event to the journal under it, so journal order is state order; it waits for
  *   durability (group commit with other appliers) after releasing it.
- * checkpointLock serialises checkpoints and rollbacks; it is always taken before stateLock, never after. A checkpoint
- *   captures the state under stateLock (Codec.capture) and encodes it after releasing it, so appliers wait only for
- *   the capture.
+ * checkpointLock serialises checkpoints, rollbacks and close; it is always taken before stateLock, never after. A
+ *   checkpoint captures the state under stateLock (Codec.capture) and encodes it after releasing it, so appliers wait
+ *   only for the capture. An automatic checkpoint is claimed (checkpointClaimed) by the apply that made it due and
+ *   runs on the checkpoint executor, which unclaims it when done; close waits for a checkpoint in progress, and one
+ *   that starts after close finds the state closed and writes nothing.
  * Events are published outside both locks.
  * </pre>
  * Thread-safe. After a journal failure every later {@link #apply} fails; {@link #state()} may then include the event
@@ -94,6 +101,10 @@ public final class RecoverableState<S, E> implements AutoCloseable {
   private final boolean amortizeCheckpoints;
   private final boolean retainJournal;
   private final RecoveryResult recovery;
+  /** Where automatic checkpoints run: the builder's executor, or {@link #ownCheckpointThread}. */
+  private final Executor checkpointExecutor;
+  /** This state's own checkpoint thread (created when needed, idle ones end), or null if the builder gave one. */
+  private final ThreadPoolExecutor ownCheckpointThread;
 
   private final ReentrantLock stateLock = new ReentrantLock();
   private final ReentrantLock checkpointLock = new ReentrantLock();
@@ -127,6 +138,18 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     this.amortizeCheckpoints = config.amortizeCheckpoints;
     this.retainJournal = config.retainJournal;
     this.recovery = recovery;
+    if (config.checkpointExecutor != null) {
+      this.ownCheckpointThread = null;
+      this.checkpointExecutor = config.checkpointExecutor;
+    } else {
+      String threadName = "faultline-checkpoint-" + name;
+      this.ownCheckpointThread = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+        Thread t = new Thread(r, threadName);
+        t.setDaemon(true);
+        return t;
+      });
+      this.checkpointExecutor = ownCheckpointThread;
+    }
     this.state = state;
     this.applied = applied;
     this.sinceCheckpoint = sinceCheckpoint;
@@ -297,7 +320,8 @@ public final class RecoverableState<S, E> implements AutoCloseable {
 
   /**
    * Applies {@code event}: runs the state machine, journals the event and waits as the journal's durability requires
-   * (in SYNC, until it is on disk). May then take an automatic checkpoint.
+   * (in SYNC, until it is on disk). May then start an automatic checkpoint on the checkpoint executor (see
+   * {@link Builder#checkpointExecutor}), without waiting for it.
    *
    * @return the event's journal sequence
    * @throws RuntimeException whatever the state machine throws to refuse the event (nothing journaled)
@@ -350,20 +374,43 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     }
     if (checkpointDue) {
       try {
-        checkpoint("automatic");
-      } catch (CheckpointException e) {
-        LOG.log(System.Logger.Level.WARNING, "automatic checkpoint of " + directory + " failed; the next event "
-            + "tries again: " + e.getMessage());
-      } finally {
-        stateLock.lock();
-        try {
-          checkpointClaimed = false;
-        } finally {
-          stateLock.unlock();
-        }
+        checkpointExecutor.execute(this::automaticCheckpoint);
+      } catch (RejectedExecutionException e) {
+        LOG.log(System.Logger.Level.WARNING, "automatic checkpoint of " + directory + " could not be started; the"
+            + " next event tries again: " + e);
+        unclaimCheckpoint();
       }
     }
     return sequence;
+  }
+
+  /**
+   * An automatic checkpoint, on the checkpoint executor: the event that made it due does not wait for it (a checkpoint
+   * of a large state takes as long as writing and forcing its snapshot).
+   */
+  private void automaticCheckpoint() {
+    try {
+      checkpoint("automatic");
+    } catch (CheckpointException | JournalException e) {
+      LOG.log(System.Logger.Level.WARNING, "automatic checkpoint of " + directory + " failed; the next event "
+          + "tries again: " + e.getMessage());
+    } catch (StateException e) {
+      LOG.log(System.Logger.Level.DEBUG, "automatic checkpoint of " + directory + " not written: " + e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "automatic checkpoint of " + directory + " failed; the next event tries"
+          + " again: " + e, e);
+    } finally {
+      unclaimCheckpoint();
+    }
+  }
+
+  private void unclaimCheckpoint() {
+    stateLock.lock();
+    try {
+      checkpointClaimed = false;
+    } finally {
+      stateLock.unlock();
+    }
   }
 
   /** The current state (including events whose {@link #apply} has not returned yet). */
@@ -603,17 +650,28 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     }
   }
 
-  /** Closes the journal (forcing what was written). Idempotent. */
+  /**
+   * Closes the journal (forcing what was written), after a checkpoint or rollback in progress has ended; an automatic
+   * checkpoint not yet begun is not written. Idempotent.
+   */
   @Override
   public void close() {
-    stateLock.lock();
+    checkpointLock.lock();
     try {
-      if (closed) {
-        return;
+      stateLock.lock();
+      try {
+        if (closed) {
+          return;
+        }
+        closed = true;
+      } finally {
+        stateLock.unlock();
       }
-      closed = true;
     } finally {
-      stateLock.unlock();
+      checkpointLock.unlock();
+    }
+    if (ownCheckpointThread != null) {
+      ownCheckpointThread.shutdown();
     }
     journal.close();
   }
@@ -641,6 +699,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     long segmentSize = 64L << 20;
     long checkpointEvery = 10_000;
     Duration checkpointInterval;
+    Executor checkpointExecutor;
     boolean amortizeCheckpoints;
     int keepCheckpoints = 3;
     boolean retainJournal = true;
@@ -699,6 +758,17 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     /** Take a checkpoint when this much time passed since the last one, checked at each apply; off by default. */
     public Builder<S, E> checkpointInterval(Duration interval) {
       this.checkpointInterval = interval;
+      return this;
+    }
+
+    /**
+     * Where automatic checkpoints run (those due by {@link #checkpointEvery} or {@link #checkpointInterval}), so that
+     * the {@link RecoverableState#apply} that made one due returns without waiting for it; by default a daemon thread
+     * of the state's own, created when needed, ending when idle and shut down by {@code close()}. Tests pass
+     * {@code Runnable::run} to have the apply write it before returning.
+     */
+    public Builder<S, E> checkpointExecutor(Executor executor) {
+      this.checkpointExecutor = executor;
       return this;
     }
 

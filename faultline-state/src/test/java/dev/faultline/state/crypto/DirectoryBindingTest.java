@@ -272,7 +272,7 @@ class DirectoryBindingTest {
   @Test
   void aMissingOrDamagedIdentityWithSealedDataIsAClearErrorAndChangesNothing() throws Exception {
     try (RecoverableState<Long, String> state = RecoverableState.builder(A, sum(), longs(), Codec.utf8())
-        .storage(disk).keyProvider(KEYS).checkpointEvery(2).open()) {
+        .storage(disk).keyProvider(KEYS).checkpointEvery(2).checkpointExecutor(Runnable::run).open()) {
       for (int i = 1; i <= 5; i++) {
         state.apply(Integer.toString(i));
       }

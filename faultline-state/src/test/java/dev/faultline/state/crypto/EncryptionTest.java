@@ -316,7 +316,7 @@ class EncryptionTest {
     };
     KeyProvider provider = keys(1, 1, KEY_1);
     try (RecoverableState<Long, String> state = RecoverableState.builder(DIR, sum, longs, Codec.utf8())
-        .storage(disk).keyProvider(provider).checkpointEvery(4).open()) {
+        .storage(disk).keyProvider(provider).checkpointEvery(4).checkpointExecutor(Runnable::run).open()) {
       for (int i = 1; i <= 10; i++) {
         state.apply(Integer.toString(i));
       }
