@@ -141,7 +141,7 @@ class JournalCommandTest {
 
   private RecoverableState.Builder<Long, String> sum() {
     return RecoverableState.builder(dir, SUM, LONG, Codec.utf8()).clock(new FakeClock()).checkpointEvery(10)
-        .keepCheckpoints(5);
+        .checkpointExecutor(Runnable::run).keepCheckpoints(5);
   }
 
   @Test
@@ -213,7 +213,8 @@ class JournalCommandTest {
     byte[] key2 = key(2);
     KeyProvider keys = KeyProvider.of(2, Map.of(1, key1, 2, key2));
     try (RecoverableState<Long, String> state = RecoverableState.builder(dir, SUM, LONG, Codec.utf8())
-        .clock(new FakeClock()).checkpointEvery(10).keepCheckpoints(5).keyProvider(keys).open()) {
+        .clock(new FakeClock()).checkpointEvery(10).checkpointExecutor(Runnable::run).keepCheckpoints(5)
+        .keyProvider(keys).open()) {
       for (int i = 1; i <= 35; i++) {
         state.apply(Integer.toString(i));
       }
