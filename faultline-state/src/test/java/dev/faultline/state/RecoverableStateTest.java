@@ -116,11 +116,10 @@ class RecoverableStateTest {
     }
   }
 
-  @Test
-  void aCheckpointEncodesOutsideTheStateLockWhatItCapturedUnderIt() throws Exception {
-    java.util.concurrent.CountDownLatch encoding = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    Codec<Account> slow = new Codec<>() {
+  /** The account codec; a checkpoint's encoding (after its capture) counts {@code encoding} down, awaits {@code release}. */
+  private static Codec<Account> encodingUntil(java.util.concurrent.CountDownLatch encoding,
+      java.util.concurrent.CountDownLatch release) {
+    return new Codec<>() {
       @Override
       public byte[] encode(Account value) {
         return ACCOUNT_CODEC.encode(value);
@@ -145,6 +144,13 @@ class RecoverableStateTest {
         return ACCOUNT_CODEC.decode(bytes);
       }
     };
+  }
+
+  @Test
+  void aCheckpointEncodesOutsideTheStateLockWhatItCapturedUnderIt() throws Exception {
+    java.util.concurrent.CountDownLatch encoding = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Codec<Account> slow = encodingUntil(encoding, release);
     ExecutorService other = Executors.newSingleThreadExecutor();
     try (RecoverableState<Account, String> state = RecoverableState.builder(DIR, ACCOUNT, slow, Codec.utf8())
         .storage(disk).clock(clock).scheduler(clock).checkpointEvery(0).open()) {
@@ -175,31 +181,7 @@ class RecoverableStateTest {
   void closeWaitsForACheckpointInProgress() throws Exception {
     java.util.concurrent.CountDownLatch encoding = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    Codec<Account> slow = new Codec<>() {
-      @Override
-      public byte[] encode(Account value) {
-        return ACCOUNT_CODEC.encode(value);
-      }
-
-      @Override
-      public java.util.function.Supplier<byte[]> capture(Account value) {
-        byte[] bytes = encode(value);
-        return () -> { // encoded outside the state lock, where close must wait for it all the same
-          encoding.countDown();
-          try {
-            assertTrue(release.await(30, TimeUnit.SECONDS));
-          } catch (InterruptedException e) {
-            throw new AssertionError(e);
-          }
-          return bytes;
-        };
-      }
-
-      @Override
-      public Account decode(byte[] bytes) {
-        return ACCOUNT_CODEC.decode(bytes);
-      }
-    };
+    Codec<Account> slow = encodingUntil(encoding, release); // outside the state lock: close must wait all the same
     ExecutorService other = Executors.newFixedThreadPool(2);
     try {
       RecoverableState<Account, String> state = RecoverableState.builder(DIR, ACCOUNT, slow, Codec.utf8())
