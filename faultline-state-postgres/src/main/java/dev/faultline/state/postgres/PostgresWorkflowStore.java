@@ -78,6 +78,22 @@ import javax.sql.DataSource;
  * single-row statement, whose outcome names why (fenced, finished, recorded twice). At most
  * {@linkplain Builder#writeConnections write connections} batches run at once.
  *
+ * <h2>Starts whose answer was lost</h2>
+ * A start whose INSERT failed without an answer (a broken connection) may have committed all the same, now or later:
+ * the server may still be running the statement (waiting for a lock, or for a synchronous standby), or the network may
+ * deliver it late. Such a row is owned by this live node, so no other node claims it, and the executor was never
+ * handed it. The node keeps the id (in {@code unsure}) for the {@linkplain Builder#lostStartWindow lost-start window}
+ * after the failure: a start of the id again takes it (and adopts the row if it exists), and otherwise every
+ * heartbeat looks for the row and adopts it once it appears. After the window the id is dropped, with a warning
+ * naming it: a row that appears later still waits for this node's restart.
+ *
+ * <p>The alternative, a periodic reconciliation of every unfinished row owned by this node id that the executor does
+ * not know of, was rejected as less safe, not more: such rows exist legitimately (a node that does not resume on start
+ * leaves its previous run's rows under its id; a workflow being {@linkplain #release released} is disowned in memory
+ * before the database hears of it; a start that committed has no view for a moment), and adopting one of those would
+ * run a live workflow twice, or take back one the node chose to leave. Retrying only the ids whose start failed
+ * touches no row the executor could know of, and its memory is bounded by the window.
+ *
  * <h2>Restarts and shutdown</h2>
  * A node started with the node id of a previous run claims that run's unfinished workflows at once (the previous run
  * is taken to be dead: node ids must be unique among running nodes). {@link #close()} gives up the node's unfinished
@@ -89,6 +105,9 @@ import javax.sql.DataSource;
  * views: concurrent map of workflow id to this node's view (PgWorkflow, which guards itself).
  * writes: the WriteBatcher, thread-safe (see its own design); a view is updated by the thread that made the write,
  *   after the batch that carried it committed.
+ * unsure: concurrent map of an id whose start failed without an answer to the clock reading after which it is dropped.
+ *   Whoever removes an id first decides it alone: a start of the id removes it before it writes, the heartbeat only
+ *   once it saw the row exist (so no start can write that row any more), or once the window is over.
  * listener, opened, closed: volatile, written once each. lastBeatNanos, beating: volatile, written by whichever
  *   thread heart-beats (the loop, or a worker in ensureOwned). loop: written under this object's monitor.
  * No lock is held during database I/O or while calling the listener.
@@ -121,11 +140,14 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   /** The queues in which the last heartbeat saw unowned waiting workflows that a claim may not have drained yet. */
   private final Set<String> queuedSeen = ConcurrentHashMap.newKeySet();
   /**
-   * The ids whose start failed without an answer (a broken connection): its INSERT may have committed, leaving a row
-   * this live node owns that no other node claims and the executor does not know of. A start of the id again, or
-   * else the next heartbeat, adopts such a row ({@link #sqlAdoptOne}).
+   * The ids whose start failed without an answer (a broken connection), each with the {@link #clock} reading after
+   * which it is dropped (the failure plus the {@linkplain Builder#lostStartWindow lost-start window}). Its INSERT may
+   * have committed, or may still commit, leaving a row this live node owns that no other node claims and the
+   * executor does not know of. A start of the id again takes the id (and adopts such a row, {@link #sqlAdoptOne});
+   * otherwise every heartbeat looks for the row until the window is over, and adopts it once it appears.
    */
-  private final Set<String> unsure = ConcurrentHashMap.newKeySet();
+  private final ConcurrentHashMap<String, Long> unsure = new ConcurrentHashMap<>();
+  private final long lostStartNanos;
   private volatile StoreListener listener;
   private volatile boolean resumeOnStart;
   private volatile boolean opened;
@@ -159,6 +181,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private final String sqlReleaseOne;
   private final String sqlClaimOne;
   private final String sqlAdoptOne;
+  private final String sqlUnsureRows;
   private final String sqlWatch;
   private final String sqlSweep;
   private final String sqlQueueLock;
@@ -176,6 +199,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     this.leaseMillis = b.leaseTime.toMillis();
     this.leaseNanos = Durations.toNanosSaturated(b.leaseTime);
     this.heartbeatNanos = Durations.toNanosSaturated(b.heartbeatInterval);
+    this.lostStartNanos = Durations.toNanosSaturated(b.lostStartWindow);
     this.claimBatch = b.claimBatch;
     this.retainMillis = TimeUnit.NANOSECONDS.toMillis(Durations.toNanosSaturated(b.retainFinished)); // ≤ 292 years
     // Sweep every quarter of the retention, at most every minute and at least every heartbeat.
@@ -239,6 +263,9 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         + " OR n.lease_until < now())", "");
     // A workflow whose start's answer was lost: still this node's (nobody else took it) and unfinished.
     sqlAdoptOne = String.format(claim, "w.workflow_id = ? AND w.owner = ?", "");
+    // Which of the ids whose start's answer was lost have a row by now (whoever owns it: the question is settled).
+    sqlUnsureRows = "SELECT workflow_id, owner = ? AND status IN " + UNFINISHED + " FROM " + s + "workflows"
+        + " WHERE workflow_id = ANY (?)";
     sqlSweep = "DELETE FROM " + s + "workflows WHERE workflow_id IN (SELECT workflow_id FROM " + s + "workflows"
         + " WHERE status IN " + FINISHED + " AND updated_at < now() - ? * interval '1 millisecond'"
         + " ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED)";
@@ -320,17 +347,26 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   @Override
   public StoredWorkflow create(String id, String name, String queue, byte[] input) {
     WriteBatcher.Create write = new WriteBatcher.Create(id, name, queue, input);
+    // Taken before the write: once this start wrote the row, no heartbeat may adopt it as a lost one.
+    boolean wasUnsure = unsure.remove(id) != null;
     try {
       write("start workflow " + id, write);
     } catch (WorkflowException e) {
-      unsure.add(id); // its INSERT may have committed all the same
+      // Its INSERT (or the earlier one's) may have committed all the same, or may yet.
+      unsure.put(id, clock.nanoTime() + lostStartNanos);
       throw e;
     }
     if (!write.written) {
-      if (unsure.remove(id)) {
+      if (wasUnsure) {
         // A start of this id whose answer was lost: if its row exists and is still this node's, this start is the
         // one that created it (nobody runs it otherwise: no node claims a live node's workflow).
-        List<Claimed> adopted = claim(sqlAdoptOne, 1, id);
+        List<Claimed> adopted;
+        try {
+          adopted = claim(sqlAdoptOne, 1, id);
+        } catch (WorkflowException e) {
+          unsure.put(id, clock.nanoTime() + lostStartNanos); // still to be decided
+          throw e;
+        }
         if (!adopted.isEmpty()) {
           return adopted.get(0).view;
         }
@@ -913,29 +949,62 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   /**
    * Adopts the workflows whose start failed without an answer and whose row exists all the same, owned by this node
    * (see {@link #unsure}), so that they run here even if the caller does not start them again, or does so on another
-   * node; the executor runs each as it runs a claimed one.
+   * node; the executor runs each as it runs a claimed one. An id whose row does not exist yet stays until the
+   * lost-start window is over (its INSERT may still commit); an id whose row exists but is not this node's unfinished
+   * one (another node started it, or took it over) is settled and dropped. One statement for all ids.
    */
   private void adoptUnsure() {
-    for (String id : unsure) {
+    if (unsure.isEmpty()) {
+      return;
+    }
+    Map<String, Long> looked = new HashMap<>(unsure);
+    Map<String, Boolean> rows = sql("look for the rows of " + looked.size() + " start(s) whose answer was lost", c -> {
+      Map<String, Boolean> found = new HashMap<>();
+      Array array = c.createArrayOf("text", looked.keySet().toArray());
+      try (PreparedStatement p = c.prepareStatement(sqlUnsureRows)) {
+        p.setString(1, nodeId);
+        p.setArray(2, array);
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            found.put(rs.getString(1), rs.getBoolean(2));
+          }
+        }
+      } finally {
+        array.free();
+      }
+      return found;
+    });
+    long now = clock.nanoTime();
+    for (Map.Entry<String, Long> e : looked.entrySet()) {
+      String id = e.getKey();
+      Boolean mine = rows.get(id);
+      if (mine == null) {
+        if (now - e.getValue() >= 0 && unsure.remove(id, e.getValue())) {
+          LOG.log(System.Logger.Level.WARNING, "node " + nodeId + " stopped looking for workflow " + id + ", whose"
+              + " start failed without an answer " + TimeUnit.NANOSECONDS.toMillis(lostStartNanos) + " ms ago and was"
+              + " not recorded; if its INSERT still commits, the workflow waits for this node's restart or a start of"
+              + " its id on this node");
+        }
+        continue;
+      }
+      // The row exists, so no start can write it any more: whoever removes the id first decides it.
+      if (!unsure.remove(id, e.getValue()) || !mine) {
+        continue;
+      }
       if (closed) {
         return;
       }
-      if (!unsure.remove(id)) {
-        continue; // a start of that id took it meanwhile
-      }
-      List<Claimed> adopted;
-      try {
-        adopted = claim(sqlAdoptOne, 1, id);
-      } catch (WorkflowException e) {
-        unsure.add(id);
-        throw e;
-      }
-      for (Claimed c : adopted) {
+      for (Claimed c : claim(sqlAdoptOne, 1, id)) {
         LOG.log(System.Logger.Level.INFO, "node " + nodeId + " adopted workflow " + id + ", whose start failed"
             + " without an answer and was recorded all the same");
         listener.claimed(c.view, null);
       }
     }
+  }
+
+  /** The ids whose start failed without an answer and whose row this node still looks for (for tests). */
+  Set<String> unsureStarts() {
+    return Set.copyOf(unsure.keySet());
   }
 
   private void claimOrphans() {
@@ -1283,6 +1352,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     private Duration retainFinished = Duration.ZERO;
     private Duration leaseTime = Duration.ofSeconds(10);
     private Duration heartbeatInterval = Duration.ofSeconds(1);
+    private Duration lostStartWindow = Duration.ofMinutes(15);
     private int claimBatch = 100;
     private int poolSize = 10;
     private Clock clock = Clock.system();
@@ -1325,6 +1395,24 @@ public final class PostgresWorkflowStore implements WorkflowStore {
      */
     public Builder heartbeatInterval(Duration interval) {
       this.heartbeatInterval = interval;
+      return this;
+    }
+
+    /**
+     * How long after a start failed without an answer (a broken connection) the node keeps looking, at every
+     * heartbeat, for the row its INSERT may still commit, to run the workflow it would otherwise leave waiting (a row
+     * owned by this live node, which no other node claims); 15 minutes by default, at least the lease time.
+     *
+     * <p>The store sets no {@code statement_timeout} or {@code lock_timeout} on its connections, so nothing in the
+     * database bounds how late such an INSERT commits; the default covers Linux's default TCP retransmission limit
+     * ({@code net.ipv4.tcp_retries2 = 15}, about 15.4 minutes), for which a client kernel keeps resending data the
+     * server has not acknowledged. Raise it if the server may hold a start longer (lock waits, a synchronous standby
+     * that does not answer). An id whose row has not appeared by then is dropped with a warning naming it; a row that
+     * appears later waits for this node's restart (or a start of its id on this node). The window bounds the memory
+     * and the per-heartbeat lookup of failed starts.
+     */
+    public Builder lostStartWindow(Duration window) {
+      this.lostStartWindow = window;
       return this;
     }
 
@@ -1399,6 +1487,11 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       if (heartbeatInterval.multipliedBy(3).compareTo(leaseTime) > 0) {
         throw new ConfigurationException("heartbeatInterval", "be at most a third of leaseTime (" + leaseTime + ")",
             heartbeatInterval.toString());
+      }
+      Validate.positive("lostStartWindow", lostStartWindow);
+      if (lostStartWindow.compareTo(leaseTime) < 0) {
+        throw new ConfigurationException("lostStartWindow", "be at least leaseTime (" + leaseTime + "): a start's"
+            + " INSERT may commit that late and later", lostStartWindow.toString());
       }
       Validate.atLeast("claimBatch", claimBatch, 1);
       Validate.atLeast("poolSize", poolSize, 1);

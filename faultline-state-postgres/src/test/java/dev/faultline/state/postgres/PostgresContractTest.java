@@ -262,6 +262,204 @@ class PostgresContractTest extends WorkflowExecutorTest {
     }
   }
 
+  /** A start's INSERT held back by {@link #holdingStarts}: its statement and parameters, to run later. */
+  private record HeldStart(String sql, List<Object[]> calls) {
+    /** Runs the INSERT on a connection of {@code dataSource} (auto-commit: it commits now). */
+    void run(DataSource dataSource) throws Exception {
+      try (Connection c = dataSource.getConnection(); PreparedStatement p = c.prepareStatement(sql)) {
+        for (Object[] call : calls) {
+          ((java.lang.reflect.Method) call[0]).invoke(p, (Object[]) call[1]);
+        }
+        p.executeQuery().close();
+      }
+    }
+  }
+
+  /**
+   * A pool whose connections, while {@code loseNext} is set, do not run the INSERT of a workflow start: they add it
+   * to {@code held} and throw as if the connection broke, so that the test decides when (or whether) it commits.
+   */
+  private DataSource holdingStarts(DataSource real, String schema, AtomicBoolean loseNext, List<HeldStart> held) {
+    String insert = "INSERT INTO " + schema + ".workflows (";
+    return onConnections(real, (method, args, proceed) -> {
+      Object r = proceed.call();
+      if (!method.getName().equals("prepareStatement") || !((String) args[0]).startsWith(insert)) {
+        return r;
+      }
+      String sql = (String) args[0];
+      List<Object[]> calls = Collections.synchronizedList(new ArrayList<>());
+      return intercept(PreparedStatement.class, (PreparedStatement) r, (m3, a3, statement) -> {
+        if (m3.getName().startsWith("set")) {
+          calls.add(new Object[] {m3, a3});
+        } else if (m3.getName().equals("executeQuery") && loseNext.getAndSet(false)) {
+          held.add(new HeldStart(sql, List.copyOf(calls)));
+          throw new SQLException("I/O error: the connection broke before the answer came", "08006");
+        }
+        return statement.call();
+      });
+    });
+  }
+
+  /**
+   * The clock of a store whose heartbeat loop the test drives: it stands still, and the loop's sleep between two
+   * passes waits until {@link #beat} lets it through (then time moves on by the sleep). Passes thus run only when the
+   * test asks, and the test knows when one is over.
+   */
+  private static final class Beats implements dev.faultline.core.Clock {
+    private long nanos;
+    private long permits;
+    private long sleeps; // how many sleeps the loop began, each after a pass
+    private boolean sleeping;
+
+    @Override
+    public synchronized long nanoTime() {
+      return nanos;
+    }
+
+    @Override
+    public long wallMillis() {
+      return TimeUnit.NANOSECONDS.toMillis(nanoTime());
+    }
+
+    @Override
+    public synchronized void sleep(long sleepNanos) throws InterruptedException {
+      sleeps++;
+      sleeping = true;
+      notifyAll();
+      try {
+        while (permits == 0) {
+          wait();
+        }
+        permits--;
+        nanos += Math.max(0, sleepNanos);
+      } finally {
+        sleeping = false;
+      }
+    }
+
+    synchronized void advance(Duration d) {
+      nanos += d.toNanos();
+    }
+
+    /** Lets the loop run one whole pass (heartbeat, adoption of lost starts, claims) and returns once it is over. */
+    synchronized void beat() throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!sleeping) {
+        waitUntil(deadline, "the heartbeat loop to finish its pass");
+      }
+      long before = sleeps;
+      permits++;
+      notifyAll();
+      while (sleeps == before) {
+        waitUntil(deadline, "the heartbeat loop to finish the pass it was let through");
+      }
+    }
+
+    private void waitUntil(long deadline, String what) throws InterruptedException {
+      long left = deadline - System.nanoTime();
+      assertTrue(left > 0, "waited 30 s for " + what);
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+  }
+
+  private PostgresWorkflowStore heldStartsStore(String schema, AtomicBoolean loseNext, List<HeldStart> held,
+      Beats beats) {
+    return PostgresWorkflowStore.builder(holdingStarts(TestDatabase.dataSource(), schema, loseNext, held))
+        .schema(schema).nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
+        .heartbeatInterval(Duration.ofMillis(200)).lostStartWindow(Duration.ofSeconds(5)).clock(beats).build();
+  }
+
+  @Test
+  void aStartWhoseInsertCommitsOnlyAfterTheHeartbeatLookedForItRunsWithoutBeingStartedAgain() throws Exception {
+    // The start's connection breaks before its INSERT commits; the INSERT commits later (the server was still on
+    // it, or the network delivered it late), after the next heartbeat looked for the row and found none. Before the
+    // fix that heartbeat forgot the id: the row, owned by this live node and claimed by no other, stayed PENDING
+    // until the node restarted, and a caller waiting for it waited for ever.
+    String schema = TestDatabase.freshSchema("latestart");
+    AtomicBoolean loseNext = new AtomicBoolean();
+    List<HeldStart> held = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger executions = new AtomicInteger();
+    Beats beats = new Beats();
+    PostgresWorkflowStore store = heldStartsStore(schema, loseNext, held, beats);
+    try (WorkflowExecutor a = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .threads(2).register("w", (Workflow<String, String>) (ctx, in) -> ctx.step("s",
+            () -> in + executions.incrementAndGet())).open()) {
+      loseNext.set(true);
+      WorkflowException lost = assertThrows(WorkflowException.class, () -> a.start("w", "x", "in"));
+      assertEquals("store-failed", lost.code());
+      assertEquals(1, held.size(), "the INSERT was held back");
+      beats.beat(); // looks for the row: not there yet
+      beats.beat();
+      held.get(0).run(TestDatabase.dataSource()); // it commits now
+      beats.beat(); // finds it, owned by this node, and adopts it
+      assertEquals("in1", awaitAdvancing(a.handle("x")));
+      assertEquals(1, executions.get());
+      assertEquals(Set.of(), store.unsureStarts());
+    }
+  }
+
+  @Test
+  void aStartWhoseInsertNeverCommitsIsForgottenAfterTheLostStartWindow() throws Exception {
+    String schema = TestDatabase.freshSchema("neverstart");
+    AtomicBoolean loseNext = new AtomicBoolean();
+    List<HeldStart> held = Collections.synchronizedList(new ArrayList<>());
+    Beats beats = new Beats();
+    PostgresWorkflowStore store = heldStartsStore(schema, loseNext, held, beats);
+    try (WorkflowExecutor a = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .threads(2).register("w", (Workflow<String, String>) (ctx, in) -> in + " ran").open()) {
+      loseNext.set(true);
+      assertThrows(WorkflowException.class, () -> a.start("w", "x", "in"));
+      beats.beat();
+      beats.beat();
+      assertEquals(Set.of("x"), store.unsureStarts(), "kept while its INSERT may still commit");
+      beats.advance(Duration.ofSeconds(5)); // the lost-start window (5 s) is over
+      beats.beat();
+      assertEquals(Set.of(), store.unsureStarts(), "dropped after the window: the set does not grow for ever");
+      assertEquals("in ran", awaitAdvancing(a.start("w", "x", "in")), "a start of the id afterwards is a start");
+    }
+  }
+
+  @Test
+  void aStartRetriedAfterItsInsertNeverRanIsNotClaimedAgainByTheHeartbeat() throws Exception {
+    // The first start's INSERT never ran; the caller starts the id again and that start writes the row and runs it.
+    // Before the fix the id stayed among the lost starts, and the next heartbeat "adopted" the running workflow:
+    // it raised the epoch under the run, and handed the executor the same workflow a second time.
+    String schema = TestDatabase.freshSchema("retriedstart");
+    AtomicBoolean loseNext = new AtomicBoolean();
+    List<HeldStart> held = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger executions = new AtomicInteger();
+    CountDownLatch inStep = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Beats beats = new Beats();
+    PostgresWorkflowStore store = heldStartsStore(schema, loseNext, held, beats);
+    try (WorkflowExecutor a = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .threads(2).register("w", (Workflow<String, String>) (ctx, in) -> ctx.step("s", () -> {
+          int n = executions.incrementAndGet();
+          inStep.countDown();
+          assertTrue(release.await(30, TimeUnit.SECONDS));
+          return in + n;
+        })).open()) {
+      loseNext.set(true);
+      assertThrows(WorkflowException.class, () -> a.start("w", "x", "in"));
+      WorkflowHandle<String> again = a.start("w", "x", "in");
+      assertTrue(inStep.await(30, TimeUnit.SECONDS));
+      beats.beat();
+      beats.beat();
+      release.countDown();
+      assertEquals("in1", awaitAdvancing(again));
+      assertEquals(1, executions.get());
+      try (Connection c = TestDatabase.dataSource().getConnection();
+          PreparedStatement p = c.prepareStatement("SELECT epoch FROM " + schema
+              + ".workflows WHERE workflow_id = 'x'");
+          ResultSet rs = p.executeQuery()) {
+        assertTrue(rs.next());
+        assertEquals(1, rs.getLong(1), "no claim of the running workflow");
+      }
+    } finally {
+      release.countDown();
+    }
+  }
+
   @Test
   void aWorkflowClaimedWhileAStartOfItsIdIsStillReadingItsRowRuns() throws Exception {
     // Node a starts id x, which a stopped node left (owner gone, no lease): the start finds the id taken and reads

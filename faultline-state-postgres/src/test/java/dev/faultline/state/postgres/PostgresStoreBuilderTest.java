@@ -30,6 +30,15 @@ class PostgresStoreBuilderTest {
   }
 
   @Test
+  void aLostStartWindowShorterThanTheLeaseIsRefused() {
+    ConfigurationException e = assertRefused("lostStartWindow", () -> PostgresWorkflowStore.builder(NOWHERE, "u",
+        null).leaseTime(Duration.ofSeconds(10)).lostStartWindow(Duration.ofSeconds(9)).build());
+    assertTrue(e.getMessage().contains("at least leaseTime"), e.getMessage());
+    assertRefused("lostStartWindow", () -> PostgresWorkflowStore.builder(NOWHERE, "u", null)
+        .lostStartWindow(Duration.ZERO).build());
+  }
+
+  @Test
   void anEndlessRetentionKeepsEverything() throws Exception {
     PostgresWorkflowStore store = PostgresWorkflowStore.builder(TestDatabase.dataSource())
         .schema(TestDatabase.freshSchema("endless")).retainFinished(Duration.ofSeconds(Long.MAX_VALUE)).build();
