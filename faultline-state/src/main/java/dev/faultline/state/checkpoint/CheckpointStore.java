@@ -59,8 +59,9 @@ import java.util.function.Predicate;
  * <h2>Directory identity</h2>
  * {@code directory.id} holds the directory's identity (magic {@code "FLID"}, version 1, 16 random bytes, CRC32C; drawn
  * in the internal class {@code DirectoryIdentity}). A store opened for writing with a key provider makes it if it is
- * missing and no version-2 checkpoint is there (a directory written before identities keeps reading); if it is
- * damaged, or missing beside a version-2 checkpoint, opening fails with {@code checkpoint-crypto} and changes nothing.
+ * missing and no version-2 checkpoint (nor encrypted version-2 journal segment) is there (a directory written before
+ * identities keeps reading); if it is damaged, or missing beside such a file, opening fails with
+ * {@code checkpoint-crypto} and changes nothing.
  * A read-only store never creates it; version-2 snapshots it cannot authenticate are reported as
  * {@code checkpoint-crypto}. The journal of {@code RecoverableState} lives in the same directory and uses the same
  * file: one identity names the directory, and the associated data of records and snapshots differ in tag and length.

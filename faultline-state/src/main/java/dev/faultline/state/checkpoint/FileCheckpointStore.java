@@ -149,24 +149,14 @@ final class FileCheckpointStore implements CheckpointStore {
       throw new CheckpointException("checkpoint-crypto", "cannot open checkpoint directory " + directory + ": "
           + damagedIdentity(directory, e) + ". Nothing was changed");
     }
-    for (Path file : io.list(directory)) {
-      if (number(file) < 0) {
-        continue;
-      }
-      ByteBuffer header = ByteBuffer.allocate(12);
-      try (StorageChannel channel = io.open(file, StorageIo.OpenMode.READ)) {
-        channel.readFully(header, 0);
-      } catch (NoSuchFileException e) {
-        continue;
-      }
-      if (header.position() == 12 && header.getInt(0) == MAGIC && header.getInt(4) == VERSION
-          && header.getInt(8) != 0) {
-        throw new CheckpointException("checkpoint-crypto", "checkpoint directory " + directory + " has no identity"
-            + " file " + directory.resolve(DirectoryIdentity.FILE) + ", but checkpoint " + file + " is encrypted for"
-            + " one (format version " + VERSION + "): the file was deleted, or the checkpoint was copied here from"
-            + " another directory. A new identity would leave its snapshot unreadable, so none is made; restore "
-            + DirectoryIdentity.FILE + " from a backup of this directory. Nothing was changed");
-      }
+    // The journal kept in the same directory (RecoverableState) shares the identity: its segments count too.
+    Optional<Path> bound = DirectoryIdentity.boundFile(io, directory);
+    if (bound.isPresent()) {
+      throw new CheckpointException("checkpoint-crypto", "checkpoint directory " + directory + " has no identity"
+          + " file " + directory.resolve(DirectoryIdentity.FILE) + ", but " + bound.get() + " is encrypted for one"
+          + " (format version " + VERSION + "): the file was deleted, or that file was copied here from another"
+          + " directory. A new identity would leave it unreadable, so none is made; restore " + DirectoryIdentity.FILE
+          + " from a backup of this directory. Nothing was changed");
     }
     byte[] created = DirectoryIdentity.create(io, directory);
     LOG.log(System.Logger.Level.INFO, "checkpoint directory " + directory + ": created its identity file "

@@ -101,6 +101,40 @@ public final class DirectoryIdentity {
   }
 
   /**
+   * A file of {@code directory} sealed for an identity, empty if there is none: a journal segment ({@code *.journal},
+   * magic "FLJL") or a checkpoint ({@code cp-*.checkpoint}, magic "FLCP") whose header says format version 2 and a
+   * key id other than 0. A journal and its checkpoints share the directory and its identity, so before either makes
+   * a new identity it must find none of the other's files bound to the lost one either. Changes nothing.
+   */
+  public static Optional<Path> boundFile(StorageIo io, Path directory) throws IOException {
+    for (Path file : io.list(directory)) {
+      String name = file.getFileName().toString();
+      int keyIdAt;
+      int magic;
+      if (name.endsWith(".journal")) {
+        magic = 0x464C4A4C;
+        keyIdAt = 16;
+      } else if (name.startsWith("cp-") && name.endsWith(".checkpoint")) {
+        magic = 0x464C4350;
+        keyIdAt = 8;
+      } else {
+        continue;
+      }
+      ByteBuffer header = ByteBuffer.allocate(20);
+      try (StorageChannel channel = io.open(file, StorageIo.OpenMode.READ)) {
+        channel.readFully(header, 0);
+      } catch (NoSuchFileException e) {
+        continue;
+      }
+      if (header.position() == header.capacity() && header.getInt(0) == magic && header.getInt(4) == 2
+          && header.getInt(keyIdAt) != 0) {
+        return Optional.of(file);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
    * Creates a new random identity for {@code directory}, durably and atomically, and returns it. The caller has
    * checked that none exists and is the directory's only writer.
    */

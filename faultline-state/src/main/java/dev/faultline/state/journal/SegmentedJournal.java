@@ -274,7 +274,16 @@ final class SegmentedJournal implements Journal {
       identity = identity(config.keyProvider, io, directory, scan.segments);
       checkKeys(config.keyProvider, config.requireEncryption, io, scan.segments, identity);
       if (config.keyProvider != null && identity == null) {
-        // First opened with a key (or written before identities): nothing is sealed for an identity yet.
+        // First opened with a key (or written before identities): no segment is sealed for an identity yet, but the
+        // checkpoints kept in the same directory (RecoverableState) may be.
+        Optional<Path> bound = DirectoryIdentity.boundFile(io, directory);
+        if (bound.isPresent()) {
+          throw new JournalException("journal-crypto", "journal " + directory + " has no identity file "
+              + directory.resolve(DirectoryIdentity.FILE) + ", but " + bound.get() + " in the same directory is"
+              + " encrypted for one (format version 2): the file was deleted, or that file was copied here from"
+              + " another directory. A new identity would leave it unreadable, so none is made; restore "
+              + DirectoryIdentity.FILE + " from a backup of this directory. Nothing was changed");
+        }
         identity = DirectoryIdentity.create(io, directory);
         LOG.log(System.Logger.Level.INFO, "journal " + directory + ": created its identity file "
             + DirectoryIdentity.FILE + "; records sealed from now on are bound to this directory");
