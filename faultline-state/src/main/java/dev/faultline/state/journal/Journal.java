@@ -74,7 +74,8 @@ import java.util.Optional;
  * provider, before any version-2 segment, and never replaced: if it is damaged, or missing while a version-2 segment
  * exists, opening and reading fail with {@code journal-crypto} and change nothing (restore it from a backup; a new one
  * would leave the records unreadable); opening for writing fails so too while an encrypted version-2 checkpoint is in
- * the directory (the checkpoints of {@code RecoverableState} share the identity). Read-only access ({@link #verify}, {@link #readOnly}) never creates it.
+ * the directory (the checkpoints of {@code RecoverableState} share the identity). Read-only access ({@link #verify},
+ * {@link #readOnly}) never creates it.
  * Opening refuses plain segments holding records with {@link JournalBuilder#requireEncryption}, and a plain segment
  * after an encrypted one always.
  *
