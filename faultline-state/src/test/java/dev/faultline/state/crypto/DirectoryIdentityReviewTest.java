@@ -153,6 +153,28 @@ class DirectoryIdentityReviewTest {
   }
 
   @Test
+  void anEmptyVersionOneLastSegmentAndATruncationToNothingAreStartedAgainBound() throws Exception {
+    create(A.resolve("00000000000000000001.journal"), segment(1, 1, payloads(1, 3)));
+    create(A.resolve("00000000000000000004.journal"), segment(4, 1));
+    try (Journal journal = open(disk, KEYS, 1024)) {
+      assertEquals(2, version(A.resolve("00000000000000000004.journal")), "empty version-1 segment restarted");
+      journal.append("r-4".getBytes(StandardCharsets.UTF_8));
+      assertEquals(range(1, 4), readAll(journal.read(1)));
+      journal.truncateAfter(0);
+      assertEquals(2, version(A.resolve("00000000000000000001.journal")), "restarted bound, not appended as v1");
+      journal.append("z-1".getBytes(StandardCharsets.UTF_8));
+      assertEquals(List.of("z-1"), readAll(journal.read(1)));
+    }
+    try (Journal journal = open(disk, ROTATED, 1024)) {
+      assertEquals(List.of("z-1"), readAll(journal.read(1)));
+      journal.truncateAfter(0);
+      journal.append("w-1".getBytes(StandardCharsets.UTF_8));
+    }
+    assertEquals(List.of("w-1"), readAll(Journal.readOnly(A, 1, disk, ROTATED)));
+    assertEquals(2, segments().get(0).keyId());
+  }
+
+  @Test
   void rollbackIntoVersionOneDataThenAppendingRecovers() throws Exception {
     create(A.resolve("00000000000000000001.journal"), segment(1, 1, "1", "2", "3"));
     try (RecoverableState<Long, String> state = state(KEYS).open()) {
@@ -361,6 +383,39 @@ class DirectoryIdentityReviewTest {
           assertTrue(state.state() >= expected + 100, where);
         }
         assertEquals(28, disk.contents(IDENTITY_A).length, where);
+      }
+    }
+  }
+
+  @Test
+  void aPowerLossAnywhereInTheFirstSessionOfAFreshEncryptedDirectoryLosesNothingAcknowledged() throws Exception {
+    for (int seed = 0; seed < 3; seed++) {
+      for (int at = 0; ; at++) {
+        disk = new SimulatedStorage();
+        CrashAt crashing = new CrashAt(disk, at, seed == 0 ? null : new Random(seed * 1000 + at));
+        int acknowledged = 0;
+        try (RecoverableState<Long, String> state = state(KEYS).storage(crashing).checkpointEvery(2).open()) {
+          for (int i = 1; i <= 5; i++) {
+            state.apply(Integer.toString(i));
+            acknowledged = i;
+          }
+        } catch (FaultlineException e) {
+          // the power loss
+        }
+        if (crashing.countdown >= 0) {
+          break;
+        }
+        String where = "crash at operation " + at + " seed " + seed;
+        long expected = (long) acknowledged * (acknowledged + 1) / 2;
+        try (RecoverableState<Long, String> state = state(ROTATED).open()) {
+          assertTrue(state.state() >= expected, where);
+          state.apply("100");
+        } catch (FaultlineException e) {
+          throw new AssertionError(where + ": " + e.getMessage(), e);
+        }
+        try (RecoverableState<Long, String> state = state(ROTATED).open()) {
+          assertTrue(state.state() >= expected + 100, where);
+        }
       }
     }
   }
