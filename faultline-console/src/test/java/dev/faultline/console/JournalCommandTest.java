@@ -407,4 +407,49 @@ class JournalCommandTest {
       }
     }
   }
+
+  /**
+   * A segment and a checkpoint copied from another state directory under the same key: verify names both as another
+   * directory's, and no tool chokes on, or touches, the identity file or a temporary one left by a power loss.
+   */
+  @Test
+  void verifyReportsDataCopiedFromAnotherDirectoryAndNoToolTouchesTheIdentityFiles() throws Exception {
+    KeyProvider keys = KeyProvider.of(1, Map.of(1, key(1)));
+    Path a = dir.resolve("a");
+    Path b = dir.resolve("b");
+    for (Path state : List.of(a, b)) {
+      try (RecoverableState<Long, String> opened = RecoverableState.builder(state, SUM, LONG, Codec.utf8())
+          .clock(new FakeClock()).checkpointEvery(10).keyProvider(keys).open()) {
+        for (int i = 1; i <= 15; i++) {
+          opened.apply(Integer.toString(i));
+        }
+      }
+    }
+    Path keyFile = dir.resolve("keys");
+    Files.writeString(keyFile, entry(1, key(1)) + "\n");
+    Files.write(a.resolve("directory.id.tmp"), new byte[] {1, 2, 3});
+    byte[] identity = Files.readAllBytes(a.resolve("directory.id"));
+
+    Run clean = run("journal", "verify", a.toString(), "--key-file", keyFile.toString());
+    assertEquals(0, clean.exit(), clean.out() + clean.err());
+    assertTrue(clean.out().contains("authenticated 15 record(s)"), clean.out());
+    for (String file : List.of("00000000000000000001.journal", "cp-000000000001.checkpoint")) {
+      Files.copy(b.resolve(file), a.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    Run copied = run("journal", "verify", a.toString(), "--key-file", keyFile.toString());
+    assertEquals(JournalCommand.EXIT_UNAUTHENTICATED, copied.exit(), copied.out() + copied.err());
+    assertTrue(copied.out().contains("CANNOT DECRYPT") && copied.out().contains("another journal directory")
+        && copied.out().contains("00000000000000000001.journal"), copied.out());
+    assertTrue(copied.out().contains("CANNOT DECRYPT CHECKPOINT") && copied.out().contains("cp-000000000001")
+        && copied.out().contains("another checkpoint directory"), copied.out());
+    Run list = run("journal", "checkpoints", a.toString(), "--key-file", keyFile.toString());
+    assertEquals(JournalCommand.EXIT_UNAUTHENTICATED, list.exit(), list.out() + list.err());
+    assertTrue(list.out().contains("cp-000000000001  DAMAGED") || list.out().contains("DAMAGED: cannot decrypt"),
+        list.out());
+    Run repair = run("journal", "repair", a.toString());
+    assertEquals(0, repair.exit(), repair.out() + repair.err());
+    assertTrue(repair.out().contains("nothing to repair"), repair.out());
+    assertArrayEquals(identity, Files.readAllBytes(a.resolve("directory.id")));
+    assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(a.resolve("directory.id.tmp")));
+  }
 }
