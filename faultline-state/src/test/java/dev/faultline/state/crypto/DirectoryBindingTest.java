@@ -29,10 +29,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.zip.CRC32C;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -333,67 +329,13 @@ class DirectoryBindingTest {
 
   // ------------------------------------------------------------------------------------------------ fixtures
 
-  /**
-   * A version-1 segment: with {@code keyId} 1 sealed with {@link #KEY} as before identities (the sequence as
-   * associated data), with 0 plain.
-   */
   private static byte[] segment(long firstSequence, int keyId, String... payloads) throws Exception {
-    ByteBuffer out = ByteBuffer.allocate(4096);
-    out.putInt(0x464C4A4C).putInt(1).putLong(firstSequence).putInt(keyId).putInt(0).putInt(0);
-    CRC32C crc = new CRC32C();
-    crc.update(out.array(), 0, 28);
-    out.putInt((int) crc.getValue());
-    long sequence = firstSequence;
-    for (String payload : payloads) {
-      byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
-      byte[] sealed = keyId == 0 ? bytes : seal(bytes, longs(sequence));
-      int at = out.position();
-      out.putInt(sealed.length).putInt(0).putLong(sequence).put(sealed);
-      crc.reset();
-      crc.update(out.array(), at, 4);
-      crc.update(out.array(), at + 8, 8 + sealed.length);
-      out.putInt(at + 4, (int) crc.getValue());
-      sequence++;
-    }
-    return Arrays.copyOf(out.array(), out.position());
+    return VersionOneFiles.segment(KEY, firstSequence, keyId, payloads);
   }
 
-  /** A version-1 checkpoint (the format before identities) sealed with {@link #KEY} as id 1, without a label. */
   private static byte[] versionOneCheckpoint(long number, long sequence, long time, String snapshot)
       throws Exception {
-    byte[] sealed = seal(snapshot.getBytes(StandardCharsets.UTF_8), longs(number, sequence, time));
-    ByteBuffer out = ByteBuffer.allocate(56 + sealed.length + 4);
-    out.putInt(0x464C4350).putInt(1).putInt(1).putInt(0).putLong(number).putLong(sequence).putLong(time).putInt(0)
-        .putLong(sealed.length);
-    CRC32C crc = new CRC32C();
-    crc.update(out.array(), 0, 52);
-    out.putInt((int) crc.getValue());
-    out.put(sealed);
-    crc.reset();
-    crc.update(out.array(), 0, out.position());
-    out.putInt((int) crc.getValue());
-    return out.array();
-  }
-
-  private static byte[] seal(byte[] plaintext, byte[] aad) throws Exception {
-    byte[] nonce = new byte[12];
-    Arrays.fill(nonce, (byte) 3);
-    Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-    cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(KEY, "AES"), new GCMParameterSpec(128, nonce));
-    cipher.updateAAD(aad);
-    byte[] body = cipher.doFinal(plaintext);
-    byte[] sealed = new byte[12 + body.length];
-    System.arraycopy(nonce, 0, sealed, 0, 12);
-    System.arraycopy(body, 0, sealed, 12, body.length);
-    return sealed;
-  }
-
-  private static byte[] longs(long... values) {
-    ByteBuffer buffer = ByteBuffer.allocate(8 * values.length);
-    for (long value : values) {
-      buffer.putLong(value);
-    }
-    return buffer.array();
+    return VersionOneFiles.checkpoint(KEY, number, sequence, time, snapshot);
   }
 
   private static StateMachine<Long, String> sum() {
