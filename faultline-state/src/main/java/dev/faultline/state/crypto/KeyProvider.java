@@ -22,7 +22,8 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>What is not authenticated: how many records a journal holds (cutting records off its end reads as a torn tail,
  * and whole segments or checkpoints can be deleted); the directory of data sealed before directory identities
  * (segment and checkpoint format version 1: still read, and under a key shared by several directories such a file
- * copied from one to another at the same sequence or number is accepted; giving each directory its own key closes
+ * copied from one to another at the same sequence or number is accepted, unless a journal has a bound segment before
+ * it, since a journal never writes an unbound segment after a bound one; giving each directory its own key closes
  * that too); and the headers, of which the key id decides whether the data is decrypted at all. A segment or checkpoint
  * whose header says key id 0 is read as plain even with a provider, so that data from before encryption stays
  * readable; the builders' {@code requireEncryption} option refuses it instead (the journal refuses a plain segment

@@ -396,12 +396,14 @@ final class SegmentedJournal implements Journal {
    * required and no encrypted segment comes before it (a journal never writes plain records after encrypted ones:
    * appending without a key provider is refused once a segment is encrypted, and every segment rolled or restarted
    * under a provider is encrypted; so a plain segment there was put in place of encrypted data); an encrypted one
-   * only if {@code provider} has its key and the segment's first record opens with it and {@code identity}: a wrong
+   * only if it is not an unbound (version 1) one after a bound one (for the same reason: once the directory has an
+   * identity, every new segment is bound), and {@code provider} has its key and the segment's first record opens with it and {@code identity}: a wrong
    * key, or a segment copied from another directory, is refused when the journal is opened, not at the first read.
    */
   static void checkKeys(KeyProvider provider, boolean requireEncryption, StorageIo io,
       List<Scanner.ScannedSegment> segments, byte[] identity) throws IOException {
     Path encryptedBefore = null;
+    Path boundBefore = null;
     for (Scanner.ScannedSegment segment : segments) {
       if (segment.records == 0) {
         continue;
@@ -420,6 +422,16 @@ final class SegmentedJournal implements Journal {
               + " put in place of encrypted data. Nothing was changed");
         }
         continue;
+      }
+      if (segment.version != Format.VERSION && boundBefore != null) {
+        throw new JournalException("journal-crypto", "segment " + segment.file + " holds " + segment.records
+            + " record(s) sealed in format version " + segment.version + ", not bound to this directory, after the"
+            + " segment " + boundBefore + " bound to it (version " + Format.VERSION + "): a journal never writes"
+            + " unbound segments after bound ones, so the segment was put in place of this directory's records"
+            + " (perhaps copied from another directory under the same key). Nothing was changed");
+      }
+      if (segment.version == Format.VERSION) {
+        boundBefore = segment.file;
       }
       encryptedBefore = segment.file;
       checkKey(provider, segment.file, segment.keyId);

@@ -16,6 +16,7 @@ import dev.faultline.state.io.StorageChannel;
 import dev.faultline.state.io.StorageIo;
 import dev.faultline.state.journal.Journal;
 import dev.faultline.state.journal.JournalCursor;
+import dev.faultline.state.journal.JournalException;
 import dev.faultline.state.journal.SegmentSummary;
 import dev.faultline.state.testing.ForwardingStorage;
 import dev.faultline.state.testing.SimulatedStorage;
@@ -124,6 +125,36 @@ class DirectoryIdentityReviewTest {
     try (Journal journal = open(disk, ROTATED, 1024)) {
       assertEquals(range(1, 5), readAll(journal.read(1)));
     }
+  }
+
+  /**
+   * A journal never writes a version-1 (unbound) sealed segment after a version-2 (bound) one: once it has an
+   * identity every new segment is bound. So a version-1 segment there was put in place of bound records, for example
+   * an old segment of another directory under the same key at the same sequences, which version 1 cannot tell apart.
+   * It used to be accepted.
+   */
+  @Test
+  void anUnboundSealedSegmentAfterABoundOneIsRefused() throws Exception {
+    create(A.resolve("00000000000000000001.journal"), segment(1, 1, payloads(1, 3)));
+    try (Journal journal = open(disk, KEYS, 1024)) {
+      for (int i = 4; journal.firstSequence() == 1 && segments().size() < 3; i++) {
+        journal.append(("r-" + i + "-" + "x".repeat(200)).getBytes(StandardCharsets.UTF_8)); // bound segments from 4
+      }
+    }
+    List<SegmentSummary> written = segments();
+    assertEquals(List.of(1, 2, 2), List.of(version(written.get(0).file()), version(written.get(1).file()),
+        version(written.get(2).file())));
+    Path last = written.get(2).file();
+    long first = written.get(2).firstSequence();
+    disk.delete(last);
+    create(last, segment(first, 1, "forged-" + first, "forged-" + (first + 1)));
+    Map<Path, List<Byte>> before = everything();
+    JournalException refused = assertThrows(JournalException.class, () -> open(disk, KEYS, 1024));
+    assertEquals("journal-crypto", refused.code());
+    assertTrue(refused.getMessage().contains(last.toString()) && refused.getMessage().contains("version 1"),
+        refused.getMessage());
+    assertThrows(JournalException.class, () -> readAll(Journal.readOnly(A, 1, disk, KEYS)));
+    assertEquals(before, everything(), "nothing changed");
   }
 
   @Test
