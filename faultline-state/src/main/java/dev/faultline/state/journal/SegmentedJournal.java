@@ -1505,6 +1505,12 @@ final class SegmentedJournal implements Journal {
         generation++;
         synchronized (sync) {
           durable = position;
+          // The records commitLater left to the timer beyond the cut are gone; a pending timer aiming at them would
+          // find them never written and give up, leaving unforced the records written after the cut with lower
+          // sequences (commitLater raises laterSequence only).
+          if (laterSequence > sequence) {
+            laterSequence = sequence;
+          }
           notifyAllLocked();
         }
       } catch (IOException e) {

@@ -84,6 +84,21 @@ class CommitLaterTest {
   }
 
   @Test
+  void aRecordCommittedLaterAfterATruncationIsForcedByTheTimer() {
+    Journal journal = open(Durability.SYNC);
+    long kept = journal.append(bytes("kept"));
+    journal.append(bytes("cut"));
+    journal.commitLater(journal.write(bytes("cut later")));
+    journal.truncateAfter(kept);
+    clock.advance(Duration.ofMillis(50)); // the timer of the cut record finds nothing to force
+    long later = journal.write(bytes("later"));
+    journal.commitLater(later);
+    clock.advance(Duration.ofMillis(50));
+    assertEquals(later, journal.durableSequence(), "the timer forced the record written after the truncation");
+    assertEquals(later, lastAfterPowerLoss());
+  }
+
+  @Test
   void asyncCommitsAsCommitDoes() {
     Journal journal = Journal.builder(DIR).storage(disk.session()).durability(Durability.ASYNC).clock(clock)
         .scheduler(clock).asyncForceInterval(Duration.ofMillis(50)).asyncMaxUnforcedRecords(2).open();
