@@ -7,6 +7,7 @@ import dev.faultline.state.RecoverableState;
 import dev.faultline.state.io.StorageIo;
 import dev.faultline.state.journal.Durability;
 import dev.faultline.state.workflow.spi.StoreListener;
+import dev.faultline.state.workflow.spi.StoredStep;
 import dev.faultline.state.workflow.spi.StoredWorkflow;
 import dev.faultline.state.workflow.spi.WorkflowChange;
 import dev.faultline.state.workflow.spi.WorkflowStore;
@@ -96,16 +97,29 @@ final class EmbeddedWorkflowStore implements WorkflowStore {
    * that leaves the workflow unfinished with every step recorded, so its resumption runs no step again and only
    * computes the same output again from the recorded results (its code is deterministic between steps, as every
    * replay requires). That spares one force of the five a three-step workflow waits for. FAILED and CANCELLED ends
-   * stay forced: they are rare, and a replay rebuilds a failure from its recorded text, not as it was thrown.
+   * stay forced: they are rare, and a replay rebuilds a failure from its recorded text, not as it was thrown. For that
+   * reason a success after a step failure (which the code caught) stays forced too: computed again, the output could
+   * differ from the one the caller was given.
    */
   @Override
   public void record(StoredWorkflow workflow, WorkflowChange change) {
     if (change instanceof WorkflowChange.Finished
-        && ((WorkflowChange.Finished) change).status() == WorkflowStatus.SUCCEEDED) {
+        && ((WorkflowChange.Finished) change).status() == WorkflowStatus.SUCCEEDED && !anyStepFailed(workflow)) {
       state.applyLater(entry(change));
     } else {
       state.apply(entry(change));
     }
+  }
+
+  /** Whether a step of {@code workflow} recorded a failure (step indexes are dense from 0). */
+  private static boolean anyStepFailed(StoredWorkflow workflow) {
+    StoredStep step;
+    for (int i = 0; (step = workflow.step(i)) != null; i++) {
+      if (step.error() != null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The journal record of {@code change}. */

@@ -164,4 +164,38 @@ class DeferredEndTest {
       assertEquals(List.of(), resumed());
     }
   }
+
+  private WorkflowExecutor openCatching(StorageIo storage) {
+    EmbeddedWorkflowStore store = EmbeddedWorkflowStore.open(DIR, clock, clock, "deferred", 10_000,
+        Durability.SYNC, Duration.ofMillis(50), List.of(), storage);
+    return WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .listener(this::onEvent)
+        .register("catches", (WorkflowContext ctx, String in) -> {
+          try {
+            return ctx.step("a", () -> {
+              ran(ctx, "a");
+              throw new IllegalStateException("no " + in);
+            });
+          } catch (WorkflowException e) {
+            // The cause is there when the step throws, not when a replay rethrows its recorded text.
+            return "caught " + (e.getCause() == null ? "a recorded failure" : e.getCause().getClass().getSimpleName());
+          }
+        })
+        .open();
+  }
+
+  @Test
+  void aSuccessAfterACaughtStepFailureIsForcedBeforeTheCallReturns() throws Exception {
+    WorkflowExecutor first = openCatching(disk.session());
+    assertEquals("caught IllegalStateException", first.call("catches", "c1", "x"));
+    disk.crash();
+    abandon(first);
+
+    try (WorkflowExecutor second = openCatching(disk.session())) {
+      assertEquals(WorkflowStatus.SUCCEEDED, second.handle("c1").status());
+      assertEquals("caught IllegalStateException", second.handle("c1").result().get(10, TimeUnit.SECONDS),
+          "the output the caller was given, not one computed again from the failure's recorded text");
+      assertEquals(List.of(), resumed());
+    }
+  }
 }
