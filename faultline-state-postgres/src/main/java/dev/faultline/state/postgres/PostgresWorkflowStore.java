@@ -107,7 +107,8 @@ import javax.sql.DataSource;
  *   after the batch that carried it committed.
  * unsure: concurrent map of an id whose start failed without an answer to the clock reading after which it is dropped.
  *   Whoever removes an id first decides it alone: a start of the id removes it before it writes, the heartbeat only
- *   once it saw the row exist (so no start can write that row any more), or once the window is over.
+ *   once it saw the row exist (so no start can write that row any more), or once the window is over. A heartbeat
+ *   whose adoption failed puts the id back (putIfAbsent), for the next heartbeat or a start of the id to decide.
  * listener, opened, closed: volatile, written once each. lastBeatNanos, beating: volatile, written by whichever
  *   thread heart-beats (the loop, or a worker in ensureOwned). loop: written under this object's monitor.
  * No lock is held during database I/O or while calling the listener.
@@ -994,7 +995,16 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       if (closed) {
         return;
       }
-      for (Claimed c : claim(sqlAdoptOne, 1, id)) {
+      List<Claimed> adopted;
+      try {
+        adopted = claim(sqlAdoptOne, 1, id);
+      } catch (WorkflowException failed) {
+        // Still to be adopted (the row exists, so no start writes it any more): the next heartbeat tries again, unless
+        // a start of the id takes it first. Dropped here, the row would wait for this node's restart.
+        unsure.putIfAbsent(id, e.getValue());
+        throw failed;
+      }
+      for (Claimed c : adopted) {
         LOG.log(System.Logger.Level.INFO, "node " + nodeId + " adopted workflow " + id + ", whose start failed"
             + " without an answer and was recorded all the same");
         listener.claimed(c.view, null);

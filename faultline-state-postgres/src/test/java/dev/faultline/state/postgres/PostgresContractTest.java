@@ -399,6 +399,48 @@ class PostgresContractTest extends WorkflowExecutorTest {
   }
 
   @Test
+  void aLostStartWhoseAdoptionFailsIsAdoptedAtTheNextHeartbeat() throws Exception {
+    // The heartbeat found the row of a start whose answer was lost and took the id out of the unsure ones, but its
+    // adopting UPDATE failed (the database was briefly unreachable). Before the fix the id was gone: the row, owned
+    // by this live node and claimed by no other, stayed PENDING until the node restarted, and a caller waiting for
+    // it waited for ever.
+    String schema = TestDatabase.freshSchema("failedadopt");
+    AtomicBoolean loseNext = new AtomicBoolean();
+    AtomicBoolean failAdoption = new AtomicBoolean();
+    List<HeldStart> held = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger executions = new AtomicInteger();
+    Beats beats = new Beats();
+    String adoption = "w.workflow_id = ? AND w.owner = ?";
+    DataSource flaky = onConnections(holdingStarts(TestDatabase.dataSource(), schema, loseNext, held),
+        (method, args, proceed) -> {
+          if (method.getName().equals("prepareStatement") && ((String) args[0]).contains(adoption)
+              && failAdoption.getAndSet(false)) {
+            throw new SQLException("I/O error: the connection broke", "08006");
+          }
+          return proceed.call();
+        });
+    PostgresWorkflowStore store = PostgresWorkflowStore.builder(flaky).schema(schema)
+        .nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
+        .heartbeatInterval(Duration.ofMillis(200)).lostStartWindow(Duration.ofSeconds(5)).clock(beats).build();
+    try (WorkflowExecutor a = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .threads(2).register("w", (Workflow<String, String>) (ctx, in) -> ctx.step("s",
+            () -> in + executions.incrementAndGet())).open()) {
+      loseNext.set(true);
+      assertThrows(WorkflowException.class, () -> a.start("w", "x", "in"));
+      beats.beat();
+      held.get(0).run(TestDatabase.dataSource()); // it commits
+      failAdoption.set(true);
+      beats.beat(); // finds the row; the adoption fails
+      assertEquals(false, failAdoption.get(), "the adoption was tried");
+      assertEquals(Set.of("x"), store.unsureStarts(), "still to be adopted");
+      beats.beat(); // adopts it
+      assertEquals("in1", awaitAdvancing(a.handle("x")));
+      assertEquals(1, executions.get());
+      assertEquals(Set.of(), store.unsureStarts());
+    }
+  }
+
+  @Test
   void aStartWhoseInsertNeverCommitsIsForgottenAfterTheLostStartWindow() throws Exception {
     String schema = TestDatabase.freshSchema("neverstart");
     AtomicBoolean loseNext = new AtomicBoolean();
