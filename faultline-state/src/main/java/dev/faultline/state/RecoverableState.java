@@ -335,8 +335,9 @@ public final class RecoverableState<S, E> implements AutoCloseable {
    * Applies {@code event} as {@link #apply} does, but in SYNC does not wait for its force: the journal writes it to the
    * operating system before this returns (a crash of the process does not lose it) and forces it with its next force
    * or within the ASYNC force interval ({@link Builder#asyncForceInterval}), see {@link Journal#commitLater}. Until
-   * then a power loss can take it, and the state recovers without it, unreported. For events that whoever recovers the
-   * state computes again from the events before it (a workflow's end, recomputed from its recorded steps).
+   * then a power loss can take it, and the state recovers without it (reported only if it left a torn tail). For
+   * events that whoever recovers the state computes again from the events before it (a workflow's end, recomputed
+   * from its recorded steps).
    *
    * @return the event's journal sequence
    */

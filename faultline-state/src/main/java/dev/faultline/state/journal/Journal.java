@@ -196,9 +196,10 @@ public interface Journal extends AutoCloseable {
    * next force of the journal or, if none comes, within the ASYNC force interval
    * ({@link JournalBuilder#asyncForceInterval}). Until then a power loss or an operating-system crash can lose it,
    * not a crash of the process (it was written to the operating system). In {@code ASYNC}, as {@link #commit}. For
-   * records that recovery can do without because it computes them again: such a loss is a torn tail when the journal
-   * next opens, not reported as lost data. A failure of that force stops the journal as any failed force does, so the
-   * next append reports it.
+   * records that recovery can do without because it computes them again: such a loss leaves the journal shorter when
+   * it next opens, unreported, or with a torn tail that the open cuts off and reports as any torn tail
+   * ({@code StateEvent.DataLost}). A failure of that force stops the journal as any failed force does, so the next
+   * append reports it.
    *
    * <p>The default waits as {@link #commit} does.
    */
