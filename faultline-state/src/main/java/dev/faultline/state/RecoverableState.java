@@ -368,10 +368,17 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     } finally {
       stateLock.unlock();
     }
-    if (later) {
-      journal.commitLater(sequence);
-    } else {
-      journal.commit(sequence);
+    try {
+      if (later) {
+        journal.commitLater(sequence);
+      } else {
+        journal.commit(sequence);
+      }
+    } catch (RuntimeException e) {
+      if (checkpointDue) {
+        unclaimCheckpoint(); // or no automatic checkpoint would ever be taken again
+      }
+      throw e;
     }
     if (checkpointDue) {
       try {
