@@ -75,7 +75,9 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  *   <li>Bodies: JSON only (415 otherwise; MEF uploads XML), at most {@code maxBodyBytes} (413), well-formed and of the
  *       documented shape (400 naming what was wrong); a rejected request stores nothing. Errors are JSON
  *       {@code {"error": code, "message": text}}; an unexpected failure answers 500 with an id to find it in the
- *       server's log, never a stack trace.</li>
+ *       server's log, never a stack trace. So are the errors Jetty answers itself, for requests it cannot parse
+ *       (a bad percent-encoding, over-long URI or headers) or refuses before Javalin ({@link JsonErrorHandler}); no
+ *       response carries {@code Server} or {@code X-Powered-By}.</li>
  *   <li>Every request by an admin or operator, every login, lockout and setup is appended to the audit log
  *       ({@link AuditLog}).</li>
  * </ul>
@@ -144,6 +146,12 @@ public final class ConsoleServer implements AutoCloseable {
   static final String CSRF_HEADER = "X-CSRF-Token";
   /** The classpath directory of the dashboard's static files. */
   static final String UI_RESOURCES = "/faultline-ui";
+
+  /**
+   * The most bytes of request line and headers Jetty reads (414 {@code uri-too-long} or 431 {@code headers-too-large}
+   * beyond): Jetty's default, stated so the error messages can name it.
+   */
+  static final int MAX_REQUEST_HEAD_BYTES = 8192;
 
   private static final System.Logger LOG = System.getLogger(ConsoleServer.class.getName());
   private static final String API_CSP = "default-src 'none'; frame-ancestors 'none'";
@@ -218,6 +226,16 @@ public final class ConsoleServer implements AutoCloseable {
       javalin.http.maxRequestSize = Math.max(config.maxBodyBytes, config.maxDocumentBytes);
       javalin.jetty.defaultHost = config.bind;
       javalin.jetty.defaultPort = config.port;
+      javalin.jetty.modifyHttpConfiguration(http -> {
+        http.setRequestHeaderSize(MAX_REQUEST_HEAD_BYTES);
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+      });
+      // Errors Jetty answers itself (requests it cannot parse, or refuses before Javalin) are the API's JSON too.
+      javalin.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler(mapper,
+          MAX_REQUEST_HEAD_BYTES)));
+      javalin.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorHandler(mapper,
+          MAX_REQUEST_HEAD_BYTES)));
       if (config.keyStore != null) {
         javalin.jetty.addConnector((server, httpConfig) -> {
           HttpConfiguration https = new HttpConfiguration(httpConfig);
