@@ -11,6 +11,7 @@ import dev.faultline.core.ConfigurationException;
 import dev.faultline.core.ratelimiter.RateLimitedException;
 import dev.faultline.core.ratelimiter.RateLimiter;
 import dev.faultline.core.registry.Registry;
+import dev.faultline.diagnosis.fta.FaultTreeAnalysis;
 import dev.faultline.state.RecoverableState;
 import dev.faultline.state.io.StorageIo;
 import dev.faultline.state.workflow.WorkflowExecutor;
@@ -204,7 +205,8 @@ public final class ConsoleServer implements AutoCloseable {
     IngestApi ingest = new IngestApi(mapper, config.clock, store, config.maxBodyBytes, config.maxBatch);
     OperationsApi operations = new OperationsApi(mapper, config.clock, store, config.workflowSources,
         config.checkpointSources, config.maxBodyBytes);
-    this.faultTrees = new FaultTreeApi(config.clock, store, queries, config.maxDocumentBytes);
+    this.faultTrees = new FaultTreeApi(config.clock, store, queries, config.maxDocumentBytes,
+        config.analysisRunner);
     Map<String, Endpoint> bound = new LinkedHashMap<>();
     bound.put("GET /health", (ctx, p) -> Reply.ok(Map.of("status", "up")));
     accounts.bind(bound);
@@ -614,6 +616,7 @@ public final class ConsoleServer implements AutoCloseable {
     private KeyStore keyStore;
     private char[] keyStorePassword;
     private StorageIo storage = StorageIo.system();
+    private FaultTreeApi.Runner analysisRunner = FaultTreeAnalysis::run;
     private String uiResources = UI_RESOURCES;
     private String databaseUrl;
     private String databaseUser;
@@ -841,6 +844,12 @@ public final class ConsoleServer implements AutoCloseable {
       return this;
     }
 
+    /** Runs each fault tree analysis (tests hold one in progress through it). */
+    Builder analysisRunner(FaultTreeApi.Runner runner) {
+      this.analysisRunner = runner;
+      return this;
+    }
+
     /**
      * Checks the configuration, opens the data directory (creating it and the admin on first start), hands a pending
      * setup token to the sink, and starts listening.
@@ -880,6 +889,7 @@ public final class ConsoleServer implements AutoCloseable {
       require("allowList", allowList != null, "be set", allowList);
       require("tls", keyStore == null || keyStorePassword != null, "have a key password", "none");
       require("storage", storage != null, "be set", storage);
+      require("analysisRunner", analysisRunner != null, "be set", analysisRunner);
       require("database", databaseUrl == null || databaseUrl.startsWith("jdbc:postgresql:"),
           "be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database)", databaseUrl);
       require("databasePoolSize", databasePoolSize >= 2 && databasePoolSize <= 200, "be from 2 to 200",
