@@ -206,7 +206,7 @@ public final class ConsoleServer implements AutoCloseable {
     OperationsApi operations = new OperationsApi(mapper, config.clock, store, config.workflowSources,
         config.checkpointSources, config.maxBodyBytes);
     this.faultTrees = new FaultTreeApi(config.clock, store, queries, config.maxDocumentBytes,
-        config.analysisRunner);
+        config.maxConcurrentAnalyses, config.analysisRunner);
     Map<String, Endpoint> bound = new LinkedHashMap<>();
     bound.put("GET /health", (ctx, p) -> Reply.ok(Map.of("status", "up")));
     accounts.bind(bound);
@@ -601,6 +601,7 @@ public final class ConsoleServer implements AutoCloseable {
     private int maxSamples = 100_000;
     private int maxReliabilityEvents = 50_000;
     private int maxRequestsInProgressPerAddress = 32;
+    private int maxConcurrentAnalyses = Math.min(2, Runtime.getRuntime().availableProcessors());
     private int maxSessionsPerUser = 100;
     private int addressPermits = 100;
     private Duration addressPeriod = Duration.ofSeconds(1);
@@ -699,6 +700,17 @@ public final class ConsoleServer implements AutoCloseable {
      */
     public Builder maxRequestsInProgressPerAddress(int max) {
       this.maxRequestsInProgressPerAddress = max;
+      return this;
+    }
+
+    /**
+     * The most fault tree analyses computed at once across the server (default 2, or 1 on a single processor; at most
+     * 64). An analysis of a large tree can take long and much memory (exponential in the worst case) and holds its
+     * request's server thread, so a request that needs one more is refused at once with 503 {@code busy} and
+     * {@code Retry-After} instead of waiting; analyses already computed (the last few are kept) are still served.
+     */
+    public Builder maxConcurrentAnalyses(int max) {
+      this.maxConcurrentAnalyses = max;
       return this;
     }
 
@@ -874,6 +886,8 @@ public final class ConsoleServer implements AutoCloseable {
       require("maxReliabilityEvents", maxReliabilityEvents >= 1, "be at least 1", maxReliabilityEvents);
       require("maxRequestsInProgressPerAddress", maxRequestsInProgressPerAddress >= 1, "be at least 1",
           maxRequestsInProgressPerAddress);
+      require("maxConcurrentAnalyses", maxConcurrentAnalyses >= 1 && maxConcurrentAnalyses <= 64, "be from 1 to 64",
+          maxConcurrentAnalyses);
       require("addressPermits", addressPermits >= 1, "be at least 1", addressPermits);
       require("addressPeriod", positive(addressPeriod), "be positive", addressPeriod);
       require("credentialPermits", credentialPermits >= 1, "be at least 1", credentialPermits);

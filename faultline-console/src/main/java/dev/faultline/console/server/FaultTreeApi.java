@@ -29,25 +29,34 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The fault tree routes: upload (checked by {@link MefReader} before it is stored), list, delete, analysis
  * ({@link FaultTreeAnalysis}) and live state ({@link FaultTreeResult#evaluate}) given what is down now.
  *
- * <p>An analysis can take long on a large tree and uses much memory, so analyses run one at a time (a request waits
- * up to {@link #ANALYSIS_WAIT_SECONDS} s for its turn, then gets 503), and the results of the last few are kept, by
- * tree version, top gate and mission time.
+ * <p>An analysis can take long on a large tree (minimal cut sets and the exact probability are exponential in the
+ * worst case) and uses much memory, and its request's server thread waits for it. So at most
+ * {@code maxConcurrentAnalyses} analyses compute at once across the server, and a request that needs one more is
+ * refused at once — 503 {@code busy} with {@code Retry-After} — rather than wait on its thread: waiting, a few requests
+ * with distinct parameters (a varied {@code missionTime}) held every server thread. The results of the last few are
+ * kept, by tree version, top gate and mission time, and served whatever the analyses in progress.
+ *
+ * <p>A single analysis is not bounded in time or memory: {@link FaultTreeAnalysis} offers neither a deadline nor
+ * cancellation (its {@code run} waits for its own thread and ignores interrupts), and its limits on cut set order and
+ * probability change the answer. What bounds it is the upload's size ({@code maxDocumentBytes}).
  *
  * <h2>Concurrency design</h2>
  * {@code models} and {@code results} are concurrent maps of immutable values, keyed by the document's version (its
  * update time and a digest of its content, so that a tree replaced within the same millisecond, or after the clock
- * stepped back, is never answered from an old cache entry); {@code analyses} (one permit) serializes analyses.
- * Thread-safe.
+ * stepped back, is never answered from an old cache entry); {@code analyses} holds one permit per analysis allowed
+ * at once, taken without waiting and given back in {@code finally} whatever the outcome. Two requests for the same
+ * uncached analysis may both compute it (the second finds it cached only if the first finished before it took its
+ * permit). Thread-safe.
  */
 final class FaultTreeApi {
   static final String KIND = "fault-trees";
-  static final int ANALYSIS_WAIT_SECONDS = 60;
+  /** The {@code Retry-After} of a request refused because the most analyses are computing. */
+  static final int BUSY_RETRY_AFTER_SECONDS = 5;
   private static final int RESULTS_KEPT = 8;
   private static final int LIVE_LISTED = 20;
 
@@ -65,10 +74,14 @@ final class FaultTreeApi {
   private final long maxDocumentBytes;
   private final ConcurrentHashMap<String, Parsed> models = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, FaultTreeResult> results = new ConcurrentHashMap<>();
-  private final Semaphore analyses = new Semaphore(1);
+  private final int maxConcurrentAnalyses;
+  private final Semaphore analyses;
   private final Runner runner;
 
-  FaultTreeApi(Clock clock, ConsoleStore store, QueryApi queries, long maxDocumentBytes, Runner runner) {
+  FaultTreeApi(Clock clock, ConsoleStore store, QueryApi queries, long maxDocumentBytes, int maxConcurrentAnalyses,
+      Runner runner) {
+    this.maxConcurrentAnalyses = maxConcurrentAnalyses;
+    this.analyses = new Semaphore(maxConcurrentAnalyses);
     this.runner = runner;
     this.clock = clock;
     this.store = store;
@@ -203,15 +216,16 @@ final class FaultTreeApi {
     } catch (ConfigurationException e) {
       throw ApiException.badRequest("the analysis of " + document.name() + ": " + e.getMessage());
     }
-    try {
-      if (!analyses.tryAcquire(ANALYSIS_WAIT_SECONDS, TimeUnit.SECONDS)) {
-        throw new ApiException(503, "busy", "another fault tree analysis is running; try again later");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ApiException(503, "busy", "interrupted while waiting for another analysis");
+    if (!analyses.tryAcquire()) {
+      throw new ApiException(503, "busy", "the server is computing " + maxConcurrentAnalyses + " fault tree"
+          + " analyses, the most it computes at once; try again later (analyses already computed are served)",
+          BUSY_RETRY_AFTER_SECONDS);
     }
     try {
+      FaultTreeResult done = results.get(key);
+      if (done != null) {
+        return done;
+      }
       FaultTreeResult result = runner.run(analysis);
       if (results.size() >= RESULTS_KEPT) {
         results.clear();

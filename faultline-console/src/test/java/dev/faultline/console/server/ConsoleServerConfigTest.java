@@ -32,6 +32,8 @@ class ConsoleServerConfigTest {
     assertRefused("bind", b -> b.bind(" "));
     assertRefused("maxBodyBytes", b -> b.maxBodyBytes(0));
     assertRefused("maxBatch", b -> b.maxBatch(0));
+    assertRefused("maxConcurrentAnalyses", b -> b.maxConcurrentAnalyses(0));
+    assertRefused("maxConcurrentAnalyses", b -> b.maxConcurrentAnalyses(65));
     assertRefused("addressPermits", b -> b.addressRateLimit(0, Duration.ofSeconds(1)));
     assertRefused("credentialPeriod", b -> b.credentialRateLimit(1, Duration.ZERO));
     assertRefused("sessionTtl", b -> b.sessionTtl(Duration.ofSeconds(-1)));
