@@ -79,6 +79,9 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  *       server's log, never a stack trace. So are the errors Jetty answers itself, for requests it cannot parse
  *       (a bad percent-encoding, over-long URI or headers) or refuses before Javalin ({@link JsonErrorHandler}); no
  *       response carries {@code Server} or {@code X-Powered-By}.</li>
+ *   <li>At most {@code maxConcurrentAnalyses} fault tree analyses compute at once across the server; a request that
+ *       needs one more gets 503 {@code busy} with {@code Retry-After} at once, and kept results are still served
+ *       ({@link FaultTreeApi}).</li>
  *   <li>Every request by an admin or operator, every login, lockout and setup is appended to the audit log
  *       ({@link AuditLog}).</li>
  * </ul>
