@@ -1,6 +1,7 @@
 package dev.faultline.console.server;
 
 import io.javalin.http.Context;
+import java.util.Map;
 
 /** The types every group of endpoints shares: what an endpoint is, who calls it, and what it answers. */
 final class Api {
@@ -13,9 +14,14 @@ final class Api {
   }
 
   /**
-   * A response: status, JSON body (any value Jackson writes), and a detail for the audit log (or null).
+   * A response: status, JSON body (any value Jackson writes), a detail for the audit log (or null), and response
+   * headers of its own.
    */
-  record Reply(int status, Object body, String detail) {
+  record Reply(int status, Object body, String detail, Map<String, String> headers) {
+    Reply(int status, Object body, String detail) {
+      this(status, body, detail, Map.of());
+    }
+
     static Reply ok(Object body) {
       return new Reply(200, body, null);
     }

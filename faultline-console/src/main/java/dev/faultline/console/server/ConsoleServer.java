@@ -205,7 +205,8 @@ public final class ConsoleServer implements AutoCloseable {
         config.maxBodyBytes, config.keyStore != null);
     Reliability reliability = new Reliability(store, config.clock);
     QueryApi queries = new QueryApi(mapper, config.clock, store, reliability, config.maxBodyBytes);
-    IngestApi ingest = new IngestApi(mapper, config.clock, store, config.maxBodyBytes, config.maxBatch);
+    IngestApi ingest = new IngestApi(mapper, config.clock, store, config.maxBodyBytes, config.maxBatch,
+        config.idempotencyWindow);
     OperationsApi operations = new OperationsApi(mapper, config.clock, store, config.workflowSources,
         config.checkpointSources, config.maxBodyBytes);
     this.faultTrees = new FaultTreeApi(config.clock, store, queries, config.maxDocumentBytes,
@@ -476,6 +477,7 @@ public final class ConsoleServer implements AutoCloseable {
         limit(credentialLimiters, principal.credential(), "credential");
       }
       Reply reply = endpoint.handle(ctx, principal);
+      reply.headers().forEach(ctx::header);
       writeJson(ctx, reply.status(), reply.body());
       auditIfPrivileged(principal, address, action, reply.status(), reply.detail());
     } catch (ApiException e) {
@@ -603,6 +605,8 @@ public final class ConsoleServer implements AutoCloseable {
     private int maxIncidents = 10_000;
     private int maxSamples = 100_000;
     private int maxReliabilityEvents = 50_000;
+    private Duration idempotencyWindow = Duration.ofHours(24);
+    private int maxIdempotencyKeys = 100_000;
     private int maxRequestsInProgressPerAddress = 32;
     private int maxConcurrentAnalyses = Math.min(2, Runtime.getRuntime().availableProcessors());
     private int maxSessionsPerUser = 100;
@@ -693,6 +697,25 @@ public final class ConsoleServer implements AutoCloseable {
      */
     public Builder maxReliabilityEvents(int maxReliabilityEvents) {
       this.maxReliabilityEvents = maxReliabilityEvents;
+      return this;
+    }
+
+    /**
+     * How long the idempotency key of an ingest request ({@code Idempotency-Key}) is held after its batch was stored
+     * (default 24 hours; from 1 minute to 30 days): within it, a request with the same key and service to the same
+     * endpoint stores nothing and is answered as the first one was. Both stores keep keys across restarts.
+     */
+    public Builder idempotencyWindow(Duration window) {
+      this.idempotencyWindow = window;
+      return this;
+    }
+
+    /**
+     * The most idempotency keys the embedded store holds in memory (default 100,000, about 200 bytes each); past it
+     * the oldest is forgotten before its window ends (logged). PostgreSQL holds every key for the window.
+     */
+    public Builder maxIdempotencyKeys(int max) {
+      this.maxIdempotencyKeys = max;
       return this;
     }
 
@@ -887,6 +910,10 @@ public final class ConsoleServer implements AutoCloseable {
       require("maxIncidents", maxIncidents >= 1, "be at least 1", maxIncidents);
       require("maxSamples", maxSamples >= 1, "be at least 1", maxSamples);
       require("maxReliabilityEvents", maxReliabilityEvents >= 1, "be at least 1", maxReliabilityEvents);
+      require("idempotencyWindow", idempotencyWindow != null && idempotencyWindow.compareTo(Duration.ofMinutes(1))
+          >= 0 && idempotencyWindow.compareTo(Duration.ofDays(30)) <= 0, "be from 1 minute to 30 days",
+          idempotencyWindow);
+      require("maxIdempotencyKeys", maxIdempotencyKeys >= 1, "be at least 1", maxIdempotencyKeys);
       require("maxRequestsInProgressPerAddress", maxRequestsInProgressPerAddress >= 1, "be at least 1",
           maxRequestsInProgressPerAddress);
       require("maxConcurrentAnalyses", maxConcurrentAnalyses >= 1 && maxConcurrentAnalyses <= 64, "be from 1 to 64",
@@ -939,14 +966,14 @@ public final class ConsoleServer implements AutoCloseable {
           database.close();
           throw e;
         }
-        store = new PostgresStore(database, mapper, maxReliabilityEvents);
+        store = new PostgresStore(database, mapper, maxReliabilityEvents, idempotencyWindow.toMillis());
         sessionBackend = SharedAccounts.sessions(database, clock);
         auditBackend = SharedAccounts.audit(database);
       } else {
         Files.createDirectories(dataDir);
         opened = CredentialStore.open(CredentialStore.file(dataDir), mapper, clock);
         store = JournalStore.open(dataDir, mapper, new JournalStore.Limits(maxEvents, maxIncidents, maxSamples,
-            maxReliabilityEvents), clock, storage);
+            maxReliabilityEvents, maxIdempotencyKeys, idempotencyWindow.toMillis()), clock, storage);
         sessionBackend = Sessions.memory();
         auditBackend = AuditLog.file(dataDir);
       }

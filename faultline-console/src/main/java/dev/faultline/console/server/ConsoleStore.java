@@ -101,20 +101,85 @@ interface ConsoleStore extends AutoCloseable {
   record IssueQuery(String service, IssueStatus status, String fingerprint, Long fromMillis, Long toMillis,
       long below, int limit) {}
 
+  // ------------------------------------------------------------------------------------------------- idempotency
+
+  /**
+   * The idempotency key of an ingest request ({@code Idempotency-Key}), stored with its batch, in the same durable
+   * write: the batch's kind ({@code events}, {@code incidents}, {@code heartbeats} or {@code samples}), the client's
+   * key, and the SHA-256 of the request body (64 hex digits). A key is scoped by the service and the kind, and held
+   * for the store's window after the batch was received: within it, an add with the same service, kind and key
+   * stores nothing and throws {@link KeyAlreadyStored}.
+   */
+  record IngestKey(String kind, String key, String digest) {}
+
+  /**
+   * A key the store holds: the body digest of the request that stored it, and the ids of the items its batch stored
+   * (in the batch's order; empty for heartbeats, which have none).
+   */
+  record StoredKey(String digest, List<Long> ids) {}
+
+  /**
+   * Thrown by an add whose {@link IngestKey} the store already holds for the service and kind within the window: the
+   * add stored nothing. Carries what the first request stored, so the caller can answer as it did (or refuse a
+   * different body).
+   */
+  final class KeyAlreadyStored extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient StoredKey stored;
+
+    KeyAlreadyStored(StoredKey stored) {
+      super("the idempotency key is already stored", null, false, false);
+      this.stored = stored;
+    }
+
+    StoredKey stored() {
+      return stored;
+    }
+  }
+
+  /** How many idempotency keys the store holds now (memory for the embedded store, rows for PostgreSQL). */
+  long idempotencyKeys();
+
   // ------------------------------------------------------------------------------------------------- writes
 
   /** Stores events of {@code service}, durably; returns them with their ids. */
-  List<EventRecord> addEvents(String service, long receivedAtMillis, List<NewEvent> events) throws IOException;
+  default List<EventRecord> addEvents(String service, long receivedAtMillis, List<NewEvent> events)
+      throws IOException {
+    return addEvents(service, receivedAtMillis, events, null);
+  }
 
-  /** Stores incidents of {@code service}, durably, updating their issues; returns them with their ids. */
-  List<IncidentRecord> addIncidents(String service, long receivedAtMillis, List<Incident> incidents)
+  /**
+   * Stores events of {@code service} and {@code key} (or none, when null) together, durably; returns them with their
+   * ids.
+   *
+   * @throws KeyAlreadyStored when the store holds {@code key} already; then nothing was stored
+   */
+  List<EventRecord> addEvents(String service, long receivedAtMillis, List<NewEvent> events, IngestKey key)
       throws IOException;
 
-  /** Stores heartbeats of {@code service}, durably. */
-  void addHeartbeats(String service, long receivedAtMillis, List<Heartbeat> heartbeats) throws IOException;
+  /**
+   * Stores incidents of {@code service} and {@code key} (or none, when null) together, durably, updating their
+   * issues; returns them with their ids.
+   *
+   * @throws KeyAlreadyStored when the store holds {@code key} already; then nothing was stored
+   */
+  List<IncidentRecord> addIncidents(String service, long receivedAtMillis, List<Incident> incidents, IngestKey key)
+      throws IOException;
 
-  /** Stores metric samples of {@code service}, durably. */
-  void addSamples(String service, long receivedAtMillis, List<NewSample> samples) throws IOException;
+  /**
+   * Stores heartbeats of {@code service} and {@code key} (or none, when null) together, durably.
+   *
+   * @throws KeyAlreadyStored when the store holds {@code key} already; then nothing was stored
+   */
+  void addHeartbeats(String service, long receivedAtMillis, List<Heartbeat> heartbeats, IngestKey key)
+      throws IOException;
+
+  /**
+   * Stores metric samples of {@code service} and {@code key} (or none, when null) together, durably.
+   *
+   * @throws KeyAlreadyStored when the store holds {@code key} already; then nothing was stored
+   */
+  void addSamples(String service, long receivedAtMillis, List<NewSample> samples, IngestKey key) throws IOException;
 
   /** Marks an issue resolved, durably; empty when no issue has that fingerprint. */
   Optional<IssueRecord> resolve(String fingerprint, long atMillis) throws IOException;

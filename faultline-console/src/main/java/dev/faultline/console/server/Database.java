@@ -14,7 +14,7 @@ import java.util.List;
  * The PostgreSQL database several console instances share ({@code --db jdbc:postgresql://...}): a bounded connection
  * pool, the schema (created and migrated on open), and transactions.
  *
- * <h2>Schema (version 1)</h2>
+ * <h2>Schema (version 3)</h2>
  * Every table is prefixed {@code faultline_console_} and lives in the connection's current schema (set it with
  * {@code ?currentSchema=} on the URL):
  * <pre>
@@ -30,7 +30,12 @@ import java.util.List;
  * heartbeats(service, instance; PK both, status, interval_ms, time_ms, received_ms, detail)
  * samples(id PK, service, name, time_ms, value, tags)
  * documents(kind, name; PK both, content, updated_ms, updated_by)
+ * ingest_keys(service, kind, key; PK all three, digest, received_ms, ids)      idempotency keys of ingest batches
  * </pre>
+ * Version 2 added an index of sessions by user; version 3 the table {@code ingest_keys}: the {@code Idempotency-Key}
+ * of an ingest batch, inserted in the batch's transaction (so the two commit together), with the SHA-256 of the
+ * request body and the ids its batch stored ({@code bigint[]}); rows older than the window are swept by
+ * {@link PostgresStore}.
  * Event and incident ids come from one sequence ({@code faultline_console_ids}), so that they share one order, as in
  * the embedded store. Migrations are ordered steps recorded in {@code meta}; opening a database of a newer schema
  * version than this code knows is refused.
@@ -39,7 +44,7 @@ import java.util.List;
  * The pool is thread-safe; each operation takes its own connection. Thread-safe.
  */
 final class Database implements AutoCloseable {
-  static final int SCHEMA_VERSION = 2;
+  static final int SCHEMA_VERSION = 3;
   static final String PREFIX = "faultline_console_";
 
   private static final List<String> SCHEMA_V1 = List.of(
@@ -80,6 +85,13 @@ final class Database implements AutoCloseable {
   /** Version 2: a user's sessions by age, for the cap on sessions per user. */
   private static final List<String> SCHEMA_V2 = List.of(
       "CREATE INDEX IF NOT EXISTS " + PREFIX + "sessions_user ON " + PREFIX + "sessions (username, expires_ms)");
+
+  /** Version 3: idempotency keys of ingest batches. */
+  private static final List<String> SCHEMA_V3 = List.of(
+      "CREATE TABLE IF NOT EXISTS " + PREFIX + "ingest_keys (service text NOT NULL, kind text NOT NULL,"
+          + " key text NOT NULL, digest text NOT NULL, received_ms bigint NOT NULL, ids bigint[] NOT NULL,"
+          + " PRIMARY KEY (service, kind, key))",
+      "CREATE INDEX IF NOT EXISTS " + PREFIX + "ingest_keys_received ON " + PREFIX + "ingest_keys (received_ms)");
 
   private final HikariDataSource pool;
   private final String url;
@@ -167,6 +179,13 @@ final class Database implements AutoCloseable {
           }
           statement.execute("INSERT INTO " + PREFIX + "meta (key, value) VALUES ('schema', '2')"
               + " ON CONFLICT (key) DO UPDATE SET value = '2'");
+        }
+        if (version < 3) {
+          for (String ddl : SCHEMA_V3) {
+            statement.execute(ddl);
+          }
+          statement.execute("INSERT INTO " + PREFIX + "meta (key, value) VALUES ('schema', '3')"
+              + " ON CONFLICT (key) DO UPDATE SET value = '3'");
         }
       }
       return null;

@@ -26,6 +26,13 @@ import java.util.regex.Pattern;
  * full before anything is stored, then stored as one durable batch ({@link ConsoleStore}); a refused request stores
  * nothing.
  *
+ * <p>A request may carry an {@value #KEY_HEADER} header (1 to {@value #MAX_KEY} letters, digits or {@code _.:-}; a
+ * client makes one per batch, a UUID for instance, and keeps it across retries). The key is stored with the batch,
+ * scoped by the service of the caller's key and the endpoint, with the SHA-256 of the body. A request whose key is
+ * held already (within the window) stores nothing: with the same body it is answered as the first one was (202, the
+ * same ids) with {@code Idempotent-Replayed: true}; with another body it is refused (422
+ * {@code idempotency-key-reused}). So a client may retry a batch whose answer it never got without storing it twice.
+ *
  * <h2>Concurrency design</h2>
  * Stateless itself; the store is thread-safe. Thread-safe.
  */
@@ -38,19 +45,73 @@ final class IngestApi {
   static final int MAX_TAGS = 16;
   static final Set<String> STATUSES = Set.of("UP", "DEGRADED", "DOWN");
   static final long DEFAULT_INTERVAL_MILLIS = 10_000;
+  /** The request header of an idempotency key. */
+  static final String KEY_HEADER = "Idempotency-Key";
+  /** The response header of an answer replayed for a key already stored. */
+  static final String REPLAYED_HEADER = "Idempotent-Replayed";
+  /** The longest idempotency key. */
+  static final int MAX_KEY = 255;
+  private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_.:-]{1," + MAX_KEY + "}");
 
   private final ObjectMapper mapper;
   private final Clock clock;
   private final ConsoleStore store;
   private final long maxBodyBytes;
   private final int maxBatch;
+  private final java.time.Duration keyWindow;
 
-  IngestApi(ObjectMapper mapper, Clock clock, ConsoleStore store, long maxBodyBytes, int maxBatch) {
+  IngestApi(ObjectMapper mapper, Clock clock, ConsoleStore store, long maxBodyBytes, int maxBatch,
+      java.time.Duration keyWindow) {
     this.mapper = mapper;
     this.clock = clock;
     this.store = store;
     this.maxBodyBytes = maxBodyBytes;
     this.maxBatch = maxBatch;
+    this.keyWindow = keyWindow;
+  }
+
+  /** A request read: its idempotency key (or null) and its body's items. */
+  private record Read(ConsoleStore.IngestKey key, List<JsonNode> items) {}
+
+  /**
+   * The {@value #KEY_HEADER} of the request (null when it has none) with the SHA-256 of {@code body}: checked before
+   * anything is stored, refused (400, naming the header) unless it is one value of 1 to {@value #MAX_KEY} letters,
+   * digits or {@code _.:-}.
+   */
+  private static ConsoleStore.IngestKey key(Context ctx, String kind, byte[] body) {
+    java.util.Enumeration<String> values = ctx.req().getHeaders(KEY_HEADER);
+    if (values == null || !values.hasMoreElements()) {
+      return null;
+    }
+    String key = values.nextElement();
+    if (values.hasMoreElements()) {
+      throw ApiException.badRequest("the " + KEY_HEADER + " header must be given once, but was given more than once");
+    }
+    if (key == null || !KEY.matcher(key).matches()) {
+      throw ApiException.badRequest("the " + KEY_HEADER + " header must be 1 to " + MAX_KEY + " letters, digits or"
+          + " _.:- (a UUID, for instance), but was " + (key == null || key.isEmpty() ? "empty"
+          : key.length() > MAX_KEY ? key.length() + " characters long" : "'" + Requests.truncate(key) + "'"));
+    }
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(body);
+      return new ConsoleStore.IngestKey(kind, key, java.util.HexFormat.of().formatHex(digest));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+  }
+
+  /**
+   * The answer to a request whose key the store held already: the first answer again, marked replayed, when the
+   * body is the same; 422 otherwise.
+   */
+  private Reply replay(ConsoleStore.IngestKey key, ConsoleStore.KeyAlreadyStored held, String path, Object body) {
+    if (!held.stored().digest().equals(key.digest())) {
+      throw new ApiException(422, "idempotency-key-reused", "the " + KEY_HEADER + " '" + Requests.truncate(key.key())
+          + "' was used within the last " + keyWindow.toMinutes() + " minutes for a different request body to POST "
+          + path + "; nothing was stored: send a new key with a new batch (and the same key only with the same"
+          + " body)");
+    }
+    return new Reply(202, body, null, Map.of(REPLAYED_HEADER, "true"));
   }
 
   void bind(Map<String, Endpoint> routes) {
@@ -64,8 +125,10 @@ final class IngestApi {
    * The body as an array of {@code 1..max} items (or, when {@code single} is allowed, one object), every string in
    * it Unicode text ({@link #checkText}).
    */
-  private List<JsonNode> items(Context ctx, String what, int max, boolean single, boolean refuseNul) {
-    JsonNode body = Requests.json(ctx, mapper, maxBodyBytes);
+  private Read items(Context ctx, String kind, String what, int max, boolean single, boolean refuseNul) {
+    byte[] bytes = Requests.body(ctx, maxBodyBytes, "application/json");
+    ConsoleStore.IngestKey key = key(ctx, kind, bytes);
+    JsonNode body = Requests.json(bytes, mapper);
     List<JsonNode> items;
     if (single && body.isObject()) {
       items = List.of(body);
@@ -82,7 +145,7 @@ final class IngestApi {
       checkText(items.get(i), items.size() == 1 && single ? "the " + what.substring(0, what.length() - 1)
           : what + "[" + i + "]", refuseNul);
     }
-    return items;
+    return new Read(key, items);
   }
 
   /**
@@ -131,12 +194,17 @@ final class IngestApi {
   }
 
   private Reply events(Context ctx, Principal principal) throws IOException {
-    List<JsonNode> items = items(ctx, "events", maxBatch, false, false);
+    Read read = items(ctx, "events", "events", maxBatch, false, false);
+    List<JsonNode> items = read.items();
     List<ConsoleStore.NewEvent> batch = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       batch.add(event(items.get(i), "events[" + i + "]"));
     }
-    store.addEvents(principal.name(), clock.wallMillis(), batch);
+    try {
+      store.addEvents(principal.name(), clock.wallMillis(), batch, read.key());
+    } catch (ConsoleStore.KeyAlreadyStored held) {
+      return replay(read.key(), held, "/api/v1/events", Map.of("accepted", batch.size()));
+    }
     return new Reply(202, Map.of("accepted", batch.size()), null);
   }
 
@@ -166,7 +234,8 @@ final class IngestApi {
   }
 
   private Reply incidents(Context ctx, Principal principal) throws IOException {
-    List<JsonNode> items = items(ctx, "incidents", MAX_SMALL_BATCH, true, true);
+    Read read = items(ctx, "incidents", "incidents", MAX_SMALL_BATCH, true, true);
+    List<JsonNode> items = read.items();
     List<Incident> batch = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       String where = items.size() == 1 ? "the incident" : "incidents[" + i + "]";
@@ -182,25 +251,42 @@ final class IngestApi {
         throw ApiException.badRequest(where + " is not a valid incident: " + message);
       }
     }
-    List<ConsoleStore.IncidentRecord> stored = store.addIncidents(principal.name(), clock.wallMillis(), batch);
+    List<Long> ids = new ArrayList<>(batch.size());
+    try {
+      for (ConsoleStore.IncidentRecord record : store.addIncidents(principal.name(), clock.wallMillis(), batch,
+          read.key())) {
+        ids.add(record.id());
+      }
+    } catch (ConsoleStore.KeyAlreadyStored held) {
+      // The same body (checked by replay) holds the same incidents, stored under the ids the key kept.
+      return replay(read.key(), held, "/api/v1/incidents", incidentsReply(batch, held.stored().ids()));
+    }
+    return new Reply(202, incidentsReply(batch, ids), null);
+  }
+
+  /** The answer to stored incidents: their ids and fingerprints, and their issues as they are now. */
+  private Map<String, Object> incidentsReply(List<Incident> batch, List<Long> ids) {
     List<Map<String, Object>> out = new ArrayList<>();
-    for (ConsoleStore.IncidentRecord record : stored) {
-      ConsoleStore.IssueRecord issue = store.issue(record.incident().fingerprint()).orElseThrow();
+    for (int i = 0; i < batch.size() && i < ids.size(); i++) {
+      String fingerprint = batch.get(i).fingerprint();
       Map<String, Object> item = new LinkedHashMap<>();
-      item.put("id", Views.incidentId(record.id()));
-      item.put("fingerprint", record.incident().fingerprint());
-      item.put("issueStatus", issue.status().name());
-      item.put("issueCount", issue.count());
+      item.put("id", Views.incidentId(ids.get(i)));
+      item.put("fingerprint", fingerprint);
+      store.issue(fingerprint).ifPresent(issue -> {
+        item.put("issueStatus", issue.status().name());
+        item.put("issueCount", issue.count());
+      });
       out.add(item);
     }
     Map<String, Object> reply = new LinkedHashMap<>();
-    reply.put("accepted", stored.size());
+    reply.put("accepted", out.size());
     reply.put("incidents", out);
-    return new Reply(202, reply, null);
+    return reply;
   }
 
   private Reply heartbeats(Context ctx, Principal principal) throws IOException {
-    List<JsonNode> items = items(ctx, "heartbeats", MAX_SMALL_BATCH, true, false);
+    Read read = items(ctx, "heartbeats", "heartbeats", MAX_SMALL_BATCH, true, false);
+    List<JsonNode> items = read.items();
     long now = clock.wallMillis();
     List<ConsoleStore.Heartbeat> batch = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
@@ -232,12 +318,17 @@ final class IngestApi {
       }
       batch.add(new ConsoleStore.Heartbeat(instance, status, interval, timeMillis, now, detail));
     }
-    store.addHeartbeats(principal.name(), now, batch);
+    try {
+      store.addHeartbeats(principal.name(), now, batch, read.key());
+    } catch (ConsoleStore.KeyAlreadyStored held) {
+      return replay(read.key(), held, "/api/v1/heartbeats", Map.of("accepted", batch.size()));
+    }
     return new Reply(202, Map.of("accepted", batch.size()), null);
   }
 
   private Reply metrics(Context ctx, Principal principal) throws IOException {
-    List<JsonNode> items = items(ctx, "samples", maxBatch, false, false);
+    Read read = items(ctx, "samples", "samples", maxBatch, false, false);
+    List<JsonNode> items = read.items();
     List<ConsoleStore.NewSample> batch = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       String where = "samples[" + i + "]";
@@ -275,7 +366,11 @@ final class IngestApi {
       }
       batch.add(new ConsoleStore.NewSample(name, timeMillis, value.asDouble(), tags));
     }
-    store.addSamples(principal.name(), clock.wallMillis(), batch);
+    try {
+      store.addSamples(principal.name(), clock.wallMillis(), batch, read.key());
+    } catch (ConsoleStore.KeyAlreadyStored held) {
+      return replay(read.key(), held, "/api/v1/metrics", Map.of("accepted", batch.size()));
+    }
     return new Reply(202, Map.of("accepted", batch.size()), null);
   }
 }

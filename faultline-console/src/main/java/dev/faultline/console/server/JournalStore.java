@@ -40,14 +40,28 @@ import java.util.stream.Stream;
  * documents are files in {@code <data>/documents/<kind>/<name>.json}, each replaced atomically.
  *
  * <h2>Journal records</h2>
- * Each record is one JSON object, UTF-8 (the journal frames, checksums and sequences it):
+ * Each record is one JSON object, UTF-8 (the journal frames, checksums and sequences it). Record format version
+ * {@value #RECORD_VERSION}, written since idempotency keys:
  * <pre>
- * {"k":"events",     "service":S, "receivedAt":MILLIS, "items":[{"type":T,"source":SRC,"time":MILLIS,"fields":{..}}]}
- * {"k":"incidents",  "service":S, "receivedAt":MILLIS, "items":["&lt;IncidentJson text&gt;", ...]}
- * {"k":"heartbeats", "service":S, "receivedAt":MILLIS, "items":[{"instance":I,"status":ST,"interval":MS,"time":MILLIS,"detail":D}]}
- * {"k":"samples",    "service":S, "receivedAt":MILLIS, "items":[{"name":N,"time":MILLIS,"value":V,"tags":{..}}]}
- * {"k":"resolve",    "fingerprint":F, "at":MILLIS}
+ * {"v":2, "k":"events",     "service":S, "receivedAt":MILLIS [, "key":K, "digest":D],
+ *         "items":[{"type":T,"source":SRC,"time":MILLIS,"fields":{..}}]}
+ * {"v":2, "k":"incidents",  "service":S, "receivedAt":MILLIS [, "key":K, "digest":D], "items":["&lt;IncidentJson text&gt;", ...]}
+ * {"v":2, "k":"heartbeats", "service":S, "receivedAt":MILLIS [, "key":K, "digest":D],
+ *         "items":[{"instance":I,"status":ST,"interval":MS,"time":MILLIS,"detail":D}]}
+ * {"v":2, "k":"samples",    "service":S, "receivedAt":MILLIS [, "key":K, "digest":D],
+ *         "items":[{"name":N,"time":MILLIS,"value":V,"tags":{..}}]}
+ * {"v":2, "k":"resolve",    "fingerprint":F, "at":MILLIS}
  * </pre>
+ * {@code key} is the request's {@code Idempotency-Key} and {@code digest} the SHA-256 of its body (64 lowercase hex
+ * digits), both present or both absent: the key commits with its batch, in the same record. Version 1 records (no
+ * {@code "v"}, never a key) are the same without {@code v}, {@code key} and {@code digest}, and are still read; a
+ * record of a version above {@value #RECORD_VERSION} refuses the start (written by a newer console).
+ *
+ * <h2>Idempotency keys</h2>
+ * The keys of the records received within the window ({@code idempotencyWindowMillis}) are held in memory, oldest
+ * first, and rebuilt from the journal on start, so a retry after a restart is still recognized. Memory is bounded by
+ * the window and by {@code maxIdempotencyKeys}: past that count the oldest key is forgotten before its window ends
+ * (logged, and counted in {@link #keysForgottenEarly()}), and a retry of its batch would be stored again.
  * An item's id is {@code sequence * 4096 + its index in the record}, so ids follow the journal's order and survive a
  * restart; a batch holds at most {@value #MAX_BATCH} items. The journal is appended in {@code SYNC} durability: an
  * append returns once forced to disk, and concurrent requests share one force (group commit), which is what lets
@@ -63,13 +77,18 @@ import java.util.stream.Stream;
  * <h2>Concurrency design</h2>
  * A write appends to the journal first, holding no lock (the journal is thread-safe and batches forces), and only
  * then, under {@code lock}, updates memory: a batch is visible only once durable, and a failed append leaves memory
- * untouched. {@code lock} guards every map below it; queries take it for their scan. Documents are guarded by
+ * untouched. {@code lock} guards every map below it; queries take it for their scan. An add with an idempotency key
+ * first reserves the key under {@code lock} ({@code pendingKeys}): a second request with the same key waits on
+ * {@code lock} until the first one's append ended, then finds the key held (or, if that append failed, reserves it
+ * itself), so concurrent retries store one batch. Documents are guarded by
  * {@code documentLock} (file writes, no other lock held). {@code names} (canonical type and source names) is a
  * concurrent map, used without a lock. Thread-safe.
  */
 final class JournalStore implements ConsoleStore {
   private static final System.Logger LOG = System.getLogger(JournalStore.class.getName());
 
+  /** The record format version this code writes; it reads every version up to it. */
+  static final int RECORD_VERSION = 2;
   /** The most items of one record: the low 12 bits of an id. */
   static final int MAX_BATCH = 4096;
   static final String JOURNAL_DIR = "journal";
@@ -88,8 +107,28 @@ final class JournalStore implements ConsoleStore {
       "ComponentRecovered", "ComponentStopped", "HealthChanged", "PeerSuspected", "CircuitStateChanged",
       "CheckpointWritten", "StateRecovered", "StateRolledBack", "DataLost");
 
-  /** How much the store keeps in memory. */
-  record Limits(int maxEvents, int maxIncidents, int maxSamples, int maxReliabilityEvents) {}
+  /**
+   * How much the store keeps in memory, and for how long it holds idempotency keys.
+   *
+   * @param maxIdempotencyKeys the most keys held; past it the oldest is forgotten early
+   * @param idempotencyWindowMillis how long a key is held after its batch was received
+   */
+  record Limits(int maxEvents, int maxIncidents, int maxSamples, int maxReliabilityEvents, int maxIdempotencyKeys,
+      long idempotencyWindowMillis) {}
+
+  /** An idempotency key's scope and value. */
+  private record KeyId(String service, String kind, String key) {}
+
+  /** A held key: its body digest, and the record that stored its batch (ids are derived from it). */
+  private record KeyEntry(String digest, long sequence, int items, boolean hasIds, long receivedAt) {
+    StoredKey stored() {
+      List<Long> ids = new ArrayList<>(hasIds ? items : 0);
+      for (int i = 0; hasIds && i < items; i++) {
+        ids.add(id(sequence, i));
+      }
+      return new StoredKey(digest, List.copyOf(ids));
+    }
+  }
 
   private final Path dataDir;
   private final ObjectMapper mapper;
@@ -103,6 +142,11 @@ final class JournalStore implements ConsoleStore {
   private final Map<String, IssueRecord> issues = new HashMap<>();
   private final TreeMap<Long, SampleRecord> samples = new TreeMap<>();
   private final Map<String, ServiceState> services = new TreeMap<>();
+  /** Held idempotency keys, oldest first. */
+  private final LinkedHashMap<KeyId, KeyEntry> keys = new LinkedHashMap<>();
+  /** Keys whose batch is being appended: a request with the same key waits for it, then answers as it did. */
+  private final Set<KeyId> pendingKeys = new java.util.HashSet<>();
+  private long keysForgottenEarly;
 
   private final Object documentLock = new Object();
   private final java.util.concurrent.ConcurrentHashMap<String, String> names =
@@ -178,16 +222,32 @@ final class JournalStore implements ConsoleStore {
   // ------------------------------------------------------------------------------------------------- writes
 
   @Override
-  public List<EventRecord> addEvents(String service, long receivedAt, List<NewEvent> batch) throws IOException {
+  public List<EventRecord> addEvents(String service, long receivedAt, List<NewEvent> batch, IngestKey key)
+      throws IOException {
     checkBatch(batch.size());
+    KeyId reserved = reserve(service, key, receivedAt);
+    try {
+      return addEvents(service, receivedAt, batch, key, reserved);
+    } finally {
+      release(reserved);
+    }
+  }
+
+  private List<EventRecord> addEvents(String service, long receivedAt, List<NewEvent> batch, IngestKey key,
+      KeyId reserved) throws IOException {
     // Each event's fields are written to JSON once: that text goes into the journal record and stays in memory.
     String[] fields = new String[batch.size()];
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(128 + batch.size() * 128);
     try (com.fasterxml.jackson.core.JsonGenerator out = mapper.getFactory().createGenerator(bytes)) {
       out.writeStartObject();
+      out.writeNumberField("v", RECORD_VERSION);
       out.writeStringField("k", "events");
       out.writeStringField("service", service);
       out.writeNumberField("receivedAt", receivedAt);
+      if (key != null) {
+        out.writeStringField("key", key.key());
+        out.writeStringField("digest", key.digest());
+      }
       out.writeArrayFieldStart("items");
       for (int i = 0; i < fields.length; i++) {
         NewEvent event = batch.get(i);
@@ -211,31 +271,50 @@ final class JournalStore implements ConsoleStore {
           event.timeMillis(), receivedAt, fields[i]));
     }
     remember(service, receivedAt, stored);
+    keyStored(reserved, key, sequence, batch.size(), true, receivedAt);
     return stored;
   }
 
   @Override
-  public List<IncidentRecord> addIncidents(String service, long receivedAt, List<Incident> batch) throws IOException {
+  public List<IncidentRecord> addIncidents(String service, long receivedAt, List<Incident> batch, IngestKey key)
+      throws IOException {
     checkBatch(batch.size());
-    ObjectNode record = header("incidents", service, receivedAt);
-    ArrayNode items = record.putArray("items");
-    for (Incident incident : batch) {
-      items.add(IncidentJson.write(incident));
-    }
-    long sequence = append(record);
-    List<IncidentRecord> stored = new ArrayList<>(batch.size());
-    synchronized (lock) {
-      for (int i = 0; i < batch.size(); i++) {
-        stored.add(rememberIncident(new IncidentRecord(id(sequence, i), service, receivedAt, batch.get(i))));
+    KeyId reserved = reserve(service, key, receivedAt);
+    try {
+      ObjectNode record = header("incidents", service, receivedAt, key);
+      ArrayNode items = record.putArray("items");
+      for (Incident incident : batch) {
+        items.add(IncidentJson.write(incident));
       }
+      long sequence = append(record);
+      List<IncidentRecord> stored = new ArrayList<>(batch.size());
+      synchronized (lock) {
+        for (int i = 0; i < batch.size(); i++) {
+          stored.add(rememberIncident(new IncidentRecord(id(sequence, i), service, receivedAt, batch.get(i))));
+        }
+      }
+      keyStored(reserved, key, sequence, batch.size(), true, receivedAt);
+      return stored;
+    } finally {
+      release(reserved);
     }
-    return stored;
   }
 
   @Override
-  public void addHeartbeats(String service, long receivedAt, List<Heartbeat> batch) throws IOException {
+  public void addHeartbeats(String service, long receivedAt, List<Heartbeat> batch, IngestKey key)
+      throws IOException {
     checkBatch(batch.size());
-    ObjectNode record = header("heartbeats", service, receivedAt);
+    KeyId reserved = reserve(service, key, receivedAt);
+    try {
+      addHeartbeats(service, receivedAt, batch, key, reserved);
+    } finally {
+      release(reserved);
+    }
+  }
+
+  private void addHeartbeats(String service, long receivedAt, List<Heartbeat> batch, IngestKey key, KeyId reserved)
+      throws IOException {
+    ObjectNode record = header("heartbeats", service, receivedAt, key);
     ArrayNode items = record.putArray("items");
     for (Heartbeat beat : batch) {
       ObjectNode item = items.addObject();
@@ -245,18 +324,29 @@ final class JournalStore implements ConsoleStore {
       item.put("time", beat.timeMillis());
       item.put("detail", beat.detail());
     }
-    append(record);
+    long sequence = append(record);
     synchronized (lock) {
       for (Heartbeat beat : batch) {
         rememberHeartbeat(service, receivedAt, beat);
       }
     }
+    keyStored(reserved, key, sequence, batch.size(), false, receivedAt);
   }
 
   @Override
-  public void addSamples(String service, long receivedAt, List<NewSample> batch) throws IOException {
+  public void addSamples(String service, long receivedAt, List<NewSample> batch, IngestKey key) throws IOException {
     checkBatch(batch.size());
-    ObjectNode record = header("samples", service, receivedAt);
+    KeyId reserved = reserve(service, key, receivedAt);
+    try {
+      addSamples(service, receivedAt, batch, key, reserved);
+    } finally {
+      release(reserved);
+    }
+  }
+
+  private void addSamples(String service, long receivedAt, List<NewSample> batch, IngestKey key, KeyId reserved)
+      throws IOException {
+    ObjectNode record = header("samples", service, receivedAt, key);
     ArrayNode items = record.putArray("items");
     for (NewSample sample : batch) {
       ObjectNode item = items.addObject();
@@ -274,6 +364,7 @@ final class JournalStore implements ConsoleStore {
             Map.copyOf(sample.tags())), receivedAt);
       }
     }
+    keyStored(reserved, key, sequence, batch.size(), true, receivedAt);
   }
 
   @Override
@@ -284,6 +375,7 @@ final class JournalStore implements ConsoleStore {
       }
     }
     ObjectNode record = mapper.createObjectNode();
+    record.put("v", RECORD_VERSION);
     record.put("k", "resolve");
     record.put("fingerprint", fingerprint);
     record.put("at", atMillis);
@@ -299,12 +391,105 @@ final class JournalStore implements ConsoleStore {
     }
   }
 
-  private ObjectNode header(String kind, String service, long receivedAt) {
+  private ObjectNode header(String kind, String service, long receivedAt, IngestKey key) {
     ObjectNode record = mapper.createObjectNode();
+    record.put("v", RECORD_VERSION);
     record.put("k", kind);
     record.put("service", service);
     record.put("receivedAt", receivedAt);
+    if (key != null) {
+      record.put("key", key.key());
+      record.put("digest", key.digest());
+    }
     return record;
+  }
+
+  // ------------------------------------------------------------------------------------------------- idempotency
+
+  /**
+   * Reserves {@code key} for an add of {@code service} (null when there is no key): waits while another add holds
+   * it, then throws {@link KeyAlreadyStored} if the key is held within the window.
+   */
+  private KeyId reserve(String service, IngestKey key, long now) throws IOException {
+    if (key == null) {
+      return null;
+    }
+    KeyId id = new KeyId(service, key.kind(), key.key());
+    synchronized (lock) {
+      while (pendingKeys.contains(id)) {
+        try {
+          lock.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while another request with the same idempotency"
+              + " key was being stored");
+        }
+      }
+      KeyEntry held = keys.get(id);
+      if (held != null && now - held.receivedAt() < limits.idempotencyWindowMillis()) {
+        throw new KeyAlreadyStored(held.stored());
+      }
+      pendingKeys.add(id);
+    }
+    return id;
+  }
+
+  /** Holds the key of a batch now durable (nothing when there is no key). */
+  private void keyStored(KeyId id, IngestKey key, long sequence, int items, boolean hasIds, long receivedAt) {
+    if (id == null) {
+      return;
+    }
+    synchronized (lock) {
+      holdKey(id, new KeyEntry(key.digest(), sequence, items, hasIds, receivedAt));
+    }
+  }
+
+  /** Ends the reservation of {@code id} (null: none), stored or not, and wakes the requests waiting for it. */
+  private void release(KeyId id) {
+    if (id == null) {
+      return;
+    }
+    synchronized (lock) {
+      pendingKeys.remove(id);
+      lock.notifyAll();
+    }
+  }
+
+  /** Caller holds {@code lock}. Holds a key, forgetting the expired ones and, past the cap, the oldest. */
+  private void holdKey(KeyId id, KeyEntry entry) {
+    keys.remove(id); // an expired key used again moves to the end
+    keys.put(id, entry);
+    Iterator<KeyEntry> oldest = keys.values().iterator();
+    while (oldest.hasNext()) {
+      KeyEntry head = oldest.next();
+      if (entry.receivedAt() - head.receivedAt() >= limits.idempotencyWindowMillis()) {
+        oldest.remove();
+      } else if (keys.size() > limits.maxIdempotencyKeys()) {
+        oldest.remove();
+        if (keysForgottenEarly++ == 0) {
+          LOG.log(System.Logger.Level.WARNING, "more than " + limits.maxIdempotencyKeys() + " idempotency keys were"
+              + " received within the window of " + limits.idempotencyWindowMillis() + " ms: the oldest are"
+              + " forgotten early, and a retry of their batches would be stored again (raise"
+              + " maxIdempotencyKeys)");
+        }
+      } else {
+        break;
+      }
+    }
+  }
+
+  @Override
+  public long idempotencyKeys() {
+    synchronized (lock) {
+      return keys.size();
+    }
+  }
+
+  /** How many keys were forgotten before their window ended, because of the cap (since the store opened). */
+  long keysForgottenEarly() {
+    synchronized (lock) {
+      return keysForgottenEarly;
+    }
   }
 
   /** Appends a record and returns its sequence once it is durable. */
@@ -328,6 +513,11 @@ final class JournalStore implements ConsoleStore {
 
   /** Applies one journal record during replay. */
   private void apply(long sequence, JsonNode record) throws IOException {
+    int version = record.path("v").asInt(1);
+    if (version < 1 || version > RECORD_VERSION) {
+      throw new IOException("record format version " + record.get("v") + " is not one this console reads (1 to "
+          + RECORD_VERSION + "); was it written by a newer console? Upgrade the console");
+    }
     String kind = record.path("k").asText();
     if (kind.equals("resolve")) {
       synchronized (lock) {
@@ -340,6 +530,17 @@ final class JournalStore implements ConsoleStore {
     JsonNode items = record.get("items");
     if (service == null || items == null || !items.isArray()) {
       throw new IOException("service or items missing");
+    }
+    JsonNode key = record.get("key");
+    if (key != null) {
+      JsonNode digest = record.get("digest");
+      if (!key.isTextual() || digest == null || !digest.isTextual()) {
+        throw new IOException("key or digest is not text");
+      }
+      synchronized (lock) {
+        holdKey(new KeyId(service, kind, key.textValue()), new KeyEntry(digest.textValue(), sequence, items.size(),
+            !kind.equals("heartbeats"), receivedAt));
+      }
     }
     switch (kind) {
       case "events":

@@ -29,8 +29,16 @@ import java.util.TreeSet;
  * RESOLVED), so concurrent instances count every incident once. Lists page by id, newest first, as the embedded store
  * does; nothing is held in memory.
  *
+ * <p>An ingest batch with an idempotency key inserts the key into {@code ingest_keys} first, in the batch's
+ * transaction: the key and the batch commit together. A key held within the window ends the transaction (rolled
+ * back, nothing stored) with {@link KeyAlreadyStored}; a row older than the window is taken over. Rows older than the
+ * window are deleted by a sweep that runs after a keyed batch, at most once a minute per instance.
+ *
  * <h2>Concurrency design</h2>
- * No mutable state of its own; PostgreSQL's transactions and row locks order concurrent writes. Thread-safe.
+ * PostgreSQL's transactions and row locks order concurrent writes: two transactions inserting the same key (on one
+ * instance or two) meet on the key's primary-key row, and the second waits until the first commits (then finds the
+ * key held) or rolls back (then inserts it). The only state of its own is {@code lastSweep}, an atomic that lets one
+ * request a minute sweep. Thread-safe.
  */
 final class PostgresStore implements ConsoleStore {
   private static final String P = Database.PREFIX;
@@ -38,11 +46,87 @@ final class PostgresStore implements ConsoleStore {
   private final ObjectMapper mapper;
   /** The most events the reliability metrics read per service and query, the newest (as the embedded store keeps). */
   private final int maxReliabilityEvents;
+  /** How long an idempotency key is held after its batch was received. */
+  private final long keyWindowMillis;
+  /** When expired keys were last swept (console wall time), or {@code Long.MIN_VALUE}. */
+  private final java.util.concurrent.atomic.AtomicLong lastSweep =
+      new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
+  private static final long SWEEP_INTERVAL_MILLIS = 60_000;
+  private static final System.Logger LOG = System.getLogger(PostgresStore.class.getName());
 
-  PostgresStore(Database db, ObjectMapper mapper, int maxReliabilityEvents) {
+  PostgresStore(Database db, ObjectMapper mapper, int maxReliabilityEvents, long keyWindowMillis) {
     this.db = db;
     this.mapper = mapper;
     this.maxReliabilityEvents = maxReliabilityEvents;
+    this.keyWindowMillis = keyWindowMillis;
+  }
+
+  // ------------------------------------------------------------------------------------------------- idempotency
+
+  /**
+   * Inserts the key of a batch (nothing when {@code key} is null), in the batch's transaction and before the batch:
+   * throws {@link KeyAlreadyStored} when the key is held within the window, so the transaction rolls back.
+   */
+  private void insertKey(Connection c, String service, IngestKey key, long receivedAt, long[] ids)
+      throws SQLException {
+    if (key == null) {
+      return;
+    }
+    Long[] boxed = new Long[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      boxed[i] = ids[i];
+    }
+    try (PreparedStatement s = Database.prepare(c, "INSERT INTO " + P + "ingest_keys AS k (service, kind, key,"
+        + " digest, received_ms, ids) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (service, kind, key) DO UPDATE SET"
+        + " digest = EXCLUDED.digest, received_ms = EXCLUDED.received_ms, ids = EXCLUDED.ids"
+        + " WHERE k.received_ms <= ?", service, key.kind(), key.key(), key.digest(), receivedAt,
+        c.createArrayOf("bigint", boxed), receivedAt - keyWindowMillis)) {
+      if (s.executeUpdate() == 1) {
+        return;
+      }
+    }
+    try (PreparedStatement s = Database.prepare(c, "SELECT digest, ids FROM " + P + "ingest_keys WHERE service = ?"
+        + " AND kind = ? AND key = ?", service, key.kind(), key.key()); ResultSet rs = s.executeQuery()) {
+      if (!rs.next()) {
+        throw new SQLException("the idempotency key conflicted but its row is gone");
+      }
+      List<Long> stored = new ArrayList<>();
+      for (Object id : (Object[]) rs.getArray(2).getArray()) {
+        stored.add(((Number) id).longValue());
+      }
+      throw new KeyAlreadyStored(new StoredKey(rs.getString(1), List.copyOf(stored)));
+    }
+  }
+
+  /** After a keyed batch: deletes expired keys, at most once a minute; a failure is logged, not the request's. */
+  private void sweepKeys(IngestKey key, long now) {
+    long last = lastSweep.get();
+    if (key == null || (last != Long.MIN_VALUE && now - last < SWEEP_INTERVAL_MILLIS)
+        || !lastSweep.compareAndSet(last, now)) {
+      return;
+    }
+    try {
+      db.transaction(c -> {
+        try (PreparedStatement s = Database.prepare(c, "DELETE FROM " + P + "ingest_keys WHERE received_ms <= ?",
+            now - keyWindowMillis)) {
+          return s.executeUpdate();
+        }
+      });
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "sweeping expired idempotency keys failed; the next sweep tries again",
+          e);
+    }
+  }
+
+  @Override
+  public long idempotencyKeys() {
+    return db.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM " + P + "ingest_keys");
+          ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    });
   }
 
   // ------------------------------------------------------------------------------------------------- writes
@@ -58,9 +142,11 @@ final class PostgresStore implements ConsoleStore {
   }
 
   @Override
-  public List<EventRecord> addEvents(String service, long receivedAt, List<NewEvent> batch) throws IOException {
-    return db.transaction(c -> {
+  public List<EventRecord> addEvents(String service, long receivedAt, List<NewEvent> batch, IngestKey key)
+      throws IOException {
+    List<EventRecord> added = db.transaction(c -> {
       long[] ids = Database.ids(c, batch.size());
+      insertKey(c, service, key, receivedAt, ids);
       List<EventRecord> stored = new ArrayList<>(batch.size());
       TreeSet<String> components = new TreeSet<>();
       try (PreparedStatement s = c.prepareStatement("INSERT INTO " + P + "events (id, service, type, source, time_ms,"
@@ -93,12 +179,16 @@ final class PostgresStore implements ConsoleStore {
       touchService(c, service, batch.size(), 0, receivedAt);
       return stored;
     });
+    sweepKeys(key, receivedAt);
+    return added;
   }
 
   @Override
-  public List<IncidentRecord> addIncidents(String service, long receivedAt, List<Incident> batch) throws IOException {
-    return db.transaction(c -> {
+  public List<IncidentRecord> addIncidents(String service, long receivedAt, List<Incident> batch, IngestKey key)
+      throws IOException {
+    List<IncidentRecord> added = db.transaction(c -> {
       long[] ids = Database.ids(c, batch.size());
+      insertKey(c, service, key, receivedAt, ids);
       List<IncidentRecord> stored = new ArrayList<>(batch.size());
       for (int i = 0; i < batch.size(); i++) {
         Incident incident = batch.get(i);
@@ -129,11 +219,15 @@ final class PostgresStore implements ConsoleStore {
       touchService(c, service, 0, batch.size(), receivedAt);
       return stored;
     });
+    sweepKeys(key, receivedAt);
+    return added;
   }
 
   @Override
-  public void addHeartbeats(String service, long receivedAt, List<Heartbeat> heartbeats) throws IOException {
+  public void addHeartbeats(String service, long receivedAt, List<Heartbeat> heartbeats, IngestKey key)
+      throws IOException {
     db.transaction(c -> {
+      insertKey(c, service, key, receivedAt, new long[0]);
       try (PreparedStatement s = c.prepareStatement("INSERT INTO " + P + "heartbeats AS h (service, instance, status,"
           + " interval_ms, time_ms, received_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (service, instance)"
           + " DO UPDATE SET status = EXCLUDED.status, interval_ms = EXCLUDED.interval_ms, time_ms = EXCLUDED.time_ms,"
@@ -154,12 +248,15 @@ final class PostgresStore implements ConsoleStore {
       touchService(c, service, 0, 0, receivedAt);
       return null;
     });
+    sweepKeys(key, receivedAt);
   }
 
   @Override
-  public void addSamples(String service, long receivedAt, List<NewSample> samples) throws IOException {
+  public void addSamples(String service, long receivedAt, List<NewSample> samples, IngestKey key)
+      throws IOException {
     db.transaction(c -> {
       long[] ids = Database.ids(c, samples.size());
+      insertKey(c, service, key, receivedAt, ids);
       try (PreparedStatement s = c.prepareStatement("INSERT INTO " + P + "samples (id, service, name, time_ms, value,"
           + " tags) VALUES (?, ?, ?, ?, ?, ?)")) {
         for (int i = 0; i < samples.size(); i++) {
@@ -177,6 +274,7 @@ final class PostgresStore implements ConsoleStore {
       touchService(c, service, 0, 0, receivedAt);
       return null;
     });
+    sweepKeys(key, receivedAt);
   }
 
   @Override

@@ -88,7 +88,11 @@ final class Requests {
 
   /** The body as one JSON value: JSON content type, at most {@code maxBytes}, well-formed. */
   static JsonNode json(Context ctx, ObjectMapper mapper, long maxBytes) {
-    byte[] bytes = body(ctx, maxBytes, "application/json");
+    return json(body(ctx, maxBytes, "application/json"), mapper);
+  }
+
+  /** {@code bytes} (a body read by {@link #body}) as one well-formed JSON value. */
+  static JsonNode json(byte[] bytes, ObjectMapper mapper) {
     try {
       JsonNode node = mapper.readTree(bytes);
       if (node == null || node.isMissingNode()) {
