@@ -115,4 +115,72 @@ class JournalStoreRecoveryTest {
       assertEquals("Deep", f.get("/api/v1/events", admin).json().get("events").get(0).get("type").asText());
     }
   }
+
+  /** Appends raw console records to the store's journal, as an older console wrote them. */
+  private void appendRaw(String... records) {
+    try (dev.faultline.state.journal.Journal journal = dev.faultline.state.journal.Journal.builder(
+        dir.resolve(JournalStore.JOURNAL_DIR)).clock(new dev.faultline.core.testing.FakeClock()).name("console-store")
+        .maxRecordSize(64 << 20).open()) {
+      for (String record : records) {
+        journal.append(record.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+  }
+
+  @Test
+  void recordsOfFormatVersion1WithoutAKeyStillLoad() {
+    try (ServerFixture f = new ServerFixture(dir)) {
+      f.setUpAndLogInAdmin();
+    }
+    appendRaw("{\"k\":\"events\",\"service\":\"payments\",\"receivedAt\":1767225600000,\"items\":["
+        + "{\"type\":\"ComponentFailed\",\"source\":\"worker\",\"time\":1000,\"fields\":{}}]}",
+        "{\"k\":\"heartbeats\",\"service\":\"payments\",\"receivedAt\":1767225600000,\"items\":["
+        + "{\"instance\":\"p1\",\"status\":\"DOWN\",\"interval\":10000,\"time\":1767225600000,\"detail\":null}]}");
+    try (ServerFixture f = new ServerFixture(dir)) {
+      String admin = f.logIn("admin", ServerFixture.ADMIN_PASSWORD);
+      JsonNode service = f.get("/api/v1/services", admin).json().get("services").get(0);
+      assertEquals(1, service.get("events").asLong(), service.toString());
+      assertEquals("DOWN", service.get("instances").get(0).get("status").asText(), service.toString());
+      assertEquals(0, f.server.store().idempotencyKeys());
+      String key = f.serviceKey(admin, "payments");
+      ServerFixture.Reply keyed = f.send(f.request("/api/v1/events", key).header("Content-Type", "application/json")
+          .header("Idempotency-Key", "k1").POST(java.net.http.HttpRequest.BodyPublishers.ofString(BATCH)));
+      assertEquals(202, keyed.status(), keyed.body());
+    }
+    try (ServerFixture f = new ServerFixture(dir)) {
+      assertEquals(1, f.server.store().idempotencyKeys(), "old and new records in one journal");
+    }
+  }
+
+  @Test
+  void aRecordOfANewerFormatVersionRefusesTheStartSayingSo() {
+    try (ServerFixture f = new ServerFixture(dir)) {
+      f.setUpAndLogInAdmin();
+    }
+    appendRaw("{\"v\":3,\"k\":\"events\",\"service\":\"payments\",\"receivedAt\":1,\"items\":[]}");
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> new ServerFixture(dir).close());
+    String message = e.getCause().getMessage();
+    assertTrue(message.contains("record format version 3") && message.contains("newer console"), message);
+  }
+
+  @Test
+  void heldKeysAreBoundedByTheCountCapAcrossARestart() {
+    String key;
+    try (ServerFixture f = new ServerFixture(dir, b -> b.maxIdempotencyKeys(2))) {
+      String admin = f.setUpAndLogInAdmin();
+      key = f.serviceKey(admin, "payments");
+      for (String k : new String[] {"k1", "k2", "k3"}) {
+        assertEquals(202, f.send(f.request("/api/v1/events", key).header("Content-Type", "application/json")
+            .header("Idempotency-Key", k).POST(java.net.http.HttpRequest.BodyPublishers.ofString(BATCH))).status());
+      }
+      assertEquals(2, f.server.store().idempotencyKeys());
+      assertEquals(1, ((JournalStore) f.server.store()).keysForgottenEarly(), "the oldest, forgotten early");
+    }
+    try (ServerFixture f = new ServerFixture(dir, b -> b.maxIdempotencyKeys(2))) {
+      assertEquals(2, f.server.store().idempotencyKeys(), "the cap holds while the journal is replayed");
+      ServerFixture.Reply k3 = f.send(f.request("/api/v1/events", key).header("Content-Type", "application/json")
+          .header("Idempotency-Key", "k3").POST(java.net.http.HttpRequest.BodyPublishers.ofString(BATCH)));
+      assertEquals("true", k3.headers().firstValue("Idempotent-Replayed").orElse(null), "the newest are held");
+    }
+  }
 }
