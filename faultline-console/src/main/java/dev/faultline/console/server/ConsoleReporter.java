@@ -17,9 +17,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,11 +33,28 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Events and samples wait in one bounded queue; when it is full they are dropped and counted in {@link #dropped()},
  * as are events without a time or a source (the console would refuse the whole batch for one of them).
  * The worker takes up to {@code batchSize} of them at a time and posts them to {@code /api/v1/events} and
- * {@code /api/v1/metrics}; a request that fails (an error status or an I/O failure) is not retried, and its items
- * count in {@link #failed()}. Heartbeats go to {@code /api/v1/heartbeats}: every configured instance beats every
+ * {@code /api/v1/metrics}. Heartbeats go to {@code /api/v1/heartbeats}: every configured instance beats every
  * interval with the status last set for it ({@code UP} until {@link #status} says otherwise), and
  * {@link #status} beats at once. {@link #close()} stops taking items, sends what is queued for up to the close timeout,
  * then interrupts the worker and counts what is left as dropped.
+ *
+ * <h2>Retries</h2>
+ * Each request gets a random {@code Idempotency-Key} (a UUID) when its batch is formed, and keeps it, with the same
+ * body, across its retries: the console stores a batch once however often it is sent, so a batch whose first request
+ * was stored but whose answer was lost can be sent again. A transient failure (an I/O failure such as a refused or
+ * reset connection, a timeout, or the status 429, 502, 503 or 504) is retried after a wait that doubles from
+ * {@code initialBackoff} up to {@code maxBackoff}, with jitter (a wait of {@code d} is drawn from {@code d/2..d}; a
+ * {@code Retry-After} of 429 or 503 lengthens it, up to {@code maxBackoff}); at most {@code maxAttempts} attempts, and
+ * no wait that would end more than {@code maxRetryTime} after the first attempt began. Defaults: 5 attempts, 250 ms
+ * doubling to 10 s, 60 s in all. Any other answer, permanent failures among them (400, 401, 403, 413, 422), ends the
+ * request at once. The waits are the clock's ({@link Clock#sleep}), so a fake clock makes them instant. While the
+ * worker retries, it sends nothing else: items wait in the queue (and are dropped when it is full). Heartbeats carry
+ * a key too but are not retried: the next beat replaces a lost one.
+ *
+ * <p>Every event and sample is counted once: in {@link #sent()} when its request was answered 202 (a replayed answer
+ * included), in {@link #failed()} when its request ended otherwise (attempts or time used up, a permanent failure),
+ * in {@link #dropped()} when it was never sent or its request (or the wait before a retry) was cut by
+ * {@link #close()}.
  *
  * <h2>Concurrency design</h2>
  * The queue is the only hand-off of items between callers and the worker; {@code statuses} is a concurrent map
@@ -59,6 +78,11 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
   private final int batchSize;
   private final Duration requestTimeout;
   private final Duration closeTimeout;
+  private final int maxAttempts;
+  private final long initialBackoffNanos;
+  private final long maxBackoffNanos;
+  private final long maxRetryTimeNanos;
+  private final AtomicLong retries = new AtomicLong();
   private final Map<String, Duration> beats;
   private final ObjectMapper mapper = new ObjectMapper();
   private final BlockingQueue<Object> queue;
@@ -80,6 +104,10 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
     this.batchSize = b.batchSize;
     this.requestTimeout = b.requestTimeout;
     this.closeTimeout = b.closeTimeout;
+    this.maxAttempts = b.maxAttempts;
+    this.initialBackoffNanos = b.initialBackoff.toNanos();
+    this.maxBackoffNanos = b.maxBackoff.toNanos();
+    this.maxRetryTimeNanos = b.maxRetryTime.toNanos();
     this.beats = Map.copyOf(b.beats);
     this.queue = new ArrayBlockingQueue<>(b.queueCapacity + 2);
     this.worker = new Thread(this::run, "faultline-console-reporter");
@@ -137,14 +165,25 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
     return sent.get();
   }
 
-  /** Events and samples whose request failed: an error status, an I/O failure or a request the client refused. */
+  /**
+   * Events and samples whose request failed: a status other than 202 that is not retried, transient failures until
+   * the attempts or the retry time ran out, or a request the client refused.
+   */
   public long failed() {
     return failed.get();
   }
 
-  /** Events and samples dropped because the queue was full, or left unsent when the reporter closed. */
+  /**
+   * Events and samples dropped because the queue was full, or left unsent when the reporter closed (a request or a
+   * wait before a retry that {@link #close()} cut included).
+   */
   public long dropped() {
     return dropped.get();
+  }
+
+  /** Requests sent again after a transient failure (each retry counts once). */
+  public long retries() {
+    return retries.get();
   }
 
   /** Heartbeat requests answered with 202. */
@@ -223,11 +262,11 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
     int unsent = events.size() + samples.size();
     try {
       if (!events.isEmpty()) {
-        count(post("/api/v1/events", events), events.size());
+        count(post("/api/v1/events", events, true), events.size());
         unsent -= events.size();
       }
       if (!samples.isEmpty()) {
-        count(post("/api/v1/metrics", samples), samples.size());
+        count(post("/api/v1/metrics", samples, true), samples.size());
         unsent -= samples.size();
       }
     } catch (InterruptedException e) {
@@ -257,7 +296,7 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
         }
       }
     }
-    if (!due.isEmpty() && post("/api/v1/heartbeats", due)) {
+    if (!due.isEmpty() && post("/api/v1/heartbeats", due, false)) {
       heartbeats.incrementAndGet();
     }
   }
@@ -277,19 +316,70 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
     return json;
   }
 
-  private boolean post(String path, List<Object> body) throws InterruptedException {
+  /** What one attempt of a request ended with: a status, or -1 for a transient I/O failure, or -2 for a refusal. */
+  private record Attempt(int status, long retryAfterNanos) {
+    boolean transientFailure() {
+      return status == -1 || status == 429 || status == 502 || status == 503 || status == 504;
+    }
+  }
+
+  /**
+   * Posts {@code body} under one idempotency key, retrying transient failures when {@code retry} (see the class
+   * comment); true when it was answered 202.
+   *
+   * @throws InterruptedException when {@link #close()} cut a request or a wait: the caller counts its items dropped
+   */
+  private boolean post(String path, List<Object> body, boolean retry) throws InterruptedException {
+    HttpRequest request;
     try {
-      HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
+      request = HttpRequest.newBuilder(URI.create(base + path))
           .timeout(requestTimeout)
           .header("Content-Type", "application/json")
           .header("Authorization", "Bearer " + apiKey)
+          .header("Idempotency-Key", UUID.randomUUID().toString())
           .POST(HttpRequest.BodyPublishers.ofByteArray(mapper.writeValueAsBytes(body)))
           .build();
-      HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
-      return response.statusCode() == 202;
     } catch (IOException | RuntimeException e) {
-      // A request that cannot be built or sent fails alone: the worker must live on to send (or count) the rest.
+      // A request that cannot be built fails alone: the worker must live on to send (or count) the rest.
       return false;
+    }
+    long start = clock.nanoTime();
+    for (int attempt = 1; ; attempt++) {
+      Attempt result = attempt(request);
+      if (result.status() == 202) {
+        return true;
+      }
+      if (!retry || !result.transientFailure() || attempt >= maxAttempts) {
+        return false;
+      }
+      long backoff = Math.min(maxBackoffNanos, initialBackoffNanos << Math.min(attempt - 1, 30));
+      long wait = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+      wait = Math.max(wait, Math.min(result.retryAfterNanos(), maxBackoffNanos));
+      if (clock.nanoTime() - start + wait > maxRetryTimeNanos) {
+        return false;
+      }
+      clock.sleep(wait);
+      retries.incrementAndGet();
+    }
+  }
+
+  private Attempt attempt(HttpRequest request) throws InterruptedException {
+    try {
+      HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
+      long retryAfter = 0;
+      if (response.statusCode() == 429 || response.statusCode() == 503) {
+        try {
+          retryAfter = TimeUnit.SECONDS.toNanos(Math.max(0, Long.parseLong(
+              response.headers().firstValue("Retry-After").orElse("0").trim())));
+        } catch (NumberFormatException e) {
+          retryAfter = 0; // an HTTP date, or garbage: the backoff alone decides
+        }
+      }
+      return new Attempt(response.statusCode(), retryAfter);
+    } catch (IOException e) {
+      return new Attempt(-1, 0); // connection refused or reset, a timeout (HttpTimeoutException): worth a retry
+    } catch (RuntimeException e) {
+      return new Attempt(-2, 0); // the client refused the request: it would refuse it again
     }
   }
 
@@ -336,6 +426,10 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
     private int batchSize = 500;
     private Duration requestTimeout = Duration.ofSeconds(10);
     private Duration closeTimeout = Duration.ofSeconds(10);
+    private int maxAttempts = 5;
+    private Duration initialBackoff = Duration.ofMillis(250);
+    private Duration maxBackoff = Duration.ofSeconds(10);
+    private Duration maxRetryTime = Duration.ofSeconds(60);
     private HttpClient client;
     private Clock clock = Clock.system();
 
@@ -378,6 +472,31 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
     /** How long {@link ConsoleReporter#close()} waits for queued items to be sent (default 10 s). */
     public Builder closeTimeout(Duration timeout) {
       this.closeTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * The most attempts of one request, its retries after transient failures included (default 5; 1 never
+     * retries; at most 100).
+     */
+    public Builder maxAttempts(int attempts) {
+      this.maxAttempts = attempts;
+      return this;
+    }
+
+    /**
+     * The wait before the first retry, doubled before each next one up to {@code max} (defaults 250 ms and 10 s);
+     * each wait is drawn from its half to its whole (jitter).
+     */
+    public Builder retryBackoff(Duration initial, Duration max) {
+      this.initialBackoff = initial;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    /** How long one request may take with its retries: no wait ends later after its first attempt (default 60 s). */
+    public Builder maxRetryTime(Duration time) {
+      this.maxRetryTime = time;
       return this;
     }
 
@@ -426,6 +545,20 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
       }
       if (clock == null) {
         throw new ConfigurationException("clock", "be set", null);
+      }
+      if (maxAttempts < 1 || maxAttempts > 100) {
+        throw new ConfigurationException("maxAttempts", "be from 1 to 100", maxAttempts);
+      }
+      if (initialBackoff == null || initialBackoff.isNegative() || initialBackoff.isZero()) {
+        throw new ConfigurationException("initialBackoff", "be positive", initialBackoff);
+      }
+      if (maxBackoff == null || maxBackoff.compareTo(initialBackoff) < 0 || maxBackoff.compareTo(Duration.ofHours(1))
+          > 0) {
+        throw new ConfigurationException("maxBackoff", "be from initialBackoff (" + initialBackoff + ") to 1 hour",
+            maxBackoff);
+      }
+      if (maxRetryTime == null || maxRetryTime.isNegative() || maxRetryTime.isZero()) {
+        throw new ConfigurationException("maxRetryTime", "be positive", maxRetryTime);
       }
       return new ConsoleReporter(this);
     }

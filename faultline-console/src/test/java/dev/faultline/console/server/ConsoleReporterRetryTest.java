@@ -1,0 +1,135 @@
+package dev.faultline.console.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faultline.console.server.FlakyHttpClient.Step;
+import dev.faultline.core.Clock;
+import dev.faultline.core.ConfigurationException;
+import dev.faultline.core.event.ComponentEvent;
+import dev.faultline.core.testing.FakeClock;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which failures {@link ConsoleReporter} retries, how long it waits (on its clock, so these tests never sleep), when
+ * it gives up, and that every item is counted once, a retry wait cut by close() included.
+ */
+class ConsoleReporterRetryTest {
+  private static final URI BASE = URI.create("http://127.0.0.1:7070");
+
+  private static ComponentEvent.ComponentStarted event(int second) {
+    return new ComponentEvent.ComponentStarted("worker", Instant.parse("2026-01-01T00:00:00Z").plusSeconds(second));
+  }
+
+  private static Step[] repeat(Step step, int n) {
+    Step[] steps = new Step[n];
+    java.util.Arrays.fill(steps, step);
+    return steps;
+  }
+
+  @Test
+  void permanentFailuresAreNotRetried() {
+    for (int status : new int[] {400, 401, 403, 413, 422, 500}) {
+      FlakyHttpClient client = new FlakyHttpClient(null, Step.status(status));
+      ConsoleReporter reporter = ConsoleReporter.builder(BASE, "fkey_test").httpClient(client)
+          .clock(new FakeClock()).build();
+      reporter.onEvent(event(0));
+      reporter.close();
+      assertEquals(1, client.calls().size(), status + ": " + client.calls());
+      assertEquals(1, reporter.failed(), "status " + status);
+      assertEquals(0, reporter.retries(), "status " + status);
+    }
+  }
+
+  @Test
+  void transientFailuresAreRetriedWithDoublingJitteredWaitsUpToMaxAttempts() {
+    for (Step failure : new Step[] {Step.status(429), Step.status(502), Step.status(503), Step.status(504),
+        Step.ioFailure()}) {
+      FakeClock clock = new FakeClock();
+      FlakyHttpClient client = new FlakyHttpClient(null, repeat(failure, 10));
+      ConsoleReporter reporter = ConsoleReporter.builder(BASE, "fkey_test").httpClient(client).clock(clock)
+          .maxAttempts(4).retryBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)).build();
+      reporter.onEvent(event(0));
+      reporter.close();
+      assertEquals(4, client.calls().size(), failure + ": " + client.calls());
+      assertEquals(3, reporter.retries());
+      assertEquals(1, reporter.failed(), failure + ": attempts used up");
+      assertEquals(0, reporter.sent() + reporter.dropped());
+      // Waits of 100, 200 and 400 ms, each drawn from its half to its whole.
+      long waited = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime());
+      assertTrue(waited >= 350 && waited <= 700, failure + ": waited " + waited + " ms");
+    }
+  }
+
+  @Test
+  void retriesEndWithinMaxRetryTime() {
+    FakeClock clock = new FakeClock();
+    FlakyHttpClient client = new FlakyHttpClient(null, repeat(Step.status(503), 100));
+    ConsoleReporter reporter = ConsoleReporter.builder(BASE, "fkey_test").httpClient(client).clock(clock)
+        .maxAttempts(100).retryBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1))
+        .maxRetryTime(Duration.ofSeconds(5)).build();
+    reporter.onEvent(event(0));
+    reporter.close();
+    assertEquals(1, reporter.failed());
+    assertTrue(clock.nanoTime() <= Duration.ofSeconds(5).toNanos(), "waited " + clock.nanoTime() + " ns");
+    assertTrue(client.calls().size() >= 6 && client.calls().size() <= 11, client.calls().toString());
+  }
+
+  /** A clock whose sleep waits until the sleeping thread is interrupted. */
+  private static final class StuckClock implements Clock {
+    final FakeClock time = new FakeClock();
+    final CountDownLatch sleeping = new CountDownLatch(1);
+
+    @Override
+    public long nanoTime() {
+      return time.nanoTime();
+    }
+
+    @Override
+    public long wallMillis() {
+      return time.wallMillis();
+    }
+
+    @Override
+    public void sleep(long nanos) throws InterruptedException {
+      sleeping.countDown();
+      new CountDownLatch(1).await();
+    }
+  }
+
+  @Test
+  void closeCutsAWaitBeforeARetryAndCountsItsItemsDropped() throws Exception {
+    StuckClock clock = new StuckClock();
+    FlakyHttpClient client = new FlakyHttpClient(null, Step.status(503));
+    ConsoleReporter reporter = ConsoleReporter.builder(BASE, "fkey_test").httpClient(client).clock(clock)
+        .closeTimeout(Duration.ofMillis(100)).build();
+    reporter.onEvent(event(0));
+    reporter.onEvent(event(1));
+    assertTrue(clock.sleeping.await(10, TimeUnit.SECONDS), "the reporter did not wait to retry");
+    reporter.close();
+    assertEquals(0, reporter.sent());
+    assertEquals(0, reporter.failed());
+    assertEquals(2, reporter.dropped(), "the batch whose retry close() cut, counted once when close returns");
+  }
+
+  @Test
+  void badRetrySettingsAreRefusedNamingThem() {
+    assertEquals("maxAttempts", assertThrows(ConfigurationException.class,
+        () -> ConsoleReporter.builder(BASE, "k").maxAttempts(0).build()).field());
+    assertEquals("maxAttempts", assertThrows(ConfigurationException.class,
+        () -> ConsoleReporter.builder(BASE, "k").maxAttempts(101).build()).field());
+    assertEquals("initialBackoff", assertThrows(ConfigurationException.class,
+        () -> ConsoleReporter.builder(BASE, "k").retryBackoff(Duration.ZERO, Duration.ofSeconds(1)).build()).field());
+    assertEquals("maxBackoff", assertThrows(ConfigurationException.class,
+        () -> ConsoleReporter.builder(BASE, "k").retryBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)).build())
+        .field());
+    assertEquals("maxRetryTime", assertThrows(ConfigurationException.class,
+        () -> ConsoleReporter.builder(BASE, "k").maxRetryTime(Duration.ofSeconds(-1)).build()).field());
+  }
+}

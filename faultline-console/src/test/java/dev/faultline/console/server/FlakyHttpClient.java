@@ -1,0 +1,206 @@
+package dev.faultline.console.server;
+
+import java.io.IOException;
+import java.net.Authenticator;
+import java.net.CookieHandler;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
+
+/**
+ * An {@link HttpClient} that answers each request by the next step of a script: a status of its own, an I/O failure,
+ * passing the request to a real client (a console), or passing it and then losing the answer (the console stored the
+ * batch; the client sees a reset connection). With the script used up, it passes requests on (or answers 202 without a
+ * delegate). Records every request and every answer. Thread-safe (every method is synchronized except the wait in a
+ * delegate's send).
+ */
+final class FlakyHttpClient extends HttpClient {
+  /** One step of the script. */
+  record Step(String what, int status) {
+    static Step status(int status) {
+      return new Step("status", status);
+    }
+
+    static Step ioFailure() {
+      return new Step("io", 0);
+    }
+
+    static Step forward() {
+      return new Step("forward", 0);
+    }
+
+    static Step forwardThenLoseTheAnswer() {
+      return new Step("forward-lose", 0);
+    }
+  }
+
+  /** A request made: its path, its Idempotency-Key, and the answer (a status, or -1 for an I/O failure). */
+  record Call(String path, String idempotencyKey, int answered, boolean replayed) {}
+
+  private final HttpClient delegate;
+  private final Deque<Step> script = new ArrayDeque<>();
+  private final List<Call> calls = new ArrayList<>();
+
+  FlakyHttpClient(HttpClient delegate, Step... steps) {
+    this.delegate = delegate;
+    script.addAll(List.of(steps));
+  }
+
+  synchronized List<Call> calls() {
+    return List.copyOf(calls);
+  }
+
+  private synchronized Step next() {
+    Step step = script.poll();
+    return step != null ? step : delegate != null ? Step.forward() : Step.status(202);
+  }
+
+  private synchronized void record(HttpRequest request, int answered, boolean replayed) {
+    calls.add(new Call(request.uri().getPath(), request.headers().firstValue("Idempotency-Key").orElse(null),
+        answered, replayed));
+  }
+
+  @Override
+  public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+      throws IOException, InterruptedException {
+    Step step = next();
+    switch (step.what()) {
+      case "status":
+        record(request, step.status(), false);
+        return response(request, step.status());
+      case "io":
+        record(request, -1, false);
+        throw new java.net.ConnectException("Connection refused (scripted)");
+      case "forward": {
+        HttpResponse<T> response = delegate.send(request, handler);
+        record(request, response.statusCode(), replayed(response));
+        return response;
+      }
+      default: {
+        HttpResponse<Void> response = delegate.send(request, HttpResponse.BodyHandlers.discarding());
+        record(request, -1, replayed(response));
+        throw new IOException("Connection reset (scripted: the console answered " + response.statusCode()
+            + ", the answer was lost)");
+      }
+    }
+  }
+
+  private static boolean replayed(HttpResponse<?> response) {
+    return response.headers().firstValue("Idempotent-Replayed").isPresent();
+  }
+
+  static <T> HttpResponse<T> response(HttpRequest request, int status) {
+    return new HttpResponse<>() {
+      @Override
+      public int statusCode() {
+        return status;
+      }
+
+      @Override
+      public HttpRequest request() {
+        return request;
+      }
+
+      @Override
+      public Optional<HttpResponse<T>> previousResponse() {
+        return Optional.empty();
+      }
+
+      @Override
+      public HttpHeaders headers() {
+        return HttpHeaders.of(Map.of(), (a, b) -> true);
+      }
+
+      @Override
+      public T body() {
+        return null;
+      }
+
+      @Override
+      public Optional<SSLSession> sslSession() {
+        return Optional.empty();
+      }
+
+      @Override
+      public URI uri() {
+        return request.uri();
+      }
+
+      @Override
+      public HttpClient.Version version() {
+        return HttpClient.Version.HTTP_1_1;
+      }
+    };
+  }
+
+  @Override
+  public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+    throw new UnsupportedOperationException("ConsoleReporter sends synchronously; this fake answers send() only");
+  }
+
+  @Override
+  public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
+      HttpResponse.PushPromiseHandler<T> push) {
+    throw new UnsupportedOperationException("ConsoleReporter sends synchronously; this fake answers send() only");
+  }
+
+  @Override
+  public Optional<CookieHandler> cookieHandler() {
+    return Optional.empty();
+  }
+
+  @Override
+  public Optional<Duration> connectTimeout() {
+    return Optional.empty();
+  }
+
+  @Override
+  public Redirect followRedirects() {
+    return Redirect.NEVER;
+  }
+
+  @Override
+  public Optional<ProxySelector> proxy() {
+    return Optional.empty();
+  }
+
+  @Override
+  public SSLContext sslContext() {
+    return null;
+  }
+
+  @Override
+  public SSLParameters sslParameters() {
+    return null;
+  }
+
+  @Override
+  public Optional<Authenticator> authenticator() {
+    return Optional.empty();
+  }
+
+  @Override
+  public HttpClient.Version version() {
+    return HttpClient.Version.HTTP_1_1;
+  }
+
+  @Override
+  public Optional<Executor> executor() {
+    return Optional.empty();
+  }
+}
