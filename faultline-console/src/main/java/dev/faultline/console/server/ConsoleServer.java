@@ -711,7 +711,7 @@ public final class ConsoleServer implements AutoCloseable {
     }
 
     /**
-     * The most idempotency keys the embedded store holds in memory (default 100,000, about 200 bytes each); past it
+     * The most idempotency keys the embedded store holds in memory (default 100,000, a few hundred bytes each); past it
      * the oldest is forgotten before its window ends (logged). PostgreSQL holds every key for the window.
      */
     public Builder maxIdempotencyKeys(int max) {
