@@ -45,7 +45,8 @@ import java.util.stream.Stream;
  * <pre>
  * {"v":2, "k":"events",     "service":S, "receivedAt":MILLIS [, "key":K, "digest":D],
  *         "items":[{"type":T,"source":SRC,"time":MILLIS,"fields":{..}}]}
- * {"v":2, "k":"incidents",  "service":S, "receivedAt":MILLIS [, "key":K, "digest":D], "items":["&lt;IncidentJson text&gt;", ...]}
+ * {"v":2, "k":"incidents",  "service":S, "receivedAt":MILLIS [, "key":K, "digest":D],
+ *         "items":["&lt;IncidentJson text&gt;", ...]}
  * {"v":2, "k":"heartbeats", "service":S, "receivedAt":MILLIS [, "key":K, "digest":D],
  *         "items":[{"instance":I,"status":ST,"interval":MS,"time":MILLIS,"detail":D}]}
  * {"v":2, "k":"samples",    "service":S, "receivedAt":MILLIS [, "key":K, "digest":D],
