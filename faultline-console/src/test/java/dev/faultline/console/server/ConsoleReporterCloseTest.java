@@ -8,32 +8,21 @@ import dev.faultline.core.ConfigurationException;
 import dev.faultline.core.event.ComponentEvent;
 import dev.faultline.core.testing.FakeClock;
 import java.io.IOException;
-import java.net.Authenticator;
-import java.net.CookieHandler;
-import java.net.ProxySelector;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSession;
 import org.junit.jupiter.api.Test;
 
 /** What close() counts when its timeout ends a request in flight: every item once, as sent or as dropped. */
 class ConsoleReporterCloseTest {
 
   /** Answers 202 to events at once (the first one once released) and never answers metric requests. */
-  static final class ScriptedClient extends HttpClient {
+  static final class ScriptedClient extends SendOnlyHttpClient {
     final CountDownLatch firstEventsRequest = new CountDownLatch(1);
     final CountDownLatch releaseFirst = new CountDownLatch(1);
     final CountDownLatch metricsRequest = new CountDownLatch(1);
@@ -69,106 +58,6 @@ class ConsoleReporterCloseTest {
       return response(request, 202);
     }
 
-    private static <T> HttpResponse<T> response(HttpRequest request, int status) {
-      return new HttpResponse<>() {
-        @Override
-        public int statusCode() {
-          return status;
-        }
-
-        @Override
-        public HttpRequest request() {
-          return request;
-        }
-
-        @Override
-        public Optional<HttpResponse<T>> previousResponse() {
-          return Optional.empty();
-        }
-
-        @Override
-        public HttpHeaders headers() {
-          return HttpHeaders.of(Map.of(), (a, b) -> true);
-        }
-
-        @Override
-        public T body() {
-          return null;
-        }
-
-        @Override
-        public Optional<SSLSession> sslSession() {
-          return Optional.empty();
-        }
-
-        @Override
-        public URI uri() {
-          return request.uri();
-        }
-
-        @Override
-        public HttpClient.Version version() {
-          return HttpClient.Version.HTTP_1_1;
-        }
-      };
-    }
-
-    @Override
-    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
-        HttpResponse.BodyHandler<T> handler) {
-      throw new UnsupportedOperationException("ConsoleReporter sends synchronously; this fake answers send() only");
-    }
-
-    @Override
-    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
-        HttpResponse.PushPromiseHandler<T> push) {
-      throw new UnsupportedOperationException("ConsoleReporter sends synchronously; this fake answers send() only");
-    }
-
-    @Override
-    public Optional<CookieHandler> cookieHandler() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<Duration> connectTimeout() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Redirect followRedirects() {
-      return Redirect.NEVER;
-    }
-
-    @Override
-    public Optional<ProxySelector> proxy() {
-      return Optional.empty();
-    }
-
-    @Override
-    public SSLContext sslContext() {
-      return null;
-    }
-
-    @Override
-    public SSLParameters sslParameters() {
-      return null;
-    }
-
-    @Override
-    public Optional<Authenticator> authenticator() {
-      return Optional.empty();
-    }
-
-    @Override
-    public HttpClient.Version version() {
-      return HttpClient.Version.HTTP_1_1;
-    }
-
-    @Override
-    public Optional<Executor> executor() {
-      return Optional.empty();
-    }
   }
 
   private static ComponentEvent.ComponentStarted event(int second) {

@@ -1,26 +1,13 @@
 package dev.faultline.console.server;
 
 import java.io.IOException;
-import java.net.Authenticator;
-import java.net.CookieHandler;
-import java.net.ProxySelector;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSession;
 
 /**
  * An {@link HttpClient} that answers each request by the next step of a script: a status of its own, an I/O failure,
@@ -29,7 +16,7 @@ import javax.net.ssl.SSLSession;
  * delegate). Records every request and every answer. Thread-safe (every method is synchronized except the wait in a
  * delegate's send).
  */
-final class FlakyHttpClient extends HttpClient {
+final class FlakyHttpClient extends SendOnlyHttpClient {
   /** One step of the script. */
   record Step(String what, int status) {
     static Step status(int status) {
@@ -102,105 +89,5 @@ final class FlakyHttpClient extends HttpClient {
 
   private static boolean replayed(HttpResponse<?> response) {
     return response.headers().firstValue("Idempotent-Replayed").isPresent();
-  }
-
-  static <T> HttpResponse<T> response(HttpRequest request, int status) {
-    return new HttpResponse<>() {
-      @Override
-      public int statusCode() {
-        return status;
-      }
-
-      @Override
-      public HttpRequest request() {
-        return request;
-      }
-
-      @Override
-      public Optional<HttpResponse<T>> previousResponse() {
-        return Optional.empty();
-      }
-
-      @Override
-      public HttpHeaders headers() {
-        return HttpHeaders.of(Map.of(), (a, b) -> true);
-      }
-
-      @Override
-      public T body() {
-        return null;
-      }
-
-      @Override
-      public Optional<SSLSession> sslSession() {
-        return Optional.empty();
-      }
-
-      @Override
-      public URI uri() {
-        return request.uri();
-      }
-
-      @Override
-      public HttpClient.Version version() {
-        return HttpClient.Version.HTTP_1_1;
-      }
-    };
-  }
-
-  @Override
-  public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-    throw new UnsupportedOperationException("ConsoleReporter sends synchronously; this fake answers send() only");
-  }
-
-  @Override
-  public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
-      HttpResponse.PushPromiseHandler<T> push) {
-    throw new UnsupportedOperationException("ConsoleReporter sends synchronously; this fake answers send() only");
-  }
-
-  @Override
-  public Optional<CookieHandler> cookieHandler() {
-    return Optional.empty();
-  }
-
-  @Override
-  public Optional<Duration> connectTimeout() {
-    return Optional.empty();
-  }
-
-  @Override
-  public Redirect followRedirects() {
-    return Redirect.NEVER;
-  }
-
-  @Override
-  public Optional<ProxySelector> proxy() {
-    return Optional.empty();
-  }
-
-  @Override
-  public SSLContext sslContext() {
-    return null;
-  }
-
-  @Override
-  public SSLParameters sslParameters() {
-    return null;
-  }
-
-  @Override
-  public Optional<Authenticator> authenticator() {
-    return Optional.empty();
-  }
-
-  @Override
-  public HttpClient.Version version() {
-    return HttpClient.Version.HTTP_1_1;
-  }
-
-  @Override
-  public Optional<Executor> executor() {
-    return Optional.empty();
   }
 }
