@@ -14,8 +14,6 @@ import dev.faultline.state.checkpoint.CheckpointException;
 import dev.faultline.state.checkpoint.CheckpointInfo;
 import dev.faultline.state.checkpoint.CheckpointSelection;
 import dev.faultline.state.checkpoint.CheckpointStore;
-import dev.faultline.state.io.StorageChannel;
-import dev.faultline.state.io.StorageIo;
 import dev.faultline.state.journal.Journal;
 import dev.faultline.state.journal.JournalCursor;
 import dev.faultline.state.journal.JournalException;
@@ -28,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -76,26 +73,11 @@ class DirectoryBindingTest {
 
   /** Every file of the simulated disk with its bytes, to show that a refused open changed nothing. */
   private Map<Path, List<Byte>> everything(Path... directories) throws Exception {
-    Map<Path, List<Byte>> files = new TreeMap<>();
-    for (Path directory : directories) {
-      for (Path file : disk.list(directory)) {
-        byte[] bytes = disk.contents(file);
-        List<Byte> boxed = new ArrayList<>();
-        for (byte b : bytes) {
-          boxed.add(b);
-        }
-        files.put(file, boxed);
-      }
-    }
-    return files;
+    return SimulatedFiles.everything(disk, directories);
   }
 
   private void create(Path file, byte[] bytes) throws Exception {
-    disk.createDirectories(file.getParent());
-    try (StorageChannel channel = disk.open(file, StorageIo.OpenMode.CREATE_NEW)) {
-      channel.writeFully(ByteBuffer.wrap(bytes), 0);
-      channel.force();
-    }
+    SimulatedFiles.create(disk, file, bytes);
   }
 
   @Test

@@ -29,7 +29,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 
@@ -73,24 +72,11 @@ class DirectoryIdentityReviewTest {
   }
 
   private Map<Path, List<Byte>> everything() throws Exception {
-    Map<Path, List<Byte>> files = new TreeMap<>();
-    for (Path file : disk.list(A)) {
-      List<Byte> boxed = new ArrayList<>();
-      for (byte b : disk.contents(file)) {
-        boxed.add(b);
-      }
-      files.put(file, boxed);
-    }
-    return files;
+    return SimulatedFiles.everything(disk, A);
   }
 
   private void create(Path file, byte[] bytes) throws Exception {
-    disk.createDirectories(file.getParent());
-    try (StorageChannel channel = disk.open(file, StorageIo.OpenMode.CREATE_NEW)) {
-      channel.writeFully(ByteBuffer.wrap(bytes), 0);
-      channel.force();
-    }
-    disk.forceDirectory(file.getParent());
+    SimulatedFiles.create(disk, file, bytes);
   }
 
   private static String[] payloads(int from, int to) {
