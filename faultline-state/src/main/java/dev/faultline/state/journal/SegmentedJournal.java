@@ -23,6 +23,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
@@ -704,9 +706,49 @@ final class SegmentedJournal implements Journal {
       return;
     }
     try {
-      awaitDurable(target);
+      awaitDurableFromTimer(target);
     } catch (JournalException e) {
       // The journal stopped or closed: its later appends report why, and close forced what it could.
+    }
+  }
+
+  /**
+   * {@link #awaitDurable} from a timer task. The system scheduler runs its tasks on the common fork-join pool, which
+   * has one worker fewer than the machine has cores (one on two): a force blocking that worker would hold up every
+   * other timer of the process (the policies' timeouts and retries) for as long as the disk takes. In a fork-join
+   * worker the wait is a managed block, so the pool adds a worker meanwhile.
+   */
+  private void awaitDurableFromTimer(long target) {
+    if (!(Thread.currentThread() instanceof ForkJoinWorkerThread)) {
+      awaitDurable(target);
+      return;
+    }
+    JournalException[] failed = new JournalException[1];
+    try {
+      ForkJoinPool.managedBlock(new ForkJoinPool.ManagedBlocker() {
+        private boolean done;
+
+        @Override
+        public boolean block() {
+          try {
+            awaitDurable(target);
+          } catch (JournalException e) {
+            failed[0] = e;
+          }
+          done = true;
+          return true;
+        }
+
+        @Override
+        public boolean isReleasable() {
+          return done || durable.sequence() >= target;
+        }
+      });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (failed[0] != null) {
+      throw failed[0];
     }
   }
 
@@ -1253,7 +1295,10 @@ final class SegmentedJournal implements Journal {
       return;
     }
     try {
-      force();
+      long last = written.sequence();
+      if (last > durable.sequence()) {
+        awaitDurableFromTimer(last);
+      }
     } catch (JournalException e) {
       // The journal stopped; every later append reports the failure, so the timer simply ends.
       return;

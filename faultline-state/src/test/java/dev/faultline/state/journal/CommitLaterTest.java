@@ -98,6 +98,37 @@ class CommitLaterTest {
     assertEquals(later, lastAfterPowerLoss());
   }
 
+  /**
+   * The system scheduler runs timer tasks on the common fork-join pool (one worker on two cores). The timer's force,
+   * held here on a one-worker pool, used to block that worker: every other task of the pool (other timers) waited for
+   * the disk. It is a managed block now, so the pool runs them on a compensating worker meanwhile.
+   */
+  @Test
+  void theTimersForceDoesNotHoldUpTheForkJoinPoolItRunsOn() throws Exception {
+    HeldForce held = new HeldForce(disk.session());
+    java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(1);
+    dev.faultline.core.Scheduler onPool = (task, delayNanos) -> {
+      pool.execute(task);
+      return () -> false;
+    };
+    try (Journal journal = Journal.builder(DIR).storage(held).clock(clock).scheduler(onPool)
+        .asyncForceInterval(Duration.ofMillis(50)).open()) {
+      try {
+        long later = journal.write(bytes("later"));
+        held.armed.set(true);
+        journal.commitLater(later); // the timer task runs on the pool at once and its force is held
+        assertTrue(held.entered.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        java.util.concurrent.CountDownLatch other = new java.util.concurrent.CountDownLatch(1);
+        pool.execute(other::countDown);
+        assertTrue(other.await(10, java.util.concurrent.TimeUnit.SECONDS), "another task ran while the force was held");
+      } finally {
+        held.release.countDown(); // before the close, which forces too
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void asyncCommitsAsCommitDoes() {
     Journal journal = Journal.builder(DIR).storage(disk.session()).durability(Durability.ASYNC).clock(clock)
