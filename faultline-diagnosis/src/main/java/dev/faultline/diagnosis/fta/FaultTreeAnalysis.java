@@ -1,8 +1,11 @@
 package dev.faultline.diagnosis.fta;
 
+import dev.faultline.core.Clock;
 import dev.faultline.core.ConfigurationException;
+import dev.faultline.diagnosis.fta.internal.Cancellation;
 import dev.faultline.diagnosis.fta.internal.Engine;
 import dev.faultline.diagnosis.fta.internal.Pdag;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -22,6 +25,12 @@ import java.util.function.Supplier;
  * as SCRAM and XFTA report them; the probability is exact for the tree as written. On request
  * ({@link Builder#primeImplicants}) the prime implicants are computed instead, with their negative literals. Immutable
  * and thread-safe; each {@link #run()} is independent.
+ *
+ * <p>The work is exponential in the size of the tree in the worst case. An analysis can be bounded
+ * ({@link Builder#timeout}) and cancelled (interrupt the thread that called {@link #run()}); either ends {@code run()}
+ * with an {@link AnalysisStoppedException} and returns nothing half-computed. Both are cooperative: the compilation,
+ * the BDD and ZBDD node requests and the enumerations count their steps and look at the clock and the stop request
+ * once every few thousand steps, so an analysis stops within microseconds of its deadline or interrupt.
  */
 public final class FaultTreeAnalysis {
   private final FaultTreeModel model;
@@ -31,8 +40,14 @@ public final class FaultTreeAnalysis {
   private final double cutOff;
   private final boolean primeImplicants;
   private final Consumer<String> progress;
+  private final Duration timeout;
+  private final Clock clock;
+  private final Consumer<Thread> onWorker;
 
   private FaultTreeAnalysis(Builder b, String top) {
+    this.timeout = b.timeout;
+    this.clock = b.clock;
+    this.onWorker = b.onWorker;
     this.model = b.model;
     this.top = top;
     this.missionTime = b.missionTime;
@@ -54,24 +69,62 @@ public final class FaultTreeAnalysis {
 
   /**
    * Runs the analysis. The recursive parts run on a thread of their own with a large stack, so that deep trees do
-   * not overflow the caller's stack; this call waits for it.
+   * not overflow the caller's stack; this call waits for it. When the calling thread is interrupted, the analysis
+   * thread is asked to stop, and this call waits for it to end (within a few thousand steps of the analysis) before
+   * it throws.
    *
    * @throws MefException when a probability is outside [0, 1] at this mission time or a basic event has none
+   * @throws AnalysisStoppedException when the timeout passed ({@value AnalysisStoppedException#TIMED_OUT}) or the
+   *     calling thread was interrupted ({@value AnalysisStoppedException#INTERRUPTED}; its interrupt flag is set
+   *     again); nothing of the analysis is returned
    */
   public FaultTreeResult run() {
-    return onLargeStack(() -> {
-      progress.accept("compiling " + top);
-      Pdag pdag = Pdag.compile(model, top, missionTime);
-      Engine engine = new Engine(pdag, limitOrder, primeImplicants, progress);
-      engine.run();
-      FaultTreeResult result = new FaultTreeResult(model, top, pdag, engine, limitOrder, cutOff, progress);
-      progress.accept("done");
-      return result;
-    });
+    long start = clock.nanoTime();
+    Cancellation cancellation = timeout == null ? Cancellation.unbounded()
+        : Cancellation.of(clock, start, saturatedNanos(timeout));
+    try {
+      return onLargeStack(() -> {
+        cancellation.check();
+        progress.accept("compiling " + top);
+        Pdag pdag = Pdag.compile(model, top, missionTime, cancellation);
+        Engine engine = new Engine(pdag, limitOrder, primeImplicants, progress, cancellation);
+        engine.run();
+        FaultTreeResult result = new FaultTreeResult(model, top, pdag, engine, limitOrder, cutOff, progress,
+            cancellation);
+        // A stop asked for after the last poll still wins: the caller learns of it either way.
+        cancellation.check();
+        progress.accept("done");
+        return result;
+      }, cancellation::stop, onWorker);
+    } catch (Cancellation.Stopped stopped) {
+      Duration elapsed = Duration.ofNanos(Math.max(0, clock.nanoTime() - start));
+      throw new AnalysisStoppedException(stopped.reason() == Cancellation.Reason.TIMED_OUT
+          ? AnalysisStoppedException.TIMED_OUT : AnalysisStoppedException.INTERRUPTED, top, elapsed, timeout);
+    }
   }
 
-  /** Runs {@code work} on a thread with a 1 GiB stack (reserved, committed only as used) and returns its result. */
+  private static long saturatedNanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /**
+   * Runs {@code work} on a thread with a 1 GiB stack (reserved, committed only as used) and returns its result. When
+   * the caller is interrupted meanwhile, the work thread is interrupted too, the caller waits for it to end, and the
+   * caller's interrupt flag is set again.
+   */
   static <T> T onLargeStack(Supplier<T> work) {
+    return onLargeStack(work, () -> { }, t -> { });
+  }
+
+  /**
+   * Runs {@code work} as {@link #onLargeStack(Supplier)} does; on the caller's interrupt, first runs {@code onInterrupt}
+   * (which asks the work to stop). {@code onWorker} sees the work thread before it starts (a test hook).
+   */
+  static <T> T onLargeStack(Supplier<T> work, Runnable onInterrupt, Consumer<Thread> onWorker) {
     Object[] out = new Object[1];
     Throwable[] failure = new Throwable[1];
     Thread t = new Thread(null, () -> {
@@ -81,6 +134,7 @@ public final class FaultTreeAnalysis {
         failure[0] = e;
       }
     }, "faultline-fta", 1L << 30);
+    onWorker.accept(t);
     t.start();
     boolean interrupted = false;
     while (true) {
@@ -88,7 +142,12 @@ public final class FaultTreeAnalysis {
         t.join();
         break;
       } catch (InterruptedException e) {
-        interrupted = true;
+        // Pass the interrupt on, then keep waiting: the work thread's results and memory are ours until it ends.
+        if (!interrupted) {
+          interrupted = true;
+          onInterrupt.run();
+          t.interrupt();
+        }
       }
     }
     if (interrupted) {
@@ -120,6 +179,9 @@ public final class FaultTreeAnalysis {
     private double cutOff = 0;
     private boolean primeImplicants;
     private Consumer<String> progress = s -> { };
+    private Duration timeout;
+    private Clock clock = Clock.system();
+    private Consumer<Thread> onWorker = t -> { };
 
     private Builder(FaultTreeModel model) {
       this.model = Objects.requireNonNull(model, "model");
@@ -167,8 +229,33 @@ public final class FaultTreeAnalysis {
       return this;
     }
 
+    /**
+     * Stops the analysis once it has run this long, ending {@link FaultTreeAnalysis#run()} with an
+     * {@link AnalysisStoppedException} ({@value AnalysisStoppedException#TIMED_OUT}); must be positive (default: no
+     * timeout). Measured on the {@link #clock}, from the start of {@code run()}.
+     */
+    public Builder timeout(Duration timeout) {
+      this.timeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** The clock that measures the {@link #timeout} (default {@link Clock#system()}). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** A test hook: sees each analysis thread of {@code run()} before it starts. */
+    Builder onWorker(Consumer<Thread> listener) {
+      this.onWorker = Objects.requireNonNull(listener, "onWorker");
+      return this;
+    }
+
     /** Checks the settings and returns the analysis. */
     public FaultTreeAnalysis build() {
+      if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
+        throw new ConfigurationException("timeout", "be positive", timeout);
+      }
       if (!(missionTime >= 0) || Double.isInfinite(missionTime)) {
         throw new ConfigurationException("missionTime", "be a finite number of hours >= 0", missionTime);
       }

@@ -1,5 +1,6 @@
 package dev.faultline.diagnosis.fta;
 
+import dev.faultline.diagnosis.fta.internal.Cancellation;
 import dev.faultline.diagnosis.fta.internal.Engine;
 import dev.faultline.diagnosis.fta.internal.Family;
 import dev.faultline.diagnosis.fta.internal.Pdag;
@@ -52,8 +53,12 @@ public final class FaultTreeResult {
   private final double rareEvent;
   private final double mcub;
 
+  /**
+   * The figures of a finished engine; the enumerations (a cut-off, the MCUB's power sums) tick {@code cancellation},
+   * which is used only while this constructor runs.
+   */
   FaultTreeResult(FaultTreeModel model, String top, Pdag pdag, Engine engine, int limitOrder, double cutOff,
-      Consumer<String> progress) {
+      Consumer<String> progress, Cancellation cancellation) {
     this.model = model;
     this.top = top;
     this.engine = engine;
@@ -73,6 +78,7 @@ public final class FaultTreeResult {
       List<BigInteger> d = new ArrayList<>();
       double[] sums = {0};
       forEachSet(s -> {
+        cancellation.tick();
         while (d.size() <= s.length) {
           d.add(BigInteger.ZERO);
         }
@@ -101,7 +107,7 @@ public final class FaultTreeResult {
     this.distribution = List.copyOf(byOrder);
     this.rareEvent = Math.min(1, re);
     progress.accept("counted " + total + " " + products());
-    this.mcub = computeMcub();
+    this.mcub = computeMcub(cancellation);
   }
 
   private String products() {
@@ -133,7 +139,7 @@ public final class FaultTreeResult {
   }
 
   /** {@code 1 - prod(1 - P(cut set))}, by power sums of the ZBDD: {@code log(1-x) = -sum x^k / k}. */
-  private double computeMcub() {
+  private double computeMcub(Cancellation cancellation) {
     if (count.signum() == 0) {
       return 0;
     }
@@ -144,12 +150,17 @@ public final class FaultTreeResult {
     boolean enumerate = cutOff > 0 || (maxP > 0.9 && count.compareTo(BigInteger.valueOf(50_000_000)) <= 0);
     if (enumerate) {
       double[] log = {0};
-      forEachSet(s -> log[0] += Math.log1p(-product(s)));
+      forEachSet(s -> {
+        cancellation.tick();
+        log[0] += Math.log1p(-product(s));
+      });
       return -Math.expm1(log[0]);
     }
     double[] pk = itemP.clone();
     double total = 0;
     for (int k = 1; k <= 20_000; k++) {
+      // Each power sum is a pass over the whole ZBDD: poll every time.
+      cancellation.check();
       double s = limitOrder == Integer.MAX_VALUE ? family.weightedSum(pk) : sum(family.weightedSumByOrder(pk, limitOrder));
       double term = s / k;
       total += term;

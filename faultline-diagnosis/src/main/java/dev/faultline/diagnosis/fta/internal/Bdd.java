@@ -28,8 +28,16 @@ public final class Bdd {
   private int[] cacheR;
   private int cacheMask;
 
-  /** Creates an empty manager. */
+  private final Cancellation cancellation;
+
+  /** Creates an empty manager that is never cancelled. */
   public Bdd() {
+    this(Cancellation.never());
+  }
+
+  /** Creates an empty manager whose node requests tick {@code cancellation}. */
+  public Bdd(Cancellation cancellation) {
+    this.cancellation = cancellation;
     level[0] = TERMINAL_LEVEL;
     int cache = 1 << 18;
     cacheF = new int[cache];
@@ -71,6 +79,8 @@ public final class Bdd {
 
   /** The node for {@code if var(lvl) then h else l}, reduced and hash-consed. */
   public int mk(int lvl, int h, int l) {
+    // Every apply step that misses its cache ends here, so counting here bounds the work between two polls.
+    cancellation.tick();
     if (h == l) {
       return h;
     }

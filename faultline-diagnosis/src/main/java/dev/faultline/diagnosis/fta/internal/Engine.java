@@ -35,8 +35,9 @@ public final class Engine {
   private final boolean primeImplicants;
   private final Consumer<String> progress;
 
-  final Bdd bdd = new Bdd();
-  final Zbdd zbdd = new Zbdd();
+  private final Cancellation cancellation;
+  final Bdd bdd;
+  final Zbdd zbdd;
 
   // Levels: a basic event or a module proxy.
   int levels;
@@ -71,6 +72,19 @@ public final class Engine {
    * {@code primeImplicants} its family is the prime implicants instead of the minimal cut sets.
    */
   public Engine(Pdag pdag, int limitOrder, boolean primeImplicants, Consumer<String> progress) {
+    this(pdag, limitOrder, primeImplicants, progress, Cancellation.never());
+  }
+
+  /**
+   * Creates an engine as {@link #Engine(Pdag, int, boolean, Consumer)} does, whose diagrams tick
+   * {@code cancellation} at every node request, so that {@link #run()} throws {@link Cancellation.Stopped} when it
+   * says so.
+   */
+  public Engine(Pdag pdag, int limitOrder, boolean primeImplicants, Consumer<String> progress,
+      Cancellation cancellation) {
+    this.cancellation = cancellation;
+    this.bdd = new Bdd(cancellation);
+    this.zbdd = new Zbdd(cancellation);
     this.pdag = pdag;
     this.limitOrder = limitOrder;
     this.primeImplicants = primeImplicants;
@@ -83,7 +97,11 @@ public final class Engine {
     return primeImplicants;
   }
 
-  /** Runs preprocessing, the BDD and the ZBDD. */
+  /**
+   * Runs preprocessing, the BDD and the ZBDD.
+   *
+   * @throws Cancellation.Stopped when the cancellation stops the analysis; the engine is then unusable
+   */
   public void run() {
     int root = pdag.root();
     if (root == Pdag.TRUE || root == Pdag.FALSE) {
@@ -120,6 +138,7 @@ public final class Engine {
     topEdge = root < 0 ? r ^ 1 : r;
     gateBdd = null;
     progress.accept("BDD: " + bdd.size() + " nodes");
+    cancellation.check();
     computeProbabilities();
     if (primeImplicants) {
       convertAllPrime();

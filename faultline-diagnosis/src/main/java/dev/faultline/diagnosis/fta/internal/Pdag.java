@@ -54,14 +54,27 @@ public final class Pdag {
   private final Map<String, Map<String, Double>> ccfEvents = new HashMap<>();
   private final Map<String, List<String>> ccfEventMembers = new HashMap<>();
 
-  private Pdag(FaultTreeModel model, double missionTime) {
+  private final Cancellation cancellation;
+
+  private Pdag(FaultTreeModel model, double missionTime, Cancellation cancellation) {
+    this.cancellation = cancellation;
     this.model = model;
     this.env = model.environment(missionTime);
   }
 
   /** Compiles the named gate of the model at the given mission time. */
   public static Pdag compile(FaultTreeModel model, String top, double missionTime) {
-    Pdag p = new Pdag(model, missionTime);
+    return compile(model, top, missionTime, Cancellation.never());
+  }
+
+  /**
+   * Compiles the named gate as {@link #compile(FaultTreeModel, String, double)} does, ticking {@code cancellation} at
+   * every formula and CCF event.
+   *
+   * @throws Cancellation.Stopped when the cancellation stops the compilation
+   */
+  public static Pdag compile(FaultTreeModel model, String top, double missionTime, Cancellation cancellation) {
+    Pdag p = new Pdag(model, missionTime, cancellation);
     p.root = p.gate(top);
     return p;
   }
@@ -173,6 +186,7 @@ public final class Pdag {
   }
 
   private int formula(Formula f) {
+    cancellation.tick();
     if (f instanceof Formula.Constant c) {
       return c.value() ? TRUE : FALSE;
     }
@@ -296,6 +310,7 @@ public final class Pdag {
     Map<String, Double> events = ccfEvents.computeIfAbsent(group.name(), n -> ccfEvents(group));
     List<Integer> parts = new ArrayList<>();
     for (Map.Entry<String, Double> e : events.entrySet()) {
+      cancellation.tick();
       if (ccfEventMembers.get(e.getKey()).contains(member)) {
         parts.add(variable(e.getKey(), e.getValue()));
       }
@@ -364,6 +379,7 @@ public final class Pdag {
             + " the probability " + p + ", outside [0, 1]");
       }
       combinations(members, e.getKey(), 0, new ArrayList<>(), chosen -> {
+        cancellation.tick();
         String name = "[" + String.join(" ", chosen) + "]";
         out.put(name, p);
         ccfEventMembers.put(name, List.copyOf(chosen));

@@ -33,8 +33,16 @@ public final class Zbdd {
   private int[] diffR;
   private int diffMask;
 
-  /** Creates an empty manager. */
+  private final Cancellation cancellation;
+
+  /** Creates an empty manager that is never cancelled. */
   public Zbdd() {
+    this(Cancellation.never());
+  }
+
+  /** Creates an empty manager whose node requests tick {@code cancellation}. */
+  public Zbdd(Cancellation cancellation) {
+    this.cancellation = cancellation;
     level[0] = TERMINAL_LEVEL;
     level[1] = TERMINAL_LEVEL;
     int cache = 1 << 18;
@@ -67,6 +75,8 @@ public final class Zbdd {
 
   /** The node {@code (lvl, h, l)}, zero-suppressed and hash-consed. */
   public int mk(int lvl, int h, int l) {
+    // Every apply step that misses its cache ends here, so counting here bounds the work between two polls.
+    cancellation.tick();
     if (h == EMPTY) {
       return l;
     }
