@@ -12,6 +12,8 @@ import dev.faultline.core.ratelimiter.RateLimitedException;
 import dev.faultline.core.ratelimiter.RateLimiter;
 import dev.faultline.core.registry.Registry;
 import dev.faultline.diagnosis.fta.FaultTreeAnalysis;
+import dev.faultline.diagnosis.fta.FaultTreeResult;
+import dev.faultline.diagnosis.fta.Importance;
 import dev.faultline.state.RecoverableState;
 import dev.faultline.state.io.StorageIo;
 import dev.faultline.state.workflow.WorkflowExecutor;
@@ -35,6 +37,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -81,7 +84,8 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  *       response carries {@code Server} or {@code X-Powered-By}.</li>
  *   <li>At most {@code maxConcurrentAnalyses} fault tree analyses compute at once across the server; a request that
  *       needs one more gets 503 {@code busy} with {@code Retry-After} at once, and kept results are still served
- *       ({@link FaultTreeApi}).</li>
+ *       ({@link FaultTreeApi}). Each analysis is stopped after {@code analysisTimeout} (422
+ *       {@code analysis-timed-out}, not kept), and closing the server interrupts those in progress.</li>
  *   <li>Every request by an admin or operator, every login, lockout and setup is appended to the audit log
  *       ({@link AuditLog}).</li>
  * </ul>
@@ -210,7 +214,7 @@ public final class ConsoleServer implements AutoCloseable {
     OperationsApi operations = new OperationsApi(mapper, config.clock, store, config.workflowSources,
         config.checkpointSources, config.maxBodyBytes);
     this.faultTrees = new FaultTreeApi(config.clock, store, queries, config.maxDocumentBytes,
-        config.maxConcurrentAnalyses, config.analysisRunner);
+        config.maxConcurrentAnalyses, config.analysisRunner, config.analysisTimeout, config.importanceCalculator);
     Map<String, Endpoint> bound = new LinkedHashMap<>();
     bound.put("GET /health", (ctx, p) -> Reply.ok(Map.of("status", "up")));
     accounts.bind(bound);
@@ -357,9 +361,14 @@ public final class ConsoleServer implements AutoCloseable {
     return store;
   }
 
-  /** Stops the server (requests in flight are finished by Jetty's graceful stop), then closes the store. */
+  /**
+   * Stops the server (requests in flight are finished by Jetty's graceful stop; fault tree analyses in progress are
+   * interrupted first and answer 503 {@code analysis-interrupted}), then closes the store.
+   */
   @Override
   public void close() {
+    // First, so that Jetty's graceful stop does not wait for analyses that may run for minutes.
+    faultTrees.close();
     app.stop();
     try {
       store.close();
@@ -625,6 +634,8 @@ public final class ConsoleServer implements AutoCloseable {
     private char[] keyStorePassword;
     private StorageIo storage = StorageIo.system();
     private FaultTreeApi.Runner analysisRunner = FaultTreeAnalysis::run;
+    private Duration analysisTimeout = Duration.ofSeconds(60);
+    private Function<FaultTreeResult, List<Importance>> importanceCalculator = FaultTreeResult::importance;
     private String uiResources = UI_RESOURCES;
     private String databaseUrl;
     private String databaseUser;
@@ -737,6 +748,16 @@ public final class ConsoleServer implements AutoCloseable {
      */
     public Builder maxConcurrentAnalyses(int max) {
       this.maxConcurrentAnalyses = max;
+      return this;
+    }
+
+    /**
+     * How long one fault tree analysis may compute (default 60 s, on the server's clock; from 1 ms to 24 hours). One
+     * that runs longer is stopped and answered 422 {@code analysis-timed-out}, and is not kept; the limit keeps a
+     * large or hostile tree from holding a server thread and an analysis place for ever.
+     */
+    public Builder analysisTimeout(Duration timeout) {
+      this.analysisTimeout = timeout;
       return this;
     }
 
@@ -888,6 +909,12 @@ public final class ConsoleServer implements AutoCloseable {
       return this;
     }
 
+    /** Computes the importance list of a kept analysis (tests count the computations through it). */
+    Builder importanceCalculator(Function<FaultTreeResult, List<Importance>> calculator) {
+      this.importanceCalculator = calculator;
+      return this;
+    }
+
     /**
      * Checks the configuration, opens the data directory (creating it and the admin on first start), hands a pending
      * setup token to the sink, and starts listening.
@@ -934,6 +961,9 @@ public final class ConsoleServer implements AutoCloseable {
       require("tls", keyStore == null || keyStorePassword != null, "have a key password", "none");
       require("storage", storage != null, "be set", storage);
       require("analysisRunner", analysisRunner != null, "be set", analysisRunner);
+      require("analysisTimeout", analysisTimeout != null && analysisTimeout.compareTo(Duration.ofMillis(1)) >= 0
+          && analysisTimeout.compareTo(Duration.ofHours(24)) <= 0, "be from 1 ms to 24 hours", analysisTimeout);
+      require("importanceCalculator", importanceCalculator != null, "be set", importanceCalculator);
       require("database", databaseUrl == null || databaseUrl.startsWith("jdbc:postgresql:"),
           "be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database)", databaseUrl);
       require("databasePoolSize", databasePoolSize >= 2 && databasePoolSize <= 200, "be from 2 to 200",

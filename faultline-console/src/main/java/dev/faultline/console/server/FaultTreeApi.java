@@ -5,6 +5,7 @@ import dev.faultline.console.server.Api.Principal;
 import dev.faultline.console.server.Api.Reply;
 import dev.faultline.core.Clock;
 import dev.faultline.core.ConfigurationException;
+import dev.faultline.diagnosis.fta.AnalysisStoppedException;
 import dev.faultline.diagnosis.fta.CutSet;
 import dev.faultline.diagnosis.fta.FaultTreeAnalysis;
 import dev.faultline.diagnosis.fta.FaultTreeModel;
@@ -20,13 +21,16 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 
@@ -41,17 +45,22 @@ import java.util.concurrent.Semaphore;
  * with distinct parameters (a varied {@code missionTime}) held every server thread. The results of the last few are
  * kept, by tree version, top gate and mission time, and served whatever the analyses in progress.
  *
- * <p>A single analysis is not bounded in time or memory: {@link FaultTreeAnalysis} offers neither a deadline nor
- * cancellation (its {@code run} waits for its own thread and ignores interrupts), and its limits on cut set order and
- * probability change the answer. What bounds it is the upload's size ({@code maxDocumentBytes}).
+ * <p>Each analysis runs with a timeout ({@code analysisTimeout}, measured on the server's clock): one that runs past it
+ * is stopped and answered 422 {@code analysis-timed-out}, and nothing is kept, so a later request computes it again
+ * (and times out again, unless the tree or the setting changed). Closing the server interrupts the analyses in
+ * progress: they stop, and their requests are answered 503 {@code analysis-interrupted}. A kept result also keeps its
+ * importance list, computed at the first request that asks for it.
  *
  * <h2>Concurrency design</h2>
- * {@code models} and {@code results} are concurrent maps of immutable values, keyed by the document's version (its
- * update time and a digest of its content, so that a tree replaced within the same millisecond, or after the clock
- * stepped back, is never answered from an old cache entry); {@code analyses} holds one permit per analysis allowed
- * at once, taken without waiting and given back in {@code finally} whatever the outcome. Two requests for the same
- * uncached analysis may both compute it (the second finds it cached only if the first finished before it took its
- * permit). Thread-safe.
+ * {@code models} and {@code results} are concurrent maps of immutable values (a result's importance is computed once,
+ * under the lock of its {@link Analysed}, and published through a volatile field), keyed by the document's version
+ * (its update time and a digest of its content, so that a tree replaced within the same millisecond, or after the
+ * clock stepped back, is never answered from an old cache entry); {@code analyses} holds one permit per analysis
+ * allowed at once, taken without waiting and given back in {@code finally} whatever the outcome. Two requests for the
+ * same uncached analysis may both compute it (the second finds it cached only if the first finished before it took its
+ * permit). {@code running} (the threads computing an analysis) and {@code closed} are guarded by {@code running}'s
+ * lock: a thread registers itself only while the API is open, and {@link #close()} interrupts only registered
+ * threads, so no interrupt outlives its analysis on a server thread. Thread-safe.
  */
 final class FaultTreeApi {
   static final String KIND = "fault-trees";
@@ -61,6 +70,34 @@ final class FaultTreeApi {
   private static final int LIVE_LISTED = 20;
 
   private record Parsed(String version, FaultTreeModel model) {}
+
+  /**
+   * A kept analysis and, once asked for, its importance list: computed once (under this object's lock), then served.
+   */
+  static final class Analysed {
+    final FaultTreeResult result;
+    private final Function<FaultTreeResult, List<Importance>> importance;
+    private volatile List<Importance> computed;
+
+    Analysed(FaultTreeResult result, Function<FaultTreeResult, List<Importance>> importance) {
+      this.result = result;
+      this.importance = importance;
+    }
+
+    List<Importance> importance() {
+      List<Importance> list = computed;
+      if (list == null) {
+        synchronized (this) {
+          list = computed;
+          if (list == null) {
+            list = List.copyOf(importance.apply(result));
+            computed = list;
+          }
+        }
+      }
+      return list;
+    }
+  }
 
   /** Runs one analysis: {@link FaultTreeAnalysis#run} in the server; tests hold one in progress through it. */
   @FunctionalInterface
@@ -73,13 +110,19 @@ final class FaultTreeApi {
   private final QueryApi queries;
   private final long maxDocumentBytes;
   private final ConcurrentHashMap<String, Parsed> models = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, FaultTreeResult> results = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Analysed> results = new ConcurrentHashMap<>();
   private final int maxConcurrentAnalyses;
   private final Semaphore analyses;
   private final Runner runner;
+  private final Duration analysisTimeout;
+  private final Function<FaultTreeResult, List<Importance>> importance;
+  private final Set<Thread> running = new HashSet<>();
+  private boolean closed;
 
   FaultTreeApi(Clock clock, ConsoleStore store, QueryApi queries, long maxDocumentBytes, int maxConcurrentAnalyses,
-      Runner runner) {
+      Runner runner, Duration analysisTimeout, Function<FaultTreeResult, List<Importance>> importance) {
+    this.analysisTimeout = analysisTimeout;
+    this.importance = importance;
     this.maxConcurrentAnalyses = maxConcurrentAnalyses;
     this.analyses = new Semaphore(maxConcurrentAnalyses);
     this.runner = runner;
@@ -203,16 +246,30 @@ final class FaultTreeApi {
     return new Reply(200, Map.of("deleted", name), "deleted fault tree " + name);
   }
 
+  /**
+   * Interrupts the analyses in progress, which stop and answer 503 {@code analysis-interrupted}, and refuses any
+   * further one; for the server's close.
+   */
+  void close() {
+    synchronized (running) {
+      closed = true;
+      for (Thread t : running) {
+        t.interrupt();
+      }
+    }
+  }
+
   /** The analysis of a tree (cached by version, top and mission time). */
-  private FaultTreeResult result(ConsoleStore.Document document, String top, double missionTime) {
+  private Analysed result(ConsoleStore.Document document, String top, double missionTime) {
     String key = document.name() + "\n" + version(document) + "\n" + top + "\n" + missionTime;
-    FaultTreeResult cached = results.get(key);
+    Analysed cached = results.get(key);
     if (cached != null) {
       return cached;
     }
     FaultTreeAnalysis analysis;
     try {
-      analysis = FaultTreeAnalysis.builder(model(document)).top(top).missionTime(missionTime).build();
+      analysis = FaultTreeAnalysis.builder(model(document)).top(top).missionTime(missionTime)
+          .timeout(analysisTimeout).clock(clock).build();
     } catch (ConfigurationException e) {
       throw ApiException.badRequest("the analysis of " + document.name() + ": " + e.getMessage());
     }
@@ -221,20 +278,54 @@ final class FaultTreeApi {
           + " analyses, the most it computes at once; try again later (analyses already computed are served)",
           BUSY_RETRY_AFTER_SECONDS);
     }
+    Thread self = Thread.currentThread();
     try {
-      FaultTreeResult done = results.get(key);
+      Analysed done = results.get(key);
       if (done != null) {
         return done;
       }
-      FaultTreeResult result = runner.run(analysis);
+      synchronized (running) {
+        if (closed) {
+          throw new ApiException(503, AnalysisStoppedException.INTERRUPTED, "the server is closing; it starts no"
+              + " analysis");
+        }
+        running.add(self);
+      }
+      FaultTreeResult result;
+      try {
+        result = runner.run(analysis);
+      } finally {
+        synchronized (running) {
+          running.remove(self);
+          if (closed) {
+            // Only close() interrupts a registered thread: the interrupt was for this analysis, not for the server
+            // thread, which Jetty may still use to answer.
+            Thread.interrupted();
+          }
+        }
+      }
+      Analysed entry = new Analysed(result, importance);
       if (results.size() >= RESULTS_KEPT) {
         results.clear();
       }
-      results.put(key, result);
-      return result;
+      results.put(key, entry);
+      return entry;
     } catch (MefException e) {
       throw ApiException.badRequest("the analysis of " + document.name() + " failed: " + e.getMessage());
+    } catch (AnalysisStoppedException e) {
+      // Not kept: a timed-out analysis is computed again by the next request, an interrupted one by the next server.
+      throw e.timedOut()
+          ? new ApiException(422, e.code(), e.getMessage() + "; the server's analysisTimeout bounds every analysis")
+          : new ApiException(503, e.code(), e.getMessage() + ": the server is closing");
     } catch (InterruptedException e) {
+      boolean byClose;
+      synchronized (running) {
+        byClose = closed;
+      }
+      if (byClose) {
+        throw new ApiException(503, AnalysisStoppedException.INTERRUPTED, "the analysis was interrupted: the server"
+            + " is closing");
+      }
       Thread.currentThread().interrupt();
       throw new ApiException(503, "busy", "interrupted while the analysis ran");
     } finally {
@@ -272,7 +363,8 @@ final class FaultTreeApi {
     int cutSets = Requests.intParam(ctx, "cutSets", 20, 0, 1000);
     boolean importance = Requests.boolParam(ctx, "importance", false);
     long start = clock.nanoTime();
-    FaultTreeResult r = result(document, ctx.queryParam("top"), missionTime);
+    Analysed analysed = result(document, ctx.queryParam("top"), missionTime);
+    FaultTreeResult r = analysed.result;
     Map<String, Object> reply = new LinkedHashMap<>();
     reply.put("name", document.name());
     reply.put("top", r.top());
@@ -286,7 +378,7 @@ final class FaultTreeApi {
     reply.put("cutSets", r.cutSets().limit(cutSets).map(FaultTreeApi::cutSet).toList());
     if (importance) {
       List<Map<String, Object>> list = new ArrayList<>();
-      for (Importance i : r.importance()) {
+      for (Importance i : analysed.importance()) {
         Map<String, Object> item = new LinkedHashMap<>();
         item.put("event", i.event());
         item.put("probability", i.probability());
@@ -306,7 +398,7 @@ final class FaultTreeApi {
 
   private Reply live(Context ctx, Principal principal) {
     ConsoleStore.Document document = document(ctx);
-    FaultTreeResult r = result(document, ctx.queryParam("top"), FaultTreeModel.DEFAULT_MISSION_TIME);
+    FaultTreeResult r = result(document, ctx.queryParam("top"), FaultTreeModel.DEFAULT_MISSION_TIME).result;
     Set<String> failed = new LinkedHashSet<>();
     Set<String> given = Requests.listParam(ctx, "failed");
     if (given != null) {

@@ -34,6 +34,9 @@ class ConsoleServerConfigTest {
     assertRefused("maxBatch", b -> b.maxBatch(0));
     assertRefused("maxConcurrentAnalyses", b -> b.maxConcurrentAnalyses(0));
     assertRefused("maxConcurrentAnalyses", b -> b.maxConcurrentAnalyses(65));
+    assertRefused("analysisTimeout", b -> b.analysisTimeout(Duration.ZERO));
+    assertRefused("analysisTimeout", b -> b.analysisTimeout(Duration.ofHours(25)));
+    assertRefused("analysisTimeout", b -> b.analysisTimeout(null));
     assertRefused("addressPermits", b -> b.addressRateLimit(0, Duration.ofSeconds(1)));
     assertRefused("credentialPeriod", b -> b.credentialRateLimit(1, Duration.ZERO));
     assertRefused("sessionTtl", b -> b.sessionTtl(Duration.ofSeconds(-1)));
