@@ -276,6 +276,27 @@ public final class Engine {
     return signed < 0 ? e ^ 1 : e;
   }
 
+  /**
+   * The diagrams of a gate's arguments, those whose top variable is deepest first. Folded in that order, each step
+   * puts the next argument above what is built so far, which it leaves shared; folded in argument order, an argument
+   * whose variable is deeper than everything built so far rebuilds all of it (an OR of n events in variable order
+   * created about n²/2 nodes for a diagram of n). The result is the same diagram either way.
+   */
+  private int[] deepestFirst(int[] args, int currentRoot) {
+    long[] keyed = new long[args.length];
+    for (int i = 0; i < args.length; i++) {
+      int e = literal(args[i], currentRoot);
+      // Deepest (highest level) first; constants (level MAX_VALUE) first too, they cost nothing.
+      keyed[i] = ((long) (Integer.MAX_VALUE - bdd.level(e)) << 32) | (e & 0xFFFFFFFFL);
+    }
+    Arrays.sort(keyed);
+    int[] out = new int[keyed.length];
+    for (int i = 0; i < keyed.length; i++) {
+      out[i] = (int) keyed[i];
+    }
+    return out;
+  }
+
   private int buildGate(int g, int currentRoot) {
     if (gateBdd[g] != -1 && !(isModule[g] && g != currentRoot)) {
       return gateBdd[g];
@@ -285,20 +306,20 @@ public final class Engine {
     switch (pdag.kind(g)) {
       case Pdag.AND -> {
         r = Bdd.TRUE;
-        for (int x : a) {
-          r = bdd.and(r, literal(x, currentRoot));
+        for (int x : deepestFirst(a, currentRoot)) {
+          r = bdd.and(r, x);
         }
       }
       case Pdag.OR -> {
         r = Bdd.FALSE;
-        for (int x : a) {
-          r = bdd.or(r, literal(x, currentRoot));
+        for (int x : deepestFirst(a, currentRoot)) {
+          r = bdd.or(r, x);
         }
       }
       case Pdag.XOR -> {
         r = Bdd.FALSE;
-        for (int x : a) {
-          r = bdd.xor(r, literal(x, currentRoot));
+        for (int x : deepestFirst(a, currentRoot)) {
+          r = bdd.xor(r, x);
         }
       }
       case Pdag.ATLEAST -> {
