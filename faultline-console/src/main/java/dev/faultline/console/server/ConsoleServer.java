@@ -186,6 +186,8 @@ public final class ConsoleServer implements AutoCloseable {
       new java.util.concurrent.ConcurrentHashMap<>();
   /** Threads in {@link #awaitInProgress} (tests): only then does a request entering notify. */
   private volatile int inProgressWaiters;
+  /** Requests that entered while a test waited (awaitInProgress); guarded by the inProgress map's monitor. */
+  private long inProgressEntries;
   private final Registry<String, RateLimiter> credentialLimiters;
   private final AccountApi accounts;
   private final FaultTreeApi faultTrees;
@@ -430,6 +432,7 @@ public final class ConsoleServer implements AutoCloseable {
     ctx.attribute(ENTERED, address);
     if (inProgressWaiters > 0) {
       synchronized (inProgress) {
+        inProgressEntries++;
         inProgress.notifyAll();
       }
     }
@@ -448,18 +451,20 @@ public final class ConsoleServer implements AutoCloseable {
     return inProgress.getOrDefault(address, 0);
   }
 
-  /** Waits up to {@code timeout} until {@code address} has {@code n} requests in progress (for tests). */
+  /**
+   * Waits until {@code address} has {@code n} requests in progress (for tests); false if no request entered for
+   * {@code timeout} meanwhile. Bounded by the wait itself, not by a clock reading, so that it holds on a fake clock.
+   */
   boolean awaitInProgress(String address, int n, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (inProgress) {
       inProgressWaiters++;
       try {
         while (inProgress(address) < n) {
-          long left = deadline - System.nanoTime();
-          if (left <= 0) {
-            return false;
+          long entries = inProgressEntries;
+          TimeUnit.NANOSECONDS.timedWait(inProgress, timeout.toNanos());
+          if (entries == inProgressEntries && inProgress(address) < n) {
+            return false; // nobody entered within the timeout
           }
-          TimeUnit.NANOSECONDS.timedWait(inProgress, left);
         }
         return true;
       } finally {

@@ -31,6 +31,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -520,6 +521,7 @@ class PostgresContractTest extends WorkflowExecutorTest {
     AtomicBoolean armed = new AtomicBoolean();
     CountDownLatch findStarted = new CountDownLatch(1);
     CountDownLatch claimed = new CountDownLatch(1);
+    AtomicReference<Thread> claimer = new AtomicReference<>();
     DataSource gated = onConnections(real, (method, args, proceed) -> {
       Object r = proceed.call();
       if (!method.getName().equals("prepareStatement")) {
@@ -538,10 +540,11 @@ class PostgresContractTest extends WorkflowExecutorTest {
         if (find) { // the start's read: only once the heartbeat's claim has answered
           findStarted.countDown();
           assertTrue(claimed.await(30, TimeUnit.SECONDS));
-          Thread.sleep(300); // and the claim has gone on to report it
+          awaitClaimReported(claimer.get()); // and the claim has gone on to report it
           return statement.call();
         }
         assertTrue(findStarted.await(30, TimeUnit.SECONDS)); // claims wait for the start's read
+        claimer.set(Thread.currentThread());
         Object q = statement.call();
         claimed.countDown();
         return q;
@@ -557,6 +560,30 @@ class PostgresContractTest extends WorkflowExecutorTest {
       armed.set(false);
       assertEquals("in ran", awaitAdvancing(handle));
     }
+  }
+
+  /**
+   * Waits until the heartbeat thread {@code claimer}, whose claim answered, has reported it to the executor: parked in
+   * the executor's {@code claimed} (waiting for the start to have its row, with the fix) or past the claim altogether
+   * (parked in its loop, without). PostgreSQL's answer gives no callback for that, so this polls the thread's state.
+   */
+  private static void awaitClaimReported(Thread claimer) {
+    for (int polls = 0; polls < 30_000; polls++) {
+      Thread.State state = claimer.getState();
+      if (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) {
+        boolean inClaimed = false;
+        boolean claiming = false;
+        for (StackTraceElement frame : claimer.getStackTrace()) {
+          inClaimed |= frame.getMethodName().equals("claimed");
+          claiming |= frame.getMethodName().equals("claimOrphans");
+        }
+        if (inClaimed || !claiming) {
+          return;
+        }
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
+    throw new AssertionError("the heartbeat never reported its claim: " + claimer.getState());
   }
 
   /** What a test does around one call of a proxied JDBC object: {@code proceed} makes the real call. */
