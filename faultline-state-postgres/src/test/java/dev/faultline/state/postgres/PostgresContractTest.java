@@ -1,5 +1,7 @@
 package dev.faultline.state.postgres;
 
+import static dev.faultline.state.postgres.JdbcProxies.intercept;
+import static dev.faultline.state.postgres.JdbcProxies.onConnections;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -12,7 +14,6 @@ import dev.faultline.state.workflow.WorkflowExecutor;
 import dev.faultline.state.workflow.WorkflowHandle;
 import dev.faultline.state.workflow.WorkflowStatus;
 import dev.faultline.state.workflow.contract.WorkflowExecutorTest;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -584,38 +585,6 @@ class PostgresContractTest extends WorkflowExecutorTest {
       java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
     }
     throw new AssertionError("the heartbeat never reported its claim: " + claimer.getState());
-  }
-
-  /** What a test does around one call of a proxied JDBC object: {@code proceed} makes the real call. */
-  @FunctionalInterface
-  private interface Around {
-    Object call(java.lang.reflect.Method method, Object[] args, Proceed proceed) throws Throwable;
-  }
-
-  /** The real call. */
-  @FunctionalInterface
-  private interface Proceed {
-    Object call() throws Throwable;
-  }
-
-  /** {@code target} with {@code around} around each call of {@code type}'s methods. */
-  private static <T> T intercept(Class<T> type, T target, Around around) {
-    return type.cast(Proxy.newProxyInstance(PostgresContractTest.class.getClassLoader(), new Class<?>[] {type},
-        (proxy, method, args) -> around.call(method, args, () -> {
-          try {
-            return method.invoke(target, args);
-          } catch (java.lang.reflect.InvocationTargetException e) {
-            throw e.getCause();
-          }
-        })));
-  }
-
-  /** {@code real}, whose connections have {@code around} around each of their calls. */
-  private static DataSource onConnections(DataSource real, Around around) {
-    return intercept(DataSource.class, real, (method, args, proceed) -> {
-      Object out = proceed.call();
-      return method.getName().equals("getConnection") ? intercept(Connection.class, (Connection) out, around) : out;
-    });
   }
 
   @Test

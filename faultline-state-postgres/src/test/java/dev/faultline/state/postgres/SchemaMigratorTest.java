@@ -134,8 +134,10 @@ class SchemaMigratorTest {
   /**
    * On a pool whose connections come without auto-commit (HikariCP's {@code autoCommit=false}), a node that loses
    * the race to create the schema recovers: its retry must not run inside the transaction the lost race aborted
-   * (SQLSTATE 25P02 "current transaction is aborted"). The race is made deterministic: another session creates the
-   * schema in an open transaction, the migrator blocks on it, and that session commits once the migrator waits.
+   * (SQLSTATE 25P02 "current transaction is aborted"). The lost race is reproduced without timing: when the migrator
+   * sends its {@code CREATE SCHEMA IF NOT EXISTS}, the test's proxy fails a statement on the same connection (which,
+   * outside auto-commit, aborts its transaction as the server's duplicate-key error does), lets another session create
+   * the schema, and answers the duplicate-key error (23505) a lost race gets.
    */
   @Test
   void aNodeLosingTheRaceToCreateTheSchemaOnAPoolWithoutAutoCommitRecovers() throws Exception {
@@ -146,25 +148,32 @@ class SchemaMigratorTest {
     config.setMaximumPoolSize(2);
     config.setAutoCommit(false);
     config.setPoolName("no-autocommit-" + schema);
-    try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource(config);
-        Connection winner = db.getConnection()) {
-      winner.setAutoCommit(false);
-      try (Statement s = winner.createStatement()) {
-        s.execute("CREATE SCHEMA " + schema);
-      }
-      java.util.concurrent.CompletableFuture<SchemaMigrator.Report> loser =
-          java.util.concurrent.CompletableFuture.supplyAsync(() -> SchemaMigrator.migrate(pool, schema));
-      // Wait until the migrator's CREATE SCHEMA waits for the winner's transaction.
-      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-      while (rows("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE SCHEMA IF"
-          + " NOT EXISTS " + schema + "'").isEmpty()) {
-        assertTrue(System.nanoTime() < deadline, "the migrator never waited for the winner");
-        assertTrue(!loser.isDone(), () -> "the migrator finished without waiting: " + loser);
-        Thread.sleep(10);
-      }
-      winner.commit();
-      winner.setAutoCommit(true);
-      assertEquals(List.of(1, 2, 3, 4), loser.get(30, java.util.concurrent.TimeUnit.SECONDS).applied());
+    String create = "CREATE SCHEMA IF NOT EXISTS " + schema;
+    java.util.concurrent.atomic.AtomicBoolean lost = new java.util.concurrent.atomic.AtomicBoolean();
+    try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource(config)) {
+      javax.sql.DataSource losing = JdbcProxies.onConnections(pool, (method, args, proceed) -> {
+        Object out = proceed.call();
+        if (!method.getName().equals("createStatement")) {
+          return out;
+        }
+        return JdbcProxies.intercept(Statement.class, (Statement) out, (m2, a2, real) -> {
+          if (!m2.getName().equals("execute") || !create.equals(a2[0]) || !lost.compareAndSet(false, true)) {
+            return real.call();
+          }
+          try (Statement failing = ((Statement) out).getConnection().createStatement()) {
+            failing.execute("SELECT 1/0"); // the server's error, in this connection's transaction if it has one
+          } catch (SQLException expected) {
+            // 22012, as intended
+          }
+          try (Connection winner = db.getConnection(); Statement s = winner.createStatement()) {
+            s.execute("CREATE SCHEMA " + schema); // the node that won the race, committed
+          }
+          throw new SQLException("duplicate key value violates unique constraint \"pg_namespace_nspname_index\""
+              + " (a lost race, simulated)", "23505");
+        });
+      });
+      assertEquals(List.of(1, 2, 3, 4), SchemaMigrator.migrate(losing, schema).applied());
+      assertTrue(lost.get(), "the migrator lost the race");
       assertEquals(4, SchemaMigrator.verify(pool, schema), "verify on the same pool");
     }
   }
