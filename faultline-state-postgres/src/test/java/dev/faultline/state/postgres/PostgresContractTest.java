@@ -141,15 +141,23 @@ class PostgresContractTest extends WorkflowExecutorTest {
       }
       return node;
     });
-    try (WorkflowExecutor a = builder().resumeOnStart(false).queue("q", 1, 0).register("w", on.apply("a")).open();
-        WorkflowExecutor b = builder().resumeOnStart(false).queue("q", 1, 0).register("w", on.apply("b")).open()) {
+    String schema = TestDatabase.freshSchema("keepbacklog");
+    Beats beatsA = new Beats();
+    Beats beatsB = new Beats();
+    Function<Beats, WorkflowExecutor.Builder> node = beats -> WorkflowExecutor.builder(PostgresWorkflowStore
+        .builder(TestDatabase.dataSource()).schema(schema).nodeId("node-" + NODES.incrementAndGet())
+        .leaseTime(Duration.ofSeconds(5)).heartbeatInterval(Duration.ofMillis(200)).clock(beats).build())
+        .clock(clock).scheduler(clock).storeTasks(Runnable::run).threads(4).resumeOnStart(false).queue("q", 1, 0);
+    try (WorkflowExecutor a = node.apply(beatsA).register("w", on.apply("a")).open();
+        WorkflowExecutor b = node.apply(beatsB).register("w", on.apply("b")).open()) {
       a.start("q", "w", "first", "1");
       a.start("q", "w", "second", "2");
       WorkflowHandle<String> third = a.start("q", "w", "third", "3");
       assertTrue(firstIn.await(30, TimeUnit.SECONDS));
-      for (int i = 0; i < 10; i++) { // node a's sharing passes, while its heartbeats (200 ms) show node b alive
+      for (int i = 0; i < 10; i++) { // node a's sharing passes, while the nodes' heartbeats show each other alive
         clock.advance(Duration.ofSeconds(1));
-        Thread.sleep(200);
+        beatsA.beat();
+        beatsB.beat();
       }
       release.countDown();
       assertEquals("a", awaitAdvancing(third), "ran " + ranOn);
