@@ -504,14 +504,19 @@ class RecoverableStateTest {
     }
   }
 
-  @Test
-  void inAsyncModeACheckpointForcesTheJournalAndALossIsReported() {
+  /** An ASYNC session: events 1..5, a checkpoint (which forces them), events 6..8 unforced, then a power loss. */
+  private void crashInAsyncWithEventsSixToEightUnforced() {
     RecoverableState<Account, String> state = builder().durability(Durability.ASYNC).checkpointEvery(0)
         .asyncForceInterval(Duration.ofSeconds(1)).open();
     depositUpTo(state, 1, 5);
     state.checkpoint("forced");
     depositUpTo(state, 6, 8);
     disk.crash();
+  }
+
+  @Test
+  void inAsyncModeACheckpointForcesTheJournalAndALossIsReported() {
+    crashInAsyncWithEventsSixToEightUnforced();
     events.clear();
     try (RecoverableState<Account, String> recovered = builder().open()) {
       assertEquals(afterDeposits(5), recovered.state(), "events 6..8 were in the unforced window");
@@ -530,12 +535,7 @@ class RecoverableStateTest {
    */
   @Test
   void anOfflineRollbackAfterAnAsyncCrashReportsTheLossWindow() {
-    RecoverableState<Account, String> state = builder().durability(Durability.ASYNC).checkpointEvery(0)
-        .asyncForceInterval(Duration.ofSeconds(1)).open();
-    depositUpTo(state, 1, 5);
-    state.checkpoint("forced");
-    depositUpTo(state, 6, 8);
-    disk.crash();
+    crashInAsyncWithEventsSixToEightUnforced();
     RollbackResult result = RecoverableState.rollbackOffline(DIR, new RollbackTarget.ToSequence(3), disk);
     assertTrue(result.opened().orElseThrow().possibleLoss().isPresent(), String.valueOf(result));
     try (RecoverableState<Account, String> reopened = builder().open()) {
