@@ -296,13 +296,18 @@ final class FileCheckpointStore implements CheckpointStore {
       int keyId = keyProvider == null ? 0 : keyProvider.currentKeyId();
       byte[] stored = keyId == 0 ? snapshot : Aead.seal(key(keyId, id), snapshot, 0, snapshot.length,
           DirectoryIdentity.aad(MAGIC, identity, number, sequence, time));
-      ByteBuffer bytes = encode(number, sequence, time, keyId, labelBytes, stored);
+      ByteBuffer[] parts = encode(number, sequence, time, keyId, labelBytes, stored);
       Path tmp = directory.resolve(id + TMP_SUFFIX);
       Path file = fileOf(number);
       try {
         io.delete(tmp);
         try (StorageChannel channel = io.open(tmp, StorageIo.OpenMode.CREATE_NEW)) {
-          channel.writeFully(bytes, 0);
+          long at = 0;
+          for (ByteBuffer part : parts) {
+            int length = part.remaining();
+            channel.writeFully(part, at);
+            at += length;
+          }
           channel.force();
         }
         io.move(tmp, file);
@@ -337,21 +342,27 @@ final class FileCheckpointStore implements CheckpointStore {
         + " in " + directory + " is encrypted with key id " + keyId + ", which the key provider does not have"));
   }
 
-  private static ByteBuffer encode(long number, long sequence, long time, int keyId, byte[] label,
+  /**
+   * The file as three parts written one after another: header and label, the snapshot (not copied: a large state's
+   * snapshot is written from the array its codec made), and the trailer, a CRC of everything before it.
+   */
+  private static ByteBuffer[] encode(long number, long sequence, long time, int keyId, byte[] label,
       byte[] snapshot) {
     long total = (long) HEADER_SIZE + label.length + snapshot.length + TRAILER_SIZE;
     if (total > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("checkpoint of " + snapshot.length + " bytes is too large for one file");
     }
-    ByteBuffer buffer = ByteBuffer.allocate((int) total);
-    buffer.putInt(0, MAGIC).putInt(4, keyId == 0 ? VERSION_UNBOUND : VERSION).putInt(8, keyId).putInt(12, 0)
+    ByteBuffer head = ByteBuffer.allocate(HEADER_SIZE + label.length);
+    head.putInt(0, MAGIC).putInt(4, keyId == 0 ? VERSION_UNBOUND : VERSION).putInt(8, keyId).putInt(12, 0)
         .putLong(16, number)
         .putLong(24, sequence).putLong(32, time).putInt(40, label.length).putLong(44, snapshot.length);
-    buffer.putInt(52, crc(buffer.array(), 0, 52));
-    System.arraycopy(label, 0, buffer.array(), HEADER_SIZE, label.length);
-    System.arraycopy(snapshot, 0, buffer.array(), HEADER_SIZE + label.length, snapshot.length);
-    buffer.putInt((int) total - TRAILER_SIZE, crc(buffer.array(), 0, (int) total - TRAILER_SIZE));
-    return buffer;
+    head.putInt(52, crc(head.array(), 0, 52));
+    System.arraycopy(label, 0, head.array(), HEADER_SIZE, label.length);
+    CRC32C whole = new CRC32C();
+    whole.update(head.array(), 0, head.capacity());
+    whole.update(snapshot, 0, snapshot.length);
+    ByteBuffer trailer = ByteBuffer.allocate(TRAILER_SIZE).putInt(0, (int) whole.getValue());
+    return new ByteBuffer[] {head, ByteBuffer.wrap(snapshot), trailer};
   }
 
   private static int crc(byte[] bytes, int offset, int length) {
