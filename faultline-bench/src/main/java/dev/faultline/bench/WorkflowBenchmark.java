@@ -50,6 +50,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * Each fork starts its own embedded PostgreSQL server (a real PostgreSQL binary, default durability settings) in a
  * temporary directory. Sample-time mode: JMH prints mean, p50 and p99 latency; throughput (workflows/s) is the
  * number of starters divided by the mean latency (a closed loop: each starter has one workflow in flight).
+ *
+ * <p>The embedded store keeps its default of a checkpoint every 10 000 records (amortized: see
+ * {@code RecoverableState.Builder.amortizeCheckpoints}); {@code -jvmArgsAppend -Dfaultline.bench.checkpointEvery=0}
+ * turns them off, to measure what they cost.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -113,6 +117,7 @@ public class WorkflowBenchmark {
     if (backend.startsWith("faultline-embedded")) {
       directory = Files.createTempDirectory("faultline-bench-workflows");
       executor = WorkflowExecutor.builder(directory).threads(32)
+          .checkpointEvery(Long.getLong("faultline.bench.checkpointEvery", 10_000))
           .durability(backend.endsWith("-async") ? Durability.ASYNC : Durability.SYNC)
           .register("three-steps", this::threeSteps).open();
       return;

@@ -5,11 +5,8 @@ import dev.faultline.state.StateMachine;
 import dev.faultline.state.workflow.spi.StoredStep;
 import dev.faultline.state.workflow.spi.StoredWorkflow;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -79,6 +76,11 @@ final class Table {
     final Set<Integer> compensated = new HashSet<>();
     boolean cancelRequested;
     boolean resumeRequested;
+    /**
+     * The row's size in a checkpoint once it is finished, -1 until a checkpoint counted it; written and read only by
+     * the checkpoint encoding (a race between two encodings writes the same value).
+     */
+    int snapshotSize = -1;
     /** Dropped by retention (see Table.finished); set by the state machine only. */
     boolean forgotten;
     WorkflowStatus outcome;
@@ -298,47 +300,73 @@ final class Table {
       return () -> write(done, open);
     }
 
+    /**
+     * Two passes over the same rows (see {@link SnapshotBytes}): the finished ones never change again and the open
+     * ones are this capture's own copies, so both passes see the same values without taking a row's monitor (the
+     * state lock under which they were captured, or finished, orders their fields before this read).
+     */
     private byte[] write(Row[] done, List<Row> open) {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      try (DataOutputStream out = new DataOutputStream(bytes)) {
-        out.writeInt(done.length + open.size());
-        for (Row row : done) {
-          write(out, row);
-        }
-        for (Row row : open) {
-          write(out, row);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      SnapshotBytes.Size size = new SnapshotBytes.Size();
+      size.i32(0);
+      for (Row row : done) {
+        size.total += finishedSize(row);
       }
-      return bytes.toByteArray();
+      for (Row row : open) {
+        write(size, row);
+      }
+      SnapshotBytes.Bytes bytes = new SnapshotBytes.Bytes(size.arrayLength());
+      write(bytes, done, open);
+      return bytes.done();
     }
 
-    private void write(DataOutputStream out, Row row) throws IOException {
-      synchronized (row) {
-        out.writeUTF(row.id);
-        out.writeUTF(row.name);
-        out.writeUTF(row.queue);
-        Entry.writeBytes(out, row.input);
-        out.writeByte(row.status.ordinal());
-        out.writeBoolean(row.cancelRequested);
-        out.writeBoolean(row.resumeRequested);
-        out.writeByte(row.outcome == null ? -1 : row.outcome.ordinal());
-        Entry.writeBytes(out, row.output);
-        out.writeUTF(row.error == null ? "" : Entry.clip(row.error));
-        out.writeInt(row.steps.size());
-        for (Step s : row.steps) {
-          out.writeInt(s.index());
-          out.writeUTF(s.name());
-          out.writeBoolean(s.sleep());
-          out.writeLong(s.wakeMillis());
-          Entry.writeBytes(out, s.result());
-          out.writeUTF(s.error() == null ? "" : Entry.clip(s.error()));
-        }
-        out.writeInt(row.compensated.size());
-        for (int index : row.compensated) {
-          out.writeInt(index);
-        }
+    /**
+     * A finished row's encoded size, counted at the first checkpoint that holds it and kept in the row (it never
+     * changes again), so that the size pass of a large table costs little more than its open rows.
+     */
+    private long finishedSize(Row row) {
+      int known = row.snapshotSize;
+      if (known < 0) {
+        SnapshotBytes.Size size = new SnapshotBytes.Size();
+        write(size, row);
+        known = (int) Math.min(size.total, Integer.MAX_VALUE); // a row that large fails arrayLength anyway
+        row.snapshotSize = known;
+      }
+      return known;
+    }
+
+    private void write(SnapshotBytes.Sink out, Row[] done, List<Row> open) {
+      out.i32(done.length + open.size());
+      for (Row row : done) {
+        write(out, row);
+      }
+      for (Row row : open) {
+        write(out, row);
+      }
+    }
+
+    private void write(SnapshotBytes.Sink out, Row row) {
+      out.utf(row.id);
+      out.utf(row.name);
+      out.utf(row.queue);
+      out.bytes(row.input);
+      out.i8(row.status.ordinal());
+      out.i8(row.cancelRequested ? 1 : 0);
+      out.i8(row.resumeRequested ? 1 : 0);
+      out.i8(row.outcome == null ? -1 : row.outcome.ordinal());
+      out.bytes(row.output);
+      out.utf(row.error == null ? "" : Entry.clip(row.error));
+      out.i32(row.steps.size());
+      for (Step s : row.steps) {
+        out.i32(s.index());
+        out.utf(s.name());
+        out.i8(s.sleep() ? 1 : 0);
+        out.i64(s.wakeMillis());
+        out.bytes(s.result());
+        out.utf(s.error() == null ? "" : Entry.clip(s.error()));
+      }
+      out.i32(row.compensated.size());
+      for (int index : row.compensated) {
+        out.i32(index);
       }
     }
 

@@ -84,4 +84,80 @@ class TableTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Table.CODEC.decode(twice));
     assertTrue(e.getMessage().contains("x twice"), e.getMessage());
   }
+
+  @Test
+  void theSnapshotIsByteForByteTheFormatDataOutputStreamWrote() throws Exception {
+    String wide = "\u00e9t\u00e9 \u2603 \ud83d\ude00 nul\u0000end"; // two-, three-byte, surrogates, a NUL
+    apply(new Entry.Started("done-" + wide, "w" + wide, "q", bytes("in")));
+    apply(new Entry.StepDone("done-" + wide, 0, "a" + wide, bytes("ra")));
+    apply(new Entry.StepFailed("done-" + wide, 1, "b", "x".repeat(9000))); // clipped
+    apply(new Entry.Sleep("done-" + wide, 2, 1_700_000_000_123L));
+    apply(new Entry.StepDone("done-" + wide, 3, "c", new byte[0]));
+    apply(new Entry.Finished("done-" + wide, WorkflowStatus.SUCCEEDED, bytes("out"), null));
+    apply(new Entry.Started("saga", "w", "", null));
+    apply(new Entry.StepDone("saga", 0, "a", null));
+    apply(new Entry.StepDone("saga", 1, "b", bytes("rb")));
+    apply(new Entry.Cancel("saga"));
+    apply(new Entry.Resume("saga"));
+    apply(new Entry.Compensating("saga", WorkflowStatus.CANCELLED, "stop " + wide));
+    apply(new Entry.Compensated("saga", 1));
+    apply(new Entry.Started("open", "w", "q", bytes("x")));
+    apply(new Entry.Started("failed", "w", "q", null));
+    apply(new Entry.Finished("failed", WorkflowStatus.FAILED, null, "boom"));
+
+    byte[] expected = referenceEncoding(table);
+    assertTrue(expected.length > 8000, "the clipped error is in it");
+    assertEquals(java.util.HexFormat.of().formatHex(expected),
+        java.util.HexFormat.of().formatHex(Table.CODEC.encode(table)));
+    assertEquals(java.util.HexFormat.of().formatHex(expected),
+        java.util.HexFormat.of().formatHex(Table.CODEC.encode(table)), "again, with the finished rows' sizes kept");
+    apply(new Entry.Finished("open", WorkflowStatus.SUCCEEDED, bytes("late"), null));
+    assertEquals(java.util.HexFormat.of().formatHex(referenceEncoding(table)),
+        java.util.HexFormat.of().formatHex(Table.CODEC.encode(table)), "a row finished since");
+    assertEquals(4, Table.CODEC.decode(expected).rows.size());
+  }
+
+  @Test
+  void aStringLongerThanWriteUtfTakesIsRefusedAsDataOutputStreamRefusedIt() {
+    apply(new Entry.Started("x".repeat(70_000), "w", "q", null));
+    java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+        () -> Table.CODEC.encode(table));
+    assertTrue(e.getCause() instanceof java.io.UTFDataFormatException, e.toString());
+  }
+
+  /** The format as DataOutputStream wrote it before the two-pass encoder: the reference the encoder must match. */
+  private static byte[] referenceEncoding(Table t) throws java.io.IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    java.util.List<Table.Row> rows = new java.util.ArrayList<>(t.finished);
+    rows.addAll(t.unfinished);
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+      out.writeInt(rows.size());
+      for (Table.Row row : rows) {
+        out.writeUTF(row.id);
+        out.writeUTF(row.name);
+        out.writeUTF(row.queue);
+        Entry.writeBytes(out, row.input);
+        out.writeByte(row.status.ordinal());
+        out.writeBoolean(row.cancelRequested);
+        out.writeBoolean(row.resumeRequested);
+        out.writeByte(row.outcome == null ? -1 : row.outcome.ordinal());
+        Entry.writeBytes(out, row.output);
+        out.writeUTF(row.error == null ? "" : Entry.clip(row.error));
+        out.writeInt(row.steps.size());
+        for (Table.Step s : row.steps) {
+          out.writeInt(s.index());
+          out.writeUTF(s.name());
+          out.writeBoolean(s.sleep());
+          out.writeLong(s.wakeMillis());
+          Entry.writeBytes(out, s.result());
+          out.writeUTF(s.error() == null ? "" : Entry.clip(s.error()));
+        }
+        out.writeInt(row.compensated.size());
+        for (int index : row.compensated) {
+          out.writeInt(index);
+        }
+      }
+    }
+    return bytes.toByteArray();
+  }
 }
