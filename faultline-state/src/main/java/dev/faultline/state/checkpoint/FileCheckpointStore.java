@@ -59,14 +59,22 @@ final class FileCheckpointStore implements CheckpointStore {
   private final boolean requireEncryption;
   /** The directory's identity, which version-2 snapshots authenticate; null if not read (no provider) or none. */
   private final byte[] identity;
+  /**
+   * The highest number a version-1 sealed checkpoint may have, from the identity file (version 2 of it); higher ones
+   * were put here after the identity was made. {@link Long#MAX_VALUE} if unknown (an identity file of version 1, or
+   * none read).
+   */
+  private final long lastUnboundCheckpoint;
+  /** Why {@link #lastUnboundCheckpoint} is what it is, for error messages; null if it is unknown. */
+  private final String unboundBounds;
   /** Why {@link #identity} is null although a provider was given (a read-only store opens anyway); else null. */
   private final String identityProblem;
   private final Object lock = new Object();
   private long nextNumber;
   private long recordedHighest;
 
-  private FileCheckpointStore(CheckpointStore.Builder config, byte[] identity, String identityProblem,
-      long nextNumber, long recordedHighest) {
+  private FileCheckpointStore(CheckpointStore.Builder config, DirectoryIdentity.Identity identity,
+      String identityProblem, long nextNumber, long recordedHighest) {
     this.directory = config.directory;
     this.io = config.storage;
     this.clock = config.clock;
@@ -74,7 +82,9 @@ final class FileCheckpointStore implements CheckpointStore {
     this.readOnly = config.readOnly;
     this.keyProvider = config.keyProvider;
     this.requireEncryption = config.requireEncryption;
-    this.identity = identity;
+    this.identity = identity == null ? null : identity.bytes();
+    this.lastUnboundCheckpoint = identity == null ? Long.MAX_VALUE : identity.lastUnboundCheckpoint();
+    this.unboundBounds = identity == null ? null : identity.describeBounds();
     this.identityProblem = identityProblem;
     this.nextNumber = nextNumber;
     this.recordedHighest = recordedHighest;
@@ -88,7 +98,7 @@ final class FileCheckpointStore implements CheckpointStore {
         if (!io.exists(directory)) {
           throw new CheckpointException("checkpoint-io", "checkpoint directory " + directory + " does not exist");
         }
-        byte[] identity = null;
+        DirectoryIdentity.Identity identity = null;
         String problem = null;
         if (config.keyProvider != null) {
           try {
@@ -103,7 +113,7 @@ final class FileCheckpointStore implements CheckpointStore {
         return new FileCheckpointStore(config, identity, problem, Long.MAX_VALUE, Long.MAX_VALUE);
       }
       io.createDirectories(directory);
-      byte[] identity = config.keyProvider == null ? null : identity(io, directory);
+      DirectoryIdentity.Identity identity = config.keyProvider == null ? null : identity(io, directory);
       long max = 0;
       boolean removed = false;
       for (Path file : io.list(directory)) {
@@ -139,9 +149,9 @@ final class FileCheckpointStore implements CheckpointStore {
    * @throws CheckpointException {@code checkpoint-crypto} if the identity file is damaged, or missing while a
    *     checkpoint is sealed for an identity (format version 2): a new one would leave its snapshot unreadable
    */
-  private static byte[] identity(StorageIo io, Path directory) throws IOException {
+  private static DirectoryIdentity.Identity identity(StorageIo io, Path directory) throws IOException {
     try {
-      Optional<byte[]> found = DirectoryIdentity.read(io, directory);
+      Optional<DirectoryIdentity.Identity> found = DirectoryIdentity.read(io, directory);
       if (found.isPresent()) {
         return found.get();
       }
@@ -158,7 +168,7 @@ final class FileCheckpointStore implements CheckpointStore {
           + " directory. A new identity would leave it unreadable, so none is made; restore " + DirectoryIdentity.FILE
           + " from a backup of this directory. Nothing was changed");
     }
-    byte[] created = DirectoryIdentity.create(io, directory);
+    DirectoryIdentity.Identity created = DirectoryIdentity.create(io, directory);
     LOG.log(System.Logger.Level.INFO, "checkpoint directory " + directory + ": created its identity file "
         + DirectoryIdentity.FILE + "; snapshots sealed from now on are bound to this directory");
     return created;
@@ -438,6 +448,12 @@ final class FileCheckpointStore implements CheckpointStore {
       long number = header.getLong(16);
       if (number != number(file)) {
         throw new Damaged("header gives number " + number + " but the file name gives " + number(file), false);
+      }
+      if (version == VERSION_UNBOUND && header.getInt(8) != 0 && number > lastUnboundCheckpoint) {
+        throw new Damaged("the snapshot is sealed in format version " + VERSION_UNBOUND + ", not bound to this"
+            + " directory, with number " + number + ", past " + lastUnboundCheckpoint + ": " + unboundBounds
+            + ". So the checkpoint was put here later (perhaps copied from another directory under the same key)",
+            "checkpoint-crypto");
       }
       int labelLength = header.getInt(40);
       long snapshotLength = header.getLong(44);

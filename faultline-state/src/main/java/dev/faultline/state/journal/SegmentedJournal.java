@@ -269,7 +269,7 @@ final class SegmentedJournal implements Journal {
     OpenReport.AsyncWindowLoss loss;
     long writePosition;
     long preallocatedEnd;
-    byte[] identity;
+    DirectoryIdentity.Identity identity;
     try {
       // Refuse a damaged or missing identity, a missing or wrong key, and plain segments where they cannot be
       // trusted, before changing anything (cutting a tail, replacing an empty segment).
@@ -331,8 +331,8 @@ final class SegmentedJournal implements Journal {
     OpenReport report = new OpenReport(directory, segments.size(), first, scan.nextSequence - 1,
         Optional.ofNullable(damage), Optional.ofNullable(loss));
     LOG.log(report.clean() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, report.describe());
-    SegmentedJournal journal = new SegmentedJournal(config, lock, identity, segments, writePosition,
-        preallocatedEnd, report);
+    SegmentedJournal journal = new SegmentedJournal(config, lock, identity == null ? null : identity.bytes(),
+        segments, writePosition, preallocatedEnd, report);
     Events events = new Events(config.clock, config.listeners);
     if (events.enabled()) {
       String name = config.name != null ? config.name : String.valueOf(directory.getFileName());
@@ -365,14 +365,14 @@ final class SegmentedJournal implements Journal {
    * @throws JournalException {@code journal-crypto} if the identity file is damaged, or missing while a segment is
    *     sealed for an identity (format version 2): making a new one would leave those records unreadable
    */
-  static byte[] identity(KeyProvider provider, StorageIo io, Path directory, List<Scanner.ScannedSegment> segments)
-      throws IOException {
+  static DirectoryIdentity.Identity identity(KeyProvider provider, StorageIo io, Path directory,
+      List<Scanner.ScannedSegment> segments) throws IOException {
     if (provider == null) {
       return null;
     }
     Path file = directory.resolve(DirectoryIdentity.FILE);
     try {
-      Optional<byte[]> found = DirectoryIdentity.read(io, directory);
+      Optional<DirectoryIdentity.Identity> found = DirectoryIdentity.read(io, directory);
       if (found.isPresent()) {
         return found.get();
       }
@@ -399,11 +399,13 @@ final class SegmentedJournal implements Journal {
    * appending without a key provider is refused once a segment is encrypted, and every segment rolled or restarted
    * under a provider is encrypted; so a plain segment there was put in place of encrypted data); an encrypted one
    * only if it is not an unbound (version 1) one after a bound one (for the same reason: once the directory has an
-   * identity, every new segment is bound), and {@code provider} has its key and the segment's first record opens with it and {@code identity}: a wrong
-   * key, or a segment copied from another directory, is refused when the journal is opened, not at the first read.
+   * identity, every new segment is bound), nor an unbound one holding a sequence past the bound {@code identity}
+   * records (version 2 of the identity file: what unbound segments held when it was made), and {@code provider} has
+   * its key and the segment's first record opens with it and {@code identity}: a wrong key, or a segment copied from
+   * another directory, is refused when the journal is opened, not at the first read.
    */
   static void checkKeys(KeyProvider provider, boolean requireEncryption, StorageIo io,
-      List<Scanner.ScannedSegment> segments, byte[] identity) throws IOException {
+      List<Scanner.ScannedSegment> segments, DirectoryIdentity.Identity identity) throws IOException {
     Path encryptedBefore = null;
     Path boundBefore = null;
     for (Scanner.ScannedSegment segment : segments) {
@@ -432,6 +434,14 @@ final class SegmentedJournal implements Journal {
             + " unbound segments after bound ones, so the segment was put in place of this directory's records"
             + " (perhaps copied from another directory under the same key). Nothing was changed");
       }
+      long lastSequence = segment.firstSequence + segment.records - 1;
+      if (segment.version != Format.VERSION && identity != null && !identity.acceptsUnboundSequence(lastSequence)) {
+        throw new JournalException("journal-crypto", "segment " + segment.file + " holds record(s) "
+            + segment.firstSequence + ".." + lastSequence + " sealed in format version " + segment.version + ", not"
+            + " bound to this directory, past sequence " + identity.lastUnboundSequence() + ": "
+            + identity.describeBounds() + ". So the segment was put here later (perhaps copied from another"
+            + " directory under the same key). Nothing was changed");
+      }
       if (segment.version == Format.VERSION) {
         boundBefore = segment.file;
       }
@@ -446,7 +456,8 @@ final class SegmentedJournal implements Journal {
               + " complete");
         }
         Cursor.decrypt(provider.key(segment.keyId).orElseThrow(), segment.file, segment.keyId, segment.version,
-            identity, segment.firstSequence, payload.array(), 0, payload.capacity());
+            identity == null ? null : identity.bytes(), segment.firstSequence, payload.array(), 0,
+            payload.capacity());
       }
     }
   }

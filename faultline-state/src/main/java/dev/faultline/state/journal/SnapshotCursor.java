@@ -1,6 +1,7 @@
 package dev.faultline.state.journal;
 
 import dev.faultline.state.crypto.KeyProvider;
+import dev.faultline.state.internal.DirectoryIdentity;
 import dev.faultline.state.io.StorageChannel;
 import dev.faultline.state.io.StorageIo;
 import java.io.IOException;
@@ -59,8 +60,9 @@ final class SnapshotCursor implements JournalCursor {
     }
     byte[] identity;
     try {
-      identity = SegmentedJournal.identity(keyProvider, io, directory, scan.segments);
-      SegmentedJournal.checkKeys(keyProvider, requireEncryption, io, scan.segments, identity);
+      DirectoryIdentity.Identity found = SegmentedJournal.identity(keyProvider, io, directory, scan.segments);
+      SegmentedJournal.checkKeys(keyProvider, requireEncryption, io, scan.segments, found);
+      identity = found == null ? null : found.bytes();
     } catch (IOException e) {
       throw new JournalException("journal-io", "cannot read journal " + directory + ": " + e, e);
     }

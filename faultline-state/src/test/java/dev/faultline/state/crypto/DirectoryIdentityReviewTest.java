@@ -396,7 +396,7 @@ class DirectoryIdentityReviewTest {
         try (RecoverableState<Long, String> state = state(KEYS).open()) {
           assertTrue(state.state() >= expected + 100, where);
         }
-        assertEquals(28, disk.contents(IDENTITY_A).length, where);
+        assertEquals(44, disk.contents(IDENTITY_A).length, where);
       }
     }
   }
