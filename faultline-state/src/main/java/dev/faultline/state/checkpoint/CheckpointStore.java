@@ -57,11 +57,18 @@ import java.util.function.Predicate;
  * Plain snapshots are still written as version 1; version 2 with key id 0 is damage.
  *
  * <h2>Directory identity</h2>
- * {@code directory.id} holds the directory's identity (magic {@code "FLID"}, version 1, 16 random bytes, CRC32C; drawn
+ * {@code directory.id} holds the directory's identity (magic {@code "FLID"}, version 2, 16 random bytes, the highest
+ * journal sequence and the highest checkpoint number that version-1 sealed files may hold (-1: none), CRC32C; drawn
  * in the internal class {@code DirectoryIdentity}). A store opened for writing with a key provider makes it if it is
- * missing and no version-2 checkpoint (nor encrypted version-2 journal segment) is there (a directory written before
- * identities keeps reading); if it is damaged, or missing beside such a file, opening fails with
- * {@code checkpoint-crypto} and changes nothing.
+ * missing and no version-2 checkpoint (nor encrypted version-2 journal segment) is there, recording how far the
+ * version-1 sealed checkpoints and journal segments in the directory reach (a directory written before identities
+ * keeps reading them); if it is damaged, or missing beside such a file, opening fails with
+ * {@code checkpoint-crypto} and changes nothing. A version-1 sealed checkpoint numbered past the recorded reach was
+ * put there later (perhaps copied from another directory under the same key) and is refused as
+ * {@code checkpoint-crypto}: reported by {@link #problems()}, skipped by {@link #latestValid()}, left out of
+ * {@link #list()} (so retention and {@link #deleteAfter} leave it in place). An identity file of version 1 (from the
+ * previous release) is still read and never rewritten; it records no reach, so there version-1 sealed checkpoints of
+ * any number are accepted.
  * A read-only store never creates it; version-2 snapshots it cannot authenticate are reported as
  * {@code checkpoint-crypto}. The journal of {@code RecoverableState} lives in the same directory and uses the same
  * file: one identity names the directory, and the associated data of records and snapshots differ in tag and length.

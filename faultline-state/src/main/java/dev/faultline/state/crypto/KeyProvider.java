@@ -21,13 +21,20 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>What is not authenticated: how many records a journal holds (cutting records off its end reads as a torn tail,
  * and whole segments or checkpoints can be deleted); the directory of data sealed before directory identities
- * (segment and checkpoint format version 1: still read, and under a key shared by several directories such a file
- * copied from one to another at the same sequence or number is accepted, unless a journal has a bound segment before
- * it, since a journal never writes an unbound segment after a bound one; giving each directory its own key closes
- * that too); and the headers, of which the key id decides whether the data is decrypted at all. A segment or checkpoint
- * whose header says key id 0 is read as plain even with a provider, so that data from before encryption stays
- * readable; the builders' {@code requireEncryption} option refuses it instead (the journal refuses a plain segment
- * after an encrypted one in any case, since it never writes one). Checkpoint labels are stored in plain text, and
+ * (segment and checkpoint format version 1, still read). The identity file (version 2 of it) records how far such
+ * data reached when it was made (-1 for a fresh directory), and nothing sealed in version 1 is written after, so a
+ * version-1 sealed segment holding a later sequence, or a version-1 sealed checkpoint with a higher number, is
+ * refused ({@code journal-crypto} when the journal opens, {@code checkpoint-crypto} when the checkpoint is read);
+ * but under a key shared by several directories, a version-1 file copied from one to another within that reach (at
+ * sequences or numbers the directory held unbound data for) is still accepted, unless a journal has a bound segment
+ * before it. A directory whose identity file is of version 1 (made by the previous release, which recorded no reach;
+ * it is never rewritten) keeps the old rule: there a version-1 file is accepted at any sequence or number unless a
+ * journal has a bound segment before it (a journal never writes an unbound segment after a bound one). Giving each
+ * directory its own key closes all of this. Not authenticated either: the headers, of which the key id decides
+ * whether the data is decrypted at all. A segment or checkpoint whose header says key id 0 is read as plain even
+ * with a provider, so that data from before encryption stays readable; the builders' {@code requireEncryption}
+ * option refuses it instead (the journal refuses a plain segment after an encrypted one in any case, since it never
+ * writes one). Checkpoint labels are stored in plain text, and
  * the identity file is not secret: it names a directory, it does not protect it.
  *
  * <p>Implementations must be thread-safe.

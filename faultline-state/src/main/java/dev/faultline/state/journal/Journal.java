@@ -70,8 +70,14 @@ import java.util.Optional;
  * is the sequence alone, and such segments stay readable but are never appended to again (appends go on in a new
  * version-2 segment). Plain segments are still written as version 1, their format being unchanged; version 2 with key
  * id 0 is refused. The identity ({@code directory.id}, drawn in the internal class {@code DirectoryIdentity}: magic
- * {@code "FLID"}, version 1, 16 random bytes, CRC32C) is made when the journal is first opened for writing with a key
- * provider, before any version-2 segment, and never replaced: if it is damaged, or missing while a version-2 segment
+ * {@code "FLID"}, version 2, 16 random bytes, the highest sequence and checkpoint number version-1 sealed files may
+ * hold (-1: none), CRC32C) is made when the journal is first opened for writing with a key provider, before any
+ * version-2 segment, recording how far the version-1 sealed segments and checkpoints then in the directory reach
+ * (they stay readable). Opening and reading refuse with {@code journal-crypto}, changing nothing, a version-1 sealed
+ * segment holding a sequence past that reach: it was put there later (perhaps copied from another directory under
+ * the same key). An identity file of version 1 (from the previous release, which recorded no reach) is still read
+ * and never rewritten; there version-1 sealed segments are only refused after a version-2 one. The identity is never
+ * replaced: if it is damaged, or missing while a version-2 segment
  * exists, opening and reading fail with {@code journal-crypto} and change nothing (restore it from a backup; a new one
  * would leave the records unreadable); opening for writing fails so too while an encrypted version-2 checkpoint is in
  * the directory (the checkpoints of {@code RecoverableState} share the identity). Read-only access ({@link #verify},
