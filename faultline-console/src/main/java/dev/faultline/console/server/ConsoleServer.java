@@ -896,6 +896,27 @@ public final class ConsoleServer implements AutoCloseable {
       return this;
     }
 
+    /** The idempotency window set so far (tests of the command line read the settings through these). */
+    Duration idempotencyWindow() {
+      return idempotencyWindow;
+    }
+
+    int maxIdempotencyKeys() {
+      return maxIdempotencyKeys;
+    }
+
+    int maxConcurrentAnalyses() {
+      return maxConcurrentAnalyses;
+    }
+
+    Duration analysisTimeout() {
+      return analysisTimeout;
+    }
+
+    int maxReliabilityEvents() {
+      return maxReliabilityEvents;
+    }
+
     /** The classpath directory of the static dashboard (tests serve their own). */
     Builder uiResources(String classpathDirectory) {
       this.uiResources = classpathDirectory;

@@ -1,11 +1,13 @@
 package dev.faultline.console.server;
 
+import dev.faultline.console.DurationConverter;
 import dev.faultline.core.ConfigurationException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -86,11 +88,93 @@ public final class ServerCommand implements Callable<Integer> {
       description = "Serve the checkpoints of a state directory under NAME (repeatable); rollbacks run offline.")
   Map<String, Path> states = new LinkedHashMap<>();
 
+  @Option(names = "--idempotency-window", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "How long an ingest request's Idempotency-Key is held after its batch was stored, from 1m to 30d"
+          + " (default: 24h).")
+  Duration idempotencyWindow;
+
+  @Option(names = "--max-idempotency-keys", paramLabel = "N",
+      description = "The most idempotency keys held in memory with --data; past it the oldest is forgotten early"
+          + " (default: 100000).")
+  Integer maxIdempotencyKeys;
+
+  @Option(names = "--max-concurrent-analyses", paramLabel = "N",
+      description = "The most fault tree analyses computed at once, from 1 to 64; one more is refused with 503 busy"
+          + " (default: 2, or 1 on a single processor).")
+  Integer maxConcurrentAnalyses;
+
+  @Option(names = "--analysis-timeout", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "How long one fault tree analysis may compute before it is stopped (422 analysis-timed-out),"
+          + " from 1ms to 24h (default: 60s).")
+  Duration analysisTimeout;
+
+  @Option(names = "--max-reliability-events", paramLabel = "N",
+      description = "The most events per service the reliability metrics are computed from, the newest"
+          + " (default: 50000).")
+  Integer maxReliabilityEvents;
+
+  /** The options above by the builder field they set, so that a refused value is reported by its option. */
+  private static final Map<String, String> OPTION_OF_FIELD = Map.of(
+      "idempotencyWindow", "--idempotency-window",
+      "maxIdempotencyKeys", "--max-idempotency-keys",
+      "maxConcurrentAnalyses", "--max-concurrent-analyses",
+      "analysisTimeout", "--analysis-timeout",
+      "maxReliabilityEvents", "--max-reliability-events");
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  /** How long the started server serves before it is closed: until shutdown; tests close it at once. */
+  Lifetime lifetime = ServerCommand::untilShutdown;
+
+  /** Holds a started server for as long as the command serves, and closes it. */
+  @FunctionalInterface
+  interface Lifetime {
+    void serve(ConsoleServer server) throws InterruptedException;
+  }
+
   @Override
   public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    List<String> setupToken = new ArrayList<>(1);
+    ConsoleServer.Builder builder = configure().setupTokenSink(setupToken::add);
+    ConsoleServer server;
+    try {
+      server = builder.start();
+    } catch (ConfigurationException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), refusal(e));
+    }
+    out.println("Faultline console listening on " + server.baseUri() + " (data in "
+        + (db != null ? "the database " + db : data.toAbsolutePath().toString()) + ")");
+    for (String token : setupToken) {
+      out.println("First start: the admin has no password yet. This one-time setup token sets it:");
+      out.println("  " + token);
+      out.println("  curl -X POST -H 'Content-Type: application/json' \\");
+      out.println("    -d '{\"token\":\"" + token + "\",\"password\":\"<at least 12 characters>\"}' \\");
+      out.println("    " + server.baseUri() + "/api/v1/setup");
+      out.println("It is shown only now; a restart before setup makes a new one and voids this one.");
+    }
+    out.flush();
+    lifetime.serve(server);
+    return 0;
+  }
+
+  /** Serves until the process is stopped, then closes the server. */
+  private static void untilShutdown(ConsoleServer server) throws InterruptedException {
+    CountDownLatch stopped = new CountDownLatch(1);
+    // On Ctrl-C or SIGTERM, stop serving before the JVM exits, then let this thread return.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }, "faultline-server-shutdown"));
+    stopped.await();
+  }
+
+  /**
+   * The builder the options ask for, checked as far as the command can (the builder checks the rest when started);
+   * without the setup token sink. Starts nothing and creates nothing.
+   */
+  ConsoleServer.Builder configure() throws IOException {
     if (port < 0 || port > 65_535) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--port must be from 0 to 65535, but was " + port);
     }
@@ -100,11 +184,22 @@ public final class ServerCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--allow: " + e.getMessage());
     }
-    PrintWriter out = spec.commandLine().getOut();
-    CountDownLatch stopped = new CountDownLatch(1);
-    List<String> setupToken = new ArrayList<>(1);
-    ConsoleServer.Builder builder = ConsoleServer.builder(data).bind(bind).port(port).allowList(allowList)
-        .setupTokenSink(setupToken::add);
+    ConsoleServer.Builder builder = ConsoleServer.builder(data).bind(bind).port(port).allowList(allowList);
+    if (idempotencyWindow != null) {
+      builder.idempotencyWindow(idempotencyWindow);
+    }
+    if (maxIdempotencyKeys != null) {
+      builder.maxIdempotencyKeys(maxIdempotencyKeys);
+    }
+    if (maxConcurrentAnalyses != null) {
+      builder.maxConcurrentAnalyses(maxConcurrentAnalyses);
+    }
+    if (analysisTimeout != null) {
+      builder.analysisTimeout(analysisTimeout);
+    }
+    if (maxReliabilityEvents != null) {
+      builder.maxReliabilityEvents(maxReliabilityEvents);
+    }
     Tls.Identity identity = identity();
     if (identity != null) {
       builder.tls(identity);
@@ -118,30 +213,20 @@ public final class ServerCommand implements Callable<Integer> {
     }
     workflows.forEach(builder::workflowStore);
     states.forEach(builder::checkpointStore);
-    ConsoleServer server;
-    try {
-      server = builder.start();
-    } catch (ConfigurationException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    return builder;
+  }
+
+  /**
+   * The message of a configuration the builder refused: by the option that set the field, with the value as it was
+   * typed, or the builder's own message for a field without an option of its own.
+   */
+  private String refusal(ConfigurationException e) {
+    String option = OPTION_OF_FIELD.get(e.field());
+    CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+    if (option == null || parsed == null || !parsed.hasMatchedOption(option)) {
+      return e.getMessage();
     }
-    out.println("Faultline console listening on " + server.baseUri() + " (data in "
-        + (db != null ? "the database " + db : data.toAbsolutePath().toString()) + ")");
-    for (String token : setupToken) {
-      out.println("First start: the admin has no password yet. This one-time setup token sets it:");
-      out.println("  " + token);
-      out.println("  curl -X POST -H 'Content-Type: application/json' \\");
-      out.println("    -d '{\"token\":\"" + token + "\",\"password\":\"<at least 12 characters>\"}' \\");
-      out.println("    " + server.baseUri() + "/api/v1/setup");
-      out.println("It is shown only now; a restart before setup makes a new one and voids this one.");
-    }
-    out.flush();
-    // On Ctrl-C or SIGTERM, stop serving before the JVM exits, then let this thread return.
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      stopped.countDown();
-    }, "faultline-server-shutdown"));
-    stopped.await();
-    return 0;
+    return option + " must " + e.rule() + ", but was " + parsed.matchedOption(option).stringValues().get(0);
   }
 
   private static String firstLine(Path file) throws IOException {

@@ -8,11 +8,15 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code faultline server}: its TLS and store options refuse bad combinations and bad files before serving. */
+/**
+ * {@code faultline server}: its TLS and store options refuse bad combinations and bad files before serving; its limit
+ * options reach the server's builder, and bad limits are refused naming the option.
+ */
 class ServerCommandTest {
 
   @TempDir
@@ -23,6 +27,9 @@ class ServerCommandTest {
   private static Run run(String... args) {
     StringWriter err = new StringWriter();
     CommandLine line = FaultlineCommand.newCommandLine();
+    // A server that starts after all (a check that let a bad value through) is closed at once: the run fails, not hangs.
+    ServerCommand server = line.getSubcommands().get("server").getCommand();
+    server.lifetime = ConsoleServer::close;
     line.setErr(new PrintWriter(err));
     line.setOut(new PrintWriter(new StringWriter()));
     return new Run(line.execute(args), err.toString());
@@ -64,5 +71,60 @@ class ServerCommandTest {
     Run bad = run("server", "--data", dir.resolve("data").toString(), "--workflows", "bad name=" + dir);
     assertEquals(2, bad.exit());
     assertTrue(bad.err().contains("workflows must be named by 1 to 64 letters"), bad.err());
+  }
+
+  /** The builder {@code faultline server args} would start, without starting it. */
+  private static ConsoleServer.Builder configured(String... args) throws Exception {
+    CommandLine line = FaultlineCommand.newCommandLine();
+    line.parseArgs(args);
+    ServerCommand command = line.getSubcommands().get("server").getCommand();
+    return command.configure();
+  }
+
+  @Test
+  void limitOptionsReachTheServer() throws Exception {
+    String data = dir.resolve("data").toString();
+    ConsoleServer.Builder set = configured("server", "--data", data, "--idempotency-window", "2h",
+        "--max-idempotency-keys", "500", "--max-concurrent-analyses", "3", "--analysis-timeout", "90s",
+        "--max-reliability-events", "1234");
+    assertEquals(Duration.ofHours(2), set.idempotencyWindow());
+    assertEquals(500, set.maxIdempotencyKeys());
+    assertEquals(3, set.maxConcurrentAnalyses());
+    assertEquals(Duration.ofSeconds(90), set.analysisTimeout());
+    assertEquals(1234, set.maxReliabilityEvents());
+
+    ConsoleServer.Builder defaults = configured("server", "--data", data);
+    ConsoleServer.Builder builder = ConsoleServer.builder(dir);
+    assertEquals(builder.idempotencyWindow(), defaults.idempotencyWindow());
+    assertEquals(Duration.ofHours(24), defaults.idempotencyWindow());
+    assertEquals(builder.maxIdempotencyKeys(), defaults.maxIdempotencyKeys());
+    assertEquals(builder.maxConcurrentAnalyses(), defaults.maxConcurrentAnalyses());
+    assertEquals(builder.analysisTimeout(), defaults.analysisTimeout());
+    assertEquals(builder.maxReliabilityEvents(), defaults.maxReliabilityEvents());
+    assertTrue(!Files.exists(dir.resolve("data")), "configuring creates nothing");
+  }
+
+  @Test
+  void badLimitsAreRefusedNamingTheOption() {
+    String data = dir.resolve("data").toString();
+    assertRefused("must be from 1 minute to 30 days, but was 30s", "--idempotency-window", "30s");
+    assertRefused("must be from 1 minute to 30 days, but was 31d", "--idempotency-window", "31d");
+    assertRefused("'soon' is not a duration", "--idempotency-window", "soon");
+    assertRefused("must be at least 1, but was 0", "--max-idempotency-keys", "0");
+    assertRefused("'many' is not an int", "--max-idempotency-keys", "many");
+    assertRefused("must be from 1 to 64, but was 65", "--max-concurrent-analyses", "65");
+    assertRefused("must be from 1 to 64, but was 0", "--max-concurrent-analyses", "0");
+    assertRefused("must be from 1 ms to 24 hours, but was 0ms", "--analysis-timeout", "0ms");
+    assertRefused("must be from 1 ms to 24 hours, but was 2d", "--analysis-timeout", "2d");
+    assertRefused("'1 hour' is not a duration", "--analysis-timeout", "1 hour");
+    assertRefused("must be at least 1, but was -3", "--max-reliability-events", "-3");
+    assertTrue(!Files.exists(dir.resolve("data")), "nothing is created before the options are valid: " + data);
+  }
+
+  private void assertRefused(String expected, String option, String value) {
+    Run run = run("server", "--data", dir.resolve("data").toString(), "--port", "0", option, value);
+    assertEquals(2, run.exit(), run.err());
+    assertTrue(run.err().contains(option), option + " is named: " + run.err());
+    assertTrue(run.err().contains(expected), run.err());
   }
 }
