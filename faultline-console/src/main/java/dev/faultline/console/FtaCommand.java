@@ -1,6 +1,7 @@
 package dev.faultline.console;
 
 import dev.faultline.core.Clock;
+import dev.faultline.diagnosis.fta.AnalysisStoppedException;
 import dev.faultline.diagnosis.fta.CutSet;
 import dev.faultline.diagnosis.fta.FaultTreeAnalysis;
 import dev.faultline.diagnosis.fta.FaultTreeModel;
@@ -14,6 +15,7 @@ import java.io.BufferedWriter;
 import java.io.PrintWriter;
 import java.math.BigInteger;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -29,8 +31,9 @@ import picocli.CommandLine.Parameters;
  * exact top-event probability, the rare-event and MCUB approximations, the number of minimal cut sets and their order
  * distribution, and on request the cut sets, importance measures and a live evaluation against failed events. With
  * {@code --prime-implicants} the products are the prime implicants instead (listed, with their negative literals).
- * With {@code --json} it prints one JSON object. Long analyses report their stages on standard error. Not
- * thread-safe.
+ * With {@code --json} it prints one JSON object. Long analyses report their stages on standard error. With
+ * {@code --timeout} an analysis that runs longer is stopped, and the command prints one line naming the timeout on
+ * standard error, nothing on standard output, and exits with 1. Not thread-safe.
  */
 @Command(name = "fta", mixinStandardHelpOptions = true,
     description = {"Fault tree analysis of Open-PSA MEF models: exact probability (BDD), minimal cut sets (ZBDD),",
@@ -73,10 +76,15 @@ public final class FtaCommand implements Callable<Integer> {
       description = "basic events failed now: report failed gates and complete or one-away cut sets")
   List<String> failed;
 
+  @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = {"stop the analysis if it runs longer (e.g. 30s, 5m) and print no results (default: no limit);",
+          "listing cut sets or importance afterwards is not bounded"})
+  Duration timeout;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  /** The clock that times the analysis; tests may replace it. */
+  /** The clock that times the analysis and its timeout; tests may replace it. */
   Clock clock = Clock.system();
 
   @Override
@@ -84,6 +92,10 @@ public final class FtaCommand implements Callable<Integer> {
     if (primeImplicants && failed != null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--failed evaluates minimal cut sets; it cannot be"
           + " combined with --prime-implicants");
+    }
+    if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--timeout must be a positive duration, but was "
+          + typed("--timeout"));
     }
     PrintWriter err = spec.commandLine().getErr();
     long start = clock.nanoTime();
@@ -107,8 +119,24 @@ public final class FtaCommand implements Callable<Integer> {
       b.cutOff(cutOff);
     }
     b.primeImplicants(primeImplicants);
+    b.clock(clock);
+    if (timeout != null) {
+      b.timeout(timeout);
+    }
     FaultTreeAnalysis analysis = b.build();
-    FaultTreeResult r = analysis.run();
+    FaultTreeResult r;
+    try {
+      r = analysis.run();
+    } catch (AnalysisStoppedException e) {
+      if (!e.timedOut()) {
+        throw e;
+      }
+      err.println("fta: the analysis of top gate \"" + e.top() + "\" ran longer than --timeout " + typed("--timeout")
+          + " and was stopped after " + e.elapsed().toString().substring(2).toLowerCase(Locale.ROOT)
+          + "; no results (" + AnalysisStoppedException.TIMED_OUT + ")");
+      err.flush();
+      return 1;
+    }
     List<Importance> imp = importance ? r.importance() : List.of();
     LiveEvaluation live = failed == null ? null : r.evaluate(failed, 20);
     double millis = (clock.nanoTime() - start) / 1e6;
@@ -120,6 +148,11 @@ public final class FtaCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /** The value of {@code option} as it was typed. */
+  private String typed(String option) {
+    return spec.commandLine().getParseResult().matchedOption(option).stringValues().get(0);
   }
 
   private void writeJson(PrintWriter out, FaultTreeResult r, List<Importance> imp, LiveEvaluation live,

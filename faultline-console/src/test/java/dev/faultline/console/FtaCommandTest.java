@@ -3,12 +3,15 @@ package dev.faultline.console;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.faultline.core.Clock;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -25,7 +28,13 @@ class FtaCommandTest {
   private final StringWriter err = new StringWriter();
 
   private int run(String... args) {
+    return run(Clock.system(), args);
+  }
+
+  private int run(Clock clock, String... args) {
     CommandLine line = FaultlineCommand.newCommandLine();
+    FtaCommand fta = line.getSubcommands().get("fta").getCommand();
+    fta.clock = clock;
     line.setOut(new PrintWriter(out));
     line.setErr(new PrintWriter(err));
     return line.execute(args);
@@ -123,5 +132,54 @@ class FtaCommandTest {
     assertEquals(1, run("fta", model(), "--failed", "nosuch"));
     assertTrue(err.toString().contains("\"nosuch\" is not a basic event"), err.toString());
     assertEquals(2, run("fta"));
+  }
+
+  /** A clock one hour later at every reading: any analysis polls it past a timeout shorter than that. */
+  private static final class HourPerReadingClock implements Clock {
+    private final AtomicLong readings = new AtomicLong();
+
+    @Override
+    public long nanoTime() {
+      return Duration.ofHours(readings.getAndIncrement()).toNanos();
+    }
+
+    @Override
+    public long wallMillis() {
+      return 0;
+    }
+
+    @Override
+    public void sleep(long nanos) {
+      throw new UnsupportedOperationException("fta never sleeps");
+    }
+  }
+
+  @Test
+  void aTimeoutStopsTheAnalysisAndPrintsNoResults() throws Exception {
+    assertEquals(1, run(new HourPerReadingClock(), "fta", model(), "--json", "--cut-sets", "--timeout", "30m"),
+        err.toString());
+    assertEquals("", out.toString(), "no partial results");
+    String line = err.toString().lines().filter(l -> l.contains("--timeout")).findFirst().orElse(err.toString());
+    assertTrue(line.startsWith("fta: the analysis of top gate \"top\" ran longer than --timeout 30m and was stopped"
+        + " after ") && line.endsWith("; no results (analysis-timed-out)"), err.toString());
+  }
+
+  @Test
+  void withoutATimeoutOrWithAnUnreachedOneTheAnalysisFinishes() throws Exception {
+    assertEquals(0, run(new HourPerReadingClock(), "fta", model(), "--json"), err.toString());
+    assertEquals(TOP, number(out.toString(), "probability"), 1e-15);
+    out.getBuffer().setLength(0);
+    assertEquals(0, run(new HourPerReadingClock(), "fta", model(), "--json", "--timeout", "1000d"), err.toString());
+    assertEquals(TOP, number(out.toString(), "probability"), 1e-15);
+  }
+
+  @Test
+  void aBadTimeoutIsRefusedNamingTheOption() throws Exception {
+    assertEquals(2, run("fta", model(), "--timeout", "0s"));
+    assertTrue(err.toString().contains("--timeout must be a positive duration, but was 0s"), err.toString());
+    assertEquals(2, run("fta", model(), "--timeout", "soon"));
+    assertTrue(err.toString().contains("--timeout") && err.toString().contains("'soon' is not a duration"),
+        err.toString());
+    assertEquals("", out.toString());
   }
 }
