@@ -44,7 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * was stored but whose answer was lost can be sent again. A transient failure (an I/O failure such as a refused or
  * reset connection, a timeout, or the status 429, 502, 503 or 504) is retried after a wait that doubles from
  * {@code initialBackoff} up to {@code maxBackoff}, with jitter (a wait of {@code d} is drawn from {@code d/2..d}; a
- * {@code Retry-After} of 429 or 503 lengthens it, up to {@code maxBackoff}); at most {@code maxAttempts} attempts, and
+ * {@code Retry-After} in seconds of 429 or 503 lengthens it, up to {@code maxBackoff}; an HTTP date or anything else
+ * is ignored); at most {@code maxAttempts} attempts, and
  * no wait that would end more than {@code maxRetryTime} after the first attempt began. Defaults: 5 attempts, 250 ms
  * doubling to 10 s, 60 s in all. Any other answer, permanent failures among them (400, 401, 403, 413, 422), ends the
  * request at once. The waits are the clock's ({@link Clock#sleep}), so a fake clock makes them instant. While the
@@ -368,18 +369,36 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
       HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
       long retryAfter = 0;
       if (response.statusCode() == 429 || response.statusCode() == 503) {
-        try {
-          retryAfter = TimeUnit.SECONDS.toNanos(Math.max(0, Long.parseLong(
-              response.headers().firstValue("Retry-After").orElse("0").trim())));
-        } catch (NumberFormatException e) {
-          retryAfter = 0; // an HTTP date, or garbage: the backoff alone decides
-        }
+        retryAfter = TimeUnit.SECONDS.toNanos(retryAfterSeconds(response.headers().firstValue("Retry-After")
+            .orElse("")));
       }
       return new Attempt(response.statusCode(), retryAfter);
     } catch (IOException e) {
       return new Attempt(-1, 0); // connection refused or reset, a timeout (HttpTimeoutException): worth a retry
     } catch (RuntimeException e) {
       return new Attempt(-2, 0); // the client refused the request: it would refuse it again
+    }
+  }
+
+  /**
+   * The seconds of a {@code Retry-After} value written as delay-seconds (RFC 9110: ASCII digits only; spaces around
+   * are allowed), {@link Long#MAX_VALUE} for one too large for a long (the wait is capped at {@code maxBackoff}
+   * anyway), or 0 for anything else: an HTTP date or garbage, for which the backoff alone decides.
+   */
+  static long retryAfterSeconds(String value) {
+    String text = value.trim();
+    if (text.isEmpty()) {
+      return 0;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+        return 0;
+      }
+    }
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      return Long.MAX_VALUE; // only digits, so only too many of them
     }
   }
 

@@ -132,4 +132,65 @@ class ConsoleReporterRetryTest {
     assertEquals("maxRetryTime", assertThrows(ConfigurationException.class,
         () -> ConsoleReporter.builder(BASE, "k").maxRetryTime(Duration.ofSeconds(-1)).build()).field());
   }
+
+  /**
+   * How long the reporter waited before its second attempt, when the first was answered {@code failure} and the second
+   * 202: the fake clock moves only by the reporter's sleeps, so its reading after close is that one wait.
+   */
+  private static Duration waitAfter(Step failure, Duration initialBackoff, Duration maxBackoff) {
+    FakeClock clock = new FakeClock();
+    FlakyHttpClient client = new FlakyHttpClient(null, failure, Step.status(202));
+    ConsoleReporter reporter = ConsoleReporter.builder(BASE, "fkey_test").httpClient(client).clock(clock)
+        .maxAttempts(2).retryBackoff(initialBackoff, maxBackoff).build();
+    reporter.onEvent(event(0));
+    reporter.close();
+    assertEquals(2, client.calls().size(), failure + ": " + client.calls());
+    assertEquals(1, reporter.sent(), failure + ": sent on the retry");
+    assertEquals(1, reporter.retries());
+    return Duration.ofNanos(clock.nanoTime());
+  }
+
+  @Test
+  void retryAfterSecondsOf429Or503LengthensTheWait() {
+    for (int status : new int[] {429, 503}) {
+      // The backoff alone would wait 50 to 100 ms; the console asks for 7 s, and gets them, not less.
+      assertEquals(Duration.ofSeconds(7), waitAfter(Step.status(status, "7"), Duration.ofMillis(100),
+          Duration.ofSeconds(10)), "status " + status);
+      assertEquals(Duration.ofSeconds(7), waitAfter(Step.status(status, " 7 "), Duration.ofMillis(100),
+          Duration.ofSeconds(10)), "status " + status + ", spaces around");
+    }
+  }
+
+  @Test
+  void retryAfterShorterThanTheBackoffDoesNotShortenIt() {
+    Duration waited = waitAfter(Step.status(503, "1"), Duration.ofSeconds(4), Duration.ofSeconds(10));
+    assertTrue(waited.compareTo(Duration.ofSeconds(2)) >= 0 && waited.compareTo(Duration.ofSeconds(4)) <= 0,
+        "waited " + waited);
+  }
+
+  @Test
+  void retryAfterAboveMaxBackoffIsCappedAtIt() {
+    for (String seconds : new String[] {"120", "86400", "9223372036854775807", "99999999999999999999999"}) {
+      assertEquals(Duration.ofSeconds(10), waitAfter(Step.status(429, seconds), Duration.ofMillis(100),
+          Duration.ofSeconds(10)), "Retry-After: " + seconds);
+    }
+  }
+
+  @Test
+  void retryAfterAsAnHttpDateOrGarbageFallsBackToTheBackoff() {
+    for (String value : new String[] {"Wed, 21 Oct 2026 07:28:00 GMT", "soon", "", "7.5", "-7", "0x10", "7s"}) {
+      Duration waited = waitAfter(Step.status(503, value), Duration.ofMillis(100), Duration.ofSeconds(10));
+      assertTrue(waited.compareTo(Duration.ofMillis(50)) >= 0 && waited.compareTo(Duration.ofMillis(100)) <= 0,
+          "Retry-After: '" + value + "': waited " + waited);
+    }
+  }
+
+  @Test
+  void retryAfterOfOtherStatusesIsIgnored() {
+    for (int status : new int[] {502, 504}) {
+      Duration waited = waitAfter(Step.status(status, "7"), Duration.ofMillis(100), Duration.ofSeconds(10));
+      assertTrue(waited.compareTo(Duration.ofMillis(50)) >= 0 && waited.compareTo(Duration.ofMillis(100)) <= 0,
+          "status " + status + ": waited " + waited);
+    }
+  }
 }

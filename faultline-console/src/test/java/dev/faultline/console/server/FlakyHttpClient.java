@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 
 /**
  * An {@link HttpClient} that answers each request by the next step of a script: a status of its own, an I/O failure,
@@ -18,21 +19,26 @@ import java.util.List;
  */
 final class FlakyHttpClient extends SendOnlyHttpClient {
   /** One step of the script. */
-  record Step(String what, int status) {
+  record Step(String what, int status, String retryAfter) {
     static Step status(int status) {
-      return new Step("status", status);
+      return new Step("status", status, null);
+    }
+
+    /** A status answered with the header {@code Retry-After: retryAfter}. */
+    static Step status(int status, String retryAfter) {
+      return new Step("status", status, retryAfter);
     }
 
     static Step ioFailure() {
-      return new Step("io", 0);
+      return new Step("io", 0, null);
     }
 
     static Step forward() {
-      return new Step("forward", 0);
+      return new Step("forward", 0, null);
     }
 
     static Step forwardThenLoseTheAnswer() {
-      return new Step("forward-lose", 0);
+      return new Step("forward-lose", 0, null);
     }
   }
 
@@ -69,7 +75,8 @@ final class FlakyHttpClient extends SendOnlyHttpClient {
     switch (step.what()) {
       case "status":
         record(request, step.status(), false);
-        return response(request, step.status());
+        return step.retryAfter() == null ? response(request, step.status())
+            : response(request, step.status(), Map.of("Retry-After", List.of(step.retryAfter())));
       case "io":
         record(request, -1, false);
         throw new java.net.ConnectException("Connection refused (scripted)");

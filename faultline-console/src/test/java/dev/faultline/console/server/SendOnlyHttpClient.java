@@ -9,6 +9,7 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -24,6 +25,11 @@ import javax.net.ssl.SSLSession;
  */
 abstract class SendOnlyHttpClient extends HttpClient {
   static <T> HttpResponse<T> response(HttpRequest request, int status) {
+    return response(request, status, Map.of());
+  }
+
+  /** A body-less answer with a status and these headers. */
+  static <T> HttpResponse<T> response(HttpRequest request, int status, Map<String, List<String>> headers) {
     return new HttpResponse<>() {
       @Override
       public int statusCode() {
@@ -42,7 +48,7 @@ abstract class SendOnlyHttpClient extends HttpClient {
 
       @Override
       public HttpHeaders headers() {
-        return HttpHeaders.of(Map.of(), (a, b) -> true);
+        return HttpHeaders.of(headers, (a, b) -> true);
       }
 
       @Override
