@@ -136,7 +136,9 @@ public interface CircuitBreaker extends Policy {
    * <p>{@code calls}, {@code successes}, {@code failures}, {@code slowCalls}, {@code ignored} and {@code rejections} are
    * cumulative since the breaker was built: {@code calls = successes + failures} counts the recorded outcomes (closed
    * and half-open; nothing is recorded while disabled), {@code slowCalls} counts recorded calls that were slow,
-   * {@code ignored} the outcomes that matched an ignore rule, {@code rejections} the calls refused. The
+   * {@code ignored} the outcomes that matched an ignore rule, {@code rejections} the calls refused. Every snapshot has
+   * {@code calls = successes + failures} and {@code slowCalls <= calls}, and no cumulative count is lower than in an
+   * earlier snapshot, also while other threads record (the counts are read one after another, not at one instant). The
    * {@code buffered*} counts and the rates describe the current window: in closed state the sliding window, in
    * half-open the trial calls completed so far, in open the window (or trials) that opened the breaker, and nothing
    * in the forced states. A rate is 0 when nothing is buffered.

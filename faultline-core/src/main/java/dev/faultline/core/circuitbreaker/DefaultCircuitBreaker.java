@@ -52,10 +52,14 @@ import java.util.function.Supplier;
  *       time deliver events strictly by number ({@code nextEventSeq} is touched only by that thread), so listeners see
  *       transitions once each, in transition order, outside any lock. A thread that finds a gap leaves the event to
  *       the thread of the missing transition.
- *   <li><b>Counters.</b> Cumulative counts are {@link LongAdder}s, except the outcomes recorded in count windows,
- *       which the windows' shared {@link Sequence} counts already; successes are derived (calls minus failures), and
- *       failures are counted after their call, so a snapshot never shows more failures than calls. Rejection
- *       exceptions are preallocated per breaker.
+ *   <li><b>Counters.</b> Cumulative counts are {@link LongAdder}s. Each recorded outcome adds one to exactly one
+ *       of {@code successes} and {@code failures}, and {@link #metrics()} reports {@code calls} as their sum, so every
+ *       snapshot has {@code calls = successes + failures} and no count goes down from one snapshot to the next (each
+ *       adder only grows, and a later sum reads every cell later). A slow call is counted after its outcome and read
+ *       before it, so {@code slowCalls <= calls}. Successes used to be derived as calls minus failures from two reads
+ *       taken at different times, which showed failures recorded between the reads as successes that vanished again;
+ *       the price is one adder increment on the count window's success path. Rejection exceptions are preallocated
+ *       per breaker.
  *   <li><b>Scheduled half-open.</b> With a scheduler, entering open schedules the move to half-open; the task is kept
  *       in the {@code Open} object and cancelled by whichever transition leaves it (or by the scheduling thread if the
  *       state already changed), and does nothing if the state is no longer that {@code Open}.
@@ -99,10 +103,9 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
   private final Predicate<? super Throwable> ignoreIf;
   private final Predicate<Object> recordResultIf;
 
-  /** Positions in the count windows, so also the outcomes recorded in them. */
+  /** Positions in the count windows, shared by the window of every closed state. */
   private final Sequence countWindowCalls = new Sequence();
-  /** Outcomes recorded anywhere but in a count window. */
-  private final LongAdder otherCalls = new LongAdder();
+  private final LongAdder successes = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final LongAdder slowCalls = new LongAdder();
   private final LongAdder ignored = new LongAdder();
@@ -449,9 +452,6 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
   private void record(State permit, int outcome, long endNanos) {
     if (permit.kind == CircuitState.CLOSED) {
       Closed closed = (Closed) permit;
-      if (timeWindow) {
-        otherCalls.increment();
-      }
       boolean reached = closed.window.record(outcome, endNanos);
       countOutcome(outcome);
       if (reached) {
@@ -459,7 +459,6 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
       }
       return;
     }
-    otherCalls.increment();
     countOutcome(outcome);
     if (permit.kind == CircuitState.HALF_OPEN) {
       HalfOpen halfOpen = (HalfOpen) permit;
@@ -470,10 +469,15 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
     }
   }
 
-  /** Counts failures and slow calls after the call itself was counted, so that successes never read negative. */
+  /**
+   * Counts an outcome as exactly one success or failure, then a slow one as slow (read in the opposite order by
+   * {@link #metrics()}, so that a snapshot never shows more slow calls than calls).
+   */
   private void countOutcome(int outcome) {
     if ((outcome & Window.FAILURE) != 0) {
       failures.increment();
+    } else {
+      successes.increment();
     }
     if ((outcome & Window.SLOW) != 0) {
       slowCalls.increment();
@@ -645,9 +649,10 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
         window = WindowCounts.EMPTY;
         break;
     }
+    long slow = slowCalls.sum();
     long failed = failures.sum();
-    long calls = Math.max(failed, countWindowCalls.get() + otherCalls.sum());
-    return new Metrics(current.kind, calls, calls - failed, failed, slowCalls.sum(), ignored.sum(),
+    long succeeded = successes.sum();
+    return new Metrics(current.kind, succeeded + failed, succeeded, failed, slow, ignored.sum(),
         rejections.sum(), window.calls(), window.failures(), window.slowCalls(), window.failureRate(),
         window.slowCallRate());
   }

@@ -182,6 +182,60 @@ class CircuitBreakerConcurrencyTest {
     assertEquals(window.recount(), window.snapshot(0));
   }
 
+  /**
+   * Metrics read while other threads record only failures: every snapshot must show no success and
+   * {@code calls = failures}, and no count may go down from one snapshot to the next. Before successes were counted
+   * on their own, they were derived as calls minus failures from two reads, so the failures recorded between the two
+   * reads showed as successes that vanished in the next snapshot. The writers record until the reader is done, so
+   * they cannot finish before it reads, and the reader goes on until 20,000 of its snapshots saw failures added since
+   * the one before. A time window on a clock that never moves, with a minimum number of calls never reached, keeps
+   * the breaker closed however many failures are recorded.
+   */
+  @Test
+  void metricsSnapshotsAreConsistentAndMonotoneWhileOthersRecord() throws Exception {
+    int writers = 2;
+    CircuitBreaker breaker = CircuitBreaker.builder("b").clock(clock).timeBasedWindow(1)
+        .minimumNumberOfCalls(Integer.MAX_VALUE).build();
+    IOException failure = new IOException("scripted");
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    List<Callable<String>> tasks = new ArrayList<>();
+    for (int t = 0; t < writers; t++) {
+      tasks.add(() -> {
+        while (!done.get()) {
+          breaker.onError(0, failure);
+        }
+        return "wrote";
+      });
+    }
+    tasks.add(() -> {
+      try {
+        Metrics before = breaker.metrics();
+        long progressed = 0;
+        for (long n = 1; n <= 10_000_000 && progressed < 20_000; n++) {
+          Metrics now = breaker.metrics();
+          if (now.successes() != 0 || now.calls() != now.successes() + now.failures()
+              || now.calls() < before.calls() || now.failures() < before.failures()
+              || now.successes() < before.successes() || now.slowCalls() > now.calls()) {
+            return "snapshot " + n + ": " + now + " after " + before;
+          }
+          if (now.failures() > before.failures()) {
+            progressed++;
+          }
+          before = now;
+        }
+        return progressed < 20_000 ? "only " + progressed + " snapshots saw failures added" : "consistent";
+      } finally {
+        done.set(true);
+      }
+    });
+    List<String> results = runAll(tasks);
+    assertEquals("consistent", results.get(writers));
+    Metrics metrics = breaker.metrics();
+    assertEquals(CircuitState.CLOSED, metrics.state());
+    assertEquals(0, metrics.successes());
+    assertEquals(metrics.failures(), metrics.calls());
+  }
+
   @Test
   void countWindowAggregateEqualsItsSlotsAfterLappingWriters() throws Exception {
     CountWindow window = new CountWindow(64, new Sequence(), new Thresholds(1, 1.0, 1.0));
