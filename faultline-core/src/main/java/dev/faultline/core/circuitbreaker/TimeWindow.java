@@ -17,8 +17,11 @@ import java.lang.invoke.VarHandle;
  *       {@code s} with {@code s << 32 | 1} by compare-and-set (the first writer of a second resets the bucket, and no
  *       writer ever sees a half-reset bucket); and drops its outcome if the stamp is newer, because a stamp newer than
  *       {@code s} in the same bucket means second {@code s} has already left the window.
- *   <li>A reader sums the counters whose stamp is within the last {@code size} seconds. A failure may be counted a
- *       moment before its call is, so rates are clamped to 1.
+ *   <li>A reader sums the counters whose stamp is within the last {@code size} seconds, reading each bucket's
+ *       failures and slow calls before its calls: a writer adds the call first, so a reader paused between two reads
+ *       sees at least the calls of the failures it counted, never a second's failures against an older count of its
+ *       calls (which, with 100% failures as the threshold, opened a breaker that saw 20% of failures). Only a bucket
+ *       reset for a new second between two reads can still read unevenly, so rates stay clamped to 1.
  *   <li>The window is judged (a scan of every bucket) after a failure or a slow call, after a writer reset a bucket
  *       (a new second began, so old buckets left the window and a rate may have risen), and while the last judgement
  *       found fewer than the minimum number of calls ({@code belowMinimum}, a hint: a stale value only delays the
@@ -37,13 +40,20 @@ final class TimeWindow implements Window {
   private final long originNanos;
   private final Thresholds thresholds;
   private volatile boolean belowMinimum = true;
+  /** Run by a reader after each bucket's first read: a test's stand-in for a reader paused there; null otherwise. */
+  private final Runnable afterFirstRead;
 
   TimeWindow(int size, long originNanos, Thresholds thresholds) {
+    this(size, originNanos, thresholds, null);
+  }
+
+  TimeWindow(int size, long originNanos, Thresholds thresholds, Runnable afterFirstRead) {
     this.cells = new long[size * 3];
     this.size = size;
     this.buckets = new Divisor(size);
     this.originNanos = originNanos;
     this.thresholds = thresholds;
+    this.afterFirstRead = afterFirstRead;
   }
 
   private long second(long nowNanos) {
@@ -86,17 +96,26 @@ final class TimeWindow implements Window {
   }
 
   private boolean judge(long second) {
+    WindowCounts counts = counts(second);
+    belowMinimum = counts.calls() < thresholds.minimumCalls;
+    return thresholds.reached(counts.calls(), counts.failures(), counts.slowCalls());
+  }
+
+  /** The counts of the window ending with {@code second}, each bucket's failures and slow calls read before its calls. */
+  private WindowCounts counts(long second) {
     long oldest = second - size + 1;
     long calls = 0;
     long failures = 0;
     long slowCalls = 0;
     for (int i = 0; i < cells.length; i += 3) {
-      calls += count(i, oldest);
       failures += count(i + 1, oldest);
+      if (afterFirstRead != null) {
+        afterFirstRead.run();
+      }
       slowCalls += count(i + 2, oldest);
+      calls += count(i, oldest);
     }
-    belowMinimum = calls < thresholds.minimumCalls;
-    return thresholds.reached(calls, Math.min(calls, failures), Math.min(calls, slowCalls));
+    return new WindowCounts(calls, Math.min(calls, failures), Math.min(calls, slowCalls));
   }
 
   private long count(int index, long oldest) {
@@ -106,15 +125,6 @@ final class TimeWindow implements Window {
 
   @Override
   public WindowCounts snapshot(long nowNanos) {
-    long oldest = second(nowNanos) - size + 1;
-    long calls = 0;
-    long failures = 0;
-    long slowCalls = 0;
-    for (int i = 0; i < cells.length; i += 3) {
-      calls += count(i, oldest);
-      failures += count(i + 1, oldest);
-      slowCalls += count(i + 2, oldest);
-    }
-    return new WindowCounts(calls, Math.min(calls, failures), Math.min(calls, slowCalls));
+    return counts(second(nowNanos));
   }
 }

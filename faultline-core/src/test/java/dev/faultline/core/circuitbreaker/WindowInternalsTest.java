@@ -64,4 +64,32 @@ class WindowInternalsTest {
     assertEquals(new WindowCounts(1, 0, 0), second.snapshot(0), "a new window starts empty wherever it starts");
     assertEquals(new WindowCounts(2, 1, 0), first.snapshot(0));
   }
+
+  /**
+   * A reader paused between two reads of a bucket (here: the hook records 20 failures there, as other threads would
+   * meanwhile) must not see more failures than calls: with calls read first it saw 10 calls and then 21 failures,
+   * a 100% failure rate, and opened a breaker that had 21 failures in 30 calls.
+   */
+  @Test
+  void aReaderPausedBetweenItsReadsNeverSeesMoreFailuresThanCalls() {
+    TimeWindow[] window = new TimeWindow[1];
+    boolean[] armed = new boolean[1];
+    window[0] = new TimeWindow(10, 0, new Thresholds(10, 1.0, 1.0), () -> {
+      if (armed[0]) {
+        armed[0] = false; // the 20 records below judge too, without pausing
+        for (int i = 0; i < 20; i++) {
+          assertEquals(false, window[0].record(Window.FAILURE, 0), (i + 2) + " failures in " + (i + 11) + " calls");
+        }
+      }
+    });
+    for (int i = 0; i < 9; i++) {
+      window[0].record(0, 0);
+    }
+    armed[0] = true;
+    assertEquals(false, window[0].record(Window.FAILURE, 0), "1 failure in 10 calls, and 20 more during the read");
+    assertEquals(false, armed[0], "the judgement paused between its reads");
+    WindowCounts counts = window[0].snapshot(0);
+    assertEquals(30, counts.calls());
+    assertEquals(21, counts.failures());
+  }
 }
