@@ -17,11 +17,15 @@ import java.lang.invoke.VarHandle;
  *       {@code s} with {@code s << 32 | 1} by compare-and-set (the first writer of a second resets the bucket, and no
  *       writer ever sees a half-reset bucket); and drops its outcome if the stamp is newer, because a stamp newer than
  *       {@code s} in the same bucket means second {@code s} has already left the window.
- *   <li>A reader sums the counters whose stamp is within the last {@code size} seconds, reading each bucket's
+ *   <li>A reader sums the buckets whose calls are stamped within the last {@code size} seconds, reading each bucket's
  *       failures and slow calls before its calls: a writer adds the call first, so a reader paused between two reads
  *       sees at least the calls of the failures it counted, never a second's failures against an older count of its
- *       calls (which, with 100% failures as the threshold, opened a breaker that saw 20% of failures). Only a bucket
- *       reset for a new second between two reads can still read unevenly, so rates stay clamped to 1.
+ *       calls (which, with 100% failures as the threshold, opened a breaker that saw 20% of failures). It counts a
+ *       bucket's failures and slow calls only when they carry the stamp of the calls it read: an older stamp means
+ *       none yet in that second, or a bucket reset for a new second between the reads (whose old failures, counted
+ *       against the new second's first calls, opened a breaker that never saw its threshold), or a writer of a second
+ *       that had already left. The rates are still clamped to 1: a writer whose add of 1 follows its read of the stamp
+ *       may, if a reset came between the two, count one outcome in the newer second.
  *   <li>The window is judged (a scan of every bucket) after a failure or a slow call, after a writer reset a bucket
  *       (a new second began, so old buckets left the window and a rate may have risen), and while the last judgement
  *       found fewer than the minimum number of calls ({@code belowMinimum}, a hint: a stale value only delays the
@@ -101,26 +105,30 @@ final class TimeWindow implements Window {
     return thresholds.reached(counts.calls(), counts.failures(), counts.slowCalls());
   }
 
-  /** The counts of the window ending with {@code second}, each bucket's failures and slow calls read before its calls. */
+  /**
+   * The counts of the window ending with {@code second}: each bucket's failures and slow calls are read before its
+   * calls, and counted only when stamped with the second of the calls read (see the class comment).
+   */
   private WindowCounts counts(long second) {
     long oldest = second - size + 1;
     long calls = 0;
     long failures = 0;
     long slowCalls = 0;
     for (int i = 0; i < cells.length; i += 3) {
-      failures += count(i + 1, oldest);
+      long failed = (long) CELLS.getVolatile(cells, i + 1);
       if (afterFirstRead != null) {
         afterFirstRead.run();
       }
-      slowCalls += count(i + 2, oldest);
-      calls += count(i, oldest);
+      long slow = (long) CELLS.getVolatile(cells, i + 2);
+      long called = (long) CELLS.getVolatile(cells, i);
+      long stamp = called >>> 32;
+      if (stamp >= oldest) {
+        calls += called & COUNT_MASK;
+        failures += (failed >>> 32) == stamp ? failed & COUNT_MASK : 0L;
+        slowCalls += (slow >>> 32) == stamp ? slow & COUNT_MASK : 0L;
+      }
     }
     return new WindowCounts(calls, Math.min(calls, failures), Math.min(calls, slowCalls));
-  }
-
-  private long count(int index, long oldest) {
-    long stamped = (long) CELLS.getVolatile(cells, index);
-    return (stamped >>> 32) >= oldest ? stamped & COUNT_MASK : 0L;
   }
 
   @Override

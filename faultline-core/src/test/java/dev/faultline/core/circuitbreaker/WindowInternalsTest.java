@@ -92,4 +92,54 @@ class WindowInternalsTest {
     assertEquals(30, counts.calls());
     assertEquals(21, counts.failures());
   }
+
+  /**
+   * A bucket reset for a new second between a reader's reads: the reader read the failures of the bucket's old second
+   * and then the calls of its new one. Second 0 had 9 failures in 19 calls, second 1 has 10 calls (one slow, which
+   * judges the window of seconds 0 and 1): 9 failures in 29 calls, 31%. While the judgement reads bucket 0, a call of
+   * second 2 resets it; the old read counted second 0's 9 failures against second 2's single call, 9 failures in 11
+   * calls (82%), and opened a breaker with a 50% threshold that never saw more than 47% of failures. A snapshot read
+   * across the same reset showed that 82% as the window's failure rate.
+   */
+  @Test
+  void aBucketResetForANewSecondBetweenTwoReadsIsNotMixedWithItsOldSecond() {
+    TimeWindow judged = windowResetDuringItsNextRead();
+    assertEquals(false, judged.record(Window.SLOW, SECOND),
+        "9 failures in 29 calls, or none in 11 once second 0 left the window");
+    assertEquals(new WindowCounts(11, 0, 1), judged.snapshot(2 * SECOND), "second 1 and the first call of second 2");
+
+    TimeWindow read = windowResetDuringItsNextRead();
+    read.record(0, SECOND); // a fast success of an established second: no judgement, so the reset waits for the read
+    WindowCounts counts = read.snapshot(SECOND);
+    assertEquals(0, counts.failures(), "second 0's failures are not counted against second 2's call: " + counts);
+    assertEquals(11, counts.calls(), counts.toString());
+  }
+
+  private static final long SECOND = 1_000_000_000L;
+
+  /**
+   * A 2-second window with 9 failures in 19 calls in second 0 and 9 successes in second 1, whose next read of bucket 0
+   * is interrupted (after its first read) by a call of second 2, which resets that bucket.
+   */
+  private static TimeWindow windowResetDuringItsNextRead() {
+    TimeWindow[] window = new TimeWindow[1];
+    boolean[] armed = new boolean[1];
+    window[0] = new TimeWindow(2, 0, new Thresholds(10, 0.5, 1.0), () -> {
+      if (armed[0]) {
+        armed[0] = false;
+        window[0].record(0, 2 * SECOND);
+      }
+    });
+    for (int i = 0; i < 10; i++) {
+      window[0].record(0, 0);
+    }
+    for (int i = 0; i < 9; i++) {
+      assertEquals(false, window[0].record(Window.FAILURE, 0), "at most 9 failures in 19 calls");
+    }
+    for (int i = 0; i < 9; i++) {
+      window[0].record(0, SECOND);
+    }
+    armed[0] = true;
+    return window[0];
+  }
 }
