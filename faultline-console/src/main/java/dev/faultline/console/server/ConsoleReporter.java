@@ -353,7 +353,10 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
       if (!retry || !result.transientFailure() || attempt >= maxAttempts) {
         return false;
       }
-      long backoff = Math.min(maxBackoffNanos, initialBackoffNanos << Math.min(attempt - 1, 30));
+      // Doubled attempt - 1 times, up to maxBackoff; a shift past the sign bit would overflow (negative or short).
+      int doublings = attempt - 1;
+      long backoff = doublings >= Long.numberOfLeadingZeros(initialBackoffNanos) - 1 ? maxBackoffNanos
+          : Math.min(maxBackoffNanos, initialBackoffNanos << doublings);
       long wait = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
       wait = Math.max(wait, Math.min(result.retryAfterNanos(), maxBackoffNanos));
       if (clock.nanoTime() - start + wait > maxRetryTimeNanos) {

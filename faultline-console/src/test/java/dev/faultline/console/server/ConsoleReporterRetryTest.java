@@ -81,6 +81,30 @@ class ConsoleReporterRetryTest {
     assertTrue(client.calls().size() >= 6 && client.calls().size() <= 11, client.calls().toString());
   }
 
+  /**
+   * Many attempts with a long initial backoff: the doubling (initialBackoff << attempt - 1, shifted up to 30 times)
+   * overflowed a long at the 31st attempt with 10 s (10 s * 2^30 > 2^63 ns), and the negative wait made the worker
+   * thread die on ThreadLocalRandom.nextLong's IllegalArgumentException: the batch was counted nowhere and nothing
+   * queued after it was ever sent. The waits stay at maxBackoff however many attempts there are.
+   */
+  @Test
+  void theDoublingBackoffStaysAtMaxBackoffWhateverTheNumberOfAttempts() {
+    FakeClock clock = new FakeClock();
+    FlakyHttpClient client = new FlakyHttpClient(null, repeat(Step.status(503), 40));
+    ConsoleReporter reporter = ConsoleReporter.builder(BASE, "fkey_test").httpClient(client).clock(clock)
+        .maxAttempts(41).retryBackoff(Duration.ofSeconds(10), Duration.ofMinutes(1))
+        .maxRetryTime(Duration.ofHours(1)).build();
+    reporter.onEvent(event(0));
+    reporter.close();
+    assertEquals(41, client.calls().size(), "attempts");
+    assertEquals(40, reporter.retries());
+    assertEquals(1, reporter.sent(), "sent at the 41st attempt");
+    assertEquals(0, reporter.failed() + reporter.dropped());
+    // 40 waits: 5 to 10 s, 10 to 20, 20 to 40, then 30 to 60 s each.
+    long waited = TimeUnit.NANOSECONDS.toSeconds(clock.nanoTime());
+    assertTrue(waited >= 5 + 10 + 20 + 37 * 30 && waited <= 10 + 20 + 40 + 37 * 60, "waited " + waited + " s");
+  }
+
   /** A clock whose sleep waits until the sleeping thread is interrupted. */
   private static final class StuckClock implements Clock {
     final FakeClock time = new FakeClock();
