@@ -94,8 +94,8 @@ public final class ServerCommand implements Callable<Integer> {
   Duration idempotencyWindow;
 
   @Option(names = "--max-idempotency-keys", paramLabel = "N",
-      description = "The most idempotency keys held in memory with --data; past it the oldest is forgotten early"
-          + " (default: 100000).")
+      description = "The most idempotency keys held in memory by the embedded store (--data); past it the oldest is"
+          + " forgotten early (default: 100000; not with --db, which holds every key for the window).")
   Integer maxIdempotencyKeys;
 
   @Option(names = "--max-concurrent-analyses", paramLabel = "N",
@@ -206,6 +206,11 @@ public final class ServerCommand implements Callable<Integer> {
     }
     if (dbPasswordFile != null && db == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--db-password-file needs --db");
+    }
+    if (maxIdempotencyKeys != null && db != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--max-idempotency-keys cannot be combined with"
+          + " --db: it bounds the keys the embedded store (--data) holds in memory, and the database holds every key"
+          + " for --idempotency-window");
     }
     if (db != null) {
       String password = dbPasswordFile != null ? firstLine(dbPasswordFile) : System.getenv(DB_PASSWORD_ENV);

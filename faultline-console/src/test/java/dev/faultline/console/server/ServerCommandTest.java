@@ -121,6 +121,22 @@ class ServerCommandTest {
     assertTrue(!Files.exists(dir.resolve("data")), "nothing is created before the options are valid: " + data);
   }
 
+  /**
+   * {@code --max-idempotency-keys} bounds the keys the embedded store holds in memory; PostgreSQL holds every key for
+   * the window, so with {@code --db} the value was accepted and silently did nothing. It is refused instead, before
+   * the database is opened.
+   */
+  @Test
+  void maxIdempotencyKeysIsRefusedWithADatabaseWhereItWouldDoNothing() {
+    String db = "jdbc:postgresql://127.0.0.1:1/faultline";
+    CommandLine.ParameterException e = org.junit.jupiter.api.Assertions.assertThrows(
+        CommandLine.ParameterException.class, () -> configured("server", "--db", db, "--max-idempotency-keys", "5"));
+    assertTrue(e.getMessage().contains("--max-idempotency-keys") && e.getMessage().contains("--db"), e.getMessage());
+    Run run = run("server", "--port", "0", "--db", db, "--max-idempotency-keys", "5");
+    assertEquals(2, run.exit(), run.err());
+    assertTrue(run.err().contains("--max-idempotency-keys cannot be combined with --db"), run.err());
+  }
+
   private void assertRefused(String expected, String option, String value) {
     Run run = run("server", "--data", dir.resolve("data").toString(), "--port", "0", option, value);
     assertEquals(2, run.exit(), run.err());
