@@ -64,6 +64,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * is its own. Thread-safe.
  */
 public final class ConsoleReporter implements FaultEventListener, AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(ConsoleReporter.class.getName());
   private static final Object WAKE = new Object();
   private static final Object CLOSE = new Object();
   private static final long IDLE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -92,6 +93,8 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
+  /** Whether a sample the console would refuse was logged already (the first one is; later ones are only counted). */
+  private final AtomicBoolean refusedLogged = new AtomicBoolean();
   private final AtomicLong heartbeats = new AtomicLong();
   private final AtomicBoolean beatNow = new AtomicBoolean();
   private volatile boolean closing;
@@ -127,9 +130,43 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
     offer(event);
   }
 
-  /** Queues a metric sample taken now, or drops and counts it when the queue is full or the reporter is closed. */
+  /**
+   * Queues a metric sample taken now, or drops and counts it when the queue is full or the reporter is closed, or
+   * when the console would refuse it (a name that is not a metric name, a value that is not finite, more than 16
+   * tags or a tag too long: the console refuses the whole batch holding such a sample, so it is dropped alone, and
+   * the first such drop is logged with its reason).
+   */
   public void metric(String name, double value, Map<String, String> tags) {
+    String refused = refusal(name, value, tags);
+    if (refused != null) {
+      dropped.incrementAndGet();
+      if (!refusedLogged.getAndSet(true)) {
+        LOG.log(System.Logger.Level.WARNING, "console reporter: dropped a metric sample the console would refuse ("
+            + refused + "); later ones are dropped and counted in dropped() without a line each");
+      }
+      return;
+    }
     offer(new Sample(name, clock.wallMillis(), value, Map.copyOf(tags)));
+  }
+
+  /** Why the console's ingest would refuse the sample (see IngestApi), or null. */
+  private static String refusal(String name, double value, Map<String, String> tags) {
+    if (name == null || !IngestApi.TYPE.matcher(name).matches()) {
+      return "name '" + name + "' is not a metric name: a letter, then up to 99 letters, digits or _.:-";
+    }
+    if (!Double.isFinite(value)) {
+      return name + " = " + value + ", not a finite number";
+    }
+    if (tags.size() > IngestApi.MAX_TAGS) {
+      return name + " has " + tags.size() + " tags, more than " + IngestApi.MAX_TAGS;
+    }
+    for (Map.Entry<String, String> tag : tags.entrySet()) {
+      if (tag.getKey() == null || tag.getValue() == null || tag.getKey().length() > 100
+          || tag.getValue().length() > 200) {
+        return name + " has a tag that is not a string of at most 200 characters under a name of at most 100";
+      }
+    }
+    return null;
   }
 
   /**
@@ -250,7 +287,13 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
           dropped.incrementAndGet();
           continue;
         }
-        events.add(FaultEventJson.toJson(event));
+        try {
+          events.add(FaultEventJson.toJson(event));
+        } catch (RuntimeException e) {
+          dropped.incrementAndGet();
+          LOG.log(System.Logger.Level.WARNING, "console reporter: dropped an event that could not be encoded: "
+              + event, e);
+        }
       } else if (item instanceof Sample s) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("name", s.name());
@@ -263,16 +306,31 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
     int unsent = events.size() + samples.size();
     try {
       if (!events.isEmpty()) {
-        count(post("/api/v1/events", events, true), events.size());
+        count(postGuarded("/api/v1/events", events), events.size());
         unsent -= events.size();
       }
       if (!samples.isEmpty()) {
-        count(post("/api/v1/metrics", samples, true), samples.size());
+        count(postGuarded("/api/v1/metrics", samples), samples.size());
         unsent -= samples.size();
       }
     } catch (InterruptedException e) {
       dropped.addAndGet(unsent);
       throw e;
+    }
+  }
+
+  /**
+   * {@link #post} with retries, answering false (the items count as failed) if it throws an unchecked exception. The
+   * client's own are answered inside it; this is for a bug in the reporter (a backoff that overflowed once threw out
+   * of the wait), which would otherwise end the worker thread and leave every later item unsent and uncounted.
+   */
+  private boolean postGuarded(String path, List<Object> body) throws InterruptedException {
+    try {
+      return post(path, body, true);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "console reporter: sending " + body.size() + " item(s) to " + path
+          + " failed unexpectedly; they are counted as failed and the reporter goes on", e);
+      return false;
     }
   }
 
@@ -297,8 +355,16 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
         }
       }
     }
-    if (!due.isEmpty() && post("/api/v1/heartbeats", due, false)) {
-      heartbeats.incrementAndGet();
+    if (due.isEmpty()) {
+      return;
+    }
+    try {
+      if (post("/api/v1/heartbeats", due, false)) {
+        heartbeats.incrementAndGet();
+      }
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "console reporter: sending " + due.size() + " heartbeat(s) failed"
+          + " unexpectedly; the next are sent when due", e);
     }
   }
 

@@ -217,4 +217,38 @@ class ConsoleReporterRetryTest {
           "status " + status + ": waited " + waited);
     }
   }
+
+  @Test
+  void anUncheckedFailureOfTheClientCountsItsItemsFailedAndTheReporterGoesOn() {
+    FlakyHttpClient client = new FlakyHttpClient(null, Step.unchecked());
+    ConsoleReporter reporter = ConsoleReporter.builder(BASE, "fkey_test").httpClient(client)
+        .clock(new FakeClock()).build();
+    reporter.onEvent(event(0)); // the events' request throws (in one batch with the sample, or alone)
+    reporter.metric("queue.depth", 3, java.util.Map.of());
+    reporter.close();
+    assertEquals(1, reporter.failed(), "the event, counted: " + client.calls());
+    assertEquals(1, reporter.sent(), "the sample, sent after it: " + client.calls());
+    assertEquals(0, reporter.dropped());
+  }
+
+  @Test
+  void aSampleTheConsoleWouldRefuseIsDroppedAloneAndCounted() {
+    FlakyHttpClient client = new FlakyHttpClient(null);
+    ConsoleReporter reporter = ConsoleReporter.builder(BASE, "fkey_test").httpClient(client)
+        .clock(new FakeClock()).build();
+    java.util.Map<String, String> seventeen = new java.util.HashMap<>();
+    for (int i = 0; i < 17; i++) {
+      seventeen.put("t" + i, "v");
+    }
+    reporter.metric("latency", Double.NaN, java.util.Map.of());
+    reporter.metric("latency", Double.POSITIVE_INFINITY, java.util.Map.of());
+    reporter.metric("9lives", 1, java.util.Map.of());
+    reporter.metric("tagged", 1, seventeen);
+    reporter.metric("tagged", 1, java.util.Map.of("k", "v".repeat(201)));
+    reporter.metric("latency", 12.5, java.util.Map.of("route", "/pay"));
+    reporter.close();
+    assertEquals(5, reporter.dropped());
+    assertEquals(1, reporter.sent(), "the good sample is not refused with the bad ones: " + client.calls());
+    assertEquals(0, reporter.failed());
+  }
 }

@@ -33,6 +33,11 @@ final class FlakyHttpClient extends SendOnlyHttpClient {
       return new Step("io", 0, null);
     }
 
+    /** The client throws an unchecked exception, as a bug or an odd request could make it. */
+    static Step unchecked() {
+      return new Step("unchecked", 0, null);
+    }
+
     static Step forward() {
       return new Step("forward", 0, null);
     }
@@ -80,6 +85,9 @@ final class FlakyHttpClient extends SendOnlyHttpClient {
       case "io":
         record(request, -1, false);
         throw new java.net.ConnectException("Connection refused (scripted)");
+      case "unchecked":
+        record(request, -1, false);
+        throw new IllegalStateException("scripted unchecked failure of the client");
       case "forward": {
         HttpResponse<T> response = delegate.send(request, handler);
         record(request, response.statusCode(), replayed(response));
