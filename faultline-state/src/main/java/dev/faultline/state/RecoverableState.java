@@ -325,7 +325,9 @@ public final class RecoverableState<S, E> implements AutoCloseable {
    *
    * @return the event's journal sequence
    * @throws RuntimeException whatever the state machine throws to refuse the event (nothing journaled)
-   * @throws dev.faultline.state.journal.JournalException if the journal failed
+   * @throws dev.faultline.state.journal.JournalException {@code record-too-large} if the encoded event is larger than
+   *     the journal takes ({@link JournalBuilder#DEFAULT_MAX_RECORD_SIZE}), before the state machine sees it, so
+   *     nothing changes; another code if the journal failed
    */
   public long apply(E event) {
     return apply(event, false);
@@ -348,6 +350,13 @@ public final class RecoverableState<S, E> implements AutoCloseable {
   private long apply(E event, boolean later) {
     Objects.requireNonNull(event, "event");
     byte[] bytes = eventCodec.encode(event);
+    if (bytes.length > JournalBuilder.DEFAULT_MAX_RECORD_SIZE) {
+      // Refused before the machine runs: a machine may change the state in place, and the journal would refuse the
+      // record only after that, leaving in the state (and the next checkpoint) an event that was never journaled.
+      throw new JournalException("record-too-large", "event of " + bytes.length + " encoded bytes exceeds"
+          + " maxRecordSize " + JournalBuilder.DEFAULT_MAX_RECORD_SIZE + " of journal " + directory
+          + "; it was not applied and nothing changed");
+    }
     long sequence;
     boolean checkpointDue;
     stateLock.lock();
