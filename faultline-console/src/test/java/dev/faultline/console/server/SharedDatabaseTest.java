@@ -126,6 +126,59 @@ class SharedDatabaseTest {
     }
   }
 
+  /**
+   * An Idempotency-Key is one per database, not per instance: a retry that reaches the other instance, after the
+   * first request or racing it, stores nothing and is answered as the first request was.
+   */
+  @Test
+  void oneIdempotencyKeyStoresOneBatchAcrossInstances() throws Exception {
+    String url = TestDatabase.freshUrl();
+    try (ServerFixture a = instance(dir.resolve("a"), url); ServerFixture b = instance(dir.resolve("b"), url)) {
+      String admin = b.setUpAndLogInAdmin(); // B started last: its setup token is the valid one
+      String key = b.serviceKey(admin, "payments");
+      ServerFixture.Reply first = postWithKey(a, key, "after-0");
+      ServerFixture.Reply retry = postWithKey(b, key, "after-0");
+      assertEquals(202, first.status(), first.body());
+      assertEquals(202, retry.status(), retry.body());
+      assertEquals("true", retry.headers().firstValue("Idempotent-Replayed").orElse(null), "B answers as A did");
+      assertEquals(first.json(), retry.json());
+      assertEquals(1, b.get("/api/v1/services/payments", admin).json().get("events").asLong());
+
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        for (int round = 0; round < 10; round++) {
+          String idempotencyKey = "racing-" + round;
+          CyclicBarrier together = new CyclicBarrier(2);
+          List<java.util.concurrent.Future<ServerFixture.Reply>> replies = new ArrayList<>();
+          for (ServerFixture target : List.of(a, b)) {
+            replies.add(pool.submit(() -> {
+              together.await(10, TimeUnit.SECONDS);
+              return postWithKey(target, key, idempotencyKey);
+            }));
+          }
+          int replays = 0;
+          for (java.util.concurrent.Future<ServerFixture.Reply> reply : replies) {
+            ServerFixture.Reply r = reply.get(30, TimeUnit.SECONDS);
+            assertEquals(202, r.status(), "round " + round + ": " + r.body());
+            replays += r.headers().firstValue("Idempotent-Replayed").isPresent() ? 1 : 0;
+          }
+          assertEquals(1, replays, "round " + round + ": one instance stored, the other answered as it");
+          assertEquals(round + 2L, a.get("/api/v1/services/payments", admin).json().get("events").asLong(),
+              "round " + round + ": each batch stored once");
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  private static ServerFixture.Reply postWithKey(ServerFixture f, String token, String idempotencyKey) {
+    return f.send(f.request("/api/v1/events", token).header("Content-Type", "application/json")
+        .header("Idempotency-Key", idempotencyKey)
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("[{\"type\":\"ComponentFailed\","
+            + "\"source\":\"worker\",\"time\":" + T0 + "}]")));
+  }
+
   @Test
   void aBadDatabaseIsRefusedClearly() {
     ConfigurationException notPostgres = assertThrows(ConfigurationException.class,
