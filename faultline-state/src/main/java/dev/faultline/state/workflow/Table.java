@@ -25,7 +25,9 @@ import java.util.function.Supplier;
  * checkpoint capture, all under the state lock.
  *
  * Checkpoints: a finished row never changes again (the machine refuses every entry for it), so the capture keeps
- * the finished rows as they are and copies only the unfinished ones; the encoding then runs outside the state lock.
+ * the finished rows as they are and copies only the unfinished ones; the encoding then runs outside the state lock,
+ * in the capturing thread, without taking any row's monitor (the capture under the state lock orders every field the
+ * machine wrote before it; the copies are the capture's own).
  * </pre>
  */
 final class Table {
