@@ -31,7 +31,13 @@ import java.util.function.Supplier;
  * </pre>
  */
 final class Table {
+  private static final System.Logger LOG = System.getLogger(WorkflowExecutor.class.getName());
+  /** How many finished workflows held in memory make the first warning; each later one is at ten times the last. */
+  static final long FIRST_WARNING = 100_000;
+
   final ConcurrentHashMap<String, Row> rows = new ConcurrentHashMap<>();
+  /** The number of finished workflows held at which the next warning is logged (changed by the machine only). */
+  long warnAtFinished = FIRST_WARNING;
   /** The rows not finished yet (identity set). */
   final Set<Row> unfinished = new HashSet<>();
   /**
@@ -244,10 +250,26 @@ final class Table {
           if (row.status.terminal()) {
             table.unfinished.remove(row);
             table.finished.add(row);
+            warnIfLarge(table);
           }
         }
       }
       return table;
+    }
+
+    /**
+     * Logs a warning when the finished workflows held in memory reach 100 000, then 1 000 000, and so on: the table
+     * keeps every one unless the executor forgets them ({@code retainFinished}), so a service that never set it grows
+     * until it runs out of memory.
+     */
+    private static void warnIfLarge(Table table) {
+      long held = table.rows.size() - (long) table.unfinished.size();
+      if (held >= table.warnAtFinished) {
+        table.warnAtFinished = held * 10;
+        LOG.log(System.Logger.Level.WARNING, "the embedded workflow store holds " + held + " finished workflows in"
+            + " memory (and in every checkpoint); finished workflows are kept until the executor forgets them: set"
+            + " WorkflowExecutor.Builder.retainFinished, or a shorter one (docs/workflows.md, Retention)");
+      }
     }
 
     /** Drops finished rows (retention); an id no longer in the table was dropped before and is skipped. */

@@ -160,4 +160,20 @@ class TableTest {
     }
     return bytes.toByteArray();
   }
+
+  /** The warning itself goes to the executor's logger (this module's tests cannot read java.util.logging). */
+  @Test
+  void holdingAHundredThousandFinishedWorkflowsWarnsOnceThenAtAMillion() {
+    apply(new Entry.Started("open", "w", "q", null));
+    for (int i = 0; i < Table.FIRST_WARNING + 10; i++) {
+      apply(new Entry.Started("w" + i, "w", "q", null));
+      apply(new Entry.Finished("w" + i, WorkflowStatus.SUCCEEDED, null, null));
+      if (i == Table.FIRST_WARNING - 2) {
+        assertEquals(Table.FIRST_WARNING, table.warnAtFinished, "99 999 finished: no warning yet");
+      }
+    }
+    assertEquals(10 * Table.FIRST_WARNING, table.warnAtFinished, "warned at 100 000; the next at a million");
+    apply(new Entry.Forget(List.of("w0", "w1")));
+    assertEquals(10 * Table.FIRST_WARNING, table.warnAtFinished, "forgetting does not warn again");
+  }
 }
