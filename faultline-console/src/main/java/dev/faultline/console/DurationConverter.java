@@ -20,18 +20,22 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
     String text = value.trim().toLowerCase(Locale.ROOT);
     Matcher matcher = SIMPLE.matcher(text);
     if (matcher.matches()) {
-      long amount = Long.parseLong(matcher.group(1));
-      switch (matcher.group(2)) {
-        case "ms":
-          return Duration.ofMillis(amount);
-        case "s":
-          return Duration.ofSeconds(amount);
-        case "m":
-          return Duration.ofMinutes(amount);
-        case "h":
-          return Duration.ofHours(amount);
-        default:
-          return Duration.ofDays(amount);
+      try {
+        long amount = Long.parseLong(matcher.group(1));
+        switch (matcher.group(2)) {
+          case "ms":
+            return Duration.ofMillis(amount);
+          case "s":
+            return Duration.ofSeconds(amount);
+          case "m":
+            return Duration.ofMinutes(amount);
+          case "h":
+            return Duration.ofHours(amount);
+          default:
+            return Duration.ofDays(amount);
+        }
+      } catch (NumberFormatException | ArithmeticException e) { // digits past a long, or past Duration's range
+        throw new CommandLine.TypeConversionException("'" + value + "' is too long a duration");
       }
     }
     try {

@@ -26,4 +26,13 @@ class DurationConverterTest {
         assertThrows(CommandLine.TypeConversionException.class, () -> DurationConverter.parse("twenty"));
     assertTrue(e.getMessage().contains("'twenty'"), e.getMessage());
   }
+
+  @Test
+  void rejectsADurationTooLongForItsTypeNamingTheValue() {
+    for (String value : new String[] {"99999999999999999999s", "200000000000000d", "9223372036854775807d"}) {
+      CommandLine.TypeConversionException e =
+          assertThrows(CommandLine.TypeConversionException.class, () -> DurationConverter.parse(value), value);
+      assertEquals("'" + value + "' is too long a duration", e.getMessage());
+    }
+  }
 }
