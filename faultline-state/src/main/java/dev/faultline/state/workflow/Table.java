@@ -268,7 +268,7 @@ final class Table {
         table.warnAtFinished = held * 10;
         LOG.log(System.Logger.Level.WARNING, "the embedded workflow store holds " + held + " finished workflows in"
             + " memory (and in every checkpoint); finished workflows are kept until the executor forgets them: set"
-            + " WorkflowExecutor.Builder.retainFinished, or a shorter one (docs/workflows.md, Retention)");
+            + " WorkflowExecutor.Builder.retainFinished, or shorten it if it is set (docs/workflows.md, Retention)");
       }
     }
 
