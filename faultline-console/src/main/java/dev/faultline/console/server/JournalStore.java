@@ -225,13 +225,8 @@ final class JournalStore implements ConsoleStore {
   @Override
   public List<EventRecord> addEvents(String service, long receivedAt, List<NewEvent> batch, IngestKey key)
       throws IOException {
-    checkBatch(batch.size());
-    KeyId reserved = reserve(service, key, receivedAt);
-    try {
-      return addEvents(service, receivedAt, batch, key, reserved);
-    } finally {
-      release(reserved);
-    }
+    return keyed(service, key, receivedAt, batch.size(),
+        reserved -> addEvents(service, receivedAt, batch, key, reserved));
   }
 
   private List<EventRecord> addEvents(String service, long receivedAt, List<NewEvent> batch, IngestKey key,
@@ -279,9 +274,7 @@ final class JournalStore implements ConsoleStore {
   @Override
   public List<IncidentRecord> addIncidents(String service, long receivedAt, List<Incident> batch, IngestKey key)
       throws IOException {
-    checkBatch(batch.size());
-    KeyId reserved = reserve(service, key, receivedAt);
-    try {
+    return keyed(service, key, receivedAt, batch.size(), reserved -> {
       ObjectNode record = header("incidents", service, receivedAt, key);
       ArrayNode items = record.putArray("items");
       for (Incident incident : batch) {
@@ -296,21 +289,16 @@ final class JournalStore implements ConsoleStore {
       }
       keyStored(reserved, key, sequence, batch.size(), true, receivedAt);
       return stored;
-    } finally {
-      release(reserved);
-    }
+    });
   }
 
   @Override
   public void addHeartbeats(String service, long receivedAt, List<Heartbeat> batch, IngestKey key)
       throws IOException {
-    checkBatch(batch.size());
-    KeyId reserved = reserve(service, key, receivedAt);
-    try {
+    keyed(service, key, receivedAt, batch.size(), reserved -> {
       addHeartbeats(service, receivedAt, batch, key, reserved);
-    } finally {
-      release(reserved);
-    }
+      return null;
+    });
   }
 
   private void addHeartbeats(String service, long receivedAt, List<Heartbeat> batch, IngestKey key, KeyId reserved)
@@ -336,13 +324,10 @@ final class JournalStore implements ConsoleStore {
 
   @Override
   public void addSamples(String service, long receivedAt, List<NewSample> batch, IngestKey key) throws IOException {
-    checkBatch(batch.size());
-    KeyId reserved = reserve(service, key, receivedAt);
-    try {
+    keyed(service, key, receivedAt, batch.size(), reserved -> {
       addSamples(service, receivedAt, batch, key, reserved);
-    } finally {
-      release(reserved);
-    }
+      return null;
+    });
   }
 
   private void addSamples(String service, long receivedAt, List<NewSample> batch, IngestKey key, KeyId reserved)
@@ -406,6 +391,23 @@ final class JournalStore implements ConsoleStore {
   }
 
   // ------------------------------------------------------------------------------------------------- idempotency
+
+  /** Stores one ingest batch under its idempotency key, if any: the key is reserved before and released after. */
+  private interface KeyedBatch<T> {
+    T store(KeyId reserved) throws IOException;
+  }
+
+  /** Checks the batch's size, reserves {@code key}, runs {@code batch} and releases the key, whatever happened. */
+  private <T> T keyed(String service, IngestKey key, long receivedAt, int size, KeyedBatch<T> batch)
+      throws IOException {
+    checkBatch(size);
+    KeyId reserved = reserve(service, key, receivedAt);
+    try {
+      return batch.store(reserved);
+    } finally {
+      release(reserved);
+    }
+  }
 
   /**
    * Reserves {@code key} for an add of {@code service} (null when there is no key): waits while another add holds
