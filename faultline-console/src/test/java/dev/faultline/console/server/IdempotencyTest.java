@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpRequest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,10 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The {@code Idempotency-Key} of ingest requests: a retry with the same key stores nothing and is answered as the
@@ -27,34 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
  * endpoint, survive a restart, expire after the window, and concurrent requests with one key store one batch.
  * {@code PostgresIdempotencyTest} runs every test again on PostgreSQL.
  */
-class IdempotencyTest {
+class IdempotencyTest extends ServiceConsoleTest {
   static final String EVENTS = "[{\"type\":\"ComponentFailed\",\"source\":\"worker\",\"time\":1000},"
       + "{\"type\":\"ComponentRecovered\",\"source\":\"worker\",\"time\":2000}]";
   static final String OTHER_EVENTS = "[{\"type\":\"ComponentFailed\",\"source\":\"worker\",\"time\":3000}]";
-
-  @TempDir
-  Path dir;
-
-  ServerFixture f;
-  String admin;
-  String key;
-
-  @BeforeEach
-  void start() {
-    f = fixture(UnaryOperator.identity());
-    admin = f.setUpAndLogInAdmin();
-    key = f.serviceKey(admin, "payments");
-  }
-
-  @AfterEach
-  void stop() {
-    f.close();
-  }
-
-  /** The server under test, on the store of this class (the same store again when called again: a restart). */
-  ServerFixture fixture(UnaryOperator<ConsoleServer.Builder> configure) {
-    return new ServerFixture(dir, configure);
-  }
 
   ServerFixture.Reply post(String path, String token, String idempotencyKey, String body) {
     HttpRequest.Builder request = f.request(path, token).header("Content-Type", "application/json")

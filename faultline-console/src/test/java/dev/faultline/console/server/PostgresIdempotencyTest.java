@@ -9,6 +9,6 @@ class PostgresIdempotencyTest extends IdempotencyTest {
 
   @Override
   ServerFixture fixture(UnaryOperator<ConsoleServer.Builder> configure) {
-    return new ServerFixture(dir, b -> configure.apply(b).database(url, "postgres", null));
+    return onPostgres(url, configure);
   }
 }

@@ -8,6 +8,6 @@ class PostgresReporterIdempotencyTest extends ReporterIdempotencyTest {
 
   @Override
   ServerFixture fixture(UnaryOperator<ConsoleServer.Builder> configure) {
-    return new ServerFixture(dir, b -> configure.apply(b).database(url, "postgres", null));
+    return onPostgres(url, configure);
   }
 }

@@ -10,44 +10,16 @@ import dev.faultline.console.server.FlakyHttpClient.Step;
 import dev.faultline.core.event.ComponentEvent;
 import dev.faultline.core.testing.FakeClock;
 import java.net.http.HttpClient;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link ConsoleReporter} retries transient failures with the batch's idempotency key, and the console stores each
  * batch once: after a 503, and after an answer lost once the batch was stored. {@code PostgresReporterIdempotencyTest}
  * runs every test again on PostgreSQL.
  */
-class ReporterIdempotencyTest {
-  @TempDir
-  Path dir;
-
-  private ServerFixture f;
-  private String admin;
-  private String key;
-
-  @BeforeEach
-  void start() {
-    f = fixture(UnaryOperator.identity());
-    admin = f.setUpAndLogInAdmin();
-    key = f.serviceKey(admin, "payments");
-  }
-
-  @AfterEach
-  void stop() {
-    f.close();
-  }
-
-  ServerFixture fixture(UnaryOperator<ConsoleServer.Builder> configure) {
-    return new ServerFixture(dir, configure);
-  }
-
+class ReporterIdempotencyTest extends ServiceConsoleTest {
   private ConsoleReporter reporter(FlakyHttpClient client) {
     return ConsoleReporter.builder(f.server.baseUri(), key).httpClient(client).clock(new FakeClock()).build();
   }
