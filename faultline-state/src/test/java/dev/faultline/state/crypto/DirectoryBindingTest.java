@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.faultline.core.ConfigurationException;
 import dev.faultline.state.Codec;
 import dev.faultline.state.RecoverableState;
-import dev.faultline.state.StateMachine;
 import dev.faultline.state.checkpoint.CheckpointException;
 import dev.faultline.state.checkpoint.CheckpointInfo;
 import dev.faultline.state.checkpoint.CheckpointSelection;
@@ -205,7 +204,7 @@ class DirectoryBindingTest {
     assertEquals("requireEncryption", assertThrows(ConfigurationException.class,
         () -> CheckpointStore.builder(A).storage(disk).requireEncryption(true).open()).field());
     assertEquals("requireEncryption", assertThrows(ConfigurationException.class,
-        () -> RecoverableState.builder(A, sum(), longs(), Codec.utf8()).storage(disk).requireEncryption(true).open())
+        () -> RecoverableState.builder(A, SumState.machine(), SumState.codec(), Codec.utf8()).storage(disk).requireEncryption(true).open())
         .field());
   }
 
@@ -249,7 +248,7 @@ class DirectoryBindingTest {
 
   @Test
   void aMissingOrDamagedIdentityWithSealedDataIsAClearErrorAndChangesNothing() throws Exception {
-    try (RecoverableState<Long, String> state = RecoverableState.builder(A, sum(), longs(), Codec.utf8())
+    try (RecoverableState<Long, String> state = RecoverableState.builder(A, SumState.machine(), SumState.codec(), Codec.utf8())
         .storage(disk).keyProvider(KEYS).checkpointEvery(2).checkpointExecutor(Runnable::run).open()) {
       for (int i = 1; i <= 5; i++) {
         state.apply(Integer.toString(i));
@@ -281,7 +280,7 @@ class DirectoryBindingTest {
     assertEquals("checkpoint-crypto", unreadable.code());
     assertTrue(unreadable.getMessage().contains("no identity file"), unreadable.getMessage());
     assertEquals("journal-crypto", assertThrows(JournalException.class,
-        () -> RecoverableState.builder(A, sum(), longs(), Codec.utf8()).storage(disk).keyProvider(KEYS).open())
+        () -> RecoverableState.builder(A, SumState.machine(), SumState.codec(), Codec.utf8()).storage(disk).keyProvider(KEYS).open())
         .code());
     assertEquals(before, everything(A), "no identity made, no tail cut");
     assertFalse(disk.exists(IDENTITY_A));
@@ -303,7 +302,7 @@ class DirectoryBindingTest {
     assertEquals(before, everything(A));
 
     disk.overwrite(IDENTITY_A, identity);
-    try (RecoverableState<Long, String> state = RecoverableState.builder(A, sum(), longs(), Codec.utf8())
+    try (RecoverableState<Long, String> state = RecoverableState.builder(A, SumState.machine(), SumState.codec(), Codec.utf8())
         .storage(disk).keyProvider(KEYS).open()) {
       assertEquals(15L, state.state(), "restored from a backup, everything reads again");
     }
@@ -318,33 +317,5 @@ class DirectoryBindingTest {
   private static byte[] versionOneCheckpoint(long number, long sequence, long time, String snapshot)
       throws Exception {
     return VersionOneFiles.checkpoint(KEY, number, sequence, time, snapshot);
-  }
-
-  private static StateMachine<Long, String> sum() {
-    return new StateMachine<>() {
-      @Override
-      public Long initial() {
-        return 0L;
-      }
-
-      @Override
-      public Long apply(Long state, String event) {
-        return state + Long.parseLong(event);
-      }
-    };
-  }
-
-  private static Codec<Long> longs() {
-    return new Codec<>() {
-      @Override
-      public byte[] encode(Long value) {
-        return value.toString().getBytes(StandardCharsets.UTF_8);
-      }
-
-      @Override
-      public Long decode(byte[] bytes) {
-        return Long.parseLong(new String(bytes, StandardCharsets.UTF_8));
-      }
-    };
   }
 }

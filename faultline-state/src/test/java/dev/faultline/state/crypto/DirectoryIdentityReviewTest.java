@@ -9,7 +9,6 @@ import dev.faultline.core.FaultlineException;
 import dev.faultline.state.Codec;
 import dev.faultline.state.RecoverableState;
 import dev.faultline.state.RollbackTarget;
-import dev.faultline.state.StateMachine;
 import dev.faultline.state.checkpoint.CheckpointInfo;
 import dev.faultline.state.checkpoint.CheckpointStore;
 import dev.faultline.state.io.StorageChannel;
@@ -236,7 +235,7 @@ class DirectoryIdentityReviewTest {
    */
   @Test
   void aLostIdentityBesideABoundCheckpointIsRefusedBeforeANewOneIsMade() throws Exception {
-    try (RecoverableState<Long, String> state = RecoverableState.builder(A, sum(), longs(), Codec.utf8())
+    try (RecoverableState<Long, String> state = RecoverableState.builder(A, SumState.machine(), SumState.codec(), Codec.utf8())
         .storage(disk).segmentSize(1024).open()) {
       for (int i = 1; i <= 150; i++) {
         state.apply(Integer.toString(i));
@@ -437,7 +436,7 @@ class DirectoryIdentityReviewTest {
   // ------------------------------------------------------------------------------------------ fixtures
 
   private RecoverableState.Builder<Long, String> state(KeyProvider keys) {
-    return RecoverableState.builder(A, sum(), longs(), Codec.utf8()).storage(disk).keyProvider(keys)
+    return RecoverableState.builder(A, SumState.machine(), SumState.codec(), Codec.utf8()).storage(disk).keyProvider(keys)
         .segmentSize(1024);
   }
 
@@ -448,33 +447,5 @@ class DirectoryIdentityReviewTest {
   private static byte[] versionOneCheckpoint(long number, long sequence, long time, String snapshot)
       throws Exception {
     return VersionOneFiles.checkpoint(KEY, number, sequence, time, snapshot);
-  }
-
-  static StateMachine<Long, String> sum() {
-    return new StateMachine<>() {
-      @Override
-      public Long initial() {
-        return 0L;
-      }
-
-      @Override
-      public Long apply(Long state, String event) {
-        return state + Long.parseLong(event);
-      }
-    };
-  }
-
-  static Codec<Long> longs() {
-    return new Codec<>() {
-      @Override
-      public byte[] encode(Long value) {
-        return value.toString().getBytes(StandardCharsets.UTF_8);
-      }
-
-      @Override
-      public Long decode(byte[] bytes) {
-        return Long.parseLong(new String(bytes, StandardCharsets.UTF_8));
-      }
-    };
   }
 }

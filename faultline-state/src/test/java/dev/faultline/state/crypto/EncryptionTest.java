@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.faultline.core.ConfigurationException;
 import dev.faultline.state.Codec;
 import dev.faultline.state.RecoverableState;
-import dev.faultline.state.StateMachine;
 import dev.faultline.state.checkpoint.CheckpointException;
 import dev.faultline.state.checkpoint.CheckpointInfo;
 import dev.faultline.state.checkpoint.CheckpointSelection;
@@ -292,37 +291,15 @@ class EncryptionTest {
 
   @Test
   void recoverableStateRecoversEncryptedStateEndToEnd() {
-    StateMachine<Long, String> sum = new StateMachine<>() {
-      @Override
-      public Long initial() {
-        return 0L;
-      }
-
-      @Override
-      public Long apply(Long state, String event) {
-        return state + Long.parseLong(event);
-      }
-    };
-    Codec<Long> longs = new Codec<>() {
-      @Override
-      public byte[] encode(Long value) {
-        return value.toString().getBytes(StandardCharsets.UTF_8);
-      }
-
-      @Override
-      public Long decode(byte[] bytes) {
-        return Long.parseLong(new String(bytes, StandardCharsets.UTF_8));
-      }
-    };
     KeyProvider provider = keys(1, 1, KEY_1);
-    try (RecoverableState<Long, String> state = RecoverableState.builder(DIR, sum, longs, Codec.utf8())
+    try (RecoverableState<Long, String> state = RecoverableState.builder(DIR, SumState.machine(), SumState.codec(), Codec.utf8())
         .storage(disk).keyProvider(provider).checkpointEvery(4).checkpointExecutor(Runnable::run).open()) {
       for (int i = 1; i <= 10; i++) {
         state.apply(Integer.toString(i));
       }
     }
     disk.crash();
-    try (RecoverableState<Long, String> state = RecoverableState.builder(DIR, sum, longs, Codec.utf8())
+    try (RecoverableState<Long, String> state = RecoverableState.builder(DIR, SumState.machine(), SumState.codec(), Codec.utf8())
         .storage(disk).keyProvider(provider).open()) {
       assertEquals(55L, state.state());
       assertEquals(2, state.recovery().replayed());
