@@ -121,6 +121,12 @@ public final class RecoverableState<S, E> implements AutoCloseable {
   private long lastCheckpointNanos;
   private boolean checkpointClaimed;
   private boolean closed;
+  /**
+   * Why the journal refused an event after the machine had applied it (a write failed): the state in memory may then
+   * hold a change that was never journaled (a machine may change its state in place), so no checkpoint may write it.
+   * Null until then; guarded by stateLock.
+   */
+  private JournalException unwritten;
 
   private RecoverableState(Builder<S, E> config, Journal journal, CheckpointStore store, Events events, S state,
       long applied, long sinceCheckpoint, RecoveryResult recovery) {
@@ -327,7 +333,9 @@ public final class RecoverableState<S, E> implements AutoCloseable {
    * @throws RuntimeException whatever the state machine throws to refuse the event (nothing journaled)
    * @throws dev.faultline.state.journal.JournalException {@code record-too-large} if the encoded event is larger than
    *     the journal takes ({@link JournalBuilder#DEFAULT_MAX_RECORD_SIZE}), before the state machine sees it, so
-   *     nothing changes; another code if the journal failed
+   *     nothing changes; {@code journal-failed} if the journal stopped before (nothing changes) or failed to write
+   *     this event after the machine applied it (the state in memory may then hold the change, which is never
+   *     journaled: {@link #checkpoint} refuses with {@code state-failed} until the state is opened again)
    */
   public long apply(E event) {
     return apply(event, false);
@@ -362,8 +370,18 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     stateLock.lock();
     try {
       ensureOpen();
+      Optional<JournalException> stopped = journal.failure();
+      if (stopped.isPresent()) {
+        // Refused before the machine runs, as the write would be after it (see `unwritten`).
+        throw new JournalException("journal-failed", stopped.get().getMessage(), stopped.get().getCause());
+      }
       S next = machine.apply(state, event);
-      sequence = journal.write(bytes);
+      try {
+        sequence = journal.write(bytes);
+      } catch (JournalException e) {
+        unwritten = e;
+        throw e;
+      }
       state = next;
       applied = sequence;
       sinceCheckpoint++;
@@ -468,6 +486,12 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       stateLock.lock();
       try {
         ensureOpen();
+        if (unwritten != null) {
+          throw new StateException("state-failed", "recoverable state " + directory + " writes no checkpoint: its"
+              + " journal failed to write an event the state machine had already applied (" + unwritten.getMessage()
+              + "), so the state in memory may hold a change that was never journaled; reopen it to recover the"
+              + " journaled state", unwritten);
+        }
         captured = stateCodec.capture(state);
         sequence = applied;
         bytesCovered = bytesSinceCheckpoint;

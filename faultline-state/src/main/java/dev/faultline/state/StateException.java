@@ -6,7 +6,8 @@ import dev.faultline.core.FaultlineException;
  * Recoverable state could not be recovered, replayed or rolled back. {@link #code()}: {@code state-unrecoverable}
  * (no checkpoint and journal range can rebuild the state), {@code state-replay-failed} (an event of the journal could
  * not be decoded or applied), {@code state-rollback-invalid} (the rollback target does not exist or cannot be reached),
- * {@code state-closed}.
+ * {@code state-closed}, {@code state-failed} (the journal failed to write an event after the state machine applied it:
+ * the state in memory may hold that change, so no checkpoint is written until the state is opened again).
  */
 public final class StateException extends FaultlineException {
   private static final long serialVersionUID = 1L;
