@@ -157,13 +157,15 @@ final class DefaultRateLimiter implements RateLimiter {
       long current = emptyAt;
       long now = clock.nanoTime();
       long from = now - current > burstNanos ? now - burstNanos : current;
-      long next = from + intervalNanos;
-      long wait = next - now;
-      if (wait > maxWaitNanos) {
-        return -wait;
+      // Compared before adding the interval: with a maxWait near Long.MAX_VALUE, from + interval could wrap around
+      // and turn a wait of centuries into a negative one, admitting the call at once.
+      long ahead = from - now;
+      if (ahead > maxWaitNanos - intervalNanos) {
+        return -(ahead > Long.MAX_VALUE - intervalNanos ? Long.MAX_VALUE : ahead + intervalNanos);
       }
+      long next = from + intervalNanos;
       if (EMPTY_AT.compareAndSet(this, current, next)) {
-        return Math.max(0, wait);
+        return Math.max(0, next - now);
       }
     }
   }

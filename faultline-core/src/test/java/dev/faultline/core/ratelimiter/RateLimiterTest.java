@@ -174,6 +174,29 @@ class RateLimiterTest {
   }
 
   @Test
+  void permitsReservedAheadNeverWrapTheClockWithALongIntervalAndAnEndlessMaxWait() {
+    long interval = Duration.ofDays(36_500).toNanos(); // one permit a century: three centuries pass Long.MAX_VALUE ns
+    RateLimiter limiter = RateLimiter.builder("r").rate(1, Duration.ofDays(36_500)).maxWait(Duration.ofDays(365_000))
+        .clock(clock).scheduler(clock).build();
+    List<CompletableFuture<String>> results = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      results.add(limiter.callAsync(() -> {
+        starts.add(clock.nanoTime());
+        return CompletableFuture.completedFuture("ok");
+      }).toCompletableFuture());
+    }
+
+    assertEquals(List.of(0L), starts, "the fourth permit is 3 centuries away, past maxWait: it must not start now");
+    RateLimitedException exception = assertInstanceOf(RateLimitedException.class,
+        assertThrows(CompletionException.class, results.get(3)::join).getCause());
+    assertEquals(Duration.ofNanos(Long.MAX_VALUE), exception.retryAfter(), "saturated, not wrapped");
+    assertEquals(new RateLimiter.Metrics(-2, 4, 2, 1), limiter.metrics());
+
+    clock.advance(2 * interval);
+    assertEquals(List.of(0L, interval, 2 * interval), starts);
+  }
+
+  @Test
   void cancellingAWaitingAsyncCallMeansItNeverStartsButItsPermitIsSpent() {
     RateLimiter limiter = limiter(1, Duration.ofSeconds(1));
     limiter.callAsync(() -> CompletableFuture.completedFuture("first"));
