@@ -110,7 +110,10 @@ public final class SystemScheduler implements Scheduler {
       e.next = null;
       if ((int) STATE.getAcquire(e) == PENDING) {
         // The task was scheduled at most one tick ago: timing it from now can only make it later, never earlier.
-        e.due = now + e.delay;
+        // Saturated: a delay of centuries (a timeout or maxWait near Long.MAX_VALUE) would otherwise wrap around to
+        // a due time in the past and fire at once. The delay is positive, so the sum wrapped iff it went down.
+        long due = now + e.delay;
+        e.due = due < now ? Long.MAX_VALUE : due;
         queue.add(e);
       }
       e = next;

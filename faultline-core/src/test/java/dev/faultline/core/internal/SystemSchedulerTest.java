@@ -64,6 +64,21 @@ class SystemSchedulerTest {
   }
 
   @Test
+  void aDelayPastTheEndOfTheClockNeverRunsInsteadOfWrappingAroundToNow() throws Exception {
+    // Tasks run on the timer thread itself, in the order it fires them: the far task was taken in no later than the
+    // marker, so had its due time wrapped to the past it would have run before the marker.
+    SystemScheduler direct = new SystemScheduler(Runnable::run, TimeUnit.MILLISECONDS.toNanos(1));
+    AtomicInteger ran = new AtomicInteger();
+    direct.schedule(ran::incrementAndGet, Long.MAX_VALUE);
+    direct.schedule(ran::incrementAndGet, Long.MAX_VALUE - 1);
+    CountDownLatch marker = new CountDownLatch(1);
+    direct.schedule(marker::countDown, TimeUnit.MILLISECONDS.toNanos(1));
+
+    assertTrue(marker.await(30, TimeUnit.SECONDS));
+    assertEquals(0, ran.get());
+  }
+
+  @Test
   void concurrentProducersLoseNoTask() throws Exception {
     int threads = 4;
     int perThread = 2_000;

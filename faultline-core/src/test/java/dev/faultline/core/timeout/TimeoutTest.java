@@ -13,6 +13,7 @@ import dev.faultline.core.PolicyKind;
 import dev.faultline.core.Scheduler;
 import dev.faultline.core.TimeoutExceededException;
 import dev.faultline.core.event.PolicyEvent;
+import dev.faultline.core.internal.SystemScheduler;
 import dev.faultline.core.support.Harness;
 import dev.faultline.core.support.Harness.Behavior;
 import dev.faultline.core.support.Harness.Mode;
@@ -272,6 +273,25 @@ class TimeoutTest {
 
     assertInstanceOf(TimeoutExceededException.class, assertThrows(CompletionException.class, result::join).getCause());
     assertEquals(new Timeout.Metrics(1, 0, 0, 1), timeout.metrics());
+  }
+
+  @Test
+  void asyncTimeoutOfCenturiesOnARealSchedulerDoesNotExpireAtOnce() throws Exception {
+    // Due tasks run on the scheduler's timer thread, in order: the deadline is taken in before the marker, so a
+    // deadline that wrapped around to the past would have fired before the marker runs.
+    SystemScheduler scheduler = new SystemScheduler(Runnable::run, TimeUnit.MILLISECONDS.toNanos(1));
+    Timeout timeout = Timeout.builder("t").timeout(Duration.ofDays(365L * 1000)).scheduler(scheduler).build();
+    CompletableFuture<String> inner = new CompletableFuture<>();
+
+    CompletableFuture<String> result = timeout.callAsync(() -> inner).toCompletableFuture();
+    CountDownLatch marker = new CountDownLatch(1);
+    scheduler.schedule(marker::countDown, TimeUnit.MILLISECONDS.toNanos(1));
+    assertTrue(marker.await(30, TimeUnit.SECONDS));
+
+    assertFalse(result.isDone(), "a timeout of a thousand years expired at once");
+    inner.complete("ok");
+    assertEquals("ok", result.join());
+    assertEquals(new Timeout.Metrics(1, 1, 0, 0), timeout.metrics());
   }
 
   @Test
