@@ -6,6 +6,7 @@ import dev.faultline.core.Clock;
 import dev.faultline.core.PolicyKind;
 import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.PolicyEvent;
+import dev.faultline.core.internal.Durations;
 import dev.faultline.core.internal.Events;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -52,7 +53,7 @@ final class DefaultHedge implements Hedge {
     this.maxHedges = config.maxHedges();
     this.events = new Events(clock, config.listeners());
     this.executor = config.executor().orElse(null);
-    this.fixedDelayNanos = config.delay().toNanos();
+    this.fixedDelayNanos = Durations.toNanosSaturated(config.delay());
     this.window = config.delayPercentile().isPresent()
         ? new LatencyWindow(config.sampleWindow(), config.delayPercentile().getAsDouble(), config.minSamples())
         : null;

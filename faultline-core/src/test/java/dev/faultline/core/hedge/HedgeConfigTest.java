@@ -112,6 +112,17 @@ class HedgeConfigTest {
   }
 
   @Test
+  void aDelayTooLongForNanosecondsIsAcceptedAndSaturates() {
+    // A delay of centuries is how a caller says "hedge on failures only": it passes validation, so build must not
+    // then fail converting it to nanoseconds.
+    FakeClock clock = new FakeClock();
+    Hedge hedge = valid().delay(Duration.ofDays(365_000)).clock(clock).build();
+
+    assertEquals(Duration.ofDays(365_000), hedge.config().delay());
+    assertEquals(Duration.ofNanos(Long.MAX_VALUE), hedge.metrics().delay());
+  }
+
+  @Test
   void aClockThatIsAlsoASchedulerIsTheDefaultScheduler() {
     FakeClock clock = new FakeClock();
     FakeClock other = new FakeClock();
