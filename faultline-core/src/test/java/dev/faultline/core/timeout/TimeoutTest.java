@@ -276,6 +276,19 @@ class TimeoutTest {
   }
 
   @Test
+  void asyncTimeoutOfCenturiesOnTheFakeClockDoesNotExpireOnceTimeHasMoved() {
+    Timeout timeout = Timeout.builder("t").timeout(Duration.ofDays(365L * 1000)).clock(clock).scheduler(clock).build();
+    clock.advance(1);
+    CompletableFuture<String> inner = new CompletableFuture<>();
+
+    CompletableFuture<String> result = timeout.callAsync(() -> inner).toCompletableFuture();
+    clock.advance(ONE_SECOND);
+
+    assertFalse(result.isDone(), "a timeout of a thousand years expired after a second");
+    assertEquals(0, timeout.metrics().timeouts());
+  }
+
+  @Test
   void asyncTimeoutOfCenturiesOnARealSchedulerDoesNotExpireAtOnce() throws Exception {
     // Due tasks run on the scheduler's timer thread, in order: the deadline is taken in before the marker, so a
     // deadline that wrapped around to the past would have fired before the marker runs.
