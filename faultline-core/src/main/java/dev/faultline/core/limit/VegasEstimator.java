@@ -78,11 +78,12 @@ final class VegasEstimator implements LimitEstimator {
       return limit;
     } else {
       double queue = Math.ceil(estimate * (1 - (double) rttNoLoad / rttNanos));
+      // In long: alpha and beta may be as large as Integer.MAX_VALUE, and alpha * unit or beta * unit would wrap.
       if (queue <= unit) {
-        target = estimate + beta * unit;
-      } else if (queue < alpha * unit) {
+        target = estimate + (long) beta * unit;
+      } else if (queue < (long) alpha * unit) {
         target = estimate + unit;
-      } else if (queue > beta * unit) {
+      } else if (queue > (long) beta * unit) {
         target = estimate - unit;
       } else {
         return limit;

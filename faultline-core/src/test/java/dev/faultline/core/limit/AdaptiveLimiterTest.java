@@ -193,6 +193,19 @@ class AdaptiveLimiterTest {
 
   @ParameterizedTest
   @EnumSource(Mode.class)
+  void vegasWithTheLargestBetaStillGrowsWithoutQueueing(Mode mode) throws Exception {
+    // beta * log10(limit) must not overflow an int: beta = Integer.MAX_VALUE ("never shrink for queueing") is valid.
+    AdaptiveLimiter limiter = builder(LimitAlgorithm.VEGAS).initialLimit(100).maxLimit(1000).beta(Integer.MAX_VALUE)
+        .build();
+
+    rounds(mode, limiter, 3, FAST, false);
+
+    assertEquals(1000, limiter.metrics().limit());
+    changes().forEach(change -> assertTrue(change.to() > change.from(), "only growth: " + change));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
   void vegasShrinksWhenLatencyRises(Mode mode) throws Exception {
     AdaptiveLimiter limiter = builder(LimitAlgorithm.VEGAS).initialLimit(20).maxLimit(60).build();
     rounds(mode, limiter, 2, FAST, false);
