@@ -37,7 +37,8 @@ public final class RateLimiterConfig {
 
   /** The time between two permits: the period divided by the permits, rounded up to whole nanoseconds. */
   static long interval(long periodNanos, int permits) {
-    return (periodNanos + permits - 1) / permits;
+    // Not (periodNanos + permits - 1) / permits: that sum wraps for a period within permits of Long.MAX_VALUE ns.
+    return periodNanos / permits + (periodNanos % permits == 0 ? 0 : 1);
   }
 
   /** The name of the rate limiter. */

@@ -60,6 +60,15 @@ class RateLimiterConfigTest {
   }
 
   @Test
+  void theLongestPeriodDividesWithoutOverflow() {
+    // Long.MAX_VALUE ns over 2 permits: 2^62 ns each (rounded up), one of which fits in a bucket.
+    RateLimiter limiter = RateLimiter.builder("r").rate(2, Duration.ofNanos(Long.MAX_VALUE)).burst(1).build();
+    assertEquals(Duration.ofNanos(1L << 62), limiter.config().interval());
+    assertInvalid("burst", "hold at most PT1281023H53M38.427387904S worth of permits (1)", "2",
+        () -> RateLimiter.builder("r").rate(2, Duration.ofNanos(Long.MAX_VALUE)).build());
+  }
+
+  @Test
   void maxWaitMustNotBeNegative() {
     assertInvalid("maxWait", "be a duration of zero or more", "PT-1S",
         () -> valid().maxWait(Duration.ofSeconds(-1)).build());
