@@ -406,6 +406,12 @@ public final class ConsoleServer implements AutoCloseable {
       throw new ApiException(403, "address-not-allowed", "this client address is not in the server's allow-list");
     }
     limit(addressLimiters, address, "client address");
+    if (ctx.method() == HandlerType.HEAD && ctx.path().startsWith("/api/")) {
+      // The framework answers HEAD for every GET route without running the route: no authentication, no caller's
+      // limit, no audit. The API has no use for it; /health and the dashboard's files keep it.
+      ctx.header("Allow", "GET");
+      throw new ApiException(405, "method-not-allowed", "HEAD is not served on the API; send GET");
+    }
     enter(address, ctx);
   }
 

@@ -110,6 +110,31 @@ class RouteSecurityTest {
     assertEquals(5 * (ConsoleServer.ROUTES.size() - 3), checked, "routes checked");
   }
 
+  /**
+   * The web framework answers HEAD for every GET route without running its handler: before, an anonymous HEAD of a
+   * protected route (the audit log) got 200, skipping authentication, the caller's limit and the audit. The API serves
+   * no HEAD (405, with or without credentials); the public health check and the dashboard's files keep it.
+   */
+  @Test
+  void headIsRefusedOnTheApiWhateverTheCaller() {
+    int checked = 0;
+    for (Route route : ConsoleServer.ROUTES) {
+      if (!route.method().equals("GET") || !route.path().startsWith("/api/")) {
+        continue;
+      }
+      for (String token : new String[] {null, credentials.get(Role.ADMIN)}) {
+        HttpRequest.Builder head = f.request(path(route), token).method("HEAD", HttpRequest.BodyPublishers.noBody());
+        ServerFixture.Reply reply = f.send(head);
+        assertEquals(405, reply.status(), "HEAD " + route + (token == null ? " anonymous" : " as admin"));
+        assertEquals("GET", reply.headers().firstValue("Allow").orElse(""), "HEAD " + route);
+        checked++;
+      }
+    }
+    assertTrue(checked >= 20, "GET routes of the API checked: " + checked);
+    ServerFixture.Reply health = f.send(f.request("/health", null).method("HEAD", HttpRequest.BodyPublishers.noBody()));
+    assertEquals(200, health.status(), "HEAD /health stays open for load balancers");
+  }
+
   @Test
   void everyProtectedRouteRefusesEveryWrongRoleAndAdmitsTheRightOnes() {
     for (Route route : ConsoleServer.ROUTES) {
