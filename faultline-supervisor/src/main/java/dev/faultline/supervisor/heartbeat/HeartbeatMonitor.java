@@ -84,16 +84,13 @@ public final class HeartbeatMonitor implements AutoCloseable {
     observeSelf(now);
     Peer p = peers.computeIfAbsent(peer, k -> new Peer(new PhiAccrualDetector(config, clock)));
     if (p.awaitingFresh) {
+      // The gap since our pause says nothing about the peer: this heartbeat records no interval, only its arrival.
+      // (restartMonitoring does nothing for a peer a pause on another thread marked before its first heartbeat;
+      // that heartbeat then starts monitoring it.)
       p.awaitingFresh = false;
       p.detector.restartMonitoring(now);
-      if (!p.detector.isMonitoring()) {
-        // A pause seen on another thread marked this peer before its first heartbeat, which restartMonitoring
-        // ignores: record it, or the peer stays unmonitored until its next one.
-        p.detector.heartbeat(now);
-      }
-    } else {
-      p.detector.heartbeat(now);
     }
+    p.detector.heartbeat(now);
     if (p.detector.isAvailable(now)) {
       p.suspected.set(false);
     }

@@ -37,7 +37,7 @@ public final class PhiAccrualDetector {
     long estimate = Durations.toNanosSaturated(config.firstHeartbeatEstimate());
     long deviation = estimate / 4;
     History first = History.empty(config.maxSampleSize()).append(estimate - deviation).append(estimate + deviation);
-    this.state = new AtomicReference<>(new State(first, 0L, false));
+    this.state = new AtomicReference<>(new State(first, 0L, false, false));
   }
 
   /** The settings of this detector. */
@@ -55,10 +55,10 @@ public final class PhiAccrualDetector {
     while (true) {
       State old = state.get();
       History history = old.history;
-      if (old.monitoring && phi(old, nanoTime) < config.threshold()) {
+      if (old.monitoring && !old.restarted && phi(old, nanoTime) < config.threshold()) {
         history = history.append(nanoTime - old.lastNanos);
       }
-      if (state.compareAndSet(old, new State(history, nanoTime, true))) {
+      if (state.compareAndSet(old, new State(history, nanoTime, true, false))) {
         return;
       }
     }
@@ -71,7 +71,7 @@ public final class PhiAccrualDetector {
   public void restartMonitoring(long nanoTime) {
     while (true) {
       State old = state.get();
-      if (!old.monitoring || state.compareAndSet(old, new State(old.history, nanoTime, true))) {
+      if (!old.monitoring || state.compareAndSet(old, new State(old.history, nanoTime, true, true))) {
         return;
       }
     }
@@ -132,16 +132,22 @@ public final class PhiAccrualDetector {
     return -Math.log10(1.0 - 1.0 / (1.0 + e));
   }
 
-  /** One immutable snapshot: the intervals, the last arrival, and whether any heartbeat came. */
+  /**
+   * One immutable snapshot: the intervals, the last arrival, whether any heartbeat came, and whether monitoring was
+   * restarted since the last heartbeat (then {@code lastNanos} is the restart, not an arrival, and the next heartbeat
+   * records no interval).
+   */
   private static final class State {
     final History history;
     final long lastNanos;
     final boolean monitoring;
+    final boolean restarted;
 
-    State(History history, long lastNanos, boolean monitoring) {
+    State(History history, long lastNanos, boolean monitoring, boolean restarted) {
       this.history = history;
       this.lastNanos = lastNanos;
       this.monitoring = monitoring;
+      this.restarted = restarted;
     }
   }
 

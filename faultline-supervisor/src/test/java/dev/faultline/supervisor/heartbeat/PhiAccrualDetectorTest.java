@@ -62,6 +62,27 @@ class PhiAccrualDetectorTest {
     assertTrue(detector.isAvailable());
   }
 
+  /**
+   * restartMonitoring promises that the next heartbeat starts monitoring again without recording the gap before it;
+   * it recorded the part of that gap after the restart (a heartbeat read just after this process woke counted as an
+   * interval of a few milliseconds), which shrank the mean and made later, normal gaps look suspicious.
+   */
+  @Test
+  void theHeartbeatAfterARestartOfMonitoringRecordsNoInterval() {
+    FakeClock clock = new FakeClock();
+    PhiAccrualDetector detector = new PhiAccrualDetector(CONFIG, clock);
+    long second = Duration.ofSeconds(1).toNanos();
+    for (int i = 0; i <= 10; i++) {
+      detector.heartbeat(i * second);
+    }
+    assertEquals(2 + 10, detector.sampleCount());
+    detector.restartMonitoring(40 * second); // this process woke from a 30 s pause
+    detector.heartbeat(40 * second + Duration.ofMillis(5).toNanos()); // queued while we were paused, read now
+    assertEquals(2 + 10, detector.sampleCount(), "the 5 ms since the restart is no interval of the peer's");
+    detector.heartbeat(41 * second + Duration.ofMillis(5).toNanos());
+    assertEquals(2 + 11, detector.sampleCount(), "the next interval is recorded again");
+  }
+
   @Test
   void oldSamplesAreDroppedBeyondMaxSampleSize() {
     FakeClock clock = new FakeClock();
