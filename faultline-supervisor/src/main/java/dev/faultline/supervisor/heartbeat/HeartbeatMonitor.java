@@ -131,7 +131,12 @@ public final class HeartbeatMonitor implements AutoCloseable {
   /** The phi of {@code peer} now, or {@code NaN} if it is not monitored. */
   public double phi(String peer) {
     Peer p = peers.get(peer);
-    return p == null ? Double.NaN : p.detector.phi(clock.nanoTime());
+    if (p == null) {
+      return Double.NaN;
+    }
+    long now = clock.nanoTime();
+    observeSelf(now);
+    return p.detector.phi(now);
   }
 
   /** The peers suspected now, sorted. */
@@ -159,7 +164,9 @@ public final class HeartbeatMonitor implements AutoCloseable {
 
   /** Whether the guard is withholding suspicions now, after a pause of this process. */
   public boolean inPauseGrace() {
-    return clock.nanoTime() < guardUntil.get();
+    long now = clock.nanoTime();
+    observeSelf(now);
+    return now < guardUntil.get();
   }
 
   /**

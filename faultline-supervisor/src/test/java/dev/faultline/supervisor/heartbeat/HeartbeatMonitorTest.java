@@ -98,6 +98,26 @@ class HeartbeatMonitorTest {
     assertTrue(monitor.isAvailable("peer-1"));
   }
 
+  /**
+   * phi(peer) and inPauseGrace() did not check for a pause of this process, unlike every other entry point: read
+   * first after a pause, phi was that of a peer silent for the whole pause (past the threshold) while isAvailable said
+   * the peer was fine, and inPauseGrace said no grace although the guard was about to withhold suspicions.
+   */
+  @Test
+  void phiAndThePauseGraceReadFirstAfterOurPauseSeeThePause() {
+    monitor.heartbeat("peer-1");
+    run(Duration.ofSeconds(5), true);
+    clock.advance(Duration.ofSeconds(20)); // stopped: no tick, no heartbeat read
+    double phi = monitor.phi("peer-1");
+    assertTrue(phi < 8.0, "phi right after our own pause: " + phi);
+    assertEquals(1, monitor.selfPauses());
+    assertTrue(monitor.isAvailable("peer-1"));
+
+    clock.advance(Duration.ofSeconds(20)); // a second pause, read first through inPauseGrace
+    assertTrue(monitor.inPauseGrace());
+    assertEquals(2, monitor.selfPauses());
+  }
+
   @Test
   void startTicksOnTheSchedulerUntilClosed() {
     monitor.start(clock);
