@@ -24,16 +24,16 @@ import java.util.function.BiConsumer;
  * {@code ComponentFailed} whose failure carries the stack of the worker thread) and its thread interrupted; past the
  * hard limit the component is restarted through the configured restarter (usually {@link Supervisor#restart}, which
  * reports that failure with the stack). {@link #checkDeadlocks()} finds deadlocked threads and restarts the same way
- * the components whose registered work they run.
+ * the components whose registered work they run (once: that work then counts as hung and is no longer watched).
  *
  * <p>Works for any thread that calls {@link #register}: platform threads and, on JDK 21 and later, virtual threads
  * (both can be interrupted and have their stacks read). Deadlines are timed on the injected {@link Scheduler}.
  *
  * <p>Thread-safe. Concurrency design: open tickets live in a concurrent map; each {@link Ticket}'s {@code state} moves
  * RUNNING → DONE by its owner's {@link Ticket#complete()}, or RUNNING → OVERDUE → HUNG by the scheduler's deadline
- * tasks, by CAS, so a ticket completed in time is never reported and each stage is reported once. The soft limit's
- * interrupt and the move to DONE happen under the ticket's monitor, so the interrupt never reaches the thread once
- * its work was completed. Events and the restarter run outside any lock.
+ * tasks (or to HUNG by {@link #checkDeadlocks()}), by CAS, so a ticket completed in time is never reported and each
+ * stage is reported once. The soft limit's interrupt and the move to DONE happen under the ticket's monitor, so the
+ * interrupt never reaches the thread once its work was completed. Events and the restarter run outside any lock.
  */
 public final class Watchdog {
   private static final int RUNNING = 0;
@@ -94,7 +94,8 @@ public final class Watchdog {
 
   /**
    * Finds deadlocked threads now and restarts each component whose registered work runs on one of them, giving the
-   * restarter a {@link HungWorkException} with code "deadlock" and the blocked thread's stack.
+   * restarter a {@link HungWorkException} with code "deadlock" and the blocked thread's stack. That work then counts as
+   * hung: it is no longer watched, so a deadlock the restart did not break does not restart the component again.
    *
    * @return every deadlocked thread found, registered or not
    */
@@ -112,7 +113,21 @@ public final class Watchdog {
       @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is what JDK 17 has
       long threadId = t.thread.getId();
       DeadlockedThread d = byThread.get(threadId);
-      if (d != null && !components.containsKey(t.component)) {
+      if (d == null || !(t.state.compareAndSet(RUNNING, HUNG) || t.state.compareAndSet(OVERDUE, HUNG))) {
+        continue; // not deadlocked, or completed meanwhile
+      }
+      // Handled once, as a hung ticket: a deadlock the restart does not break must not restart the next incarnation
+      // on every later pass, nor again at the hard limit.
+      open.remove(t.id);
+      Scheduler.Task soft = t.softTask;
+      Scheduler.Task hard = t.hardTask;
+      if (soft != null) {
+        soft.cancel();
+      }
+      if (hard != null) {
+        hard.cancel();
+      }
+      if (!components.containsKey(t.component)) {
         components.put(t.component, new HungWorkException("deadlock", "work '" + t.work + "' of '" + t.component
             + "' is deadlocked: " + d.describe(), d.stack().toArray(new StackTraceElement[0])));
       }

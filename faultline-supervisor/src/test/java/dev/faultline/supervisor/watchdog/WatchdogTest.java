@@ -166,6 +166,59 @@ class WatchdogTest {
     assertTrue(restarts.isEmpty());
   }
 
+  /**
+   * checkDeadlocks left the deadlocked work registered: a deadlock the restart did not break (the old incarnation's
+   * threads stay blocked; nothing can free threads deadlocked on monitors) was found again by every later pass, and
+   * each pass restarted the new, healthy incarnation again, until its supervisor's intensity gave up on it. Here the
+   * restart does not touch the deadlocked threads; a second pass must not restart the component again.
+   */
+  @Test
+  void aDeadlockIsRestartedOnceNotOnEveryPass() throws Exception {
+    java.util.concurrent.locks.ReentrantLock first = new java.util.concurrent.locks.ReentrantLock();
+    java.util.concurrent.locks.ReentrantLock second = new java.util.concurrent.locks.ReentrantLock();
+    java.util.concurrent.CyclicBarrier bothHoldOne = new java.util.concurrent.CyclicBarrier(2);
+    Thread[] threads = new Thread[2];
+    for (int i = 0; i < 2; i++) {
+      java.util.concurrent.locks.ReentrantLock mine = i == 0 ? first : second;
+      java.util.concurrent.locks.ReentrantLock theirs = i == 0 ? second : first;
+      threads[i] = new Thread(() -> {
+        Watchdog.Ticket ticket = watchdog.register("transfers", "transfer", Duration.ofHours(1), Duration.ofHours(2));
+        try {
+          mine.lockInterruptibly();
+          try {
+            bothHoldOne.await();
+            theirs.lockInterruptibly();
+            theirs.unlock();
+          } finally {
+            mine.unlock();
+          }
+        } catch (InterruptedException | java.util.concurrent.BrokenBarrierException e) {
+          // the test's clean-up broke the deadlock
+        } finally {
+          ticket.complete();
+        }
+      }, "deadlocked-" + i);
+      threads[i].setDaemon(true);
+      threads[i].start();
+    }
+    try {
+      while (Deadlocks.find().size() < 2) {
+        Thread.onSpinWait(); // both threads wait for their second lock
+      }
+      watchdog.checkDeadlocks();
+      assertEquals(1, restarts.size(), String.valueOf(restarts));
+      assertEquals(2, watchdog.checkDeadlocks().size(), "the old threads are still deadlocked");
+      assertEquals(1, restarts.size(), "the same deadlock restarted the component again: " + restarts);
+    } finally {
+      for (Thread t : threads) {
+        t.interrupt();
+      }
+      for (Thread t : threads) {
+        t.join();
+      }
+    }
+  }
+
   @Test
   void badDeadlinesAreRejected() {
     assertEquals("hard", assertThrows(ConfigurationException.class,
