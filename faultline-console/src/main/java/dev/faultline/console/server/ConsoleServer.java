@@ -625,6 +625,8 @@ public final class ConsoleServer implements AutoCloseable {
     private int maxIncidents = 10_000;
     private int maxSamples = 100_000;
     private int maxReliabilityEvents = 50_000;
+    private int maxInstancesPerService = 1000;
+    private int maxComponentsPerService = 1000;
     private Duration idempotencyWindow = Duration.ofHours(24);
     private int maxIdempotencyKeys = 100_000;
     private int maxRequestsInProgressPerAddress = 32;
@@ -719,6 +721,26 @@ public final class ConsoleServer implements AutoCloseable {
      */
     public Builder maxReliabilityEvents(int maxReliabilityEvents) {
       this.maxReliabilityEvents = maxReliabilityEvents;
+      return this;
+    }
+
+    /**
+     * The most distinct heartbeat instances a service may report (default 1,000): a batch naming more new ones than
+     * are left is refused whole (422 {@code too-many-instances}), so that a service key cannot grow the service's
+     * list (which the services view returns whole and the live fault trees scan) without bound. Instances already
+     * known keep reporting.
+     */
+    public Builder maxInstancesPerService(int maxInstancesPerService) {
+      this.maxInstancesPerService = maxInstancesPerService;
+      return this;
+    }
+
+    /**
+     * The most distinct event sources (components) a service may report (default 1,000), as
+     * {@link #maxInstancesPerService} for instances (422 {@code too-many-components}).
+     */
+    public Builder maxComponentsPerService(int maxComponentsPerService) {
+      this.maxComponentsPerService = maxComponentsPerService;
       return this;
     }
 
@@ -923,6 +945,14 @@ public final class ConsoleServer implements AutoCloseable {
       return maxReliabilityEvents;
     }
 
+    int maxInstancesPerService() {
+      return maxInstancesPerService;
+    }
+
+    int maxComponentsPerService() {
+      return maxComponentsPerService;
+    }
+
     /** The classpath directory of the static dashboard (tests serve their own). */
     Builder uiResources(String classpathDirectory) {
       this.uiResources = classpathDirectory;
@@ -969,6 +999,8 @@ public final class ConsoleServer implements AutoCloseable {
       require("maxIncidents", maxIncidents >= 1, "be at least 1", maxIncidents);
       require("maxSamples", maxSamples >= 1, "be at least 1", maxSamples);
       require("maxReliabilityEvents", maxReliabilityEvents >= 1, "be at least 1", maxReliabilityEvents);
+      require("maxInstancesPerService", maxInstancesPerService >= 1, "be at least 1", maxInstancesPerService);
+      require("maxComponentsPerService", maxComponentsPerService >= 1, "be at least 1", maxComponentsPerService);
       require("idempotencyWindow", idempotencyWindow != null && idempotencyWindow.compareTo(Duration.ofMinutes(1))
           >= 0 && idempotencyWindow.compareTo(Duration.ofDays(30)) <= 0, "be from 1 minute to 30 days",
           idempotencyWindow);
@@ -1028,14 +1060,16 @@ public final class ConsoleServer implements AutoCloseable {
           database.close();
           throw e;
         }
-        store = new PostgresStore(database, mapper, maxReliabilityEvents, idempotencyWindow.toMillis());
+        store = new PostgresStore(database, mapper, maxReliabilityEvents, idempotencyWindow.toMillis(),
+            new ConsoleStore.NameLimits(maxInstancesPerService, maxComponentsPerService));
         sessionBackend = SharedAccounts.sessions(database, clock);
         auditBackend = SharedAccounts.audit(database);
       } else {
         Files.createDirectories(dataDir);
         opened = CredentialStore.open(CredentialStore.file(dataDir), mapper, clock);
         store = JournalStore.open(dataDir, mapper, new JournalStore.Limits(maxEvents, maxIncidents, maxSamples,
-            maxReliabilityEvents, maxIdempotencyKeys, idempotencyWindow.toMillis()), clock, storage);
+            maxReliabilityEvents, maxIdempotencyKeys, idempotencyWindow.toMillis(),
+            new ConsoleStore.NameLimits(maxInstancesPerService, maxComponentsPerService)), clock, storage);
         sessionBackend = Sessions.memory();
         auditBackend = AuditLog.file(dataDir);
       }

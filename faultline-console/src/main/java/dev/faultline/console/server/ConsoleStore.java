@@ -23,6 +23,25 @@ interface ConsoleStore extends AutoCloseable {
 
   // ------------------------------------------------------------------------------------------------- what is stored
 
+  /**
+   * The most distinct heartbeat instances and event sources (components) one service may have: a batch that names
+   * more new ones than are left is refused whole, nothing stored. Checked when a batch is stored (two batches stored
+   * at once may each see the other's names as not there yet, so a service may pass a limit by up to one batch).
+   */
+  record NameLimits(int maxInstancesPerService, int maxComponentsPerService) {
+
+    /**
+     * Refuses a batch of {@code service} naming {@code fresh} (in order, at least one) new instances or components
+     * on top of the {@code known} it has.
+     */
+    static ApiException refused(String service, boolean instances, long known, List<String> fresh, int limit) {
+      String what = instances ? "heartbeat instances" : "event sources (components)";
+      return new ApiException(422, instances ? "too-many-instances" : "too-many-components", "service " + service
+          + " has " + known + " " + what + " and may have at most " + limit + "; this batch names " + fresh.size()
+          + " new one(s), the first '" + Requests.truncate(fresh.get(0)) + "'. Nothing was stored");
+    }
+  }
+
   /** An event as a service reported it, before it is stored. */
   record NewEvent(String type, String source, long timeMillis, ObjectNode fields) {}
 

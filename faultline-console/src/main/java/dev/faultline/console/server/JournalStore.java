@@ -113,9 +113,10 @@ final class JournalStore implements ConsoleStore {
    *
    * @param maxIdempotencyKeys the most keys held; past it the oldest is forgotten early
    * @param idempotencyWindowMillis how long a key is held after its batch was received
+   * @param nameLimits how many distinct instances and components a service may have
    */
   record Limits(int maxEvents, int maxIncidents, int maxSamples, int maxReliabilityEvents, int maxIdempotencyKeys,
-      long idempotencyWindowMillis) {}
+      long idempotencyWindowMillis, NameLimits nameLimits) {}
 
   /** An idempotency key's scope and value. */
   private record KeyId(String service, String kind, String key) {}
@@ -231,6 +232,7 @@ final class JournalStore implements ConsoleStore {
 
   private List<EventRecord> addEvents(String service, long receivedAt, List<NewEvent> batch, IngestKey key,
       KeyId reserved) throws IOException {
+    checkNames(service, batch, NewEvent::source, false);
     // Each event's fields are written to JSON once: that text goes into the journal record and stays in memory.
     String[] fields = new String[batch.size()];
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(128 + batch.size() * 128);
@@ -303,6 +305,7 @@ final class JournalStore implements ConsoleStore {
 
   private void addHeartbeats(String service, long receivedAt, List<Heartbeat> batch, IngestKey key, KeyId reserved)
       throws IOException {
+    checkNames(service, batch, Heartbeat::instance, true);
     ObjectNode record = header("heartbeats", service, receivedAt, key);
     ArrayNode items = record.putArray("items");
     for (Heartbeat beat : batch) {
@@ -676,6 +679,33 @@ final class JournalStore implements ConsoleStore {
         old.lastIncidentId());
     issues.put(fingerprint, resolved);
     return resolved;
+  }
+
+  /**
+   * Refuses (before anything is written) a batch of {@code service} whose items name, through {@code name}, more new
+   * instances ({@code instances}) or components than the service may still have.
+   */
+  private <T> void checkNames(String service, List<T> batch, java.util.function.Function<T, String> name,
+      boolean instances) {
+    int limit = instances ? limits.nameLimits().maxInstancesPerService()
+        : limits.nameLimits().maxComponentsPerService();
+    synchronized (lock) {
+      ServiceState state = services.get(service);
+      Set<String> known = state == null ? Set.of() : instances ? state.instances.keySet() : state.components;
+      java.util.LinkedHashSet<String> fresh = null;
+      for (T item : batch) {
+        String candidate = name.apply(item);
+        if (!known.contains(candidate)) {
+          if (fresh == null) {
+            fresh = new java.util.LinkedHashSet<>();
+          }
+          fresh.add(candidate);
+        }
+      }
+      if (fresh != null && known.size() + fresh.size() > limit) {
+        throw NameLimits.refused(service, instances, known.size(), List.copyOf(fresh), limit);
+      }
+    }
   }
 
   /** Caller holds {@code lock}. */

@@ -46,6 +46,7 @@ final class PostgresStore implements ConsoleStore {
   private final ObjectMapper mapper;
   /** The most events the reliability metrics read per service and query, the newest (as the embedded store keeps). */
   private final int maxReliabilityEvents;
+  private final NameLimits nameLimits;
   /** How long an idempotency key is held after its batch was received. */
   private final long keyWindowMillis;
   /** When expired keys were last swept (console wall time), or {@code Long.MIN_VALUE}. */
@@ -54,11 +55,70 @@ final class PostgresStore implements ConsoleStore {
   private static final long SWEEP_INTERVAL_MILLIS = 60_000;
   private static final System.Logger LOG = System.getLogger(PostgresStore.class.getName());
 
-  PostgresStore(Database db, ObjectMapper mapper, int maxReliabilityEvents, long keyWindowMillis) {
+  PostgresStore(Database db, ObjectMapper mapper, int maxReliabilityEvents, long keyWindowMillis,
+      NameLimits nameLimits) {
     this.db = db;
     this.mapper = mapper;
     this.maxReliabilityEvents = maxReliabilityEvents;
     this.keyWindowMillis = keyWindowMillis;
+    this.nameLimits = nameLimits;
+  }
+
+  /**
+   * Refuses (the transaction then rolls back: nothing stored) a batch of heartbeats naming more new instances than
+   * {@code service} may still have. Asked before the upsert, which counts an update as it counts an insertion.
+   */
+  private void checkInstances(Connection c, String service, List<Heartbeat> heartbeats) throws SQLException {
+    java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+    for (Heartbeat beat : heartbeats) {
+      names.add(beat.instance());
+    }
+    long total;
+    try (PreparedStatement s = Database.prepare(c, "SELECT instance FROM " + P + "heartbeats WHERE service = ? AND"
+        + " instance = ANY (?)", service, c.createArrayOf("text", names.toArray()));
+        ResultSet rs = s.executeQuery()) {
+      while (rs.next()) {
+        names.remove(rs.getString(1));
+      }
+    }
+    if (names.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement s = Database.prepare(c, "SELECT count(*) FROM " + P + "heartbeats WHERE service = ?",
+        service); ResultSet rs = s.executeQuery()) {
+      rs.next();
+      total = rs.getLong(1);
+    }
+    if (total + names.size() > nameLimits.maxInstancesPerService()) {
+      throw NameLimits.refused(service, true, total, List.copyOf(names), nameLimits.maxInstancesPerService());
+    }
+  }
+
+  /**
+   * Refuses (the transaction then rolls back: nothing stored) a batch of events of {@code service} whose insertion
+   * of {@code names} into its components ({@code counts}: the batch's update counts, 1 for a new row) took the
+   * service past its limit of distinct components. Asked after the insertion, so only when a name was new.
+   */
+  private void checkComponents(Connection c, String service, List<String> names, int[] counts)
+      throws SQLException {
+    List<String> fresh = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      if (counts[i] != 0) { // 1: inserted; SUCCESS_NO_INFO: perhaps
+        fresh.add(names.get(i));
+      }
+    }
+    if (fresh.isEmpty()) {
+      return;
+    }
+    int limit = nameLimits.maxComponentsPerService();
+    try (PreparedStatement s = Database.prepare(c, "SELECT count(*) FROM " + P + "components WHERE service = ?",
+        service); ResultSet rs = s.executeQuery()) {
+      rs.next();
+      long total = rs.getLong(1);
+      if (total > limit) {
+        throw NameLimits.refused(service, false, Math.max(0, total - fresh.size()), fresh, limit);
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------------------------- idempotency
@@ -174,7 +234,7 @@ final class PostgresStore implements ConsoleStore {
           s.setString(2, component);
           s.addBatch();
         }
-        s.executeBatch();
+        checkComponents(c, service, List.copyOf(components), s.executeBatch());
       }
       touchService(c, service, batch.size(), 0, receivedAt);
       return stored;
@@ -228,6 +288,7 @@ final class PostgresStore implements ConsoleStore {
       throws IOException {
     db.transaction(c -> {
       insertKey(c, service, key, receivedAt, new long[0]);
+      checkInstances(c, service, heartbeats);
       try (PreparedStatement s = c.prepareStatement("INSERT INTO " + P + "heartbeats AS h (service, instance, status,"
           + " interval_ms, time_ms, received_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (service, instance)"
           + " DO UPDATE SET status = EXCLUDED.status, interval_ms = EXCLUDED.interval_ms, time_ms = EXCLUDED.time_ms,"

@@ -113,13 +113,25 @@ public final class ServerCommand implements Callable<Integer> {
           + " (default: 50000).")
   Integer maxReliabilityEvents;
 
+  @Option(names = "--max-instances-per-service", paramLabel = "N",
+      description = "The most distinct heartbeat instances a service may report; a batch naming more new ones is"
+          + " refused (422 too-many-instances) (default: 1000).")
+  Integer maxInstancesPerService;
+
+  @Option(names = "--max-components-per-service", paramLabel = "N",
+      description = "The most distinct event sources (components) a service may report; a batch naming more new"
+          + " ones is refused (422 too-many-components) (default: 1000).")
+  Integer maxComponentsPerService;
+
   /** The options above by the builder field they set, so that a refused value is reported by its option. */
   private static final Map<String, String> OPTION_OF_FIELD = Map.of(
       "idempotencyWindow", "--idempotency-window",
       "maxIdempotencyKeys", "--max-idempotency-keys",
       "maxConcurrentAnalyses", "--max-concurrent-analyses",
       "analysisTimeout", "--analysis-timeout",
-      "maxReliabilityEvents", "--max-reliability-events");
+      "maxReliabilityEvents", "--max-reliability-events",
+      "maxInstancesPerService", "--max-instances-per-service",
+      "maxComponentsPerService", "--max-components-per-service");
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -199,6 +211,12 @@ public final class ServerCommand implements Callable<Integer> {
     }
     if (maxReliabilityEvents != null) {
       builder.maxReliabilityEvents(maxReliabilityEvents);
+    }
+    if (maxInstancesPerService != null) {
+      builder.maxInstancesPerService(maxInstancesPerService);
+    }
+    if (maxComponentsPerService != null) {
+      builder.maxComponentsPerService(maxComponentsPerService);
     }
     Tls.Identity identity = identity();
     if (identity != null) {

@@ -32,6 +32,8 @@ class ConsoleServerConfigTest {
     assertRefused("bind", b -> b.bind(" "));
     assertRefused("maxBodyBytes", b -> b.maxBodyBytes(0));
     assertRefused("maxBatch", b -> b.maxBatch(0));
+    assertRefused("maxInstancesPerService", b -> b.maxInstancesPerService(0));
+    assertRefused("maxComponentsPerService", b -> b.maxComponentsPerService(-1));
     assertRefused("maxConcurrentAnalyses", b -> b.maxConcurrentAnalyses(0));
     assertRefused("maxConcurrentAnalyses", b -> b.maxConcurrentAnalyses(65));
     assertRefused("analysisTimeout", b -> b.analysisTimeout(Duration.ZERO));

@@ -86,12 +86,14 @@ class ServerCommandTest {
     String data = dir.resolve("data").toString();
     ConsoleServer.Builder set = configured("server", "--data", data, "--idempotency-window", "2h",
         "--max-idempotency-keys", "500", "--max-concurrent-analyses", "3", "--analysis-timeout", "90s",
-        "--max-reliability-events", "1234");
+        "--max-reliability-events", "1234", "--max-instances-per-service", "7", "--max-components-per-service", "8");
     assertEquals(Duration.ofHours(2), set.idempotencyWindow());
     assertEquals(500, set.maxIdempotencyKeys());
     assertEquals(3, set.maxConcurrentAnalyses());
     assertEquals(Duration.ofSeconds(90), set.analysisTimeout());
     assertEquals(1234, set.maxReliabilityEvents());
+    assertEquals(7, set.maxInstancesPerService());
+    assertEquals(8, set.maxComponentsPerService());
 
     ConsoleServer.Builder defaults = configured("server", "--data", data);
     ConsoleServer.Builder builder = ConsoleServer.builder(dir);
@@ -101,6 +103,8 @@ class ServerCommandTest {
     assertEquals(builder.maxConcurrentAnalyses(), defaults.maxConcurrentAnalyses());
     assertEquals(builder.analysisTimeout(), defaults.analysisTimeout());
     assertEquals(builder.maxReliabilityEvents(), defaults.maxReliabilityEvents());
+    assertEquals(builder.maxInstancesPerService(), defaults.maxInstancesPerService());
+    assertEquals(builder.maxComponentsPerService(), defaults.maxComponentsPerService());
     assertTrue(!Files.exists(dir.resolve("data")), "configuring creates nothing");
   }
 
@@ -118,6 +122,8 @@ class ServerCommandTest {
     assertRefused("must be from 1 ms to 24 hours, but was 2d", "--analysis-timeout", "2d");
     assertRefused("'1 hour' is not a duration", "--analysis-timeout", "1 hour");
     assertRefused("must be at least 1, but was -3", "--max-reliability-events", "-3");
+    assertRefused("must be at least 1, but was 0", "--max-instances-per-service", "0");
+    assertRefused("must be at least 1, but was 0", "--max-components-per-service", "0");
     assertTrue(!Files.exists(dir.resolve("data")), "nothing is created before the options are valid: " + data);
   }
 
