@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code Authorization: Bearer <api key>} header, by one worker thread, from a bounded queue; thread-safe.
  *
  * <p>{@link #report} never blocks: when the queue is full the incident is dropped and counted in {@link #dropped()}.
- * A response other than 2xx, or a failure to connect, counts in {@link #failed()}; the incident is not retried.
+ * A response other than 2xx, a failure to connect, or a request the client refuses counts in {@link #failed()}; the
+ * incident is not retried.
  * {@link #close()} stops taking incidents, lets the worker send what is queued for up to the close timeout, then
  * interrupts it and counts what is left as dropped.
  *
@@ -119,20 +120,22 @@ public final class HttpIncidentReporter implements IncidentReporter {
   }
 
   private void send(Incident incident) throws InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(uri)
-        .timeout(requestTimeout)
-        .header("Content-Type", "application/json")
-        .header("Authorization", "Bearer " + apiKey)
-        .POST(HttpRequest.BodyPublishers.ofString(IncidentJson.write(incident)))
-        .build();
     try {
+      HttpRequest request = HttpRequest.newBuilder(uri)
+          .timeout(requestTimeout)
+          .header("Content-Type", "application/json")
+          .header("Authorization", "Bearer " + apiKey)
+          .POST(HttpRequest.BodyPublishers.ofString(IncidentJson.write(incident)))
+          .build();
       HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
       if (response.statusCode() / 100 == 2) {
         sent.incrementAndGet();
       } else {
         failed.incrementAndGet();
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      // A request the client refuses (an API key or URI it rejects, say) fails like an I/O error: the worker must
+      // survive it, or this incident is lost uncounted and the queue is never served again.
       failed.incrementAndGet();
     } catch (InterruptedException e) {
       // close() gave up waiting: the incident in flight is lost, and counted so.

@@ -171,6 +171,24 @@ class ReportersTest {
   }
 
   @Test
+  void httpReporterCountsARequestThatCannotBeBuiltAsFailedAndKeepsWorking() throws Exception {
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    // An API key read from a file with its trailing newline: HttpRequest.Builder.header rejects the value with an
+    // IllegalArgumentException in the worker, for every incident.
+    HttpIncidentReporter reporter = HttpIncidentReporter.builder()
+        .uri(URI.create("http://127.0.0.1:" + port + "/x")).apiKey("k-123\n").build();
+    reporter.report(Incidents.incident(clock, "load", "first"));
+    reporter.report(Incidents.incident(clock, "load", "second"));
+    reporter.close();
+    assertEquals(0, reporter.sent());
+    assertEquals(0, reporter.dropped(), "the worker took both: none was left unsent");
+    assertEquals(2, reporter.failed(), "each incident is accounted for, none lost silently");
+  }
+
+  @Test
   void httpSettingsAreValidated() {
     assertEquals("uri", assertThrows(ConfigurationException.class,
         () -> HttpIncidentReporter.builder().uri(URI.create("ftp://x/"))).field());
