@@ -3,7 +3,10 @@ package dev.faultline.diagnosis.incident;
 import java.util.List;
 import java.util.Map;
 
-/** Writes maps, lists, strings, numbers, booleans and nulls as compact JSON; stateless and thread-safe. */
+/**
+ * Writes maps, lists, strings, numbers, booleans and nulls as compact JSON; stateless and thread-safe. A lone surrogate
+ * in a string (not valid Unicode, so not encodable as UTF-8) is written as U+FFFD, the replacement character.
+ */
 final class JsonWriter {
   private JsonWriter() {}
 
@@ -72,6 +75,11 @@ final class JsonWriter {
         default:
           if (c < 0x20 || c == 0x2028 || c == 0x2029) {
             out.append(String.format("\\u%04x", (int) c));
+          } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+            out.append(c).append(s.charAt(++i));
+          } else if (Character.isSurrogate(c)) {
+            // Half a pair (a message cut by char count) cannot be encoded as UTF-8, and the reader rejects it escaped.
+            out.append('\uFFFD');
           } else {
             out.append(c);
           }

@@ -99,6 +99,22 @@ class ReportersTest {
   }
 
   @Test
+  void fileReporterSurvivesAMessageCutInsideASurrogatePair() throws IOException {
+    Path file = dir.resolve("incidents.jsonl");
+    // A message truncated by char count between the two halves of an emoji: a lone high surrogate.
+    Incident cut = Incidents.incident(clock, "load", "payload \uD83D\uDE00\uD83D\uDE01".substring(0, 11));
+    Incident next = Incidents.incident(clock, "save", "second");
+    try (FileIncidentReporter reporter = new FileIncidentReporter(file)) {
+      reporter.report(cut);
+      reporter.report(next);
+    }
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    assertEquals(2, lines.size(), "both incidents written, one line each: " + lines);
+    assertEquals("payload \uD83D\uDE00\uFFFD", IncidentJson.read(lines.get(0)).exceptionMessage());
+    assertEquals(next, IncidentJson.read(lines.get(1)));
+  }
+
+  @Test
   void httpReporterPostsJsonWithTheApiKeyAndNeverBlocks() throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     List<String> bodies = new CopyOnWriteArrayList<>();
