@@ -15,8 +15,10 @@ import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.zip.CRC32C;
 
 /**
@@ -32,9 +34,10 @@ import java.util.zip.CRC32C;
  * </pre>
  * {@code CRC} is the CRC-32C of the rest of the line (after the tab), as 8 lower-case hex digits; times are ISO-8601
  * instants; text fields escape backslash, tab, newline and carriage return as {@code \\ \t \n \r}, and the message is
- * {@code -} when absent or {@code =} followed by the text. A write replaces the whole file atomically: a temporary
- * file is written and forced to disk, renamed over the old one, and the directory is forced. A file that fails any
- * check is reported by an {@link IssueStoreException} naming file and line, and nothing is loaded.
+ * {@code -} when absent or {@code =} followed by the text; no fingerprint appears twice. A write replaces the whole
+ * file atomically: a temporary file is written and forced to disk, renamed over the old one, and the directory is
+ * forced. A file that fails any check is reported by an {@link IssueStoreException} naming file and line, and nothing
+ * is loaded.
  */
 final class IssueStore {
   static final String FILE_NAME = "issues.txt";
@@ -73,6 +76,7 @@ final class IssueStore {
       throw new IssueStoreException(file, 1, "not an issue store: expected header \"" + MAGIC + " " + VERSION + "\"");
     }
     List<Issue> issues = new ArrayList<>();
+    Set<String> fingerprints = new HashSet<>();
     for (int i = 1; i < lines.size(); i++) {
       String line = lines.get(i);
       int number = i + 1;
@@ -92,7 +96,12 @@ final class IssueStore {
         }
         return issues;
       }
-      issues.add(parse(line, number));
+      Issue issue = parse(line, number);
+      if (!fingerprints.add(issue.fingerprint())) {
+        // The tracker keys issues by fingerprint: loading both would silently drop one.
+        throw new IssueStoreException(file, number, "duplicate fingerprint \"" + issue.fingerprint() + "\"");
+      }
+      issues.add(issue);
     }
     throw new IssueStoreException(file, lines.size(), "missing trailer: the file is truncated");
   }

@@ -162,6 +162,17 @@ class IssueTrackerTest {
   }
 
   @Test
+  void aFingerprintStoredTwiceIsReportedNotSilentlyMerged() throws IOException {
+    String header = "faultline-issues 1\n";
+    String first = "fp\tONGOING\t7\t2026-01-01T00:00:00Z\t2026-01-02T00:00:00Z\tc\tt\t=first";
+    String second = "fp\tNEW\t1\t2026-01-03T00:00:00Z\t2026-01-03T00:00:00Z\tc\tt\t=second";
+    IssueStoreException e = corrupt(header + IssueStore.crc(first) + "\t" + first + "\n"
+        + IssueStore.crc(second) + "\t" + second + "\nend 2\n");
+    assertEquals(3, e.line());
+    assertTrue(e.getMessage().contains("duplicate fingerprint \"fp\""), e.getMessage());
+  }
+
+  @Test
   void concurrentRecordsAreAllCounted() throws Exception {
     IssueTracker tracker = IssueTracker.open(dir, List.of());
     int threads = 4;
