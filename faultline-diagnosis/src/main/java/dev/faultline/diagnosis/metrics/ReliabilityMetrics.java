@@ -61,14 +61,14 @@ import java.util.TreeSet;
  * <p><b>Services.</b> A {@linkplain Builder#service(String, String...) declared service} is observed when any of its
  * components is observed and down when any is down (its components are in series); its losses are theirs.
  *
- * <p>History older than the {@linkplain Builder#retention(Duration) retention} is dropped as events arrive (at most
- * once per minute of event time); windows longer than it see only what is kept. Event times are the publishers' wall-clock stamps; the end of a window is the
+ * <p>History older than the {@linkplain Builder#retention(Duration) retention} before the injected clock's wall time
+ * is dropped as events arrive (at most once per minute of that time); windows longer than it see only what is kept. Event times are the publishers' wall-clock stamps; the end of a window is the
  * injected {@link Clock}'s wall time.
  */
 public final class ReliabilityMetrics implements FaultEventListener {
   /*
    * Concurrency: every field below `lock` is guarded by `lock`. onEvent takes it briefly to update one timeline (and,
-   * at most once per minute of event time, to drop history older than the retention) and calls nothing outside this
+   * at most once per minute of clock time, to drop history older than the retention) and calls nothing outside this
    * class; snapshots compute under it. No listener is ever called. The configuration fields are final and immutable.
    */
   private static final Set<String> HEALTHY = Set.of("UP", "HEALTHY", "OK", "PASS", "PASSING", "SERVING");
@@ -124,9 +124,12 @@ public final class ReliabilityMetrics implements FaultEventListener {
       } else {
         onState((StateEvent) event, t);
       }
-      if (t - lastPrune >= PRUNE_INTERVAL_MILLIS) {
-        lastPrune = t;
-        long horizon = t - retentionMillis;
+      // Pruning follows the injected clock, not the event's stamp: an event from a clock far ahead must neither make
+      // all history "old" nor, once seen, stop pruning until real time catches up with it.
+      long now = clock.wallMillis();
+      if (now - lastPrune >= PRUNE_INTERVAL_MILLIS || now < lastPrune) {
+        lastPrune = now;
+        long horizon = now - retentionMillis;
         for (Timeline timeline : timelines.values()) {
           timeline.prune(horizon);
         }

@@ -265,10 +265,31 @@ class ReliabilityMetricsTest {
     short1.onEvent(new ComponentStarted("orders", atMinutes(0)));
     short1.onEvent(new ComponentFailed("orders", atMinutes(1), "crash", null));
     short1.onEvent(new ComponentStarted("orders", atMinutes(2)));
+    clock.advance(Duration.ofMinutes(200)); // events arrive when they happen: retention runs on the clock
     short1.onEvent(new ComponentFailed("orders", atMinutes(200), "crash", null));
     short1.onEvent(new ComponentStarted("orders", atMinutes(201)));
-    clock.advance(Duration.ofMinutes(240));
+    clock.advance(Duration.ofMinutes(40));
     assertEquals(1, short1.component("orders", Duration.ofDays(1)).failures());
+  }
+
+  @Test
+  void anEventStampedFarAheadNeitherDropsTheHistoryNorStopsPruning() {
+    ReliabilityMetrics short1 = ReliabilityMetrics.builder(clock).retention(Duration.ofHours(1)).build();
+    short1.onEvent(new ComponentStarted("orders", atMinutes(0)));
+    short1.onEvent(new ComponentFailed("orders", atMinutes(1), "crash", null));
+    short1.onEvent(new ComponentStarted("orders", atMinutes(2)));
+    clock.advance(Duration.ofMinutes(3));
+    // A publisher whose clock is a year ahead: its event must not make the history of the last minutes "old".
+    short1.onEvent(new ComponentStarted("cache", at(Duration.ofDays(365))));
+    assertEquals(1, short1.component("orders", Duration.ofHours(1)).failures(), "history kept");
+    short1.onEvent(new ComponentFailed("orders", atMinutes(4), "crash", null));
+    short1.onEvent(new ComponentStarted("orders", atMinutes(5)));
+    // Events stamped normally again: history older than the retention is still dropped.
+    clock.advance(Duration.ofMinutes(197));
+    short1.onEvent(new ComponentFailed("orders", atMinutes(200), "crash", null));
+    short1.onEvent(new ComponentStarted("orders", atMinutes(201)));
+    clock.advance(Duration.ofMinutes(40));
+    assertEquals(1, short1.component("orders", Duration.ofDays(1)).failures(), "the failures at minutes 1 and 4 dropped");
   }
 
   @Test
