@@ -3,6 +3,7 @@ package dev.faultline.diagnosis.metrics;
 import dev.faultline.core.internal.Validate;
 import dev.faultline.core.Clock;
 import dev.faultline.core.ConfigurationException;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,9 @@ public final class SloMonitor {
    */
   private final Clock clock;
   private final double target;
+  /** {@code 1 - target} in decimal, as written: 0.001 for 0.999 (subtracting doubles gives 0.0010000000000000009). */
+  private final BigDecimal allowedExact;
+  private final double allowed;
   private final Duration period;
   private final long bucketNanos;
   private final List<BurnRateAlert> alerts;
@@ -38,6 +42,8 @@ public final class SloMonitor {
   private SloMonitor(Builder b) {
     this.clock = b.clock;
     this.target = b.target;
+    this.allowedExact = BigDecimal.ONE.subtract(BigDecimal.valueOf(target));
+    this.allowed = allowedExact.doubleValue();
     this.period = b.period;
     this.bucketNanos = b.bucket.toNanos();
     this.alerts = List.copyOf(b.alerts);
@@ -101,9 +107,9 @@ public final class SloMonitor {
       advance();
       counts = sum(good.length);
     }
-    double allowed = (1.0 - target) * (counts[0] + counts[1]);
-    double consumed = counts[1] == 0 ? 0.0 : counts[1] / allowed;
-    return new ErrorBudget(target, period, counts[0], counts[1], allowed, consumed);
+    double allowedBad = allowed * (counts[0] + counts[1]);
+    double consumed = counts[1] == 0 ? 0.0 : counts[1] / allowedBad;
+    return new ErrorBudget(target, period, counts[0], counts[1], allowedBad, consumed);
   }
 
   /**
@@ -125,10 +131,10 @@ public final class SloMonitor {
     synchronized (lock) {
       advance();
       for (BurnRateAlert alert : alerts) {
-        double longBurn = burn(sum(buckets("longWindow", alert.longWindow())));
-        double shortBurn = burn(sum(buckets("shortWindow", alert.shortWindow())));
-        result.add(new AlertStatus(alert, longBurn, shortBurn,
-            longBurn >= alert.burnRate() && shortBurn >= alert.burnRate()));
+        long[] longCounts = sum(buckets("longWindow", alert.longWindow()));
+        long[] shortCounts = sum(buckets("shortWindow", alert.shortWindow()));
+        result.add(new AlertStatus(alert, burn(longCounts), burn(shortCounts),
+            reaches(longCounts, alert.burnRate()) && reaches(shortCounts, alert.burnRate())));
       }
     }
     return List.copyOf(result);
@@ -147,7 +153,17 @@ public final class SloMonitor {
 
   private double burn(long[] counts) {
     long total = counts[0] + counts[1];
-    return total == 0 ? 0.0 : (counts[1] / (double) total) / (1.0 - target);
+    return total == 0 ? 0.0 : counts[1] / (total * allowed);
+  }
+
+  /**
+   * Whether {@code counts} burn at least {@code rate}, that is {@code bad >= rate * (1 - target) * total}, decided in
+   * exact decimal arithmetic: in doubles a burn of exactly 14.4 comes out as 14.399999999999986 and would not fire.
+   */
+  private boolean reaches(long[] counts, double rate) {
+    long total = counts[0] + counts[1];
+    return total > 0 && BigDecimal.valueOf(counts[1])
+        .compareTo(BigDecimal.valueOf(rate).multiply(allowedExact).multiply(BigDecimal.valueOf(total))) >= 0;
   }
 
   private int buckets(String field, Duration window) {

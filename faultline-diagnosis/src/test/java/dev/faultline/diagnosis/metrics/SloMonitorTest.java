@@ -88,6 +88,18 @@ class SloMonitorTest {
   }
 
   @Test
+  void anAlertFiresWhenTheBurnRateIsExactlyItsThreshold() {
+    // 144 bad in 10 000 is 1.44%, 14.4 times the 0.1% allowed: exactly the fast-burn threshold ("at least 14.4").
+    assertEquals("fms", minute(9_856, 144));
+    // 1 bad in 1 000 burns the budget exactly as fast as it allows: exactly the slow-burn threshold, 1.
+    SloMonitor fresh = SloMonitor.builder(clock).build();
+    fresh.record(999, 1);
+    assertEquals(List.of("slow-burn"), fresh.firing().stream().map(s -> s.alert().name()).toList());
+    assertEquals(1.0, fresh.burnRate(Duration.ofHours(6)));
+    assertEquals(1.0, fresh.budget().consumed());
+  }
+
+  @Test
   void aWindowIsItsLastBucketsTheCurrentOneIncluded() {
     slo.recordBad();
     slo.recordGood();
