@@ -84,10 +84,12 @@ public final class IssueTracker {
             incident.exceptionMessage(), incident.time(), incident.time(), 1, IssueStatus.NEW);
       } else {
         IssueStatus status = old.status() == IssueStatus.RESOLVED ? IssueStatus.REGRESSED : IssueStatus.ONGOING;
-        // Incidents may arrive out of order from several threads: keep the earliest and latest times.
-        updated = new Issue(old.fingerprint(), incident.component(), incident.errorType(),
-            incident.exceptionMessage(), min(old.firstSeen(), incident.time()), max(old.lastSeen(), incident.time()),
-            old.count() + 1, status);
+        // Incidents may arrive out of order from several threads: keep the earliest and latest times, and the details
+        // of the latest incident, not of one that arrives late.
+        boolean latest = !incident.time().isBefore(old.lastSeen());
+        updated = new Issue(old.fingerprint(), latest ? incident.component() : old.component(),
+            latest ? incident.errorType() : old.type(), latest ? incident.exceptionMessage() : old.message(),
+            min(old.firstSeen(), incident.time()), max(old.lastSeen(), incident.time()), old.count() + 1, status);
       }
       issues.put(updated.fingerprint(), updated);
       snapshotVersion = ++version;

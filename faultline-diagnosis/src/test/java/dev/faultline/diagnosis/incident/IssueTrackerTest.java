@@ -73,6 +73,20 @@ class IssueTrackerTest {
   }
 
   @Test
+  void anIncidentArrivingLateDoesNotReplaceTheLatestOnesMessage() {
+    IssueTracker tracker = IssueTracker.inMemory(List.of());
+    Incident earlier = Incidents.incident(clock, "load", "order 1");
+    clock.advance(Duration.ofMinutes(1));
+    Incident later = Incidents.incident(clock, "load", "order 2");
+    tracker.record(later);
+    Issue issue = tracker.record(earlier); // reported by a slower thread
+    assertEquals(2, issue.count());
+    assertEquals(Instant.parse("2026-01-01T00:00:00Z"), issue.firstSeen());
+    assertEquals(Instant.parse("2026-01-01T00:01:00Z"), issue.lastSeen());
+    assertEquals("order 2", issue.message(), "the message of the latest incident, the one seen last");
+  }
+
+  @Test
   void unknownFingerprintCannotBeResolved() {
     IssueTracker tracker = IssueTracker.inMemory(List.of());
     assertTrue(assertThrows(IllegalArgumentException.class, () -> tracker.resolve("abc")).getMessage()
