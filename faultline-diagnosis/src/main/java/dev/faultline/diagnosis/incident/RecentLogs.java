@@ -98,8 +98,11 @@ public final class RecentLogs implements LogContextSource {
 
   private LogLine cut(LogLine line) {
     String m = line.message();
+    // Never keep half a surrogate pair: it is not text, and no UTF-8 encoder can write it.
+    int keep = Character.isHighSurrogate(m.charAt(maxLineLength - 1))
+        && Character.isLowSurrogate(m.charAt(maxLineLength)) ? maxLineLength - 1 : maxLineLength;
     return new LogLine(line.epochMillis(), line.level(), line.logger(), line.threadName(),
-        m.substring(0, maxLineLength) + "... [" + (m.length() - maxLineLength) + " more characters]");
+        m.substring(0, keep) + "... [" + (m.length() - keep) + " more characters]");
   }
 
   private <K> void put(ConcurrentHashMap<K, Ring> map, K key, LogLine line, long now, int capacity) {

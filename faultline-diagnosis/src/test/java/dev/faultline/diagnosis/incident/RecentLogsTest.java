@@ -58,6 +58,14 @@ class RecentLogsTest {
   }
 
   @Test
+  void aCutNeverSplitsASurrogatePair() {
+    RecentLogs logs = RecentLogs.builder().maxLineLength(16).clock(new FakeClock()).build();
+    // The 16th and 17th chars are the two halves of one emoji: it goes whole into the cut part.
+    logs.add(1, null, line("x".repeat(15) + "\uD83D\uDE00" + "y".repeat(10)));
+    assertEquals("x".repeat(15) + "... [12 more characters]", logs.threadLines(1).get(0).message());
+  }
+
+  @Test
   void idleThreadsAndTracesAreDroppedWhenNewOnesAppear() {
     FakeClock clock = new FakeClock();
     RecentLogs logs = RecentLogs.builder().idleTimeout(Duration.ofMinutes(1)).clock(clock).build();
