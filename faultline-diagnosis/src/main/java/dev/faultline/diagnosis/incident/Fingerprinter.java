@@ -246,13 +246,16 @@ public final class Fingerprinter {
   /** Hex groups and colons with a "::" or eight groups, and a digit among them. */
   private static final Pattern IPV6 = Pattern.compile("(?<![\\w:])(?=[0-9a-fA-F:]*\\d)"
       + "(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){7})[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?![\\w:])");
+  /** Object.toString's identity hash after a class name and '@': 1 to 8 lower-case hex digits, a digit among them. */
+  private static final Pattern ADDRESS = Pattern.compile("(?<=[\\w$]@)(?=[0-9a-f]{0,7}\\d)[0-9a-f]{1,8}\\b");
   private static final Pattern HEX = Pattern.compile("\\b0[xX][0-9a-fA-F]+\\b|\\b(?=[0-9a-fA-F]*\\d)[0-9a-fA-F]{8,}\\b");
   private static final Pattern NUMBER = Pattern.compile("(?<![\\w.])[-+]?\\d+(?:\\.\\d+)?(?![\\w.])|(?<=[^\\W\\d_])\\d+\\b");
 
   /**
    * A message with its variable parts replaced by placeholders, in this order: quoted strings by {@code <str>}, UUIDs
-   * by {@code <uuid>}, IP addresses (v4 with optional port, v6) by {@code <ip>}, hex numbers ({@code 0x...}, or eight or
-   * more hex digits with a digit among them) by {@code <hex>}, and decimal numbers by {@code <num>}.
+   * by {@code <uuid>}, IP addresses (v4 with optional port, v6) by {@code <ip>}, hex numbers ({@code 0x...}, eight or
+   * more hex digits with a digit among them, or the identity hash of {@code Object.toString}, {@code Class@1b6d358},
+   * whatever its length) by {@code <hex>}, and decimal numbers by {@code <num>}.
    */
   public static String parameterise(String message) {
     Validate.notNull("message", message);
@@ -260,6 +263,7 @@ public final class Fingerprinter {
     s = UUID.matcher(s).replaceAll("<uuid>");
     s = IPV4.matcher(s).replaceAll("<ip>");
     s = IPV6.matcher(s).replaceAll("<ip>");
+    s = ADDRESS.matcher(s).replaceAll("<hex>");
     s = HEX.matcher(s).replaceAll("<hex>");
     return NUMBER.matcher(s).replaceAll("<num>");
   }

@@ -197,6 +197,17 @@ class FingerprinterTest {
   }
 
   @Test
+  void anIdentityHashCodeIsAnAddressWhateverItsLength() {
+    // Object.toString is the class name, '@' and the identity hash in hex without leading zeros: 1 to 8 digits.
+    String eight = Fingerprinter.parameterise("pool com.acme.Pool@1b6d3586 closed");
+    assertEquals("pool com.acme.Pool@<hex> closed", eight);
+    assertEquals(eight, Fingerprinter.parameterise("pool com.acme.Pool@6d06d69 closed"));
+    assertEquals(eight, Fingerprinter.parameterise("pool com.acme.Pool@4e25154f closed"));
+    assertEquals(eight, Fingerprinter.parameterise("pool com.acme.Pool@7a81197 closed"));
+    assertEquals("mail to bob@example.com failed", Fingerprinter.parameterise("mail to bob@example.com failed"));
+  }
+
+  @Test
   void badSettingsAreRejectedNamingTheField() {
     ConfigurationException e = assertThrows(ConfigurationException.class,
         () -> Fingerprinter.builder().frames(0));
