@@ -182,20 +182,35 @@ public final class HttpIncidentReporter implements IncidentReporter {
 
     private Builder() {}
 
-    /** The console's incident endpoint, {@code http} or {@code https}; required. */
+    /** The console's incident endpoint, an absolute {@code http} or {@code https} URI with a host; required. */
     public Builder uri(URI uri) {
       Validate.notNull("uri", uri);
       String scheme = uri.getScheme();
       if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
         throw new ConfigurationException("uri", "be an http or https URI", uri);
       }
+      if (uri.getHost() == null) {
+        throw new ConfigurationException("uri", "name a host (http://host:port/path)", uri);
+      }
       this.uri = uri;
       return this;
     }
 
-    /** The API key sent as a bearer token; required. */
+    /**
+     * The API key sent as a bearer token; required. Refused if it holds a control character or a space (a key read
+     * from a file with its trailing newline): no request could carry it, so every incident would fail.
+     */
     public Builder apiKey(String apiKey) {
-      this.apiKey = Validate.notBlank("apiKey", apiKey);
+      Validate.notBlank("apiKey", apiKey);
+      for (int i = 0; i < apiKey.length(); i++) {
+        char c = apiKey.charAt(i);
+        if (c <= ' ' || c == 0x7f || c > 0x7e) {
+          throw new ConfigurationException("apiKey", "hold printable ASCII characters only, no space (a trailing"
+              + " newline read from a file?); character " + i + " is U+" + String.format("%04X", (int) c),
+              "(not shown)");
+        }
+      }
+      this.apiKey = apiKey;
       return this;
     }
 

@@ -186,22 +186,103 @@ class ReportersTest {
     assertEquals(0, reporter.sent());
   }
 
-  @Test
-  void httpReporterCountsARequestThatCannotBeBuiltAsFailedAndKeepsWorking() throws Exception {
-    int port;
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
+  /** An HTTP client that refuses every request with an unchecked exception, as a client refuses a bad header. */
+  static final class RefusingClient extends java.net.http.HttpClient {
+    final AtomicInteger asked = new AtomicInteger();
+
+    @Override
+    public <T> java.net.http.HttpResponse<T> send(java.net.http.HttpRequest request,
+        java.net.http.HttpResponse.BodyHandler<T> handler) {
+      asked.incrementAndGet();
+      throw new IllegalArgumentException("refused by the client");
     }
-    // An API key read from a file with its trailing newline: HttpRequest.Builder.header rejects the value with an
-    // IllegalArgumentException in the worker, for every incident.
-    HttpIncidentReporter reporter = HttpIncidentReporter.builder()
-        .uri(URI.create("http://127.0.0.1:" + port + "/x")).apiKey("k-123\n").build();
+
+    @Override
+    public <T> java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<T>> sendAsync(
+        java.net.http.HttpRequest request, java.net.http.HttpResponse.BodyHandler<T> handler) {
+      throw new UnsupportedOperationException("not used by the reporter");
+    }
+
+    @Override
+    public <T> java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<T>> sendAsync(
+        java.net.http.HttpRequest request, java.net.http.HttpResponse.BodyHandler<T> handler,
+        java.net.http.HttpResponse.PushPromiseHandler<T> push) {
+      throw new UnsupportedOperationException("not used by the reporter");
+    }
+
+    @Override
+    public java.util.Optional<java.net.CookieHandler> cookieHandler() {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public java.util.Optional<Duration> connectTimeout() {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public Redirect followRedirects() {
+      return Redirect.NEVER;
+    }
+
+    @Override
+    public java.util.Optional<java.net.ProxySelector> proxy() {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public javax.net.ssl.SSLContext sslContext() {
+      return null;
+    }
+
+    @Override
+    public javax.net.ssl.SSLParameters sslParameters() {
+      return new javax.net.ssl.SSLParameters();
+    }
+
+    @Override
+    public java.util.Optional<java.net.Authenticator> authenticator() {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public Version version() {
+      return Version.HTTP_1_1;
+    }
+
+    @Override
+    public java.util.Optional<java.util.concurrent.Executor> executor() {
+      return java.util.Optional.empty();
+    }
+  }
+
+  @Test
+  void httpReporterCountsARequestTheClientRefusesAsFailedAndKeepsWorking() throws Exception {
+    // Before, the worker died on the first unchecked exception: that incident was counted nowhere, and the second
+    // waited in the queue until close() counted it as dropped.
+    RefusingClient client = new RefusingClient();
+    HttpIncidentReporter reporter = HttpIncidentReporter.builder().uri(URI.create("http://127.0.0.1:9/x"))
+        .apiKey("k-123").httpClient(client).build();
     reporter.report(Incidents.incident(clock, "load", "first"));
     reporter.report(Incidents.incident(clock, "load", "second"));
     reporter.close();
+    assertEquals(2, client.asked.get(), "the worker went on to the second incident");
     assertEquals(0, reporter.sent());
     assertEquals(0, reporter.dropped(), "the worker took both: none was left unsent");
     assertEquals(2, reporter.failed(), "each incident is accounted for, none lost silently");
+  }
+
+  @Test
+  void anApiKeyNoRequestCouldCarryAndAUriWithoutHostAreRefusedAtOnce() {
+    ConfigurationException newline = assertThrows(ConfigurationException.class,
+        () -> HttpIncidentReporter.builder().apiKey("k-123\n"));
+    assertEquals("apiKey", newline.field());
+    assertTrue(newline.getMessage().contains("trailing newline") && !newline.getMessage().contains("k-123"),
+        "names the likely cause and does not show the key: " + newline.getMessage());
+    assertEquals("apiKey", assertThrows(ConfigurationException.class,
+        () -> HttpIncidentReporter.builder().apiKey("two words")).field());
+    assertEquals("uri", assertThrows(ConfigurationException.class,
+        () -> HttpIncidentReporter.builder().uri(URI.create("http:/no-host"))).field());
   }
 
   @Test
