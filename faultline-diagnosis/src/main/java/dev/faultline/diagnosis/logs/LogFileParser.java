@@ -1,12 +1,8 @@
 package dev.faultline.diagnosis.logs;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.Writer;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -21,7 +17,7 @@ import java.util.Map;
  * Loghub benchmark does ({@code LineId,<fields...>,EventId,EventTemplate}); thread-safe if its miner is.
  *
  * <p>A line is a record of the file ended by {@code \n}, {@code \r\n} or {@code \r}; the file is read as UTF-8 with
- * malformed bytes replaced. Lines that do not match the format are skipped and reported, as in the reference, and
+ * malformed bytes replaced, and a file with a line longer than 1 Mi characters is refused ({@link IOException}). Lines that do not match the format are skipped and reported, as in the reference, and
  * {@code LineId} numbers the lines that were kept. A line's event is its template as it stands once the whole file has
  * been mined, and its {@code EventId} is the first 8 hex digits of the MD5 of the template text, so equal templates
  * share an id.
@@ -83,7 +79,7 @@ public final class LogFileParser {
     header.add("EventTemplate");
     Csv.writeRow(out, header);
     Map<String, String> ids = new HashMap<>();
-    try (BufferedReader in = open(file)) {
+    try (LogLines in = LogLines.open(file)) {
       int kept = 0;
       String line;
       List<String> row = new ArrayList<>(header.size());
@@ -114,7 +110,7 @@ public final class LogFileParser {
 
   private Mined mine(Path file) throws IOException {
     Mined mined = new Mined();
-    try (BufferedReader in = open(file)) {
+    try (LogLines in = LogLines.open(file)) {
       String line;
       long number = 0;
       while ((line = in.readLine()) != null) {
@@ -128,11 +124,6 @@ public final class LogFileParser {
       }
     }
     return mined;
-  }
-
-  static BufferedReader open(Path file) throws IOException {
-    return new BufferedReader(new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE)), 1 << 16);
   }
 
   /** The template id of each kept line and the numbers of skipped lines, while mining. */

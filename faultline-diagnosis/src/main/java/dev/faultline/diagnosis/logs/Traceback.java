@@ -1,7 +1,6 @@
 package dev.faultline.diagnosis.logs;
 
 import dev.faultline.core.ConfigurationException;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -165,7 +164,7 @@ public final class Traceback {
 
   private void readFile(Path file, int fileIndex, List<Draft> out) throws IOException {
     Draft last = null;
-    try (BufferedReader in = LogFileParser.open(file)) {
+    try (LogLines in = LogLines.open(file)) {
       String text;
       long number = 0;
       while ((text = in.readLine()) != null) {
