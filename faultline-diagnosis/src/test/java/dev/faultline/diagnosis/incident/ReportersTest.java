@@ -114,6 +114,146 @@ class ReportersTest {
     assertEquals(next, IncidentJson.read(lines.get(1)));
   }
 
+  /** A channel of a real file whose writes, once armed, write {@code allowed} more bytes and then fail (a full disk). */
+  static final class FillingChannel extends java.nio.channels.FileChannel {
+    final java.nio.channels.FileChannel file;
+    volatile int allowed = -1;
+
+    FillingChannel(java.nio.channels.FileChannel file) {
+      this.file = file;
+    }
+
+    @Override
+    public int write(java.nio.ByteBuffer source) throws IOException {
+      if (allowed < 0) {
+        return file.write(source);
+      }
+      int n = Math.min(allowed, source.remaining());
+      allowed -= n;
+      if (n > 0) {
+        java.nio.ByteBuffer part = source.duplicate();
+        part.limit(part.position() + n);
+        file.write(part);
+        source.position(source.position() + n);
+        return n;
+      }
+      throw new IOException("No space left on device");
+    }
+
+    @Override
+    public int read(java.nio.ByteBuffer dst) throws IOException {
+      return file.read(dst);
+    }
+
+    @Override
+    public long read(java.nio.ByteBuffer[] dsts, int offset, int length) throws IOException {
+      return file.read(dsts, offset, length);
+    }
+
+    @Override
+    public long write(java.nio.ByteBuffer[] srcs, int offset, int length) throws IOException {
+      return file.write(srcs, offset, length);
+    }
+
+    @Override
+    public long position() throws IOException {
+      return file.position();
+    }
+
+    @Override
+    public java.nio.channels.FileChannel position(long newPosition) throws IOException {
+      file.position(newPosition);
+      return this;
+    }
+
+    @Override
+    public long size() throws IOException {
+      return file.size();
+    }
+
+    @Override
+    public java.nio.channels.FileChannel truncate(long size) throws IOException {
+      file.truncate(size);
+      return this;
+    }
+
+    @Override
+    public void force(boolean metaData) throws IOException {
+      file.force(metaData);
+    }
+
+    @Override
+    public long transferTo(long position, long count, java.nio.channels.WritableByteChannel target)
+        throws IOException {
+      return file.transferTo(position, count, target);
+    }
+
+    @Override
+    public long transferFrom(java.nio.channels.ReadableByteChannel src, long position, long count)
+        throws IOException {
+      return file.transferFrom(src, position, count);
+    }
+
+    @Override
+    public int read(java.nio.ByteBuffer dst, long position) throws IOException {
+      return file.read(dst, position);
+    }
+
+    @Override
+    public int write(java.nio.ByteBuffer src, long position) throws IOException {
+      return file.write(src, position);
+    }
+
+    @Override
+    public java.nio.MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+      return file.map(mode, position, size);
+    }
+
+    @Override
+    public java.nio.channels.FileLock lock(long position, long size, boolean shared) throws IOException {
+      return file.lock(position, size, shared);
+    }
+
+    @Override
+    public java.nio.channels.FileLock tryLock(long position, long size, boolean shared) throws IOException {
+      return file.tryLock(position, size, shared);
+    }
+
+    @Override
+    protected void implCloseChannel() throws IOException {
+      file.close();
+    }
+  }
+
+  /**
+   * Before, the line went through a BufferedWriter: after a failed flush its characters stayed in the buffer, and the
+   * next report wrote them ahead of its own line, so an incident the caller was told had failed (and may have reported
+   * again) appeared anyway, or a torn line came first.
+   */
+  @Test
+  void aLineTheDiskCannotTakeIsCutOffSoTheFileHoldsWholeLinesOnly() throws IOException {
+    Path file = dir.resolve("incidents.jsonl");
+    FillingChannel channel = new FillingChannel(java.nio.channels.FileChannel.open(file,
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND,
+        java.nio.file.StandardOpenOption.WRITE));
+    Incident first = Incidents.incident(clock, "load", "first");
+    Incident failed = Incidents.incident(clock, "load", "failed");
+    Incident third = Incidents.incident(clock, "save", "third");
+    try (FileIncidentReporter reporter = new FileIncidentReporter(file, channel)) {
+      reporter.report(first);
+      channel.allowed = 10;
+      java.io.UncheckedIOException full = assertThrows(java.io.UncheckedIOException.class,
+          () -> reporter.report(failed));
+      assertTrue(full.getMessage().contains("nothing of it was kept"), full.getMessage());
+      channel.allowed = -1;
+      reporter.report(third);
+    }
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    assertEquals(2, lines.size(), "whole lines only: " + lines);
+    assertEquals(first, IncidentJson.read(lines.get(0)));
+    assertEquals(third, IncidentJson.read(lines.get(1)));
+  }
+
   @Test
   void httpReporterPostsJsonWithTheApiKeyAndNeverBlocks() throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
