@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.DoubleAccumulator;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -50,8 +51,10 @@ import java.util.function.ToDoubleFunction;
  *     {@code faultline.hedge.started}, {@code faultline.hedge.delay} (time gauge)</td></tr>
  * </table>
  * Counters read the policy's {@code metrics()} snapshot when the registry reads them; nothing is added to the policies'
- * call path. Meters refer to their policy weakly, as Micrometer's function meters do: a policy that is no longer used
- * elsewhere reports NaN.
+ * call path. The outcomes counted as differences ({@code permitted}, {@code direct}, {@code fallback}) never go down:
+ * a call still queued or running is counted when read, and not taken back if it is then rejected or falls back (the
+ * count catches up as further calls complete). Meters refer to their policy weakly, as Micrometer's function meters
+ * do: a policy that is no longer used elsewhere reports NaN.
  */
 public final class FaultlinePolicyMetrics implements MeterBinder {
   private final List<Policy> policies;
@@ -138,29 +141,44 @@ public final class FaultlinePolicyMetrics implements MeterBinder {
         calls(registry, base, t, "failure", x -> x.metrics().failures());
         calls(registry, base, t, "timeout", x -> x.metrics().timeouts());
       } else if (p instanceof Bulkhead b) {
-        calls(registry, base, b, "permitted", x -> x.metrics().calls() - x.metrics().rejections());
+        calls(registry, base, b, "permitted", neverDown(x -> {
+          Bulkhead.Metrics m = x.metrics();
+          return m.calls() - m.rejections();
+        }));
         calls(registry, base, b, "rejected", x -> x.metrics().rejections());
         Gauge.builder("faultline.bulkhead.available.permits", b, x -> x.metrics().availablePermits()).tags(base)
             .description("permits free now").register(registry);
         Gauge.builder("faultline.bulkhead.max.concurrent.calls", b, x -> x.metrics().maxConcurrentCalls()).tags(base)
             .description("the most calls allowed at once").register(registry);
       } else if (p instanceof RateLimiter rl) {
-        calls(registry, base, rl, "permitted", x -> x.metrics().calls() - x.metrics().rejections());
+        calls(registry, base, rl, "permitted", neverDown(x -> {
+          RateLimiter.Metrics m = x.metrics();
+          return m.calls() - m.rejections();
+        }));
         calls(registry, base, rl, "rejected", x -> x.metrics().rejections());
         counter(registry, "faultline.ratelimiter.waits", "calls that waited for their permit", base, rl,
             x -> x.metrics().waits());
         Gauge.builder("faultline.ratelimiter.available.permits", rl, x -> x.metrics().availablePermits()).tags(base)
             .description("permits available now").register(registry);
       } else if (p instanceof AdaptiveLimiter l) {
-        calls(registry, base, l, "permitted", x -> x.metrics().calls() - x.metrics().rejections());
+        calls(registry, base, l, "permitted", neverDown(x -> {
+          AdaptiveLimiter.Metrics m = x.metrics();
+          return m.calls() - m.rejections();
+        }));
         calls(registry, base, l, "rejected", x -> x.metrics().rejections());
         Gauge.builder("faultline.limit.limit", l, x -> x.metrics().limit()).tags(base)
             .description("the concurrency limit now").register(registry);
         Gauge.builder("faultline.limit.inflight", l, x -> x.metrics().inflight()).tags(base)
             .description("calls in flight now").register(registry);
       } else if (p instanceof Fallback<?> f) {
-        calls(registry, base, f, "direct", x -> x.metrics().calls() - x.metrics().fallbacksApplied());
-        calls(registry, base, f, "fallback", x -> x.metrics().fallbacksApplied() - x.metrics().fallbackFailures());
+        calls(registry, base, f, "direct", neverDown(x -> {
+          Fallback.Metrics m = x.metrics();
+          return m.calls() - m.fallbacksApplied();
+        }));
+        calls(registry, base, f, "fallback", neverDown(x -> {
+          Fallback.Metrics m = x.metrics();
+          return m.fallbacksApplied() - m.fallbackFailures();
+        }));
         calls(registry, base, f, "fallback_failed", x -> x.metrics().fallbackFailures());
       } else if (p instanceof Hedge h) {
         calls(registry, base, h, "success", x -> x.metrics().successes());
@@ -174,6 +192,21 @@ public final class FaultlinePolicyMetrics implements MeterBinder {
             .tags(base).description("the hedge delay now").register(registry);
       }
     }
+  }
+
+  /**
+   * A count derived by subtraction that never goes down. {@code calls} counts a call when it is submitted or started, so
+   * {@code calls - rejections} (or {@code - fallbacksApplied}) includes calls still queued or running, which a later
+   * rejection or fallback takes back; a function counter that went down would read as a reset (Prometheus) or be
+   * counted again when it rises (step registries). The highest value read is reported instead, which the derived count
+   * passes again as calls complete.
+   */
+  private static <P> ToDoubleFunction<P> neverDown(ToDoubleFunction<P> count) {
+    DoubleAccumulator highest = new DoubleAccumulator(Math::max, 0);
+    return p -> {
+      highest.accumulate(count.applyAsDouble(p));
+      return highest.get();
+    };
   }
 
   private static <P> void calls(MeterRegistry registry, Tags base, P policy, String outcome,

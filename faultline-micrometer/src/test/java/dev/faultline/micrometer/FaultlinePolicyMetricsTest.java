@@ -151,6 +151,44 @@ class FaultlinePolicyMetricsTest {
     assertEquals(50, registry.get("faultline.hedge.delay").timeGauge().value(TimeUnit.MILLISECONDS), 1e-9);
   }
 
+  /**
+   * Outcomes derived by subtraction ({@code calls - rejections}, {@code calls - fallbacksApplied}) counted a call still
+   * queued or running: the counter went down when that call was later rejected or fell back, which a registry reads
+   * as a counter reset (Prometheus) or drops and counts again (step registries).
+   */
+  @Test
+  void countersDerivedBySubtractionNeverGoDown() throws Exception {
+    Bulkhead bulkhead = Bulkhead.builder("db").maxConcurrentCalls(1).maxWait(Duration.ofSeconds(1)).clock(clock)
+        .scheduler(clock).build();
+    double[] inside = new double[2];
+    Fallback<String> fallback = Fallback.<String>builder("cached").call(() -> {
+      inside[1] = calls("cached", "fallback");
+      throw new IllegalStateException("cache down too");
+    }).clock(clock).build();
+    FaultlinePolicyMetrics.of(bulkhead, fallback).bindTo(registry);
+    CompletableFuture<String> running = new CompletableFuture<>();
+    bulkhead.callAsync(() -> running);
+    CompletableFuture<String> queued = bulkhead.callAsync(() -> CompletableFuture.completedFuture("late"))
+        .toCompletableFuture();
+    double permittedWhileQueued = calls("db", "permitted");
+    clock.advance(Duration.ofSeconds(1));
+    assertTrue(queued.isCompletedExceptionally(), "the queued call is rejected at maxWait");
+    assertEquals(1, calls("db", "rejected"));
+    assertTrue(calls("db", "permitted") >= permittedWhileQueued,
+        "permitted went from " + permittedWhileQueued + " to " + calls("db", "permitted"));
+    running.complete("ok");
+
+    assertThrows(IllegalStateException.class, () -> fallback.call(() -> {
+      inside[0] = calls("cached", "direct");
+      throw new IllegalStateException("down");
+    }));
+    assertTrue(calls("cached", "direct") >= inside[0],
+        "direct went from " + inside[0] + " to " + calls("cached", "direct"));
+    assertTrue(calls("cached", "fallback") >= inside[1],
+        "fallback went from " + inside[1] + " to " + calls("cached", "fallback"));
+    assertEquals(1, calls("cached", "fallback_failed"));
+  }
+
   @Test
   void badPoliciesAreRefusedNamingThem() {
     Policy custom = new Policy() {
