@@ -3,8 +3,10 @@ package dev.faultline.jackson;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.BeanDescription;
+import com.fasterxml.jackson.databind.BeanProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationConfig;
@@ -12,7 +14,12 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.cfg.MapperConfig;
 import com.fasterxml.jackson.databind.jsontype.PolymorphicTypeValidator;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
 import com.fasterxml.jackson.databind.ser.BeanSerializerModifier;
+import com.fasterxml.jackson.databind.ser.ContextualSerializer;
+import com.fasterxml.jackson.databind.ser.ResolvableSerializer;
+import com.fasterxml.jackson.databind.type.CollectionType;
+import com.fasterxml.jackson.databind.type.MapType;
 import dev.faultline.core.ConfigurationException;
 import dev.faultline.state.workflow.WorkflowCodec;
 import dev.faultline.state.workflow.WorkflowException;
@@ -21,11 +28,16 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.function.Consumer;
 
 /**
@@ -47,6 +59,8 @@ import java.util.function.Consumer;
  * {@linkplain Builder#allowPackage allowed}. Every other type in stored bytes fails with an error naming it.
  * By default {@link #encode} checks that what it wrote decodes again ({@link Builder#verifyOnEncode}), so that a value
  * that could not be read back is refused when a step records it rather than when a crashed workflow resumes.
+ * Whatever that setting, values that JSON would read back different are refused on encode: a map key that is not a
+ * {@code String} where the key type is not declared, and a sorted map or set (or priority queue) with a comparator.
  *
  * <p>Errors are {@link WorkflowException}s with code {@code codec-failed} naming the type or the JSON problem.
  */
@@ -207,6 +221,100 @@ public final class JacksonWorkflowCodec implements WorkflowCodec {
     }
   }
 
+  /**
+   * Refuses a sorted map or set, or a priority queue, that has a comparator: JSON carries no comparator, so it would be
+   * read back in natural order (a descending {@code TreeMap} ascending, a case-insensitive {@code TreeSet}
+   * case-sensitive), or not at all when its elements are not {@code Comparable}. Those in natural order are left alone.
+   */
+  private static final class NaturalOrderOnly extends BeanSerializerModifier {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public JsonSerializer<?> modifyMapSerializer(SerializationConfig config, MapType valueType,
+        BeanDescription description, JsonSerializer<?> serializer) {
+      return SortedMap.class.isAssignableFrom(valueType.getRawClass()) ? new Checked(serializer) : serializer;
+    }
+
+    @Override
+    public JsonSerializer<?> modifyCollectionSerializer(SerializationConfig config, CollectionType valueType,
+        BeanDescription description, JsonSerializer<?> serializer) {
+      Class<?> c = valueType.getRawClass();
+      return SortedSet.class.isAssignableFrom(c) || PriorityQueue.class.isAssignableFrom(c)
+          || PriorityBlockingQueue.class.isAssignableFrom(c) ? new Checked(serializer) : serializer;
+    }
+
+    private static Comparator<?> comparator(Object value) {
+      if (value instanceof SortedMap<?, ?> m) {
+        return m.comparator();
+      } else if (value instanceof SortedSet<?> s) {
+        return s.comparator();
+      } else if (value instanceof PriorityQueue<?> q) {
+        return q.comparator();
+      } else if (value instanceof PriorityBlockingQueue<?> q) {
+        return q.comparator();
+      }
+      return null;
+    }
+
+    /** Checks the value, then writes it with Jackson's own serializer (kept contextual and resolvable). */
+    private static final class Checked extends JsonSerializer<Object> implements ContextualSerializer,
+        ResolvableSerializer {
+      private final JsonSerializer<Object> delegate;
+
+      @SuppressWarnings("unchecked")
+      Checked(JsonSerializer<?> delegate) {
+        this.delegate = (JsonSerializer<Object>) delegate;
+      }
+
+      private static void check(Object value, SerializerProvider provider) throws IOException {
+        Comparator<?> comparator = comparator(value);
+        if (comparator != null) {
+          provider.reportMappingProblem("a %s with a comparator (%s) would be read back in natural order (JSON"
+              + " carries no comparator); use one in natural order, or a List", value.getClass().getName(),
+              comparator.getClass().getName());
+        }
+      }
+
+      @Override
+      public void serialize(Object value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+        check(value, provider);
+        delegate.serialize(value, gen, provider);
+      }
+
+      @Override
+      public void serializeWithType(Object value, JsonGenerator gen, SerializerProvider provider,
+          TypeSerializer typeSerializer) throws IOException {
+        check(value, provider);
+        delegate.serializeWithType(value, gen, provider, typeSerializer);
+      }
+
+      @Override
+      public boolean isEmpty(SerializerProvider provider, Object value) {
+        return delegate.isEmpty(provider, value);
+      }
+
+      @Override
+      public Class<Object> handledType() {
+        return delegate.handledType();
+      }
+
+      @Override
+      public JsonSerializer<?> createContextual(SerializerProvider provider, BeanProperty property)
+          throws JsonMappingException {
+        JsonSerializer<?> contextual = delegate instanceof ContextualSerializer c
+            ? c.createContextual(provider, property) : delegate;
+        return contextual == delegate ? this : new Checked(contextual);
+      }
+
+      @Override
+      public void resolve(SerializerProvider provider) throws JsonMappingException {
+        if (delegate instanceof ResolvableSerializer r) {
+          r.resolve(provider);
+        }
+      }
+    }
+  }
+
   /** Sets up a {@link JacksonWorkflowCodec}; not thread-safe. */
   public static final class Builder {
     private final List<String> packages = new ArrayList<>();
@@ -255,6 +363,7 @@ public final class JacksonWorkflowCodec implements WorkflowCodec {
           ObjectMapper.DefaultTyping.EVERYTHING, JsonTypeInfo.As.WRAPPER_ARRAY);
       mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
       mapper.registerModule(new SimpleModule("faultline-map-keys").setSerializerModifier(new StringKeysOnly()));
+      mapper.registerModule(new SimpleModule("faultline-sort-order").setSerializerModifier(new NaturalOrderOnly()));
       for (Consumer<? super ObjectMapper> c : configurers) {
         c.accept(mapper);
       }

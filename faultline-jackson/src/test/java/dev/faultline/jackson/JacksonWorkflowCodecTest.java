@@ -120,6 +120,26 @@ class JacksonWorkflowCodecTest {
   }
 
   @Test
+  void aSortedCollectionWithAComparatorIsRefusedOnEncode() {
+    // JSON carries no comparator: such a map or set would be read back in natural order (or fail if its elements are
+    // not Comparable), so a descending TreeMap resumed ascending and a case-insensitive set became case-sensitive.
+    TreeMap<String, Long> descending = new TreeMap<>(java.util.Comparator.reverseOrder());
+    descending.put("a", 1L);
+    descending.put("b", 2L);
+    java.util.TreeSet<String> caseInsensitive = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    caseInsensitive.add("Gift");
+    for (Object value : List.<Object>of(descending, new ArrayList<>(List.of(caseInsensitive)))) {
+      WorkflowException e = assertThrows(WorkflowException.class, () -> codec.encode(value), value::toString);
+      assertEquals("codec-failed", e.code());
+      assertTrue(e.getMessage().contains("comparator"), e.getMessage());
+    }
+    TreeMap<String, Long> natural = new TreeMap<>(Map.of("a", 1L, "b", 2L));
+    assertEquals(natural, roundTrip(natural), "natural order is what is read back: fine");
+    java.util.TreeSet<String> naturalSet = new java.util.TreeSet<>(Set.of("x", "y"));
+    assertEquals(naturalSet, roundTrip(naturalSet));
+  }
+
+  @Test
   void theFormatIsJsonWithTypeIds() {
     String json = new String(codec.encode(new Item("a", 1, 2)), StandardCharsets.UTF_8);
     assertEquals("[\"" + Item.class.getName() + "\",{\"sku\":\"a\",\"quantity\":1,\"priceCents\":2}]", json);
