@@ -494,10 +494,11 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       }
     } else if (change instanceof WorkflowChange.Finished) {
       WorkflowChange.Finished e = (WorkflowChange.Finished) change;
-      WriteBatcher.Finish write = new WriteBatcher.Finish(view.id, epoch, e.status().name(), e.output(), e.error());
+      String error = storable(e.error());
+      WriteBatcher.Finish write = new WriteBatcher.Finish(view.id, epoch, e.status().name(), e.output(), error);
       write(what, write);
       if (write.written) {
-        view.finished(e.status(), e.output(), e.error());
+        view.finished(e.status(), e.output(), error);
         dropIfFinished(view);
         return;
       }
@@ -510,9 +511,10 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         return insertStep(c, view, epoch, step);
       } else if (change instanceof WorkflowChange.Compensating) {
         WorkflowChange.Compensating e = (WorkflowChange.Compensating) change;
+        String error = storable(e.error());
         try (PreparedStatement p = c.prepareStatement(sqlCompensating)) {
           p.setString(1, e.outcome().name());
-          p.setString(2, e.error());
+          p.setString(2, error);
           p.setString(3, view.id);
           p.setString(4, nodeId);
           p.setLong(5, epoch);
@@ -520,7 +522,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
             if (!rs.next()) {
               return false;
             }
-            view.compensating(e.outcome(), e.error(), rs.getBoolean(1));
+            view.compensating(e.outcome(), error, rs.getBoolean(1));
             return true;
           }
         }
@@ -553,12 +555,22 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       return new PgWorkflow.Step(e.index(), e.step(), e.result(), null, 0, false, false);
     } else if (change instanceof WorkflowChange.StepFailed) {
       WorkflowChange.StepFailed e = (WorkflowChange.StepFailed) change;
-      return new PgWorkflow.Step(e.index(), e.step(), null, e.error(), 0, false, false);
+      return new PgWorkflow.Step(e.index(), e.step(), null, storable(e.error()), 0, false, false);
     } else if (change instanceof WorkflowChange.Sleep) {
       WorkflowChange.Sleep e = (WorkflowChange.Sleep) change;
       return new PgWorkflow.Step(e.index(), "sleep", null, null, e.wakeMillis(), true, false);
     }
     return null;
+  }
+
+  /**
+   * A failure's message as a text column can hold it: PostgreSQL refuses the NUL character in text, which a message
+   * may carry (hostile input an exception echoes), so each NUL is recorded as U+FFFD. Refused, the failure could not
+   * be recorded at all (the workflow stayed unfinished until a restart ran the step again), and it failed the
+   * statement of every write batched with it.
+   */
+  static String storable(String error) {
+    return error == null || error.indexOf('\0') < 0 ? error : error.replace('\0', '\uFFFD');
   }
 
   /** Writes {@code write} through the batcher, as {@link #sql} runs a statement. */

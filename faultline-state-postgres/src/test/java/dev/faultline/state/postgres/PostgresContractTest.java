@@ -767,4 +767,32 @@ class PostgresContractTest extends WorkflowExecutorTest {
       assertEquals("done", await(rebuilt));
     }
   }
+
+  /**
+   * A step that fails with a message holding a NUL character (hostile input echoed by an exception): PostgreSQL text
+   * refuses NUL, so the failure could not be recorded (store-failed, the workflow stuck unfinished on its live node
+   * until a restart, which ran the step again and failed the same way) and, batched with other workflows' writes, it
+   * failed their statement too. The character is recorded as U+FFFD; the failure is recorded and compensated.
+   */
+  @Test
+  void aStepFailureWhoseMessageHoldsANulCharacterIsRecorded() throws Exception {
+    try (WorkflowExecutor executor = builder().register("w", (Workflow<String, String>) (ctx, in) ->
+        ctx.step("parse", () -> {
+          throw new IllegalArgumentException("cannot parse " + in);
+        })).open()) {
+      WorkflowHandle<String> handle = executor.start("w", "nul", "a\u0000b");
+      java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> handle.result().get(30, TimeUnit.SECONDS));
+      assertEquals("workflow-failed", ((WorkflowException) e.getCause()).code(), String.valueOf(e.getCause()));
+      assertEquals(WorkflowStatus.FAILED, handle.status());
+    }
+    try (Connection c = TestDatabase.dataSource().getConnection();
+        PreparedStatement p = c.prepareStatement("SELECT w.status, t.error FROM " + schema + ".workflows w JOIN "
+            + schema + ".workflow_steps t ON t.workflow_id = w.workflow_id WHERE w.workflow_id = 'nul'");
+        ResultSet rs = p.executeQuery()) {
+      assertTrue(rs.next(), "the step's failure was not recorded");
+      assertEquals("FAILED", rs.getString(1));
+      assertEquals("java.lang.IllegalArgumentException: cannot parse a\ufffdb", rs.getString(2));
+    }
+  }
 }
