@@ -14,6 +14,7 @@ import dev.faultline.state.workflow.spi.StoreListener;
 import dev.faultline.state.workflow.spi.StoredWorkflow;
 import dev.faultline.state.workflow.spi.WorkflowChange;
 import dev.faultline.state.workflow.spi.WorkflowStore;
+import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -121,6 +122,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   private static final String FINISHED = "('SUCCEEDED', 'FAILED', 'CANCELLED')";
   /** How many finished workflows one retention statement deletes at most, and how many statements a sweep makes. */
   static final int SWEEP_BATCH = 1000;
+  /** The longest workflow id a start takes, in bytes of UTF-8 (see {@link #checkId}). */
+  static final int MAX_ID_BYTES = 2048;
   private static final int SWEEP_ROUNDS = 10;
   private static final String FENCED = "workflow-fenced";
   private static final String ROW_COLUMNS = "w.workflow_id, w.name, w.queue, w.input, w.status, w.owner, w.epoch,"
@@ -347,6 +350,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
 
   @Override
   public StoredWorkflow create(String id, String name, String queue, byte[] input) {
+    checkId(id);
     WriteBatcher.Create write = new WriteBatcher.Create(id, name, queue, input);
     // Taken before the write: once this start wrote the row, no heartbeat may adopt it as a lost one.
     boolean wasUnsure = unsure.remove(id) != null;
@@ -380,6 +384,27 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     view.own(epoch);
     views.put(id, view);
     return view;
+  }
+
+  /**
+   * Refuses, before anything is written, a workflow id PostgreSQL cannot hold: one with a NUL character (text refuses
+   * it) or longer than {@link #MAX_ID_BYTES} (a key of B-tree indexes, whose entries hold at most 2704 bytes). Written,
+   * its INSERT failed as if the database had failed (store-failed, the id then looked for as a lost start), and with it
+   * the statement of every start batched with it.
+   */
+  private static void checkId(String id) {
+    int nul = id.indexOf('\0');
+    if (nul >= 0) {
+      throw new ConfigurationException("workflowId", "not contain the NUL character (PostgreSQL text cannot hold it)",
+          "an id of " + id.length() + " characters with NUL at index " + nul);
+    }
+    if (id.length() > MAX_ID_BYTES / 3) { // else it has at most MAX_ID_BYTES bytes of UTF-8
+      int bytes = id.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > MAX_ID_BYTES) {
+        throw new ConfigurationException("workflowId", "be at most " + MAX_ID_BYTES + " bytes of UTF-8 (a key of"
+            + " PostgreSQL's B-tree indexes)", bytes + " bytes");
+      }
+    }
   }
 
   @Override

@@ -795,4 +795,41 @@ class PostgresContractTest extends WorkflowExecutorTest {
       assertEquals("java.lang.IllegalArgumentException: cannot parse a\ufffdb", rs.getString(2));
     }
   }
+
+  /**
+   * A workflow id PostgreSQL cannot hold (a NUL character; more bytes than a B-tree index entry takes) is refused
+   * before anything is written, naming the rule. Before, its INSERT failed: the caller got store-failed, the id was
+   * kept among the starts whose answer was lost and looked for at every heartbeat for the lost-start window, and,
+   * batched with other starts, it failed their statement too.
+   */
+  @Test
+  void aWorkflowIdPostgresqlCannotHoldIsRefusedAndChangesNothing() throws Exception {
+    String schema = TestDatabase.freshSchema("badid");
+    PostgresWorkflowStore store = PostgresWorkflowStore.builder(TestDatabase.dataSource()).schema(schema)
+        .nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
+        .heartbeatInterval(Duration.ofMillis(200)).build();
+    int limit = 2048; // bytes of UTF-8
+    java.util.Random random = new java.util.Random(7);
+    StringBuilder tooLong = new StringBuilder();
+    while (tooLong.length() < limit + 1000) {
+      tooLong.append((char) ('a' + random.nextInt(26)));
+    }
+    String longest = tooLong.substring(0, limit);
+    try (WorkflowExecutor a = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .threads(2).register("w", (Workflow<String, String>) (ctx, in) -> ctx.step("s", () -> in)).open()) {
+      for (String id : List.of("a\u0000b", tooLong.toString(), longest.substring(1) + "\u00e9")) {
+        dev.faultline.core.ConfigurationException e = assertThrows(dev.faultline.core.ConfigurationException.class,
+            () -> a.start("w", id, "in"), id.length() + " characters");
+        assertEquals("workflowId", e.field(), e.getMessage());
+      }
+      assertEquals(Set.of(), store.unsureStarts(), "a refused id is not looked for as a lost start");
+      assertEquals("in", a.call("w", longest, "in"), "an id at the limit is started");
+    }
+    try (Connection c = TestDatabase.dataSource().getConnection();
+        PreparedStatement p = c.prepareStatement("SELECT count(*) FROM " + schema + ".workflows");
+        ResultSet rs = p.executeQuery()) {
+      assertTrue(rs.next());
+      assertEquals(1, rs.getLong(1));
+    }
+  }
 }
