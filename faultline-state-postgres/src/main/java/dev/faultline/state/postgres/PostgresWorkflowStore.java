@@ -863,37 +863,56 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     return claim(statement, limit, id, null);
   }
 
-  /** As above; {@code queue}: the queue of the unowned workflows {@link #sqlClaimQueued} claims. */
+  /**
+   * As above; {@code queue}: the queue of the unowned workflows {@link #sqlClaimQueued} claims. The claim and the read
+   * of the claimed workflows' steps are one transaction: a claim committed on its own while the read failed would
+   * leave workflows owned by this live node that no view owns, which no node claims (not this one either) until it
+   * restarts.
+   */
   private List<Claimed> claim(String statement, int limit, String id, String queue) {
     List<Claimed> out = sql("claim workflows for node " + nodeId, c -> {
       Map<String, PgWorkflow.Row> rows = new LinkedHashMap<>();
       Map<String, String> previous = new HashMap<>();
-      try (PreparedStatement p = c.prepareStatement(statement)) {
-        int i = 1;
-        if (id != null) {
-          p.setString(i++, id);
-          p.setString(i++, nodeId);
-        } else if (queue != null) {
-          p.setString(i++, queue);
-          p.setBoolean(i++, resumeOnStart);
-        } else {
-          p.setString(i++, nodeId);
-          p.setBoolean(i++, resumeOnStart);
-        }
-        p.setInt(i++, limit);
-        p.setString(i, nodeId);
-        try (ResultSet rs = p.executeQuery()) {
-          while (rs.next()) {
-            PgWorkflow.Row row = row(rs);
-            rows.put(row.id(), row);
-            previous.put(row.id(), rs.getString(14));
+      Map<String, List<PgWorkflow.Step>> steps;
+      c.setAutoCommit(false);
+      try {
+        try (PreparedStatement p = c.prepareStatement(statement)) {
+          int i = 1;
+          if (id != null) {
+            p.setString(i++, id);
+            p.setString(i++, nodeId);
+          } else if (queue != null) {
+            p.setString(i++, queue);
+            p.setBoolean(i++, resumeOnStart);
+          } else {
+            p.setString(i++, nodeId);
+            p.setBoolean(i++, resumeOnStart);
+          }
+          p.setInt(i++, limit);
+          p.setString(i, nodeId);
+          try (ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              PgWorkflow.Row row = row(rs);
+              rows.put(row.id(), row);
+              previous.put(row.id(), rs.getString(14));
+            }
           }
         }
+        steps = rows.isEmpty() ? Map.of() : steps(c, rows.keySet());
+        c.commit();
+        c.setAutoCommit(true);
+      } catch (SQLException | RuntimeException e) {
+        try {
+          c.rollback();
+          c.setAutoCommit(true);
+        } catch (SQLException again) {
+          e.addSuppressed(again); // the connection is broken (the pool drops it): the first failure is the one told
+        }
+        throw e;
       }
       if (rows.isEmpty()) {
         return List.of();
       }
-      Map<String, List<PgWorkflow.Step>> steps = steps(c, rows.keySet());
       List<Claimed> claimed = new ArrayList<>();
       for (PgWorkflow.Row row : rows.values()) {
         PgWorkflow view = view(row);

@@ -832,4 +832,44 @@ class PostgresContractTest extends WorkflowExecutorTest {
       assertEquals(1, rs.getLong(1));
     }
   }
+
+  /**
+   * A heartbeat's claim whose UPDATE took the workflow while reading its steps then failed (the connection broke
+   * between the two statements). The UPDATE had committed on its own: the workflow was this live node's, at a new
+   * epoch, with no view owning it, so the executor never heard of it, no other node claimed it (its owner is alive)
+   * and no later heartbeat of this node did either (they claim other nodes' and unowned ones): it waited for this
+   * node's restart. Now the claim and the read are one transaction, and the failed read takes the claim back.
+   */
+  @Test
+  void aClaimWhoseStepsCouldNotBeReadLeavesTheWorkflowClaimable() throws Exception {
+    String schema = TestDatabase.freshSchema("claimread");
+    // A workflow of a node that is gone (it never heart-beat: it has no lease).
+    PostgresWorkflowStore gone = PostgresWorkflowStore.builder(TestDatabase.dataSource()).schema(schema)
+        .nodeId("gone").leaseTime(Duration.ofSeconds(5)).heartbeatInterval(Duration.ofMillis(200)).build();
+    assertTrue(gone.create("orphan", "w", WorkflowExecutor.DEFAULT_QUEUE, null) != null);
+    gone.close();
+    AtomicBoolean failStepsRead = new AtomicBoolean(true);
+    String stepsOf = "SELECT workflow_id, step_index, name, sleep, result, error, wake_millis, compensated FROM "
+        + schema + ".workflow_steps WHERE workflow_id = ANY";
+    DataSource flaky = onConnections(TestDatabase.dataSource(), (method, args, proceed) -> {
+      if (method.getName().equals("prepareStatement") && ((String) args[0]).startsWith(stepsOf)
+          && failStepsRead.getAndSet(false)) {
+        throw new SQLException("I/O error: the connection broke before the steps were read", "08006");
+      }
+      return proceed.call();
+    });
+    Beats beats = new Beats();
+    PostgresWorkflowStore store = PostgresWorkflowStore.builder(flaky).schema(schema)
+        .nodeId("node-" + NODES.incrementAndGet()).leaseTime(Duration.ofSeconds(5))
+        .heartbeatInterval(Duration.ofMillis(200)).clock(beats).build();
+    AtomicInteger executions = new AtomicInteger();
+    try (WorkflowExecutor b = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .threads(2).register("w", (Workflow<String, String>) (ctx, in) -> ctx.step("s",
+            () -> "ran" + executions.incrementAndGet())).open()) {
+      beats.beat(); // the first pass claimed it and failed to read its steps; this one claims it again, or nothing
+      assertTrue(!failStepsRead.get(), "the steps read failed");
+      assertEquals("ran1", awaitAdvancing(b.handle("orphan")));
+      assertEquals(1, executions.get());
+    }
+  }
 }
