@@ -28,7 +28,8 @@ import javax.sql.DataSource;
  * single-row statements lock their one row, so a takeover's {@code FOR UPDATE} orders against them). A row a
  * statement did not write comes back as not {@link Write#written written}; the store then runs the single-row
  * statement for it, which says why (fenced, finished, recorded twice). Nothing is retried blindly and nothing is
- * dropped: a failed statement fails every write of it that was not yet decided. Every batch statement takes its rows
+ * dropped: a failed statement fails every write of it that was not yet decided, except that a statement the database
+ * refuses for the data of a row is written again row by row, so that only the refused rows fail. Every batch statement takes its rows
  * in workflow id order, so that two batches (of this node or another) never wait for each other in a cycle.
  *
  * <h2>Concurrency</h2>
@@ -65,7 +66,7 @@ final class WriteBatcher {
     boolean cancelRequested;
     /** After a written start: the epoch of the new row. */
     long epoch;
-    /** Why the statement carrying this write failed; null if it did not. */
+    /** Why the statement carrying this write failed (or the database refused this row alone); null if neither. */
     Throwable failure;
     /** Whether an outcome (written or not) was read; a write still undecided when its batch ends gets its failure. */
     boolean decided;
@@ -246,13 +247,13 @@ final class WriteBatcher {
     Throwable failure = null;
     try (Connection c = Connections.autoCommitting(dataSource)) {
       if (!creates.isEmpty()) {
-        create(c, creates);
+        rowByRowIfRefused(creates, rows -> create(c, rows));
       }
       if (!steps.isEmpty()) {
-        steps(c, steps);
+        rowByRowIfRefused(steps, rows -> steps(c, rows));
       }
       if (!finishes.isEmpty()) {
-        finish(c, finishes);
+        rowByRowIfRefused(finishes, rows -> finish(c, rows));
       }
     } catch (SQLException | RuntimeException e) {
       failure = e;
@@ -271,6 +272,48 @@ final class WriteBatcher {
         }
       }
     }
+  }
+
+  /** One kind's statement for some of its writes. */
+  @FunctionalInterface
+  private interface Rows<W extends Write> {
+    void write(List<W> rows) throws SQLException;
+  }
+
+  /**
+   * Writes {@code writes} with one statement; if the database refuses it for the data of a row (SQLSTATE class 22,
+   * data exception, such as a NUL character in text; or 54, a program limit, such as a key too long for its index),
+   * which the failed statement does not say, writes each undecided one alone, so that only the rows the database
+   * refuses fail (each with its own failure) and the others are written, instead of every write of the batch being
+   * told a failure that is not theirs. In auto-commit, the refused statement wrote nothing.
+   */
+  private static <W extends Write> void rowByRowIfRefused(List<W> writes, Rows<W> statement) throws SQLException {
+    try {
+      statement.write(writes);
+    } catch (SQLException e) {
+      if (writes.size() == 1 || !refusedForData(e)) {
+        throw e;
+      }
+      for (W w : writes) {
+        if (w.decided) {
+          continue; // decided before the statement ran (a duplicate in the batch)
+        }
+        try {
+          statement.write(List.of(w));
+        } catch (SQLException alone) {
+          if (!refusedForData(alone)) {
+            throw alone;
+          }
+          w.failure = alone;
+          w.decided = true;
+        }
+      }
+    }
+  }
+
+  private static boolean refusedForData(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("22") || state.startsWith("54"));
   }
 
   /**

@@ -197,6 +197,35 @@ class WriteBatcherTest {
     assertTrue(later.written);
   }
 
+  /**
+   * A row the database refuses for its data (here a step name with a NUL character, which PostgreSQL text cannot hold:
+   * SQLSTATE 22021) fails that write alone: before, it failed the statement of its whole batch, and every other
+   * workflow's step in it was told the failure (store-failed: their workflows stopped until a restart).
+   */
+  @Test
+  void aRowTheDatabaseRefusesForItsDataFailsOnlyItsOwnWrite() throws Exception {
+    for (String id : List.of("a", "b", "c")) {
+      batcher.submit(new WriteBatcher.Create(id, "flow", "default", null));
+    }
+    List<Submitted> all = new ArrayList<>();
+    CountDownLatch release = holdFirstBatch(all, new WriteBatcher.Create("first", "flow", "default", null));
+    Submitted before = submittingLater(all, () -> new WriteBatcher.Step("a", 1, step(0, "fine")));
+    Submitted refused = submittingLater(all, () -> new WriteBatcher.Step("b", 1, step(0, "bad\u0000name")));
+    Submitted after = submittingLater(all, () -> new WriteBatcher.Step("c", 1, step(0, "fine too")));
+    awaitQueued(3);
+    release.countDown();
+    joinAll(all);
+
+    assertNull(before.thrown().get());
+    assertTrue(before.write().written);
+    assertNull(after.thrown().get());
+    assertTrue(after.write().written);
+    assertTrue(refused.thrown().get() instanceof SQLException, String.valueOf(refused.thrown().get()));
+    assertEquals("22021", ((SQLException) refused.thrown().get()).getSQLState());
+    assertFalse(refused.write().written);
+    assertEquals(2, count("SELECT count(*) FROM " + schema + ".workflow_steps"));
+  }
+
   @Test
   void anInterruptedSubmitterStillGetsItsOutcomeAndKeepsItsInterruptStatus() throws Exception {
     List<Submitted> all = new ArrayList<>();
