@@ -29,8 +29,9 @@ import javax.sql.DataSource;
  * statement did not write comes back as not {@link Write#written written}; the store then runs the single-row
  * statement for it, which says why (fenced, finished, recorded twice). Nothing is retried blindly and nothing is
  * dropped: a failed statement fails every write of it that was not yet decided, except that a statement the database
- * refuses for the data of a row is written again row by row, so that only the refused rows fail. Every batch statement takes its rows
- * in workflow id order, so that two batches (of this node or another) never wait for each other in a cycle.
+ * refuses for the data of a row is written again row by row, so that only the refused rows fail. Every batch statement
+ * takes its rows in workflow id order, so that two batches (of this node or another) never wait for each other in a
+ * cycle.
  *
  * <h2>Concurrency</h2>
  * <pre>
