@@ -902,12 +902,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         c.commit();
         c.setAutoCommit(true);
       } catch (SQLException | RuntimeException e) {
-        try {
-          c.rollback();
-          c.setAutoCommit(true);
-        } catch (SQLException again) {
-          e.addSuppressed(again); // the connection is broken (the pool drops it): the first failure is the one told
-        }
+        rollBack(c, e);
         throw e;
       }
       if (rows.isEmpty()) {
@@ -1274,15 +1269,24 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         c.setAutoCommit(true);
         return new Admission(admitted, retryNanos);
       } catch (SQLException | RuntimeException e) {
-        try {
-          c.rollback();
-          c.setAutoCommit(true);
-        } catch (SQLException again) {
-          e.addSuppressed(again); // the connection is broken (the pool drops it): the first failure is the one told
-        }
+        rollBack(c, e);
         throw e;
       }
     });
+  }
+
+  /**
+   * Rolls back the transaction of {@code c} after {@code failure}, for the caller to rethrow it; a failure of the
+   * rollback itself is added to it (the connection is broken, and the pool drops it: the first failure is the one
+   * told).
+   */
+  private static void rollBack(Connection c, Exception failure) {
+    try {
+      c.rollback();
+      c.setAutoCommit(true);
+    } catch (SQLException again) {
+      failure.addSuppressed(again);
+    }
   }
 
   /** Refreshes the views of unfinished workflows this node does not own, and notices cancellations of its own. */
