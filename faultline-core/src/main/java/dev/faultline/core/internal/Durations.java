@@ -2,7 +2,7 @@ package dev.faultline.core.internal;
 
 import java.time.Duration;
 
-/** Conversions of {@link Duration}s for policies that count time in nanoseconds. */
+/** Conversions of {@link Duration}s, and sums of nanosecond times, for code that counts time in nanoseconds. */
 public final class Durations {
   private Durations() {}
 
@@ -13,5 +13,14 @@ public final class Durations {
     } catch (ArithmeticException tooLong) {
       return duration.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
     }
+  }
+
+  /**
+   * {@code nanos + delay} for a {@code delay} of at least 0, or {@link Long#MAX_VALUE} where the sum would wrap: a
+   * delay of centuries (a saturated timeout) must not come out as a time in the past, due at once.
+   */
+  public static long plusSaturated(long nanos, long delay) {
+    long sum = nanos + delay;
+    return sum < nanos ? Long.MAX_VALUE : sum;
   }
 }

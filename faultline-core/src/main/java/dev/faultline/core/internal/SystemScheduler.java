@@ -111,9 +111,8 @@ public final class SystemScheduler implements Scheduler {
       if ((int) STATE.getAcquire(e) == PENDING) {
         // The task was scheduled at most one tick ago: timing it from now can only make it later, never earlier.
         // Saturated: a delay of centuries (a timeout or maxWait near Long.MAX_VALUE) would otherwise wrap around to
-        // a due time in the past and fire at once. The delay is positive, so the sum wrapped iff it went down.
-        long due = now + e.delay;
-        e.due = due < now ? Long.MAX_VALUE : due;
+        // a due time in the past and fire at once.
+        e.due = Durations.plusSaturated(now, e.delay);
         queue.add(e);
       }
       e = next;

@@ -2,6 +2,7 @@ package dev.faultline.core.testing;
 
 import dev.faultline.core.Clock;
 import dev.faultline.core.Scheduler;
+import dev.faultline.core.internal.Durations;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.PriorityQueue;
@@ -65,7 +66,7 @@ public final class FakeClock implements Clock, Scheduler {
   public void advance(long delta) {
     long target;
     synchronized (this) {
-      target = plusSaturated(nanos, delta);
+      target = Durations.plusSaturated(nanos, Math.max(0, delta));
     }
     while (true) {
       Entry due;
@@ -100,15 +101,6 @@ public final class FakeClock implements Clock, Scheduler {
     return true;
   }
 
-  /**
-   * {@code nanos + max(0, delta)}, at most {@link Long#MAX_VALUE}: a delay of centuries (a saturated timeout) must
-   * not wrap around to a time in the past and fall due at once.
-   */
-  private static long plusSaturated(long nanos, long delta) {
-    long sum = nanos + Math.max(0, delta);
-    return sum < nanos ? Long.MAX_VALUE : sum;
-  }
-
   /** The number of tasks scheduled and not yet run or cancelled. */
   public synchronized int pendingTasks() {
     return tasks.size();
@@ -118,7 +110,7 @@ public final class FakeClock implements Clock, Scheduler {
   public Task schedule(Runnable task, long delayNanos) {
     Entry entry;
     synchronized (this) {
-      entry = new Entry(this, plusSaturated(nanos, delayNanos), sequence++, task);
+      entry = new Entry(this, Durations.plusSaturated(nanos, Math.max(0, delayNanos)), sequence++, task);
       tasks.add(entry);
     }
     if (delayNanos <= 0) {
