@@ -419,10 +419,8 @@ public final class ConsoleReporter implements FaultEventListener, AutoCloseable 
       if (!retry || !result.transientFailure() || attempt >= maxAttempts) {
         return false;
       }
-      // Doubled attempt - 1 times, up to maxBackoff; a shift past the sign bit would overflow (negative or short).
-      int doublings = attempt - 1;
-      long backoff = doublings >= Long.numberOfLeadingZeros(initialBackoffNanos) - 1 ? maxBackoffNanos
-          : Math.min(maxBackoffNanos, initialBackoffNanos << doublings);
+      // Doubled attempt - 1 times, up to maxBackoff.
+      long backoff = Doubling.doubled(initialBackoffNanos, attempt - 1, maxBackoffNanos);
       long wait = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
       wait = Math.max(wait, Math.min(result.retryAfterNanos(), maxBackoffNanos));
       if (clock.nanoTime() - start + wait > maxRetryTimeNanos) {

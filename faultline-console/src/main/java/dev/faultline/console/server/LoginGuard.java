@@ -158,12 +158,7 @@ final class LoginGuard {
       failures++;
       if (failures >= threshold) {
         int doublings = Math.min(failures - threshold, 30);
-        // Shifted only while the result fits: a shift past a long's range may wrap to a small positive lock.
-        long lock = doublings < Long.numberOfLeadingZeros(baseLockNanos) ? baseLockNanos << doublings : maxLockNanos;
-        if (lock <= 0 || lock > maxLockNanos) {
-          lock = maxLockNanos;
-        }
-        lockedUntil = now + lock;
+        lockedUntil = now + Doubling.doubled(baseLockNanos, doublings, maxLockNanos);
         locked = true;
       }
     }
