@@ -122,7 +122,8 @@ public final class FaultTreeAnalysis {
 
   /**
    * Runs {@code work} as {@link #onLargeStack(Supplier)} does; on the caller's interrupt, first runs {@code onInterrupt}
-   * (which asks the work to stop). {@code onWorker} sees the work thread before it starts (a test hook).
+   * (which asks the work to stop), before the work starts when the caller was interrupted already. {@code onWorker}
+   * sees the work thread before it starts (a test hook).
    */
   static <T> T onLargeStack(Supplier<T> work, Runnable onInterrupt, Consumer<Thread> onWorker) {
     Object[] out = new Object[1];
@@ -135,8 +136,17 @@ public final class FaultTreeAnalysis {
       }
     }, "faultline-fta", 1L << 30);
     onWorker.accept(t);
+    // An interrupt that came before this call counts as one during it: asked to stop before the work starts, it stops
+    // at its first poll. (Waiting on a work thread that already ended would not notice the flag, so a short analysis
+    // could otherwise return its result to a caller interrupted all along.)
+    boolean interrupted = Thread.interrupted();
+    if (interrupted) {
+      onInterrupt.run();
+    }
     t.start();
-    boolean interrupted = false;
+    if (interrupted) {
+      t.interrupt();
+    }
     while (true) {
       try {
         t.join();

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -176,6 +177,30 @@ class FaultTreeAnalysisStopTest {
       assertTrue(Thread.currentThread().isInterrupted());
     } finally {
       Thread.interrupted();
+    }
+  }
+
+  /**
+   * The race behind a flaky {@link #aCallerInterruptedBeforeRunGetsNoResult}: a short analysis could end before the
+   * caller waited for it, and waiting on an ended thread never looks at the caller's interrupt flag, so the result
+   * came back. The stop must be asked before the work starts, whatever the scheduling.
+   */
+  @Test
+  void anInterruptBeforeTheCallAsksTheWorkToStopBeforeItStarts() {
+    for (int i = 0; i < 200; i++) {
+      AtomicBoolean stopAsked = new AtomicBoolean();
+      AtomicReference<Boolean> workerInterrupted = new AtomicReference<>();
+      Thread.currentThread().interrupt();
+      try {
+        boolean seen = FaultTreeAnalysis.onLargeStack(() -> {
+          workerInterrupted.set(Thread.currentThread().isInterrupted());
+          return stopAsked.get();
+        }, () -> stopAsked.set(true), t -> { });
+        assertTrue(seen, "the work saw the stop at its start, attempt " + i);
+        assertTrue(Thread.currentThread().isInterrupted(), "the caller's flag is set again, attempt " + i);
+      } finally {
+        Thread.interrupted();
+      }
     }
   }
 
