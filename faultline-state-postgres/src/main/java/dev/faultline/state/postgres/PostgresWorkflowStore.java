@@ -1297,8 +1297,10 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         watched.add(view.id);
       }
     }
+    List<String> gone = new ArrayList<>();
     List<PgWorkflow> changed = sql("refresh workflows", c -> {
       List<PgWorkflow> out = new ArrayList<>();
+      gone.clear();
       Array array = c.createArrayOf("text", watched.toArray());
       try (PreparedStatement p = c.prepareStatement(sqlWatch)) {
         p.setArray(1, array);
@@ -1316,6 +1318,15 @@ public final class PostgresWorkflowStore implements WorkflowStore {
           }
         }
         Map<String, List<PgWorkflow.Step>> steps = finished.isEmpty() ? Map.of() : steps(c, finished);
+        Set<String> read = new HashSet<>();
+        for (PgWorkflow.Row row : rows) {
+          read.add(row.id());
+        }
+        for (String id : watched) {
+          if (!read.contains(id)) {
+            gone.add(id); // finished elsewhere and swept between two passes (or deleted by hand): never seen again
+          }
+        }
         for (PgWorkflow.Row row : rows) {
           PgWorkflow view = views.get(row.id());
           if (view == null) {
@@ -1343,6 +1354,12 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     });
     for (PgWorkflow view : changed) {
       listener.changed(view);
+    }
+    for (String id : gone) {
+      PgWorkflow view = views.get(id);
+      if (view != null && !view.owned() && views.remove(id, view)) {
+        listener.gone(id);
+      }
     }
   }
 
@@ -1508,7 +1525,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
      * How long finished workflows (succeeded, failed, cancelled) stay in the database; zero (the default) keeps them
      * until someone deletes them. With a retention, every node deletes, at most every minute (and every quarter of
      * the retention), the workflows that finished longer ago than that by the database's clock, with their steps;
-     * their ids can then start new workflows, and a handle read afterwards finds nothing. Any node may delete any
+     * their ids can then start new workflows, and a handle read afterwards finds nothing (one another node was
+     * waiting on fails with {@code workflow-unknown} if its heartbeat never saw the workflow finish). Any node may delete any
      * node's finished workflows, so give the nodes of one schema the same retention.
      */
     public Builder retainFinished(Duration retain) {

@@ -3,6 +3,7 @@ package dev.faultline.state.postgres;
 import static dev.faultline.state.postgres.JdbcProxies.intercept;
 import static dev.faultline.state.postgres.JdbcProxies.onConnections;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -509,6 +510,50 @@ class PostgresContractTest extends WorkflowExecutorTest {
       }
     } finally {
       release.countDown();
+    }
+  }
+
+  @Test
+  void aHandleOnAWorkflowOfAnotherNodeFailsWhenItsRecordIsDeletedBeforeThisNodeSawItFinish() throws Exception {
+    // Node a holds a handle on x, which live node b runs; x finishes on b and b's retention sweeps it before a's next
+    // heartbeat reads it. Before the fix a's heartbeat went on asking for x, found no row, and did nothing: the
+    // handle's result never completed (a caller waiting on it waited for ever) and a kept x's view for good.
+    String schema = TestDatabase.freshSchema("sweptwatch");
+    DataSource real = TestDatabase.dataSource();
+    PostgresWorkflowStore.builder(real).schema(schema).nodeId("migrate").build().close();
+    execute(real, "INSERT INTO " + schema + ".workflow_nodes (node_id, heartbeat_at, lease_until)"
+        + " VALUES ('node-b', now(), now() + interval '1 hour')");
+    execute(real, "INSERT INTO " + schema + ".workflows (workflow_id, name, queue, status, owner, epoch)"
+        + " VALUES ('x', 'w', 'default', 'PENDING', 'node-b', 1)");
+    Beats beats = new Beats();
+    PostgresWorkflowStore store = PostgresWorkflowStore.builder(real).schema(schema).nodeId("node-a")
+        .leaseTime(Duration.ofSeconds(5)).heartbeatInterval(Duration.ofMillis(200)).clock(beats).build();
+    try (WorkflowExecutor a = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .threads(2).register("w", (Workflow<String, String>) (ctx, in) -> ctx.step("s", () -> "ran on a"))
+        .open()) {
+      WorkflowHandle<String> handle = a.handle("x");
+      beats.beat();
+      assertEquals(WorkflowStatus.PENDING, handle.status(), "node b runs it");
+      assertFalse(handle.result().isDone());
+      assertEquals(1, store.keptViews());
+
+      execute(real, "DELETE FROM " + schema + ".workflows WHERE workflow_id = 'x'"); // finished on b, swept
+      beats.beat();
+
+      assertTrue(handle.result().isCompletedExceptionally(), "the wait ends");
+      java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> handle.result().get());
+      WorkflowException cause = (WorkflowException) e.getCause();
+      assertEquals("workflow-unknown", cause.code());
+      assertTrue(cause.getMessage().contains("no longer in the store"), cause.getMessage());
+      assertEquals(0, store.keptViews(), "nothing left to watch");
+      assertThrows(WorkflowException.class, () -> a.handle("x"), "and a new handle finds nothing");
+    }
+  }
+
+  private static void execute(DataSource dataSource, String sql) throws SQLException {
+    try (Connection c = dataSource.getConnection(); PreparedStatement p = c.prepareStatement(sql)) {
+      p.executeUpdate();
     }
   }
 

@@ -316,6 +316,24 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       settle(run);
     }
+
+    @Override
+    public void gone(String workflowId) {
+      Run run = runs.get(workflowId);
+      if (run == null) {
+        return;
+      }
+      synchronized (run) {
+        if (run.executing || run.queued) {
+          return; // this executor runs it: its own records find out what became of it
+        }
+      }
+      if (runs.remove(workflowId, run)) {
+        run.result.completeExceptionally(new WorkflowException("workflow-unknown", "workflow " + workflowId
+            + " is no longer in the store: it finished on another node and was deleted (a retention of finished"
+            + " workflows) before executor " + name + " read its outcome, or its record was deleted"));
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------- offline

@@ -19,6 +19,14 @@ public interface StoreListener {
   void changed(StoredWorkflow workflow);
 
   /**
+   * The store no longer has workflow {@code workflowId}, whose view this executor was watching (run by another node):
+   * it finished there and was deleted (a retention of finished workflows) before this executor read its outcome, or
+   * someone deleted its record. Nobody can learn the outcome any more; the executor fails what waits for it. Does
+   * nothing by default.
+   */
+  default void gone(String workflowId) {}
+
+  /**
    * How many more workflows of {@code queue} the executor would start now: the room its concurrency limit leaves, or
    * 0 while its rate holds starts back. A shared store claims at most that many waiting workflows of the queue (the
    * ones no node owns); unlimited by default.
