@@ -409,6 +409,9 @@ public final class PostgresWorkflowStore implements WorkflowStore {
 
   @Override
   public StoredWorkflow find(String id) {
+    if (id.indexOf('\0') >= 0) {
+      return null; // no workflow has it (checkId refuses it at the start); asked for, the database fails the read
+    }
     PgWorkflow cached = views.get(id);
     if (cached != null && cached.owned()) {
       return cached;

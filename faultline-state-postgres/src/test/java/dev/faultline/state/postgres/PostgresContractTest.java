@@ -551,6 +551,21 @@ class PostgresContractTest extends WorkflowExecutorTest {
     }
   }
 
+  @Test
+  void anIdWithANulIsAnUnknownWorkflowNotAStoreFailure() throws Exception {
+    // No workflow can have such an id (a start refuses it); asked for, PostgreSQL refused the read and the handle,
+    // cancel and resume of the console and the command line failed with store-failed, as if the database were down.
+    String schema = TestDatabase.freshSchema("nulid");
+    PostgresWorkflowStore store = PostgresWorkflowStore.builder(TestDatabase.dataSource()).schema(schema)
+        .nodeId("node-" + NODES.incrementAndGet()).build();
+    try (WorkflowExecutor a = WorkflowExecutor.builder(store).register("w", (Workflow<String, String>) (ctx, in) -> in)
+        .open()) {
+      assertEquals(null, store.find("a\0b"));
+      WorkflowException e = assertThrows(WorkflowException.class, () -> a.handle("a\0b"));
+      assertEquals("workflow-unknown", e.code());
+    }
+  }
+
   private static void execute(DataSource dataSource, String sql) throws SQLException {
     try (Connection c = dataSource.getConnection(); PreparedStatement p = c.prepareStatement(sql)) {
       p.executeUpdate();
