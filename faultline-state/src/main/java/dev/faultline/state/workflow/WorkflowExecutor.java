@@ -1255,6 +1255,7 @@ public final class WorkflowExecutor implements AutoCloseable {
           Exceptions.rethrowIfFatal(t);
           // Replay only registers the compensations of recorded steps; how the code ends does not matter here.
         }
+        ctx.checkEveryStepReplayed();
         if (ctx.broken != null) {
           // The code no longer matches the recorded steps (even if it caught that): compensating now would skip the
           // compensations of the steps after the mismatch. Record nothing, so that fixed code can resume it.
@@ -1272,6 +1273,7 @@ public final class WorkflowExecutor implements AutoCloseable {
         Exceptions.rethrowIfFatal(t);
         thrown = t;
       }
+      ctx.checkEveryStepReplayed();
       if (ctx.broken != null) {
         // The store failed, another node took the workflow over, or the code left the recorded path, and the code
         // caught that and went on: it is what happened all the same, whatever the code returned or threw after it.
@@ -1572,6 +1574,11 @@ public final class WorkflowExecutor implements AutoCloseable {
       long wake;
       if (recorded != null) {
         expect(recorded, "sleep", true);
+        if (row.step(index + 1) != null) {
+          // It ended before what was recorded after it: a replay passes it, even cancelled (the replay must reach
+          // the steps after it to register their compensations).
+          return;
+        }
         wake = recorded.wakeMillis();
       } else {
         if (replayOnly) {
@@ -1641,6 +1648,20 @@ public final class WorkflowExecutor implements AutoCloseable {
           broken = e;
         }
         throw e;
+      }
+    }
+
+    /**
+     * Once the code ended (returned or threw): a recorded step or timer it did not reach means that it no longer
+     * matches the journal, as a step of another name does; finishing (or compensating) then would drop what that
+     * step did, and its compensation.
+     */
+    void checkEveryStepReplayed() {
+      StoredStep skipped = broken == null ? run.row.step(next) : null;
+      if (skipped != null) {
+        broken = new WorkflowException(NONDETERMINISTIC, "workflow " + run.row.id() + " ended after " + next
+            + " step(s) and timer(s) where the journal records " + (skipped.sleep() ? "a timer" : "step '"
+            + skipped.name() + "'") + " at position " + next + " too: the code no longer calls it");
       }
     }
 
