@@ -61,8 +61,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link Builder#resumeOnStart(boolean) turned off}) queues every unfinished workflow. Its code runs again from the
  * start: recorded steps return their recorded results (or throw their recorded failures) without running, recorded
  * timers wait only their remaining time, and the first unrecorded step runs with the same idempotency key as before
- * the crash. If the code calls another step than the one recorded at a position, the run stops with
- * {@code workflow-nondeterministic} and nothing is recorded: the workflow stays unfinished for fixed code to resume.
+ * the crash. If the code calls another step than the one recorded at a position, or ends (returns or throws) before
+ * it reached every recorded step, the run stops with {@code workflow-nondeterministic} and nothing is recorded: the
+ * workflow stays unfinished for fixed code to resume.
  * A workflow that was COMPENSATING is replayed only as far as its recorded steps (to register their
  * compensations, running nothing), then its compensations not yet recorded run.
  *
