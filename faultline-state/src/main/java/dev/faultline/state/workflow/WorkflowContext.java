@@ -47,9 +47,11 @@ public interface WorkflowContext {
 
   /**
    * A durable timer: records the wake-up time, then waits on the executor's clock until it. After a restart only the
-   * remaining time is waited. Cancellation interrupts the wait.
+   * remaining time is waited. Cancellation interrupts the wait. A wake-up time beyond the wall clock's range (epoch
+   * milliseconds in a long) is taken as the end of that range.
    *
    * @throws WorkflowException {@code workflow-cancelled} if cancellation was requested
+   * @throws dev.faultline.core.ConfigurationException if {@code duration} is null or negative (nothing is recorded)
    */
   void sleep(Duration duration);
 }

@@ -1586,7 +1586,7 @@ public final class WorkflowExecutor implements AutoCloseable {
           throw new ReplayStop();
         }
         checkCancelled();
-        long at = clock.wallMillis() + duration.toMillis();
+        long at = wakeMillis(clock.wallMillis(), duration);
         storeCall(() -> store.record(row, new WorkflowChange.Sleep(row.id(), index, at)));
         wake = at;
       }
@@ -1622,6 +1622,15 @@ public final class WorkflowExecutor implements AutoCloseable {
             Thread.currentThread().interrupt();
           }
         }
+      }
+    }
+
+    /** {@code now} plus {@code duration}, the end of time (Long.MAX_VALUE) if that is beyond it. */
+    private long wakeMillis(long now, Duration duration) {
+      try {
+        return Math.addExact(now, duration.toMillis());
+      } catch (ArithmeticException e) {
+        return Long.MAX_VALUE;
       }
     }
 
