@@ -28,16 +28,25 @@ final class SnapshotBytes {
 
   /** The encoded length of {@code text} in modified UTF-8, refusing more than {@code writeUTF} takes. */
   static int utfLength(String text) {
+    long bytes = modifiedUtf8Length(text);
+    if (bytes > MAX_UTF) {
+      throw new UncheckedIOException(new UTFDataFormatException("encoded string too long: " + bytes + " bytes"));
+    }
+    return (int) bytes;
+  }
+
+  /** The most bytes a string takes in {@code writeUTF}'s modified UTF-8 (its length field has two bytes). */
+  static final int MAX_UTF = 65535;
+
+  /** The length of {@code text} in modified UTF-8, however long. */
+  static long modifiedUtf8Length(String text) {
     int length = text.length();
-    int bytes = length;
+    long bytes = length;
     for (int i = 0; i < length; i++) {
       char c = text.charAt(i);
       if (c >= 0x80 || c == 0) {
         bytes += c >= 0x800 ? 2 : 1;
       }
-    }
-    if (bytes > 65535) {
-      throw new UncheckedIOException(new UTFDataFormatException("encoded string too long: " + bytes + " bytes"));
     }
     return bytes;
   }

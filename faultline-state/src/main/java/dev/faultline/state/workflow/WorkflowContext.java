@@ -29,6 +29,8 @@ public interface WorkflowContext {
    *
    * @throws WorkflowException {@code step-failed} (with the failure as cause on the first run) if the action threw;
    *     the failure is recorded, so a replay throws it again; {@code workflow-cancelled} if cancellation was requested
+   * @throws IllegalArgumentException if {@code name} is longer than 65535 bytes in modified UTF-8 (the form it is
+   *     recorded in): before the action runs, recording nothing
    */
   default <T> T step(String name, StepAction<T> action) {
     return step(name, null, action, null);

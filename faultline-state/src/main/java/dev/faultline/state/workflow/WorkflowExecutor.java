@@ -193,6 +193,21 @@ public final class WorkflowExecutor implements AutoCloseable {
     this.queues = Map.copyOf(qs);
   }
 
+  /**
+   * Refuses a name or id the store cannot record: the journal and checkpoints hold them in modified UTF-8 of at most
+   * 65535 bytes.
+   *
+   * @throws ConfigurationException naming {@code field} if {@code value} is longer
+   */
+  private static String recordable(String field, String value) {
+    long bytes = SnapshotBytes.modifiedUtf8Length(value);
+    if (bytes > SnapshotBytes.MAX_UTF) {
+      throw new ConfigurationException(field, "be at most " + SnapshotBytes.MAX_UTF + " bytes in modified UTF-8 (the"
+          + " form it is recorded in)", bytes + " bytes (" + value.length() + " chars)");
+    }
+    return value;
+  }
+
   private static ThreadFactory daemonThreads(String name, String role) {
     AtomicInteger count = new AtomicInteger();
     return task -> {
@@ -456,6 +471,8 @@ public final class WorkflowExecutor implements AutoCloseable {
    * @throws WorkflowException {@code workflow-unknown} if no workflow has that name, {@code queue-unknown},
    *     {@code workflow-conflict} if the id belongs to a workflow of another name, {@code codec-failed},
    *     {@code executor-closed}
+   * @throws ConfigurationException if a name or the id is null, the id blank or longer than 65535 bytes in modified
+   *     UTF-8 (nothing is recorded)
    */
   @SuppressWarnings("unchecked")
   public <O> WorkflowHandle<O> start(String queue, String workflowName, String workflowId, Object input) {
@@ -501,7 +518,9 @@ public final class WorkflowExecutor implements AutoCloseable {
 
   /** Starts (or finds) the workflow; if {@code callerRuns} and it was created here, runs it in this thread first. */
   private Run start(String queue, String workflowName, String workflowId, Object input, boolean callerRuns) {
-    Validate.notBlank("workflowId", workflowId);
+    Validate.notNull("workflowName", workflowName);
+    Validate.notNull("queue", queue);
+    recordable("workflowId", Validate.notBlank("workflowId", workflowId));
     if (!workflows.containsKey(workflowName)) {
       throw new WorkflowException("workflow-unknown", "no workflow is registered under the name '" + workflowName
           + "'; registered: " + workflows.keySet());
@@ -571,7 +590,7 @@ public final class WorkflowExecutor implements AutoCloseable {
    */
   @SuppressWarnings("unchecked")
   public <O> WorkflowHandle<O> handle(String workflowId) {
-    Run run = runs.get(workflowId);
+    Run run = workflowId == null ? null : runs.get(workflowId);
     if (run == null && workflowId != null && !workflowId.isBlank()) {
       StoredWorkflow row = store.find(workflowId);
       if (row != null) {
@@ -1509,6 +1528,14 @@ public final class WorkflowExecutor implements AutoCloseable {
     public <T> T step(String stepName, Retry retry, StepAction<T> action, Compensation<? super T> compensation) {
       Objects.requireNonNull(stepName, "stepName");
       Objects.requireNonNull(action, "action");
+      long nameBytes = SnapshotBytes.modifiedUtf8Length(stepName);
+      if (nameBytes > SnapshotBytes.MAX_UTF) {
+        // Before the action runs: found when its result is recorded, the run would end unfinished after the action,
+        // and every resume would run it again.
+        throw new IllegalArgumentException("step name of " + nameBytes + " bytes in modified UTF-8 (" + stepName
+            .length() + " chars, starting '" + stepName.substring(0, 40) + "') at position " + next + " of workflow "
+            + run.row.id() + ": at most " + SnapshotBytes.MAX_UTF + " are recorded");
+      }
       checkBroken();
       StoredWorkflow row = run.row;
       int index = next++;
@@ -1903,7 +1930,7 @@ public final class WorkflowExecutor implements AutoCloseable {
      */
     @SuppressWarnings("unchecked")
     public <I, O> Builder register(String name, Workflow<I, O> workflow) {
-      Validate.notBlank("name", name);
+      recordable("name", Validate.notBlank("name", name));
       Validate.notNull("workflow", workflow);
       if (workflows.containsKey(name)) {
         throw new ConfigurationException("name", "be registered once", name);
@@ -1918,7 +1945,7 @@ public final class WorkflowExecutor implements AutoCloseable {
      * there are threads, without a rate limit, unless configured here.
      */
     public Builder queue(String name, int concurrency, int startsPerSecond) {
-      Validate.notBlank("queue", name);
+      recordable("queue", Validate.notBlank("queue", name));
       Validate.atLeast("concurrency", concurrency, 1);
       Validate.atLeast("startsPerSecond", startsPerSecond, 0);
       queues.put(name, new int[] {concurrency, startsPerSecond});
@@ -1935,7 +1962,7 @@ public final class WorkflowExecutor implements AutoCloseable {
      * queue's own limits.
      */
     public Builder globalQueueLimits(String name, int concurrency, int startsPerSecond) {
-      Validate.notBlank("queue", name);
+      recordable("queue", Validate.notBlank("queue", name));
       Validate.atLeast("concurrency", concurrency, 1);
       Validate.atLeast("startsPerSecond", startsPerSecond, 0);
       globalQueues.put(name, new int[] {concurrency, startsPerSecond});
