@@ -100,14 +100,26 @@ final class EmbeddedWorkflowStore implements WorkflowStore {
    * stay forced: they are rare, and a replay rebuilds a failure from its recorded text, not as it was thrown. For that
    * reason a success after a step failure (which the code caught) stays forced too: computed again, the output could
    * differ from the one the caller was given.
+   *
+   * @throws WorkflowException {@code store-failed} (the journal's failure as cause) if the journal could not write
+   *     it (a full or failing disk: nothing is recorded, and the store records nothing more until it is opened
+   *     again) or refuses it; {@code workflow-finished} or {@code workflow-nondeterministic} if it does not fit
    */
   @Override
   public void record(StoredWorkflow workflow, WorkflowChange change) {
-    if (change instanceof WorkflowChange.Finished
-        && ((WorkflowChange.Finished) change).status() == WorkflowStatus.SUCCEEDED && !anyStepFailed(workflow)) {
-      state.applyLater(entry(change));
-    } else {
-      state.apply(entry(change));
+    try {
+      if (change instanceof WorkflowChange.Finished
+          && ((WorkflowChange.Finished) change).status() == WorkflowStatus.SUCCEEDED && !anyStepFailed(workflow)) {
+        state.applyLater(entry(change));
+      } else {
+        state.apply(entry(change));
+      }
+    } catch (WorkflowException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // The executor (and the result's contract) know a store failure by its code: a journal's failure is one.
+      throw new WorkflowException("store-failed", "the workflow store could not record " + change.getClass()
+          .getSimpleName() + " of workflow " + workflow.id() + ": " + e.getMessage(), e);
     }
   }
 

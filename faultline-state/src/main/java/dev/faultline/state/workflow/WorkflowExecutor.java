@@ -677,9 +677,12 @@ public final class WorkflowExecutor implements AutoCloseable {
         }
       }
     }
-    store.close();
-    for (Run run : runs.values()) {
-      run.result.completeExceptionally(closedFailure());
+    try {
+      store.close();
+    } finally { // a store that fails to close (a journal that cannot force) must not leave a result waiting for ever
+      for (Run run : runs.values()) {
+        run.result.completeExceptionally(closedFailure());
+      }
     }
   }
 
