@@ -27,8 +27,9 @@ public interface WorkflowContext {
    * Runs a step once: if its result is recorded (a replay after a restart), returns the recorded result without
    * running it; otherwise runs {@code action}, records the result durably and only then returns it.
    *
-   * @throws WorkflowException {@code step-failed} (with the failure as cause on the first run) if the action threw;
-   *     the failure is recorded, so a replay throws it again; {@code workflow-cancelled} if cancellation was requested
+   * @throws WorkflowException {@code step-failed} (with the failure as cause on the first run) if the action threw,
+   *     or returned a result the codec cannot encode; the failure is recorded, so a replay throws it again;
+   *     {@code workflow-cancelled} if cancellation was requested
    * @throws IllegalArgumentException if {@code name} is longer than 65535 bytes in modified UTF-8 (the form it is
    *     recorded in): before the action runs, recording nothing
    */

@@ -1269,11 +1269,20 @@ public final class WorkflowExecutor implements AutoCloseable {
       publish(row.id(), WorkflowEvent.Kind.RESUMED, null, status.name());
     }
     run.resumed = true;
+    Object input;
+    try {
+      input = decode(row.input());
+    } catch (WorkflowException e) {
+      // A codec that cannot read what was recorded (changed since): record nothing, so that a fixed one can resume.
+      unfinished(ctx, new WorkflowException(e.code(), "cannot decode the input of workflow " + row.id() + "; it stays "
+          + status + ": " + e.getMessage(), e));
+      return;
+    }
     try {
       if (status == WorkflowStatus.COMPENSATING) {
         ctx.replayOnly = true;
         try {
-          workflow.run(ctx, decode(row.input()));
+          workflow.run(ctx, input);
         } catch (Throwable t) { // ReplayStop, or whatever the code threw after its recorded steps, Errors included
           Exceptions.rethrowIfFatal(t);
           // Replay only registers the compensations of recorded steps; how the code ends does not matter here.
@@ -1291,7 +1300,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       Object output = null;
       Throwable thrown = null;
       try {
-        output = workflow.run(ctx, decode(row.input()));
+        output = workflow.run(ctx, input);
       } catch (Throwable t) {
         Exceptions.rethrowIfFatal(t);
         thrown = t;
@@ -1319,7 +1328,16 @@ public final class WorkflowExecutor implements AutoCloseable {
             cancelled ? "cancelled" : String.valueOf(t), t);
         return;
       }
-      byte[] encoded = encode(output);
+      byte[] encoded;
+      try {
+        encoded = encode(output);
+      } catch (WorkflowException e) {
+        // The code's output cannot be recorded: it fails the workflow (every run would end the same way).
+        WorkflowException failure = new WorkflowException(e.code(), "the output of workflow " + row.id()
+            + " cannot be recorded: " + e.getMessage(), e);
+        compensate(run, ctx, WorkflowStatus.FAILED, String.valueOf(failure), failure);
+        return;
+      }
       store.record(row, new WorkflowChange.Finished(row.id(), WorkflowStatus.SUCCEEDED, encoded, null));
       noteFinished(run);
       publish(row.id(), WorkflowEvent.Kind.COMPLETED, null, null);
@@ -1549,7 +1567,15 @@ public final class WorkflowExecutor implements AutoCloseable {
           throw new WorkflowException("step-failed", "step " + index + " (" + stepName + ") of workflow " + row.id()
               + " failed: " + recorded.error());
         }
-        T value = (T) decode(recorded.result());
+        T value;
+        try {
+          value = (T) decode(recorded.result());
+        } catch (WorkflowException e) {
+          // Not the step's failure, nor the workflow's: this codec cannot read what was recorded. The run ends with
+          // nothing recorded (see broken), so that a fixed codec can resume it.
+          throw broken = new WorkflowException(e.code(), "cannot decode the recorded result of step " + index + " ("
+              + stepName + ") of workflow " + row.id() + ": " + e.getMessage(), e);
+        }
         if (compensation != null) {
           compensations.add(new Registered<>(index, stepName, value, compensation));
         }
@@ -1586,7 +1612,17 @@ public final class WorkflowExecutor implements AutoCloseable {
       } finally {
         current = null;
       }
-      byte[] encoded = encode(value);
+      byte[] encoded;
+      try {
+        encoded = encode(value);
+      } catch (WorkflowException e) {
+        // The step's failure, recorded at its position as any other (a replay throws it again): unrecorded, the
+        // position would stay empty, the next step be refused as out of order, and every resume run this one again.
+        storeCall(() -> store.record(row, new WorkflowChange.StepFailed(row.id(), index, stepName,
+            e.code() + ": " + e.getMessage())));
+        throw new WorkflowException("step-failed", "step " + index + " (" + stepName + ") of workflow " + row.id()
+            + " returned a result that cannot be recorded: " + e.getMessage(), e);
+      }
       storeCall(() -> store.record(row, new WorkflowChange.StepDone(row.id(), index, stepName, encoded)));
       publish(row.id(), WorkflowEvent.Kind.STEP_COMPLETED, stepName, null);
       if (compensation != null) {

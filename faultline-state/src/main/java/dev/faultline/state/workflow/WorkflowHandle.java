@@ -22,7 +22,9 @@ public interface WorkflowHandle<O> {
    * The result: completes with the output, or exceptionally with a {@link WorkflowException} ({@code workflow-failed}
    * with the failure as cause, {@code workflow-cancelled}, {@code compensation-failed}, or {@code executor-closed}
    * if the executor closed first; the workflow then resumes when the store is next opened; {@code store-failed},
-   * {@code workflow-fenced} or {@code workflow-nondeterministic} when the run ended with the workflow unfinished). An
+   * {@code workflow-fenced}, {@code workflow-nondeterministic} or {@code codec-failed} (a recorded input or step
+   * result the codec cannot decode) when the run ended with the workflow unfinished; an output the codec cannot
+   * encode fails the workflow). An
    * untimed {@code get()} or {@code join()} of this future while the workflow is queued to run and no worker has
    * taken it yet runs it in the waiting thread, as {@link WorkflowExecutor#call} does; a timed {@code get} never does.
    * After a run that left the workflow unfinished, a {@link #resume()} gives the handle a new result for the new
