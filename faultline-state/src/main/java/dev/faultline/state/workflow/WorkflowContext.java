@@ -32,6 +32,7 @@ public interface WorkflowContext {
    *     {@code workflow-cancelled} if cancellation was requested
    * @throws IllegalArgumentException if {@code name} is longer than 65535 bytes in modified UTF-8 (the form it is
    *     recorded in): before the action runs, recording nothing
+   * @throws IllegalStateException if called inside a step's action or a compensation (steps do not nest)
    */
   default <T> T step(String name, StepAction<T> action) {
     return step(name, null, action, null);
@@ -55,6 +56,7 @@ public interface WorkflowContext {
    *
    * @throws WorkflowException {@code workflow-cancelled} if cancellation was requested
    * @throws dev.faultline.core.ConfigurationException if {@code duration} is null or negative (nothing is recorded)
+   * @throws IllegalStateException if called inside a step's action or a compensation
    */
   void sleep(Duration duration);
 }

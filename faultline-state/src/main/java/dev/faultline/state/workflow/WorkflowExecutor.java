@@ -1387,6 +1387,7 @@ public final class WorkflowExecutor implements AutoCloseable {
         continue;
       }
       ctx.current = row.id() + "/" + registered.index + "/compensate";
+      ctx.inside = registered.name;
       try {
         store.ensureOwned(row);
         registered.run();
@@ -1409,6 +1410,7 @@ public final class WorkflowExecutor implements AutoCloseable {
         return;
       } finally {
         ctx.current = null;
+        ctx.inside = null;
       }
       store.record(row, new WorkflowChange.Compensated(row.id(), registered.index));
       publish(row.id(), WorkflowEvent.Kind.COMPENSATED, registered.name, null);
@@ -1517,7 +1519,10 @@ public final class WorkflowExecutor implements AutoCloseable {
     /** The result of this run (the handle's may be a new one by the time it completes: see claimedAgain). */
     final CompletableFuture<Object> result;
     int next;
+    /** The idempotency key of the step or compensation running, else null. */
     String current;
+    /** The name of the step running (or being compensated) while current is set, else null. */
+    String inside;
     /**
      * What this execution met first that the workflow's code must not get past: a store failure, fencing, or a step
      * that does not match the recorded one. Once set, every step and timer throws it again, and the run ends as it
@@ -1549,6 +1554,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     public <T> T step(String stepName, Retry retry, StepAction<T> action, Compensation<? super T> compensation) {
       Objects.requireNonNull(stepName, "stepName");
       Objects.requireNonNull(action, "action");
+      checkNotInside("step '" + stepName + "'");
       long nameBytes = SnapshotBytes.modifiedUtf8Length(stepName);
       if (nameBytes > SnapshotBytes.MAX_UTF) {
         // Before the action runs: found when its result is recorded, the run would end unfinished after the action,
@@ -1587,6 +1593,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       checkCancelled();
       storeCall(() -> store.ensureOwned(row));
       current = row.id() + "/" + index;
+      inside = stepName;
       T value;
       try {
         if (retry == null) {
@@ -1611,6 +1618,7 @@ public final class WorkflowExecutor implements AutoCloseable {
             + " failed: " + t, t);
       } finally {
         current = null;
+        inside = null;
       }
       byte[] encoded;
       try {
@@ -1634,6 +1642,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     @Override
     public void sleep(Duration duration) {
       Validate.notNegative("duration", duration);
+      checkNotInside("a timer");
       checkBroken();
       StoredWorkflow row = run.row;
       int index = next++;
@@ -1706,6 +1715,18 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       if (run.row.cancelRequested()) {
         throw new WorkflowException("workflow-cancelled", "workflow " + run.row.id() + " was cancelled");
+      }
+    }
+
+    /**
+     * Refuses a step or timer called from inside a running step or compensation: it would take the next position
+     * and record before the step around it, whose own record would then come out of order.
+     */
+    private void checkNotInside(String what) {
+      if (inside != null) {
+        throw new IllegalStateException(what + " called inside " + (current.endsWith("/compensate")
+            ? "the compensation of step '" : "step '") + inside + "' (" + current + ") of workflow " + run.row.id()
+            + ": steps and timers do not nest; call them from the workflow's code");
       }
     }
 
