@@ -376,7 +376,8 @@ public final class WorkflowExecutor implements AutoCloseable {
 
   /**
    * Records, in the store in {@code directory}, that workflow {@code workflowId} is to be cancelled: the next
-   * executor that opens the store resumes it, and it stops at its next step and compensates.
+   * executor that opens the store resumes it (a resume request is recorded with it, so even one that does not
+   * {@linkplain Builder#resumeOnStart(boolean) resume on start} does), and it stops at its next step and compensates.
    *
    * @return false if the workflow had already finished
    * @throws WorkflowException {@code workflow-unknown} if the store has no such workflow, {@code store-missing} if
@@ -394,6 +395,10 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
       if (!row.cancelRequested()) {
         state.apply(new Entry.Cancel(workflowId));
+      }
+      if (!row.resumeRequested()) {
+        // Or an executor that does not resume on start would leave it waiting, uncancelled, for a resume().
+        state.apply(new Entry.Resume(workflowId));
       }
       return true;
     }
