@@ -160,7 +160,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     this.clock = b.clock;
     this.scheduler = b.scheduler;
     this.events = new Events(b.clock, b.listeners);
-    this.retainNanos = b.retainFinished.toNanos();
+    this.retainNanos = nanosSaturated(b.retainFinished);
     this.ownsPool = b.pool == null;
     this.pool = b.pool != null ? b.pool : Executors.newFixedThreadPool(b.threads, daemonThreads(b.name, "worker"));
     this.ownedStoreTasks = b.storeTasks != null ? null : Executors.newSingleThreadExecutor(daemonThreads(b.name,
@@ -206,6 +206,15 @@ public final class WorkflowExecutor implements AutoCloseable {
           + " form it is recorded in)", bytes + " bytes (" + value.length() + " chars)");
     }
     return value;
+  }
+
+  /** {@code duration} in nanoseconds, Long.MAX_VALUE (about 292 years: for ever, here) if it is longer. */
+  private static long nanosSaturated(Duration duration) {
+    try {
+      return duration.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   private static ThreadFactory daemonThreads(String name, String role) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.faultline.core.ConfigurationException;
 import dev.faultline.core.testing.FakeClock;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -71,6 +72,17 @@ class BadInputTest {
       assertEquals("ok", executor.call("w", "s", null));
       assertEquals(List.of("refused"), log);
       assertEquals(1, executor.handle("s").info().steps().size());
+    }
+  }
+
+  /** A retention longer than a long counts in nanoseconds failed open() with an ArithmeticException naming nothing. */
+  @Test
+  void aRetentionBeyondTheNanosecondRangeKeepsFinishedWorkflows() {
+    try (WorkflowExecutor executor = builder().retainFinished(Duration.ofSeconds(Long.MAX_VALUE))
+        .register("w", (WorkflowContext ctx, String in) -> in).open()) {
+      assertEquals("done", executor.call("w", "r", "done"));
+      clock.advance(Duration.ofDays(365 * 200));
+      assertEquals("done", executor.handle("r").result().join());
     }
   }
 }
