@@ -1215,6 +1215,11 @@ public final class WorkflowExecutor implements AutoCloseable {
       } else {
         run.result.completeExceptionally(closedFailure());
       }
+    } catch (Error e) { // a fatal one (runOnce lets only those through): it goes on up, but nobody waits for ever
+      if (ctx.after == null) {
+        ctx.after = () -> ctx.result.completeExceptionally(e);
+      }
+      throw e;
     } finally {
       boolean again;
       synchronized (run) {

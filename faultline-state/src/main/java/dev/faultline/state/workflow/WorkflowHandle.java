@@ -24,7 +24,8 @@ public interface WorkflowHandle<O> {
    * if the executor closed first; the workflow then resumes when the store is next opened; {@code store-failed},
    * {@code workflow-fenced}, {@code workflow-nondeterministic} or {@code codec-failed} (a recorded input or step
    * result the codec cannot decode) when the run ended with the workflow unfinished; an output the codec cannot
-   * encode fails the workflow). An
+   * encode fails the workflow); or with the fatal error ({@link VirtualMachineError}, {@link LinkageError}) that
+   * ended the run, which also leaves the workflow unfinished. An
    * untimed {@code get()} or {@code join()} of this future while the workflow is queued to run and no worker has
    * taken it yet runs it in the waiting thread, as {@link WorkflowExecutor#call} does; a timed {@code get} never does.
    * After a run that left the workflow unfinished, a {@link #resume()} gives the handle a new result for the new
