@@ -1329,6 +1329,8 @@ public final class WorkflowExecutor implements AutoCloseable {
         // The store failed, another node took the workflow over, or the code left the recorded path, and the code
         // caught that and went on: it is what happened all the same, whatever the code returned or threw after it.
         thrown = ctx.broken;
+      } else if (ctx.cancelled != null) {
+        thrown = ctx.cancelled; // likewise a cancellation its next step or timer threw: the workflow is cancelled
       }
       if (thrown != null) {
         Throwable t = thrown;
@@ -1548,6 +1550,8 @@ public final class WorkflowExecutor implements AutoCloseable {
      * says whatever the code does with it (a workflow that catches it cannot record more, nor finish).
      */
     RuntimeException broken;
+    /** The cancellation a step or timer threw, if one did: the run ends cancelled even if the code caught it. */
+    WorkflowException cancelled;
 
     Context(Run run) {
       this.run = run;
@@ -1733,7 +1737,7 @@ public final class WorkflowExecutor implements AutoCloseable {
         throw closedFailure();
       }
       if (run.row.cancelRequested()) {
-        throw new WorkflowException("workflow-cancelled", "workflow " + run.row.id() + " was cancelled");
+        throw cancelled = new WorkflowException("workflow-cancelled", "workflow " + run.row.id() + " was cancelled");
       }
     }
 

@@ -35,7 +35,8 @@ public interface WorkflowHandle<O> {
 
   /**
    * Requests cancellation (durably): the workflow stops at its next step or timer and compensates its completed
-   * steps. A waiting timer is interrupted.
+   * steps (ending CANCELLED even if its code catches the cancellation that step or timer throws). A waiting timer is
+   * interrupted.
    *
    * @return false if the workflow had already finished
    */
