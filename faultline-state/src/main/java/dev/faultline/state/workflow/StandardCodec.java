@@ -3,6 +3,7 @@ package dev.faultline.state.workflow;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
@@ -10,9 +11,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** {@link WorkflowCodec#standard()}: one tag byte, then the value. Thread-safe (stateless). */
+/**
+ * {@link WorkflowCodec#standard()}: one tag byte, then the value. Thread-safe (immutable).
+ */
 final class StandardCodec implements WorkflowCodec {
-  static final StandardCodec INSTANCE = new StandardCodec();
+  static final StandardCodec INSTANCE = new StandardCodec(null);
 
   private static final byte NULL = 0;
   private static final byte STRING = 1;
@@ -23,7 +26,12 @@ final class StandardCodec implements WorkflowCodec {
   private static final byte BYTES = 6;
   private static final byte SERIALIZED = 7;
 
-  private StandardCodec() {}
+  /** What Java serialization may read: null leaves the stream the JVM's filter (if any). */
+  private final ObjectInputFilter filter;
+
+  StandardCodec(ObjectInputFilter filter) {
+    this.filter = filter;
+  }
 
   @Override
   public byte[] encode(Object value) {
@@ -77,27 +85,43 @@ final class StandardCodec implements WorkflowCodec {
     byte[] body = Arrays.copyOfRange(bytes, 1, bytes.length);
     switch (bytes[0]) {
       case NULL:
+        checkLength(bytes, "null", 0);
         return null;
       case STRING:
         return new String(body, StandardCharsets.UTF_8);
       case INT:
+        checkLength(bytes, "an Integer", 4);
         return ByteBuffer.wrap(body).getInt();
       case LONG:
+        checkLength(bytes, "a Long", 8);
         return ByteBuffer.wrap(body).getLong();
       case BOOLEAN:
+        checkLength(bytes, "a Boolean", 1);
         return body[0] != 0;
       case DOUBLE:
+        checkLength(bytes, "a Double", 8);
         return ByteBuffer.wrap(body).getDouble();
       case BYTES:
         return body;
       case SERIALIZED:
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(body))) {
+          if (filter != null) {
+            in.setObjectInputFilter(filter);
+          }
           return in.readObject();
         } catch (IOException | ClassNotFoundException e) {
           throw new WorkflowException("codec-failed", "cannot deserialize a workflow value: " + e, e);
         }
       default:
         throw new WorkflowException("codec-failed", "unknown tag " + bytes[0] + " of the standard workflow codec");
+    }
+  }
+
+  /** Refuses a value whose body is not the {@code size} bytes its tag says (damaged, or not this codec's). */
+  private static void checkLength(byte[] bytes, String what, int size) {
+    if (bytes.length != size + 1) {
+      throw new WorkflowException("codec-failed", "cannot decode " + what + " of the standard workflow codec from "
+          + (bytes.length - 1) + " byte(s) after its tag: it takes " + size);
     }
   }
 }
