@@ -6,6 +6,7 @@ import dev.faultline.core.event.FaultEventListener;
 import dev.faultline.state.RecoverableState;
 import dev.faultline.state.io.StorageIo;
 import dev.faultline.state.journal.Durability;
+import dev.faultline.state.journal.JournalException;
 import dev.faultline.state.workflow.spi.StoreListener;
 import dev.faultline.state.workflow.spi.StoredStep;
 import dev.faultline.state.workflow.spi.StoredWorkflow;
@@ -70,6 +71,8 @@ final class EmbeddedWorkflowStore implements WorkflowStore {
         return null;
       }
       throw e;
+    } catch (JournalException e) {
+      throw tooLarge(e, "the start", id);
     }
     return table.rows.get(id);
   }
@@ -103,7 +106,8 @@ final class EmbeddedWorkflowStore implements WorkflowStore {
    *
    * @throws WorkflowException {@code store-failed} (the journal's failure as cause) if the journal could not write
    *     it (a full or failing disk: nothing is recorded, and the store records nothing more until it is opened
-   *     again) or refuses it; {@code workflow-finished} or {@code workflow-nondeterministic} if it does not fit
+   *     again); {@code value-too-large} if it is larger than the journal's records (nothing is recorded, the store
+   *     goes on); {@code workflow-finished} or {@code workflow-nondeterministic} if it does not fit
    */
   @Override
   public void record(StoredWorkflow workflow, WorkflowChange change) {
@@ -116,11 +120,29 @@ final class EmbeddedWorkflowStore implements WorkflowStore {
       }
     } catch (WorkflowException e) {
       throw e;
+    } catch (JournalException e) {
+      throw tooLarge(e, change.getClass().getSimpleName(), workflow.id());
     } catch (RuntimeException e) {
-      // The executor (and the result's contract) know a store failure by its code: a journal's failure is one.
-      throw new WorkflowException("store-failed", "the workflow store could not record " + change.getClass()
-          .getSimpleName() + " of workflow " + workflow.id() + ": " + e.getMessage(), e);
+      throw storeFailed(e, change.getClass().getSimpleName(), workflow.id());
     }
+  }
+
+  /**
+   * {@code value-too-large} for a record the journal refused as larger than it takes (refused before anything
+   * changed: the store goes on), else {@code store-failed}.
+   */
+  private static WorkflowException tooLarge(JournalException e, String what, String id) {
+    if (!"record-too-large".equals(e.code())) {
+      return storeFailed(e, what, id);
+    }
+    return new WorkflowException(WorkflowExecutor.VALUE_TOO_LARGE, "the workflow store cannot record " + what + " of workflow " + id
+        + ": " + e.getMessage(), e);
+  }
+
+  /** The executor (and the result's contract) know a store failure by its code: a journal's failure is one. */
+  private static WorkflowException storeFailed(RuntimeException e, String what, String id) {
+    return new WorkflowException("store-failed", "the workflow store could not record " + what + " of workflow "
+        + id + ": " + e.getMessage(), e);
   }
 
   /** Whether a step of {@code workflow} recorded a failure (step indexes are dense from 0). */

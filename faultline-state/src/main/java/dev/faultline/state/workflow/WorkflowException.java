@@ -8,7 +8,9 @@ import dev.faultline.core.FaultlineException;
  * workflow name), {@code workflow-nondeterministic} (on replay the code called other steps than were recorded),
  * {@code step-failed} (a step failed after its retries; recorded, so replay fails it the same way),
  * {@code workflow-failed}, {@code workflow-cancelled}, {@code compensation-failed} (the workflow stays COMPENSATING
- * until resumed), {@code queue-unknown}, {@code codec-failed}, {@code executor-closed}; on a shared store also
+ * until resumed), {@code queue-unknown}, {@code codec-failed}, {@code value-too-large} (an input, step result or
+ * output larger than the store records: the start is refused, the step fails with it as cause, the workflow fails),
+ * {@code executor-closed}; on a shared store also
  * {@code workflow-fenced} (another node took the workflow over: this node's write was refused, see
  * {@link dev.faultline.state.workflow.spi.WorkflowStore}), {@code workflow-finished} (a change to a finished
  * workflow) and {@code store-failed} (the store could not be reached or refused a write).

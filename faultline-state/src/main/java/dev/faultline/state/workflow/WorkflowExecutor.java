@@ -111,6 +111,8 @@ public final class WorkflowExecutor implements AutoCloseable {
   /** The code of the failure a store raises when it cannot be reached or refuses a write. */
   private static final String STORE_FAILED = "store-failed";
   private static final String NONDETERMINISTIC = "workflow-nondeterministic";
+  /** A value larger than the store records, refused before anything was recorded (see WorkflowStore#record). */
+  static final String VALUE_TOO_LARGE = "value-too-large";
 
   private final String name;
   private final Map<String, Workflow<Object, Object>> workflows;
@@ -1359,7 +1361,18 @@ public final class WorkflowExecutor implements AutoCloseable {
         compensate(run, ctx, WorkflowStatus.FAILED, String.valueOf(failure), failure);
         return;
       }
-      store.record(row, new WorkflowChange.Finished(row.id(), WorkflowStatus.SUCCEEDED, encoded, null));
+      try {
+        store.record(row, new WorkflowChange.Finished(row.id(), WorkflowStatus.SUCCEEDED, encoded, null));
+      } catch (WorkflowException e) {
+        if (!VALUE_TOO_LARGE.equals(e.code()) || closed) {
+          throw e;
+        }
+        // Refused before anything was recorded, as an output the codec cannot encode: it fails the workflow.
+        WorkflowException failure = new WorkflowException(e.code(), "the output of workflow " + row.id()
+            + " cannot be recorded: " + e.getMessage(), e);
+        compensate(run, ctx, WorkflowStatus.FAILED, String.valueOf(failure), failure);
+        return;
+      }
       noteFinished(run);
       publish(row.id(), WorkflowEvent.Kind.COMPLETED, null, null);
       Object result = output;
@@ -1647,14 +1660,17 @@ public final class WorkflowExecutor implements AutoCloseable {
       try {
         encoded = encode(value);
       } catch (WorkflowException e) {
-        // The step's failure, recorded at its position as any other (a replay throws it again): unrecorded, the
-        // position would stay empty, the next step be refused as out of order, and every resume run this one again.
-        storeCall(() -> store.record(row, new WorkflowChange.StepFailed(row.id(), index, stepName,
-            e.code() + ": " + e.getMessage())));
-        throw new WorkflowException("step-failed", "step " + index + " (" + stepName + ") of workflow " + row.id()
-            + " returned a result that cannot be recorded: " + e.getMessage(), e);
+        throw unrecordable(row, index, stepName, e);
       }
-      storeCall(() -> store.record(row, new WorkflowChange.StepDone(row.id(), index, stepName, encoded)));
+      try {
+        storeCall(() -> store.record(row, new WorkflowChange.StepDone(row.id(), index, stepName, encoded)));
+      } catch (WorkflowException e) {
+        if (!VALUE_TOO_LARGE.equals(e.code()) || closed) {
+          throw e;
+        }
+        broken = null; // refused before anything was recorded: the store goes on, and records the failure instead
+        throw unrecordable(row, index, stepName, e);
+      }
       publish(row.id(), WorkflowEvent.Kind.STEP_COMPLETED, stepName, null);
       if (compensation != null) {
         compensations.add(new Registered<>(index, stepName, value, compensation));
@@ -1721,6 +1737,19 @@ public final class WorkflowExecutor implements AutoCloseable {
           }
         }
       }
+    }
+
+    /**
+     * Records, as step {@code index}'s failure, that its result cannot be recorded ({@code why}: the codec cannot
+     * encode it, or the store cannot hold it), and returns the step's failure to throw. Recorded at its position as
+     * any other failure (a replay throws it again): unrecorded, the position would stay empty, the next step be
+     * refused as out of order, and every resume run this one again.
+     */
+    private WorkflowException unrecordable(StoredWorkflow row, int index, String stepName, WorkflowException why) {
+      storeCall(() -> store.record(row, new WorkflowChange.StepFailed(row.id(), index, stepName,
+          why.code() + ": " + why.getMessage())));
+      return new WorkflowException("step-failed", "step " + index + " (" + stepName + ") of workflow " + row.id()
+          + " returned a result that cannot be recorded: " + why.getMessage(), why);
     }
 
     /** {@code now} plus {@code duration}, the end of time (Long.MAX_VALUE) if that is beyond it. */

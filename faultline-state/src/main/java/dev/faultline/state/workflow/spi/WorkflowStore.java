@@ -55,8 +55,10 @@ public interface WorkflowStore extends AutoCloseable {
    * Records {@code change} about {@code workflow} durably.
    *
    * @throws dev.faultline.state.workflow.WorkflowException {@code workflow-fenced} if this executor no longer owns
-   *     the workflow (another node took it over); {@code workflow-finished} if it already finished; others if the
-   *     change does not fit the record or the store failed
+   *     the workflow (another node took it over); {@code workflow-finished} if it already finished;
+   *     {@code value-too-large} if a value in it is larger than the store records (refused before anything changed:
+   *     the store goes on, and the executor records a failure instead); others if the change does not fit the
+   *     record or the store failed
    */
   void record(StoredWorkflow workflow, WorkflowChange change);
 
