@@ -93,7 +93,9 @@ import java.util.Optional;
  * {@link dev.faultline.core.event.StateEvent.DataLost} and reported in {@link #openReport()}; if valid frames follow,
  * it is <b>corruption</b> and opening fails with a {@link JournalCorruptedException} naming segment and offset;
  * {@link #repair(Path)} then truncates there and reports what it dropped. {@link #verify(Path)} checks without
- * changing anything.
+ * changing anything. A file named like a segment whose first bytes are neither the magic nor the zeros a crash while
+ * creating it leaves is not cut as a torn tail: it is not a segment, so opening fails with {@code journal-format}
+ * naming it and changes nothing.
  *
  * <h2>Failure</h2>
  * An I/O error on a write or a force (disk full, EIO) stops the journal: that append and every later one fail with

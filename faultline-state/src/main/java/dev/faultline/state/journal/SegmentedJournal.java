@@ -271,6 +271,9 @@ final class SegmentedJournal implements Journal {
     long preallocatedEnd;
     DirectoryIdentity.Identity identity;
     try {
+      if (damage != null && damage.offset() < Format.HEADER_SIZE) {
+        refuseForeignFile(io, damage.segment());
+      }
       // Refuse a damaged or missing identity, a missing or wrong key, and plain segments where they cannot be
       // trusted, before changing anything (cutting a tail, replacing an empty segment).
       identity = identity(config.keyProvider, io, directory, scan.segments);
@@ -348,6 +351,35 @@ final class SegmentedJournal implements Journal {
       journal.scheduleAsyncForce();
     }
     return journal;
+  }
+
+  /**
+   * Refuses the segment whose file header a torn tail would cut, if its first bytes are neither the journal's magic
+   * nor the zeros that a crash while creating the segment leaves where the header did not reach the disk: such a file
+   * is not a segment of this journal (it is only named like one, or something overwrote it), so it is not opening's
+   * to replace or delete. Reads; changes nothing.
+   *
+   * @throws JournalException {@code journal-format} naming the file and its first bytes
+   */
+  private static void refuseForeignFile(StorageIo io, Path file) throws IOException {
+    ByteBuffer magic = ByteBuffer.allocate(4);
+    try (StorageChannel channel = io.open(file, StorageIo.OpenMode.READ)) {
+      channel.readFully(magic, 0);
+    }
+    for (int i = 0; i < magic.position(); i++) {
+      byte found = magic.get(i);
+      if (found != 0 && found != (byte) (Format.MAGIC >>> (24 - 8 * i))) {
+        StringBuilder bytes = new StringBuilder();
+        for (int j = 0; j < magic.position(); j++) {
+          bytes.append(String.format("%02x", magic.get(j)));
+        }
+        throw new JournalException("journal-format", "segment " + file + " does not start with the journal's"
+            + String.format(" magic 0x%08x", Format.MAGIC) + " but with the bytes 0x" + bytes + ": it is not a"
+            + " journal segment (only named like one), or something overwrote its header; opening would cut it off"
+            + " as a torn tail, so it refuses. Nothing was changed: move the file away, or run Journal.repair to"
+            + " drop it and everything after it");
+      }
+    }
   }
 
   /**

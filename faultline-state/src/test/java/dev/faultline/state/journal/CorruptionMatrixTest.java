@@ -317,4 +317,32 @@ class CorruptionMatrixTest {
     assertEquals("journal-format", assertThrows(JournalException.class, () -> Journal.repair(dir)).code());
     assertArrayEquals(bytes, Files.readAllBytes(segment));
   }
+
+  @Test
+  void aFileNamedLikeTheOnlySegmentButNotOneIsRefusedNotReplaced() throws IOException {
+    Path other = dir.resolve("other");
+    Files.createDirectories(other);
+    Path file = other.resolve(SEGMENT);
+    byte[] foreign = "this file is not a journal segment, it is only named like one\n".getBytes(StandardCharsets.UTF_8);
+    Files.write(file, foreign);
+    JournalException error = assertThrows(JournalException.class, () -> Journal.open(other));
+    assertEquals("journal-format", error.code());
+    assertTrue(error.getMessage().contains(file.toString()) && error.getMessage().contains("magic"),
+        error.getMessage());
+    assertArrayEquals(foreign, Files.readAllBytes(file), "a refused open changes nothing");
+  }
+
+  @Test
+  void aFileNamedLikeTheNextSegmentButNotOneIsRefusedNotDeleted() throws IOException {
+    Path next = dir.resolve(String.format("%020d.journal", RECORDS + 1));
+    byte[] foreign = new byte[100];
+    new Random(7).nextBytes(foreign);
+    foreign[0] = (byte) 0x89; // not the first byte of the magic, nor the zero a torn header write leaves
+    Files.write(next, foreign);
+    JournalException error = assertThrows(JournalException.class, () -> Journal.open(dir));
+    assertEquals("journal-format", error.code());
+    assertTrue(error.getMessage().contains(next.toString()), error.getMessage());
+    assertArrayEquals(foreign, Files.readAllBytes(next), "a refused open changes nothing");
+    assertArrayEquals(original, Files.readAllBytes(segment));
+  }
 }
