@@ -5,6 +5,7 @@ import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.FaultEventListener;
 import dev.faultline.core.internal.Validate;
 import dev.faultline.state.crypto.KeyProvider;
+import dev.faultline.state.internal.Aead;
 import dev.faultline.state.io.StorageIo;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,7 +87,10 @@ public final class JournalBuilder {
     return this;
   }
 
-  /** The largest payload accepted; 16 MiB by default. */
+  /**
+   * The largest payload accepted; 16 MiB by default, at most 2<sup>30</sup> - 16 bytes (2<sup>30</sup> - 44 with a
+   * {@link #keyProvider}: sealing adds 28 bytes).
+   */
   public JournalBuilder maxRecordSize(int bytes) {
     this.maxRecordSize = bytes;
     return this;
@@ -168,6 +172,12 @@ public final class JournalBuilder {
     if (maxRecordSize > Format.MAX_PAYLOAD) {
       throw new dev.faultline.core.ConfigurationException("maxRecordSize", "be at most " + Format.MAX_PAYLOAD,
           maxRecordSize);
+    }
+    if (keyProvider != null && maxRecordSize > Format.MAX_PAYLOAD - Aead.OVERHEAD) {
+      // A sealed record is nonce and tag longer than its payload, and the format reads no longer frame.
+      throw new dev.faultline.core.ConfigurationException("maxRecordSize", "be at most "
+          + (Format.MAX_PAYLOAD - Aead.OVERHEAD) + " with a keyProvider (the format's " + Format.MAX_PAYLOAD
+          + " less the " + Aead.OVERHEAD + " bytes that sealing adds)", maxRecordSize);
     }
     Validate.notNull("storage", storage);
     Validate.notNull("clock", clock);

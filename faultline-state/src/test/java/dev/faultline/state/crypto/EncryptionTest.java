@@ -350,4 +350,18 @@ class EncryptionTest {
     assertEquals("keys", assertThrows(ConfigurationException.class,
         () -> KeyProvider.of(0, Map.of(0, KEY_1))).field());
   }
+
+  @Test
+  void aMaxRecordSizeWhoseSealedRecordsTheFormatCannotReadIsRefused() {
+    // The format reads payloads of at most 2^30 - 16 bytes; sealing adds nonce and tag (28 bytes), so a journal that
+    // took plaintexts up to that limit would write records that its next open cuts off as damage ("frame length out
+    // of range"): acknowledged, then lost.
+    int formatLimit = (1 << 30) - 16;
+    ConfigurationException error = assertThrows(ConfigurationException.class, () -> Journal.builder(DIR)
+        .storage(disk).keyProvider(keys(1, 1, KEY_1)).maxRecordSize(formatLimit).open());
+    assertEquals("maxRecordSize", error.field());
+    assertTrue(error.getMessage().contains(String.valueOf(formatLimit - 28)), error.getMessage());
+    Journal.builder(DIR).storage(disk).keyProvider(keys(1, 1, KEY_1)).maxRecordSize(formatLimit - 28).open().close();
+    Journal.builder(DIR.resolve("plain")).storage(disk).maxRecordSize(formatLimit).open().close();
+  }
 }
