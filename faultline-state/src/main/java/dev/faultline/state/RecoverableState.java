@@ -51,7 +51,8 @@ import java.util.function.Supplier;
  * to replay, the checkpoints it skipped and why, the torn tail the journal cut off), logs it, then executes it and
  * publishes {@link StateEvent.StateRecovered} with the records replayed and discarded. The journal itself publishes
  * {@link StateEvent.DataLost} for a torn tail or an ASYNC loss window. Checkpoints that cover records beyond the end
- * of the journal cannot be continued by it and are deleted (and reported in the plan).
+ * of the journal cannot be continued by it and are deleted (and reported in the plan), unless the state cannot be
+ * recovered at all ({@code state-unrecoverable}): then none is deleted, as one of them may be the only copy of it.
  *
  * <h2>Rollback</h2>
  * {@link #rollback(RollbackTarget)} returns the state to a checkpoint, a journal sequence or a time (the newest
@@ -189,26 +190,30 @@ public final class RecoverableState<S, E> implements AutoCloseable {
           .keep(config.keepCheckpoints).keyProvider(config.keyProvider).requireEncryption(config.requireEncryption)
           .open();
       long last = journal.lastSequence();
-      List<CheckpointProblem> skipped = new ArrayList<>();
+      List<CheckpointInfo> beyond = new ArrayList<>();
       CheckpointSelection selection = store.latestValid(info -> {
         if (info.sequence() > last) {
-          skipped.add(new CheckpointProblem(info.file(), info.id(), "covers sequence " + info.sequence()
-              + " beyond the journal's last record " + last + ", so the journal cannot continue it; deleted",
-              "checkpoint-beyond-journal"));
+          beyond.add(info);
           return false;
         }
         return true;
       });
-      skipped.addAll(selection.skipped());
-      if (skipped.stream().anyMatch(p -> p.code().equals("checkpoint-beyond-journal"))) {
-        store.deleteAfter(last);
-      }
       Optional<Checkpoint> checkpoint = selection.checkpoint();
       long from = checkpoint.map(c -> c.sequence() + 1).orElse(1L);
       if (from < journal.firstSequence()) {
+        // Refused before anything is deleted: a checkpoint beyond the journal's end may be the only copy of the
+        // state (the journal lost its tail, and retention the records before it).
+        List<CheckpointProblem> skipped = beyondJournal(beyond, last, "kept");
+        skipped.addAll(selection.skipped());
         throw new StateException("state-unrecoverable", "cannot recover " + config.directory + ": the journal starts"
             + " at sequence " + journal.firstSequence() + " and no valid checkpoint covers sequences " + from + ".."
-            + (journal.firstSequence() - 1) + (skipped.isEmpty() ? "" : "; skipped: " + skipped));
+            + (journal.firstSequence() - 1) + (skipped.isEmpty() ? "" : "; skipped: " + skipped)
+            + "; no checkpoint was deleted");
+      }
+      List<CheckpointProblem> skipped = beyondJournal(beyond, last, "deleted");
+      skipped.addAll(selection.skipped());
+      if (!beyond.isEmpty()) {
+        store.deleteAfter(last);
       }
       RecoveryPlan plan = new RecoveryPlan(config.directory, checkpoint.map(Checkpoint::info), skipped, from, last,
           journal.openReport().truncatedTail(), journal.openReport().possibleLoss());
@@ -235,6 +240,17 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       }
       throw t;
     }
+  }
+
+  /** The problems of checkpoints that cover records beyond the journal's {@code last}, saying what became of them. */
+  private static List<CheckpointProblem> beyondJournal(List<CheckpointInfo> beyond, long last, String fate) {
+    List<CheckpointProblem> problems = new ArrayList<>();
+    for (CheckpointInfo info : beyond) {
+      problems.add(new CheckpointProblem(info.file(), info.id(), "covers sequence " + info.sequence()
+          + " beyond the journal's last record " + last + ", so the journal cannot continue it; " + fate,
+          "checkpoint-beyond-journal"));
+    }
+    return problems;
   }
 
   /** Restores {@code checkpoint} (or the initial state) and replays the journal after it up to {@code to}. */

@@ -11,11 +11,13 @@ import dev.faultline.state.checkpoint.CheckpointInfo;
 import dev.faultline.state.checkpoint.CheckpointStore;
 import dev.faultline.state.journal.Durability;
 import dev.faultline.state.journal.Journal;
+import dev.faultline.state.journal.VerifyReport;
 import dev.faultline.state.testing.SimulatedStorage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -502,6 +504,26 @@ class RecoverableStateTest {
           .collect(Collectors.toList()));
       assertEquals(afterDeposits(12), state.state());
     }
+  }
+
+  @Test
+  void anOpenThatCannotRecoverDeletesNoCheckpoint() throws Exception {
+    try (RecoverableState<Account, String> state = builder().keepCheckpoints(1).segmentSize(1024).open()) {
+      depositUpTo(state, 1, 200);
+    }
+    // Retention kept only the checkpoint of 200 and the journal from it on. The newest record is then damaged: the
+    // journal cuts it off as a torn tail, so that checkpoint is beyond the journal's end, and the older journal that
+    // a replay from the initial state would need is gone. The checkpoint is the only copy of events 1..200.
+    VerifyReport journal = Journal.verify(DIR, disk);
+    Path newest = journal.segments().get(journal.segments().size() - 1).file();
+    byte[] bytes = disk.contents(newest);
+    disk.overwrite(newest, Arrays.copyOf(bytes, bytes.length - 3));
+    StateException refused = assertThrows(StateException.class, () -> builder().open());
+    assertEquals("state-unrecoverable", refused.code());
+    assertTrue(refused.getMessage().contains("cp-") && refused.getMessage().contains("beyond the journal"),
+        refused.getMessage());
+    assertEquals(List.of(200L), CheckpointStore.builder(DIR).storage(disk).readOnly().open().list().stream()
+        .map(CheckpointInfo::sequence).collect(Collectors.toList()), "a refused open deletes no checkpoint");
   }
 
   /** An ASYNC session: events 1..5, a checkpoint (which forces them), events 6..8 unforced, then a power loss. */
