@@ -559,6 +559,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
    * deletes checkpoints beyond it and truncates the journal after it. Publishes {@link StateEvent.StateRolledBack}.
    *
    * @throws StateException {@code state-rollback-invalid} if the target does not exist or cannot be reached
+   * @throws JournalException {@code journal-failed} if the journal stopped after an I/O error (nothing changes)
    */
   public RollbackResult rollback(RollbackTarget target) {
     Objects.requireNonNull(target, "target");
@@ -568,6 +569,13 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       stateLock.lock();
       try {
         ensureOpen();
+        Optional<JournalException> stopped = journal.failure();
+        if (stopped.isPresent()) {
+          // Refused before the checkpoints beyond the target are deleted: the journal could not be cut after them.
+          throw new JournalException("journal-failed", "cannot roll " + directory + " back to " + target.describe()
+              + ": its journal stopped (" + stopped.get().getMessage() + "); nothing was changed, reopen the state"
+              + " and roll back then", stopped.get().getCause());
+        }
         Resolved resolved = resolve(directory, journal.firstSequence(), journal.lastSequence(), store, target);
         // The target may be an event that is written but whose force still runs (its apply waits outside the state
         // lock), and a SYNC cursor sees only forced records: wait for it, or the replay would stop short of it.

@@ -11,7 +11,9 @@ import dev.faultline.state.checkpoint.CheckpointInfo;
 import dev.faultline.state.checkpoint.CheckpointStore;
 import dev.faultline.state.journal.Durability;
 import dev.faultline.state.journal.Journal;
+import dev.faultline.state.journal.JournalException;
 import dev.faultline.state.journal.VerifyReport;
+import dev.faultline.state.testing.FaultInjectingStorage;
 import dev.faultline.state.testing.SimulatedStorage;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -524,6 +526,25 @@ class RecoverableStateTest {
         refused.getMessage());
     assertEquals(List.of(200L), CheckpointStore.builder(DIR).storage(disk).readOnly().open().list().stream()
         .map(CheckpointInfo::sequence).collect(Collectors.toList()), "a refused open deletes no checkpoint");
+  }
+
+  @Test
+  void aRollbackRefusedBecauseTheJournalFailedDeletesNoCheckpoint() {
+    FaultInjectingStorage faulty = new FaultInjectingStorage(disk).affecting(p -> p.toString().endsWith(".journal"));
+    try (RecoverableState<Account, String> state = builder().storage(faulty).open()) {
+      depositUpTo(state, 1, 25);
+      faulty.failForces(FaultInjectingStorage.ioError());
+      assertEquals("journal-failed", assertThrows(JournalException.class, () -> state.apply("deposit:26")).code());
+      faulty.heal();
+      JournalException refused = assertThrows(JournalException.class,
+          () -> state.rollback(new RollbackTarget.ToSequence(15)));
+      assertEquals("journal-failed", refused.code());
+      assertEquals(List.of(10L, 20L), state.checkpoints().stream().map(CheckpointInfo::sequence)
+          .collect(Collectors.toList()), "a refused rollback deletes no checkpoint");
+    }
+    try (RecoverableState<Account, String> state = builder().open()) {
+      assertEquals(20, state.recovery().plan().checkpoint().orElseThrow().sequence());
+    }
   }
 
   /** An ASYNC session: events 1..5, a checkpoint (which forces them), events 6..8 unforced, then a power loss. */
