@@ -42,6 +42,8 @@ final class FileCheckpointStore implements CheckpointStore {
   static final int HEADER_SIZE = 56;
   static final int TRAILER_SIZE = 4;
   static final int MAX_LABEL_BYTES = 4096;
+  /** The largest checkpoint file: it is written and read as one array. */
+  static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
   static final String PREFIX = "cp-";
   static final String SUFFIX = ".checkpoint";
   static final String TMP_SUFFIX = ".checkpoint.tmp";
@@ -359,7 +361,7 @@ final class FileCheckpointStore implements CheckpointStore {
   private static ByteBuffer[] encode(long number, long sequence, long time, int keyId, byte[] label,
       byte[] snapshot) {
     long total = (long) HEADER_SIZE + label.length + snapshot.length + TRAILER_SIZE;
-    if (total > Integer.MAX_VALUE - 8) {
+    if (total > MAX_FILE_BYTES) {
       throw new IllegalArgumentException("checkpoint of " + snapshot.length + " bytes is too large for one file");
     }
     ByteBuffer head = ByteBuffer.allocate(HEADER_SIZE + label.length);
@@ -461,6 +463,9 @@ final class FileCheckpointStore implements CheckpointStore {
           || size != HEADER_SIZE + labelLength + snapshotLength + TRAILER_SIZE) {
         throw new Damaged("file is " + size + " bytes but its header announces a label of " + labelLength
             + " and a snapshot of " + snapshotLength + " bytes", false);
+      }
+      if (size > MAX_FILE_BYTES) {
+        throw new Damaged("file is " + size + " bytes, more than a checkpoint can be (" + MAX_FILE_BYTES + ")", false);
       }
       ByteBuffer body = ByteBuffer.allocate(full ? (int) size : HEADER_SIZE + labelLength);
       channel.readFully(body, 0);

@@ -218,4 +218,45 @@ class CheckpointStoreTest {
       assertEquals(1, files.count(), "no temporary file left");
     }
   }
+
+  @Test
+  void aCheckpointFileLargerThanACheckpointCanBeIsDamageNotAnOverflow() throws Exception {
+    CheckpointStore store = store(10);
+    CheckpointInfo older = store.write(10, "older", bytes("state@10"));
+    CheckpointInfo newer = store.write(20, "x", bytes("state@20"));
+    // The newer file's header, checksum and all, announces a 3 GiB snapshot, and the file is that large: a size no
+    // checkpoint this store writes can have (it refuses files past 2^31 - 9 bytes), which a reader must not cast to
+    // an int.
+    long size = 3L << 30;
+    byte[] file = disk.contents(newer.file());
+    java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(file);
+    header.putLong(44, size - 56 - 1 - 4);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(file, 0, 52);
+    header.putInt(52, (int) crc.getValue());
+    disk.overwrite(newer.file(), file);
+    StorageIo huge = new dev.faultline.state.testing.ForwardingStorage(disk) {
+      @Override
+      public dev.faultline.state.io.StorageChannel open(Path path, OpenMode mode) throws java.io.IOException {
+        dev.faultline.state.io.StorageChannel channel = delegate.open(path, mode);
+        if (!path.equals(newer.file())) {
+          return channel;
+        }
+        return new dev.faultline.state.testing.ForwardingChannel(channel) {
+          @Override
+          public long size() {
+            return size;
+          }
+        };
+      }
+    };
+    CheckpointStore reader = CheckpointStore.builder(DIR).storage(huge).open();
+    CheckpointSelection selection = reader.latestValid();
+    assertEquals(older, selection.checkpoint().orElseThrow().info());
+    assertEquals(1, selection.skipped().size());
+    assertTrue(selection.skipped().get(0).reason().contains(String.valueOf(size)), selection.skipped().toString());
+    CheckpointException refused = assertThrows(CheckpointException.class, () -> reader.load(newer.id()));
+    assertEquals("checkpoint-corrupt", refused.code());
+    assertEquals(List.of(older), reader.list());
+  }
 }
