@@ -103,9 +103,11 @@ class ReopenUnderNewKeyCrashTest {
     List<Path> left = segments(disk);
     assertEquals(1, left.size());
     try (StorageChannel channel = disk.open(left.get(0), StorageIo.OpenMode.READ_WRITE)) {
+      // Junk after the magic (version and first sequence): the header is damaged, but the file is a segment (a file
+      // that does not start with the magic is not one, and opening refuses it instead of replacing it).
       byte[] junk = new byte[8];
       Arrays.fill(junk, (byte) 0x5A);
-      channel.writeFully(ByteBuffer.wrap(junk), 0);
+      channel.writeFully(ByteBuffer.wrap(junk), 4);
       channel.force();
     }
     CrashOnCreate crashing = new CrashOnCreate(disk);
