@@ -120,8 +120,10 @@ public final class JournalBuilder {
   /**
    * Encrypts records at rest with AES-256-GCM under the provider's current key (none by default). New segments carry
    * the key id in their header; segments sealed with older keys stay readable as long as the provider has them; a
-   * plain segment left from before stays readable, and appends move on to a new, encrypted segment. Records are bound
-   * to the directory by its identity file, made on the first open with a provider (see {@link Journal}).
+   * plain segment left from before stays readable, and appends move on to a new, encrypted segment. The provider's
+   * current key is asked at each write: once it names another key, the next append begins a new segment sealed with
+   * it (one the provider does not have fails that append with {@code journal-crypto}, writing nothing). Records are
+   * bound to the directory by its identity file, made on the first open with a provider (see {@link Journal}).
    */
   public JournalBuilder keyProvider(KeyProvider keyProvider) {
     this.keyProvider = keyProvider;

@@ -167,8 +167,8 @@ final class SegmentedJournal implements Journal {
   private final Clock clock;
   private final Duration asyncInterval;
   private final Scheduler scheduler;
+  /** Seals records; its current key is asked once per batch, so a key made current while open is used. */
   private final KeyProvider keyProvider;
-  private final int currentKeyId;
   /** The directory's identity, which records sealed in version-2 segments authenticate; null without a provider. */
   private final byte[] identity;
   private final Closeable lock;
@@ -218,7 +218,6 @@ final class SegmentedJournal implements Journal {
     this.asyncInterval = config.asyncForceInterval;
     this.scheduler = config.scheduler;
     this.keyProvider = config.keyProvider;
-    this.currentKeyId = config.keyProvider == null ? 0 : config.keyProvider.currentKeyId();
     this.identity = identity;
     this.lock = lock;
     this.openReport = openReport;
@@ -909,6 +908,10 @@ final class SegmentedJournal implements Journal {
         unwritten = first;
         return first;
       }
+      int currentKeyId = currentKeyId();
+      if (currentKeyId != active.keyId) {
+        checkCurrentKey(currentKeyId);
+      }
       batch.clear();
       long lastSequence = -1;
       int extra = currentKeyId != 0 ? Aead.OVERHEAD : 0;
@@ -920,7 +923,7 @@ final class SegmentedJournal implements Journal {
             && (segmentBytes + size > segmentSize || !isCurrent(active.keyId, active.version, currentKeyId))) {
           flush(lastSequence);
           unwritten = node;
-          roll(sequence);
+          roll(sequence, currentKeyId);
         }
         if (batch.remaining() < size) {
           flush(lastSequence);
@@ -1047,6 +1050,23 @@ final class SegmentedJournal implements Journal {
     }
   }
 
+  /** The id of the key new records are sealed with (0: none), as the provider says now. */
+  private int currentKeyId() {
+    return keyProvider == null ? 0 : keyProvider.currentKeyId();
+  }
+
+  /**
+   * Fails, before anything is written, unless the provider (if any) has the key {@code keyId} it names as current:
+   * a segment begun with another id would hold records nothing can open.
+   */
+  private void checkCurrentKey(int keyId) {
+    if (keyProvider != null && (keyId <= 0 || keyProvider.key(keyId).isEmpty())) {
+      throw new JournalException("journal-crypto", "the key provider of journal " + directory + " names key id "
+          + keyId + " as current, but " + (keyId <= 0 ? "key ids are positive" : "does not have that key")
+          + "; nothing was written");
+    }
+  }
+
   /** Writes the batch into the active segment and publishes it as written. Called under writeLock. */
   private void flush(long lastSequence) {
     if (batch.position() == 0) {
@@ -1119,8 +1139,11 @@ final class SegmentedJournal implements Journal {
     }
   }
 
-  /** Closes the active segment and starts the next one at {@code nextSequence}. Called under writeLock. */
-  private void roll(long next) {
+  /**
+   * Closes the active segment and starts the next one at {@code next}, sealed with {@code keyId}. Called under
+   * writeLock.
+   */
+  private void roll(long next, int keyId) {
     Segment old = active;
     long oldEnd = writePosition;
     forceLock.lock();
@@ -1141,10 +1164,10 @@ final class SegmentedJournal implements Journal {
       }
       closeQuietly(old.channel, null);
       old.channel = null;
-      Segment segment = new Segment(directory.resolve(Format.segmentName(next)), next, currentKeyId,
-          Format.versionFor(currentKeyId), new SparseIndex());
+      Segment segment = new Segment(directory.resolve(Format.segmentName(next)), next, keyId,
+          Format.versionFor(keyId), new SparseIndex());
       try {
-        segment.channel = createSegmentFile(io, directory, next, currentKeyId);
+        segment.channel = createSegmentFile(io, directory, next, keyId);
       } catch (IOException e) {
         throw fail(e, "creating segment " + segment.file);
       }
@@ -1529,6 +1552,8 @@ final class SegmentedJournal implements Journal {
         return 0;
       }
       long first = segments.get(0).firstSequence;
+      int currentKeyId = currentKeyId();
+      checkCurrentKey(currentKeyId);
       if (sequence < first - 1) {
         throw new JournalException("sequence-out-of-range", "cannot truncate journal " + directory + " after sequence "
             + sequence + ": records below " + first + " were deleted by retention");

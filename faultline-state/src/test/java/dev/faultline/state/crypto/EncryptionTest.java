@@ -364,4 +364,43 @@ class EncryptionTest {
     Journal.builder(DIR).storage(disk).keyProvider(keys(1, 1, KEY_1)).maxRecordSize(formatLimit - 28).open().close();
     Journal.builder(DIR.resolve("plain")).storage(disk).maxRecordSize(formatLimit).open().close();
   }
+
+  @Test
+  void aKeyMadeCurrentWhileTheJournalIsOpenSealsWhatIsAppendedAfter() {
+    // KeyProvider: "Rotating keys means: add a new key, make it current"; a provider may do so at run time.
+    java.util.concurrent.atomic.AtomicInteger current = new java.util.concurrent.atomic.AtomicInteger(1);
+    KeyProvider all = keys(1, 1, KEY_1, 2, KEY_2);
+    KeyProvider rotating = new KeyProvider() {
+      @Override
+      public int currentKeyId() {
+        return current.get();
+      }
+
+      @Override
+      public java.util.Optional<javax.crypto.SecretKey> key(int keyId) {
+        return all.key(keyId);
+      }
+    };
+    try (Journal journal = open(rotating, 64 << 20)) {
+      journal.append("under-1".getBytes(StandardCharsets.UTF_8));
+      current.set(2);
+      journal.append("under-2".getBytes(StandardCharsets.UTF_8));
+      current.set(3);
+      JournalException missing = assertThrows(JournalException.class,
+          () -> journal.append("under-3".getBytes(StandardCharsets.UTF_8)));
+      assertEquals("journal-crypto", missing.code());
+      assertTrue(missing.getMessage().contains("key id 3"), missing.getMessage());
+      current.set(2);
+      assertEquals(3, journal.append("under-2-again".getBytes(StandardCharsets.UTF_8)));
+      assertEquals(List.of("under-1", "under-2", "under-2-again"), readAll(journal));
+    }
+    List<Integer> keyIds = new ArrayList<>();
+    for (SegmentSummary segment : Journal.verify(DIR, disk).segments()) {
+      keyIds.add(segment.keyId());
+    }
+    assertEquals(List.of(1, 2), keyIds, "the segment begun after the rotation is sealed with key 2");
+    try (Journal journal = open(keys(2, 1, KEY_1, 2, KEY_2), 64 << 20)) {
+      assertEquals(List.of("under-1", "under-2", "under-2-again"), readAll(journal));
+    }
+  }
 }
