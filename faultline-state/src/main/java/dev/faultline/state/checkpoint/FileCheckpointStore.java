@@ -311,6 +311,7 @@ final class FileCheckpointStore implements CheckpointStore {
       ByteBuffer[] parts = encode(number, sequence, time, keyId, labelBytes, stored);
       Path tmp = directory.resolve(id + TMP_SUFFIX);
       Path file = fileOf(number);
+      boolean renamed = false;
       try {
         io.delete(tmp);
         try (StorageChannel channel = io.open(tmp, StorageIo.OpenMode.CREATE_NEW)) {
@@ -323,10 +324,12 @@ final class FileCheckpointStore implements CheckpointStore {
           channel.force();
         }
         io.move(tmp, file);
+        renamed = true;
         io.forceDirectory(directory);
       } catch (IOException e) {
         try {
-          io.delete(tmp);
+          // Renamed but not made durable: taken back, as the caller is told that nothing was written.
+          io.delete(renamed ? file : tmp);
         } catch (IOException suppressed) {
           e.addSuppressed(suppressed);
         }

@@ -95,6 +95,20 @@ class CheckpointStoreTest {
   }
 
   @Test
+  void aWriteWhoseRenameCannotBeMadeDurableLeavesNothingBehind() throws Exception {
+    CheckpointStore store = store(3);
+    store.write(1, "", bytes("one"));
+    FaultInjectingStorage faulty = new FaultInjectingStorage(disk).failDirectoryForces(FaultInjectingStorage.ioError());
+    CheckpointStore failing = CheckpointStore.builder(DIR).storage(faulty).clock(clock).open();
+    CheckpointException error = assertThrows(CheckpointException.class, () -> failing.write(2, "", bytes("two")));
+    assertEquals("checkpoint-io", error.code());
+    // write's contract: "checkpoint-io if it could not be written (nothing is left behind)".
+    assertEquals(List.of("cp-000000000001.checkpoint"), disk.list(DIR).stream()
+        .map(p -> p.getFileName().toString()).collect(Collectors.toList()));
+    assertEquals(1, store.list().size());
+  }
+
+  @Test
   void aDamagedCheckpointIsReportedAndSkippedInFavourOfThePreviousOne() throws Exception {
     CheckpointStore store = store(5);
     store.write(10, "good", bytes("state@10"));
