@@ -91,7 +91,9 @@ import java.util.Optional;
  * if no valid frame follows the damage, it is a <b>torn tail</b> (a write a crash interrupted) and is cut off, logged,
  * published as
  * {@link dev.faultline.core.event.StateEvent.DataLost} and reported in {@link #openReport()}; if valid frames follow,
- * it is <b>corruption</b> and opening fails with a {@link JournalCorruptedException} naming segment and offset;
+ * it is <b>corruption</b> and opening fails with a {@link JournalCorruptedException} naming segment and offset; so it
+ * is, valid frames or not, if a newer segment file follows the damaged one or the damaged file's name does not
+ * continue the segment before it (a roll never leaves either: see above);
  * {@link #repair(Path)} then truncates there and reports what it dropped. {@link #verify(Path)} checks without
  * changing anything. A file named like a segment whose first bytes are neither the magic nor the zeros a crash while
  * creating it leaves is not cut as a torn tail: it is not a segment, so opening fails with {@code journal-format}

@@ -16,7 +16,9 @@ import java.util.List;
  * ({@link SegmentedJournal#PREALLOCATION}): where the frames stop and only zeros follow to the end of the file, the
  * data ends there, cleanly. Other damage is classified by what follows it: if any valid frame (correct length, a
  * sequence that could continue the journal, matching CRC32C) exists after the damaged byte, in the same segment or a
- * later one, the damage is corruption; otherwise it is a torn tail.
+ * later one, the damage is corruption; so it is if a later segment file exists at all, or the damaged file's name
+ * does not continue the segment before it (a roll forces the old segment whole before it creates the new one, so a
+ * crash never leaves either); otherwise it is a torn tail.
  */
 final class Scanner {
 
@@ -97,7 +99,8 @@ final class Scanner {
         WindowReader reader = new WindowReader(channel, size);
         String problem = null;
         long at = 0;
-        if (nameSequence != expected) {
+        boolean nameBreaksSequence = nameSequence != expected;
+        if (nameBreaksSequence) {
           problem = "the file name gives first sequence " + nameSequence + " but the previous segment ends at "
               + (expected - 1);
         } else if (size < Format.HEADER_SIZE) {
@@ -118,7 +121,7 @@ final class Scanner {
         }
         if (problem != null) {
           boolean gap = nameSequence != expected;
-          JournalDamage damage = classify(files, i, reader, at, expected, problem, gap);
+          JournalDamage damage = classify(files, i, reader, at, expected, problem, gap, nameBreaksSequence);
           return new Result(scanned, damage, expected);
         }
       }
@@ -246,7 +249,7 @@ final class Scanner {
   }
 
   private JournalDamage classify(List<Path> files, int index, WindowReader reader, long at, long expected,
-      String problem, boolean gap) throws IOException {
+      String problem, boolean gap, boolean nameBreaksSequence) throws IOException {
     long laterBytes = 0;
     List<Path> later = files.subList(index + 1, files.size());
     for (Path file : later) {
@@ -266,7 +269,10 @@ final class Scanner {
             Long.MAX_VALUE);
       }
     }
-    if (records > 0) {
+    // A segment is begun only once every one before it is complete (forced whole), and is named after the sequence
+    // that continues it: damage before the newest segment file, or a name that does not continue, is never a write a
+    // crash interrupted, even with no valid record after it.
+    if (records > 0 || nameBreaksSequence || !later.isEmpty()) {
       return new JournalDamage(JournalDamage.Kind.CORRUPTION, files.get(index), at, problem, droppedBytes, records,
           later);
     }

@@ -520,10 +520,14 @@ final class SegmentedJournal implements Journal {
   }
 
   private static JournalCorruptedException corrupted(JournalDamage damage) {
-    return new JournalCorruptedException(damage.segment(), damage.offset(), damage.reason(),
-        "valid records follow it (" + damage.droppedRecords() + " record(s) in " + damage.droppedBytes()
-            + " bytes), so it is not a torn tail; Journal.repair (faultline journal verify shows it) truncates here"
-            + " and drops them");
+    String why = damage.droppedRecords() > 0 ? "valid records follow it (" + damage.droppedRecords()
+        + " record(s) in " + damage.droppedBytes() + " bytes)"
+        : !damage.laterSegments().isEmpty() ? "a newer segment follows it (" + damage.laterSegments().size()
+            + " file(s)), and a segment is only begun once every one before it is complete"
+        : "the file's name does not continue the segment before it";
+    return new JournalCorruptedException(damage.segment(), damage.offset(), damage.reason(), why
+        + ", so it is not a torn tail; Journal.repair (faultline journal verify shows it) truncates here and drops the "
+        + damage.droppedBytes() + " bytes after it");
   }
 
   /**
