@@ -4,8 +4,9 @@ import java.nio.file.Path;
 
 /**
  * A journal segment is damaged before its tail: a record fails its checks and valid records (or a newer segment)
- * follow it, so the damage is not a torn write from a crash and is never cut off silently. {@link Journal#repair(Path)} truncates the journal at
- * {@link #offset()} of {@link #segment()} and reports what it dropped.
+ * follow it, so the damage is not a torn write from a crash and is never cut off silently.
+ * {@link Journal#repair(Path)} truncates the journal at {@link #offset()} of {@link #segment()} and reports what it
+ * dropped.
  *
  * <p>Code {@code journal-corrupt}.
  */
