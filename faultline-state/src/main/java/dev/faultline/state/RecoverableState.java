@@ -920,6 +920,11 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       Validate.atLeast("checkpointEvery", checkpointEvery, 0);
       if (checkpointInterval != null) {
         Validate.positive("checkpointInterval", checkpointInterval);
+        if (checkpointInterval.compareTo(Duration.ofNanos(Long.MAX_VALUE)) > 0) {
+          // Kept in nanoseconds; a longer one overflowed after the journal had been opened (and its tail cut).
+          throw new dev.faultline.core.ConfigurationException("checkpointInterval", "be at most "
+              + Duration.ofNanos(Long.MAX_VALUE) + " (2^63 - 1 nanoseconds)", checkpointInterval);
+        }
       }
       Validate.atLeast("keepCheckpoints", keepCheckpoints, 1);
       Validate.notNull("storage", storage);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.faultline.core.ConfigurationException;
 import dev.faultline.core.event.StateEvent;
 import dev.faultline.core.testing.EventRecorder;
 import dev.faultline.core.testing.FakeClock;
@@ -545,6 +546,14 @@ class RecoverableStateTest {
     try (RecoverableState<Account, String> state = builder().open()) {
       assertEquals(20, state.recovery().plan().checkpoint().orElseThrow().sequence());
     }
+  }
+
+  @Test
+  void aCheckpointIntervalTooLongForNanosecondsIsRefusedByNameBeforeTheJournalOpens() {
+    ConfigurationException refused = assertThrows(ConfigurationException.class,
+        () -> builder().checkpointInterval(Duration.ofSeconds(Long.MAX_VALUE)).open());
+    assertEquals("checkpointInterval", refused.field());
+    assertTrue(!disk.exists(DIR), "a refused setting creates nothing");
   }
 
   /** An ASYNC session: events 1..5, a checkpoint (which forces them), events 6..8 unforced, then a power loss. */

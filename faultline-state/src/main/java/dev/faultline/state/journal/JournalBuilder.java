@@ -23,6 +23,8 @@ public final class JournalBuilder {
   public static final long DEFAULT_SEGMENT_SIZE = 64L << 20;
   /** The default largest payload: 16 MiB. */
   public static final int DEFAULT_MAX_RECORD_SIZE = 16 << 20;
+  /** The longest interval a timer takes: {@code Long.MAX_VALUE} nanoseconds (about 292 years). */
+  static final Duration MAX_INTERVAL = Duration.ofNanos(Long.MAX_VALUE);
   /** The default time a thread waiting for a force yields before it parks: 300 µs. */
   public static final Duration DEFAULT_YIELD_BEFORE_PARK = Duration.ofNanos(300_000);
 
@@ -53,7 +55,7 @@ public final class JournalBuilder {
 
   /**
    * In {@code ASYNC} mode, how often a timer forces what was written; in {@code SYNC}, the longest a record committed
-   * with {@link Journal#commitLater} waits for a force. 50 ms by default.
+   * with {@link Journal#commitLater} waits for a force. 50 ms by default, at most 2<sup>63</sup> - 1 nanoseconds.
    */
   public JournalBuilder asyncForceInterval(Duration interval) {
     this.asyncForceInterval = interval;
@@ -164,6 +166,11 @@ public final class JournalBuilder {
   public Journal open() {
     Validate.notNull("durability", durability);
     Validate.positive("asyncForceInterval", asyncForceInterval);
+    if (asyncForceInterval.compareTo(MAX_INTERVAL) > 0) {
+      // The timer takes nanoseconds in a long; a longer interval overflowed there, after the journal had opened.
+      throw new dev.faultline.core.ConfigurationException("asyncForceInterval", "be at most " + MAX_INTERVAL
+          + " (2^63 - 1 nanoseconds)", asyncForceInterval);
+    }
     Validate.atLeast("asyncMaxUnforcedRecords", asyncMaxUnforcedRecords, 1);
     Validate.notNull("yieldBeforePark", yieldBeforePark);
     if (yieldBeforePark.isNegative() || yieldBeforePark.compareTo(Duration.ofSeconds(1)) > 0) {

@@ -247,6 +247,19 @@ class JournalTest {
   }
 
   @Test
+  void aForceIntervalTooLongForTheSchedulerIsRefusedByNameBeforeAnythingIsCreated() {
+    // The timer takes nanoseconds in a long: about 292 years at most.
+    java.time.Duration forever = java.time.Duration.ofSeconds(Long.MAX_VALUE);
+    Path fresh = dir.resolve("fresh");
+    ConfigurationException refused = assertThrows(ConfigurationException.class,
+        () -> Journal.builder(fresh).durability(Durability.ASYNC).asyncForceInterval(forever).open());
+    assertEquals("asyncForceInterval", refused.field());
+    assertFalse(Files.exists(fresh), "a refused setting creates nothing");
+    assertEquals("asyncForceInterval", assertThrows(ConfigurationException.class,
+        () -> Journal.builder(fresh).asyncForceInterval(forever).open()).field(), "commitLater's timer in SYNC");
+  }
+
+  @Test
   void largeRecordsLargerThanASegmentGetASegmentOfTheirOwn() {
     byte[] big = new byte[5000];
     big[4999] = 42;
