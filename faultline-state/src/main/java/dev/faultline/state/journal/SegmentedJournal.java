@@ -919,6 +919,10 @@ final class SegmentedJournal implements Journal {
       batch.clear();
       long lastSequence = -1;
       int extra = currentKeyId != 0 ? Aead.OVERHEAD : 0;
+      // The key of the segment the records are sealed into, looked up once per segment of the batch, before its
+      // first record takes a sequence: a lookup that fails after records took theirs, unwritten, left a gap.
+      SecretKey sealing = null;
+      Segment sealingFor = null;
       for (PendingWrite node = first; node != null; node = node.next) {
         long sequence = nextSequence;
         int size = Format.FRAME_HEADER_SIZE + node.payload.length + extra;
@@ -936,10 +940,14 @@ final class SegmentedJournal implements Journal {
             batch = ByteBuffer.allocate(size);
           }
         }
+        if (active.keyId != 0 && sealingFor != active) {
+          sealing = key(active.keyId); // every record of the batch before this one is flushed
+          sealingFor = active;
+        }
         int at = batch.position();
         byte[] array = batch.array();
         if (active.keyId != 0) {
-          byte[] sealed = Aead.seal(key(active.keyId), node.payload, 0, node.payload.length,
+          byte[] sealed = Aead.seal(sealing, node.payload, 0, node.payload.length,
               Format.aad(active.version, identity, sequence));
           System.arraycopy(sealed, 0, array, at + Format.FRAME_HEADER_SIZE, sealed.length);
           size = Format.FRAME_HEADER_SIZE + sealed.length;
