@@ -120,8 +120,7 @@ final class Scanner {
           }
         }
         if (problem != null) {
-          boolean gap = nameSequence != expected;
-          JournalDamage damage = classify(files, i, reader, at, expected, problem, gap, nameBreaksSequence);
+          JournalDamage damage = classify(files, i, reader, at, expected, problem, nameBreaksSequence);
           return new Result(scanned, damage, expected);
         }
       }
@@ -249,7 +248,7 @@ final class Scanner {
   }
 
   private JournalDamage classify(List<Path> files, int index, WindowReader reader, long at, long expected,
-      String problem, boolean gap, boolean nameBreaksSequence) throws IOException {
+      String problem, boolean nameBreaksSequence) throws IOException {
     long laterBytes = 0;
     List<Path> later = files.subList(index + 1, files.size());
     for (Path file : later) {
@@ -261,7 +260,7 @@ final class Scanner {
     long droppedBytes = dataEnd(reader, at) - at + laterBytes;
     // After a gap in the file names any valid frame is evidence of lost records; otherwise a frame can only continue
     // the journal with a sequence that the remaining bytes leave room for.
-    long maxSequence = gap ? Long.MAX_VALUE : expected + droppedBytes / Format.FRAME_HEADER_SIZE + 1;
+    long maxSequence = nameBreaksSequence ? Long.MAX_VALUE : expected + droppedBytes / Format.FRAME_HEADER_SIZE + 1;
     long records = countValidFrames(reader, at + 1, expected, maxSequence, Long.MAX_VALUE);
     for (Path file : later) {
       try (StorageChannel channel = io.open(file, StorageIo.OpenMode.READ)) {

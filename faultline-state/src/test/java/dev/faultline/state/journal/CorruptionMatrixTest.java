@@ -376,4 +376,27 @@ class CorruptionMatrixTest {
     assertEquals(older.lastSequence() - 1, repair.lastSequence());
     assertEquals(List.of(newest.file()), repair.cut().orElseThrow().laterSegments());
   }
+
+  @Test
+  void aValidFrameInATornTailWhoseSequenceCannotContinueTheJournalIsNoEvidenceOfCorruption() throws IOException {
+    // After the last record: the first bytes of a frame whose write a crash tore, then stale bytes that happen to
+    // form a frame with a valid CRC but a sequence (1000) that the few bytes after the tear leave no room for.
+    byte[] stale = "stale".getBytes(StandardCharsets.UTF_8);
+    ByteBuffer frame = ByteBuffer.allocate(16 + stale.length).putInt(stale.length).putInt(0).putLong(1000)
+        .put(stale);
+    CRC32C crc = new CRC32C();
+    crc.update(frame.array(), 0, 4);
+    crc.update(frame.array(), 8, 8 + stale.length);
+    frame.putInt(4, (int) crc.getValue());
+    byte[] torn = ByteBuffer.allocate(10).putInt(40).putInt(0x12345678).putShort((short) 6).array();
+    byte[] bytes = Arrays.copyOf(original, original.length + torn.length + frame.capacity());
+    System.arraycopy(torn, 0, bytes, original.length, torn.length);
+    System.arraycopy(frame.array(), 0, bytes, original.length + torn.length, frame.capacity());
+    Files.write(segment, bytes);
+    assertEquals(JournalDamage.Kind.TORN_TAIL, Journal.verify(dir).damage().orElseThrow().kind());
+    try (Journal journal = Journal.open(dir)) {
+      assertEquals(original.length, journal.openReport().truncatedTail().orElseThrow().offset());
+      assertEquals(RECORDS, journal.lastSequence());
+    }
+  }
 }
