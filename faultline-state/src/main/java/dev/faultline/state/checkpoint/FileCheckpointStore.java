@@ -115,6 +115,8 @@ final class FileCheckpointStore implements CheckpointStore {
         return new FileCheckpointStore(config, identity, problem, Long.MAX_VALUE, Long.MAX_VALUE);
       }
       io.createDirectories(directory);
+      // Read (and refuse a damaged one) before anything is made or removed: a refused open changes nothing.
+      long recorded = readHighest(io, directory);
       DirectoryIdentity.Identity identity = config.keyProvider == null ? null : identity(io, directory);
       long max = 0;
       boolean removed = false;
@@ -130,7 +132,6 @@ final class FileCheckpointStore implements CheckpointStore {
       if (removed) {
         io.forceDirectory(directory);
       }
-      long recorded = readHighest(io, directory);
       return new FileCheckpointStore(config, identity, null, Math.max(max, recorded) + 1, recorded);
     } catch (IOException e) {
       throw new CheckpointException("checkpoint-io", "cannot open checkpoint directory " + directory + ": " + e, e);

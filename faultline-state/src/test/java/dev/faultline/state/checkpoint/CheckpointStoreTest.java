@@ -194,6 +194,23 @@ class CheckpointStoreTest {
   }
 
   @Test
+  void anOpenRefusedForADamagedHighestFileChangesNothing() throws Exception {
+    store(3).write(1, "", bytes("one"));
+    Path highest = DIR.resolve("checkpoints.highest");
+    disk.open(highest, StorageIo.OpenMode.CREATE_NEW).close(); // 0 bytes: damaged
+    Path unfinished = DIR.resolve("cp-000000000002.checkpoint.tmp");
+    disk.open(unfinished, StorageIo.OpenMode.CREATE_NEW).close();
+    byte[] key = new byte[32];
+    java.util.Arrays.fill(key, (byte) 3);
+    CheckpointException corrupt = assertThrows(CheckpointException.class, () -> CheckpointStore.builder(DIR)
+        .storage(disk).clock(clock).keyProvider(dev.faultline.state.crypto.KeyProvider.of(1, java.util.Map.of(1, key)))
+        .open());
+    assertEquals("checkpoint-corrupt", corrupt.code());
+    assertTrue(disk.exists(unfinished), "the refused open removed a file");
+    assertFalse(disk.exists(DIR.resolve("directory.id")), "the refused open made the directory an identity");
+  }
+
+  @Test
   void badIdsAndSettingsAreRefusedByName() {
     CheckpointStore store = store(3);
     assertEquals("checkpoint-invalid-id", assertThrows(CheckpointException.class, () -> store.load("42")).code());
