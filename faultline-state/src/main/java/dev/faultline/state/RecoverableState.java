@@ -530,7 +530,14 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       if (retainJournal) {
         List<CheckpointInfo> kept = store.list();
         if (!kept.isEmpty()) {
-          journal.deleteBelow(kept.get(0).sequence() + 1);
+          try {
+            journal.deleteBelow(kept.get(0).sequence() + 1);
+          } catch (JournalException e) {
+            // The checkpoint is written (as the store's own retention failing does not undo it): the segments stay
+            // until the next checkpoint's retention, which deletes below the same or a later sequence.
+            LOG.log(System.Logger.Level.WARNING, "checkpoint " + info.id() + " of " + directory + " written, but"
+                + " journal retention failed; the next checkpoint tries again: " + e.getMessage());
+          }
         }
       }
     } finally {

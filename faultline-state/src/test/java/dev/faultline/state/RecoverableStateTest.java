@@ -556,6 +556,39 @@ class RecoverableStateTest {
     assertTrue(!disk.exists(DIR), "a refused setting creates nothing");
   }
 
+  @Test
+  void aCheckpointWrittenWhoseJournalRetentionFailsIsReturnedAndPublished() {
+    java.util.concurrent.atomic.AtomicBoolean failDeletes = new java.util.concurrent.atomic.AtomicBoolean();
+    dev.faultline.state.io.StorageIo storage = new dev.faultline.state.testing.ForwardingStorage(disk) {
+      @Override
+      public boolean delete(Path file) throws java.io.IOException {
+        if (failDeletes.get() && file.toString().endsWith(".journal")) {
+          throw new java.io.IOException("Input/output error");
+        }
+        return delegate.delete(file);
+      }
+    };
+    try (RecoverableState<Account, String> state = builder().storage(storage).checkpointEvery(0).keepCheckpoints(1)
+        .segmentSize(1024).open()) {
+      depositUpTo(state, 1, 100);
+      failDeletes.set(true);
+      events.clear();
+      // checkpoint's contract: it throws CheckpointException if the checkpoint could not be written.
+      CheckpointInfo written = state.checkpoint("manual");
+      assertEquals(100, written.sequence());
+      assertEquals(List.of(written), state.checkpoints());
+      assertEquals(1, events.events(StateEvent.CheckpointWritten.class).size());
+      failDeletes.set(false);
+      depositUpTo(state, 101, 101);
+      state.checkpoint("next");
+    }
+    long first;
+    try (Journal journal = Journal.builder(DIR).storage(disk).open()) {
+      first = journal.firstSequence();
+    }
+    assertTrue(first > 1, "the next checkpoint's retention deleted the journal below it: " + first);
+  }
+
   /** An ASYNC session: events 1..5, a checkpoint (which forces them), events 6..8 unforced, then a power loss. */
   private void crashInAsyncWithEventsSixToEightUnforced() {
     RecoverableState<Account, String> state = builder().durability(Durability.ASYNC).checkpointEvery(0)
