@@ -121,7 +121,10 @@ class RecoverableStateTest {
     }
   }
 
-  /** The account codec; a checkpoint's encoding (after its capture) counts {@code encoding} down, awaits {@code release}. */
+  /**
+   * The account codec; a checkpoint's encoding (after its capture) counts {@code encoding} down, awaits
+   * {@code release}.
+   */
   private static Codec<Account> encodingUntil(java.util.concurrent.CountDownLatch encoding,
       java.util.concurrent.CountDownLatch release) {
     return new Codec<>() {
@@ -178,9 +181,9 @@ class RecoverableStateTest {
   }
 
   /**
-   * Close waits for a checkpoint in progress (on the checkpoint thread, now that automatic checkpoints run there) before
-   * it closes the journal and gives up the directory: otherwise the checkpoint would be written by a state already
-   * closed, into a directory another process may have opened.
+   * Close waits for a checkpoint in progress (on the checkpoint thread, now that automatic checkpoints run there)
+   * before it closes the journal and gives up the directory: otherwise the checkpoint would be written by a state
+   * already closed, into a directory another process may have opened.
    */
   @Test
   void closeWaitsForACheckpointInProgress() throws Exception {

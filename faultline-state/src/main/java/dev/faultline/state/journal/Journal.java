@@ -57,12 +57,12 @@ import java.util.Optional;
  * appended to, its writer keeps the file zero-filled for up to 1 MiB (within {@code segmentSize}) ahead of the last
  * frame, so that a force overwrites blocks the file already has instead of growing it (cheaper: no file-system
  * metadata to commit); rolling the segment or closing the journal cuts the zeros off, and a disk without room for them
- * only makes the segment go without (the records' own writes decide whether the journal stops). Zeros from where the frames stop
- * to the end of a file are therefore the end of the data, never damage: a frame never starts with zeros, its sequence
- * being at least 1. (A write torn so that only zeros reached the disk, such as the first bytes of a length, leaves
- * nothing to report either: no complete record was there.) Version 1 files written before this was done have no such
- * zeros and read the same. In a segment whose key
- * id is not 0 (see {@link JournalBuilder#keyProvider}), each payload is stored sealed with AES-256-GCM as
+ * only makes the segment go without (the records' own writes decide whether the journal stops). Zeros from where the
+ * frames stop to the end of a file are therefore the end of the data, never damage: a frame never starts with zeros,
+ * its sequence being at least 1. (A write torn so that only zeros reached the disk, such as the first bytes of a
+ * length, leaves nothing to report either: no complete record was there.) Version 1 files written before this was
+ * done have no such zeros and read the same. In a segment whose key id is not 0 (see
+ * {@link JournalBuilder#keyProvider}), each payload is stored sealed with AES-256-GCM as
  * {@code nonce (12 bytes) || ciphertext || tag (16 bytes)}; the CRC32C covers the sealed bytes, so torn tails are
  * found without the key. The associated data depends on the version: in version 2, which is written for every new
  * encrypted segment, it is {@code "FLJL" (4 bytes) || directory identity (16) || sequence (8)}, so a segment copied

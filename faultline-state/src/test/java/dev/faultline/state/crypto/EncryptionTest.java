@@ -292,14 +292,16 @@ class EncryptionTest {
   @Test
   void recoverableStateRecoversEncryptedStateEndToEnd() {
     KeyProvider provider = keys(1, 1, KEY_1);
-    try (RecoverableState<Long, String> state = RecoverableState.builder(DIR, SumState.machine(), SumState.codec(), Codec.utf8())
+    try (RecoverableState<Long, String> state = RecoverableState.builder(DIR, SumState.machine(), SumState.codec(),
+            Codec.utf8())
         .storage(disk).keyProvider(provider).checkpointEvery(4).checkpointExecutor(Runnable::run).open()) {
       for (int i = 1; i <= 10; i++) {
         state.apply(Integer.toString(i));
       }
     }
     disk.crash();
-    try (RecoverableState<Long, String> state = RecoverableState.builder(DIR, SumState.machine(), SumState.codec(), Codec.utf8())
+    try (RecoverableState<Long, String> state = RecoverableState.builder(DIR, SumState.machine(), SumState.codec(),
+            Codec.utf8())
         .storage(disk).keyProvider(provider).open()) {
       assertEquals(55L, state.state());
       assertEquals(2, state.recovery().replayed());

@@ -285,7 +285,8 @@ class CorruptionMatrixTest {
     assertEquals(first.file(), error.segment());
     RepairReport repair = Journal.repair(multi);
     assertEquals(first.lastSequence() - 1, repair.lastSequence());
-    assertEquals(100 - first.lastSequence(), repair.cut().orElseThrow().droppedRecords(), "valid records after the flip");
+    assertEquals(100 - first.lastSequence(), repair.cut().orElseThrow().droppedRecords(),
+        "valid records after the flip");
     assertEquals(clean.segments().size() - 1, repair.cut().orElseThrow().laterSegments().size());
     assertEquals(1, Journal.verify(multi).segments().size());
 
