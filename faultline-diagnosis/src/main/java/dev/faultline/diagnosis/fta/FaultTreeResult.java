@@ -439,6 +439,12 @@ public final class FaultTreeResult {
    */
   public LiveEvaluation evaluate(Collection<String> failed, int maxListed) {
     requireCutSets();
+    // The gates and the module families are walked recursively: on a large stack, as in the analysis, so that a tree
+    // as deep as the analysis handles does not overflow the caller's stack.
+    return FaultTreeAnalysis.onLargeStack(() -> evaluateHere(failed, maxListed));
+  }
+
+  private LiveEvaluation evaluateHere(Collection<String> failed, int maxListed) {
     Map<String, Integer> index = new HashMap<>();
     for (int i = 0; i < names.size(); i++) {
       index.put(names.get(i), i);

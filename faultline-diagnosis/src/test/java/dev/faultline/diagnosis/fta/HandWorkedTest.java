@@ -231,6 +231,46 @@ class HandWorkedTest {
     assertThrows(IllegalArgumentException.class, () -> r.evaluate(List.of("nope"), 10));
   }
 
+  /**
+   * A chain of gates deeper than a small stack holds: the analysis builds it on a large stack of its own, and so must
+   * the live evaluation (which walked the gates recursively on the caller's stack and overflowed it). The caller here
+   * is a thread with a 256 KiB stack, so that the test does not depend on the default stack size.
+   */
+  @Test
+  void liveEvaluationOfADeepChainOfGates() throws InterruptedException {
+    int depth = 3_000;
+    FaultTreeModel.Builder b = FaultTreeModel.builder();
+    List<Gate> gates = new java.util.ArrayList<>();
+    for (int g = 0; g < depth; g++) {
+      b.addBasicEvent(BasicEvent.of("e" + g, 0.001));
+      gates.add(Gate.of("g" + g, g + 1 < depth
+          ? Formula.Operation.of(Connective.OR, Formula.basic("e" + g), Formula.gate("g" + (g + 1)))
+          : Formula.basic("e" + g)));
+    }
+    b.addFaultTree(new FaultTree("chain", gates, List.of()));
+    FaultTreeResult r = FaultTreeAnalysis.builder(b.build()).top("g0").build().run();
+    Object[] out = new Object[1];
+    Thread caller = new Thread(null, () -> {
+      try {
+        out[0] = r.evaluate(List.of("e" + (depth - 1)), 2);
+      } catch (Throwable t) {
+        out[0] = t;
+      }
+    }, "small-stack", 256 * 1024);
+    caller.start();
+    caller.join();
+
+    if (out[0] instanceof Throwable t) {
+      throw new AssertionError("evaluate() failed on a chain of " + depth + " gates", t);
+    }
+    LiveEvaluation live = (LiveEvaluation) out[0];
+    // The deepest event fails the deepest gate and, through the ORs, every gate above it.
+    assertTrue(live.topFailed());
+    assertEquals(depth, live.failedGates().size());
+    assertEquals(BigInteger.ONE, live.completeCount());
+    assertEquals(List.of("e" + (depth - 1)), live.complete().get(0).events());
+  }
+
   @Test
   void settingsAreChecked() {
     FaultTreeModel m = MefReader.parse("t.xml", mef("<define-gate name=\"a\"><basic-event name=\"A\"/></define-gate>"
