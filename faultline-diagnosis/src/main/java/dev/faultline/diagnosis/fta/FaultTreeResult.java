@@ -423,9 +423,20 @@ public final class FaultTreeResult {
       double given = pt + (1 - pe) * m;
       double without = pt - pe * m;
       out.add(new Importance(names.get(i), pe, occ[i], m, pt == 0 ? 0 : m * pe / pt, pt == 0 ? 0 : pe * given / pt,
-          pt == 0 ? 0 : given / pt, without <= 0 ? Double.POSITIVE_INFINITY : pt / without));
+          worth(given, pt), worth(pt, without)));
     }
     return out;
+  }
+
+  /**
+   * A risk ratio {@code risk / base}: infinite when the base is 0 (or below it by round-off) and the risk is not, 1
+   * when both are 0 (the event changes nothing).
+   */
+  private static double worth(double risk, double base) {
+    if (base > 0) {
+      return risk / base;
+    }
+    return risk > 0 ? Double.POSITIVE_INFINITY : 1;
   }
 
   /**

@@ -232,6 +232,34 @@ class HandWorkedTest {
   }
 
   /**
+   * A top event that cannot occur (P(top) = 0) has no ratio to report: failing an event that would make the top
+   * possible raises the risk without bound (RAW infinite, not 0, which would say it removes the risk), and an event
+   * that changes nothing has RAW and RRW 1 (not an infinite RRW, which would say removing it removes all risk).
+   */
+  @Test
+  void importanceWhenTheTopCannotOccur() {
+    // top = A and B with P(A) = 0: P(top) = 0; P(top | A) = P(B) = 0.5, P(top | not A) = 0.
+    FaultTreeResult r = run(mef("<define-gate name=\"top\"><and><basic-event name=\"A\"/><basic-event name=\"B\"/>"
+        + "</and></define-gate>", be("A", 0) + be("B", 0.5)));
+    assertEquals(0, r.probability());
+    Importance a = r.importance().stream().filter(i -> i.event().equals("A")).findFirst().orElseThrow();
+    assertEquals(0.5, a.mif(), EPS);
+    assertEquals(Double.POSITIVE_INFINITY, a.raw()); // P(top | A) / P(top) = 0.5 / 0
+    assertEquals(1, a.rrw()); // P(top) / P(top | not A) = 0 / 0: removing A changes nothing
+    // B: P(top | B) = P(A) = 0 = P(top | not B): B changes nothing either way.
+    Importance b = r.importance().stream().filter(i -> i.event().equals("B")).findFirst().orElseThrow();
+    assertEquals(0, b.mif(), EPS);
+    assertEquals(1, b.raw());
+    assertEquals(1, b.rrw());
+    // A constant false top: nothing matters.
+    FaultTreeResult never = run(mef("<define-gate name=\"top\"><and><constant value=\"false\"/>"
+        + "<basic-event name=\"A\"/></and></define-gate>", be("A", 0.1)));
+    Importance n = never.importance().get(0);
+    assertEquals(1, n.raw());
+    assertEquals(1, n.rrw());
+  }
+
+  /**
    * A chain of gates deeper than a small stack holds: the analysis builds it on a large stack of its own, and so must
    * the live evaluation (which walked the gates recursively on the caller's stack and overflowed it). The caller here
    * is a thread with a 256 KiB stack, so that the test does not depend on the default stack size.
