@@ -307,9 +307,38 @@ public sealed interface Expression permits Expression.Constant, Expression.Param
       }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws ArithmeticException when the result is not a finite number (a division by zero, the logarithm of 0,
+     *     an overflow, ...), naming the operator and its operands
+     */
     @Override
     public double value(Environment env) {
-      double first = args.isEmpty() ? 0 : args.get(0).value(env);
+      double[] v = new double[args.size()];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = args.get(i).value(env);
+      }
+      double r = apply(v);
+      if (!Double.isFinite(r)) {
+        boolean byZero = (operator == Operator.DIV || operator == Operator.MOD) && zeroDivisor(v);
+        throw new ArithmeticException("<" + operator.xmlName() + "> of " + java.util.Arrays.toString(v) + " is " + r
+            + (byZero ? " (division by zero)" : ", not a finite number"));
+      }
+      return r;
+    }
+
+    private static boolean zeroDivisor(double[] v) {
+      for (int i = 1; i < v.length; i++) {
+        if (v[i] == 0) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private double apply(double[] v) {
+      double first = v.length == 0 ? 0 : v[0];
       switch (operator) {
         case NEG: return -first;
         case PI: return Math.PI;
@@ -329,24 +358,23 @@ public sealed interface Expression permits Expression.Constant, Expression.Param
         case SQRT: return Math.sqrt(first);
         case CEIL: return Math.ceil(first);
         case FLOOR: return Math.floor(first);
-        case MOD: return first % args.get(1).value(env);
-        case POW: return Math.pow(first, args.get(1).value(env));
+        case MOD: return first % v[1];
+        case POW: return Math.pow(first, v[1]);
         default: break;
       }
       double acc = first;
-      for (int i = 1; i < args.size(); i++) {
-        double v = args.get(i).value(env);
+      for (int i = 1; i < v.length; i++) {
         switch (operator) {
-          case ADD, MEAN -> acc += v;
-          case SUB -> acc -= v;
-          case MUL -> acc *= v;
-          case DIV -> acc /= v;
-          case MIN -> acc = Math.min(acc, v);
-          case MAX -> acc = Math.max(acc, v);
+          case ADD, MEAN -> acc += v[i];
+          case SUB -> acc -= v[i];
+          case MUL -> acc *= v[i];
+          case DIV -> acc /= v[i];
+          case MIN -> acc = Math.min(acc, v[i]);
+          case MAX -> acc = Math.max(acc, v[i]);
           default -> throw new IllegalStateException("operator " + operator);
         }
       }
-      return operator == Operator.MEAN ? acc / args.size() : acc;
+      return operator == Operator.MEAN ? acc / v.length : acc;
     }
   }
 

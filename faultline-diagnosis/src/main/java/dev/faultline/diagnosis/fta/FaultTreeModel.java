@@ -136,7 +136,7 @@ public final class FaultTreeModel {
           }
           if (ready) {
             todo.pop();
-            cache.put(n, p.expression().value(this));
+            cache.put(n, valueOf(p.expression(), this, p.location(), "parameter \"" + n + "\""));
           }
         }
         return cache.get(name);
@@ -147,6 +147,19 @@ public final class FaultTreeModel {
         return missionTime;
       }
     };
+  }
+
+  /**
+   * The value of {@code e} in {@code env}, for the element {@code what} defined at {@code where}.
+   *
+   * @throws MefException naming the element when the value is not a finite number (a division by zero, say)
+   */
+  static double valueOf(Expression e, Expression.Environment env, Location where, String what) {
+    try {
+      return e.value(env);
+    } catch (ArithmeticException x) {
+      throw new MefException(where, what + ": " + x.getMessage(), x);
+    }
   }
 
   static void collectRefs(Formula f, EventKind kind, Collection<String> out) {
@@ -282,9 +295,14 @@ public final class FaultTreeModel {
       checkParameterCycles();
       FaultTreeModel model = new FaultTreeModel(this);
       Expression.Environment env = model.environment(DEFAULT_MISSION_TIME);
+      // Every parameter, used or not, must be a number (a division by zero is an error, as in SCRAM).
+      for (String p : parameters.keySet()) {
+        env.parameter(p);
+      }
       for (BasicEvent e : basicEvents.values()) {
         if (e.expression() != null) {
-          checkProbability(e.expression().value(env), e.location(), "probability of basic event \"" + e.name() + "\"");
+          String what = "probability of basic event \"" + e.name() + "\"";
+          checkProbability(valueOf(e.expression(), env, e.location(), what), e.location(), what);
         }
       }
       for (CcfGroup c : ccfGroups.values()) {
@@ -427,7 +445,8 @@ public final class FaultTreeModel {
       if (new HashSet<>(c.members()).size() != n) {
         throw new MefException(c.location(), "CCF group \"" + c.name() + "\" lists a member twice: " + c.members());
       }
-      checkProbability(c.distribution().value(env), c.location(), "distribution of CCF group \"" + c.name() + "\"");
+      String distribution = "distribution of CCF group \"" + c.name() + "\"";
+      checkProbability(valueOf(c.distribution(), env, c.location(), distribution), c.location(), distribution);
       List<CcfGroup.Factor> factors = c.factors();
       if (factors.isEmpty()) {
         throw new MefException(c.location(), "CCF group \"" + c.name() + "\" has no factors");
@@ -452,8 +471,9 @@ public final class FaultTreeModel {
           throw new MefException(c.location(), "CCF group \"" + c.name() + "\" factor level " + f.level()
               + " exceeds its " + n + " members");
         }
-        double v = f.value().value(env);
-        checkProbability(v, c.location(), "factor of level " + f.level() + " of CCF group \"" + c.name() + "\"");
+        String factor = "factor of level " + f.level() + " of CCF group \"" + c.name() + "\"";
+        double v = valueOf(f.value(), env, c.location(), factor);
+        checkProbability(v, c.location(), factor);
         sum += v;
       }
       if (c.model() == CcfModel.PHI_FACTOR && Math.abs(sum - 1) > 1e-4) {

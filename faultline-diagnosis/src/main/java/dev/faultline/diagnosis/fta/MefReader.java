@@ -287,6 +287,11 @@ public final class MefReader {
     }
   }
 
+  /** A number of {@code <float>}: decimal, optionally in scientific notation (XML Schema's double, finite). */
+  private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
+  /** A number of {@code <int>}. */
+  private static final Pattern INTEGER = Pattern.compile("[+-]?\\d+");
+
   /** An XML declaration naming an encoding. */
   private static final Pattern ENCODING = Pattern.compile(
       "<\\?xml\\s[^>]*?encoding\\s*=\\s*[\"']([A-Za-z0-9._-]+)[\"']");
@@ -640,11 +645,17 @@ public final class MefReader {
         switch (e.name) {
           case "float", "int" -> {
             String v = e.required("value");
-            try {
-              return new Expression.Constant(Double.parseDouble(v), e.name);
-            } catch (NumberFormatException x) {
-              throw e.error("value must be a number, but was \"" + v + "\"");
+            boolean integer = e.name.equals("int");
+            // Double.parseDouble also takes NaN, Infinity, hexadecimal and a type suffix, none of them MEF numbers.
+            if (!(integer ? INTEGER : DECIMAL).matcher(v).matches()) {
+              throw e.error("value must be " + (integer ? "an integer" : "a decimal number") + ", but was \"" + v
+                  + "\"");
             }
+            double d = Double.parseDouble(v);
+            if (Double.isInfinite(d)) {
+              throw e.error("value is too large for a double: \"" + v + "\"");
+            }
+            return new Expression.Constant(d, e.name);
           }
           case "bool" -> {
             return new Expression.Constant(bool(e) ? 1 : 0, "bool");

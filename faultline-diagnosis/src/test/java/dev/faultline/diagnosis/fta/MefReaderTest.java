@@ -89,6 +89,52 @@ class MefReaderTest {
     assertNames(e, 6, "<define-basic-event name=\"A\">", "but was 2.0 at mission time 20000");
   }
 
+  /** A model whose gate g reads basic event A, defined at line 6 by {@code body} (which starts on line 7). */
+  static String withBasicEvent(String body, String more) {
+    return "<opsa-mef>\n<define-fault-tree name=\"t\">\n"
+        + "<define-gate name=\"g\"><basic-event name=\"A\"/></define-gate>\n</define-fault-tree>\n<model-data>\n"
+        + "<define-basic-event name=\"A\">\n" + body + "\n</define-basic-event>\n" + more + "</model-data></opsa-mef>";
+  }
+
+  @Test
+  void divisionByZeroIsAnErrorNotAProbabilityOfOne() {
+    // 1 - exp(-(1 / 0) t) was 1: an infinite rate from a division by zero, read as a certain failure.
+    MefException e = error(withBasicEvent("<exponential><div><float value=\"1\"/><float value=\"0\"/></div>"
+        + "<system-mission-time/></exponential>", ""));
+    assertNames(e, 6, "<define-basic-event name=\"A\">", "division by zero");
+    MefException mod = error(withBasicEvent("<mod><float value=\"1\"/><float value=\"0\"/></mod>", ""));
+    assertNames(mod, 6, "<define-basic-event name=\"A\">", "division by zero");
+  }
+
+  @Test
+  void aParameterThatIsNotAFiniteNumberIsNamedEvenWhenUnused() {
+    MefException e = error(withBasicEvent("<float value=\"0.1\"/>",
+        "<define-parameter name=\"rate\">\n<div><float value=\"1\"/><float value=\"0\"/></div>\n"
+        + "</define-parameter>\n"));
+    assertNames(e, 9, "<define-parameter name=\"rate\">", "division by zero");
+    MefException log = error(withBasicEvent("<exponential><parameter name=\"rate\"/><float value=\"1\"/>"
+        + "</exponential>", "<define-parameter name=\"rate\">\n<log><float value=\"0\"/></log>\n"
+        + "</define-parameter>\n"));
+    assertNames(log, 9, "<define-parameter name=\"rate\">", "-Infinity");
+  }
+
+  @Test
+  void numbersMustBeFiniteDecimals() {
+    // Java's parser also takes NaN, Infinity, hexadecimal and a type suffix; an infinite rate made a probability of 1.
+    for (String v : List.of("NaN", "Infinity", "-Infinity", "0x1p-3", "0.5d", "1e400")) {
+      MefException e = error(withBasicEvent("<exponential><float value=\"" + v + "\"/><float value=\"1\"/>"
+          + "</exponential>", ""));
+      assertNames(e, 7, "<float>", "\"" + v + "\"");
+    }
+    MefException i = error(withBasicEvent("<mul><float value=\"0.1\"/><int value=\"2.5\"/></mul>", ""));
+    assertNames(i, 7, "<int>", "\"2.5\"");
+    // Decimal and scientific notation, signs and a leading or trailing point are numbers.
+    for (String v : List.of("0.25", "+0.25", ".25", "25e-2", "2.5E-1", "0.250")) {
+      assertEquals(0.25, MefReader.parse("ok.xml", withBasicEvent("<float value=\"" + v + "\"/>", ""))
+          .basicEvents().get("A").expression().value(null), 1e-15, v);
+    }
+  }
+
   @Test
   void doctypeAndEntitiesAreRefused(@TempDir Path dir) throws IOException {
     Path secret = dir.resolve("secret.txt");

@@ -177,7 +177,7 @@ public final class Pdag {
     if (e.expression() == null) {
       throw new MefException(e.location(), "basic event \"" + name + "\" has no probability expression");
     }
-    double p = e.expression().value(env);
+    double p = valueOf(e.expression(), e.location(), "probability of basic event \"" + name + "\"");
     if (!(p >= 0 && p <= 1)) {
       throw new MefException(e.location(), "probability of basic event \"" + name
           + "\" must lie in [0, 1], but was " + p + " at mission time " + env.missionTime());
@@ -324,10 +324,11 @@ public final class Pdag {
   private Map<String, Double> ccfEvents(CcfGroup group) {
     List<String> members = group.members();
     int n = members.size();
-    double q = group.distribution().value(env);
+    double q = valueOf(group.distribution(), group.location(), "distribution of CCF group \"" + group.name() + "\"");
     double[] f = new double[group.factors().size()];
     for (int i = 0; i < f.length; i++) {
-      f[i] = group.factors().get(i).value().value(env);
+      f[i] = valueOf(group.factors().get(i).value(), group.location(), "factor of level "
+          + group.factors().get(i).level() + " of CCF group \"" + group.name() + "\"");
     }
     Map<Integer, Double> byLevel = new java.util.LinkedHashMap<>();
     switch (group.model()) {
@@ -386,6 +387,15 @@ public final class Pdag {
       });
     }
     return out;
+  }
+
+  /** The value of an expression at the analysed mission time; not a finite number is an error naming the element. */
+  private double valueOf(Expression e, dev.faultline.diagnosis.fta.Location where, String what) {
+    try {
+      return e.value(env);
+    } catch (ArithmeticException x) {
+      throw new MefException(where, what + " at mission time " + env.missionTime() + ": " + x.getMessage(), x);
+    }
   }
 
   private static void combinations(List<String> members, int size, int from, List<String> chosen,
