@@ -97,6 +97,19 @@ public final class FtaCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--timeout must be a positive duration, but was "
           + typed("--timeout"));
     }
+    // The analysis's builder checks these too, but names its fields (cutOff) and only after the model was read.
+    if (cutOff != null && !(cutOff >= 0 && cutOff <= 1)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--cut-off must lie in [0, 1], but was "
+          + typed("--cut-off"));
+    }
+    if (limitOrder != null && limitOrder < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--limit-order must be at least 1, but was "
+          + typed("--limit-order"));
+    }
+    if (missionTime != null && !(missionTime >= 0 && missionTime < Double.POSITIVE_INFINITY)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--mission-time must be a finite number of hours"
+          + " >= 0, but was " + typed("--mission-time"));
+    }
     PrintWriter err = spec.commandLine().getErr();
     long start = clock.nanoTime();
     boolean[] showing = {false};
