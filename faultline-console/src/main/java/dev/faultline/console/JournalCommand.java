@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,7 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -131,6 +133,38 @@ public final class JournalCommand implements Runnable {
     return EXIT_UNAUTHENTICATED;
   }
 
+  /**
+   * Refuses, before any tool reads or changes it, a path that is not a journal directory: one that does not exist, is
+   * not a directory, or holds no journal segment (a journal has its first segment from its first open). Without this,
+   * {@code verify} called any directory a clean journal, and {@code repair} and {@code rollback} wrote into it.
+   */
+  static void requireJournal(Path directory) {
+    requireState(directory, false);
+  }
+
+  /** As {@link #requireJournal}; with {@code checkpointsSuffice}, a directory of checkpoints alone is accepted. */
+  static void requireState(Path directory, boolean checkpointsSuffice) {
+    if (!Files.isDirectory(directory)) {
+      throw new JournalException("journal-missing", "no journal directory at " + directory + ": "
+          + (Files.exists(directory) ? "not a directory" : "no such directory"));
+    }
+    boolean found;
+    try (Stream<Path> files = Files.list(directory)) {
+      found = files.anyMatch(f -> {
+        String name = f.getFileName().toString();
+        return (name.endsWith(".journal") || (checkpointsSuffice && name.startsWith("cp-")
+            && name.endsWith(".checkpoint"))) && Files.isRegularFile(f);
+      });
+    } catch (IOException e) {
+      throw new JournalException("journal-io", "cannot read journal directory " + directory + ": " + e, e);
+    }
+    if (!found) {
+      throw new JournalException("journal-missing", directory + (checkpointsSuffice
+          ? " is not a state directory: it has no journal segment (*.journal) and no checkpoint (cp-*.checkpoint)"
+          : " is not a journal directory: it has no journal segment (*.journal)") + "; nothing was changed");
+    }
+  }
+
   /** {@code faultline journal verify DIR}. */
   @Command(name = "verify", mixinStandardHelpOptions = true,
       description = {"Checks every segment, record and checkpoint without changing anything.",
@@ -152,6 +186,7 @@ public final class JournalCommand implements Runnable {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       KeyProvider provider = keys.provider(spec.commandLine(), spec.commandLine().getErr()::println);
+      requireJournal(directory);
       VerifyReport report = Journal.verify(directory);
       Set<Integer> segmentKeys = new TreeSet<>();
       for (SegmentSummary segment : report.segments()) {
@@ -241,6 +276,7 @@ public final class JournalCommand implements Runnable {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       KeyProvider provider = keys.provider(spec.commandLine(), spec.commandLine().getErr()::println);
+      requireJournal(directory);
       long start = from != null ? from : Journal.verify(directory).firstSequence();
       try (JournalCursor cursor = Journal.readOnly(directory, start, StorageIo.system(), provider)) {
         while (cursor.hasNext()) {
@@ -280,6 +316,7 @@ public final class JournalCommand implements Runnable {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       KeyProvider provider = keys.provider(spec.commandLine(), spec.commandLine().getErr()::println);
+      requireState(directory, true);
       CheckpointStore store = CheckpointStore.builder(directory).readOnly().keyProvider(provider).open();
       List<CheckpointInfo> infos = store.list();
       List<CheckpointProblem> problems;
@@ -330,6 +367,7 @@ public final class JournalCommand implements Runnable {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
+      requireJournal(directory);
       RepairReport report = Journal.repair(directory);
       out.println(report.cut().map(d -> "cut " + d.describe()).orElse("nothing to repair")
           + "; last sequence now " + report.lastSequence());
@@ -374,6 +412,7 @@ public final class JournalCommand implements Runnable {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       KeyProvider provider = keys.provider(spec.commandLine(), spec.commandLine().getErr()::println);
+      requireJournal(directory);
       RollbackResult result;
       try {
         result = RecoverableState.rollbackOffline(directory, target, StorageIo.system(), provider);

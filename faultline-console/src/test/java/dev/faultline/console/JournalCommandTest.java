@@ -51,6 +51,39 @@ class JournalCommandTest {
     }
   }
 
+  /**
+   * A directory without a journal segment is not a journal: every tool refuses it, naming it, and leaves it as it was
+   * (verify said OK, repair left a journal.lock in it, and rollback --to 0 created a journal there and reported a
+   * rollback).
+   */
+  @Test
+  void aDirectoryWithoutAJournalIsRefusedAndLeftAsItWas() throws Exception {
+    Path other = dir.resolve("photos");
+    Files.createDirectories(other);
+    Files.writeString(other.resolve("holiday.txt"), "sea");
+    String d = other.toString();
+    for (String[] args : List.of(new String[] {"verify", d}, new String[] {"dump", d}, new String[] {"checkpoints", d},
+        new String[] {"repair", d}, new String[] {"rollback", d, "--to", "0"})) {
+      String[] full = new String[args.length + 1];
+      full[0] = "journal";
+      System.arraycopy(args, 0, full, 1, args.length);
+      Run r = run(full);
+      assertEquals(1, r.exit(), args[0] + ": " + r.out() + r.err());
+      assertEquals("faultline: " + d + (args[0].equals("checkpoints")
+          ? " is not a state directory: it has no journal segment (*.journal) and no checkpoint (cp-*.checkpoint)"
+          : " is not a journal directory: it has no journal segment (*.journal)") + "; nothing was changed\n",
+          r.err().replace(System.lineSeparator(), "\n"), args[0]);
+      try (var files = Files.list(other)) {
+        assertEquals(List.of("holiday.txt"), files.map(f -> f.getFileName().toString()).toList(), args[0]);
+      }
+    }
+    // A journal that was opened and never written to has its first segment: it is one.
+    Path empty = dir.resolve("empty");
+    Journal.open(empty).close();
+    Run verify = run("journal", "verify", empty.toString());
+    assertEquals(0, verify.exit(), verify.out() + verify.err());
+  }
+
   @Test
   void helpListsTheJournalCommand() {
     Run help = run("journal", "--help");
