@@ -191,6 +191,48 @@ class FtaCommandTest {
     assertEquals("", out.toString());
   }
 
+  /**
+   * The cut sets of a deep tree, which the analysis handles on its own large stack, are listed without overflowing the
+   * caller's: listing walks the nested modules recursively (a chain of 1000 gates died with a StackOverflowError and
+   * its stack trace). The command runs on a thread with a 160 KiB stack, so the test does not depend on the default.
+   */
+  @Test
+  void theCutSetsOfADeepTreeAreListed(@TempDir Path dir) throws Exception {
+    int depth = 1000;
+    StringBuilder xml = new StringBuilder("<opsa-mef><define-fault-tree name=\"chain\">\n");
+    for (int g = 0; g < depth; g++) {
+      xml.append("<define-gate name=\"g").append(g).append("\"><or><basic-event name=\"e").append(g)
+          .append("\"/><gate name=\"g").append(g + 1).append("\"/></or></define-gate>\n");
+    }
+    xml.append("<define-gate name=\"g").append(depth).append("\"><basic-event name=\"e").append(depth)
+        .append("\"/></define-gate>\n</define-fault-tree>\n<model-data>\n");
+    for (int g = 0; g <= depth; g++) {
+      xml.append("<define-basic-event name=\"e").append(g).append("\"><float value=\"0.001\"/></define-basic-event>\n");
+    }
+    Path chain = dir.resolve("chain.xml");
+    Files.writeString(chain, xml.append("</model-data></opsa-mef>\n"));
+    int[] exit = {-1};
+    Throwable[] died = new Throwable[1];
+    Thread caller = new Thread(null, () -> {
+      try {
+        exit[0] = run("fta", chain.toString(), "--json", "--cut-sets");
+      } catch (Throwable t) {
+        died[0] = t;
+      }
+    }, "small-stack", 160 * 1024);
+    caller.start();
+    caller.join();
+
+    if (died[0] != null) {
+      throw new AssertionError("fta --cut-sets died on a chain of " + depth + " gates", died[0]);
+    }
+    String error = err.toString();
+    assertEquals(0, exit[0], error.substring(0, Math.min(error.length(), 2000)));
+    String json = out.toString();
+    assertEquals(depth + 1, number(json, "cutSetCount"));
+    assertEquals(depth + 1, json.split("\\{\"events\":").length - 1);
+  }
+
   @Test
   void aBadTimeoutIsRefusedNamingTheOption() throws Exception {
     assertEquals(2, run("fta", model(), "--timeout", "0s"));
