@@ -90,10 +90,17 @@ public final class Fmea {
     return rating;
   }
 
-  /** The detection rating, 1 to 10, of a mean time to detect; 10 when it is unknown. */
+  /**
+   * The detection rating, 1 to 10, of a mean time to detect; 10 when it is unknown.
+   *
+   * @throws IllegalArgumentException if the time to detect is negative
+   */
   public int detection(Optional<Duration> mttd) {
     if (mttd.isEmpty()) {
       return 10;
+    }
+    if (mttd.get().isNegative()) {
+      throw new IllegalArgumentException("mttd must be at least 0, but was " + mttd.get());
     }
     int rating = 1;
     for (Duration threshold : detection) {
@@ -143,6 +150,9 @@ public final class Fmea {
             failuresPerHour);
       }
       Validate.notNull("mttd of " + mode.name(), mttd);
+      if (mttd.isPresent() && mttd.get().isNegative()) {
+        throw new ConfigurationException("mttd of " + mode.name(), "be at least 0", mttd.get());
+      }
     }
 
     /** An entry whose rate and time to detect are those observed in {@code metrics}. */

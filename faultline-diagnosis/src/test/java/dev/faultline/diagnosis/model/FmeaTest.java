@@ -95,6 +95,11 @@ class FmeaTest {
         .collect(Collectors.toList());
     assertEquals("occurrenceThresholds[1]", assertThrows(ConfigurationException.class,
         () -> Fmea.withScales(decreasing, minutes)).field());
+    // A negative time to detect is not a measurement: it rated detection 1 (the best), lowering the RPN.
+    assertEquals("mttd of x", assertThrows(ConfigurationException.class,
+        () -> new Fmea.Entry(mode("x"), 5, 0, Optional.of(Duration.ofMinutes(-5)))).field());
+    assertThrows(IllegalArgumentException.class, () -> fmea.detection(Optional.of(Duration.ofSeconds(-1))));
+    assertEquals(1, fmea.detection(Optional.of(Duration.ZERO)));
     Fmea custom = Fmea.withScales(new double[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, minutes);
     assertEquals(4, custom.occurrence(3.5));
     assertEquals(3, custom.detection(Optional.of(Duration.ofSeconds(150))));
