@@ -60,6 +60,8 @@ public final class Family {
   private final java.util.concurrent.ConcurrentHashMap<Integer, int[][]> small =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final long[] capped;
+  /** How many memos were made (a test hook). */
+  private final java.util.concurrent.atomic.AtomicInteger memos = new java.util.concurrent.atomic.AtomicInteger();
 
   Family(Zbdd zbdd, Layout layout) {
     this.e = layout;
@@ -84,15 +86,20 @@ public final class Family {
     return r;
   }
 
-  /** All sets of a small module family, or null when it is large. */
-  private int[][] smallFamily(int root) {
+  /**
+   * All sets of a small module family, or null when it is large. {@code within} is the memo of the enumeration that
+   * asks: a listing inside a listing shares its memo (one memo covers the whole ZBDD, so one per nested listing cost
+   * memory and time quadratic in the nesting of modules: a chain of 10,000 gates ran out of a 1 GiB heap).
+   */
+  private int[][] smallFamily(int root, Bounds within) {
     if (cappedCount(root) > SMALL_FAMILY) {
       return null;
     }
     int[][] listed = small.get(root);
     if (listed == null) {
       // Not computeIfAbsent: listing a family lists its own sub-module families first.
-      Bounds none = new Bounds(new int[e.basicCount()], Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
+      Bounds none = within.listing ? within : new Bounds(new int[e.basicCount()], Integer.MAX_VALUE,
+          Integer.MAX_VALUE, 0, true);
       List<int[]> all = new ArrayList<>();
       SetIterator it = new SetIterator(root, none, Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
       while (it.hasNext()) {
@@ -133,6 +140,11 @@ public final class Family {
 
   private int moduleRoot(int lvl) {
     return e.moduleZ[e.moduleOfLevel[lvl]];
+  }
+
+  /** How many memos of bounds the enumerations made (a test hook). */
+  int memosCreated() {
+    return memos.get();
   }
 
   /** The number of items: basic events for cut sets, literals for prime implicants. */
@@ -453,7 +465,16 @@ public final class Family {
     final double[] maxProb;
     final double[] prob;
 
+    /** Whether this is the memo of a listing of small families: no costs, no limits. */
+    final boolean listing;
+
     Bounds(int[] cost, int maxCost, int maxOrder, double cutOff) {
+      this(cost, maxCost, maxOrder, cutOff, false);
+    }
+
+    Bounds(int[] cost, int maxCost, int maxOrder, double cutOff, boolean listing) {
+      memos.incrementAndGet();
+      this.listing = listing;
       this.cost = cost;
       this.maxCost = maxCost;
       this.maxOrder = maxOrder;
@@ -661,7 +682,7 @@ public final class Family {
     }
 
     private Iterator<int[]> sub(int i) {
-      int[][] listed = smallFamily(moduleRoot(proxies[i]));
+      int[][] listed = smallFamily(moduleRoot(proxies[i]), b);
       if (listed != null) {
         return new ListIterator(listed);
       }

@@ -1,0 +1,52 @@
+package dev.faultline.diagnosis.fta.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faultline.diagnosis.fta.BasicEvent;
+import dev.faultline.diagnosis.fta.Connective;
+import dev.faultline.diagnosis.fta.FaultTree;
+import dev.faultline.diagnosis.fta.FaultTreeModel;
+import dev.faultline.diagnosis.fta.Formula;
+import dev.faultline.diagnosis.fta.Gate;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The enumeration of a family's sets, by the memory it takes. */
+class FamilyTest {
+
+  /**
+   * Listing the small module families nested in each other took one memo of the whole ZBDD per module (memory and time
+   * quadratic in the nesting: a chain of 10,000 gates ran out of a 1 GiB heap); every unbounded listing shares one.
+   */
+  @Test
+  void nestedModuleFamiliesShareOneUnboundedMemo() {
+    int depth = 300;
+    FaultTreeModel.Builder b = FaultTreeModel.builder();
+    List<Gate> gates = new ArrayList<>();
+    for (int g = 0; g < depth; g++) {
+      b.addBasicEvent(BasicEvent.of("e" + g, 0.001));
+      gates.add(Gate.of("g" + g, g + 1 < depth
+          ? Formula.Operation.of(Connective.OR, Formula.basic("e" + g), Formula.gate("g" + (g + 1)))
+          : Formula.basic("e" + g)));
+    }
+    b.addFaultTree(new FaultTree("chain", gates, List.of()));
+    Engine engine = new Engine(Pdag.compile(b.build(), "g0", FaultTreeModel.DEFAULT_MISSION_TIME), Integer.MAX_VALUE,
+        s -> { });
+    engine.run();
+    Family family = engine.family();
+    assertTrue(engine.moduleCount() > depth / 2, "the chain is nested modules: " + engine.moduleCount());
+
+    Iterator<int[]> it = family.iterator(new int[family.itemCount()], 0, Integer.MAX_VALUE, 0);
+    int sets = 0;
+    while (it.hasNext()) {
+      assertEquals(1, it.next().length);
+      sets++;
+    }
+
+    assertEquals(depth, sets);
+    assertTrue(family.memosCreated() <= 2, "memos created: " + family.memosCreated());
+  }
+}
