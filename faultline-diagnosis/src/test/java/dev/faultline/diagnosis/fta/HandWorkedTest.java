@@ -232,6 +232,38 @@ class HandWorkedTest {
   }
 
   /**
+   * An event of probability 0 does not hide cut sets when there is no cut-off: top = A and M1 and M2, M1 = (a1 or ...
+   * or a65) and (b1 or ... or b65) (4225 sets, a module too large to be listed once) and M2 = c1 or c2, so 8450 cut
+   * sets. With P(A) = 0 the enumeration gave the large module a probability limit of infinity (0 / 0 read as "nothing
+   * left can reach the cut-off") and listed none of them, while counting 8450.
+   */
+  @Test
+  void anEventOfProbabilityZeroHidesNoCutSets() {
+    FaultTreeModel.Builder b = FaultTreeModel.builder();
+    List<Formula> x = new java.util.ArrayList<>();
+    List<Formula> y = new java.util.ArrayList<>();
+    for (int i = 0; i < 65; i++) {
+      b.addBasicEvent(BasicEvent.of("a" + i, 0.01)).addBasicEvent(BasicEvent.of("b" + i, 0.01));
+      x.add(Formula.basic("a" + i));
+      y.add(Formula.basic("b" + i));
+    }
+    b.addBasicEvent(BasicEvent.of("A", 0)).addBasicEvent(BasicEvent.of("c1", 0.1))
+        .addBasicEvent(BasicEvent.of("c2", 0.1));
+    b.addFaultTree(new FaultTree("t", List.of(
+        Gate.of("top", Formula.Operation.of(Connective.AND, Formula.basic("A"), Formula.gate("m1"),
+            Formula.gate("m2"))),
+        Gate.of("m1", Formula.Operation.of(Connective.AND, Formula.gate("x"), Formula.gate("y"))),
+        Gate.of("x", Formula.Operation.of(Connective.OR, x.toArray(Formula[]::new))),
+        Gate.of("y", Formula.Operation.of(Connective.OR, y.toArray(Formula[]::new))),
+        Gate.of("m2", Formula.Operation.of(Connective.OR, Formula.basic("c1"), Formula.basic("c2")))), List.of()));
+    FaultTreeResult r = FaultTreeAnalysis.builder(b.build()).build().run();
+
+    assertEquals(BigInteger.valueOf(8450), r.cutSetCount());
+    assertEquals(8450, r.cutSets().count());
+    assertTrue(r.cutSets().allMatch(c -> c.events().size() == 4 && c.events().contains("A") && c.probability() == 0));
+  }
+
+  /**
    * A top event that cannot occur (P(top) = 0) has no ratio to report: failing an event that would make the top
    * possible raises the risk without bound (RAW infinite, not 0, which would say it removes the risk), and an event
    * that changes nothing has RAW and RRW 1 (not an infinite RRW, which would say removing it removes all risk).

@@ -706,7 +706,8 @@ public final class Family {
       }
       int cl = costLimit == Integer.MAX_VALUE ? costLimit : costLimit - restCost;
       int ol = orderLimit == Integer.MAX_VALUE ? orderLimit : orderLimit - restOrder;
-      double pl = restProb == 0 ? Double.POSITIVE_INFINITY : probLimit / restProb;
+      // Without a cut-off nothing is pruned, not even next to an event of probability 0 (0 / 0 is no limit).
+      double pl = probLimit == 0 ? 0 : restProb == 0 ? Double.POSITIVE_INFINITY : probLimit / restProb;
       return new SetIterator(moduleRoot(proxies[i]), b, cl, ol, pl);
     }
 
