@@ -1378,8 +1378,12 @@ final class SegmentedJournal implements Journal {
         awaitDurableFromTimer(last);
       }
     } catch (JournalException e) {
-      // The journal stopped; every later append reports the failure, so the timer simply ends.
-      return;
+      if (closed || failure != null) {
+        // The journal stopped; every later append reports the failure, so the timer simply ends.
+        return;
+      }
+      // A truncation took the records it was forcing away (sequence-out-of-range) between its read of the last
+      // written one and its wait: the records appended after still need the timer, which must not end here.
     }
     scheduleAsyncForce();
   }
