@@ -120,10 +120,20 @@ public sealed interface Expression permits Expression.Constant, Expression.Param
    * @param time the time
    */
   record Weibull(Expression alpha, Expression beta, Expression t0, Expression time) implements Expression {
+    /**
+     * {@inheritDoc}
+     *
+     * @throws ArithmeticException when the scale or the shape is not positive (as SCRAM refuses them: a scale of 0
+     *     made a probability of 1, a shape of 0 one of 1 - 1/e, whatever the time)
+     */
     @Override
     public double value(Environment env) {
       double a = alpha.value(env);
       double b = beta.value(env);
+      if (!(a > 0) || !(b > 0)) {
+        throw new ArithmeticException("<Weibull> takes a positive scale (alpha) and shape (beta), but had alpha " + a
+            + " and beta " + b);
+      }
       double s = t0.value(env);
       double t = time.value(env);
       return t <= s ? 0 : -Math.expm1(-Math.pow((t - s) / a, b));

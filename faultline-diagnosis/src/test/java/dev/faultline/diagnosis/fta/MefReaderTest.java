@@ -107,6 +107,19 @@ class MefReaderTest {
   }
 
   @Test
+  void aWeibullLawWithoutAPositiveScaleAndShapeIsAnError() {
+    // A scale of 0 gave a probability of 1 and a shape of 0 one of 1 - 1/e, whatever the time, without a word.
+    for (String ab : List.of("0\"/><float value=\"1", "1\"/><float value=\"0", "-2\"/><float value=\"1")) {
+      MefException e = error(withBasicEvent("<Weibull><float value=\"" + ab + "\"/><float value=\"0\"/>"
+          + "<system-mission-time/></Weibull>", ""));
+      assertNames(e, 6, "<define-basic-event name=\"A\">", "positive scale (alpha) and shape (beta)");
+    }
+    assertEquals(-Math.expm1(-Math.pow(2.0 / 4, 2)), MefReader.parse("ok.xml", withBasicEvent("<Weibull><float"
+        + " value=\"4\"/><float value=\"2\"/><float value=\"0\"/><float value=\"2\"/></Weibull>", ""))
+        .basicEvents().get("A").expression().value(null), 1e-15);
+  }
+
+  @Test
   void aParameterThatIsNotAFiniteNumberIsNamedEvenWhenUnused() {
     MefException e = error(withBasicEvent("<float value=\"0.1\"/>",
         "<define-parameter name=\"rate\">\n<div><float value=\"1\"/><float value=\"0\"/></div>\n"
