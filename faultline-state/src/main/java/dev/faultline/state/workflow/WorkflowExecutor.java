@@ -1951,6 +1951,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       if (row.status().terminal()) {
         return false;
       }
+      ensureOpen(); // else the closed store's refusal would read as store-failed
       if (!row.cancelRequested()) {
         try {
           store.record(row, new WorkflowChange.Cancel(row.id()));

@@ -39,6 +39,7 @@ public interface WorkflowHandle<O> {
    * interrupted.
    *
    * @return false if the workflow had already finished
+   * @throws WorkflowException {@code executor-closed} if the executor that gave this handle out is closed
    */
   boolean cancel();
 

@@ -39,6 +39,20 @@ class BadInputTest {
     }
   }
 
+  /** A cancel through a handle the closed executor gave out failed as if the store had (store-failed). */
+  @Test
+  void aCancelAfterTheExecutorClosedSaysSo() {
+    WorkflowHandle<String> handle;
+    try (WorkflowExecutor executor = builder().register("w", (WorkflowContext ctx, String in) -> {
+      ctx.sleep(Duration.ofHours(1));
+      return in;
+    }).open()) {
+      handle = executor.start("w", "later", "x");
+    }
+    assertEquals("executor-closed", assertThrows(WorkflowException.class, handle::cancel).code());
+    assertEquals(false, handle.resume());
+  }
+
   /** Ids and names are recorded as modified UTF-8 of at most 65535 bytes; a longer one failed deep in the journal. */
   @Test
   void anIdTooLongToRecordIsRefusedByName() {
