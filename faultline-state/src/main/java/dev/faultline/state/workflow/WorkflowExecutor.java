@@ -1544,6 +1544,18 @@ public final class WorkflowExecutor implements AutoCloseable {
   }
 
   /** The context of one execution of a workflow; used by its worker thread only. */
+  /**
+   * Ends a step's retries when its workflow was cancelled between two attempts: an {@link InterruptedException}, which
+   * a {@link Retry} never retries.
+   */
+  private static final class CancelledBetweenAttempts extends InterruptedException {
+    private static final long serialVersionUID = 1L;
+
+    CancelledBetweenAttempts() {
+      super("the workflow was cancelled between two attempts of a step");
+    }
+  }
+
   private final class Context implements WorkflowContext {
     final Run run;
     final List<Registered<?>> compensations = new ArrayList<>();
@@ -1636,17 +1648,43 @@ public final class WorkflowExecutor implements AutoCloseable {
           value = action.run();
         } else {
           int[] attempts = {0};
-          value = retry.call(() -> {
-            if (attempts[0]++ > 0) {
-              publish(row.id(), WorkflowEvent.Kind.STEP_RETRIED, stepName, "attempt " + attempts[0]);
+          try {
+            value = retry.call(() -> {
+              if (attempts[0]++ > 0) {
+                synchronized (run) {
+                  run.sleeping = false; // the wait is over: a cancellation no longer interrupts the attempt
+                }
+                if (run.row.cancelRequested()) {
+                  throw new CancelledBetweenAttempts(); // an InterruptedException: the retry stops at once
+                }
+                publish(row.id(), WorkflowEvent.Kind.STEP_RETRIED, stepName, "attempt " + attempts[0]);
+              }
+              try {
+                return action.run();
+              } finally {
+                synchronized (run) {
+                  run.sleeping = true; // the retry may wait now: a cancellation interrupts that wait
+                }
+              }
+            });
+          } finally {
+            synchronized (run) {
+              run.sleeping = false;
             }
-            return action.run();
-          });
+          }
         }
       } catch (Throwable t) {
         Exceptions.rethrowIfFatal(t);
         if (closed) {
           throw closedFailure();
+        }
+        if (retry != null && run.row.cancelRequested()
+            && (t instanceof CancelledBetweenAttempts || Thread.interrupted())) {
+          // Cancelled while the retry waited for its next attempt (the interrupt stopped the wait), or as that
+          // attempt began: the step did not finish, so nothing is recorded for it; the workflow compensates.
+          Thread.interrupted();
+          throw cancelled = new WorkflowException("workflow-cancelled", "workflow " + row.id() + " was cancelled"
+              + " while step " + index + " (" + stepName + ") waited to retry");
         }
         storeCall(() -> store.record(row, new WorkflowChange.StepFailed(row.id(), index, stepName,
             String.valueOf(t))));
@@ -1655,6 +1693,9 @@ public final class WorkflowExecutor implements AutoCloseable {
       } finally {
         current = null;
         inside = null;
+      }
+      if (retry != null && !closed && run.row.cancelRequested()) {
+        Thread.interrupted(); // a cancellation's interrupt meant for a wait the retry did not make (it succeeded)
       }
       byte[] encoded;
       try {

@@ -36,7 +36,8 @@ public interface WorkflowHandle<O> {
   /**
    * Requests cancellation (durably): the workflow stops at its next step or timer and compensates its completed
    * steps (ending CANCELLED even if its code catches the cancellation that step or timer throws). A waiting timer is
-   * interrupted.
+   * interrupted, and so is a step's {@code Retry} waiting for its next attempt (that step is not recorded: it did not
+   * finish).
    *
    * @return false if the workflow had already finished
    * @throws WorkflowException {@code executor-closed} if the executor that gave this handle out is closed
