@@ -46,21 +46,68 @@ class SystemSchedulerTest {
     assertEquals(List.of(), early);
   }
 
+  /**
+   * Cancelled while pending in the timer's queue, tasks never run, even once due. The cancels must win every
+   * time however slowly this thread runs (a 20 ms delay lost to a busy machine once in a hundred runs), so the timer
+   * is held still while they are made: it hands tasks over one at a time on its own thread, and the hand-over of a
+   * gate task blocks until the test releases it. The gate is due before the tasks and admitted with them, so they are
+   * in the queue, and may fall due, while the timer waits.
+   */
   @Test
   void cancelledTasksNeverRunAndCancelReportsWhetherItWon() throws Exception {
+    Gate first = new Gate();
+    Gate second = new Gate();
+    SystemScheduler held = new SystemScheduler(task -> {
+      if (task instanceof Gate gate) {
+        gate.hold();
+      }
+      task.run(); // on the timer thread, in the order the timer fires: a task fired wrongly runs before the marker
+    }, TimeUnit.MILLISECONDS.toNanos(1));
+    held.schedule(first, 1);
+    first.awaitHeld();
     AtomicInteger ran = new AtomicInteger();
     List<Scheduler.Task> tasks = new ArrayList<>();
     for (int i = 0; i < 5_000; i++) {
-      tasks.add(scheduler.schedule(ran::incrementAndGet, TimeUnit.MILLISECONDS.toNanos(20)));
+      tasks.add(held.schedule(ran::incrementAndGet, TimeUnit.MILLISECONDS.toNanos(20)));
     }
+    held.schedule(second, TimeUnit.MILLISECONDS.toNanos(1));
+    first.release(); // the timer admits the tasks and the second gate in one batch, then fires that gate first
+    second.awaitHeld();
     for (Scheduler.Task task : tasks) {
       assertTrue(task.cancel());
       assertFalse(task.cancel(), "a second cancel does nothing");
     }
+    second.release();
     CountDownLatch marker = new CountDownLatch(1);
-    scheduler.schedule(marker::countDown, TimeUnit.MILLISECONDS.toNanos(40));
+    held.schedule(marker::countDown, TimeUnit.MILLISECONDS.toNanos(40));
     assertTrue(marker.await(30, TimeUnit.SECONDS));
     assertEquals(0, ran.get());
+  }
+
+  /** A task whose hand-over to the executor blocks the timer thread until {@link #release()}. */
+  private static final class Gate implements Runnable {
+    private final CountDownLatch held = new CountDownLatch(1);
+    private final CountDownLatch released = new CountDownLatch(1);
+
+    void hold() {
+      held.countDown();
+      try {
+        released.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    void awaitHeld() throws InterruptedException {
+      assertTrue(held.await(30, TimeUnit.SECONDS), "the timer fired the gate");
+    }
+
+    void release() {
+      released.countDown();
+    }
+
+    @Override
+    public void run() {}
   }
 
   @Test
