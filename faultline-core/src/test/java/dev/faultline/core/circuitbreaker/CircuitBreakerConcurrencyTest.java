@@ -188,8 +188,10 @@ class CircuitBreakerConcurrencyTest {
    * on their own, they were derived as calls minus failures from two reads, so the failures recorded between the two
    * reads showed as successes that vanished in the next snapshot. The writers record until the reader is done, so
    * they cannot finish before it reads, and the reader goes on until 20,000 of its snapshots saw failures added since
-   * the one before. A time window on a clock that never moves, with a minimum number of calls never reached, keeps
-   * the breaker closed however many failures are recorded.
+   * the one before, however many reads that takes: a fixed budget of reads (10 million) ran out whenever a busy machine
+   * left the writers off the CPU for most of it (6 runs in 40 under load). It stops early only if every writer has
+   * ended, which only a writer's failure can do. A time window on a clock that never moves, with a minimum number of
+   * calls never reached, keeps the breaker closed however many failures are recorded.
    */
   @Test
   void metricsSnapshotsAreConsistentAndMonotoneWhileOthersRecord() throws Exception {
@@ -198,11 +200,16 @@ class CircuitBreakerConcurrencyTest {
         .minimumNumberOfCalls(Integer.MAX_VALUE).build();
     IOException failure = new IOException("scripted");
     java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicInteger writing = new java.util.concurrent.atomic.AtomicInteger(writers);
     List<Callable<String>> tasks = new ArrayList<>();
     for (int t = 0; t < writers; t++) {
       tasks.add(() -> {
-        while (!done.get()) {
-          breaker.onError(0, failure);
+        try {
+          while (!done.get()) {
+            breaker.onError(0, failure);
+          }
+        } finally {
+          writing.decrementAndGet();
         }
         return "wrote";
       });
@@ -211,7 +218,7 @@ class CircuitBreakerConcurrencyTest {
       try {
         Metrics before = breaker.metrics();
         long progressed = 0;
-        for (long n = 1; n <= 10_000_000 && progressed < 20_000; n++) {
+        for (long n = 1; progressed < 20_000 && writing.get() > 0; n++) {
           Metrics now = breaker.metrics();
           if (now.successes() != 0 || now.calls() != now.successes() + now.failures()
               || now.calls() < before.calls() || now.failures() < before.failures()
