@@ -261,7 +261,7 @@ class WorkflowTortureTest {
   }
 
   /** The thread dump of a live child, taken with the JDK's jcmd, for the failure message of a hang. */
-  private static String threadDump(Process child) {
+  static String threadDump(Process child) {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     try {
       Process dump = new ProcessBuilder(jcmd.toString(), Long.toString(child.pid()), "Thread.print")
