@@ -82,8 +82,9 @@ public final class FaultTreeAnalysis {
     long start = clock.nanoTime();
     Cancellation cancellation = timeout == null ? Cancellation.unbounded()
         : Cancellation.of(clock, start, saturatedNanos(timeout));
+    FaultTreeResult done;
     try {
-      return onLargeStack(() -> {
+      done = onLargeStack(() -> {
         cancellation.check();
         progress.accept("compiling " + top);
         Pdag pdag = Pdag.compile(model, top, missionTime, cancellation);
@@ -101,6 +102,13 @@ public final class FaultTreeAnalysis {
       throw new AnalysisStoppedException(stopped.reason() == Cancellation.Reason.TIMED_OUT
           ? AnalysisStoppedException.TIMED_OUT : AnalysisStoppedException.INTERRUPTED, top, elapsed, timeout);
     }
+    // An interrupt that reached this call after the work's last poll, while it waited for the work thread to end (or
+    // as that thread ended, when the wait returns without noticing it), stops it all the same: nothing is returned.
+    if (Thread.currentThread().isInterrupted()) {
+      Duration elapsed = Duration.ofNanos(Math.max(0, clock.nanoTime() - start));
+      throw new AnalysisStoppedException(AnalysisStoppedException.INTERRUPTED, top, elapsed, timeout);
+    }
+    return done;
   }
 
   private static long saturatedNanos(Duration d) {

@@ -181,6 +181,29 @@ class FaultTreeAnalysisStopTest {
   }
 
   /**
+   * The race left in {@link #interruptingTheCallerStopsTheAnalysisAndItsThread}: the caller is interrupted, the work
+   * released, and on a busy machine the work can run to its end (its last poll passed) before the caller's thread
+   * runs again; the wait then ends with the work's result, and run() returned it to an interrupted caller. Set up
+   * here without timing: the caller is interrupted by the work itself, after its last poll.
+   */
+  @Test
+  void aCallerInterruptedAfterTheLastPollGetsNoResult() {
+    Thread caller = Thread.currentThread();
+    FaultTreeAnalysis analysis = FaultTreeAnalysis.builder(hostile(3)).progress(line -> {
+      if (line.equals("done")) {
+        caller.interrupt();
+      }
+    }).build();
+    try {
+      AnalysisStoppedException e = assertThrows(AnalysisStoppedException.class, analysis::run);
+      assertEquals("analysis-interrupted", e.code());
+      assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt flag stays set");
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
+  /**
    * The race behind a flaky {@link #aCallerInterruptedBeforeRunGetsNoResult}: a short analysis could end before the
    * caller waited for it, and waiting on an ended thread never looks at the caller's interrupt flag, so the result
    * came back. The stop must be asked before the work starts, whatever the scheduling.
