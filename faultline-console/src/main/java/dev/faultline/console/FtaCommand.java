@@ -93,39 +93,9 @@ public final class FtaCommand implements Callable<Integer> {
    * recursively on the caller's, which a deep tree overflowed. The caller's interrupt is passed on.
    */
   @Override
-  public Integer call() throws Exception {
-    Object[] result = new Object[1];
-    Throwable[] failure = new Throwable[1];
-    Thread worker = new Thread(null, () -> {
-      try {
-        result[0] = analyse();
-      } catch (Throwable t) {
-        failure[0] = t;
-      }
-    }, "faultline-fta-command", 1L << 30);
-    worker.start();
-    boolean interrupted = false;
-    while (true) {
-      try {
-        worker.join();
-        break;
-      } catch (InterruptedException e) {
-        if (!interrupted) {
-          interrupted = true;
-          worker.interrupt();
-        }
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-    if (failure[0] instanceof Exception e) {
-      throw e;
-    }
-    if (failure[0] instanceof Error e) {
-      throw e;
-    }
-    return (Integer) result[0];
+  public Integer call() {
+    // Listing the cut sets of a deep tree recurses as deep as its modules nest: on the caller's stack it overflowed.
+    return FaultTreeAnalysis.onLargeStack(this::analyse);
   }
 
   private Integer analyse() {

@@ -120,11 +120,14 @@ public final class FaultTreeAnalysis {
   }
 
   /**
-   * Runs {@code work} on a thread with a 1 GiB stack (reserved, committed only as used) and returns its result. When
-   * the caller is interrupted meanwhile, the work thread is interrupted too, the caller waits for it to end, and the
-   * caller's interrupt flag is set again.
+   * Runs {@code work} on a thread with a 1 GiB stack (reserved, committed only as used) and returns its result, or
+   * throws what it threw (a checked exception wrapped in an {@link IllegalStateException}). When the caller is
+   * interrupted meanwhile, the work thread is interrupted too, the caller waits for it to end, and the caller's
+   * interrupt flag is set again. {@link #run()} and the result's evaluations run there already; enumerating
+   * {@link FaultTreeResult#cutSets()} or {@link FaultTreeResult#primeImplicants()} of a deep tree (thousands of nested
+   * gates) recurses as deep as its modules nest, so a caller consumes those streams inside this call.
    */
-  static <T> T onLargeStack(Supplier<T> work) {
+  public static <T> T onLargeStack(Supplier<T> work) {
     return onLargeStack(work, () -> { }, t -> { });
   }
 

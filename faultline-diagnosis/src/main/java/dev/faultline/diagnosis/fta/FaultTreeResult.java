@@ -345,7 +345,9 @@ public final class FaultTreeResult {
   }
 
   /**
-   * The minimal cut sets, enumerated lazily (nothing is held in memory but the current path).
+   * The minimal cut sets, enumerated lazily (nothing is held in memory but the current path). The enumeration recurses
+   * as deep as the tree's modules nest: consume it inside {@link FaultTreeAnalysis#onLargeStack} for trees of
+   * thousands of nested gates.
    *
    * @throws IllegalStateException if the analysis computed prime implicants
    */
