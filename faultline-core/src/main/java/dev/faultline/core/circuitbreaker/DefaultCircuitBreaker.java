@@ -9,6 +9,7 @@ import dev.faultline.core.circuitbreaker.CircuitBreaker.SlidingWindowType;
 import dev.faultline.core.event.FaultEvent;
 import dev.faultline.core.event.PolicyEvent.CallRejected;
 import dev.faultline.core.event.PolicyEvent.CircuitStateChanged;
+import dev.faultline.core.internal.Durations;
 import dev.faultline.core.internal.Events;
 import dev.faultline.core.internal.Exceptions;
 import java.lang.invoke.MethodHandles;
@@ -129,15 +130,15 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
     this.events = new Events(clock, config.listeners());
     Duration slow = config.slowCallDurationOrNull();
     this.timed = slow != null;
-    this.slowCallNanos = slow == null ? Long.MAX_VALUE : saturatedNanos(slow);
+    this.slowCallNanos = slow == null ? Long.MAX_VALUE : Durations.toNanosSaturated(slow);
     this.timeWindow = config.slidingWindowType() == SlidingWindowType.TIME_BASED;
     this.readEndTime = timed || timeWindow;
     this.originNanos = clock.nanoTime();
     this.permittedInHalfOpen = config.permittedCallsInHalfOpen();
     this.thresholds = new Thresholds(config.minimumNumberOfCalls(), config.failureRateThreshold(),
         timed ? config.slowCallRateThreshold() : Double.POSITIVE_INFINITY);
-    this.waitInOpenNanos = saturatedNanos(config.waitInOpen());
-    this.maxWaitInOpenNanos = saturatedNanos(config.maxWaitInOpen());
+    this.waitInOpenNanos = Durations.toNanosSaturated(config.waitInOpen());
+    this.maxWaitInOpenNanos = Durations.toNanosSaturated(config.maxWaitInOpen());
     this.waitMultiplier = config.waitMultiplier();
     this.recordTypes = config.recordExceptions().toArray(new Class<?>[0]);
     this.ignoreTypes = config.ignoreExceptions().toArray(new Class<?>[0]);
@@ -148,14 +149,6 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
     this.rejectHalfOpen = new Rejection(CircuitState.HALF_OPEN, name);
     this.rejectForcedOpen = new Rejection(CircuitState.FORCED_OPEN, name);
     this.state = new Closed(0, newWindow());
-  }
-
-  private static long saturatedNanos(Duration duration) {
-    try {
-      return duration.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
   }
 
   private Window newWindow() {

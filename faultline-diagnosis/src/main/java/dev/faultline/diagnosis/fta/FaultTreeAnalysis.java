@@ -2,6 +2,7 @@ package dev.faultline.diagnosis.fta;
 
 import dev.faultline.core.Clock;
 import dev.faultline.core.ConfigurationException;
+import dev.faultline.core.internal.Durations;
 import dev.faultline.diagnosis.fta.internal.Cancellation;
 import dev.faultline.diagnosis.fta.internal.Engine;
 import dev.faultline.diagnosis.fta.internal.Pdag;
@@ -81,7 +82,7 @@ public final class FaultTreeAnalysis {
   public FaultTreeResult run() {
     long start = clock.nanoTime();
     Cancellation cancellation = timeout == null ? Cancellation.unbounded()
-        : Cancellation.of(clock, start, saturatedNanos(timeout));
+        : Cancellation.of(clock, start, Durations.toNanosSaturated(timeout));
     FaultTreeResult done;
     try {
       done = onLargeStack(() -> {
@@ -109,14 +110,6 @@ public final class FaultTreeAnalysis {
       throw new AnalysisStoppedException(AnalysisStoppedException.INTERRUPTED, top, elapsed, timeout);
     }
     return done;
-  }
-
-  private static long saturatedNanos(Duration d) {
-    try {
-      return d.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
   }
 
   /**

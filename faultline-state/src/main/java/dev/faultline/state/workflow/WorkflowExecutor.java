@@ -5,6 +5,7 @@ import dev.faultline.core.ConfigurationException;
 import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.FaultEventListener;
 import dev.faultline.core.event.WorkflowEvent;
+import dev.faultline.core.internal.Durations;
 import dev.faultline.core.internal.Events;
 import dev.faultline.core.internal.Exceptions;
 import dev.faultline.core.internal.Validate;
@@ -162,7 +163,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     this.clock = b.clock;
     this.scheduler = b.scheduler;
     this.events = new Events(b.clock, b.listeners);
-    this.retainNanos = nanosSaturated(b.retainFinished);
+    this.retainNanos = Durations.toNanosSaturated(b.retainFinished);
     this.ownsPool = b.pool == null;
     this.pool = b.pool != null ? b.pool : Executors.newFixedThreadPool(b.threads, daemonThreads(b.name, "worker"));
     this.ownedStoreTasks = b.storeTasks != null ? null : Executors.newSingleThreadExecutor(daemonThreads(b.name,
@@ -208,15 +209,6 @@ public final class WorkflowExecutor implements AutoCloseable {
           + " form it is recorded in)", bytes + " bytes (" + value.length() + " chars)");
     }
     return value;
-  }
-
-  /** {@code duration} in nanoseconds, Long.MAX_VALUE (about 292 years: for ever, here) if it is longer. */
-  private static long nanosSaturated(Duration duration) {
-    try {
-      return duration.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
   }
 
   private static ThreadFactory daemonThreads(String name, String role) {
