@@ -299,16 +299,8 @@ class HandWorkedTest {
   @Test
   void liveEvaluationOfADeepChainOfGates() throws InterruptedException {
     int depth = 3_000;
-    FaultTreeModel.Builder b = FaultTreeModel.builder();
-    List<Gate> gates = new java.util.ArrayList<>();
-    for (int g = 0; g < depth; g++) {
-      b.addBasicEvent(BasicEvent.of("e" + g, 0.001));
-      gates.add(Gate.of("g" + g, g + 1 < depth
-          ? Formula.Operation.of(Connective.OR, Formula.basic("e" + g), Formula.gate("g" + (g + 1)))
-          : Formula.basic("e" + g)));
-    }
-    b.addFaultTree(new FaultTree("chain", gates, List.of()));
-    FaultTreeResult r = FaultTreeAnalysis.builder(b.build()).top("g0").build().run();
+    FaultTreeModel chain = Chains.chain(depth);
+    FaultTreeResult r = FaultTreeAnalysis.builder(chain).top("g0").build().run();
     Object[] out = new Object[1];
     Thread caller = new Thread(null, () -> {
       try {

@@ -3,15 +3,9 @@ package dev.faultline.diagnosis.fta.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.faultline.diagnosis.fta.BasicEvent;
-import dev.faultline.diagnosis.fta.Connective;
-import dev.faultline.diagnosis.fta.FaultTree;
+import dev.faultline.diagnosis.fta.Chains;
 import dev.faultline.diagnosis.fta.FaultTreeModel;
-import dev.faultline.diagnosis.fta.Formula;
-import dev.faultline.diagnosis.fta.Gate;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The enumeration of a family's sets, by the memory it takes. */
@@ -24,16 +18,8 @@ class FamilyTest {
   @Test
   void nestedModuleFamiliesShareOneUnboundedMemo() {
     int depth = 300;
-    FaultTreeModel.Builder b = FaultTreeModel.builder();
-    List<Gate> gates = new ArrayList<>();
-    for (int g = 0; g < depth; g++) {
-      b.addBasicEvent(BasicEvent.of("e" + g, 0.001));
-      gates.add(Gate.of("g" + g, g + 1 < depth
-          ? Formula.Operation.of(Connective.OR, Formula.basic("e" + g), Formula.gate("g" + (g + 1)))
-          : Formula.basic("e" + g)));
-    }
-    b.addFaultTree(new FaultTree("chain", gates, List.of()));
-    Engine engine = new Engine(Pdag.compile(b.build(), "g0", FaultTreeModel.DEFAULT_MISSION_TIME), Integer.MAX_VALUE,
+    FaultTreeModel chain = Chains.chain(depth);
+    Engine engine = new Engine(Pdag.compile(chain, "g0", FaultTreeModel.DEFAULT_MISSION_TIME), Integer.MAX_VALUE,
         s -> { });
     engine.run();
     Family family = engine.family();
