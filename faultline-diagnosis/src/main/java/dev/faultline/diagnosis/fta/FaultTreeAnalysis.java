@@ -125,9 +125,9 @@ public final class FaultTreeAnalysis {
   }
 
   /**
-   * Runs {@code work} as {@link #onLargeStack(Supplier)} does; on the caller's interrupt, first runs {@code onInterrupt}
-   * (which asks the work to stop), before the work starts when the caller was interrupted already. {@code onWorker}
-   * sees the work thread before it starts (a test hook).
+   * Runs {@code work} as {@link #onLargeStack(Supplier)} does; on the caller's interrupt, first runs
+   * {@code onInterrupt} (which asks the work to stop), before the work starts when the caller was interrupted already.
+   * {@code onWorker} sees the work thread before it starts (a test hook).
    */
   static <T> T onLargeStack(Supplier<T> work, Runnable onInterrupt, Consumer<Thread> onWorker) {
     Object[] out = new Object[1];

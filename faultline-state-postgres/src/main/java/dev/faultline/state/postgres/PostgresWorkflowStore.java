@@ -1529,8 +1529,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
      * until someone deletes them. With a retention, every node deletes, at most every minute (and every quarter of
      * the retention), the workflows that finished longer ago than that by the database's clock, with their steps;
      * their ids can then start new workflows, and a handle read afterwards finds nothing (one another node was
-     * waiting on fails with {@code workflow-unknown} if its heartbeat never saw the workflow finish). Any node may delete any
-     * node's finished workflows, so give the nodes of one schema the same retention.
+     * waiting on fails with {@code workflow-unknown} if its heartbeat never saw the workflow finish). Any node may
+     * delete any node's finished workflows, so give the nodes of one schema the same retention.
      */
     public Builder retainFinished(Duration retain) {
       this.retainFinished = retain;

@@ -135,8 +135,8 @@ final class EmbeddedWorkflowStore implements WorkflowStore {
     if (!"record-too-large".equals(e.code())) {
       return storeFailed(e, what, id);
     }
-    return new WorkflowException(WorkflowExecutor.VALUE_TOO_LARGE, "the workflow store cannot record " + what + " of workflow " + id
-        + ": " + e.getMessage(), e);
+    return new WorkflowException(WorkflowExecutor.VALUE_TOO_LARGE, "the workflow store cannot record " + what
+        + " of workflow " + id + ": " + e.getMessage(), e);
   }
 
   /** The executor (and the result's contract) know a store failure by its code: a journal's failure is one. */

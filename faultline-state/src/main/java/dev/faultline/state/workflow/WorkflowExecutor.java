@@ -1535,7 +1535,6 @@ public final class WorkflowExecutor implements AutoCloseable {
     }
   }
 
-  /** The context of one execution of a workflow; used by its worker thread only. */
   /**
    * Ends a step's retries when its workflow was cancelled between two attempts: an {@link InterruptedException}, which
    * a {@link Retry} never retries.
@@ -1548,6 +1547,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     }
   }
 
+  /** The context of one execution of a workflow; used by its worker thread only. */
   private final class Context implements WorkflowContext {
     final Run run;
     final List<Registered<?>> compensations = new ArrayList<>();
