@@ -149,9 +149,8 @@ class RateLimiterTest {
     assertEquals(new RateLimiter.Metrics(0, 2, 1, 0), limiter.metrics());
   }
 
-  @Test
-  void asyncCallsReservePermitsAheadUpToMaxWait() {
-    RateLimiter limiter = limiter(1, Duration.ofMillis(250));
+  /** Four async calls at once, each noting when it starts. */
+  private List<CompletableFuture<String>> startFour(RateLimiter limiter) {
     List<CompletableFuture<String>> results = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       results.add(limiter.callAsync(() -> {
@@ -159,6 +158,13 @@ class RateLimiterTest {
         return CompletableFuture.completedFuture("ok");
       }).toCompletableFuture());
     }
+    return results;
+  }
+
+  @Test
+  void asyncCallsReservePermitsAheadUpToMaxWait() {
+    RateLimiter limiter = limiter(1, Duration.ofMillis(250));
+    List<CompletableFuture<String>> results = startFour(limiter);
 
     assertEquals(List.of(0L), starts);
     RateLimitedException exception = assertInstanceOf(RateLimitedException.class,
@@ -178,13 +184,7 @@ class RateLimiterTest {
     long interval = Duration.ofDays(36_500).toNanos(); // one permit a century: three centuries pass Long.MAX_VALUE ns
     RateLimiter limiter = RateLimiter.builder("r").rate(1, Duration.ofDays(36_500)).maxWait(Duration.ofDays(365_000))
         .clock(clock).scheduler(clock).build();
-    List<CompletableFuture<String>> results = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      results.add(limiter.callAsync(() -> {
-        starts.add(clock.nanoTime());
-        return CompletableFuture.completedFuture("ok");
-      }).toCompletableFuture());
-    }
+    List<CompletableFuture<String>> results = startFour(limiter);
 
     assertEquals(List.of(0L), starts, "the fourth permit is 3 centuries away, past maxWait: it must not start now");
     RateLimitedException exception = assertInstanceOf(RateLimitedException.class,

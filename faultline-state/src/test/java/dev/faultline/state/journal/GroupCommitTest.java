@@ -62,7 +62,8 @@ class GroupCommitTest {
       };
     }
 
-    private static boolean parkedInJournal(Thread thread) {
+    /** Whether {@code thread} is parked in the journal's {@code submit}, its record queued for a combiner. */
+    static boolean parkedInJournal(Thread thread) {
       if (thread.getState() != Thread.State.WAITING) {
         return false;
       }

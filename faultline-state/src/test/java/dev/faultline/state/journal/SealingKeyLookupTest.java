@@ -27,20 +27,8 @@ import org.junit.jupiter.api.Test;
 class SealingKeyLookupTest {
   private static final Path DIR = Path.of("/sim/journal");
 
-  private static boolean parkedInSubmit(Thread thread) {
-    if (thread.getState() != Thread.State.WAITING) {
-      return false;
-    }
-    for (StackTraceElement frame : thread.getStackTrace()) {
-      if (frame.getClassName().equals(SegmentedJournal.class.getName()) && frame.getMethodName().equals("submit")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   private static void awaitParked(Thread thread) {
-    while (!parkedInSubmit(thread)) {
+    while (!GroupCommitTest.GatedStorage.parkedInJournal(thread)) {
       Thread.yield();
     }
   }
