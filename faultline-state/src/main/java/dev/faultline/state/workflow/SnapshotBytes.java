@@ -38,6 +38,14 @@ final class SnapshotBytes {
   /** The most bytes a string takes in {@code writeUTF}'s modified UTF-8 (its length field has two bytes). */
   static final int MAX_UTF = 65535;
 
+  /**
+   * Whether {@code text} takes at most {@link #MAX_UTF} bytes in modified UTF-8; without counting when it has at most
+   * a third as many chars (each takes at most three bytes), as every name in practice does.
+   */
+  static boolean fitsUtf(String text) {
+    return text.length() <= MAX_UTF / 3 || modifiedUtf8Length(text) <= MAX_UTF;
+  }
+
   /** The length of {@code text} in modified UTF-8, however long. */
   static long modifiedUtf8Length(String text) {
     int length = text.length();

@@ -203,10 +203,10 @@ public final class WorkflowExecutor implements AutoCloseable {
    * @throws ConfigurationException naming {@code field} if {@code value} is longer
    */
   private static String recordable(String field, String value) {
-    long bytes = SnapshotBytes.modifiedUtf8Length(value);
-    if (bytes > SnapshotBytes.MAX_UTF) {
+    if (!SnapshotBytes.fitsUtf(value)) {
       throw new ConfigurationException(field, "be at most " + SnapshotBytes.MAX_UTF + " bytes in modified UTF-8 (the"
-          + " form it is recorded in)", bytes + " bytes (" + value.length() + " chars)");
+          + " form it is recorded in)", SnapshotBytes.modifiedUtf8Length(value) + " bytes (" + value.length()
+          + " chars)");
     }
     return value;
   }
@@ -1594,12 +1594,12 @@ public final class WorkflowExecutor implements AutoCloseable {
     public <T> T step(String stepName, Retry retry, StepAction<T> action, Compensation<? super T> compensation) {
       Objects.requireNonNull(stepName, "stepName");
       Objects.requireNonNull(action, "action");
-      checkNotInside("step '" + stepName + "'");
-      long nameBytes = SnapshotBytes.modifiedUtf8Length(stepName);
-      if (nameBytes > SnapshotBytes.MAX_UTF) {
+      checkNotInside(stepName);
+      if (!SnapshotBytes.fitsUtf(stepName)) {
         // Before the action runs: found when its result is recorded, the run would end unfinished after the action,
         // and every resume would run it again.
-        throw new IllegalArgumentException("step name of " + nameBytes + " bytes in modified UTF-8 (" + stepName
+        throw new IllegalArgumentException("step name of " + SnapshotBytes.modifiedUtf8Length(stepName)
+            + " bytes in modified UTF-8 (" + stepName
             .length() + " chars, starting '" + stepName.substring(0, 40) + "') at position " + next + " of workflow "
             + run.row.id() + ": at most " + SnapshotBytes.MAX_UTF + " are recorded");
       }
@@ -1714,7 +1714,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     @Override
     public void sleep(Duration duration) {
       Validate.notNegative("duration", duration);
-      checkNotInside("a timer");
+      checkNotInside(null);
       checkBroken();
       StoredWorkflow row = run.row;
       int index = next++;
@@ -1805,10 +1805,12 @@ public final class WorkflowExecutor implements AutoCloseable {
 
     /**
      * Refuses a step or timer called from inside a running step or compensation: it would take the next position
-     * and record before the step around it, whose own record would then come out of order.
+     * and record before the step around it, whose own record would then come out of order. {@code stepName}: the
+     * step called, null for a timer.
      */
-    private void checkNotInside(String what) {
+    private void checkNotInside(String stepName) {
       if (inside != null) {
+        String what = stepName == null ? "a timer" : "step '" + stepName + "'";
         throw new IllegalStateException(what + " called inside " + (current.endsWith("/compensate")
             ? "the compensation of step '" : "step '") + inside + "' (" + current + ") of workflow " + run.row.id()
             + ": steps and timers do not nest; call them from the workflow's code");
