@@ -211,16 +211,10 @@ final class PgWorkflow implements StoredWorkflow {
   public synchronized WorkflowInfo info() {
     List<WorkflowInfo.StepInfo> infos = new ArrayList<>(steps.size());
     for (Step s : steps) {
-      infos.add(stepInfo(s.index(), s.name(), s.sleep(), s.wakeMillis(), s.error(), compensated.contains(s.index())));
+      infos.add(WorkflowInfo.StepInfo.of(s.index(), s.name(), s.sleep(), s.wakeMillis(), s.error(),
+          compensated.contains(s.index())));
     }
     return new WorkflowInfo(id, name, queue, status, infos, compensated.size(), error);
-  }
-
-  /** A step as {@link WorkflowInfo} shows it (the embedded store's wording). */
-  static WorkflowInfo.StepInfo stepInfo(int index, String name, boolean sleep, long wakeMillis, String error,
-      boolean compensated) {
-    String outcome = sleep ? "wake at " + wakeMillis : error != null ? "failed: " + error : "completed";
-    return new WorkflowInfo.StepInfo(index, name, outcome, compensated);
   }
 
   @Override

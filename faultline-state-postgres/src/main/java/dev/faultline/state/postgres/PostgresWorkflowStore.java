@@ -475,7 +475,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
             }
             int index = rs.getInt(6);
             if (!rs.wasNull()) {
-              steps.add(PgWorkflow.stepInfo(index, rs.getString(7), rs.getBoolean(8), rs.getLong(10),
+              steps.add(WorkflowInfo.StepInfo.of(index, rs.getString(7), rs.getBoolean(8), rs.getLong(10),
                   rs.getString(9), rs.getBoolean(11)));
             }
           }

@@ -180,9 +180,8 @@ final class Table {
     public synchronized WorkflowInfo info() {
       List<WorkflowInfo.StepInfo> infos = new ArrayList<>(steps.size());
       for (Step s : steps) {
-        String outcome = s.sleep() ? "wake at " + s.wakeMillis()
-            : s.error() != null ? "failed: " + s.error() : "completed";
-        infos.add(new WorkflowInfo.StepInfo(s.index(), s.name(), outcome, compensated.contains(s.index())));
+        infos.add(WorkflowInfo.StepInfo.of(s.index(), s.name(), s.sleep(), s.wakeMillis(), s.error(),
+            compensated.contains(s.index())));
       }
       return new WorkflowInfo(id, name, queue, status, infos, compensated.size(), error);
     }

@@ -1,5 +1,6 @@
 package dev.faultline.state.workflow;
 
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -26,8 +27,27 @@ public record WorkflowInfo(String workflowId, String workflowName, String queue,
    *
    * @param index its position in the workflow (0-based; steps and timers share the count)
    * @param name the step name ({@code "sleep"} for a timer)
-   * @param outcome {@code "completed"}, {@code "failed: <error>"} or {@code "wake at <epoch millis>"}
+   * @param outcome {@code "completed"}, {@code "failed: <error>"} or, for a timer, {@code "wake at <instant>"} (the
+   *     ISO-8601 instant in UTC, as {@link Instant#toString()} writes it: {@code wake at 2026-11-28T03:32:26.645Z})
    * @param compensated whether its compensation completed
    */
-  public record StepInfo(int index, String name, String outcome, boolean compensated) {}
+  public record StepInfo(int index, String name, String outcome, boolean compensated) {
+    /**
+     * A recorded step or timer in the wording every store uses.
+     *
+     * @param index its position
+     * @param name its name
+     * @param timer whether it is a timer ({@code ctx.sleep})
+     * @param wakeMillis a timer's wake-up time, in milliseconds since the epoch (ignored for a step)
+     * @param error a failed step's error (null for a completed step or a timer)
+     * @param compensated whether its compensation completed
+     * @return its description
+     */
+    public static StepInfo of(int index, String name, boolean timer, long wakeMillis, String error,
+        boolean compensated) {
+      String outcome = timer ? "wake at " + Instant.ofEpochMilli(wakeMillis)
+          : error != null ? "failed: " + error : "completed";
+      return new StepInfo(index, name, outcome, compensated);
+    }
+  }
 }

@@ -24,6 +24,7 @@ import dev.faultline.state.workflow.WorkflowStatus;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -547,6 +548,7 @@ public class WorkflowExecutorTest {
       return ctx.step("after", () -> count(ctx, "after"));
     };
     WorkflowExecutor first = store(dir).clock(blocking).scheduler(clock).register("w", w).open();
+    long wakeMillis = clock.wallMillis() + Duration.ofMinutes(10).toMillis();
     first.start("w", "t", null);
     assertTrue(sleeping.await(30, TimeUnit.SECONDS));
     first.close();
@@ -571,6 +573,8 @@ public class WorkflowExecutorTest {
     try (WorkflowExecutor second = store(dir).clock(recording).scheduler(clock)
         .register("w", w).open()) {
       assertEquals("after", await(second.handle("t")));
+      // Every store describes the timer by its wake-up instant in UTC.
+      assertEquals("wake at " + Instant.ofEpochMilli(wakeMillis), second.handle("t").info().steps().get(0).outcome());
     }
     assertEquals(List.of(Duration.ofMinutes(7).toNanos()), requested);
   }
