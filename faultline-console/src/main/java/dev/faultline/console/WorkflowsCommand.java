@@ -108,7 +108,7 @@ public final class WorkflowsCommand implements Runnable {
     }
   }
 
-  /** {@code workflows list (DIR | --db URL) [--status S]}: one line per workflow, by id. */
+  /** {@code workflows list (DIR | --db URL) [--status S] [--json]}: one line per workflow, by id. */
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List the workflows, by id.")
   static final class ListWorkflows implements Callable<Integer> {
     @Mixin
@@ -121,6 +121,9 @@ public final class WorkflowsCommand implements Runnable {
         description = "only workflows with this status: ${COMPLETION-CANDIDATES}")
     WorkflowStatus status;
 
+    @Option(names = "--json", description = "print one JSON object per workflow and line, steps included")
+    boolean json;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -131,17 +134,24 @@ public final class WorkflowsCommand implements Runnable {
       int shown = 0;
       for (WorkflowInfo info : target.inspect(positional)) {
         if (status == null || info.status() == status) {
-          out.printf("%s  %s  %s  queue %s  %d step(s)%s%n", info.workflowId(), info.workflowName(), info.status(),
-              info.queue(), info.steps().size(), info.error() == null ? "" : "  " + info.error());
+          if (json) {
+            writeJson(out, info);
+          } else {
+            out.printf("%s  %s  %s  queue %s  %d step(s)%s%n", text(info.workflowId()), text(info.workflowName()),
+                info.status(), text(info.queue()), info.steps().size(),
+                info.error() == null ? "" : "  " + text(info.error()));
+          }
           shown++;
         }
       }
-      out.printf("%d workflow(s)%n", shown);
+      if (!json) {
+        out.printf("%d workflow(s)%n", shown);
+      }
       return 0;
     }
   }
 
-  /** {@code workflows show (DIR | --db URL) ID}: one workflow and its recorded steps. */
+  /** {@code workflows show (DIR | --db URL) ID [--json]}: one workflow and its recorded steps. */
   @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a workflow and its recorded steps.")
   static final class Show implements Callable<Integer> {
     @Mixin
@@ -150,6 +160,9 @@ public final class WorkflowsCommand implements Runnable {
     @Parameters(arity = "1..2", paramLabel = "[DIR] ID",
         description = "the workflow store directory (not with --db), then the workflow id")
     List<String> positional;
+
+    @Option(names = "--json", description = "print the workflow as one JSON object")
+    boolean json;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -160,22 +173,67 @@ public final class WorkflowsCommand implements Runnable {
       WorkflowInfo info = target.inspect(positional).stream().filter(i -> i.workflowId().equals(id)).findFirst()
           .orElse(null);
       if (info == null) {
-        spec.commandLine().getErr().println("faultline: no workflow with id " + id + " in "
+        spec.commandLine().getErr().println("faultline: no workflow with id " + text(id) + " in "
             + target.where(positional));
         return EXIT_UNKNOWN;
       }
       PrintWriter out = spec.commandLine().getOut();
-      out.printf("workflow %s%n  name %s%n  queue %s%n  status %s%n", info.workflowId(), info.workflowName(),
-          info.queue(), info.status());
+      if (json) {
+        writeJson(out, info);
+        return 0;
+      }
+      out.printf("workflow %s%n  name %s%n  queue %s%n  status %s%n", text(info.workflowId()),
+          text(info.workflowName()), text(info.queue()), info.status());
       if (info.error() != null) {
-        out.printf("  error %s%n", info.error());
+        out.printf("  error %s%n", text(info.error()));
       }
       for (WorkflowInfo.StepInfo step : info.steps()) {
-        out.printf("  step %d  %s  %s%s%n", step.index(), step.name(), step.outcome(),
+        out.printf("  step %d  %s  %s%s%n", step.index(), text(step.name()), text(step.outcome()),
             step.compensated() ? "  compensated" : "");
       }
       return 0;
     }
+  }
+
+  /**
+   * A value for the text output, on one line: control characters (a line break in an error message, an escape
+   * sequence in an id) are written as {@code \n}, {@code \r}, {@code \t} or {@code \}{@code uXXXX}, so one workflow
+   * stays one line and the terminal shows what the store holds instead of obeying it ({@code --json} gives the exact
+   * values).
+   */
+  static String text(String value) {
+    StringBuilder b = null;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (Character.isISOControl(c)) {
+        if (b == null) {
+          b = new StringBuilder(value.length() + 16).append(value, 0, i);
+        }
+        switch (c) {
+          case '\n' -> b.append("\\n");
+          case '\r' -> b.append("\\r");
+          case '\t' -> b.append("\\t");
+          default -> b.append(String.format("\\u%04x", (int) c));
+        }
+      } else if (b != null) {
+        b.append(c);
+      }
+    }
+    return b == null ? value : b.toString();
+  }
+
+  /** One workflow as one JSON object on one line. */
+  static void writeJson(PrintWriter out, WorkflowInfo info) {
+    JsonWriter json = new JsonWriter(out);
+    json.beginObject().name("id").value(info.workflowId()).name("name").value(info.workflowName())
+        .name("queue").value(info.queue()).name("status").value(info.status().name())
+        .name("error").value(info.error()).name("compensated").value(info.compensated()).name("steps").beginArray();
+    for (WorkflowInfo.StepInfo step : info.steps()) {
+      json.beginObject().name("index").value(step.index()).name("name").value(step.name())
+          .name("outcome").value(step.outcome()).name("compensated").value(step.compensated()).endObject();
+    }
+    json.endArray().endObject();
+    out.println();
   }
 
   /**
@@ -224,13 +282,14 @@ public final class WorkflowsCommand implements Runnable {
           recorded = record(store, id);
         }
       }
-      spec.commandLine().getOut().println(recorded ? what() + " of " + id + " recorded"
-          : id + " already finished; nothing to " + verb());
+      spec.commandLine().getOut().println(recorded ? what() + " of " + text(id) + " recorded"
+          : text(id) + " already finished; nothing to " + verb());
       return recorded ? 0 : 1;
     }
 
     private int unknown(String id) {
-      spec.commandLine().getErr().println("faultline: no workflow with id " + id + " in " + target.where(positional));
+      spec.commandLine().getErr().println("faultline: no workflow with id " + text(id) + " in "
+          + target.where(positional));
       return EXIT_UNKNOWN;
     }
   }

@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.faultline.core.testing.FakeClock;
 import dev.faultline.state.workflow.Workflow;
 import dev.faultline.state.workflow.WorkflowExecutor;
 import dev.faultline.state.workflow.WorkflowStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -178,6 +182,55 @@ class WorkflowsCommandTest {
     org.junit.jupiter.api.Assertions.assertArrayEquals(torn, Files.readAllBytes(segment), "the torn tail is kept");
     org.junit.jupiter.api.Assertions.assertArrayEquals(asyncSession,
         Files.readAllBytes(dir.resolve("async-session")), "the ASYNC loss marker is kept for the next executor");
+  }
+
+  @Test
+  void textOutputKeepsOneWorkflowPerLineAndJsonGivesTheExactValues() throws Exception {
+    // Before: an error message with a line break split a workflow over two lines of `list`, an id's escape sequence
+    // reached the terminal, a timer showed its wake-up as epoch milliseconds, and there was no machine-readable form.
+    long wakeMillis = clock.wallMillis() + Duration.ofMinutes(5).toMillis();
+    try (WorkflowExecutor executor = open((ctx, in) -> {
+      if (in.equals("sleepy")) {
+        ctx.sleep(Duration.ofMinutes(5));
+        return "awake";
+      }
+      return ctx.step("charge", () -> {
+        throw new IllegalStateException("card declined\nby the bank");
+      });
+    })) {
+      org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+          () -> executor.start("w", "bad\u001b[2Jid", "x").result().get(30, TimeUnit.SECONDS));
+      // The fake clock's sleep moves its time on at once.
+      assertEquals("awake", executor.<String>start("w", "sleepy", "sleepy").result().get(30, TimeUnit.SECONDS));
+    }
+
+    JournalCommandTest.Run list = JournalCommandTest.run("workflows", "list", dir.toString());
+    assertEquals(0, list.exit(), list.err());
+    List<String> lines = list.out().lines().toList();
+    assertEquals(3, lines.size(), list.out());
+    assertTrue(lines.get(0).startsWith("bad\\u001b[2Jid  w  FAILED  queue default  1 step(s)  "), lines.get(0));
+    assertTrue(lines.get(0).contains("card declined\\nby the bank"), lines.get(0));
+
+    JournalCommandTest.Run show = JournalCommandTest.run("workflows", "show", dir.toString(), "sleepy");
+    assertEquals(0, show.exit(), show.err());
+    assertTrue(show.out().contains("step 0  sleep  wake at " + Instant.ofEpochMilli(wakeMillis)), show.out());
+
+    JournalCommandTest.Run json = JournalCommandTest.run("workflows", "list", dir.toString(), "--json");
+    assertEquals(0, json.exit(), json.err());
+    List<String> objects = json.out().lines().toList();
+    assertEquals(2, objects.size(), json.out());
+    ObjectMapper mapper = new ObjectMapper();
+    JsonNode bad = mapper.readTree(objects.get(0));
+    assertEquals("bad\u001b[2Jid", bad.path("id").asText());
+    assertEquals("FAILED", bad.path("status").asText());
+    assertEquals("charge", bad.path("steps").path(0).path("name").asText());
+    assertTrue(bad.path("steps").path(0).path("outcome").asText().contains("card declined\nby the bank"),
+        objects.get(0));
+    JsonNode shown = mapper.readTree(JournalCommandTest.run("workflows", "show", dir.toString(), "sleepy", "--json")
+        .out());
+    assertEquals("SUCCEEDED", shown.path("status").asText());
+    assertTrue(shown.path("error").isNull(), shown.toString());
+    assertEquals("wake at " + Instant.ofEpochMilli(wakeMillis), shown.path("steps").path(0).path("outcome").asText());
   }
 
   private List<String> listing() throws Exception {
