@@ -4,6 +4,7 @@ import dev.faultline.state.postgres.PostgresWorkflowStore;
 import dev.faultline.state.workflow.WorkflowExecutor;
 import dev.faultline.state.workflow.WorkflowInfo;
 import dev.faultline.state.workflow.WorkflowStatus;
+import dev.faultline.state.workflow.spi.StoredWorkflow;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -98,12 +99,26 @@ public final class WorkflowsCommand implements Runnable {
       return value == null || value.isEmpty() ? null : value;
     }
 
-    List<WorkflowInfo> inspect(List<String> positional) {
+    /** The workflows with {@code status} (every one if null), by id. */
+    List<WorkflowInfo> list(List<String> positional, WorkflowStatus status) {
       if (url == null) {
-        return WorkflowExecutor.inspect(directory(positional));
+        return WorkflowExecutor.inspect(directory(positional)).stream()
+            .filter(info -> status == null || info.status() == status).toList();
       }
       try (PostgresWorkflowStore store = database()) {
-        return store.list(null);
+        return store.list(status);
+      }
+    }
+
+    /** The workflow {@code id}, or null if the store has none: on PostgreSQL one row and its steps, not a list. */
+    WorkflowInfo find(List<String> positional, String id) {
+      if (url == null) {
+        return WorkflowExecutor.inspect(directory(positional)).stream().filter(i -> i.workflowId().equals(id))
+            .findFirst().orElse(null);
+      }
+      try (PostgresWorkflowStore store = database()) {
+        StoredWorkflow found = store.find(id);
+        return found == null ? null : found.info();
       }
     }
   }
@@ -131,21 +146,18 @@ public final class WorkflowsCommand implements Runnable {
     public Integer call() {
       target.operands(spec, positional, 0, "");
       PrintWriter out = spec.commandLine().getOut();
-      int shown = 0;
-      for (WorkflowInfo info : target.inspect(positional)) {
-        if (status == null || info.status() == status) {
-          if (json) {
-            writeJson(out, info);
-          } else {
-            out.printf("%s  %s  %s  queue %s  %d step(s)%s%n", text(info.workflowId()), text(info.workflowName()),
-                info.status(), text(info.queue()), info.steps().size(),
-                info.error() == null ? "" : "  " + text(info.error()));
-          }
-          shown++;
+      List<WorkflowInfo> infos = target.list(positional, status);
+      for (WorkflowInfo info : infos) {
+        if (json) {
+          writeJson(out, info);
+        } else {
+          out.printf("%s  %s  %s  queue %s  %d step(s)%s%n", text(info.workflowId()), text(info.workflowName()),
+              info.status(), text(info.queue()), info.steps().size(),
+              info.error() == null ? "" : "  " + text(info.error()));
         }
       }
       if (!json) {
-        out.printf("%d workflow(s)%n", shown);
+        out.printf("%d workflow(s)%n", infos.size());
       }
       return 0;
     }
@@ -170,8 +182,7 @@ public final class WorkflowsCommand implements Runnable {
     @Override
     public Integer call() {
       String id = target.operands(spec, positional, 1, "the workflow id").get(0);
-      WorkflowInfo info = target.inspect(positional).stream().filter(i -> i.workflowId().equals(id)).findFirst()
-          .orElse(null);
+      WorkflowInfo info = target.find(positional, id);
       if (info == null) {
         spec.commandLine().getErr().println("faultline: no workflow with id " + text(id) + " in "
             + target.where(positional));
