@@ -34,7 +34,8 @@ import java.util.function.DoubleSupplier;
  * {@link RestartType}, either ends it for good or restarts it together with the siblings its
  * {@link RestartStrategy} names (siblings are stopped in reverse start order, restarted in start order; a temporary
  * sibling is stopped and not restarted, as in OTP). Each restart
- * is counted in a sliding window: more than {@code maxRestarts} within {@code period} and the supervisor stops every
+ * is counted in a sliding window: more than {@code maxRestarts} within {@code period} (the window is closed, as in
+ * OTP: a restart exactly {@code period} before the current one still counts) and the supervisor stops every
  * child and escalates, failing with a {@link RestartIntensityExceededException} in its parent (or, at the root,
  * ending). Restarts wait a {@link RestartBackoff} delay on the injected {@link Scheduler}. Stopping a child waits up to
  * the shutdown timeout, then interrupts it.
@@ -314,7 +315,8 @@ public final class Supervisor implements Component {
       return;
     }
     restartTimes.addLast(now);
-    while (!restartTimes.isEmpty() && now - restartTimes.peekFirst() >= periodNanos) {
+    // As OTP's add_restart (keeps R >= Now - Period): a restart exactly one period ago still counts.
+    while (!restartTimes.isEmpty() && now - restartTimes.peekFirst() > periodNanos) {
       restartTimes.pollFirst();
     }
     if (restartTimes.size() > maxRestarts) {
@@ -618,7 +620,10 @@ public final class Supervisor implements Component {
       return this;
     }
 
-    /** Sets the restart intensity: at most {@code maxRestarts} (0 or more) within {@code period} (default 3 in 5 s). */
+    /**
+     * Sets the restart intensity: at most {@code maxRestarts} (0 or more) within {@code period} (default 3 in 5 s); a
+     * restart exactly {@code period} before the current one is still within it, as in OTP.
+     */
     public Builder intensity(int maxRestarts, Duration period) {
       this.maxRestarts = maxRestarts;
       this.period = period;
