@@ -121,7 +121,8 @@ class ReliabilityApiTest {
     assertEquals(2000, points.get(0).get("mttrMillis").asLong());
     assertEquals(1, points.get(1).get("failures").asInt(), "the breaker at 20 s");
     assertEquals(5000, points.get(1).get("mttrMillis").asLong());
-    assertEquals(5, points.get(1).get("recordsLost").asLong(), "the loss at 40 s ends the second bucket");
+    assertEquals(0, points.get(1).get("recordsLost").asLong(), "the loss at 40 s is on the edge: the third bucket's");
+    assertEquals(5, points.get(2).get("recordsLost").asLong());
     assertEquals(0, points.get(2).get("failures").asInt());
     assertTrue(points.get(2).get("mttrMillis").isNull());
     assertEquals(1.0, points.get(2).get("availability").asDouble());
@@ -133,6 +134,41 @@ class ReliabilityApiTest {
         + T0, "service=payments&step=1000&from=" + T0 + "&to=" + at(3600)}) {
       assertEquals(400, f.get("/api/v1/reliability/series?" + bad, admin).status(), bad);
     }
+  }
+
+  /**
+   * Every bucket is half-open, [from, to): a failure, a recovery and a loss exactly on the edge between two buckets
+   * count once, in the later bucket (recoveries and losses counted in both).
+   */
+  @Test
+  void anEventExactlyOnABucketEdgeCountsInTheLaterBucketOnly() {
+    report(List.of(
+        new ComponentEvent.ComponentStarted("payments-worker", at(0)),
+        new ComponentEvent.ComponentFailed("payments-worker", at(20), "crashed", null),
+        new ComponentEvent.ComponentRecovered("payments-worker", at(40), Duration.ofSeconds(20)),
+        new StateEvent.DataLost("payments-worker", at(40), 5, "torn tail")));
+    f.clock.advance(Duration.ofSeconds(60));
+    JsonNode points = f.get("/api/v1/reliability/series?service=payments&from=" + T0 + "&to=" + at(60)
+        + "&step=PT20S", admin).json().get("points");
+    assertEquals(3, points.size(), points.toString());
+    int failures = 0;
+    int recoveries = 0;
+    long lost = 0;
+    for (JsonNode point : points) {
+      failures += point.get("failures").asInt();
+      recoveries += point.get("recoveries").asInt();
+      lost += point.get("recordsLost").asLong();
+    }
+    assertEquals(List.of(1, 1, 5L), List.of(failures, recoveries, lost), "each counted once: " + points);
+    assertEquals(0, points.get(0).get("failures").asInt(), "the failure at 20 s is the second bucket's");
+    assertEquals(1, points.get(1).get("failures").asInt());
+    assertEquals(0, points.get(1).get("recoveries").asInt(), "the recovery at 40 s is the third bucket's");
+    assertTrue(points.get(1).get("mttrMillis").isNull());
+    assertEquals(1, points.get(2).get("recoveries").asInt());
+    assertEquals(20_000, points.get(2).get("mttrMillis").asLong());
+    assertEquals(5, points.get(2).get("recordsLost").asLong());
+    assertEquals(20_000, points.get(1).get("downtimeMillis").asLong());
+    assertEquals(0, points.get(2).get("downtimeMillis").asLong());
   }
 
   /**

@@ -11,8 +11,9 @@ import java.util.OptionalDouble;
  * immutable and thread-safe. How events map to down and up intervals is described on {@link ReliabilityMetrics}.
  *
  * @param name the component or service
- * @param from the start of the window
- * @param to the end of the window (the clock's time when the snapshot was taken)
+ * @param from the start of the window (inclusive)
+ * @param to the end of the window (exclusive: an event at {@code to} belongs to the next window; the clock's time when
+ *     the snapshot was taken)
  * @param observed the time within the window in which the component was observed (started and not stopped)
  * @param downtime the time within the window in which the component was down
  * @param failures the down intervals that began within the window

@@ -162,6 +162,10 @@ final class Timeline {
     return Math.max(0, e - s);
   }
 
+  /**
+   * The metrics over {@code [from, to)}: a failure, recovery or loss at {@code to} belongs to the next window, so that
+   * windows laid end to end count each event once; {@code down} is the state at the instant {@code to}.
+   */
   ComponentMetrics metrics(String name, long from, long to) {
     long observed = 0;
     for (Period p : periods) {
@@ -182,7 +186,7 @@ final class Timeline {
           detectTotal += d.start - d.onset;
         }
       }
-      if (d.recovered && d.end != OPEN && d.end >= from && d.end <= to) {
+      if (d.recovered && d.end != OPEN && d.end >= from && d.end < to) {
         recoveries++;
         repairTotal += d.end - d.start;
       }
@@ -192,7 +196,7 @@ final class Timeline {
     long lost = 0;
     long rpo = -1;
     for (Loss loss : losses) {
-      if (loss.time >= from && loss.time <= to) {
+      if (loss.time >= from && loss.time < to) {
         lost += loss.records;
         rpo = Math.max(rpo, loss.span);
       }

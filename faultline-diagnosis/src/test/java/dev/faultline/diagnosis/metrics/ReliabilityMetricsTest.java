@@ -200,6 +200,27 @@ class ReliabilityMetricsTest {
   }
 
   @Test
+  void windowsAreHalfOpenSoAnEventOnTheEdgeOfTwoCountsOnceInTheLater() {
+    metrics.onEvent(new ComponentStarted("orders", atMinutes(0)));
+    metrics.onEvent(new ComponentFailed("orders", atMinutes(20), "crash", null));
+    metrics.onEvent(new ComponentRecovered("orders", atMinutes(40), Duration.ofMinutes(20)));
+    metrics.onEvent(new DataLost("orders", atMinutes(40), 5, "torn tail"));
+    clock.advance(Duration.ofMinutes(20));
+    ComponentMetrics first = metrics.component("orders", Duration.ofMinutes(20)); // [0, 20)
+    clock.advance(Duration.ofMinutes(20));
+    ComponentMetrics second = metrics.component("orders", Duration.ofMinutes(20)); // [20, 40)
+    clock.advance(Duration.ofMinutes(20));
+    ComponentMetrics third = metrics.component("orders", Duration.ofMinutes(20)); // [40, 60)
+    assertEquals(List.of(0, 1, 0), List.of(first.failures(), second.failures(), third.failures()));
+    assertEquals(List.of(0, 0, 1), List.of(first.recoveries(), second.recoveries(), third.recoveries()));
+    assertEquals(List.of(0L, 0L, 5L), List.of(first.recordsLost(), second.recordsLost(), third.recordsLost()));
+    assertEquals(Optional.empty(), second.mttr());
+    assertEquals(Optional.of(Duration.ofMinutes(20)), third.mttr());
+    assertEquals(Duration.ofMinutes(20), second.downtime());
+    assertEquals(Duration.ZERO, third.downtime());
+  }
+
+  @Test
   void dataLossCountsRecordsAndBoundsTheLostSpanByTheLastCheckpoint() {
     metrics.onEvent(new ComponentStarted("journal", atMinutes(0)));
     metrics.onEvent(new StateRecovered("journal", atMinutes(1), null, 0, 7)); // no checkpoint yet: span unknown
