@@ -67,8 +67,27 @@ final class AccountApi {
     return Requests.object(Requests.json(ctx, mapper, maxBodyBytes), "the body", allowed);
   }
 
+  /**
+   * Reads the body of login or setup, auditing a refusal: with a fixed detail, not the error's message, which may
+   * quote the malformed body and so the password or token in it.
+   */
+  private ObjectNode credentialsBody(Context ctx, String action, Set<String> allowed, List<String> required) {
+    try {
+      ObjectNode body = body(ctx, allowed);
+      for (String field : required) {
+        Requests.text(body, field, "the body");
+      }
+      return body;
+    } catch (ApiException e) {
+      audit.record(AuditLog.ANONYMOUS, null, ctx.ip(), action, e.status(), "refused: malformed request ("
+          + e.code() + ")");
+      throw e;
+    }
+  }
+
   private Reply setup(Context ctx, Principal ignored) throws IOException {
-    ObjectNode body = body(ctx, Set.of("token", "password"));
+    ObjectNode body = credentialsBody(ctx, "POST /api/v1/setup", Set.of("token", "password"),
+        List.of("token", "password"));
     String token = Requests.text(body, "token", "the body");
     String password = Requests.text(body, "password", "the body");
     try {
@@ -79,7 +98,7 @@ final class AccountApi {
       }
       credentials.completeSetup(token, Passwords.hash(password));
     } catch (ApiException e) {
-      audit.record("anonymous", null, ctx.ip(), "POST /api/v1/setup", e.status(), e.getMessage());
+      audit.record(AuditLog.ANONYMOUS, null, ctx.ip(), "POST /api/v1/setup", e.status(), e.getMessage());
       throw e;
     }
     audit.record(CredentialStore.ADMIN, Role.ADMIN, ctx.ip(), "POST /api/v1/setup", 200, "admin password set");
@@ -87,13 +106,16 @@ final class AccountApi {
   }
 
   private Reply login(Context ctx, Principal ignored) {
-    ObjectNode body = body(ctx, Set.of("user", "password"));
+    ObjectNode body = credentialsBody(ctx, "POST /api/v1/login", Set.of("user", "password"),
+        List.of("user", "password"));
     String user = Requests.text(body, "user", "the body");
     String password = Requests.text(body, "password", "the body");
+    String address = ctx.ip();
     if (password.length() > Passwords.MAX_LENGTH) {
+      audit.record(Requests.truncate(user), null, address, "POST /api/v1/login", 400,
+          "refused login (password longer than " + Passwords.MAX_LENGTH + " characters)");
       throw ApiException.badRequest("password must have at most " + Passwords.MAX_LENGTH + " characters");
     }
-    String address = ctx.ip();
     if (!CredentialStore.validName(user)) {
       // No such user can exist; the name is not kept (bounded memory), but the address pays a failure.
       loginGuard.failedInvalidName(address);

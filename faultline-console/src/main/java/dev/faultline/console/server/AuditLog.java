@@ -27,7 +27,9 @@ import java.util.List;
  * <p>Record: {@code {"time": "ISO-8601", "actor": "admin", "role": "ADMIN", "address": "127.0.0.1",
  * "action": "POST /api/v1/keys", "status": 201, "detail": "created key k1 for payments"}}.
  *
- * <p>It records every request made by an admin or operator, logins and their failures, lockouts and setup.
+ * <p>It records every request made by an admin or operator, logins and their failures (malformed login requests
+ * too), lockouts, setup, every logout whatever the role, and every request refused for failed authentication (401,
+ * actor {@value #ANONYMOUS}). No password, session token or key is ever recorded.
  *
  * <h2>Concurrency design</h2>
  * The backend is thread-safe (the file backend: its monitor guards appends, so lines never interleave, and reads).
@@ -35,6 +37,8 @@ import java.util.List;
  */
 final class AuditLog {
   static final String FILE = "audit.jsonl";
+  /** The actor of a record when nobody was authenticated. */
+  static final String ANONYMOUS = "anonymous";
 
   /** Where records are kept, as JSON text. Implementations are thread-safe. */
   interface Backend {

@@ -86,8 +86,9 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  *       needs one more gets 503 {@code busy} with {@code Retry-After} at once, and kept results are still served
  *       ({@link FaultTreeApi}). Each analysis is stopped after {@code analysisTimeout} (422
  *       {@code analysis-timed-out}, not kept), and closing the server interrupts those in progress.</li>
- *   <li>Every request by an admin or operator, every login, lockout and setup is appended to the audit log
- *       ({@link AuditLog}).</li>
+ *   <li>Every request by an admin or operator, every login (refused ones too), lockout, logout, setup and request
+ *       refused for failed authentication (401) is appended to the audit log ({@link AuditLog}); never a password,
+ *       token or key.</li>
  * </ul>
  *
  * <h2>Concurrency design</h2>
@@ -148,6 +149,8 @@ public final class ConsoleServer implements AutoCloseable {
       new Route("GET", "/api/v1/users", Role.ADMIN, "list users and their roles"),
       new Route("GET", "/api/v1/audit", Role.ADMIN, "the last audit records"));
 
+  /** The path of logout, audited whatever the caller's role. */
+  static final String LOGOUT_PATH = "/api/v1/logout";
   /** The session cookie's name. */
   static final String SESSION_COOKIE = "faultline_session";
   /** The header that carries the CSRF token of a cookie session. */
@@ -499,19 +502,31 @@ public final class ConsoleServer implements AutoCloseable {
       Reply reply = endpoint.handle(ctx, principal);
       reply.headers().forEach(ctx::header);
       writeJson(ctx, reply.status(), reply.body());
-      auditIfPrivileged(principal, address, action, reply.status(), reply.detail());
+      audit(route, principal, address, action, reply.status(), reply.detail());
     } catch (ApiException e) {
       writeError(ctx, e);
-      auditIfPrivileged(principal, address, action, e.status(), e.getMessage());
+      audit(route, principal, address, action, e.status(), e.getMessage());
     } catch (Exception e) {
       ApiException internal = internalError(e);
       writeError(ctx, internal);
-      auditIfPrivileged(principal, address, action, 500, internal.getMessage());
+      audit(route, principal, address, action, 500, internal.getMessage());
     }
   }
 
-  private void auditIfPrivileged(Principal principal, String address, String action, int status, String detail) {
-    if (principal != null && (principal.role() == Role.ADMIN || principal.role() == Role.OPERATOR)) {
+  /**
+   * Audits what the security audit must show: every request by an admin or operator, every logout (any role), and a
+   * request refused for failed authentication (401; the actor is unknown, and no credential is recorded). Login and
+   * setup, the public routes, audit themselves.
+   */
+  private void audit(Route route, Principal principal, String address, String action, int status, String detail) {
+    if (principal == null) {
+      if (status == 401 && !route.isPublic()) {
+        audit.record(AuditLog.ANONYMOUS, null, address, action, status, "failed authentication: " + detail);
+      }
+      return;
+    }
+    boolean logout = route.method().equals("POST") && route.path().equals(LOGOUT_PATH);
+    if (logout || principal.role() == Role.ADMIN || principal.role() == Role.OPERATOR) {
       audit.record(principal.name(), principal.role(), address, action, status, detail);
     }
   }

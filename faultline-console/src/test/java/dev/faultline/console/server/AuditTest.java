@@ -50,4 +50,56 @@ class AuditTest {
       assertFalse(Files.readString(dir.resolve(AuditLog.FILE)).contains("fkey_"), "no secret in the audit log");
     }
   }
+
+  /**
+   * The security audit shows every logout (a viewer's too), every request refused for failed authentication (401),
+   * and every refused login, malformed ones included; never the password, token or key that was sent.
+   */
+  @Test
+  void logoutsFailedAuthenticationAndMalformedLoginsAreAuditedWithoutSecrets() throws Exception {
+    try (ServerFixture f = new ServerFixture(dir)) {
+      String admin = f.setUpAndLogInAdmin();
+      String viewer = f.userSession(admin, "victor", "viewer");
+      assertEquals(200, f.post("/api/v1/logout", viewer, "{}").status());
+      assertEquals(401, f.get("/api/v1/services", viewer).status(), "the ended session");
+      assertEquals(401, f.get("/api/v1/services", "fkey_not-a-key-0123456789").status());
+      assertEquals(401, f.get("/api/v1/services", null).status());
+      assertEquals(400, f.post("/api/v1/login", null, "{\"user\":\"victor\",\"password\":\"Sec'ret\" x").status(),
+          "malformed JSON, whose error message would quote the password");
+      assertEquals(400, f.post("/api/v1/login", null, "{\"user\":\"victor\"}").status());
+      String tooLong = "Long-" + "p".repeat(Passwords.MAX_LENGTH);
+      assertEquals(400, f.post("/api/v1/login", null, "{\"user\":\"victor\",\"password\":\"" + tooLong + "\"}")
+          .status());
+
+      List<String> lines = new ArrayList<>();
+      for (JsonNode record : f.get("/api/v1/audit?limit=1000", admin).json().get("records")) {
+        lines.add(record.get("actor").asText() + " " + record.get("role").asText() + " "
+            + record.get("action").asText() + " " + record.get("status").asInt() + " " + record.get("detail").asText());
+      }
+      String all = String.join("\n", lines);
+      assertTrue(all.contains("victor VIEWER POST /api/v1/logout 200 logged out"), all);
+      assertTrue(all.contains("anonymous null GET /api/v1/services 401 failed authentication: the session token is"
+          + " not valid or has expired; log in again"), all);
+      assertTrue(all.contains("anonymous null GET /api/v1/services 401 failed authentication: the bearer token is not"
+          + " a valid session token or service key"), all);
+      assertTrue(all.contains("anonymous null GET /api/v1/services 401 failed authentication: this route requires a"
+          + " session"), all);
+      assertEquals(2, count(all, "anonymous null POST /api/v1/login 400 refused: malformed request (bad-request)"),
+          all);
+      assertTrue(all.contains("victor null POST /api/v1/login 400 refused login (password longer than "
+          + Passwords.MAX_LENGTH + " characters)"), all);
+      String file = Files.readString(dir.resolve(AuditLog.FILE));
+      for (String secret : new String[] {viewer, "fkey_not-a-key", "Sec'ret", tooLong}) {
+        assertFalse(file.contains(secret), "no credential in the audit log: " + secret);
+      }
+    }
+  }
+
+  private static int count(String text, String part) {
+    int n = 0;
+    for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+      n++;
+    }
+    return n;
+  }
 }
