@@ -29,20 +29,28 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>A rollback is confirmed: the first request (a target, no {@code confirm}) changes nothing and answers the plan
  * with a one-time confirm token, valid {@link #CONFIRM_TTL} for the same user, store and target; the second request
- * (the same target and that token) rolls back. A rollback of a directory store is recorded as a
+ * (the same target and that token) rolls back. A confirm that is refused (another user's, another store or target, an
+ * expired token, a rollback the store refuses or that fails) changes nothing and leaves the token as it was; only the
+ * rollback it confirms spends it. A rollback of a directory store is recorded as a
  * {@code StateRolledBack} event of the service {@value #CONSOLE_SERVICE}, so its data loss counts in the metrics (a
  * live store publishes its own).
  *
  * <h2>Concurrency design</h2>
- * {@code pending} is a concurrent map from a confirm token's digest to what it confirms; a token is spent by an atomic
- * remove, so it confirms at most one rollback. The sources are thread-safe. Thread-safe.
+ * {@code pending} is a concurrent map from a confirm token's digest to what it confirms. A confirm first checks the
+ * entry without changing it, then claims it by an atomic {@code replace} with a claimed copy, so that of concurrent
+ * confirms one rolls back and the others are refused while it runs; the claim is removed (the token spent) when the
+ * rollback returns, and given back when it throws. The sources are thread-safe. Thread-safe.
  */
 final class OperationsApi {
   static final Duration CONFIRM_TTL = Duration.ofMinutes(5);
   static final String CONSOLE_SERVICE = "faultline-console";
   private static final int MAX_PENDING = 1000;
 
-  private record Pending(String user, String store, String target, long expiresAtNanos) {}
+  private record Pending(String user, String store, String target, long expiresAtNanos, boolean claimed) {
+    Pending claim() {
+      return new Pending(user, store, target, expiresAtNanos, true);
+    }
+  }
 
   private final ObjectMapper mapper;
   private final Clock clock;
@@ -250,15 +258,23 @@ final class OperationsApi {
     if (confirm == null) {
       return plan(source, storeName, targetText, target, principal);
     }
-    Pending spent = pending.remove(Secrets.digest(confirm));
-    if (spent == null || !spent.user().equals(principal.name()) || !spent.store().equals(storeName)
-        || !spent.target().equals(targetText) || clock.nanoTime() - spent.expiresAtNanos() >= 0) {
+    String digest = Secrets.digest(confirm);
+    Pending found = pending.get(digest);
+    if (found == null || !found.user().equals(principal.name()) || !found.store().equals(storeName)
+        || !found.target().equals(targetText) || clock.nanoTime() - found.expiresAtNanos() >= 0) {
       throw new ApiException(409, "conflict", "the confirm token is not valid for this user, store and target (it"
           + " may have expired or been used); ask for a new plan without 'confirm'");
     }
+    Pending claimed = found.claim();
+    if (found.claimed() || !pending.replace(digest, found, claimed)) {
+      throw new ApiException(409, "conflict", "a rollback confirmed by this token is in progress; see its outcome in"
+          + " the checkpoints");
+    }
     RollbackResult result;
+    boolean rolledBack = false;
     try {
       result = source.rollback(target);
+      rolledBack = true;
     } catch (ApiException e) {
       throw e;
     } catch (FaultlineException e) {
@@ -266,6 +282,12 @@ final class OperationsApi {
         throw ApiException.badRequest(e.getMessage());
       }
       throw e;
+    } finally {
+      if (rolledBack) {
+        pending.remove(digest, claimed);
+      } else {
+        pending.replace(digest, claimed, found);  // not rolled back: the token confirms it still
+      }
     }
     if (source.kind().equals("directory") && result.discarded() > 0) {
       ObjectNode fields = JsonNodeFactory.instance.objectNode();
@@ -335,7 +357,7 @@ final class OperationsApi {
     }
     String token = Secrets.newSecret("fconfirm_");
     pending.put(Secrets.digest(token), new Pending(principal.name(), storeName, targetText,
-        now + CONFIRM_TTL.toNanos()));
+        now + CONFIRM_TTL.toNanos(), false));
     Map<String, Object> plan = new LinkedHashMap<>();
     plan.put("checkpoint", checkpoint == null ? null : checkpoint.id());
     plan.put("sequence", sequence);

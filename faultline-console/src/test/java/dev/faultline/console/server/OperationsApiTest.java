@@ -269,6 +269,92 @@ class OperationsApiTest {
     }
   }
 
+  /**
+   * A confirm that is refused (another user's, another target, the store locked by a running process) leaves the
+   * state and the token as they were: the token is spent only by the rollback it confirms (it was spent first).
+   */
+  @Test
+  void aRefusedConfirmChangesNothingAndLeavesTheTokenForTheRollback() throws Exception {
+    Path state = stateDirectory();
+    try (ServerFixture f = new ServerFixture(dir.resolve("data"), b -> b.checkpointStore("ledger", state))) {
+      String admin = f.setUpAndLogInAdmin();
+      String olga = f.userSession(admin, "olga", "operator");
+      String oscar = f.userSession(admin, "oscar", "operator");
+      String id = f.get("/api/v1/checkpoints/ledger", olga).json().get("checkpoints").get(0).get("id").asText();
+      String token = f.post("/api/v1/checkpoints/ledger/rollback", olga, "{\"target\":\"" + id + "\"}").json()
+          .get("confirm").asText();
+      String confirmed = "{\"target\":\"" + id + "\",\"confirm\":\"" + token + "\"}";
+
+      ServerFixture.Reply otherUser = f.post("/api/v1/checkpoints/ledger/rollback", oscar, confirmed);
+      assertEquals(409, otherUser.status(), otherUser.body());
+      ServerFixture.Reply otherTarget = f.post("/api/v1/checkpoints/ledger/rollback", olga,
+          "{\"target\":\"4\",\"confirm\":\"" + token + "\"}");
+      assertEquals(409, otherTarget.status(), otherTarget.body());
+      assertEquals(5, RecoverableStateReader.lastSequence(state), "refused confirms change nothing");
+      try (RecoverableState<String, String> running = RecoverableState.builder(state, APPEND, Codec.utf8(),
+          Codec.utf8()).clock(clock).checkpointEvery(0).open()) {
+        ServerFixture.Reply locked = f.post("/api/v1/checkpoints/ledger/rollback", olga, confirmed);
+        assertEquals(409, locked.status(), locked.body());
+        assertEquals("store-locked", locked.error());
+        assertEquals(5, running.sequence());
+      }
+      assertEquals(5, RecoverableStateReader.lastSequence(state));
+      assertEquals(0, f.get("/api/v1/events?service=faultline-console", admin).json().get("events").size(),
+          "no rollback recorded");
+
+      ServerFixture.Reply done = f.post("/api/v1/checkpoints/ledger/rollback", olga, confirmed);
+      assertEquals(200, done.status(), "the refusals did not spend the token: " + done.body());
+      assertEquals(3, RecoverableStateReader.lastSequence(state));
+      assertEquals(409, f.post("/api/v1/checkpoints/ledger/rollback", olga, confirmed).status(), "used once");
+    }
+  }
+
+  /** Two confirms of one token at once: one rolls back, the other is refused while the first runs. */
+  @Test
+  void twoConcurrentConfirmsOfOneTokenRollBackOnce() throws Exception {
+    try (RecoverableState<String, String> state = RecoverableState.builder(dir.resolve("live"), APPEND,
+        Codec.utf8(), Codec.utf8()).clock(clock).checkpointEvery(0).open()) {
+      state.apply("a");
+      state.checkpoint("first");
+      state.apply("b");
+      CountDownLatch inRollback = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicInteger rollbacks = new java.util.concurrent.atomic.AtomicInteger();
+      // Once armed, the only call to the supplier is the one a confirm makes to roll back: hold it there.
+      java.util.function.Supplier<RecoverableState<String, String>> held = () -> {
+        if (armed.get()) {
+          rollbacks.incrementAndGet();
+          inRollback.countDown();
+          try {
+            assertTrue(release.await(30, TimeUnit.SECONDS));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return state;
+      };
+      try (ServerFixture f = new ServerFixture(dir.resolve("data"), b -> b.checkpoints("cart", held))) {
+        String admin = f.setUpAndLogInAdmin();
+        String token = f.post("/api/v1/checkpoints/cart/rollback", admin, "{\"target\":\"1\"}").json()
+            .get("confirm").asText();
+        String confirmed = "{\"target\":\"1\",\"confirm\":\"" + token + "\"}";
+        armed.set(true);
+        java.util.concurrent.CompletableFuture<ServerFixture.Reply> first = java.util.concurrent.CompletableFuture
+            .supplyAsync(() -> f.post("/api/v1/checkpoints/cart/rollback", admin, confirmed));
+        assertTrue(inRollback.await(30, TimeUnit.SECONDS));
+        ServerFixture.Reply second = f.post("/api/v1/checkpoints/cart/rollback", admin, confirmed);
+        assertEquals(409, second.status(), second.body());
+        release.countDown();
+        ServerFixture.Reply done = first.get(30, TimeUnit.SECONDS);
+        assertEquals(200, done.status(), done.body());
+        assertEquals(1, rollbacks.get(), "one rollback");
+        assertEquals(1, state.sequence());
+        assertEquals(409, f.post("/api/v1/checkpoints/cart/rollback", admin, confirmed).status(), "used once");
+      }
+    }
+  }
+
   @Test
   void aLiveStateRollsBackThroughItsOwnApi() throws Exception {
     try (RecoverableState<String, String> state = RecoverableState.builder(dir.resolve("live"), APPEND,
