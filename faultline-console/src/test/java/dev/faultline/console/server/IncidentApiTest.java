@@ -196,6 +196,7 @@ class IncidentApiTest {
         {"[]", "1 to 100 incidents"},
         {"\"text\"", "must be a JSON array of incidents or one incident"},
         {"{\"faultline.fingerprint\":", "malformed JSON"},
+        {"{\"version\":2," + good.substring(1), "unsupported incident format version 2 (this build reads version 1)"},
     };
     for (String[] c : cases) {
       ServerFixture.Reply reply = f.post("/api/v1/incidents", key, c[0]);
@@ -226,5 +227,21 @@ class IncidentApiTest {
     JsonNode incident = f.get("/api/v1/incidents", admin).json().get("incidents").get(0);
     assertEquals("payments", incident.get("service").asText());
     assertEquals("anything", incident.get("component").asText());
+  }
+
+  /**
+   * The library writes the format version first; reporters built before it wrote none: both are taken and listed.
+   */
+  @Test
+  void incidentsWithTheFormatVersionAndWithoutItAreBothTaken() {
+    String versioned = Incidents.of(new IllegalStateException("x"), "new-reporter");
+    assertTrue(versioned.startsWith("{\"version\":1,"), versioned);
+    String unversioned = Incidents.json("old-reporter", "fp", T0);
+    assertFalse(unversioned.contains("\"version\""), unversioned);
+    assertEquals(202, f.post("/api/v1/incidents", key, "[" + versioned + "," + unversioned + "]").status());
+    JsonNode incidents = f.get("/api/v1/incidents", admin).json().get("incidents");
+    assertEquals(2, incidents.size(), incidents.toString());
+    String id = incidents.get(0).get("id").asText();
+    assertEquals(200, f.get("/api/v1/incidents/" + id, admin).status());
   }
 }

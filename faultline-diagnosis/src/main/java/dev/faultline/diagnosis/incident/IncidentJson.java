@@ -13,12 +13,21 @@ import java.util.Set;
  * Writes an {@link Incident} as one JSON object of its {@link Incident#attributes() attributes}, and reads it back;
  * stateless and thread-safe.
  *
+ * <p>Format {@value #VERSION}: the object starts with {@code "version": 1} (as the other stored JSON formats do), then
+ * the attributes, e.g. {@code {"version":1,"faultline.fingerprint":"6815b661...","faultline.time":"2026-01-01T00:00Z"}}
+ * and so on. An object without {@code version} was written before the field existed and reads as version 1; another
+ * version is refused, naming it.
+ *
  * <p>The reader is strict: anything but one well-formed JSON object holding every required attribute with the right
  * type, and no unknown attribute, is rejected with an {@link IncidentJsonException} naming the position (and the
  * attribute, for a problem with a value). Nesting is limited to {@value JsonReader#MAX_DEPTH} levels, so that no
  * input can exhaust the stack.
  */
 public final class IncidentJson {
+  /** The format version this build writes, and the only one it reads (an object without one is of version 1). */
+  public static final int VERSION = 1;
+  /** The key of the format version: not an attribute of the incident, but of its JSON. */
+  public static final String VERSION_KEY = "version";
   /** Attribute: the fingerprint. */
   public static final String FINGERPRINT = "faultline.fingerprint";
   /** Attribute: when the incident was reported, ISO-8601. */
@@ -58,10 +67,14 @@ public final class IncidentJson {
 
   private IncidentJson() {}
 
-  /** The incident as one line of compact JSON. */
+  /** The incident as one line of compact JSON, starting with the format version. */
   public static String write(Incident incident) {
     Validate.notNull("incident", incident);
-    return JsonWriter.write(incident.attributes());
+    Map<String, Object> attributes = incident.attributes();
+    Map<String, Object> document = new LinkedHashMap<>(attributes.size() * 2);
+    document.put(VERSION_KEY, (long) VERSION);
+    document.putAll(attributes);
+    return JsonWriter.write(document);
   }
 
   /**
@@ -78,8 +91,18 @@ public final class IncidentJson {
     Map<?, ?> map = (Map<?, ?>) parsed;
     int at = firstNonSpace(json);
     for (Object key : map.keySet()) {
-      if (!KNOWN.contains(key)) {
+      if (!KNOWN.contains(key) && !VERSION_KEY.equals(key)) {
         throw new IncidentJsonException(at, "unknown attribute \"" + key + "\"");
+      }
+    }
+    if (map.containsKey(VERSION_KEY)) {
+      Object version = map.get(VERSION_KEY);
+      if (!(version instanceof Long)) {
+        throw new IncidentJsonException(at, "\"" + VERSION_KEY + "\" is not an integer");
+      }
+      if ((Long) version != VERSION) {
+        throw new IncidentJsonException(at, "unsupported incident format version " + version + " (this build reads"
+            + " version " + VERSION + ")");
       }
     }
     Instant time;

@@ -23,6 +23,33 @@ class IncidentJsonTest {
     assertEquals(minimal, IncidentJson.read("  \n" + IncidentJson.write(minimal) + "\t "));
   }
 
+  /**
+   * The JSON starts with the format version, as the other stored formats do ({@code "version": 1}); an incident
+   * written before it had one still reads, and a version this build does not know is refused naming it.
+   */
+  @Test
+  void theFormatVersionIsWrittenFirstAndAbsentMeansTheFirstVersion() {
+    Incident full = Incidents.full(new FakeClock());
+    String json = IncidentJson.write(full);
+    assertTrue(json.startsWith("{\"version\":1,\"faultline.fingerprint\":"), json);
+    assertEquals(1, IncidentJson.VERSION);
+    String unversioned = json.replace("\"version\":1,", "");
+    assertEquals(full, IncidentJson.read(unversioned), "written before the version field: still read");
+    assertEquals(full, IncidentJson.read("{" + unversioned.substring(1, unversioned.length() - 1) + ",\"version\":1}"),
+        "anywhere in the object");
+    for (String other : new String[] {"2", "0"}) {
+      IncidentJsonException e = assertThrows(IncidentJsonException.class,
+          () -> IncidentJson.read(json.replace("\"version\":1,", "\"version\":" + other + ",")), other);
+      assertTrue(e.getMessage().contains("unsupported incident format version " + other + " (this build reads version"
+          + " 1)"), e.getMessage());
+    }
+    for (String bad : new String[] {"\"1\"", "1.5", "null"}) {
+      IncidentJsonException e = assertThrows(IncidentJsonException.class,
+          () -> IncidentJson.read(json.replace("\"version\":1,", "\"version\":" + bad + ",")), bad);
+      assertTrue(e.getMessage().contains("\"version\" is not an integer"), bad + ": " + e.getMessage());
+    }
+  }
+
   private static int position(String json) {
     return assertThrows(IncidentJsonException.class, () -> IncidentJson.read(json), json).position();
   }
