@@ -28,8 +28,8 @@ import java.util.List;
  * "action": "POST /api/v1/keys", "status": 201, "detail": "created key k1 for payments"}}.
  *
  * <p>It records every request made by an admin or operator, logins and their failures (malformed login requests
- * too), lockouts, setup, every logout whatever the role, and every request refused for failed authentication (401,
- * actor {@value #ANONYMOUS}). No password, session token or key is ever recorded.
+ * too), lockouts, setup, every logout whatever the role, and every request whose credentials were refused (401,
+ * actor {@value #ANONYMOUS}; not one that presented none). No password, session token or key is ever recorded.
  *
  * <h2>Concurrency design</h2>
  * The backend is thread-safe (the file backend: its monitor guards appends, so lines never interleave, and reads).

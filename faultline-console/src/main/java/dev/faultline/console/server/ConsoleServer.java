@@ -87,7 +87,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  *       ({@link FaultTreeApi}). Each analysis is stopped after {@code analysisTimeout} (422
  *       {@code analysis-timed-out}, not kept), and closing the server interrupts those in progress.</li>
  *   <li>Every request by an admin or operator, every login (refused ones too), lockout, logout, setup and request
- *       refused for failed authentication (401) is appended to the audit log ({@link AuditLog}); never a password,
+ *       whose credentials were refused (401) is appended to the audit log ({@link AuditLog}); never a password,
  *       token or key.</li>
  * </ul>
  *
@@ -502,25 +502,27 @@ public final class ConsoleServer implements AutoCloseable {
       Reply reply = endpoint.handle(ctx, principal);
       reply.headers().forEach(ctx::header);
       writeJson(ctx, reply.status(), reply.body());
-      audit(route, principal, address, action, reply.status(), reply.detail());
+      audit(ctx, route, principal, address, action, reply.status(), reply.detail());
     } catch (ApiException e) {
       writeError(ctx, e);
-      audit(route, principal, address, action, e.status(), e.getMessage());
+      audit(ctx, route, principal, address, action, e.status(), e.getMessage());
     } catch (Exception e) {
       ApiException internal = internalError(e);
       writeError(ctx, internal);
-      audit(route, principal, address, action, 500, internal.getMessage());
+      audit(ctx, route, principal, address, action, 500, internal.getMessage());
     }
   }
 
   /**
    * Audits what the security audit must show: every request by an admin or operator, every logout (any role), and a
-   * request refused for failed authentication (401; the actor is unknown, and no credential is recorded). Login and
-   * setup, the public routes, audit themselves.
+   * request whose credentials were refused (401; the actor is unknown, and no credential is recorded). A request that
+   * presented none (the dashboard asking whether it is logged in) is no failed authentication and is not recorded.
+   * Login and setup, the public routes, audit themselves.
    */
-  private void audit(Route route, Principal principal, String address, String action, int status, String detail) {
+  private void audit(Context ctx, Route route, Principal principal, String address, String action, int status,
+      String detail) {
     if (principal == null) {
-      if (status == 401 && !route.isPublic()) {
+      if (status == 401 && !route.isPublic() && presentsCredentials(ctx)) {
         audit.record(AuditLog.ANONYMOUS, null, address, action, status, "failed authentication: " + detail);
       }
       return;
@@ -529,6 +531,13 @@ public final class ConsoleServer implements AutoCloseable {
     if (logout || principal.role() == Role.ADMIN || principal.role() == Role.OPERATOR) {
       audit.record(principal.name(), principal.role(), address, action, status, detail);
     }
+  }
+
+  /** Whether the request carries an Authorization header or a session cookie, valid or not. */
+  private static boolean presentsCredentials(Context ctx) {
+    String header = ctx.header("Authorization");
+    String cookie = ctx.cookie(SESSION_COOKIE);
+    return (header != null && !header.isBlank()) || (cookie != null && !cookie.isBlank());
   }
 
   private void limit(Registry<String, RateLimiter> limiters, String key, String what) {

@@ -52,8 +52,9 @@ class AuditTest {
   }
 
   /**
-   * The security audit shows every logout (a viewer's too), every request refused for failed authentication (401),
-   * and every refused login, malformed ones included; never the password, token or key that was sent.
+   * The security audit shows every logout (a viewer's too), every request whose credentials were refused (401; not
+   * one that presented none), and every refused login, malformed ones included; never the password, token or key
+   * that was sent.
    */
   @Test
   void logoutsFailedAuthenticationAndMalformedLoginsAreAuditedWithoutSecrets() throws Exception {
@@ -64,6 +65,9 @@ class AuditTest {
       assertEquals(401, f.get("/api/v1/services", viewer).status(), "the ended session");
       assertEquals(401, f.get("/api/v1/services", "fkey_not-a-key-0123456789").status());
       assertEquals(401, f.get("/api/v1/services", null).status());
+      ServerFixture.Reply expiredCookie = f.send(f.request("/api/v1/session", null)
+          .header("Cookie", ConsoleServer.SESSION_COOKIE + "=" + viewer).GET());
+      assertEquals(401, expiredCookie.status(), "the ended session, as a cookie");
       assertEquals(400, f.post("/api/v1/login", null, "{\"user\":\"victor\",\"password\":\"Sec'ret\" x").status(),
           "malformed JSON, whose error message would quote the password");
       assertEquals(400, f.post("/api/v1/login", null, "{\"user\":\"victor\"}").status());
@@ -82,8 +86,10 @@ class AuditTest {
           + " not valid or has expired; log in again"), all);
       assertTrue(all.contains("anonymous null GET /api/v1/services 401 failed authentication: the bearer token is not"
           + " a valid session token or service key"), all);
-      assertTrue(all.contains("anonymous null GET /api/v1/services 401 failed authentication: this route requires a"
-          + " session"), all);
+      assertTrue(all.contains("anonymous null GET /api/v1/session 401 failed authentication: the session has expired"
+          + " or ended; log in again"), all);
+      assertFalse(all.contains("this route requires a session"), "a request without credentials is no failed"
+          + " authentication: " + all);
       assertEquals(2, count(all, "anonymous null POST /api/v1/login 400 refused: malformed request (bad-request)"),
           all);
       assertTrue(all.contains("victor null POST /api/v1/login 400 refused login (password longer than "
