@@ -103,7 +103,12 @@ import java.util.Optional;
  * An I/O error on a write or a force (disk full, EIO) stops the journal: that append and every later one fail with
  * code {@code journal-failed} and the original error as cause. A failed force is never retried, because after a
  * failed fsync the kernel may have dropped the dirty pages and a second fsync would wrongly succeed. Records that were
- * durable before the failure stay readable; reopening cuts off whatever the failure left half-written. An interrupt
+ * durable before the failure stay readable; reopening cuts off whatever the failure left half-written. A force that
+ * the journal issues on a timer (the {@code ASYNC} force timer, or that of {@link #commitLater} in {@code SYNC}) has no
+ * caller to report to, so when it fails every later call that would acknowledge or force a record not yet durable
+ * ({@link #commit}, {@link #commitLater}, {@link #force}, {@link #awaitDurable}) fails with {@code journal-failed} as
+ * appends do, {@link #close} does too while committed records are not durable, and the journal publishes
+ * {@link dev.faultline.core.event.StateEvent.DataLost} counting them. An interrupt
  * delivered to an appending thread is held back during its I/O, but one that arrives inside the system call closes
  * the channel (as {@link java.nio.channels.FileChannel} does) and also stops the journal.
  *
@@ -198,7 +203,12 @@ public interface Journal extends AutoCloseable {
    */
   long write(byte[] payload);
 
-  /** Waits for record {@code sequence} as {@link #append(byte[])} waits for its own record. */
+  /**
+   * Waits for record {@code sequence} as {@link #append(byte[])} waits for its own record.
+   *
+   * @throws JournalException {@code journal-failed} if a write or force failed before the record was durable, in
+   *     {@code ASYNC} too (where the record would otherwise count as committed without a wait)
+   */
   void commit(long sequence);
 
   /**
@@ -208,10 +218,13 @@ public interface Journal extends AutoCloseable {
    * not a crash of the process (it was written to the operating system). In {@code ASYNC}, as {@link #commit}. For
    * records that recovery can do without because it computes them again: such a loss leaves the journal shorter when
    * it next opens, unreported, or with a torn tail that the open cuts off and reports as any torn tail
-   * ({@code StateEvent.DataLost}). A failure of that force stops the journal as any failed force does, so the next
-   * append reports it.
+   * ({@code StateEvent.DataLost}). A failure of that force stops the journal as any failed force does: every later
+   * call reports it, {@link #close} included, and a {@code StateEvent.DataLost} counts the records it left not
+   * durable.
    *
    * <p>The default waits as {@link #commit} does.
+   *
+   * @throws JournalException {@code journal-failed} if the journal stopped and the record is not durable
    */
   default void commitLater(long sequence) {
     commit(sequence);
@@ -280,7 +293,14 @@ public interface Journal extends AutoCloseable {
   /** The error that stopped the journal, if one did. */
   Optional<JournalException> failure();
 
-  /** Forces what was written, releases the lock and closes every file. Idempotent. */
+  /**
+   * Forces what was written, releases the lock and closes every file. Idempotent.
+   *
+   * @throws JournalException after releasing everything: {@code journal-failed} if this force failed, or if the
+   *     journal had stopped while records callers were told were committed (in {@code ASYNC} every record written,
+   *     in {@code SYNC} those of {@link #commitLater}) were not yet durable, naming them and the cause;
+   *     {@code journal-io} if the ASYNC session marker cannot be removed
+   */
   @Override
   void close();
 }

@@ -173,6 +173,10 @@ final class SegmentedJournal implements Journal {
   private final byte[] identity;
   private final Closeable lock;
   private final OpenReport openReport;
+  /** Where the journal publishes {@link StateEvent.DataLost}: at open, and when a timer's force fails. */
+  private final Events events;
+  /** The source name of the published events. */
+  private final String eventSource;
 
   private final ReentrantLock writeLock = new ReentrantLock();
   /** The queued records, newest on top (a Treiber stack: pushed lock-free, taken whole by the combiner). */
@@ -221,6 +225,8 @@ final class SegmentedJournal implements Journal {
     this.identity = identity;
     this.lock = lock;
     this.openReport = openReport;
+    this.events = new Events(config.clock, config.listeners);
+    this.eventSource = config.name != null ? config.name : String.valueOf(config.directory.getFileName());
     this.segments = List.copyOf(segments);
     this.active = segments.get(segments.size() - 1);
     this.writePosition = writePosition;
@@ -335,9 +341,9 @@ final class SegmentedJournal implements Journal {
     LOG.log(report.clean() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, report.describe());
     SegmentedJournal journal = new SegmentedJournal(config, lock, identity == null ? null : identity.bytes(),
         segments, writePosition, preallocatedEnd, report);
-    Events events = new Events(config.clock, config.listeners);
+    Events events = journal.events;
     if (events.enabled()) {
-      String name = config.name != null ? config.name : String.valueOf(directory.getFileName());
+      String name = journal.eventSource;
       if (damage != null) {
         events.publish(new StateEvent.DataLost(name, events.now(), damage.droppedRecords(),
             "torn tail cut off on open: " + damage.describe()));
@@ -714,6 +720,10 @@ final class SegmentedJournal implements Journal {
   public void commit(long sequence) {
     if (durability == Durability.SYNC || sequence - durable.sequence() >= asyncMaxUnforced) {
       awaitDurable(sequence);
+    } else if (failure != null && sequence > durable.sequence()) {
+      // ASYNC within the window: committing would acknowledge a record that no force will ever cover (a failed
+      // force is never retried), so say so instead.
+      throw failedCopy();
     }
   }
 
@@ -730,6 +740,10 @@ final class SegmentedJournal implements Journal {
     }
     if (durable.sequence() >= sequence) {
       return;
+    }
+    if (failure != null) {
+      // No force will ever cover it (a failed force is never retried): acknowledging it would lose it silently.
+      throw failedCopy();
     }
     synchronized (sync) {
       if (laterSequence < sequence) {
@@ -754,8 +768,27 @@ final class SegmentedJournal implements Journal {
     try {
       awaitDurableFromTimer(target);
     } catch (JournalException e) {
-      // The journal stopped or closed: its later appends report why, and close forced what it could.
+      // The journal stopped or closed: its later calls report why, and close forced what it could.
+      reportTimerFailure();
     }
+  }
+
+  /**
+   * After a timer's force failed (or found the journal stopped meanwhile): publishes {@link StateEvent.DataLost} for
+   * the records written but not durable, which their writers were told were committed and which no force will ever
+   * cover, since a caller that stopped appending learns of it no other way (its next force, commit, append or close
+   * reports it too). Called outside every lock, as listeners must be.
+   */
+  private void reportTimerFailure() {
+    JournalException stopped = failure;
+    long unforced = written.sequence() - durable.sequence();
+    if (stopped == null || unforced <= 0 || !events.enabled()) {
+      return;
+    }
+    events.publish(new StateEvent.DataLost(eventSource, events.now(), unforced, "record(s) "
+        + (durable.sequence() + 1) + ".." + written.sequence() + " of journal " + directory + " were committed but"
+        + " may not be on disk: the timer's force failed or found the journal stopped (" + stopped.getMessage()
+        + ")"));
   }
 
   /**
@@ -1378,8 +1411,12 @@ final class SegmentedJournal implements Journal {
         awaitDurableFromTimer(last);
       }
     } catch (JournalException e) {
-      if (closed || failure != null) {
-        // The journal stopped; every later append reports the failure, so the timer simply ends.
+      if (failure != null) {
+        // The journal stopped; every later call reports the failure (see reportTimerFailure), and the timer ends.
+        reportTimerFailure();
+        return;
+      }
+      if (closed) {
         return;
       }
       // A truncation took the records it was forcing away (sequence-out-of-range) between its read of the last
@@ -1810,6 +1847,18 @@ final class SegmentedJournal implements Journal {
       active.channel = null;
     } finally {
       forceLock.unlock();
+    }
+    long committed;
+    synchronized (sync) {
+      // The records callers were told were committed: in ASYNC every written one, in SYNC those left to commitLater.
+      committed = durability == Durability.ASYNC ? written.sequence() : laterSequence;
+    }
+    if (error == null && failure != null && committed > durable.sequence()) {
+      // Close forces what was committed; after a failed force it cannot, and the callers may not have learnt that
+      // (the force of the ASYNC timer, or of commitLater's in SYNC, fails with nobody waiting).
+      error = new JournalException("journal-failed", "journal " + directory + " closed with committed record(s) "
+          + (durable.sequence() + 1) + ".." + committed + " not durable, because it had stopped: "
+          + failure.getMessage(), failure.getCause());
     }
     closeQuietly(lock, error);
     synchronized (sync) {
