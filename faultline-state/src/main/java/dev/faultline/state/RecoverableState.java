@@ -13,6 +13,7 @@ import dev.faultline.state.checkpoint.CheckpointProblem;
 import dev.faultline.state.checkpoint.CheckpointSelection;
 import dev.faultline.state.checkpoint.CheckpointStore;
 import dev.faultline.state.crypto.KeyProvider;
+import dev.faultline.state.internal.JournalAccess;
 import dev.faultline.state.io.StorageIo;
 import dev.faultline.state.journal.Durability;
 import dev.faultline.state.journal.Journal;
@@ -234,7 +235,8 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       return recovered;
     } catch (Throwable t) {
       try {
-        journal.close();
+        // Not a plain close: this open's report (an unclean ASYNC session's possible loss) reaches nobody now.
+        JournalAccess.closeAbandoned(journal);
       } catch (RuntimeException e) {
         t.addSuppressed(e);
       }

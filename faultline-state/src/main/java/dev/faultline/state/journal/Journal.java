@@ -15,7 +15,8 @@ import java.util.Optional;
  *   journal.lock                      exclusive lock of the open journal (a second opener gets "journal-locked")
  *   00000000000000000001.journal      segment: records 1 .. 4711
  *   00000000000000004712.journal      segment named by its first sequence, zero-padded to 20 digits
- *   async-session                     present while an ASYNC session is open (its window, for loss reports)
+ *   async-session                     present while an ASYNC session is open (its window, for loss reports;
+ *                                     a session opened after an unclean one records the larger of both windows)
  *   directory.id                      the directory's identity, which encrypted records authenticate (with a key)
  * </pre>
  * A segment is closed ("rolled") when the next record would take it past {@code segmentSize}; the old segment is

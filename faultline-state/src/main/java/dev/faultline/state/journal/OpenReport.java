@@ -12,7 +12,9 @@ import java.util.Optional;
  * @param lastSequence the last sequence after open ({@code firstSequence - 1} if empty)
  * @param truncatedTail the torn tail that was cut off, if any
  * @param possibleLoss set when the previous session was {@link Durability#ASYNC} and did not close cleanly: records
- *     inside its window may have been lost without a trace, and this is the bound
+ *     inside its window may have been lost without a trace, and this is the bound. It is reported until an open
+ *     succeeds: an open that fails leaves the session's marker (or, having replaced it by its own ASYNC session's,
+ *     one recording the larger of both windows), and so does a {@code RecoverableState} whose recovery fails
  */
 public record OpenReport(Path directory, int segments, long firstSequence, long lastSequence,
     Optional<JournalDamage> truncatedTail, Optional<AsyncWindowLoss> possibleLoss) {

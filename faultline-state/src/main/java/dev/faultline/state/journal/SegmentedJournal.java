@@ -7,6 +7,7 @@ import dev.faultline.core.internal.Events;
 import dev.faultline.state.crypto.KeyProvider;
 import dev.faultline.state.internal.Aead;
 import dev.faultline.state.internal.DirectoryIdentity;
+import dev.faultline.state.internal.JournalAccess;
 import dev.faultline.state.io.StorageChannel;
 import dev.faultline.state.io.StorageIo;
 import java.io.Closeable;
@@ -126,6 +127,13 @@ final class SegmentedJournal implements Journal {
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
+    JournalAccess.install(journal -> {
+      if (journal instanceof SegmentedJournal segmented) {
+        segmented.closeAbandoned();
+      } else {
+        journal.close();
+      }
+    });
   }
 
   /**
@@ -173,6 +181,10 @@ final class SegmentedJournal implements Journal {
   private final byte[] identity;
   private final Closeable lock;
   private final OpenReport openReport;
+  /** The marker of the unclean ASYNC session that opening reported as a possible loss (its bytes); null if none. */
+  private final byte[] reportedMarker;
+  /** Set by {@link #closeAbandoned}: close leaves the possible loss of {@link #reportedMarker} to the next open. */
+  private volatile boolean abandoned;
   /** Where the journal publishes {@link StateEvent.DataLost}: at open, and when a timer's force fails. */
   private final Events events;
   /** The source name of the published events. */
@@ -210,7 +222,7 @@ final class SegmentedJournal implements Journal {
   private long laterSequence;
 
   private SegmentedJournal(JournalBuilder config, Closeable lock, byte[] identity, List<Segment> segments,
-      long writePosition, long preallocatedEnd, OpenReport openReport) {
+      long writePosition, long preallocatedEnd, OpenReport openReport, byte[] reportedMarker) {
     this.directory = config.directory;
     this.io = config.storage;
     this.durability = config.durability;
@@ -225,6 +237,7 @@ final class SegmentedJournal implements Journal {
     this.identity = identity;
     this.lock = lock;
     this.openReport = openReport;
+    this.reportedMarker = reportedMarker;
     this.events = new Events(config.clock, config.listeners);
     this.eventSource = config.name != null ? config.name : String.valueOf(config.directory.getFileName());
     this.segments = List.copyOf(segments);
@@ -272,6 +285,7 @@ final class SegmentedJournal implements Journal {
     List<Segment> segments = new ArrayList<>();
     StorageChannel channel = null;
     OpenReport.AsyncWindowLoss loss;
+    byte[] previousMarker;
     long writePosition;
     long preallocatedEnd;
     DirectoryIdentity.Identity identity;
@@ -327,9 +341,15 @@ final class SegmentedJournal implements Journal {
       activeSegment.channel = channel;
       writePosition = last.validEnd;
       preallocatedEnd = channel.size();
-      loss = takeAsyncMarker(io, directory);
+      // The marker of an unclean ASYNC session is the only record of its possible loss: it is read here and
+      // replaced or removed only as the last step of opening, so that an open failing before reports it again.
+      io.delete(directory.resolve(ASYNC_MARKER_TMP)); // left by an open that failed while writing the marker
+      previousMarker = readAsyncMarker(io, directory);
+      loss = previousMarker == null ? null : parseAsyncMarker(previousMarker);
       if (config.durability == Durability.ASYNC) {
-        writeAsyncMarker(io, directory, config);
+        writeAsyncMarker(io, directory, config, loss);
+      } else if (previousMarker != null) {
+        removeAsyncMarker(io, directory, previousMarker);
       }
     } catch (IOException e) {
       closeQuietly(channel, e);
@@ -340,7 +360,7 @@ final class SegmentedJournal implements Journal {
         Optional.ofNullable(damage), Optional.ofNullable(loss));
     LOG.log(report.clean() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, report.describe());
     SegmentedJournal journal = new SegmentedJournal(config, lock, identity == null ? null : identity.bytes(),
-        segments, writePosition, preallocatedEnd, report);
+        segments, writePosition, preallocatedEnd, report, previousMarker);
     Events events = journal.events;
     if (events.enabled()) {
       String name = journal.eventSource;
@@ -617,30 +637,50 @@ final class SegmentedJournal implements Journal {
     io.forceDirectory(directory);
   }
 
-  /** Reads and removes the marker of an ASYNC session that did not close cleanly; null if there is none. */
-  private static OpenReport.AsyncWindowLoss takeAsyncMarker(StorageIo io, Path directory) throws IOException {
-    io.delete(directory.resolve(ASYNC_MARKER_TMP));
+  /** The bytes of the marker of an ASYNC session that did not close cleanly; null if there is none. Changes nothing. */
+  private static byte[] readAsyncMarker(StorageIo io, Path directory) throws IOException {
     Path marker = directory.resolve(ASYNC_MARKER);
     if (!io.exists(marker)) {
       return null;
     }
-    long maxRecords = -1;
-    long windowMillis = -1;
     try (StorageChannel channel = io.open(marker, StorageIo.OpenMode.READ)) {
       ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(channel.size(), 4096));
       channel.readFully(bytes, 0);
-      for (String line : new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8).split("\n")) {
-        String[] pair = line.split("=", 2);
-        if (pair.length == 2 && pair[0].equals("maxUnforcedRecords")) {
-          maxRecords = parseOrMinusOne(pair[1]);
-        } else if (pair.length == 2 && pair[0].equals("forceIntervalMillis")) {
-          windowMillis = parseOrMinusOne(pair[1]);
-        }
+      return java.util.Arrays.copyOf(bytes.array(), bytes.position());
+    }
+  }
+
+  /** The loss window an ASYNC session marker records (-1 for a value it lacks). */
+  private static OpenReport.AsyncWindowLoss parseAsyncMarker(byte[] marker) {
+    long maxRecords = -1;
+    long windowMillis = -1;
+    for (String line : new String(marker, StandardCharsets.UTF_8).split("\n")) {
+      String[] pair = line.split("=", 2);
+      if (pair.length == 2 && pair[0].equals("maxUnforcedRecords")) {
+        maxRecords = parseOrMinusOne(pair[1]);
+      } else if (pair.length == 2 && pair[0].equals("forceIntervalMillis")) {
+        windowMillis = parseOrMinusOne(pair[1]);
       }
     }
-    io.delete(marker);
-    io.forceDirectory(directory);
     return new OpenReport.AsyncWindowLoss(maxRecords, windowMillis);
+  }
+
+  /**
+   * Removes the marker of an unclean ASYNC session once its loss is reported. If that cannot be made durable, puts
+   * the marker back ({@code bytes}) as far as the disk lets it, so that the next open reports the loss again.
+   */
+  private static void removeAsyncMarker(StorageIo io, Path directory, byte[] bytes) throws IOException {
+    io.delete(directory.resolve(ASYNC_MARKER));
+    try {
+      io.forceDirectory(directory);
+    } catch (IOException e) {
+      try {
+        putAsyncMarker(io, directory, bytes);
+      } catch (IOException | RuntimeException again) {
+        e.addSuppressed(again);
+      }
+      throw e;
+    }
   }
 
   private static long parseOrMinusOne(String text) {
@@ -651,13 +691,29 @@ final class SegmentedJournal implements Journal {
     }
   }
 
-  /** Records, durably and atomically, that an ASYNC session is open and what its loss window is. */
-  private static void writeAsyncMarker(StorageIo io, Path directory, JournalBuilder config) throws IOException {
+  /**
+   * Records, durably and atomically, that an ASYNC session is open and what its loss window is. It replaces the
+   * marker of an unclean previous session ({@code previous}, null if none), so it records the larger window of the
+   * two: if opening fails after the rename, the next open still reports at least the previous session's loss.
+   */
+  private static void writeAsyncMarker(StorageIo io, Path directory, JournalBuilder config,
+      OpenReport.AsyncWindowLoss previous) throws IOException {
+    long maxRecords = config.asyncMaxUnforcedRecords;
+    long windowMillis = config.asyncForceInterval.toMillis();
+    if (previous != null) {
+      maxRecords = Math.max(maxRecords, previous.maxRecords());
+      windowMillis = Math.max(windowMillis, previous.windowMillis());
+    }
+    String text = "maxUnforcedRecords=" + maxRecords + "\nforceIntervalMillis=" + windowMillis + "\n";
+    putAsyncMarker(io, directory, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Writes {@code bytes} as the ASYNC session marker: to a temporary file, forced, renamed, directory forced. */
+  private static void putAsyncMarker(StorageIo io, Path directory, byte[] bytes) throws IOException {
     Path tmp = directory.resolve(ASYNC_MARKER_TMP);
-    String text = "maxUnforcedRecords=" + config.asyncMaxUnforcedRecords + "\nforceIntervalMillis="
-        + config.asyncForceInterval.toMillis() + "\n";
+    io.delete(tmp);
     try (StorageChannel channel = io.open(tmp, StorageIo.OpenMode.CREATE_NEW)) {
-      channel.writeFully(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), 0);
+      channel.writeFully(ByteBuffer.wrap(bytes), 0);
       channel.force();
     }
     io.move(tmp, directory.resolve(ASYNC_MARKER));
@@ -1824,10 +1880,13 @@ final class SegmentedJournal implements Journal {
       task.cancel();
     }
     JournalException error = null;
+    // An owner that failed to open on this journal (closeAbandoned) leaves the loss it reported to the next open:
+    // in ASYNC the marker of this session records at least that loss's window, so it stays; in SYNC it comes back.
+    boolean keepLoss = abandoned && reportedMarker != null;
     if (failure == null) {
       try {
         force();
-        if (durability == Durability.ASYNC) {
+        if (durability == Durability.ASYNC && !keepLoss) {
           io.delete(directory.resolve(ASYNC_MARKER));
           io.forceDirectory(directory);
         }
@@ -1836,6 +1895,21 @@ final class SegmentedJournal implements Journal {
       } catch (IOException e) {
         error = new JournalException("journal-io", "cannot remove the ASYNC session marker of journal "
             + directory + ": " + e, e);
+      }
+    }
+    if (keepLoss && durability == Durability.SYNC) {
+      try {
+        putAsyncMarker(io, directory, reportedMarker);
+      } catch (IOException e) {
+        JournalException restoring = new JournalException("journal-io", "cannot put back the marker of the"
+            + " unclean ASYNC session of journal " + directory + ", so the next open will not report its possible"
+            + " loss again (" + openReport.possibleLoss().map(OpenReport.AsyncWindowLoss::describe).orElse("")
+            + "): " + e, e);
+        if (error == null) {
+          error = restoring;
+        } else {
+          error.addSuppressed(restoring);
+        }
       }
     }
     forceLock.lock();
@@ -1867,6 +1941,16 @@ final class SegmentedJournal implements Journal {
     if (error != null) {
       throw error;
     }
+  }
+
+  /**
+   * Closes the journal for an owner that failed to open on it (such as {@code RecoverableState}, whose recovery
+   * failed): as {@link #close}, except that the possible loss of an unclean ASYNC session that opening reported is
+   * left to the next open to report again, since nobody received this open's report.
+   */
+  void closeAbandoned() {
+    abandoned = true;
+    close();
   }
 
   static void closeQuietly(Closeable closeable, Throwable primary) {
