@@ -265,18 +265,56 @@ public final class RecoverableState<S, E> implements AutoCloseable {
    * The state the next open of {@code directory} would recover, read for a tool without changing anything and without
    * the directory's lock: the newest valid checkpoint that the journal can continue, then the journal's valid records
    * after it. A torn tail is not cut and an ASYNC session's loss marker is left for the next open to report; while a
-   * process has the directory open, this is what its journal and checkpoints held at that moment.
+   * process has the directory open, this is what its journal and checkpoints held at that moment. Encrypted state
+   * needs {@link #readOffline(Path, StateMachine, Codec, Codec, StorageIo, KeyProvider)}.
    *
    * @throws StateException {@code state-missing} if {@code directory} holds no journal, {@code state-corrupted} if
-   *     valid records follow damage in the journal (the next open would refuse it too), {@code state-unrecoverable}
-   *     or {@code state-replay-failed} as {@link Builder#open()}
+   *     valid records follow damage in the journal (the next open would refuse it too), {@code state-crypto} if the
+   *     state is encrypted, {@code state-unrecoverable} or {@code state-replay-failed} as {@link Builder#open()}
    */
   public static <S, E> S readOffline(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec,
       Codec<E> eventCodec) {
+    return readOffline(directory, machine, stateCodec, eventCodec, StorageIo.system(), null);
+  }
+
+  /**
+   * As {@link #readOffline(Path, StateMachine, Codec, Codec)}, through {@code storage}, decrypting with
+   * {@code keyProvider} (null: the state is not encrypted).
+   *
+   * @throws StateException {@code state-crypto} if a checkpoint or journal segment the recovery needs cannot be
+   *     decrypted, naming it and why: encrypted with a key id the provider does not have (or without a provider),
+   *     the wrong key for that id, or the directory's identity missing or damaged; and as
+   *     {@link #readOffline(Path, StateMachine, Codec, Codec)}
+   */
+  public static <S, E> S readOffline(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec,
+      Codec<E> eventCodec, StorageIo storage, KeyProvider keyProvider) {
     Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(storage, "storage");
+    try {
+      return readOfflineChecked(directory, machine, stateCodec, eventCodec, storage, keyProvider);
+    } catch (CheckpointException e) {
+      if (!e.code().equals("checkpoint-crypto")) {
+        throw e;
+      }
+      throw offlineCrypto(directory, keyProvider, e);
+    } catch (JournalException e) {
+      if (!e.code().equals("journal-crypto")) {
+        throw e;
+      }
+      throw offlineCrypto(directory, keyProvider, e);
+    }
+  }
+
+  private static StateException offlineCrypto(Path directory, KeyProvider keyProvider, RuntimeException e) {
+    return new StateException("state-crypto", "cannot read the state in " + directory + (keyProvider == null
+        ? " without a key provider" : " with the given key provider") + ": " + e.getMessage(), e);
+  }
+
+  private static <S, E> S readOfflineChecked(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec,
+      Codec<E> eventCodec, StorageIo storage, KeyProvider keyProvider) {
     VerifyReport view;
     try {
-      view = Journal.verify(directory, StorageIo.system());
+      view = Journal.verify(directory, storage);
     } catch (JournalException e) {
       throw new StateException("state-missing", "cannot read the journal in " + directory + ": " + e.getMessage(), e);
     }
@@ -290,15 +328,25 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     }
     long first = view.firstSequence();
     long last = view.lastSequence();
-    CheckpointStore store = CheckpointStore.builder(directory).readOnly().open();
-    Optional<Checkpoint> checkpoint = store.latestValid(info -> info.sequence() <= last).checkpoint();
+    CheckpointStore store = CheckpointStore.builder(directory).storage(storage).keyProvider(keyProvider).readOnly()
+        .open();
+    CheckpointSelection selection = store.latestValid(info -> info.sequence() <= last);
+    Optional<Checkpoint> checkpoint = selection.checkpoint();
     long from = checkpoint.map(c -> c.sequence() + 1).orElse(1L);
     if (from < first) {
-      throw new StateException("state-unrecoverable", "cannot read " + directory + ": the journal starts at sequence "
-          + first + " and no valid checkpoint covers sequences " + from + ".." + (first - 1));
+      List<CheckpointProblem> undecryptable = selection.skipped().stream()
+          .filter(problem -> "checkpoint-crypto".equals(problem.code())).toList();
+      String why = "the journal starts at sequence " + first + " and no valid checkpoint covers sequences " + from
+          + ".." + (first - 1);
+      if (!undecryptable.isEmpty()) {
+        throw new StateException("state-crypto", "cannot read the state in " + directory + ": " + why + "; "
+            + "checkpoint(s) that would cannot be decrypted: " + undecryptable);
+      }
+      throw new StateException("state-unrecoverable", "cannot read " + directory + ": " + why
+          + (selection.skipped().isEmpty() ? "" : "; skipped: " + selection.skipped()));
     }
-    return rebuild(directory, machine, stateCodec, eventCodec, at -> Journal.readOnly(directory, at), checkpoint,
-        last, new long[1]);
+    return rebuild(directory, machine, stateCodec, eventCodec,
+        at -> Journal.readOnly(directory, at, storage, keyProvider), checkpoint, last, new long[1]);
   }
 
   private static <S, E> S rebuild(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec,
