@@ -98,7 +98,9 @@ import java.util.Optional;
  * {@link #repair(Path)} then truncates there and reports what it dropped. {@link #verify(Path)} checks without
  * changing anything. A file named like a segment whose first bytes are neither the magic nor the zeros a crash while
  * creating it leaves is not cut as a torn tail: it is not a segment, so opening fails with {@code journal-format}
- * naming it and changes nothing.
+ * naming it and changes nothing. Repair refuses so too, rather than delete data it does not know, for such a file
+ * that holds no valid frame (a segment whose header a bit flip damaged still holds its records), whether the repair
+ * would cut it or delete it as a later segment: move the file out of the directory and repair again.
  *
  * <h2>Failure</h2>
  * An I/O error on a write or a force (disk full, EIO) stops the journal: that append and every later one fail with
@@ -173,9 +175,12 @@ public interface Journal extends AutoCloseable {
 
   /**
    * Truncates the journal in {@code directory} where its valid records stop (torn tail or corruption), removing later
-   * segments, and reports what was dropped. Takes the journal's lock for the duration.
+   * segments, and reports what was dropped. Takes the journal's lock for the duration. Removes only what it knows to
+   * be this journal's: a file named like a segment that is none makes it refuse (see "Opening and damage").
    *
-   * @throws JournalException {@code journal-locked} if the journal is open elsewhere
+   * @throws JournalException {@code journal-locked} if the journal is open elsewhere; {@code journal-format}, changing
+   *     nothing, for a segment of an unsupported format version, or if the repair would cut or delete a file named
+   *     like a segment that does not start with the journal's magic and holds no valid frame (naming it)
    */
   static RepairReport repair(Path directory) {
     return repair(directory, StorageIo.system());

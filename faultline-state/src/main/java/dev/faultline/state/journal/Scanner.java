@@ -231,6 +231,16 @@ final class Scanner {
     return Format.frameCrc(bytes, offset, length) == stored;
   }
 
+  /**
+   * Whether {@code file} holds a valid frame anywhere (length in range, CRC32C, a positive sequence): evidence that a
+   * file whose header is damaged is a journal segment all the same.
+   */
+  static boolean holdsAValidFrame(StorageIo io, Path file) throws IOException {
+    try (StorageChannel channel = io.open(file, StorageIo.OpenMode.READ)) {
+      return countValidFrames(new WindowReader(channel, channel.size()), 0, 1, Long.MAX_VALUE, 1) > 0;
+    }
+  }
+
   /** Counts valid frames from {@code from}, skipping damaged bytes one at a time; stops after {@code limit} finds. */
   private static long countValidFrames(WindowReader reader, long from, long minSequence, long maxSequence, long limit)
       throws IOException {

@@ -387,6 +387,21 @@ final class SegmentedJournal implements Journal {
    * @throws JournalException {@code journal-format} naming the file and its first bytes
    */
   private static void refuseForeignFile(StorageIo io, Path file) throws IOException {
+    String found = foreignBytes(io, file);
+    if (found != null) {
+      throw new JournalException("journal-format", "segment " + file + " does not start with the journal's"
+          + String.format(" magic 0x%08x", Format.MAGIC) + " but with the bytes 0x" + found + ": it is not a"
+          + " journal segment (only named like one), or something overwrote its header; opening would cut it off"
+          + " as a torn tail, so it refuses. Nothing was changed: move the file out of the journal directory (if it"
+          + " is another file, keep it), then open the journal again");
+    }
+  }
+
+  /**
+   * The first bytes of {@code file} in hex if they are neither the journal's magic nor zeros (so it is no segment of
+   * this journal, not even one a crash left with a torn header); null if they are.
+   */
+  private static String foreignBytes(StorageIo io, Path file) throws IOException {
     ByteBuffer magic = ByteBuffer.allocate(4);
     try (StorageChannel channel = io.open(file, StorageIo.OpenMode.READ)) {
       channel.readFully(magic, 0);
@@ -398,11 +413,37 @@ final class SegmentedJournal implements Journal {
         for (int j = 0; j < magic.position(); j++) {
           bytes.append(String.format("%02x", magic.get(j)));
         }
-        throw new JournalException("journal-format", "segment " + file + " does not start with the journal's"
-            + String.format(" magic 0x%08x", Format.MAGIC) + " but with the bytes 0x" + bytes + ": it is not a"
-            + " journal segment (only named like one), or something overwrote its header; opening would cut it off"
-            + " as a torn tail, so it refuses. Nothing was changed: move the file away, or run Journal.repair to"
-            + " drop it and everything after it");
+        return bytes.toString();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Refuses a repair that would delete or replace a file named like a segment that is not one: whose first bytes are
+   * foreign ({@link #foreignBytes}) and which holds no valid frame (a segment whose header a bit flip damaged still
+   * holds its records' frames). Checks the damaged file if its header is cut, and every later file: repair removes
+   * only data it knows to be this journal's. Reads; changes nothing.
+   *
+   * @throws JournalException {@code journal-format} naming the file and its first bytes
+   */
+  private static void refuseRepairOfForeignFiles(StorageIo io, Path directory, JournalDamage damage)
+      throws IOException {
+    List<Path> removed = new ArrayList<>();
+    if (damage.offset() < Format.HEADER_SIZE) {
+      removed.add(damage.segment());
+    }
+    removed.addAll(damage.laterSegments());
+    for (Path file : removed) {
+      String found = foreignBytes(io, file);
+      if (found != null && !Scanner.holdsAValidFrame(io, file)) {
+        throw new JournalException("journal-format", "cannot repair journal " + directory + ": " + file
+            + " is named like a segment but does not start with the journal's"
+            + String.format(" magic 0x%08x", Format.MAGIC) + " (it starts with the bytes 0x" + found + ") and holds"
+            + " no valid journal frame, so it is not a segment of this journal; the repair would "
+            + (file.equals(damage.segment()) ? "cut it off" : "delete it") + " and refuses to remove data it does"
+            + " not know. Nothing was changed: move the file out of the journal directory (if it is another file,"
+            + " keep it), then repair again");
       }
     }
   }
@@ -748,6 +789,7 @@ final class SegmentedJournal implements Journal {
     try {
       Scanner.Result scan = scan(io, directory);
       if (scan.damage != null) {
+        refuseRepairOfForeignFiles(io, directory, scan.damage);
         cut(io, directory, scan, 0);
         LOG.log(System.Logger.Level.WARNING, "journal " + directory + " repaired: cut " + scan.damage.describe());
       }

@@ -331,6 +331,27 @@ class CorruptionMatrixTest {
     assertTrue(error.getMessage().contains(file.toString()) && error.getMessage().contains("magic"),
         error.getMessage());
     assertArrayEquals(foreign, Files.readAllBytes(file), "a refused open changes nothing");
+    assertRepairRefuses(other, file, foreign);
+  }
+
+  /**
+   * Regression: repair replaced or deleted a file named like a segment that is not one, data it does not know.
+   * It refuses (journal-format naming the file, as opening does, and as for a format version it does not read),
+   * changing nothing.
+   */
+  private static void assertRepairRefuses(Path directory, Path file, byte[] foreign) throws IOException {
+    List<Path> before;
+    try (Stream<Path> listed = Files.list(directory)) {
+      before = listed.sorted().toList();
+    }
+    JournalException refused = assertThrows(JournalException.class, () -> Journal.repair(directory));
+    assertEquals("journal-format", refused.code());
+    assertTrue(refused.getMessage().contains(file.toString()) && refused.getMessage().contains("Nothing was changed"),
+        refused.getMessage());
+    assertArrayEquals(foreign, Files.readAllBytes(file), "a refused repair changes nothing");
+    try (Stream<Path> listed = Files.list(directory)) {
+      assertEquals(before, listed.sorted().toList());
+    }
   }
 
   @Test
@@ -345,6 +366,26 @@ class CorruptionMatrixTest {
     assertTrue(error.getMessage().contains(next.toString()), error.getMessage());
     assertArrayEquals(foreign, Files.readAllBytes(next), "a refused open changes nothing");
     assertArrayEquals(original, Files.readAllBytes(segment));
+    assertRepairRefuses(dir, next, foreign);
+    assertArrayEquals(original, Files.readAllBytes(segment));
+  }
+
+  @Test
+  void aFileNamedLikeASegmentButNotOneAfterCorruptionIsNotDeletedByRepair() throws IOException {
+    byte[] damaged = original.clone();
+    damaged[(int) offsets[2] + Field.PAYLOAD.start] ^= 1; // corruption: valid records follow
+    Files.write(segment, damaged);
+    Path later = dir.resolve(String.format("%020d.journal", RECORDS + 1));
+    byte[] foreign = "PK\u0003\u0004 an archive someone saved under a segment's name"
+        .getBytes(StandardCharsets.UTF_8);
+    Files.write(later, foreign);
+    assertThrows(JournalCorruptedException.class, () -> Journal.open(dir));
+    assertRepairRefuses(dir, later, foreign);
+    assertArrayEquals(damaged, Files.readAllBytes(segment), "not truncated either");
+
+    Files.delete(later); // moved away, as the error says: the repair goes ahead
+    RepairReport repair = Journal.repair(dir);
+    assertEquals(1, repair.lastSequence());
   }
 
   @Test
