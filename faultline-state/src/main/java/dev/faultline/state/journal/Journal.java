@@ -111,7 +111,12 @@ import java.util.Optional;
  * caller to report to, so when it fails every later call that would acknowledge or force a record not yet durable
  * ({@link #commit}, {@link #commitLater}, {@link #force}, {@link #awaitDurable}) fails with {@code journal-failed} as
  * appends do, {@link #close} does too while committed records are not durable, and the journal publishes
- * {@link dev.faultline.core.event.StateEvent.DataLost} counting them. An interrupt
+ * {@link dev.faultline.core.event.StateEvent.DataLost} counting them. Reopening before the machine restarts does
+ * not undo a failed force: the operating system may have marked the pages it could not write clean, so the reopened
+ * journal reads those records back from memory, its opening force succeeds, and they count as durable though the
+ * disk may not hold them (a power loss would still take them). The journal does not detect this; treat a failed
+ * force as a failing disk, and the records after the durable sequence its error names as possibly lost, until the
+ * machine has restarted or the directory has been copied to a healthy disk and verified. An interrupt
  * delivered to an appending thread is held back during its I/O, but one that arrives inside the system call closes
  * the channel (as {@link java.nio.channels.FileChannel} does) and also stops the journal.
  *

@@ -1547,7 +1547,8 @@ final class SegmentedJournal implements Journal {
     if (failure == null) {
       failure = new JournalException("journal-failed", "journal " + directory + " stopped after an I/O error "
           + what + ": " + error + "; every later append fails; records up to sequence " + durable.sequence()
-          + " are durable and stay readable; reopen the journal to recover", error);
+          + " are durable and stay readable (later ones may be lost even if a reopen before a restart of the"
+          + " machine reads them back); reopen the journal to append again", error);
       LOG.log(System.Logger.Level.ERROR, failure.getMessage());
     }
     return failedCopy();
