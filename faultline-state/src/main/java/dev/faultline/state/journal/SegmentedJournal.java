@@ -90,7 +90,10 @@ import javax.crypto.SecretKey;
  *   reads `written` under forceLock, the segment it names is either still open or was forced by a roll that already
  *   made `durable` cover it (the leader then skips the force).
  *
- * A failed write or force sets `failure` once; the journal is stopped and nothing is retried. Truncation waits, under
+ * A failed write or force sets `failure` once; the journal is stopped and nothing is retried. A failed force is
+ *   recorded (under sync) before forceLock is released, and every force checks `failure` under forceLock first, so
+ *   no force succeeds after a failed one: a later fsync can succeed without the pages the failed one lost, and would
+ *   make the records after them count as durable. Truncation waits, under
  *   writeLock, until every record is durable and no appender is left waiting (durableWaiters == 0) and no leader is
  *   forcing, before it lowers `durable`.
  *
@@ -1176,6 +1179,7 @@ final class SegmentedJournal implements Journal {
       if (target.sequence() <= durable.sequence()) {
         return;
       }
+      refuseForceAfterFailure();
       try {
         forceUninterruptibly(target.segment().channel);
       } catch (IOException e) {
@@ -1291,6 +1295,7 @@ final class SegmentedJournal implements Journal {
     long oldEnd = writePosition;
     forceLock.lock();
     try {
+      refuseForceAfterFailure();
       try {
         forceUninterruptibly(old.channel);
       } catch (IOException e) {
@@ -1433,40 +1438,50 @@ final class SegmentedJournal implements Journal {
   /** Forces for every waiting appender; the caller set {@code forcing}. */
   private void forceAsLeader() {
     Position target;
-    IOException error = null;
     boolean forced = false;
+    JournalException failed = null;
     forceLock.lock();
     try {
       target = written;
-      if (target.sequence() > durable.sequence()) {
+      if (target.sequence() > durable.sequence() && failure == null) {
         try {
           forceUninterruptibly(target.segment().channel);
           forced = true;
         } catch (IOException e) {
-          error = e;
+          // Recorded before forceLock is released: see refuseForceAfterFailure.
+          synchronized (sync) {
+            failed = recordFailure(e, "forcing " + target.segment().file);
+          }
         }
       }
     } finally {
       forceLock.unlock();
     }
-    JournalException failed = null;
     synchronized (sync) {
       forcing = false;
-      if (error != null) {
-        failed = recordFailure(error, "forcing " + target.segment().file);
-      } else {
-        if (forced) {
-          forces++;
-        }
+      if (forced) {
+        forces++;
         if (target.sequence() > durable.sequence()) {
           durable = target;
         }
       }
       sync.notifyAll();
-      wakeDurableLocked(failed != null);
+      wakeDurableLocked(failure != null);
     }
     if (failed != null) {
       throw failed;
+    }
+  }
+
+  /**
+   * Fails, under forceLock, if the journal stopped: no force may follow a failed one. After a failed fsync the kernel
+   * may have dropped the pages it could not write and report the error only once, so a later force of the same file
+   * can succeed without them; publishing it would make records after the lost ones count as durable. A failed force
+   * is recorded before forceLock is released, so every force either ended before the failure or sees it here.
+   */
+  private void refuseForceAfterFailure() {
+    if (failure != null) {
+      throw failedCopy();
     }
   }
 
