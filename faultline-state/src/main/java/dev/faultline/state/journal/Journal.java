@@ -15,6 +15,7 @@ import java.util.Optional;
  *   journal.lock                      exclusive lock of the open journal (a second opener gets "journal-locked")
  *   00000000000000000001.journal      segment: records 1 .. 4711
  *   00000000000000004712.journal      segment named by its first sequence, zero-padded to 20 digits
+ *   force-failed                      left by a failed force: the last durable sequence (see Failure)
  *   async-session                     present while an ASYNC session is open (its window, for loss reports;
  *                                     a session opened after an unclean one records the larger of both windows)
  *   directory.id                      the directory's identity, which encrypted records authenticate (with a key)
@@ -111,12 +112,15 @@ import java.util.Optional;
  * caller to report to, so when it fails every later call that would acknowledge or force a record not yet durable
  * ({@link #commit}, {@link #commitLater}, {@link #force}, {@link #awaitDurable}) fails with {@code journal-failed} as
  * appends do, {@link #close} does too while committed records are not durable, and the journal publishes
- * {@link dev.faultline.core.event.StateEvent.DataLost} counting them. Reopening before the machine restarts does
- * not undo a failed force: the operating system may have marked the pages it could not write clean, so the reopened
- * journal reads those records back from memory, its opening force succeeds, and they count as durable though the
- * disk may not hold them (a power loss would still take them). The journal does not detect this; treat a failed
- * force as a failing disk, and the records after the durable sequence its error names as possibly lost, until the
- * machine has restarted or the directory has been copied to a healthy disk and verified. An interrupt
+ * {@link dev.faultline.core.event.StateEvent.DataLost} counting them. No force succeeds after a failed one (a later
+ * fsync may succeed without the pages the failed one lost). After a failed force the operating system may have marked
+ * the pages it could not write clean, so a journal reopened before the machine restarts would read those records
+ * back from memory and count them as durable though the disk may not hold them; so the failed force leaves the file
+ * {@code force-failed} naming the last durable sequence, and the next open cuts off the records after it (none was
+ * acknowledged as durable; in {@code ASYNC} they are within the reported loss window), reported as a torn tail, then
+ * removes the file. {@link #verify} and {@link #readOnly} do not apply it. If even that file cannot be written, this
+ * is logged, and a reopen before a restart may keep those records. An unreadable {@code force-failed} file makes
+ * opening fail with {@code journal-format}, changing nothing. An interrupt
  * delivered to an appending thread is held back during its I/O, but one that arrives inside the system call closes
  * the channel (as {@link java.nio.channels.FileChannel} does) and also stops the journal.
  *

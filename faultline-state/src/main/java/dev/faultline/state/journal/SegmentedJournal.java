@@ -93,7 +93,8 @@ import javax.crypto.SecretKey;
  * A failed write or force sets `failure` once; the journal is stopped and nothing is retried. A failed force is
  *   recorded (under sync) before forceLock is released, and every force checks `failure` under forceLock first, so
  *   no force succeeds after a failed one: a later fsync can succeed without the pages the failed one lost, and would
- *   make the records after them count as durable. Truncation waits, under
+ *   make the records after them count as durable. Still under forceLock, and before it wakes anyone, the failed
+ *   force leaves the force-failed marker (markForceFailed) for the next open. Truncation waits, under
  *   writeLock, until every record is durable and no appender is left waiting (durableWaiters == 0) and no leader is
  *   forcing, before it lowers `durable`.
  *
@@ -107,6 +108,9 @@ final class SegmentedJournal implements Journal {
   static final String LOCK_FILE = "journal.lock";
   static final String ASYNC_MARKER = "async-session";
   private static final String ASYNC_MARKER_TMP = "async-session.tmp";
+  /** Left when a force failed, naming the durable sequence then; the next open cuts the records after it. */
+  static final String FORCE_FAILED_MARKER = "force-failed";
+  private static final String FORCE_FAILED_MARKER_TMP = "force-failed.tmp";
   /** The suffix of the temporary copy that replaces a segment cut by {@link #truncateAfter}. */
   private static final String TMP_SUFFIX = ".tmp";
 
@@ -292,9 +296,15 @@ final class SegmentedJournal implements Journal {
     long writePosition;
     long preallocatedEnd;
     DirectoryIdentity.Identity identity;
+    Long forceFailed;
     try {
       if (damage != null && damage.offset() < Format.HEADER_SIZE) {
         refuseForeignFile(io, damage.segment());
+      }
+      forceFailed = readForceFailedMarker(io, directory);
+      if (forceFailed != null) {
+        scan = cutAfterFailedForce(io, directory, scan, forceFailed);
+        damage = scan.damage;
       }
       // Refuse a damaged or missing identity, a missing or wrong key, and plain segments where they cannot be
       // trusted, before changing anything (cutting a tail, replacing an empty segment).
@@ -349,6 +359,12 @@ final class SegmentedJournal implements Journal {
       io.delete(directory.resolve(ASYNC_MARKER_TMP)); // left by an open that failed while writing the marker
       previousMarker = readAsyncMarker(io, directory);
       loss = previousMarker == null ? null : parseAsyncMarker(previousMarker);
+      io.delete(directory.resolve(FORCE_FAILED_MARKER_TMP));
+      if (forceFailed != null) {
+        // Last but for the ASYNC marker: the cut it asked for is durable now.
+        io.delete(directory.resolve(FORCE_FAILED_MARKER));
+        io.forceDirectory(directory);
+      }
       if (config.durability == Durability.ASYNC) {
         writeAsyncMarker(io, directory, config, loss);
       } else if (previousMarker != null) {
@@ -679,6 +695,92 @@ final class SegmentedJournal implements Journal {
     }
     io.move(tmp, file);
     io.forceDirectory(directory);
+  }
+
+  /**
+   * The durable sequence that the marker of a failed force ({@link #FORCE_FAILED_MARKER}) names; null if there is
+   * none. Changes nothing.
+   *
+   * @throws JournalException {@code journal-format} if the marker does not name one
+   */
+  private static Long readForceFailedMarker(StorageIo io, Path directory) throws IOException {
+    Path marker = directory.resolve(FORCE_FAILED_MARKER);
+    if (!io.exists(marker)) {
+      return null;
+    }
+    String text;
+    try (StorageChannel channel = io.open(marker, StorageIo.OpenMode.READ)) {
+      ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(channel.size(), 4096));
+      channel.readFully(bytes, 0);
+      text = new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8);
+    }
+    for (String line : text.split("\n")) {
+      String[] pair = line.split("=", 2);
+      if (pair.length == 2 && pair[0].equals("durableSequence") && parseOrMinusOne(pair[1]) >= 0) {
+        return parseOrMinusOne(pair[1]);
+      }
+    }
+    throw new JournalException("journal-format", "the marker " + marker + " that a failed force of journal "
+        + directory + " left names no durable sequence (it holds \"" + text.strip() + "\"), so opening cannot tell"
+        + " which records may not be on disk. Nothing was changed; once the machine has restarted since that failure"
+        + " (the journal then reads what the disk holds), delete the marker and open the journal again");
+  }
+
+  /**
+   * The scan cut after {@code durable}, the sequence the marker of a failed force names: the records after it were
+   * written but never forced, and after a failed fsync the kernel may have marked their pages clean without writing
+   * them, so they may read back (before a restart of the machine) without being on disk. They go as a torn tail
+   * does (none of them was acknowledged as durable: a failed force stopped the journal; in ASYNC they are the
+   * session's possible loss), together with any torn tail after them. Changes nothing: {@link #cut} does.
+   */
+  private static Scanner.Result cutAfterFailedForce(StorageIo io, Path directory, Scanner.Result scan, long durable)
+      throws IOException {
+    long last = scan.nextSequence - 1;
+    long keep = Math.max(durable, scan.firstSequence() - 1);
+    if (keep >= last || scan.segments.isEmpty()) {
+      return scan;
+    }
+    List<Scanner.ScannedSegment> segments = scan.segments;
+    int index = 0;
+    for (int i = 0; i < segments.size(); i++) {
+      if (segments.get(i).firstSequence <= keep + 1) {
+        index = i;
+      }
+    }
+    Scanner.ScannedSegment target = segments.get(index);
+    long offset;
+    try (StorageChannel channel = io.open(target.file, StorageIo.OpenMode.READ)) {
+      long[] floor = target.index.floor(keep + 1);
+      long at = floor == null ? Format.HEADER_SIZE : floor[1];
+      long current = floor == null ? target.firstSequence : floor[0];
+      WindowReader reader = new WindowReader(channel, target.validEnd);
+      while (current < keep + 1) {
+        at += Format.FRAME_HEADER_SIZE + reader.getInt(at);
+        current++;
+      }
+      offset = at;
+    }
+    List<Path> later = new ArrayList<>();
+    long droppedBytes = target.validEnd - offset;
+    for (Scanner.ScannedSegment segment : segments.subList(index + 1, segments.size())) {
+      later.add(segment.file);
+      droppedBytes += segment.validEnd;
+    }
+    long droppedRecords = last - keep;
+    String reason = "record(s) " + (keep + 1) + ".." + last + " were written after sequence " + durable + ", the"
+        + " last one forced before a force failed (" + directory.resolve(FORCE_FAILED_MARKER) + "): the disk may not"
+        + " hold them though they read back";
+    if (scan.damage != null) {
+      droppedBytes += scan.damage.droppedBytes();
+      droppedRecords += scan.damage.droppedRecords();
+      reason += "; after them a " + scan.damage.describe();
+    }
+    target.validEnd = offset;
+    target.records = keep + 1 - target.firstSequence;
+    target.index.truncateAfter(keep);
+    JournalDamage cut = new JournalDamage(JournalDamage.Kind.TORN_TAIL, target.file, offset, reason, droppedBytes,
+        droppedRecords, later);
+    return new Scanner.Result(new ArrayList<>(segments.subList(0, index + 1)), cut, keep + 1);
   }
 
   /** The bytes of the marker of an ASYNC session that did not close cleanly; null if there is none. Changes nothing. */
@@ -1183,7 +1285,7 @@ final class SegmentedJournal implements Journal {
       try {
         forceUninterruptibly(target.segment().channel);
       } catch (IOException e) {
-        throw fail(e, "forcing " + target.segment().file);
+        throw failForce(e, "forcing " + target.segment().file);
       }
     } finally {
       forceLock.unlock();
@@ -1299,7 +1401,7 @@ final class SegmentedJournal implements Journal {
       try {
         forceUninterruptibly(old.channel);
       } catch (IOException e) {
-        throw fail(e, "forcing " + old.file + " before starting a new segment");
+        throw failForce(e, "forcing " + old.file + " before starting a new segment");
       }
       old.finalEnd = oldEnd;
       trim(old.channel, oldEnd, old);
@@ -1449,9 +1551,7 @@ final class SegmentedJournal implements Journal {
           forced = true;
         } catch (IOException e) {
           // Recorded before forceLock is released: see refuseForceAfterFailure.
-          synchronized (sync) {
-            failed = recordFailure(e, "forcing " + target.segment().file);
-          }
+          failed = failForce(e, "forcing " + target.segment().file);
         }
       }
     } finally {
@@ -1557,13 +1657,72 @@ final class SegmentedJournal implements Journal {
     return failed;
   }
 
+  /**
+   * Stops the journal after a failed force, as {@link #fail}, and if that force stopped it, leaves the marker of
+   * the failure ({@link #markForceFailed}). Called under forceLock, so no force runs meanwhile.
+   */
+  private JournalException failForce(IOException error, String what) {
+    boolean first;
+    long durableThen;
+    JournalException failed;
+    synchronized (sync) {
+      first = failure == null;
+      durableThen = durable.sequence();
+      failed = recordFailure(error, what);
+    }
+    if (first) {
+      markForceFailed(durableThen);
+    }
+    synchronized (sync) {
+      notifyAllLocked();
+    }
+    return failed;
+  }
+
+  /**
+   * Leaves {@link #FORCE_FAILED_MARKER} in the directory, naming {@code durableSequence}, the last record forced
+   * before the failure (no force succeeds after a failed one): after a failed fsync the kernel may have marked the
+   * pages it could not write clean, so a reopen before a restart of the machine would read the records after it back
+   * from memory and count them as durable; the next open cuts them off instead (see {@link #cutAfterFailedForce}).
+   * Best effort, under forceLock and before the failure wakes anyone (so a close and reopen sees it): the disk has
+   * just failed a force, so the marker's own force may fail too, which is ignored (a reopen before a restart reads it
+   * from memory, and that is the case it is for); if it cannot be written at all, that is logged.
+   */
+  private void markForceFailed(long durableSequence) {
+    Path tmp = directory.resolve(FORCE_FAILED_MARKER_TMP);
+    byte[] text = ("durableSequence=" + durableSequence + "\n").getBytes(StandardCharsets.UTF_8);
+    try {
+      io.delete(tmp);
+      try (StorageChannel channel = io.open(tmp, StorageIo.OpenMode.CREATE_NEW)) {
+        channel.writeFully(ByteBuffer.wrap(text), 0);
+        try {
+          channel.force();
+        } catch (IOException e) {
+          LOG.log(System.Logger.Level.WARNING, "journal " + directory + ": cannot force the marker of the failed"
+              + " force: " + e);
+        }
+      }
+      io.move(tmp, directory.resolve(FORCE_FAILED_MARKER));
+      try {
+        io.forceDirectory(directory);
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.WARNING, "journal " + directory + ": cannot force the directory after leaving"
+            + " the marker of the failed force: " + e);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "journal " + directory + ": cannot leave the marker "
+          + FORCE_FAILED_MARKER + " of the failed force: a reopen before a restart of the machine may count records"
+          + " after sequence " + durableSequence + " as durable though the disk may not hold them: " + e);
+    }
+  }
+
   /** Called under sync. */
   private JournalException recordFailure(IOException error, String what) {
     if (failure == null) {
       failure = new JournalException("journal-failed", "journal " + directory + " stopped after an I/O error "
           + what + ": " + error + "; every later append fails; records up to sequence " + durable.sequence()
-          + " are durable and stay readable (later ones may be lost even if a reopen before a restart of the"
-          + " machine reads them back); reopen the journal to append again", error);
+          + " are durable and stay readable; reopen the journal to append again (after a failed force, opening cuts"
+          + " off the later records, which the disk may not hold)", error);
       LOG.log(System.Logger.Level.ERROR, failure.getMessage());
     }
     return failedCopy();
