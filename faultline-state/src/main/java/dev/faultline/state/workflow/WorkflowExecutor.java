@@ -92,9 +92,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>Concurrency</h2>
  * <pre>
  * runs: concurrent map of id to Run; a Run is inserted once, by the start that wins putIfAbsent (the losers wait for
- *   its start record). Run.executing, Run.queued, Run.sleeping, Run.thread, Run.inCaller and Run.ready are guarded by
- *   the Run's monitor. A dispatched run is executed by whoever takes Run.ready first: its worker's task, or a thread
- *   waiting for its result; the other finds it gone and does nothing.
+ *   its start record). Run.executing, Run.queued, Run.sleeping, Run.thread, Run.inCaller, Run.spent and Run.ready are
+ *   guarded by the Run's monitor. A dispatched run is executed by whoever takes Run.ready first: its worker's task,
+ *   or a thread waiting for its result; the other finds it gone and does nothing. A run that ends lets go
+ *   (executing = false) and marks its result spent in one step under that monitor; a resume, and a run that starts,
+ *   renew a spent result under it: a resume in the moment before the ended run's result completes gets a new one.
  * Queue fields (pending, running, nextStartNanos, timerArmed) are guarded by the Queue's monitor.
  * Stored workflows (the store's views) guard themselves. No lock is held while recording, running workflow code
  *   or publishing events; the embedded journal's group commit batches concurrent steps into one force.
@@ -155,6 +157,11 @@ public final class WorkflowExecutor implements AutoCloseable {
   /** The thread behind storeTasks if this executor made it (close shuts it down), else null. */
   private final ExecutorService ownedStoreTasks;
   private volatile boolean closed;
+  /**
+   * A test hook: runs in the thread of a run that let go of its workflow (no longer executing), before the run's
+   * result completes; null (the rule) for none.
+   */
+  volatile Runnable afterLetGo;
 
   private WorkflowExecutor(Builder b) {
     this.name = b.name;
@@ -1201,6 +1208,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       run.executing = true;
       run.thread = Thread.currentThread();
       run.inCaller = caller;
+      run.renewResultLocked(); // the result of an earlier run (a claim back does not renew it) is not this run's
     }
     Context ctx = new Context(run);
     try {
@@ -1222,6 +1230,9 @@ public final class WorkflowExecutor implements AutoCloseable {
         run.inCaller = false;
         again = run.claimedAgain;
         run.claimedAgain = false;
+        // One step with letting go: from here on, a resume (or cancel) that finds the run not executing gives the
+        // next run a new result, though this run's is only completed below, outside the lock.
+        run.spent = ctx.result;
       }
       Thread.interrupted(); // meant for this run: from close, a cancelled timer, or the caller's code
       if (wasInterrupted) {
@@ -1233,6 +1244,10 @@ public final class WorkflowExecutor implements AutoCloseable {
       boolean rerun = again && !closed && !run.row.status().terminal();
       if (rerun) {
         run.replaceResult(ctx.result); // before this run's completes: whoever sees that finds the new one
+      }
+      Runnable hook = afterLetGo;
+      if (hook != null) {
+        hook.run();
       }
       if (ctx.after != null) {
         ctx.after.run();
@@ -1895,6 +1910,11 @@ public final class WorkflowExecutor implements AutoCloseable {
     final CompletableFuture<Void> recorded = new CompletableFuture<>();
     /** The result of the current run; a resume after a run that left the workflow unfinished replaces it. */
     volatile CompletableFuture<Object> result = new Result(this);
+    /**
+     * The result of the last run that let go of the workflow (set with executing = false, under this run's monitor),
+     * which that run completes; null before the first run ends. See {@link #renewResultLocked}.
+     */
+    CompletableFuture<Object> spent;
     /** The queue that admitted it, from dispatch until a worker or a waiting thread takes it to run. */
     Queue ready;
     volatile StoredWorkflow row;
@@ -1923,7 +1943,16 @@ public final class WorkflowExecutor implements AutoCloseable {
      * compensation): a new result for the new run.
      */
     synchronized void renewResult() {
-      if (result.isCompletedExceptionally() && !row.status().terminal()) {
+      renewResultLocked();
+    }
+
+    /**
+     * As {@link #renewResult}, under this run's monitor. A result is the ended run's from the moment that run let go
+     * of the workflow ({@link #spent}), not only once it completed: a resume in between would otherwise give the new
+     * run the old result, which the old run then completes with its own outcome (and the new run's is lost).
+     */
+    void renewResultLocked() {
+      if ((result == spent || result.isCompletedExceptionally()) && !row.status().terminal()) {
         result = new Result(this);
       }
     }

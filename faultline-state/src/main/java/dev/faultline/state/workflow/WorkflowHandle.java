@@ -29,7 +29,8 @@ public interface WorkflowHandle<O> {
    * untimed {@code get()} or {@code join()} of this future while the workflow is queued to run and no worker has
    * taken it yet runs it in the waiting thread, as {@link WorkflowExecutor#call} does; a timed {@code get} never does.
    * After a run that left the workflow unfinished, a {@link #resume()} gives the handle a new result for the new
-   * run; futures taken before keep the outcome they had.
+   * run (also one made as the ended run lets go of the workflow, before it completed its result), and so does a
+   * shared store's claim of the workflow back to this executor; futures taken before keep the outcome they had.
    */
   CompletableFuture<O> result();
 

@@ -38,7 +38,11 @@ class ExecutorRaceTest {
   private final List<String> log = Collections.synchronizedList(new ArrayList<>());
 
   private static WorkflowException failure(WorkflowHandle<?> handle) {
-    ExecutionException e = assertThrows(ExecutionException.class, () -> handle.result().get(10, TimeUnit.SECONDS));
+    return failure(handle.result());
+  }
+
+  private static WorkflowException failure(CompletableFuture<?> result) {
+    ExecutionException e = assertThrows(ExecutionException.class, () -> result.get(10, TimeUnit.SECONDS));
     assertTrue(e.getCause() instanceof WorkflowException, String.valueOf(e.getCause()));
     return (WorkflowException) e.getCause();
   }
@@ -305,6 +309,136 @@ class ExecutorRaceTest {
       workers.runAll();
       assertEquals(List.of("w1", "w2", "w3", "w4"), log, "the handed-over workflow ran here too");
       assertEquals(WorkflowStatus.PENDING, ex.handle("w5").status());
+    }
+  }
+
+  /**
+   * A run that ends with the workflow unfinished (here: a compensation that failed) lets go of it, then completes its
+   * result. A resume() in between found the run not executing but its result not completed yet, so it kept that
+   * result for the new run: the old run then failed it with compensation-failed, the new run's outcome (FAILED,
+   * compensated) was lost, and the handle's result never said so. The hook parks the run in that moment.
+   */
+  @Test
+  void aResumeAsARunEndsUnfinishedGivesTheNewRunANewResult() throws Exception {
+    HeldTasks workers = new HeldTasks();
+    AtomicInteger undoAttempts = new AtomicInteger();
+    try (WorkflowExecutor ex = WorkflowExecutor.builder(dir).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .executor(workers).register("w", (WorkflowContext ctx, String in) -> {
+          ctx.step("book", null, () -> "booked", r -> {
+            if (undoAttempts.incrementAndGet() == 1) {
+              throw new IllegalStateException("unbooking is down");
+            }
+            log.add("unbook");
+          });
+          throw new IllegalStateException("payment refused");
+        }).open()) {
+      WorkflowHandle<String> handle = ex.start("w", "r", null);
+      CompletableFuture<String> first = handle.result();
+      List<Boolean> resumed = Collections.synchronizedList(new ArrayList<>());
+      ex.afterLetGo = () -> {
+        if (resumed.isEmpty()) {
+          assertEquals(WorkflowStatus.COMPENSATING, handle.status());
+          resumed.add(handle.resume());
+        }
+      };
+      workers.runAll(); // the first run, resumed as it ends, then the second
+      assertEquals(List.of(true), resumed);
+      assertEquals("compensation-failed", failure(first).code(), "the first run's result keeps its outcome");
+      assertTrue(handle.result() != first, "the resumed run has a result of its own");
+      assertEquals("workflow-failed", failure(handle).code(), "the resumed run's outcome was lost");
+      assertEquals(WorkflowStatus.FAILED, handle.status());
+      assertEquals(List.of("unbook"), log);
+    }
+  }
+
+  /**
+   * As above with a cancel(), which records the request and resumes: the run that ended unfinished (a store failure)
+   * failed the result the cancelled run was given with store-failed, though the workflow ended CANCELLED.
+   */
+  @Test
+  void aCancelAsARunEndsUnfinishedStopsTheNextRunAndItsResultSaysSo() throws Exception {
+    HookedStore store = HookedStore.of(EmbeddedWorkflowStore.open(dir, clock, clock, "race", 10_000,
+        Durability.SYNC, Duration.ofMillis(50), List.of()));
+    AtomicBoolean failed = new AtomicBoolean();
+    store.onRecord = (w, change) -> {
+      if (change instanceof WorkflowChange.StepDone && ((WorkflowChange.StepDone) change).index() == 1
+          && failed.compareAndSet(false, true)) {
+        throw new WorkflowException("store-failed", "the disk is gone for a moment (test)");
+      }
+    };
+    HeldTasks workers = new HeldTasks();
+    try (WorkflowExecutor ex = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .executor(workers).register("w", (WorkflowContext ctx, String in) -> {
+          ctx.step("book", null, () -> "booked", r -> log.add("unbook"));
+          return ctx.step("pay", () -> "paid");
+        }).open()) {
+      WorkflowHandle<String> handle = ex.start("w", "c", null);
+      CompletableFuture<String> first = handle.result();
+      List<Boolean> cancelled = Collections.synchronizedList(new ArrayList<>());
+      ex.afterLetGo = () -> {
+        if (cancelled.isEmpty()) {
+          cancelled.add(handle.cancel());
+        }
+      };
+      workers.runAll();
+      assertEquals(List.of(true), cancelled);
+      assertEquals("store-failed", failure(first).code());
+      assertEquals("workflow-cancelled", failure(handle).code(), "the cancelled run's outcome was lost");
+      assertEquals(WorkflowStatus.CANCELLED, handle.status());
+      assertEquals(List.of("unbook"), log);
+    }
+  }
+
+  /**
+   * The contract of cancel() for a workflow whose run has recorded its end but not yet completed its result: it had
+   * finished, so cancel() says false, records nothing, and the result completes with the output.
+   */
+  @Test
+  void aCancelAsARunEndsSucceededSaysTheWorkflowHadFinished() throws Exception {
+    HeldTasks workers = new HeldTasks();
+    try (WorkflowExecutor ex = WorkflowExecutor.builder(dir).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .executor(workers).register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> "done")).open()) {
+      WorkflowHandle<String> handle = ex.start("w", "s", null);
+      List<Boolean> cancelled = Collections.synchronizedList(new ArrayList<>());
+      ex.afterLetGo = () -> {
+        assertTrue(!handle.result().isDone(), "parked before the result completes");
+        cancelled.add(handle.cancel());
+        cancelled.add(handle.resume());
+      };
+      workers.runAll();
+      assertEquals(List.of(false, false), cancelled);
+      assertEquals("done", handle.result().get(10, TimeUnit.SECONDS));
+      assertEquals(WorkflowStatus.SUCCEEDED, handle.status());
+      assertTrue(workers.tasks.isEmpty(), "nothing was queued");
+    }
+  }
+
+  /**
+   * On a shared store, a workflow whose run here was fenced (its result failed with workflow-fenced) and that this
+   * executor later claims back runs again here; that run was given the fenced run's result, already completed, so
+   * its own outcome was lost: the handle said workflow-fenced for a workflow that SUCCEEDED here.
+   */
+  @Test
+  void aWorkflowClaimedBackAfterItsLostRunEndedGetsANewResult() throws Exception {
+    HookedStore store = HookedStore.shared(EmbeddedWorkflowStore.open(dir, clock, clock, "shared", 10_000,
+        Durability.SYNC, Duration.ofMillis(50), List.of()));
+    AtomicBoolean fenced = new AtomicBoolean();
+    store.onRecord = (w, change) -> {
+      if (change instanceof WorkflowChange.StepDone && fenced.compareAndSet(false, true)) {
+        throw new WorkflowException("workflow-fenced", "workflow " + w.id() + " was taken over (test)");
+      }
+    };
+    HeldTasks workers = new HeldTasks();
+    try (WorkflowExecutor ex = WorkflowExecutor.builder(store).clock(clock).scheduler(clock).storeTasks(Runnable::run)
+        .executor(workers).register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> "done")).open()) {
+      WorkflowHandle<String> handle = ex.start("w", "x", null);
+      CompletableFuture<String> lost = handle.result();
+      workers.runAll();
+      assertEquals("workflow-fenced", failure(lost).code());
+      store.listener.claimed(store.find("x"), "node-b"); // taken over by node-b, which died: claimed back
+      workers.runAll();
+      assertEquals(WorkflowStatus.SUCCEEDED, handle.status());
+      assertEquals("done", handle.result().get(10, TimeUnit.SECONDS), "the run claimed back lost its outcome");
     }
   }
 }
