@@ -244,12 +244,13 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     sqlOwnedStill = "SELECT workflow_id FROM " + s + "workflows WHERE workflow_id = ANY (?) AND owner = ?";
     sqlForgetNode = "DELETE FROM " + s + "workflow_nodes WHERE node_id = ?";
     // One claim statement, three conditions: at open (this node's previous run and unowned ones), at each heartbeat
-    // (unowned ones and those of nodes whose lease ran out), and one workflow for a resume.
+    // (unowned ones and those of nodes whose lease ran out), and one workflow for a resume. It returns the claimed
+    // workflows in the order they started (an UPDATE's RETURNING has no order), which the executor queues them in.
     String claim = "WITH c AS (SELECT w.workflow_id, w.owner AS previous FROM " + s + "workflows w LEFT JOIN " + s
         + "workflow_nodes n ON n.node_id = w.owner WHERE w.status IN " + UNFINISHED + " AND %s"
-        + " ORDER BY w.created_at, w.workflow_id LIMIT ? FOR UPDATE OF w%s) UPDATE " + s + "workflows w SET owner = ?,"
-        + " epoch = w.epoch + 1, updated_at = now() FROM c WHERE w.workflow_id = c.workflow_id RETURNING "
-        + ROW_COLUMNS + ", c.previous";
+        + " ORDER BY w.created_at, w.workflow_id LIMIT ? FOR UPDATE OF w%s), u AS (UPDATE " + s + "workflows w SET"
+        + " owner = ?, epoch = w.epoch + 1, updated_at = now() FROM c WHERE w.workflow_id = c.workflow_id RETURNING "
+        + ROW_COLUMNS + ", c.previous, w.created_at) SELECT * FROM u ORDER BY created_at, workflow_id";
     String wanted = " AND (? OR w.resume_requested)";
     sqlClaimAtOpen = String.format(claim, "(w.owner = ? OR w.owner IS NULL)" + wanted, " SKIP LOCKED");
     // Also the unowned ones a queue's limits across nodes admitted (handed back by a closing node): they hold a
@@ -322,6 +323,11 @@ public final class PostgresWorkflowStore implements WorkflowStore {
 
   // ---------------------------------------------------------------------------------------------------- SPI
 
+  /**
+   * Renews this node's lease and claims its workflows (see {@link WorkflowStore#open}), returned in the order they
+   * started: by {@code created_at} (the database's {@code now()} of the start's transaction), then by id for starts
+   * written by one batched statement, which share it.
+   */
   @Override
   public List<? extends StoredWorkflow> open(StoreListener listener, boolean resumeOnStart) {
     synchronized (this) {

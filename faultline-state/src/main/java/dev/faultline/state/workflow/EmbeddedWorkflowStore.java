@@ -55,10 +55,11 @@ final class EmbeddedWorkflowStore implements WorkflowStore {
     return new EmbeddedWorkflowStore(sb.open());
   }
 
+  /** Every workflow of the table, in the order they started (see {@link Table.Row#start}). */
   @Override
   public List<? extends StoredWorkflow> open(StoreListener listener, boolean resumeOnStart) {
     List<Table.Row> rows = new ArrayList<>(table.rows.values());
-    rows.sort(Comparator.comparing(r -> r.id));
+    rows.sort(Table.BY_START);
     return rows;
   }
 

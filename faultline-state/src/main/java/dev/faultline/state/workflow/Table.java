@@ -8,7 +8,9 @@ import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,8 +23,8 @@ import java.util.function.Supplier;
  * Concurrency: rows is a concurrent map; a row is only added by the state machine. Each row's fields are guarded by
  * the row's own monitor: the state machine mutates them (under RecoverableState's state lock), and the executor and
  * checkpoints read them from any thread. No other lock is ever taken while holding a row's monitor, so the order is
- * always state lock, then row. `unfinished` and `finished` are changed by the state machine only and read by the
- * checkpoint capture, all under the state lock.
+ * always state lock, then row. `unfinished`, `finished` and `nextStart` are changed by the state machine only and read
+ * by the checkpoint capture, all under the state lock. A row's `start` is set before the row is published (final).
  *
  * Checkpoints: a finished row never changes again (the machine refuses every entry for it), so the capture keeps
  * the finished rows as they are and copies only the unfinished ones; the encoding then runs outside the state lock,
@@ -38,8 +40,10 @@ final class Table {
   final ConcurrentHashMap<String, Row> rows = new ConcurrentHashMap<>();
   /** The number of finished workflows held at which the next warning is logged (changed by the machine only). */
   long warnAtFinished = FIRST_WARNING;
-  /** The rows not finished yet (identity set). */
-  final Set<Row> unfinished = new HashSet<>();
+  /** The rows not finished yet (identity set), in the order they started (checkpoints write them in that order). */
+  final Set<Row> unfinished = new LinkedHashSet<>();
+  /** The start order of the next workflow started or read from a checkpoint (see {@link Row#start}). */
+  long nextStart;
   /**
    * The finished rows, in the order they finished (in the order of the checkpoint after a restart). Rows forgotten by
    * retention are flagged and left here until compacted (when they are half of it, or by the next capture), so a
@@ -57,7 +61,7 @@ final class Table {
     }
   }
 
-  /** Adds a row decoded from a checkpoint or started by the machine. */
+  /** Adds a row decoded from a checkpoint (in the checkpoint's order, which gives its start order). */
   void add(Row row) {
     if (rows.putIfAbsent(row.id, row) != null) {
       throw new IllegalArgumentException("workflow table checkpoint holds workflow " + row.id + " twice");
@@ -69,6 +73,9 @@ final class Table {
     }
   }
 
+  /** Rows in the order their workflows started. */
+  static final Comparator<Row> BY_START = Comparator.comparingLong(row -> row.start);
+
   /** One recorded step or timer; immutable. */
   record Step(int index, String name, byte[] result, String error, long wakeMillis, boolean sleep)
       implements StoredStep {}
@@ -79,6 +86,11 @@ final class Table {
     final String name;
     final String queue;
     final byte[] input;
+    /**
+     * Its place in the order the workflows started (smaller: earlier), which recovery resumes them in. Not recorded:
+     * given by the order of the Started entries and of the checkpoint, which writes unfinished rows in this order.
+     */
+    final long start;
     WorkflowStatus status = WorkflowStatus.PENDING;
     final List<Step> steps = new ArrayList<>();
     final Set<Integer> compensated = new HashSet<>();
@@ -95,16 +107,17 @@ final class Table {
     byte[] output;
     String error;
 
-    Row(String id, String name, String queue, byte[] input) {
+    Row(String id, String name, String queue, byte[] input, long start) {
       this.id = id;
       this.name = name;
       this.queue = queue;
       this.input = input;
+      this.start = start;
     }
 
     /** A copy that no later change of this row reaches (steps are immutable, byte arrays never changed). */
     synchronized Row copy() {
-      Row copy = new Row(id, name, queue, input);
+      Row copy = new Row(id, name, queue, input, start);
       copy.status = status;
       copy.steps.addAll(steps);
       copy.compensated.addAll(compensated);
@@ -198,10 +211,11 @@ final class Table {
     public Table apply(Table table, Entry entry) {
       if (entry instanceof Entry.Started) {
         Entry.Started e = (Entry.Started) entry;
-        Row row = new Row(e.id(), e.name(), e.queue(), e.input());
+        Row row = new Row(e.id(), e.name(), e.queue(), e.input(), table.nextStart);
         if (table.rows.putIfAbsent(e.id(), row) != null) {
           throw new WorkflowException("workflow-conflict", "workflow " + e.id() + " was already started");
         }
+        table.nextStart++;
         table.unfinished.add(row);
         return table;
       }
@@ -301,9 +315,11 @@ final class Table {
   }
 
   /**
-   * The checkpoint form: int rows, then per row UTF id, UTF name, UTF queue, bytes input, byte status, boolean
-   * cancel, boolean resume, byte outcome (-1 none), bytes output, UTF error ("" none), int steps (per step int index, UTF name,
-   * boolean sleep, long wake, bytes result, UTF error ("" none)), int compensated, that many int indexes.
+   * The checkpoint form: int rows (the finished ones in the order they finished, then the unfinished ones in the
+   * order they started; before that order was kept, in no particular order), then per row UTF id, UTF name, UTF
+   * queue, bytes input, byte status, boolean cancel, boolean resume, byte outcome (-1 none), bytes output, UTF error
+   * ("" none), int steps (per step int index, UTF name, boolean sleep, long wake, bytes result, UTF error ("" none)),
+   * int compensated, that many int indexes.
    */
   static final Codec<Table> CODEC = new Codec<>() {
     @Override
@@ -398,7 +414,7 @@ final class Table {
       Table table = new Table();
       try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
         for (int n = in.readInt(); n > 0; n--) {
-          Row row = new Row(in.readUTF(), in.readUTF(), in.readUTF(), Entry.readBytes(in));
+          Row row = new Row(in.readUTF(), in.readUTF(), in.readUTF(), Entry.readBytes(in), table.nextStart++);
           row.status = Entry.status(in.readByte());
           row.cancelRequested = in.readBoolean();
           row.resumeRequested = in.readBoolean();

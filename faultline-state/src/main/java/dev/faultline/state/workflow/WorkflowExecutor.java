@@ -240,10 +240,13 @@ public final class WorkflowExecutor implements AutoCloseable {
     return new Builder(null, Validate.notNull("store", store));
   }
 
-  /** Opens the store, loads the workflows it returns and queues the unfinished ones (if resuming on start). */
+  /**
+   * Opens the store, loads the workflows it returns and queues the unfinished ones (if resuming on start), in the
+   * order the store returns them: the order they started.
+   */
   private void recover(boolean resume) {
+    // In the store's order, the order they started: a queue resumes its earlier workflows first.
     List<StoredWorkflow> rows = new ArrayList<>(store.open(new Listener(), resume));
-    rows.sort(Comparator.comparing(StoredWorkflow::id));
     int unfinished = 0;
     for (StoredWorkflow row : rows) {
       Run run = new Run(row, true);

@@ -74,6 +74,31 @@ class TableTest {
     assertEquals(0, table.finished.size(), "compacted once half of it is forgotten");
   }
 
+  /**
+   * Recovery resumes the unfinished workflows in the order they started (Row.start, which the store's open sorts
+   * by). A checkpoint wrote them in hash order, so after one that order was lost: the table read back gave them
+   * another. Thirty rows, every third finished, started with ids in reverse order; one more started after the read.
+   */
+  @Test
+  void theUnfinishedWorkflowsKeepTheirStartOrderThroughACheckpoint() {
+    List<String> open = new java.util.ArrayList<>();
+    for (int i = 29; i >= 0; i--) {
+      String id = "w" + i;
+      apply(new Entry.Started(id, "w", "q", null));
+      if (i % 3 == 0) {
+        apply(new Entry.Finished(id, WorkflowStatus.SUCCEEDED, null, null));
+      } else {
+        open.add(id);
+      }
+    }
+    Table back = Table.CODEC.decode(Table.CODEC.encode(table));
+    machine.apply(back, new Entry.Started("a-later", "w", "q", null));
+    open.add("a-later");
+    assertEquals(open, back.rows.values().stream().filter(r -> !r.status().terminal()).sorted(Table.BY_START)
+        .map(r -> r.id).toList());
+    assertEquals(open, back.unfinished.stream().map(r -> r.id).toList(), "the next checkpoint's order");
+  }
+
   @Test
   void aCheckpointHoldingAWorkflowTwiceIsRefused() {
     apply(new Entry.Started("x", "w", "q", null));

@@ -32,7 +32,9 @@ public interface WorkflowStore extends AutoCloseable {
    * Opens the store for its executor and returns the workflows the executor starts with: every workflow it holds (a
    * single-process store), or those it now owns (a shared store claims, when {@code resumeOnStart}, the unfinished
    * workflows of its own node's previous run and those without an owner; otherwise only those with a resume
-   * request). The executor queues each unfinished one it gets if {@code resumeOnStart} or it has a resume request.
+   * request), in the order they were started, earliest first. The executor queues each unfinished one it gets if
+   * {@code resumeOnStart} or it has a resume request, in that order, so that a queue with a concurrency limit resumes
+   * its earlier workflows first.
    * From now on the store may call {@code listener} from its own threads.
    *
    * @throws dev.faultline.core.FaultlineException if the store cannot be opened

@@ -806,6 +806,32 @@ public class WorkflowExecutorTest {
     }
   }
 
+  /**
+   * Recovery queued the unfinished workflows by id, so a queue running one at a time resumed them in id order, not
+   * in the order they started (on the embedded store, those in a checkpoint also lost that order: it wrote them in
+   * no particular order). Half of them are started before a checkpoint, half after it, with ids out of order.
+   */
+  @Test
+  void recoveredWorkflowsResumeInTheOrderTheyStarted() throws Exception {
+    List<String> started = List.of("w-f", "w-c", "w-h", "w-a", "w-e", "w-b", "w-g", "w-d");
+    WorkflowExecutor first = builder().executor(new HeldTasks()).queue("q", 1, 0)
+        .register("w", (ctx, in) -> "never run").open(); // its worker never runs: every workflow stays PENDING
+    for (int i = 0; i < started.size(); i++) {
+      if (i == started.size() / 2) {
+        first.checkpoint();
+      }
+      first.start("q", "w", started.get(i), started.get(i));
+    }
+    first.close();
+    try (WorkflowExecutor second = builder().queue("q", 1, 0)
+        .register("w", (ctx, in) -> ctx.step("s", () -> count(ctx, (String) in))).open()) {
+      for (String id : started) {
+        assertEquals(id, await(second.handle(id)));
+      }
+    }
+    assertEquals(started, log, "the queue resumed its workflows out of the order they started");
+  }
+
   @Test
   void aWorkflowWhoseCodeIsNotRegisteredIsLeftAsItIs() throws Exception {
     CountDownLatch held = new CountDownLatch(1);
