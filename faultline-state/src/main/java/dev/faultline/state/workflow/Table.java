@@ -8,6 +8,7 @@ import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -314,12 +315,31 @@ final class Table {
     }
   }
 
+  /** The checkpoint format version written (see {@link #CODEC}); versions 1 and 2 are read. */
+  static final int FORMAT_VERSION = 2;
   /**
-   * The checkpoint form: int rows (the finished ones in the order they finished, then the unfinished ones in the
-   * order they started; before that order was kept, in no particular order), then per row UTF id, UTF name, UTF
-   * queue, bytes input, byte status, boolean cancel, boolean resume, byte outcome (-1 none), bytes output, UTF error
-   * ("" none), int steps (per step int index, UTF name, boolean sleep, long wake, bytes result, UTF error ("" none)),
-   * int compensated, that many int indexes.
+   * The status byte of the version 2 header's pretend row (no status has it): a reader of version 1 refuses the
+   * checkpoint at it ("unknown workflow status 127") instead of reading it as an empty table.
+   */
+  private static final int VERSION_MARK = 127;
+  /** The version 2 header up to its version: int 1, UTF "" three times, bytes none (-1), byte VERSION_MARK. */
+  private static final byte[] VERSION_HEADER = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, VERSION_MARK};
+
+  /**
+   * The checkpoint form. Version 2 (written since a step's recorded error "" and a workflow's error "" are told apart
+   * from none):
+   * <pre>
+   *   header     int 1, UTF "", UTF "", UTF "", int -1, byte 127   (a version 1 reader: one row of an unknown status)
+   *              int version (2)
+   *   int rows   the finished ones in the order they finished, then the unfinished ones in the order they started
+   *   per row    UTF id, UTF name, UTF queue, bytes input, byte status, boolean cancel, boolean resume,
+   *              byte outcome (-1 none), bytes output, error, int steps, per step (int index, UTF name,
+   *              boolean sleep, long wake, bytes result, error), int compensated, that many int indexes
+   *   error      boolean present, then (if present) UTF text
+   *   bytes      int n (-1: none), n bytes
+   * </pre>
+   * Version 1 (no header): int rows (the unfinished ones in no particular order), each as above but for the errors,
+   * each a UTF text where "" stands for none (so a recorded "" read back as none). A version above 2 is refused.
    */
   static final Codec<Table> CODEC = new Codec<>() {
     @Override
@@ -346,6 +366,8 @@ final class Table {
      */
     private byte[] write(Row[] done, List<Row> open) {
       SnapshotBytes.Size size = new SnapshotBytes.Size();
+      size.total += VERSION_HEADER.length;
+      size.i32(FORMAT_VERSION);
       size.i32(0);
       for (Row row : done) {
         size.total += finishedSize(row);
@@ -374,6 +396,10 @@ final class Table {
     }
 
     private void write(SnapshotBytes.Sink out, Row[] done, List<Row> open) {
+      for (byte b : VERSION_HEADER) {
+        out.i8(b);
+      }
+      out.i32(FORMAT_VERSION);
       out.i32(done.length + open.size());
       for (Row row : done) {
         write(out, row);
@@ -393,7 +419,7 @@ final class Table {
       out.i8(row.resumeRequested ? 1 : 0);
       out.i8(row.outcome == null ? -1 : row.outcome.ordinal());
       out.bytes(row.output);
-      out.utf(row.error == null ? "" : Entry.clip(row.error));
+      error(out, row.error);
       out.i32(row.steps.size());
       for (Step s : row.steps) {
         out.i32(s.index());
@@ -401,7 +427,7 @@ final class Table {
         out.i8(s.sleep() ? 1 : 0);
         out.i64(s.wakeMillis());
         out.bytes(s.result());
-        out.utf(s.error() == null ? "" : Entry.clip(s.error()));
+        error(out, s.error());
       }
       out.i32(row.compensated.size());
       for (int index : row.compensated) {
@@ -409,10 +435,29 @@ final class Table {
       }
     }
 
+    /** An error as version 2 writes it: whether there is one, then its (clipped) text. */
+    private void error(SnapshotBytes.Sink out, String error) {
+      out.i8(error == null ? 0 : 1);
+      if (error != null) {
+        out.utf(Entry.clip(error));
+      }
+    }
+
     @Override
     public Table decode(byte[] bytes) {
       Table table = new Table();
       try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+        int version = 1;
+        if (bytes.length >= VERSION_HEADER.length
+            && Arrays.equals(bytes, 0, VERSION_HEADER.length, VERSION_HEADER, 0, VERSION_HEADER.length)) {
+          in.skipNBytes(VERSION_HEADER.length);
+          version = in.readInt();
+          if (version < 2 || version > FORMAT_VERSION) {
+            throw new IllegalArgumentException("workflow table checkpoint of format version " + version + ", which"
+                + " this release does not read (1 to " + FORMAT_VERSION + "); was it written by a newer release?");
+          }
+        }
+        boolean v1 = version == 1;
         for (int n = in.readInt(); n > 0; n--) {
           Row row = new Row(in.readUTF(), in.readUTF(), in.readUTF(), Entry.readBytes(in), table.nextStart++);
           row.status = Entry.status(in.readByte());
@@ -421,16 +466,14 @@ final class Table {
           int outcome = in.readByte();
           row.outcome = outcome < 0 ? null : Entry.status(outcome);
           row.output = Entry.readBytes(in);
-          String error = in.readUTF();
-          row.error = error.isEmpty() ? null : error;
+          row.error = readError(in, v1);
           for (int steps = in.readInt(); steps > 0; steps--) {
             int index = in.readInt();
             String name = in.readUTF();
             boolean sleep = in.readBoolean();
             long wake = in.readLong();
             byte[] result = Entry.readBytes(in);
-            String stepError = in.readUTF();
-            row.steps.add(new Step(index, name, result, stepError.isEmpty() ? null : stepError, wake, sleep));
+            row.steps.add(new Step(index, name, result, readError(in, v1), wake, sleep));
           }
           for (int c = in.readInt(); c > 0; c--) {
             row.compensated.add(in.readInt());
@@ -441,6 +484,15 @@ final class Table {
         throw new IllegalArgumentException("truncated workflow table checkpoint: " + e, e);
       }
       return table;
+    }
+
+    /** An error as {@link #error} writes it, or (version 1) a text where "" stands for none. */
+    private String readError(DataInputStream in, boolean v1) throws IOException {
+      if (v1) {
+        String error = in.readUTF();
+        return error.isEmpty() ? null : error;
+      }
+      return in.readBoolean() ? in.readUTF() : null;
     }
   };
 }

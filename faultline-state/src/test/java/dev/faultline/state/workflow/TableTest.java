@@ -103,9 +103,12 @@ class TableTest {
   void aCheckpointHoldingAWorkflowTwiceIsRefused() {
     apply(new Entry.Started("x", "w", "q", null));
     byte[] one = Table.CODEC.encode(table);
-    // Two rows with the same id: the count says 2 and the row follows twice.
-    byte[] twice = new byte[4 + 2 * (one.length - 4)];
-    java.nio.ByteBuffer.wrap(twice).putInt(2).put(one, 4, one.length - 4).put(one, 4, one.length - 4);
+    // Two rows with the same id: after the header (19 bytes with its version), the count says 2 and the row follows
+    // twice.
+    int rows = 19 + 4;
+    byte[] twice = new byte[rows + 2 * (one.length - rows)];
+    java.nio.ByteBuffer.wrap(twice).put(one, 0, 19).putInt(2).put(one, rows, one.length - rows)
+        .put(one, rows, one.length - rows);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Table.CODEC.decode(twice));
     assertTrue(e.getMessage().contains("x twice"), e.getMessage());
   }
@@ -150,12 +153,29 @@ class TableTest {
     assertTrue(e.getCause() instanceof java.io.UTFDataFormatException, e.toString());
   }
 
-  /** The format as DataOutputStream wrote it before the two-pass encoder: the reference the encoder must match. */
+  /** The current format (2) with DataOutputStream, as the encoder wrote it before its two passes: its reference. */
   private static byte[] referenceEncoding(Table t) throws java.io.IOException {
+    return referenceEncoding(t, 2);
+  }
+
+  /**
+   * The format of {@code version} with DataOutputStream: 1 as this release's predecessors wrote it (no header, an
+   * error "" for none), 2 as this one does.
+   */
+  private static byte[] referenceEncoding(Table t, int version) throws java.io.IOException {
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
     java.util.List<Table.Row> rows = new java.util.ArrayList<>(t.finished);
     rows.addAll(t.unfinished);
     try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+      if (version > 1) {
+        out.writeInt(1); // a pretend row whose status (127) a version 1 reader refuses
+        out.writeUTF("");
+        out.writeUTF("");
+        out.writeUTF("");
+        out.writeInt(-1);
+        out.writeByte(127);
+        out.writeInt(version);
+      }
       out.writeInt(rows.size());
       for (Table.Row row : rows) {
         out.writeUTF(row.id);
@@ -167,7 +187,7 @@ class TableTest {
         out.writeBoolean(row.resumeRequested);
         out.writeByte(row.outcome == null ? -1 : row.outcome.ordinal());
         Entry.writeBytes(out, row.output);
-        out.writeUTF(row.error == null ? "" : Entry.clip(row.error));
+        writeError(out, row.error, version);
         out.writeInt(row.steps.size());
         for (Table.Step s : row.steps) {
           out.writeInt(s.index());
@@ -175,7 +195,7 @@ class TableTest {
           out.writeBoolean(s.sleep());
           out.writeLong(s.wakeMillis());
           Entry.writeBytes(out, s.result());
-          out.writeUTF(s.error() == null ? "" : Entry.clip(s.error()));
+          writeError(out, s.error(), version);
         }
         out.writeInt(row.compensated.size());
         for (int index : row.compensated) {
@@ -184,6 +204,79 @@ class TableTest {
       }
     }
     return bytes.toByteArray();
+  }
+
+  private static void writeError(java.io.DataOutputStream out, String error, int version) throws java.io.IOException {
+    if (version == 1) {
+      out.writeUTF(error == null ? "" : Entry.clip(error));
+    } else {
+      out.writeBoolean(error != null);
+      if (error != null) {
+        out.writeUTF(Entry.clip(error));
+      }
+    }
+  }
+
+  /**
+   * A step failure recorded with the text "" (the executor never records one, another store or a later change may)
+   * came back from a checkpoint as no error: the step read as completed with a null result, and a replay returned
+   * null from a step that had failed. A workflow's error "" likewise came back as none.
+   */
+  @Test
+  void anEmptyErrorTextSurvivesACheckpointAsAnError() {
+    apply(new Entry.Started("x", "w", "q", null));
+    apply(new Entry.StepDone("x", 0, "a", null));
+    apply(new Entry.StepFailed("x", 1, "b", ""));
+    apply(new Entry.Compensating("x", WorkflowStatus.FAILED, ""));
+    Table back = Table.CODEC.decode(Table.CODEC.encode(table));
+    Table.Row row = back.rows.get("x");
+    assertEquals(null, row.step(0).error(), "a completed step has no error");
+    assertEquals("", row.step(1).error(), "the failed step read back as completed");
+    assertEquals("", row.error());
+    assertEquals(describe(table), describe(back));
+  }
+
+  /** Checkpoints written before the format version (1) still read, "" for none as they meant it. */
+  @Test
+  void aVersion1CheckpointStillReads() throws Exception {
+    apply(new Entry.Started("done", "w", "q", bytes("in")));
+    apply(new Entry.StepFailed("done", 0, "a", "boom"));
+    apply(new Entry.Finished("done", WorkflowStatus.FAILED, null, "boom"));
+    apply(new Entry.Started("open", "w", "q", null));
+    apply(new Entry.StepDone("open", 0, "a", bytes("ra")));
+    apply(new Entry.Sleep("open", 1, 42));
+    apply(new Entry.Cancel("open"));
+    Table back = Table.CODEC.decode(referenceEncoding(table, 1));
+    assertEquals(describe(table), describe(back));
+    assertEquals(null, back.rows.get("open").step(0).error());
+    assertEquals("boom", back.rows.get("done").step(0).error());
+    assertEquals(java.util.HexFormat.of().formatHex(referenceEncoding(table, 2)),
+        java.util.HexFormat.of().formatHex(Table.CODEC.encode(back)), "written again as version 2");
+  }
+
+  /**
+   * A version 2 checkpoint starts with a pretend row whose status no release knows, so that a release that reads
+   * only version 1 refuses it (a replay failure naming the checkpoint) rather than read it as an empty table; a
+   * version above 2 is refused here, naming it.
+   */
+  @Test
+  void theFormatVersionIsRefusedLoudlyWhereItIsNotRead() throws Exception {
+    apply(new Entry.Started("x", "w", "q", null));
+    byte[] encoded = Table.CODEC.encode(table);
+    java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(encoded));
+    assertEquals(1, in.readInt(), "a version 1 reader expects one row");
+    assertEquals("", in.readUTF());
+    assertEquals("", in.readUTF());
+    assertEquals("", in.readUTF());
+    assertEquals(null, Entry.readBytes(in));
+    byte status = in.readByte();
+    IllegalArgumentException old = assertThrows(IllegalArgumentException.class, () -> Entry.status(status));
+    assertTrue(old.getMessage().contains("unknown workflow status 127"), old.getMessage());
+
+    byte[] newer = encoded.clone();
+    java.nio.ByteBuffer.wrap(newer).putInt(15, 3);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Table.CODEC.decode(newer));
+    assertTrue(e.getMessage().contains("format version 3"), e.getMessage());
   }
 
   /** The warning itself goes to the executor's logger (this module's tests cannot read java.util.logging). */
