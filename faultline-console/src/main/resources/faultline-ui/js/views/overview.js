@@ -12,7 +12,7 @@ const WINDOWS = [
   {label: '24 h', window: 'PT24H', millis: 86_400_000, step: 'PT1H', per: 'hour'},
 ];
 /** Workflow transitions worth a line in the overview: the rest (every step of every order) would drown it. */
-const NOTABLE_TRANSITIONS = new Set(['RESUMED', 'FAILED', 'COMPENSATED', 'CANCELLED', 'TAKEN_OVER']);
+const NOTABLE_TRANSITIONS = new Set(['RESUMED', 'STEP_FAILED', 'FAILED', 'COMPENSATED', 'CANCELLED', 'TAKEN_OVER']);
 const RECOVERY_TYPES = new Set(['ComponentRecovered', 'ComponentStarted', 'LeaderElected', 'StateRolledBack',
   'StateRecovered']);
 

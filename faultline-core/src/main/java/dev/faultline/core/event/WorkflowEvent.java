@@ -13,6 +13,12 @@ public sealed interface WorkflowEvent extends FaultEvent {
     STEP_COMPLETED,
     /** A step failed and will run again. */
     STEP_RETRIED,
+    /**
+     * A step failed for good and its failure was recorded: it threw and has no retry (or its retry gave up, after the
+     * last attempt), or its result cannot be recorded. {@code step} names it, {@code detail} is the recorded failure.
+     * The workflow's code gets the failure next; unless it catches it, the workflow compensates and fails.
+     */
+    STEP_FAILED,
     /** The workflow resumed after a crash or a restart. */
     RESUMED,
     /** A compensation of a completed step ran. */

@@ -77,7 +77,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>Events</h2>
  * A {@link WorkflowEvent.Transition} for every start (STARTED), recorded step (STEP_COMPLETED), attempt after the
- * first under a step's retry (STEP_RETRIED), resumption after a restart or a {@link WorkflowHandle#resume()}
+ * first under a step's retry (STEP_RETRIED), recorded step failure (STEP_FAILED: no retry, the retry gave up, or a
+ * result that cannot be recorded; detail: the recorded failure), resumption after a restart or a {@link WorkflowHandle#resume()}
  * (RESUMED), compensation (COMPENSATED) and end (COMPLETED, FAILED, CANCELLED), and, on a shared store, for every
  * workflow taken over from a node that stopped heart-beating (TAKEN_OVER); the source is the executor's name.
  *
@@ -1696,8 +1697,9 @@ public final class WorkflowExecutor implements AutoCloseable {
           throw cancelled = new WorkflowException("workflow-cancelled", "workflow " + row.id() + " was cancelled"
               + " while step " + index + " (" + stepName + ") waited to retry");
         }
-        storeCall(() -> store.record(row, new WorkflowChange.StepFailed(row.id(), index, stepName,
-            String.valueOf(t))));
+        String error = String.valueOf(t);
+        storeCall(() -> store.record(row, new WorkflowChange.StepFailed(row.id(), index, stepName, error)));
+        publish(row.id(), WorkflowEvent.Kind.STEP_FAILED, stepName, error);
         throw new WorkflowException("step-failed", "step " + index + " (" + stepName + ") of workflow " + row.id()
             + " failed: " + t, t);
       } finally {
@@ -1797,8 +1799,9 @@ public final class WorkflowExecutor implements AutoCloseable {
      * refused as out of order, and every resume run this one again.
      */
     private WorkflowException unrecordable(StoredWorkflow row, int index, String stepName, WorkflowException why) {
-      storeCall(() -> store.record(row, new WorkflowChange.StepFailed(row.id(), index, stepName,
-          why.code() + ": " + why.getMessage())));
+      String error = why.code() + ": " + why.getMessage();
+      storeCall(() -> store.record(row, new WorkflowChange.StepFailed(row.id(), index, stepName, error)));
+      publish(row.id(), WorkflowEvent.Kind.STEP_FAILED, stepName, error);
       return new WorkflowException("step-failed", "step " + index + " (" + stepName + ") of workflow " + row.id()
           + " returned a result that cannot be recorded: " + why.getMessage(), why);
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.faultline.core.event.WorkflowEvent;
 import dev.faultline.core.testing.FakeClock;
 import dev.faultline.state.journal.Durability;
 import dev.faultline.state.workflow.spi.WorkflowChange;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -67,7 +69,13 @@ class CodecFailureTest {
    */
   @Test
   void aStepResultTheCodecCannotEncodeIsRecordedAsTheStepsFailure() throws Exception {
-    try (WorkflowExecutor executor = builder(store()).register("w", (WorkflowContext ctx, String in) -> {
+    List<WorkflowEvent.Transition> failed = new CopyOnWriteArrayList<>();
+    try (WorkflowExecutor executor = builder(store()).listener(event -> {
+      if (event instanceof WorkflowEvent.Transition t
+          && t.kind() == WorkflowEvent.Kind.STEP_FAILED) {
+        failed.add(t);
+      }
+    }).register("w", (WorkflowContext ctx, String in) -> {
       try {
         ctx.step("odd", () -> {
           log.add("odd ran");
@@ -85,6 +93,9 @@ class CodecFailureTest {
           steps.get(0).outcome());
     }
     assertEquals(List.of("odd ran", "step-failed codec-failed"), log);
+    assertEquals(1, failed.size(), "the step failure is published: " + failed);
+    assertEquals("odd", failed.get(0).step());
+    assertTrue(failed.get(0).detail().startsWith("codec-failed: "), failed.get(0).detail());
   }
 
   /**

@@ -80,6 +80,18 @@ public class WorkflowExecutorTest {
     return (WorkflowException) e.getCause();
   }
 
+  /** The one transition of kind {@code kind} workflow {@code id} published. */
+  private WorkflowEvent.Transition transition(String id, WorkflowEvent.Kind kind) {
+    List<WorkflowEvent.Transition> found = new ArrayList<>();
+    for (WorkflowEvent.Transition t : recorder.events(WorkflowEvent.Transition.class)) {
+      if (t.workflowId().equals(id) && t.kind() == kind) {
+        found.add(t);
+      }
+    }
+    assertEquals(1, found.size(), String.valueOf(found));
+    return found.get(0);
+  }
+
   private List<WorkflowEvent.Kind> kinds(String id) {
     List<WorkflowEvent.Kind> kinds = new ArrayList<>();
     for (WorkflowEvent.Transition t : recorder.events(WorkflowEvent.Transition.class)) {
@@ -416,9 +428,15 @@ public class WorkflowExecutorTest {
       WorkflowInfo info = handle.info();
       assertEquals(2, info.compensated());
       assertTrue(info.steps().get(3).outcome().startsWith("failed: java.io.IOException"), info.toString());
+      // The step that failed for good is published (it was not: nothing said which step failed, before the saga
+      // compensated), named, with its recorded failure.
       assertEquals(List.of(WorkflowEvent.Kind.STARTED, WorkflowEvent.Kind.STEP_COMPLETED,
-          WorkflowEvent.Kind.STEP_COMPLETED, WorkflowEvent.Kind.STEP_COMPLETED, WorkflowEvent.Kind.COMPENSATED,
-          WorkflowEvent.Kind.COMPENSATED, WorkflowEvent.Kind.FAILED), kinds("order-1"));
+          WorkflowEvent.Kind.STEP_COMPLETED, WorkflowEvent.Kind.STEP_COMPLETED, WorkflowEvent.Kind.STEP_FAILED,
+          WorkflowEvent.Kind.COMPENSATED, WorkflowEvent.Kind.COMPENSATED, WorkflowEvent.Kind.FAILED),
+          kinds("order-1"));
+      WorkflowEvent.Transition failed = transition("order-1", WorkflowEvent.Kind.STEP_FAILED);
+      assertEquals("ship", failed.step());
+      assertEquals("java.io.IOException: no truck", failed.detail());
     }
     // Reopened, the outcome is recorded: nothing runs again.
     try (WorkflowExecutor executor = builder().register("saga", saga).open()) {
@@ -596,6 +614,25 @@ public class WorkflowExecutorTest {
           WorkflowEvent.Kind.STEP_RETRIED, WorkflowEvent.Kind.STEP_COMPLETED, WorkflowEvent.Kind.COMPLETED),
           kinds("r"));
       assertEquals(1, executor.handle("r").info().steps().size());
+    }
+  }
+
+  /** A step whose retry gives up is published as failed once, after its retries, before the workflow fails. */
+  @Test
+  void aStepWhoseRetryGivesUpIsPublishedAsFailed() throws Exception {
+    AtomicInteger attempts = new AtomicInteger();
+    Retry retry = Retry.builder("step").maxAttempts(2).backoff(Backoff.fixed(Duration.ofSeconds(1))).clock(clock)
+        .scheduler(clock).build();
+    Workflow<String, Integer> w = (ctx, in) -> ctx.step("flaky", retry, () -> {
+      throw new IOException("down " + attempts.incrementAndGet());
+    });
+    try (WorkflowExecutor executor = builder().register("w", w).open()) {
+      assertEquals("workflow-failed", failure(executor.start("w", "g", null)).code());
+      assertEquals(List.of(WorkflowEvent.Kind.STARTED, WorkflowEvent.Kind.STEP_RETRIED,
+          WorkflowEvent.Kind.STEP_FAILED, WorkflowEvent.Kind.FAILED), kinds("g"));
+      WorkflowEvent.Transition failed = transition("g", WorkflowEvent.Kind.STEP_FAILED);
+      assertEquals("flaky", failed.step());
+      assertEquals("java.io.IOException: down 2", failed.detail());
     }
   }
 
