@@ -253,7 +253,7 @@ public final class WorkflowExecutor implements AutoCloseable {
       Run run = new Run(row, true);
       run.recorded.complete(null);
       runs.put(row.id(), run);
-      if (!settle(run)) {
+      if (!settleOnDemand(run)) {
         unfinished++;
         if (resume || row.resumeRequested()) {
           enqueue(run);
@@ -266,19 +266,41 @@ public final class WorkflowExecutor implements AutoCloseable {
 
   /** Completes the result of a run whose workflow finished; returns whether it had. */
   private boolean settle(Run run) {
-    StoredWorkflow row = run.row;
+    boolean terminal = completeOutcome(run.row, run.result);
+    if (terminal) {
+      noteFinished(run);
+    }
+    return terminal;
+  }
+
+  /**
+   * As {@link #settle}, but leaves the result to be completed when first asked for ({@link Run#outcomePending}): for
+   * a run nobody holds yet (recovered at open), so that every finished workflow the store holds does not keep its
+   * decoded output (or its failure) in memory as well as its recorded bytes.
+   */
+  private boolean settleOnDemand(Run run) {
+    boolean terminal = run.row.status().terminal();
+    if (terminal) {
+      run.outcomePending = true;
+      noteFinished(run);
+    }
+    return terminal;
+  }
+
+  /**
+   * Completes {@code result} with the recorded outcome of {@code row} if it finished (its decoded output, or the
+   * failure that says how it ended); returns whether it had.
+   */
+  private boolean completeOutcome(StoredWorkflow row, CompletableFuture<Object> result) {
     WorkflowStatus status = row.status();
     if (status == WorkflowStatus.SUCCEEDED) {
       try {
-        run.result.complete(decode(row.output()));
+        result.complete(decode(row.output()));
       } catch (RuntimeException e) {
-        run.result.completeExceptionally(e);
+        result.completeExceptionally(e);
       }
     } else if (status.terminal()) {
-      run.result.completeExceptionally(outcomeFailure(row));
-    }
-    if (status.terminal()) {
-      noteFinished(run);
+      result.completeExceptionally(outcomeFailure(row));
     }
     return status.terminal();
   }
@@ -358,7 +380,7 @@ public final class WorkflowExecutor implements AutoCloseable {
           return; // this executor runs it: its own records find out what became of it
         }
       }
-      if (runs.remove(workflowId, run)) {
+      if (runs.remove(workflowId, run) && !run.outcomePending) { // else its recorded outcome answers on demand
         run.result.completeExceptionally(new WorkflowException("workflow-unknown", "workflow " + workflowId
             + " is no longer in the store: it finished on another node and was deleted (a retention of finished"
             + " workflows) before executor " + name + " read its outcome, or its record was deleted"));
@@ -525,7 +547,7 @@ public final class WorkflowExecutor implements AutoCloseable {
   public <O> O call(String queue, String workflowName, String workflowId, Object input) {
     Run run = start(queue, workflowName, workflowId, input, true);
     try {
-      return (O) run.result.join();
+      return (O) run.result().join();
     } catch (java.util.concurrent.CompletionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof WorkflowException) {
@@ -700,7 +722,9 @@ public final class WorkflowExecutor implements AutoCloseable {
       store.close();
     } finally { // a store that fails to close (a journal that cannot force) must not leave a result waiting for ever
       for (Run run : runs.values()) {
-        run.result.completeExceptionally(closedFailure());
+        if (!run.outcomePending) { // a finished workflow's outcome, completed on demand, does not wait
+          run.result.completeExceptionally(closedFailure());
+        }
       }
     }
   }
@@ -1923,6 +1947,11 @@ public final class WorkflowExecutor implements AutoCloseable {
     CompletableFuture<Object> spent;
     /** The queue that admitted it, from dispatch until a worker or a waiting thread takes it to run. */
     Queue ready;
+    /**
+     * Whether the workflow was recovered finished and its result is to be completed from the recorded outcome when
+     * first asked for ({@link #result()}; two threads asking at once both decode, and the first completion counts).
+     */
+    volatile boolean outcomePending;
     volatile StoredWorkflow row;
     /** Whether the next execution is a resumption (recovered, or run before); touched by its worker only. */
     volatile boolean resumed;
@@ -2013,6 +2042,10 @@ public final class WorkflowExecutor implements AutoCloseable {
 
     @Override
     public CompletableFuture<Object> result() {
+      if (outcomePending) {
+        completeOutcome(row, result); // a finished workflow's result never changes: this is the one to complete
+        outcomePending = false; // after the completion: whoever reads false (close) finds the result done
+      }
       return result;
     }
 
