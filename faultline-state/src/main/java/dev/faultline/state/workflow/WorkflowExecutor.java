@@ -78,9 +78,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>Events</h2>
  * A {@link WorkflowEvent.Transition} for every start (STARTED), recorded step (STEP_COMPLETED), attempt after the
  * first under a step's retry (STEP_RETRIED), recorded step failure (STEP_FAILED: no retry, the retry gave up, or a
- * result that cannot be recorded; detail: the recorded failure), resumption after a restart or a {@link WorkflowHandle#resume()}
- * (RESUMED), compensation (COMPENSATED) and end (COMPLETED, FAILED, CANCELLED), and, on a shared store, for every
- * workflow taken over from a node that stopped heart-beating (TAKEN_OVER); the source is the executor's name.
+ * result that cannot be recorded; detail: the recorded failure), resumption after a restart or a
+ * {@link WorkflowHandle#resume()} (RESUMED), compensation (COMPENSATED) and end (COMPLETED, FAILED, CANCELLED), and,
+ * on a shared store, for every workflow taken over from a node that stopped heart-beating (TAKEN_OVER); the source
+ * is the executor's name.
  *
  * <h2>Shared stores</h2>
  * On a store shared by several executor nodes, an executor runs the workflows it starts and those its store claims
