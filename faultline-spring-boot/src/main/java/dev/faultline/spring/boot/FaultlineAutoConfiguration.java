@@ -20,7 +20,10 @@ import org.springframework.context.annotation.Bean;
  *       ({@link org.springframework.core.annotation.Order @Order}). Listeners receive events in the thread that made
  *       the decision, often on a call's hot path: they must be fast, take no lock and not throw (see
  *       {@code FaultEventListener}). Listener beans are created before the policies, so a listener bean must not
- *       depend on {@code FaultlinePolicies};
+ *       depend on {@code FaultlinePolicies}. Events are not republished as Spring application events:
+ *       {@code ApplicationEventPublisher.publishEvent} runs every {@code @EventListener} synchronously in the
+ *       publishing thread, where a slow or throwing listener would delay or break the call being decided;
+ *       a listener bean that hands what it needs to a queue is the explicit way to do that;
  *   <li>the {@link Clock} bean and the {@link Scheduler} bean if there is one (a test can declare a
  *       {@link dev.faultline.core.testing.FakeClock}, which is both), else {@link Clock#system()} and
  *       {@link Scheduler#system()}.
