@@ -87,6 +87,13 @@ class MetricsAutoConfigurationTest {
         .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean("faultlinePolicyMetricsBinding"));
   }
 
+  @Test
+  void offWithoutMicrometer() {
+    runner.withClassLoader(new FilteredClassLoader("io.micrometer", "dev.faultline.micrometer"))
+        .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean("faultlinePolicyMetricsBinding")
+            .hasSingleBean(FaultlinePolicies.class));
+  }
+
   @Configuration(proxyBeanMethods = false)
   static class OwnBinder {
     @Bean

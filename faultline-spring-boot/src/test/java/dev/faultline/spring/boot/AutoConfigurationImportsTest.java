@@ -1,0 +1,55 @@
+package dev.faultline.spring.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.annotation.ImportCandidates;
+import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
+import org.springframework.boot.health.registry.HealthContributorRegistry;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/** Spring Boot finds the three auto-configurations through META-INF/spring/...AutoConfiguration.imports. */
+class AutoConfigurationImportsTest {
+
+  @Test
+  void theImportsFileListsTheThreeAutoConfigurations() {
+    List<String> ours = new ArrayList<>();
+    ImportCandidates.load(AutoConfiguration.class, getClass().getClassLoader()).getCandidates().forEach(name -> {
+      if (name.startsWith("dev.faultline.")) {
+        ours.add(name);
+      }
+    });
+    assertThat(ours).containsExactly(FaultlineAutoConfiguration.class.getName(),
+        FaultlineMetricsAutoConfiguration.class.getName(), FaultlineHealthAutoConfiguration.class.getName());
+  }
+
+  @Test
+  void togetherWithSpringBootsMetricsAndHealth() throws ClassNotFoundException {
+    List<Class<?>> classes = new ArrayList<>(List.of(CompositeMeterRegistryAutoConfiguration.class,
+        SimpleMetricsExportAutoConfiguration.class, MetricsAutoConfiguration.class,
+        HealthContributorRegistryAutoConfiguration.class));
+    for (String name : ImportCandidates.load(AutoConfiguration.class, getClass().getClassLoader())) {
+      if (name.startsWith("dev.faultline.")) {
+        classes.add(Class.forName(name));
+      }
+    }
+    new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(classes.toArray(Class<?>[]::new)))
+        .withPropertyValues("faultline.circuit-breaker.instances.payments.sliding-window-size=20",
+            "faultline.retry.instances.payments.max-attempts=4")
+        .run(ctx -> {
+          assertThat(ctx).hasNotFailed().hasSingleBean(FaultlinePolicies.class)
+              .hasBean("faultlinePolicyMetricsBinding").hasBean("faultlineHealthContributor");
+          assertThat(ctx.getBean(MeterRegistry.class).find("faultline.calls").tags("policy", "payments").meters())
+              .isNotEmpty();
+          assertThat(ctx.getBean(HealthContributorRegistry.class).getContributor("faultline")).isNotNull();
+        });
+  }
+}
