@@ -9,6 +9,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Lazy;
 
 /**
  * Auto-configuration of the {@link FaultlinePolicies} bean, built from the {@code faultline.*}
@@ -39,8 +40,12 @@ public final class FaultlineAutoConfiguration {
   /** Creates the auto-configuration (Spring Boot does). */
   public FaultlineAutoConfiguration() {}
 
-  /** The configured policies, built once. */
+  /**
+   * The configured policies, built once. Never lazy, also with {@code spring.main.lazy-initialization=true}: an
+   * invalid setting fails startup, not the first call.
+   */
   @Bean
+  @Lazy(false)
   @ConditionalOnMissingBean
   public FaultlinePolicies faultlinePolicies(FaultlineProperties properties, ObjectProvider<Clock> clock,
       ObjectProvider<Scheduler> scheduler, ObjectProvider<FaultEventListener> listeners) {

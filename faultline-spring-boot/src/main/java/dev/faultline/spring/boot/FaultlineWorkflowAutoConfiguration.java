@@ -15,6 +15,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Lazy;
 
 /**
  * Auto-configuration of a {@link WorkflowExecutor} on the embedded store in {@code faultline.workflows.directory},
@@ -36,8 +37,13 @@ public final class FaultlineWorkflowAutoConfiguration {
   /** Creates the auto-configuration (Spring Boot does). */
   public FaultlineWorkflowAutoConfiguration() {}
 
-  /** The executor, opened on the configured directory; closed with the context. */
+  /**
+   * The executor, opened on the configured directory; closed with the context. Never lazy, also with
+   * {@code spring.main.lazy-initialization=true}: unfinished workflows resume at startup, not when something first
+   * asks for the executor.
+   */
   @Bean(destroyMethod = "close")
+  @Lazy(false)
   @ConditionalOnMissingBean
   public WorkflowExecutor faultlineWorkflowExecutor(FaultlineWorkflowProperties properties,
       ObjectProvider<Clock> clock, ObjectProvider<Scheduler> scheduler, ObjectProvider<FaultEventListener> listeners,

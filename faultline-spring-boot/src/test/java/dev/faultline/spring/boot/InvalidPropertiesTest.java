@@ -3,8 +3,10 @@ package dev.faultline.spring.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -64,6 +66,16 @@ class InvalidPropertiesTest {
       assertThat(invalid.getReason()).contains(" must " + rule);
       assertThat(invalid.getMessage()).startsWith("Property " + property + " with value ").contains(rule);
     });
+  }
+
+  @Test
+  void failsAtStartupAlsoWithLazyInitialization() {
+    runner.withInitializer(ctx -> ctx.addBeanFactoryPostProcessor(new LazyInitializationBeanFactoryPostProcessor()))
+        .withPropertyValues("faultline.retry.instances.payments.max-attempts=0").run(ctx -> {
+          assertThat(ctx).hasFailed();
+          assertThat(find(ctx.getStartupFailure()).getName())
+              .isEqualTo("faultline.retry.instances.payments.max-attempts");
+        });
   }
 
   private static InvalidConfigurationPropertyValueException find(Throwable failure) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -69,6 +70,18 @@ class WorkflowAutoConfigurationTest {
         .withPropertyValues("faultline.workflows.directory=" + directory).run(ctx -> {
           List<WorkflowInfo> done = ctx.getBean(WorkflowExecutor.class).list(WorkflowStatus.SUCCEEDED);
           assertThat(done).extracting(WorkflowInfo::workflowId).containsExactly("w-1");
+        });
+  }
+
+  @Test
+  void opensAtStartupAlsoWithLazyInitialization() {
+    runner.withUserConfiguration(Greetings.class)
+        .withInitializer(ctx -> ctx.addBeanFactoryPostProcessor(new LazyInitializationBeanFactoryPostProcessor()))
+        .withPropertyValues("faultline.workflows.directory=" + directory).run(ctx -> {
+          // Made (and opened) during startup, before anything asked for it.
+          assertThat(ctx.getSourceApplicationContext().getBeanFactory().containsSingleton(
+              "faultlineWorkflowExecutor")).isTrue();
+          assertThat(ctx.getSourceApplicationContext().getBeanFactory().containsSingleton("greetings")).isTrue();
         });
   }
 
