@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
@@ -66,6 +67,15 @@ class MetricsAutoConfigurationTest {
           assertThat(registry.get("faultline.bulkhead.max.concurrent.calls")
               .tags("policy", "db", "application", "shop").gauge().value()).isEqualTo(4.0);
         });
+  }
+
+  /** Boot's lazy initialization leaves SmartInitializingSingleton beans eager, so the binding still happens. */
+  @Test
+  void bindsAlsoWithLazyInitialization() {
+    runner.withUserConfiguration(Registry.class)
+        .withInitializer(ctx -> ctx.addBeanFactoryPostProcessor(new LazyInitializationBeanFactoryPostProcessor()))
+        .run(ctx -> assertThat(ctx.getBean(MeterRegistry.class).find("faultline.calls").tags("policy", "payments")
+            .meters()).isNotEmpty());
   }
 
   @Test
