@@ -106,12 +106,15 @@ public record FaultlineProperties(Instances<RetryProperties> retry,
    * @param maxWaitInOpen the longest wait in open
    * @param recordExceptions exceptions of these types are failures (once set, others are successes)
    * @param ignoreExceptions exceptions of these types are neither successes nor failures
+   * @param automaticHalfOpen whether the breaker moves to half-open when the wait in open ends, on the context's
+   *     {@code Scheduler} (else the system one), instead of at the first call after it (default false, the builder's
+   *     default). Without calls, a breaker that does not move stays open, and so does its health
    */
   public record CircuitBreakerProperties(Double failureRateThreshold, Double slowCallRateThreshold,
       Duration slowCallDuration, SlidingWindowType slidingWindowType, Integer slidingWindowSize,
       Integer minimumNumberOfCalls, Integer permittedCallsInHalfOpen, Duration waitInOpen, Double waitMultiplier,
       Duration maxWaitInOpen, List<Class<? extends Throwable>> recordExceptions,
-      List<Class<? extends Throwable>> ignoreExceptions) {
+      List<Class<? extends Throwable>> ignoreExceptions, Boolean automaticHalfOpen) {
     /** Copies the lists (absent lists are empty). */
     public CircuitBreakerProperties {
       recordExceptions = recordExceptions == null ? List.of() : List.copyOf(recordExceptions);

@@ -175,6 +175,9 @@ final class PolicyFactory {
     }
     p.recordExceptions().forEach(b::recordExceptions);
     p.ignoreExceptions().forEach(b::ignoreExceptions);
+    if (Boolean.TRUE.equals(p.automaticHalfOpen())) {
+      b.scheduler(scheduler);
+    }
     return b.build();
   }
 

@@ -138,6 +138,26 @@ class EventsAndClockTest {
   }
 
   @Test
+  void withAutomaticHalfOpenTheSchedulerBeanEndsTheWaitWithoutACall() {
+    runner.withPropertyValues("faultline.circuit-breaker.instances.search.wait-in-open=10s",
+        "faultline.circuit-breaker.instances.search.automatic-half-open=true",
+        "faultline.circuit-breaker.instances.lazy.wait-in-open=10s").run(ctx -> {
+          FakeClock clock = ctx.getBean(FakeClock.class);
+          FaultlinePolicies policies = ctx.getBean(FaultlinePolicies.class);
+          CircuitBreaker search = policies.circuitBreaker("search");
+          CircuitBreaker lazy = policies.circuitBreaker("lazy");
+          assertThat(search.config().scheduler()).containsSame(clock);
+          assertThat(lazy.config().scheduler()).isEmpty();
+          search.transitionTo(CircuitState.OPEN);
+          lazy.transitionTo(CircuitState.OPEN);
+
+          clock.advance(Duration.ofSeconds(10));
+          assertThat(search.state()).isEqualTo(CircuitState.HALF_OPEN);
+          assertThat(lazy.state()).isEqualTo(CircuitState.OPEN);
+        });
+  }
+
+  @Test
   void withoutAClockBeanThePoliciesUseTheSystemClock() {
     new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(FaultlineAutoConfiguration.class))
         .withPropertyValues("faultline.retry.instances.payments.max-attempts=2").run(ctx -> {

@@ -98,6 +98,7 @@ class FaultlinePoliciesTest {
         "faultline.circuit-breaker.instances.payments.max-wait-in-open=5m",
         "faultline.circuit-breaker.instances.payments.record-exceptions=java.io.IOException",
         "faultline.circuit-breaker.instances.payments.ignore-exceptions=java.lang.IllegalArgumentException",
+        "faultline.circuit-breaker.instances.payments.automatic-half-open=true",
         "faultline.circuit-breaker.instances.search.sliding-window-size=10",
         "faultline.timeout.instances.payments.timeout=1500ms",
         "faultline.timeout.instances.payments.interrupt-on-timeout=true",
@@ -123,6 +124,7 @@ class FaultlinePoliciesTest {
           assertThat(breaker.config().maxWaitInOpen()).isEqualTo(Duration.ofMinutes(5));
           assertThat(breaker.config().recordExceptions()).containsExactly(IOException.class);
           assertThat(breaker.config().ignoreExceptions()).containsExactly(IllegalArgumentException.class);
+          assertThat(breaker.config().scheduler()).contains(dev.faultline.core.Scheduler.system());
           CircuitBreaker search = policies.circuitBreaker("search");
           assertThat(search.config().slidingWindowType()).isEqualTo(SlidingWindowType.COUNT_BASED);
           assertThat(search.config().slidingWindowSize()).isEqualTo(10);
