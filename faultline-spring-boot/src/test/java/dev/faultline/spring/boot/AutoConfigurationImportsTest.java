@@ -3,6 +3,9 @@ package dev.faultline.spring.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -30,6 +33,16 @@ class AutoConfigurationImportsTest {
     assertThat(ours).containsExactly(FaultlineAutoConfiguration.class.getName(),
         FaultlineMetricsAutoConfiguration.class.getName(), FaultlineHealthAutoConfiguration.class.getName(),
         FaultlineWorkflowAutoConfiguration.class.getName());
+  }
+
+  @Test
+  void theConfigurationMetadataDescribesTheProperties() throws IOException {
+    try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+      assertThat(in).as("written by spring-boot-configuration-processor").isNotNull();
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).contains("\"faultline.retry.instances\"",
+          "\"faultline.circuit-breaker.instances\"", "\"faultline.metrics.enabled\"",
+          "\"faultline.workflows.directory\"");
+    }
   }
 
   @Test
