@@ -27,7 +27,7 @@ import org.springframework.context.annotation.Lazy;
  *       a listener bean that hands what it needs to a queue is the explicit way to do that;
  *   <li>the {@link Clock} bean and the {@link Scheduler} bean if there is one (a test can declare a
  *       {@link dev.faultline.core.testing.FakeClock}, which is both), else {@link Clock#system()} and
- *       {@link Scheduler#system()}.
+ *       {@link Scheduler#system()}; a circuit breaker takes the scheduler only with {@code automatic-half-open}.
  * </ul>
  * A setting that breaks a policy's rule fails the application at startup with an
  * {@link org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException} naming the

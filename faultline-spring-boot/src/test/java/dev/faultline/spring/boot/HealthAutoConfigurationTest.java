@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.actuate.endpoint.SimpleHttpCodeStatusMapper;
 import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.Health;
@@ -57,6 +58,15 @@ class HealthAutoConfigurationTest {
       assertThat(health(faultline, "search").getDetails()).containsEntry("state", "disabled");
       assertThat(health(faultline, "payments").getStatus()).isEqualTo(Status.UP);
     });
+  }
+
+  @Test
+  void springBootAnswersOutOfServiceWith503AsItDoesDown() {
+    // Why the docs say to keep the contributor out of the liveness and readiness groups.
+    SimpleHttpCodeStatusMapper mapper = new SimpleHttpCodeStatusMapper();
+    assertThat(mapper.getStatusCode(Status.OUT_OF_SERVICE)).isEqualTo(503);
+    assertThat(mapper.getStatusCode(Status.DOWN)).isEqualTo(503);
+    assertThat(mapper.getStatusCode(Status.UP)).isEqualTo(200);
   }
 
   @Test
