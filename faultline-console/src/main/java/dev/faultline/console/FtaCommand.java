@@ -105,20 +105,20 @@ public final class FtaCommand implements Callable<Integer> {
     }
     if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--timeout must be a positive duration, but was "
-          + typed("--timeout"));
+          + OptionErrors.typed(spec, "--timeout"));
     }
     // The analysis's builder checks these too, but names its fields (cutOff) and only after the model was read.
     if (cutOff != null && !(cutOff >= 0 && cutOff <= 1)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--cut-off must lie in [0, 1], but was "
-          + typed("--cut-off"));
+          + OptionErrors.typed(spec, "--cut-off"));
     }
     if (limitOrder != null && limitOrder < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--limit-order must be at least 1, but was "
-          + typed("--limit-order"));
+          + OptionErrors.typed(spec, "--limit-order"));
     }
     if (missionTime != null && !(missionTime >= 0 && missionTime < Double.POSITIVE_INFINITY)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--mission-time must be a finite number of hours"
-          + " >= 0, but was " + typed("--mission-time"));
+          + " >= 0, but was " + OptionErrors.typed(spec, "--mission-time"));
     }
     PrintWriter err = spec.commandLine().getErr();
     long start = clock.nanoTime();
@@ -154,8 +154,8 @@ public final class FtaCommand implements Callable<Integer> {
       if (!e.timedOut()) {
         throw e;
       }
-      err.println("fta: the analysis of top gate \"" + e.top() + "\" ran longer than --timeout " + typed("--timeout")
-          + " and was stopped after " + e.elapsed().toString().substring(2).toLowerCase(Locale.ROOT)
+      err.println("fta: the analysis of top gate \"" + e.top() + "\" ran longer than --timeout "
+          + OptionErrors.typed(spec, "--timeout") + " and was stopped after " + e.elapsed().toString().substring(2).toLowerCase(Locale.ROOT)
           + "; no results (" + AnalysisStoppedException.TIMED_OUT + ")");
       err.flush();
       return 1;
@@ -171,11 +171,6 @@ public final class FtaCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
-  }
-
-  /** The value of {@code option} as it was typed. */
-  private String typed(String option) {
-    return spec.commandLine().getParseResult().matchedOption(option).stringValues().get(0);
   }
 
   private void writeJson(PrintWriter out, FaultTreeResult r, List<Importance> imp, LiveEvaluation live,

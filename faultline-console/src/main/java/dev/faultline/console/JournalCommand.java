@@ -1,6 +1,7 @@
 package dev.faultline.console;
 
 import dev.faultline.core.Clock;
+import dev.faultline.core.ConfigurationException;
 import dev.faultline.state.RecoverableState;
 import dev.faultline.state.RollbackResult;
 import dev.faultline.state.RollbackTarget;
@@ -27,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -484,7 +486,13 @@ public final class JournalCommand implements Runnable {
       AtomicLong appended = new AtomicLong();
       AtomicReference<Throwable> failure = new AtomicReference<>();
       long forces;
-      try (Journal journal = Journal.builder(directory).segmentSize(segmentSize).keyProvider(provider).open();
+      Journal opened;
+      try {
+        opened = Journal.builder(directory).segmentSize(segmentSize).keyProvider(provider).open();
+      } catch (ConfigurationException e) {
+        throw OptionErrors.refusal(spec, e, Map.of("segmentSize", "--segment-size"));
+      }
+      try (Journal journal = opened;
           OutputStream ack = new FileOutputStream(ackFile.toFile(), false)) {
         long forcesBefore = journal.forces();
         List<Thread> threads = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.faultline.console;
 
+import dev.faultline.core.ConfigurationException;
 import dev.faultline.diagnosis.logs.DrainSettings;
 import dev.faultline.diagnosis.logs.LogEvent;
 import dev.faultline.diagnosis.logs.LogFileParser;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,6 +62,11 @@ public final class LogsCommand implements Runnable {
           + "as CSV.",
           "Mode default needs only the header format; mode drain is the reference Drain and takes its settings."})
   static final class Parse implements Callable<Integer> {
+    /** The options by the field of the settings they set, so that a refused value is reported by its option. */
+    private static final Map<String, String> OPTION_OF_FIELD = Map.of("logFormat", "--log-format",
+        "maskingRegexes", "--regex", "similarityThreshold", "--st", "depth", "--depth", "maxChildren",
+        "--max-children");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -92,8 +99,14 @@ public final class LogsCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      TemplateMiner miner = miner();
-      LogFormat format = LogFormat.compile(logFormat);
+      TemplateMiner miner;
+      LogFormat format;
+      try {
+        miner = miner();
+        format = LogFormat.compile(logFormat);
+      } catch (ConfigurationException e) {
+        throw OptionErrors.refusal(spec, e, OPTION_OF_FIELD);
+      }
       requireFile(file);
       if (Files.exists(output) && Files.isSameFile(file, output)) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--output " + output
@@ -165,6 +178,10 @@ public final class LogsCommand implements Runnable {
       description = {"Merges logs into one timeline, finds the failure (the first error, or the last event at a time) "
           + "and ranks the events of the window before it by how likely they are to be where it began, with reasons."})
   static final class TracebackCommand implements Callable<Integer> {
+    /** The options by the builder field they set, so that a refused value is reported by its option. */
+    private static final Map<String, String> OPTION_OF_FIELD = Map.of("logFormat", "--log-format",
+        "maxSuspects", "--suspects");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -204,11 +221,16 @@ public final class LogsCommand implements Runnable {
       if (limit < 0) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 0, but was " + limit);
       }
-      Traceback.Builder builder = Traceback.builder().window(duration(window)).maxSuspects(suspects);
-      if (logFormat != null) {
-        builder.logFormat(LogFormat.compile(logFormat));
+      Traceback traceback;
+      try {
+        Traceback.Builder builder = Traceback.builder().window(duration(window)).maxSuspects(suspects);
+        if (logFormat != null) {
+          builder.logFormat(LogFormat.compile(logFormat));
+        }
+        traceback = builder.build();
+      } catch (ConfigurationException e) {
+        throw OptionErrors.refusal(spec, e, OPTION_OF_FIELD);
       }
-      Traceback traceback = builder.build();
       for (Path f : files) {
         requireFile(f);
       }

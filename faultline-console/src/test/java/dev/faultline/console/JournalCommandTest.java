@@ -1,6 +1,7 @@
 package dev.faultline.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.core.testing.FakeClock;
@@ -385,6 +386,22 @@ class JournalCommandTest {
     assertTrue(payloads.stream().allMatch(p -> p.matches("[0-3]:\\d+")), payloads.toString());
     assertEquals(2, run("journal", "stress", journal.toString(), "--writers", "0", "--seconds", "1",
         "--ack-file", ack.toString()).exit());
+  }
+
+  /**
+   * A segment size the journal refuses is a usage error naming the option as typed, and nothing is created; it was
+   * exit 1 naming the builder's field ({@code segmentSize must be at least 1024}).
+   */
+  @Test
+  void stressRefusesATooSmallSegmentSizeNamingTheOption() {
+    Path ack = dir.resolve("ack.txt");
+    Path journal = dir.resolve("journal");
+    Run r = run("journal", "stress", journal.toString(), "--seconds", "1", "--ack-file", ack.toString(),
+        "--segment-size", "1000");
+    assertEquals(2, r.exit(), r.err());
+    assertTrue(r.err().startsWith("--segment-size must be at least 1024, but was 1000"), r.err());
+    assertFalse(Files.exists(journal));
+    assertFalse(Files.exists(ack));
   }
 
   @Test

@@ -93,16 +93,58 @@ class LogsCommandTest {
     assertEquals(1, missing.exit());
     assertTrue(missing.err().contains("nope.log: no such log file"), missing.err());
     Run format = run("logs", "parse", log().toString(), "--log-format", "<Date> <Level>", "--output", out.toString());
-    assertEquals(1, format.exit());
-    assertTrue(format.err().contains("logFormat must have a <Content> field"), format.err());
+    assertEquals(2, format.exit());
+    assertTrue(format.err().contains("--log-format must have a <Content> field"), format.err());
     Run depth = run("logs", "parse", log().toString(), "--log-format", "<Date> <Content>", "--mode", "drain",
         "--depth", "2", "--output", out.toString());
-    assertEquals(1, depth.exit());
-    assertTrue(depth.err().contains("depth must be at least 3, but was 2"), depth.err());
+    assertEquals(2, depth.exit());
+    assertTrue(depth.err().contains("--depth must be at least 3, but was 2"), depth.err());
     Run mode = run("logs", "parse", log().toString(), "--log-format", "<Date> <Content>", "--mode", "fast",
         "--output", out.toString());
     assertEquals(2, mode.exit());
     assertFalse(Files.exists(out));
+  }
+
+  /**
+   * A value the settings refuse is a usage error naming the option as typed (exit 2, as {@code fta}'s range errors),
+   * and nothing is written; it was exit 1 naming the library's field ({@code maxSuspects must be at least 1},
+   * {@code similarityThreshold}, {@code maskingRegexes[1]}).
+   */
+  @Test
+  void outOfRangeValuesAreUsageErrorsNamingTheOption() throws Exception {
+    Path log = log();
+    Path out = dir.resolve("z.csv");
+    String[][] parse = {
+        {"--st", "1.50", "--st must be between 0 and 1, but was 1.50"},
+        {"--st", "NaN", "--st must be between 0 and 1, but was NaN"},
+        {"--depth", "-1", "--depth must be at least 3, but was -1"},
+        {"--max-children", "0", "--max-children must be at least 1, but was 0"},
+        {"--regex", "", "--regex must not be empty, but was \"\""},
+        {"--regex", "(", "--regex must be a valid regular expression, but was \"(\" (Unclosed group)"}};
+    for (String[] c : parse) {
+      Run r = run("logs", "parse", log.toString(), "--log-format", "<Date> <Content>", "--mode", "drain",
+          "--regex", "blk_\\d+", c[0], c[1], "--output", out.toString());
+      assertEquals(2, r.exit(), c[0] + " " + c[1] + ": " + r.err());
+      assertTrue(r.err().startsWith(c[2]), r.err());
+      assertFalse(Files.exists(out));
+    }
+    Run format = run("logs", "parse", log.toString(), "--log-format", "<Date> <Date> <Content>", "--output",
+        out.toString());
+    assertEquals(2, format.exit(), format.err());
+    assertTrue(format.err().startsWith("--log-format must name each field once, but was \"<Date> <Date> <Content>\""
+        + " (field <Date> twice)"), format.err());
+    assertFalse(Files.exists(out));
+
+    for (String suspects : List.of("-1", "0")) {
+      Run r = run("logs", "traceback", log.toString(), "--suspects", suspects);
+      assertEquals(2, r.exit(), r.err());
+      assertTrue(r.err().startsWith("--suspects must be at least 1, but was " + suspects), r.err());
+      assertEquals("", r.out());
+    }
+    Run tracebackFormat = run("logs", "traceback", log.toString(), "--log-format", "<Date>");
+    assertEquals(2, tracebackFormat.exit(), tracebackFormat.err());
+    assertTrue(tracebackFormat.err().startsWith("--log-format must have a <Content> field, but was \"<Date>\""),
+        tracebackFormat.err());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.faultline.console.server;
 
 import dev.faultline.console.DurationConverter;
+import dev.faultline.console.OptionErrors;
 import dev.faultline.core.ConfigurationException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -154,7 +155,9 @@ public final class ServerCommand implements Callable<Integer> {
     try {
       server = builder.start();
     } catch (ConfigurationException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), refusal(e));
+      RuntimeException refusal = OptionErrors.refusal(spec, e, OPTION_OF_FIELD);
+      // A field without an option of its own (a bad certificate file, say) is still a usage error, in its own words.
+      throw refusal != e ? refusal : new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     out.println("Faultline console listening on " + server.baseUri() + " (data in "
         + (db != null ? "the database " + db : data.toAbsolutePath().toString()) + ")");
@@ -237,19 +240,6 @@ public final class ServerCommand implements Callable<Integer> {
     workflows.forEach(builder::workflowStore);
     states.forEach(builder::checkpointStore);
     return builder;
-  }
-
-  /**
-   * The message of a configuration the builder refused: by the option that set the field, with the value as it was
-   * typed, or the builder's own message for a field without an option of its own.
-   */
-  private String refusal(ConfigurationException e) {
-    String option = OPTION_OF_FIELD.get(e.field());
-    CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
-    if (option == null || parsed == null || !parsed.hasMatchedOption(option)) {
-      return e.getMessage();
-    }
-    return option + " must " + e.rule() + ", but was " + parsed.matchedOption(option).stringValues().get(0);
   }
 
   private static String firstLine(Path file) throws IOException {

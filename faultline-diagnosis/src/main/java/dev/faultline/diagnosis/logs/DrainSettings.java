@@ -24,7 +24,8 @@ public record DrainSettings(List<String> maskingRegexes, double similarityThresh
     }
     for (int i = 0; i < maskingRegexes.size(); i++) {
       if (maskingRegexes.get(i) == null || maskingRegexes.get(i).isEmpty()) {
-        throw new ConfigurationException("maskingRegexes[" + i + "]", "not be empty", maskingRegexes.get(i));
+        throw new ConfigurationException("maskingRegexes[" + i + "]", "not be empty",
+            maskingRegexes.get(i) == null ? "null" : "\"\"");
       }
     }
     maskingRegexes = List.copyOf(maskingRegexes);
