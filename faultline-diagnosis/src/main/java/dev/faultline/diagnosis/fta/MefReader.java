@@ -559,8 +559,8 @@ public final class MefReader {
 
     private Formula.Ref ref(El e, String path) {
       String n = e.required("name");
+      String want = e.name.equals("event") ? eventType(e) : e.name;
       Declared found = lookup(n, path, byId, byPath);
-      String want = e.name.equals("event") ? e.attrs.get("type") : e.name;
       if (found == null) {
         throw e.error("undefined " + (want == null ? "event" : want) + " \"" + n + "\""
             + (path.isEmpty() ? "" : " (looked up from " + path + ")"));
@@ -569,6 +569,23 @@ public final class MefReader {
         throw e.error("\"" + n + "\" is a " + found.kind().xmlName() + ", not a " + want);
       }
       return new Formula.Ref(found.kind(), found.modelName());
+    }
+
+    /**
+     * The {@code type} of an {@code <event>} reference, or null without one: one of the schema's values, which are
+     * tokens (surrounding white space is allowed); anything else is an error, not a kind of event to look for.
+     */
+    private static String eventType(El e) {
+      String type = e.attrs.get("type");
+      if (type == null) {
+        return null;
+      }
+      for (EventKind kind : EventKind.values()) {
+        if (kind.xmlName().equals(type.strip())) {
+          return kind.xmlName();
+        }
+      }
+      throw e.error("type must be gate, basic-event or house-event, but was \"" + type + "\"");
     }
 
     private static boolean bool(El e) {

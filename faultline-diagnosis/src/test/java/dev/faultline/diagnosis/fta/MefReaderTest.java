@@ -50,6 +50,34 @@ class MefReaderTest {
     assertNames(e, 4, "<gate name=\"A\">", "\"A\" is a basic-event, not a gate");
   }
 
+  /**
+   * The MEF allows {@code type="gate|basic-event|house-event"} on {@code <event>}; another value is an error naming
+   * the element, the value and the allowed ones, whether or not the name is defined (it was "is a basic-event, not a
+   * basic" or "undefined basic \"A\"", as if "basic" were a kind of event).
+   */
+  @Test
+  void anUnknownEventTypeIsAnError() {
+    for (String ref : List.of("A", "missing")) {
+      for (String type : List.of("basic", "Gate", "", "parameter")) {
+        MefException e = error("<opsa-mef>\n<define-fault-tree name=\"t\">\n<define-gate name=\"g\">\n"
+            + "<event name=\"" + ref + "\" type=\"" + type + "\"/>\n</define-gate>\n</define-fault-tree>\n"
+            + "<model-data><define-basic-event name=\"A\"/></model-data></opsa-mef>");
+        assertNames(e, 4, "<event name=\"" + ref + "\">", "type must be gate, basic-event or house-event, but was \""
+            + type + "\"");
+      }
+    }
+  }
+
+  /** The schema's values are tokens, so surrounding white space is allowed, as SCRAM trims it. */
+  @Test
+  void anEventTypeMayHaveSurroundingWhiteSpace() {
+    FaultTreeModel m = MefReader.parse("ok.xml", "<opsa-mef>\n<define-fault-tree name=\"t\">\n"
+        + "<define-gate name=\"g\"><and><event name=\"A\" type=\" basic-event \"/><event name=\"B\"/></and>"
+        + "</define-gate>\n</define-fault-tree>\n<model-data><define-basic-event name=\"A\"/>"
+        + "<define-basic-event name=\"B\"/></model-data></opsa-mef>");
+    assertEquals(2, m.basicEvents().size());
+  }
+
   @Test
   void cycleNamesItsGates() {
     MefException e = error("<opsa-mef>\n<define-fault-tree name=\"t\">\n"
