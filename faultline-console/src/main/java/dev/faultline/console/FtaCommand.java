@@ -319,6 +319,11 @@ public final class FtaCommand implements Callable<Integer> {
     j.endArray().name("probability").value(c.probability()).endObject();
   }
 
+  /** A measure in the importance table: {@code undefined} for NaN (CIF and DIF when P(top) is 0), never "NaN". */
+  private static String measure(double value) {
+    return Double.isNaN(value) ? "undefined" : String.format(Locale.ROOT, "%.5g", value);
+  }
+
   private void writeText(PrintWriter out, FaultTreeResult r, List<Importance> imp, LiveEvaluation live,
       double millis) {
     out.printf(Locale.ROOT, "top event:            %s%n", r.top());
@@ -339,8 +344,8 @@ public final class FtaCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "%n%-24s %11s %10s %11s %11s %11s %11s %11s%n", "event", "probability", "occurrence",
           "MIF", "CIF", "DIF", "RAW", "RRW");
       for (Importance i : imp) {
-        out.printf(Locale.ROOT, "%-24s %11.5g %10s %11.5g %11.5g %11.5g %11.5g %11.5g%n", i.event(), i.probability(),
-            i.occurrence(), i.mif(), i.cif(), i.dif(), i.raw(), i.rrw());
+        out.printf(Locale.ROOT, "%-24s %11.5g %10s %11.5g %11s %11s %11.5g %11.5g%n", i.event(), i.probability(),
+            i.occurrence(), i.mif(), measure(i.cif()), measure(i.dif()), i.raw(), i.rrw());
       }
     }
     if (live != null) {

@@ -171,6 +171,39 @@ class FtaCommandTest {
     assertEquals(TOP, number(out.toString(), "probability"), 1e-15);
   }
 
+  /** top = A and B with P(A) = 0: the top cannot occur. */
+  private static Path impossibleTop(Path dir) throws IOException {
+    return Files.writeString(dir.resolve("never.xml"), "<opsa-mef><define-fault-tree name=\"t\">"
+        + "<define-gate name=\"top\"><and><basic-event name=\"A\"/><basic-event name=\"B\"/></and></define-gate>"
+        + "</define-fault-tree><model-data><define-basic-event name=\"A\"><float value=\"0\"/></define-basic-event>"
+        + "<define-basic-event name=\"B\"><float value=\"0.5\"/></define-basic-event></model-data></opsa-mef>");
+  }
+
+  /**
+   * When the top cannot occur, CIF and DIF (shares of P(top) = 0, so 0 / 0) are printed as undefined and written as
+   * null in JSON, as RAW's infinity is; they were 0, which says the event has no share in a risk.
+   */
+  @Test
+  void cifAndDifAreUndefinedWhenTheTopCannotOccur(@TempDir Path dir) throws Exception {
+    Path model = impossibleTop(dir);
+    assertEquals(0, run("fta", model.toString(), "--importance"), err.toString());
+    String text = out.toString();
+    Matcher a = Pattern.compile("(?m)^A +(\\S+) +(\\S+) +(\\S+) +(\\S+) +(\\S+) +(\\S+) +(\\S+)$").matcher(text);
+    assertTrue(a.find(), text);
+    assertEquals("0.50000", a.group(3), "MIF: " + text);
+    assertEquals("undefined", a.group(4), "CIF: " + text);
+    assertEquals("undefined", a.group(5), "DIF: " + text);
+    assertEquals("Infinity", a.group(6), "RAW: " + text);
+    assertTrue(!text.contains("NaN"), text);
+
+    out.getBuffer().setLength(0);
+    assertEquals(0, run("fta", model.toString(), "--importance", "--json"), err.toString());
+    String json = out.toString();
+    assertTrue(json.contains("{\"event\":\"A\",\"probability\":0.0,\"occurrence\":1,\"mif\":0.5,\"cif\":null,"
+        + "\"dif\":null,\"raw\":null,\"rrw\":1.0}"), json);
+    assertTrue(json.contains("\"mif\":0.0,\"cif\":null,\"dif\":null,\"raw\":1.0,\"rrw\":1.0}"), json);
+  }
+
   /**
    * A value out of its range is a usage error naming the option as typed (exit 2, as for --timeout), refused before
    * the model is read; it was exit 1 naming the builder's field ("cutOff must lie in [0, 1]").

@@ -384,8 +384,9 @@ final class FaultTreeApi {
         item.put("probability", i.probability());
         item.put("occurrence", i.occurrence().toString());
         item.put("mif", i.mif());
-        item.put("cif", i.cif());
-        item.put("dif", i.dif());
+        // Undefined (NaN) when the top cannot occur: null, as the infinite RAW and RRW, never a bare NaN.
+        item.put("cif", Double.isFinite(i.cif()) ? i.cif() : null);
+        item.put("dif", Double.isFinite(i.dif()) ? i.dif() : null);
         item.put("raw", Double.isFinite(i.raw()) ? i.raw() : null);
         item.put("rrw", Double.isFinite(i.rrw()) ? i.rrw() : null);
         list.add(item);

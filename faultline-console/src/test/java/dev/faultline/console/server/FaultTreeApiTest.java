@@ -83,6 +83,28 @@ class FaultTreeApiTest {
     assertEquals(404, f.delete("/api/v1/fault-trees/plant", operator).status());
   }
 
+  /**
+   * When the top cannot occur, CIF and DIF (0 / 0) are null, as the infinite RAW is; a bare NaN is not JSON, and 0
+   * said the event had no share in a risk.
+   */
+  @Test
+  void undefinedImportanceIsNull() {
+    String never = "<opsa-mef><define-fault-tree name=\"t\"><define-gate name=\"top\"><and><basic-event name=\"A\"/>"
+        + "<basic-event name=\"B\"/></and></define-gate></define-fault-tree><model-data><define-basic-event"
+        + " name=\"A\"><float value=\"0\"/></define-basic-event><define-basic-event name=\"B\"><float"
+        + " value=\"0.5\"/></define-basic-event></model-data></opsa-mef>";
+    assertEquals(201, upload("never", never).status());
+    ServerFixture.Reply reply = f.get("/api/v1/fault-trees/never/analysis?importance=true", admin);
+    assertEquals(200, reply.status(), reply.body());
+    JsonNode a = reply.json().get("importance").get(0);
+    assertEquals("A", a.get("event").asText(), reply.body());
+    assertEquals(0.5, a.get("mif").asDouble(), 1e-15);
+    assertTrue(a.get("cif").isNull(), reply.body());
+    assertTrue(a.get("dif").isNull(), reply.body());
+    assertTrue(a.get("raw").isNull(), reply.body());
+    assertEquals(1.0, a.get("rrw").asDouble(), reply.body());
+  }
+
   @Test
   void theLiveStateCountsServicesThatAreDownAsFailedBasicEvents() {
     assertEquals(201, upload("plant", pumps).status());

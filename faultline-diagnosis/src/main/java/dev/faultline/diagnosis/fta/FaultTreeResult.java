@@ -424,8 +424,9 @@ public final class FaultTreeResult {
       double pe = p[i];
       double given = pt + (1 - pe) * m;
       double without = pt - pe * m;
-      out.add(new Importance(names.get(i), pe, occ[i], m, pt == 0 ? 0 : m * pe / pt, pt == 0 ? 0 : pe * given / pt,
-          worth(given, pt), worth(pt, without)));
+      // With P(top) = 0 both shares are 0 / 0: a share of a risk that is not there is undefined, not 0.
+      out.add(new Importance(names.get(i), pe, occ[i], m, pt > 0 ? m * pe / pt : Double.NaN,
+          pt > 0 ? pe * given / pt : Double.NaN, worth(given, pt), worth(pt, without)));
     }
     return out;
   }

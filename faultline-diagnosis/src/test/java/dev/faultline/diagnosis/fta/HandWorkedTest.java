@@ -278,17 +278,24 @@ class HandWorkedTest {
     assertEquals(0.5, a.mif(), EPS);
     assertEquals(Double.POSITIVE_INFINITY, a.raw()); // P(top | A) / P(top) = 0.5 / 0
     assertEquals(1, a.rrw()); // P(top) / P(top | not A) = 0 / 0: removing A changes nothing
+    // CIF and DIF are shares of P(top) = 0: 0 / 0, undefined (they were reported as 0, "no share").
+    assertEquals(Double.NaN, a.cif());
+    assertEquals(Double.NaN, a.dif());
     // B: P(top | B) = P(A) = 0 = P(top | not B): B changes nothing either way.
     Importance b = r.importance().stream().filter(i -> i.event().equals("B")).findFirst().orElseThrow();
     assertEquals(0, b.mif(), EPS);
     assertEquals(1, b.raw());
     assertEquals(1, b.rrw());
+    assertEquals(Double.NaN, b.cif());
+    assertEquals(Double.NaN, b.dif());
     // A constant false top: nothing matters.
     FaultTreeResult never = run(mef("<define-gate name=\"top\"><and><constant value=\"false\"/>"
         + "<basic-event name=\"A\"/></and></define-gate>", be("A", 0.1)));
     Importance n = never.importance().get(0);
     assertEquals(1, n.raw());
     assertEquals(1, n.rrw());
+    assertEquals(Double.NaN, n.cif());
+    assertEquals(Double.NaN, n.dif());
   }
 
   /**
