@@ -31,6 +31,35 @@ class RandomTreeTest {
     }
   }
 
+  /**
+   * A listing bounded by an order limit or a cut-off is the unbounded listing filtered, on random trees with nested
+   * modules: the bounds prune inside module families that the enumeration walks in place of their module step.
+   */
+  @Test
+  void boundedListingsAreTheUnboundedOneFiltered() {
+    Random seeds = new Random(777L);
+    for (int t = 0; t < 300; t++) {
+      long seed = seeds.nextLong();
+      Random rnd = new Random(seed);
+      FaultTreeModel model = randomModel(rnd, 14, false);
+      List<CutSet> all = FaultTreeAnalysis.builder(model).top("g0").build().run().cutSets().toList();
+      int limit = 1 + rnd.nextInt(4);
+      double cutOff = rnd.nextBoolean() ? 0 : Math.pow(10, -1 - 3 * rnd.nextDouble());
+      Set<List<String>> expected = new HashSet<>();
+      for (CutSet c : all) {
+        if (c.events().size() <= limit && c.probability() >= cutOff) {
+          expected.add(c.events());
+        }
+      }
+      List<CutSet> bounded = FaultTreeAnalysis.builder(model).top("g0").limitOrder(limit).cutOff(cutOff).build()
+          .run().cutSets().toList();
+      Set<List<String>> got = new HashSet<>();
+      bounded.forEach(c -> got.add(c.events()));
+      assertEquals(bounded.size(), got.size(), "seed " + seed + ": a set listed twice");
+      assertEquals(expected, got, "seed " + seed + " (limit " + limit + ", cut-off " + cutOff + ")");
+    }
+  }
+
   /** A random model with gates g0 (the top) .. g(k-1), basic events e0 .. e(n-1) and house events hOn, hOff. */
   static FaultTreeModel randomModel(Random rnd, int maxEvents, boolean scramCompatible) {
     int n = 2 + rnd.nextInt(rnd.nextInt(4) == 0 ? maxEvents - 1 : Math.min(10, maxEvents - 1));

@@ -101,9 +101,13 @@ public final class Family {
       Bounds none = within.listing ? within : new Bounds(new int[e.basicCount()], Integer.MAX_VALUE,
           Integer.MAX_VALUE, 0, true);
       List<int[]> all = new ArrayList<>();
+      long before = none.work;
       SetIterator it = new SetIterator(root, none, Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
       while (it.hasNext()) {
         all.add(it.next());
+      }
+      if (none != within) {
+        within.work += none.work - before;
       }
       small.putIfAbsent(root, all.toArray(new int[0][]));
       listed = small.get(root);
@@ -140,6 +144,11 @@ public final class Family {
 
   private int moduleRoot(int lvl) {
     return e.moduleZ[e.moduleOfLevel[lvl]];
+  }
+
+  /** The work done so far by an iterator of {@link #iterator} and the iterators it nested (a test hook). */
+  static long work(Iterator<int[]> iterator) {
+    return ((SetIterator) iterator).b.work;
   }
 
   /** How many memos of bounds the enumerations made (a test hook). */
@@ -467,6 +476,12 @@ public final class Family {
 
     /** Whether this is the memo of a listing of small families: no costs, no limits. */
     final boolean listing;
+    /**
+     * The work of the enumerations using this memo (a test hook): ZBDD nodes taken off their stacks plus products of
+     * module sets combined, with the work of the small-family listings they started. Confined to one thread, as the
+     * iterators are.
+     */
+    long work;
 
     Bounds(int[] cost, int maxCost, int maxOrder, double cutOff) {
       this(cost, maxCost, maxOrder, cutOff, false);
@@ -617,6 +632,7 @@ public final class Family {
     private int[] nextPath() {
       while (sp > 0) {
         sp--;
+        b.work++;
         int node = stackNodes[sp];
         int len = stackLen[sp];
         int add = stackAdd[sp];
@@ -655,6 +671,14 @@ public final class Family {
             || pathProb[len] * b.maxP(node) < probLimit) {
           continue;
         }
+        if (node == Zbdd.BASE && len > 0 && !isBasic(path[len - 1]) && onlyEvents(len - 1)) {
+          // The path's one module is its last step (a gate that is events OR'ed with one sub-module, as in a chain
+          // of gates): the module's sets extend the path's events as they are, so its ZBDD is walked on from here,
+          // in place of the module step, rather than by a nested iterator whose every set is copied once more at
+          // each level (quadratic in the depth of a chain). The DFS left nothing on the stack that needs that step.
+          push(moduleRoot(path[len - 1]), len - 1, -1);
+          continue;
+        }
         if (node == Zbdd.BASE) {
           int nb = 0;
           for (int i = 0; i < len; i++) {
@@ -679,6 +703,16 @@ public final class Family {
         push(z.high(node), len, z.level(node));
       }
       return null;
+    }
+
+    /** Whether the first {@code n} steps of the path are all events (no module). */
+    private boolean onlyEvents(int n) {
+      for (int i = 0; i < n; i++) {
+        if (!isBasic(path[i])) {
+          return false;
+        }
+      }
+      return true;
     }
 
     private Iterator<int[]> sub(int i) {
@@ -756,6 +790,7 @@ public final class Family {
     }
 
     private int[] combine() {
+      b.work++;
       int n = basics.length;
       for (int[] c : current) {
         n += c.length;
