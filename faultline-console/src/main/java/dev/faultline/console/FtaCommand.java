@@ -94,7 +94,8 @@ public final class FtaCommand implements Callable<Integer> {
    */
   @Override
   public Integer call() {
-    // Listing the cut sets of a deep tree recurses as deep as its modules nest: on the caller's stack it overflowed.
+    // Listing the cut sets of a tree whose products of modules nest deep nests iterators as deep: on the caller's
+    // stack it overflowed.
     return FaultTreeAnalysis.onLargeStack(this::analyse);
   }
 

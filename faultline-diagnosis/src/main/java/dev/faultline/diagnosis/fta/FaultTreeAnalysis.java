@@ -117,8 +117,9 @@ public final class FaultTreeAnalysis {
    * throws what it threw (a checked exception wrapped in an {@link IllegalStateException}). When the caller is
    * interrupted meanwhile, the work thread is interrupted too, the caller waits for it to end, and the caller's
    * interrupt flag is set again. {@link #run()} and the result's evaluations run there already; enumerating
-   * {@link FaultTreeResult#cutSets()} or {@link FaultTreeResult#primeImplicants()} of a deep tree (thousands of nested
-   * gates) recurses as deep as its modules nest, so a caller consumes those streams inside this call.
+   * {@link FaultTreeResult#cutSets()} or {@link FaultTreeResult#primeImplicants()} nests one iterator per product of
+   * modules it descends through, so a caller of a tree whose products of modules nest about a thousand levels deep
+   * consumes those streams inside this call (chains of nested gates, however deep, need not).
    */
   public static <T> T onLargeStack(Supplier<T> work) {
     return onLargeStack(work, () -> { }, t -> { });

@@ -23,4 +23,26 @@ public final class Chains {
     b.addFaultTree(new FaultTree("chain", gates, List.of()));
     return b.build();
   }
+
+  /**
+   * A nest of {@code depth} products: gate {@code g<i>} is {@code c<i> or (m<i> and g<i+1>)} with module
+   * {@code m<i> = a<i> or b<i>}, and {@code g<depth>} is event {@code z}; 2^depth and more cut sets, the k-th listed
+   * reaching k levels down (every path through {@code m<i> and g<i+1>} holds two modules).
+   */
+  public static FaultTreeModel products(int depth) {
+    FaultTreeModel.Builder b = FaultTreeModel.builder();
+    List<Gate> gates = new ArrayList<>();
+    for (int g = 0; g < depth; g++) {
+      b.addBasicEvent(BasicEvent.of("a" + g, 0.5)).addBasicEvent(BasicEvent.of("b" + g, 0.5))
+          .addBasicEvent(BasicEvent.of("c" + g, 0.001));
+      gates.add(Gate.of("m" + g, Formula.Operation.of(Connective.OR, Formula.basic("a" + g), Formula.basic("b" + g))));
+      gates.add(Gate.of("p" + g, Formula.Operation.of(Connective.AND, Formula.gate("m" + g),
+          Formula.gate("g" + (g + 1)))));
+      gates.add(Gate.of("g" + g, Formula.Operation.of(Connective.OR, Formula.basic("c" + g), Formula.gate("p" + g))));
+    }
+    b.addBasicEvent(BasicEvent.of("z", 0.5));
+    gates.add(Gate.of("g" + depth, Formula.basic("z")));
+    b.addFaultTree(new FaultTree("products", gates, List.of()));
+    return b.build();
+  }
 }

@@ -330,6 +330,44 @@ class HandWorkedTest {
     assertEquals(List.of("e" + (depth - 1)), live.complete().get(0).events());
   }
 
+  /** Runs {@code work} on a thread with a 256 KiB stack and returns what it returned or threw. */
+  private static Object onSmallStack(java.util.function.Supplier<Object> work) throws InterruptedException {
+    Object[] out = new Object[1];
+    Thread caller = new Thread(null, () -> {
+      try {
+        out[0] = work.get();
+      } catch (Throwable t) {
+        out[0] = t;
+      }
+    }, "small-stack", 256 * 1024);
+    caller.start();
+    caller.join();
+    return out[0];
+  }
+
+  /**
+   * The cut sets of deep trees are listed on the caller's stack, a small one here: the enumeration computes its
+   * bounds (ensure) and the sizes of module families (cappedCount) with stacks of its own. A chain of 10,000 gates
+   * overflowed a 256 KiB stack in ensure, and the first sets of a nest of 300 products in cappedCount.
+   */
+  @Test
+  void theCutSetsOfDeepTreesAreListedOnASmallStack() throws InterruptedException {
+    FaultTreeResult chain = FaultTreeAnalysis.builder(Chains.chain(10_000)).top("g0").build().run();
+    Object count = onSmallStack(() -> chain.cutSets().count());
+    if (count instanceof Throwable t) {
+      throw new AssertionError("listing a chain of 10,000 gates failed", t);
+    }
+    assertEquals(10_000L, count);
+
+    FaultTreeResult nest = FaultTreeAnalysis.builder(Chains.products(300)).top("g0").build().run();
+    Object largest = onSmallStack(() -> nest.cutSets().limit(200).mapToInt(c -> c.events().size()).max()
+        .getAsInt());
+    if (largest instanceof Throwable t) {
+      throw new AssertionError("listing a nest of 300 products failed", t);
+    }
+    assertEquals(200, largest, "the 200th set reaches 199 products down");
+  }
+
   @Test
   void settingsAreChecked() {
     FaultTreeModel m = MefReader.parse("t.xml", mef("<define-gate name=\"a\"><basic-event name=\"A\"/></define-gate>"

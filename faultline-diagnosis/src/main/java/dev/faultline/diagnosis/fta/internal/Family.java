@@ -12,7 +12,9 @@ import java.util.NoSuchElementException;
  * proxy levels stand for the families of their modules. The sets hold <em>items</em>: basic events for cut sets,
  * literals for prime implicants (see {@link Layout}). Every computation here is a memoised recursion over the ZBDD
  * nodes (the families of sub-modules are multiplied in, never expanded), except the iterators, which enumerate
- * lazily.
+ * lazily: they keep their own stacks for the nodes, their bounds and the family sizes, and walk a module that is the
+ * last step of a path in place; only a product of modules nests one iterator in another, so the caller's stack holds
+ * as many frames as such products nest.
  *
  * <p>Concurrency: the diagrams are read-only once built. Each computation allocates its own memo, except two shared
  * caches: {@code small} (a ConcurrentHashMap; two threads may list the same family, one listing wins) and
@@ -70,20 +72,55 @@ public final class Family {
     java.util.Arrays.fill(capped, -1);
   }
 
-  /** The number of sets of a node's family, saturated at SMALL_FAMILY + 1. */
-  private long cappedCount(int node) {
-    if (node <= Zbdd.BASE) {
-      return node;
+  /**
+   * The number of sets of a node's family, saturated at SMALL_FAMILY + 1. Computed children first on a stack of its
+   * own, not the caller's, which the nodes below a root would fill as deep as its paths are long and its modules nest.
+   */
+  private long cappedCount(int root) {
+    if (root <= Zbdd.BASE) {
+      return root;
     }
-    long c = capped[node];
-    if (c >= 0) {
-      return c;
+    if (capped[root] >= 0) {
+      return capped[root];
     }
-    int lvl = z.level(node);
-    long w = isBasic(lvl) ? 1 : cappedCount(moduleRoot(lvl));
-    long r = Math.min(SMALL_FAMILY + 1L, w * cappedCount(z.high(node)) + cappedCount(z.low(node)));
-    capped[node] = r;
-    return r;
+    int[] stack = new int[64];
+    int sp = 0;
+    stack[sp++] = root;
+    while (sp > 0) {
+      int node = stack[sp - 1];
+      if (capped[node] >= 0) { // reached twice through shared nodes before it was computed
+        sp--;
+        continue;
+      }
+      int lvl = z.level(node);
+      int h = z.high(node);
+      int l = z.low(node);
+      int r = isBasic(lvl) ? Zbdd.BASE : moduleRoot(lvl); // an event: one set of one
+      if (sp + 3 > stack.length) {
+        stack = Arrays.copyOf(stack, stack.length * 2);
+      }
+      int before = sp;
+      if (h > Zbdd.BASE && capped[h] < 0) {
+        stack[sp++] = h;
+      }
+      if (l > Zbdd.BASE && capped[l] < 0) {
+        stack[sp++] = l;
+      }
+      if (r > Zbdd.BASE && capped[r] < 0) {
+        stack[sp++] = r;
+      }
+      if (sp > before) {
+        continue; // its children first; it is computed when it is on top again
+      }
+      sp--;
+      capped[node] = Math.min(SMALL_FAMILY + 1L, known(r) * known(h) + known(l));
+    }
+    return capped[root];
+  }
+
+  /** The capped count of a terminal or of a node {@link #cappedCount} has computed. */
+  private long known(int node) {
+    return node <= Zbdd.BASE ? node : capped[node];
   }
 
   /**
@@ -473,6 +510,8 @@ public final class Family {
     final int[] minOrder;
     final double[] maxProb;
     final double[] prob;
+    /** The work stack of {@link #ensure}. */
+    private int[] pending = new int[64];
 
     /** Whether this is the memo of a listing of small families: no costs, no limits. */
     final boolean listing;
@@ -501,32 +540,61 @@ public final class Family {
       prob = e.p;
     }
 
-    void ensure(int node) {
-      if (node <= Zbdd.BASE || minCost[node] != -1) {
+    /**
+     * Computes the bounds of {@code root} and of every node below it, its modules' included, children first. With a
+     * stack of its own, not the caller's: the nodes below a root nest as deep as its paths are long and its modules
+     * nest (a chain of 20,000 gates overflowed a 256 KiB thread stack here).
+     */
+    void ensure(int root) {
+      if (root <= Zbdd.BASE || minCost[root] != -1) {
         return;
       }
-      int lvl = z.level(node);
-      int h = z.high(node);
-      int l = z.low(node);
-      ensure(h);
-      ensure(l);
-      int wc;
-      int wo;
-      double wp;
-      if (isBasic(lvl)) {
-        wc = cost[e.basicOfLevel[lvl]];
-        wo = 1;
-        wp = prob[e.basicOfLevel[lvl]];
-      } else {
-        int r = moduleRoot(lvl);
-        ensure(r);
-        wc = cost(r);
-        wo = order(r);
-        wp = maxP(r);
+      int sp = 0;
+      pending[sp++] = root;
+      while (sp > 0) {
+        int node = pending[sp - 1];
+        if (minCost[node] != -1) { // reached twice through shared nodes before it was computed
+          sp--;
+          continue;
+        }
+        int lvl = z.level(node);
+        int h = z.high(node);
+        int l = z.low(node);
+        int r = isBasic(lvl) ? Zbdd.EMPTY : moduleRoot(lvl);
+        int before = sp;
+        sp = pushIfPending(r, pushIfPending(l, pushIfPending(h, sp)));
+        if (sp > before) {
+          continue; // its children first; it is computed when it is on top again
+        }
+        sp--;
+        int wc;
+        int wo;
+        double wp;
+        if (isBasic(lvl)) {
+          wc = cost[e.basicOfLevel[lvl]];
+          wo = 1;
+          wp = prob[e.basicOfLevel[lvl]];
+        } else {
+          wc = cost(r);
+          wo = order(r);
+          wp = maxP(r);
+        }
+        minCost[node] = Math.min(sat(wc, cost(h)), cost(l));
+        minOrder[node] = Math.min(sat(wo, order(h)), order(l));
+        maxProb[node] = Math.max(wp * maxP(h), maxP(l));
       }
-      minCost[node] = Math.min(sat(wc, cost(h)), cost(l));
-      minOrder[node] = Math.min(sat(wo, order(h)), order(l));
-      maxProb[node] = Math.max(wp * maxP(h), maxP(l));
+    }
+
+    /** Pushes {@code node} on the work stack of {@link #ensure} at {@code sp} if its bounds are still to compute. */
+    private int pushIfPending(int node, int sp) {
+      if (node <= Zbdd.BASE || minCost[node] != -1) {
+        return sp;
+      }
+      if (sp == pending.length) {
+        pending = Arrays.copyOf(pending, sp * 2);
+      }
+      pending[sp] = node;
+      return sp + 1;
     }
 
     int cost(int n) {
