@@ -156,8 +156,9 @@ public final class FtaCommand implements Callable<Integer> {
         throw e;
       }
       err.println("fta: the analysis of top gate \"" + e.top() + "\" ran longer than --timeout "
-          + OptionErrors.typed(spec, "--timeout") + " and was stopped after " + e.elapsed().toString().substring(2).toLowerCase(Locale.ROOT)
-          + "; no results (" + AnalysisStoppedException.TIMED_OUT + ")");
+          + OptionErrors.typed(spec, "--timeout") + " and was stopped after "
+          + e.elapsed().toString().substring(2).toLowerCase(Locale.ROOT) + "; no results ("
+          + AnalysisStoppedException.TIMED_OUT + ")");
       err.flush();
       return 1;
     }
