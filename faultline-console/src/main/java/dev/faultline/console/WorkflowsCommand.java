@@ -1,5 +1,6 @@
 package dev.faultline.console;
 
+import dev.faultline.core.ConfigurationException;
 import dev.faultline.state.postgres.PostgresWorkflowStore;
 import dev.faultline.state.workflow.WorkflowExecutor;
 import dev.faultline.state.workflow.WorkflowInfo;
@@ -8,6 +9,7 @@ import dev.faultline.state.workflow.spi.StoredWorkflow;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -90,9 +92,22 @@ public final class WorkflowsCommand implements Runnable {
       return url != null ? schema + " at " + url : positional.get(0);
     }
 
+    /** The command this target is mixed into, to name a refused option. */
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec mixee;
+
+    /**
+     * Opens the database store.
+     *
+     * @throws CommandLine.ParameterException naming {@code --schema} if it is not a schema name, before connecting
+     */
     PostgresWorkflowStore database() {
-      return PostgresWorkflowStore.builder(url, blank(user), blank(password)).schema(schema).poolSize(2)
-          .migrate(false).build();
+      try {
+        return PostgresWorkflowStore.builder(url, blank(user), blank(password)).schema(schema).poolSize(2)
+            .migrate(false).build();
+      } catch (ConfigurationException e) {
+        throw OptionErrors.refusal(mixee, e, Map.of("schema", "--schema"));
+      }
     }
 
     private static String blank(String value) {

@@ -148,6 +148,23 @@ class WorkflowsCommandTest {
     assertTrue(show.err().contains("no workflow store at " + file + ": not a directory"), show.err());
   }
 
+  /**
+   * A --schema that is not a schema name is a usage error naming the option, refused before any connection (the
+   * URL's port 9 is never dialled); it was exit 1 with the builder's message.
+   */
+  @Test
+  void aBadSchemaIsAUsageErrorNamingTheOption() {
+    for (String[] args : new String[][] {{"list"}, {"show", "id"}, {"cancel", "id"}, {"resume", "id"}}) {
+      String[] all = new String[args.length + 5];
+      System.arraycopy(new String[] {"workflows", args[0], "--db", "jdbc:postgresql://127.0.0.1:9/none", "--schema",
+          "Bad-Name"}, 0, all, 0, 6);
+      System.arraycopy(args, 1, all, 6, args.length - 1);
+      JournalCommandTest.Run run = JournalCommandTest.run(all);
+      assertEquals(2, run.exit(), String.join(" ", all) + ": " + run.err());
+      assertTrue(run.err().startsWith("--schema must be a lower-case SQL identifier, but was Bad-Name"), run.err());
+    }
+  }
+
   private static String[] prefixed(String[] args) {
     String[] all = new String[args.length + 1];
     all[0] = "workflows";
