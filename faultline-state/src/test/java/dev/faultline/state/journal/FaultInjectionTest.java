@@ -36,11 +36,7 @@ class FaultInjectionTest {
   }
 
   private static List<String> readAll(Journal journal) {
-    List<String> out = new ArrayList<>();
-    try (JournalCursor cursor = journal.read(journal.firstSequence())) {
-      cursor.forEachRemaining(r -> out.add(r.payloadUtf8()));
-    }
-    return out;
+    return JournalTest.readAll(journal, journal.firstSequence());
   }
 
   private static List<String> expected(int count) {

@@ -14,7 +14,6 @@ import dev.faultline.state.testing.SimulatedStorage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -40,11 +39,7 @@ class ReopenAfterFailedForceTest {
   }
 
   private static List<String> readAll(Journal journal) {
-    List<String> out = new ArrayList<>();
-    try (JournalCursor cursor = journal.read(journal.firstSequence())) {
-      cursor.forEachRemaining(r -> out.add(r.payloadUtf8()));
-    }
-    return out;
+    return JournalTest.readAll(journal, journal.firstSequence());
   }
 
   @Test

@@ -46,11 +46,7 @@ class SealingKeyLookupTest {
   }
 
   private static List<String> readAll(Journal journal) {
-    List<String> out = new ArrayList<>();
-    try (JournalCursor cursor = journal.read(journal.firstSequence())) {
-      cursor.forEachRemaining(r -> out.add(r.payloadUtf8()));
-    }
-    return out;
+    return JournalTest.readAll(journal, journal.firstSequence());
   }
 
   @Test
