@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
@@ -66,12 +67,8 @@ final class PolicyFactory {
   private Retry retry(String name, RetryProperties p) {
     Retry.Builder b = Retry.builder(name).clock(clock).scheduler(scheduler);
     listeners.forEach(b::listener);
-    if (p.maxAttempts() != null) {
-      b.maxAttempts(p.maxAttempts());
-    }
-    if (p.maxDuration() != null) {
-      b.maxDuration(p.maxDuration());
-    }
+    ifSet(p.maxAttempts(), b::maxAttempts);
+    ifSet(p.maxDuration(), b::maxDuration);
     if (p.backoff() != null) {
       b.backoff(backoff(p.backoff()));
     }
@@ -142,15 +139,9 @@ final class PolicyFactory {
   private CircuitBreaker circuitBreaker(String name, CircuitBreakerProperties p) {
     CircuitBreaker.Builder b = CircuitBreaker.builder(name).clock(clock);
     listeners.forEach(b::listener);
-    if (p.failureRateThreshold() != null) {
-      b.failureRateThreshold(p.failureRateThreshold());
-    }
-    if (p.slowCallRateThreshold() != null) {
-      b.slowCallRateThreshold(p.slowCallRateThreshold());
-    }
-    if (p.slowCallDuration() != null) {
-      b.slowCallDuration(p.slowCallDuration());
-    }
+    ifSet(p.failureRateThreshold(), b::failureRateThreshold);
+    ifSet(p.slowCallRateThreshold(), b::slowCallRateThreshold);
+    ifSet(p.slowCallDuration(), b::slowCallDuration);
     if (p.slidingWindowSize() != null) {
       b.slidingWindow(p.slidingWindowType() == null ? CircuitBreaker.SlidingWindowType.COUNT_BASED
           : p.slidingWindowType(), p.slidingWindowSize());
@@ -158,21 +149,11 @@ final class PolicyFactory {
       throw new ConfigurationException("slidingWindowSize", "be set when slidingWindowType is ("
           + p.slidingWindowType() + ")", "null");
     }
-    if (p.minimumNumberOfCalls() != null) {
-      b.minimumNumberOfCalls(p.minimumNumberOfCalls());
-    }
-    if (p.permittedCallsInHalfOpen() != null) {
-      b.permittedCallsInHalfOpen(p.permittedCallsInHalfOpen());
-    }
-    if (p.waitInOpen() != null) {
-      b.waitInOpen(p.waitInOpen());
-    }
-    if (p.waitMultiplier() != null) {
-      b.waitMultiplier(p.waitMultiplier());
-    }
-    if (p.maxWaitInOpen() != null) {
-      b.maxWaitInOpen(p.maxWaitInOpen());
-    }
+    ifSet(p.minimumNumberOfCalls(), b::minimumNumberOfCalls);
+    ifSet(p.permittedCallsInHalfOpen(), b::permittedCallsInHalfOpen);
+    ifSet(p.waitInOpen(), b::waitInOpen);
+    ifSet(p.waitMultiplier(), b::waitMultiplier);
+    ifSet(p.maxWaitInOpen(), b::maxWaitInOpen);
     p.recordExceptions().forEach(b::recordExceptions);
     p.ignoreExceptions().forEach(b::ignoreExceptions);
     if (Boolean.TRUE.equals(p.automaticHalfOpen())) {
@@ -185,21 +166,15 @@ final class PolicyFactory {
     Timeout.Builder b = Timeout.builder(name).clock(clock).scheduler(scheduler);
     listeners.forEach(b::listener);
     b.timeout(p.timeout());
-    if (p.interruptOnTimeout() != null) {
-      b.interruptOnTimeout(p.interruptOnTimeout());
-    }
+    ifSet(p.interruptOnTimeout(), b::interruptOnTimeout);
     return b.build();
   }
 
   private Bulkhead bulkhead(String name, BulkheadProperties p) {
     Bulkhead.Builder b = Bulkhead.builder(name).clock(clock).scheduler(scheduler);
     listeners.forEach(b::listener);
-    if (p.maxConcurrentCalls() != null) {
-      b.maxConcurrentCalls(p.maxConcurrentCalls());
-    }
-    if (p.maxWait() != null) {
-      b.maxWait(p.maxWait());
-    }
+    ifSet(p.maxConcurrentCalls(), b::maxConcurrentCalls);
+    ifSet(p.maxWait(), b::maxWait);
     return b.build();
   }
 
@@ -210,13 +185,16 @@ final class PolicyFactory {
       throw new ConfigurationException("permits", "be set (the rate is permits per period)", "null");
     }
     b.rate(p.permits(), p.period());
-    if (p.burst() != null) {
-      b.burst(p.burst());
-    }
-    if (p.maxWait() != null) {
-      b.maxWait(p.maxWait());
-    }
+    ifSet(p.burst(), b::burst);
+    ifSet(p.maxWait(), b::maxWait);
     return b.build();
+  }
+
+  /** Passes a setting to the builder if it is set; an unset one keeps the builder's default. */
+  private static <T> void ifSet(T value, Consumer<T> setter) {
+    if (value != null) {
+      setter.accept(value);
+    }
   }
 
   /**
