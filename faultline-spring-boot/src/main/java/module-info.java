@@ -16,6 +16,7 @@ module dev.faultline.spring.boot {
   // Optional integrations: each auto-configuration checks that its classes are present.
   requires static transitive dev.faultline.micrometer;
   requires static transitive dev.faultline.state;
+  requires static transitive dev.faultline.supervisor;
   requires static transitive micrometer.core;
   requires static transitive spring.boot.health;
   // Boot's Health carries Jackson annotations, which javac reads when it reads Health.

@@ -19,11 +19,11 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConf
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
-/** Spring Boot finds the four auto-configurations through META-INF/spring/...AutoConfiguration.imports. */
+/** Spring Boot finds the five auto-configurations through META-INF/spring/...AutoConfiguration.imports. */
 class AutoConfigurationImportsTest {
 
   @Test
-  void theImportsFileListsTheFourAutoConfigurations() {
+  void theImportsFileListsTheFiveAutoConfigurations() {
     List<String> ours = new ArrayList<>();
     ImportCandidates.load(AutoConfiguration.class, getClass().getClassLoader()).getCandidates().forEach(name -> {
       if (name.startsWith("dev.faultline.")) {
@@ -32,7 +32,8 @@ class AutoConfigurationImportsTest {
     });
     assertThat(ours).containsExactly(FaultlineAutoConfiguration.class.getName(),
         FaultlineMetricsAutoConfiguration.class.getName(), FaultlineHealthAutoConfiguration.class.getName(),
-        FaultlineWorkflowAutoConfiguration.class.getName());
+        FaultlineWorkflowAutoConfiguration.class.getName(),
+        FaultlineSupervisorHealthAutoConfiguration.class.getName());
   }
 
   @Test

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The module exports its one package, whose public types are the API: the properties, the policy registry, the
  * workflow customizer and the auto-configurations (public because Spring Boot loads them by name). Everything else
- * (the policy factory, the health indicator) is package-private.
+ * (the policy factory, the health indicators) is package-private.
  */
 class ModuleBoundaryTest {
 
@@ -29,17 +29,19 @@ class ModuleBoundaryTest {
     assertThat(descriptor.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet()))
         .containsExactlyInAnyOrder("java.base", "dev.faultline.core", "spring.beans", "spring.boot",
             "spring.boot.autoconfigure", "spring.context", "spring.core", "dev.faultline.micrometer",
-            "dev.faultline.state", "micrometer.core", "spring.boot.health", "com.fasterxml.jackson.annotation");
+            "dev.faultline.state", "dev.faultline.supervisor", "micrometer.core", "spring.boot.health",
+            "com.fasterxml.jackson.annotation");
     // The optional integrations are optional for the module system too.
     assertThat(descriptor.requires().stream().filter(r -> r.modifiers().contains(ModuleDescriptor.Requires.Modifier
         .STATIC)).map(ModuleDescriptor.Requires::name).collect(Collectors.toSet()))
-        .containsExactlyInAnyOrder("dev.faultline.micrometer", "dev.faultline.state", "micrometer.core",
-            "spring.boot.health", "com.fasterxml.jackson.annotation");
+        .containsExactlyInAnyOrder("dev.faultline.micrometer", "dev.faultline.state", "dev.faultline.supervisor",
+            "micrometer.core", "spring.boot.health", "com.fasterxml.jackson.annotation");
   }
 
   @Test
   void implementationClassesArePackagePrivate() {
-    for (Class<?> type : new Class<?>[] {PolicyFactory.class, CircuitBreakerHealthIndicator.class}) {
+    for (Class<?> type : new Class<?>[] {PolicyFactory.class, CircuitBreakerHealthIndicator.class,
+        SupervisorCheckHealthIndicator.class}) {
       assertThat(Modifier.isPublic(type.getModifiers())).as(type.getName()).isFalse();
     }
     assertThat(Arrays.stream(FaultlinePolicies.class.getConstructors())).as("FaultlinePolicies constructors")
