@@ -7,7 +7,9 @@ import dev.faultline.micrometer.FaultlinePolicyMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -134,5 +136,16 @@ class MetricsAutoConfigurationTest {
               .meters().stream().map(m -> m.getId().getTag("team")).distinct().toList();
           assertThat(teams).containsExactly("payments");
         });
+  }
+
+  @Test
+  void runsFaultlineMicrometerOnTheMicrometerThatSpringBootManages() throws Exception {
+    // faultline-micrometer is built against Micrometer 1.17; these tests bind it on Boot 4.0's 1.16, as applications
+    // do (docs/integrations.md). If Boot's BOM stopped deciding the version here, the docs' claim would go unchecked.
+    Path jar = Path.of(MeterRegistry.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    try (JarFile file = new JarFile(jar.toFile())) {
+      assertThat(file.getManifest().getMainAttributes().getValue("Implementation-Version")).as(jar.toString())
+          .startsWith("1.16.");
+    }
   }
 }
