@@ -25,31 +25,85 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param metrics {@code faultline.metrics.*}
  */
 @ConfigurationProperties("faultline")
-public record FaultlineProperties(Instances<RetryProperties> retry,
-    Instances<CircuitBreakerProperties> circuitBreaker, Instances<TimeoutProperties> timeout,
-    Instances<BulkheadProperties> bulkhead, Instances<RateLimiterProperties> rateLimiter, Metrics metrics) {
+public record FaultlineProperties(RetryInstances retry, CircuitBreakerInstances circuitBreaker,
+    TimeoutInstances timeout, BulkheadInstances bulkhead, RateLimiterInstances rateLimiter, Metrics metrics) {
 
   /** Replaces absent groups by empty ones. */
   public FaultlineProperties {
-    retry = retry == null ? new Instances<>(null) : retry;
-    circuitBreaker = circuitBreaker == null ? new Instances<>(null) : circuitBreaker;
-    timeout = timeout == null ? new Instances<>(null) : timeout;
-    bulkhead = bulkhead == null ? new Instances<>(null) : bulkhead;
-    rateLimiter = rateLimiter == null ? new Instances<>(null) : rateLimiter;
+    retry = retry == null ? new RetryInstances(null) : retry;
+    circuitBreaker = circuitBreaker == null ? new CircuitBreakerInstances(null) : circuitBreaker;
+    timeout = timeout == null ? new TimeoutInstances(null) : timeout;
+    bulkhead = bulkhead == null ? new BulkheadInstances(null) : bulkhead;
+    rateLimiter = rateLimiter == null ? new RateLimiterInstances(null) : rateLimiter;
     metrics = metrics == null ? new Metrics(null) : metrics;
   }
 
+  // One record per kind rather than one generic Instances<P>: Spring Boot's configuration processor writes a map's
+  // value type into the metadata only when it is concrete (for a type variable it writes Object), and that type is
+  // all an IDE has to complete the keys under faultline.<kind>.instances.<name>.
+
   /**
-   * The named instances of one kind of policy, in the order they were configured.
+   * The named retries, in the order they were configured.
    *
-   * @param instances each instance's settings by its name ({@code faultline.<kind>.instances.<name>.*})
-   * @param <P> the settings of one instance
+   * @param instances each retry's settings by its name ({@code faultline.retry.instances.<name>.*})
    */
-  public record Instances<P>(Map<String, P> instances) {
+  public record RetryInstances(Map<String, RetryProperties> instances) {
     /** Copies the map (an absent map is empty), keeping its order. */
-    public Instances {
-      instances = instances == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(instances));
+    public RetryInstances {
+      instances = copy(instances);
     }
+  }
+
+  /**
+   * The named circuit breakers, in the order they were configured.
+   *
+   * @param instances each breaker's settings by its name ({@code faultline.circuit-breaker.instances.<name>.*})
+   */
+  public record CircuitBreakerInstances(Map<String, CircuitBreakerProperties> instances) {
+    /** Copies the map (an absent map is empty), keeping its order. */
+    public CircuitBreakerInstances {
+      instances = copy(instances);
+    }
+  }
+
+  /**
+   * The named timeouts, in the order they were configured.
+   *
+   * @param instances each timeout's settings by its name ({@code faultline.timeout.instances.<name>.*})
+   */
+  public record TimeoutInstances(Map<String, TimeoutProperties> instances) {
+    /** Copies the map (an absent map is empty), keeping its order. */
+    public TimeoutInstances {
+      instances = copy(instances);
+    }
+  }
+
+  /**
+   * The named bulkheads, in the order they were configured.
+   *
+   * @param instances each bulkhead's settings by its name ({@code faultline.bulkhead.instances.<name>.*})
+   */
+  public record BulkheadInstances(Map<String, BulkheadProperties> instances) {
+    /** Copies the map (an absent map is empty), keeping its order. */
+    public BulkheadInstances {
+      instances = copy(instances);
+    }
+  }
+
+  /**
+   * The named rate limiters, in the order they were configured.
+   *
+   * @param instances each rate limiter's settings by its name ({@code faultline.rate-limiter.instances.<name>.*})
+   */
+  public record RateLimiterInstances(Map<String, RateLimiterProperties> instances) {
+    /** Copies the map (an absent map is empty), keeping its order. */
+    public RateLimiterInstances {
+      instances = copy(instances);
+    }
+  }
+
+  private static <P> Map<String, P> copy(Map<String, P> instances) {
+    return instances == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(instances));
   }
 
   /**

@@ -47,6 +47,21 @@ class AutoConfigurationImportsTest {
   }
 
   @Test
+  void theMetadataGivesEachInstancesMapItsSettingsType() throws IOException {
+    // The type is all an IDE has to complete faultline.<kind>.instances.<name>.* (the metadata format lists no keys
+    // under a map's keys); a generic value type would be written as Object.
+    try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+      String metadata = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      for (String kind : List.of("Retry", "CircuitBreaker", "Timeout", "Bulkhead", "RateLimiter")) {
+        assertThat(metadata).contains("\"java.util.Map<java.lang.String,dev.faultline.spring.boot.FaultlineProperties$"
+            + kind + "Properties>\"");
+      }
+      assertThat(metadata).doesNotContain("java.lang.Object>")
+          .contains("\"management.health.faultline.enabled\"", "\"management.health.faultlinesupervisor.enabled\"");
+    }
+  }
+
+  @Test
   void togetherWithSpringBootsMetricsAndHealth() throws ClassNotFoundException {
     List<Class<?>> classes = new ArrayList<>(List.of(CompositeMeterRegistryAutoConfiguration.class,
         SimpleMetricsExportAutoConfiguration.class, MetricsAutoConfiguration.class,
