@@ -2,6 +2,7 @@ package dev.faultline.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.faultline.supervisor.health.HealthRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -72,14 +73,17 @@ class AutoConfigurationImportsTest {
       }
     }
     new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(classes.toArray(Class<?>[]::new)))
+        .withBean(HealthRegistry.class, () -> HealthRegistry.builder("app").build())
         .withPropertyValues("faultline.circuit-breaker.instances.payments.sliding-window-size=20",
             "faultline.retry.instances.payments.max-attempts=4")
         .run(ctx -> {
           assertThat(ctx).hasNotFailed().hasSingleBean(FaultlinePolicies.class)
-              .hasBean("faultlinePolicyMetricsBinding").hasBean("faultlineHealthContributor");
+              .hasBean("faultlinePolicyMetricsBinding").hasBean("faultlineHealthContributor")
+              .hasBean("faultlineSupervisorHealthContributor");
           assertThat(ctx.getBean(MeterRegistry.class).find("faultline.calls").tags("policy", "payments").meters())
               .isNotEmpty();
           assertThat(ctx.getBean(HealthContributorRegistry.class).getContributor("faultline")).isNotNull();
+          assertThat(ctx.getBean(HealthContributorRegistry.class).getContributor("faultlineSupervisor")).isNotNull();
         });
   }
 }
