@@ -187,18 +187,30 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     config.listeners.forEach(journalBuilder::listener);
     Journal journal = journalBuilder.open();
     try {
-      CheckpointStore store = CheckpointStore.builder(config.directory).storage(config.storage).clock(config.clock)
-          .keep(config.keepCheckpoints).keyProvider(config.keyProvider).requireEncryption(config.requireEncryption)
-          .open();
       long last = journal.lastSequence();
       List<CheckpointInfo> beyond = new ArrayList<>();
-      CheckpointSelection selection = store.latestValid(info -> {
-        if (info.sequence() > last) {
-          beyond.add(info);
-          return false;
+      CheckpointStore store;
+      CheckpointSelection selection;
+      try {
+        store = CheckpointStore.builder(config.directory).storage(config.storage).clock(config.clock)
+            .keep(config.keepCheckpoints).keyProvider(config.keyProvider).requireEncryption(config.requireEncryption)
+            .open();
+        selection = store.latestValid(info -> {
+          if (info.sequence() > last) {
+            beyond.add(info);
+            return false;
+          }
+          return true;
+        });
+      } catch (CheckpointException e) {
+        if (!e.code().equals("checkpoint-crypto")) {
+          throw e;
         }
-        return true;
-      });
+        // As readOffline: the checkpoint's message names it, its key id and why; nothing was deleted yet.
+        throw new StateException("state-crypto", "cannot recover " + config.directory + (config.keyProvider == null
+            ? " without a key provider" : " with the given key provider") + ": " + e.getMessage()
+            + "; no checkpoint was deleted", e);
+      }
       Optional<Checkpoint> checkpoint = selection.checkpoint();
       long from = checkpoint.map(c -> c.sequence() + 1).orElse(1L);
       if (from < journal.firstSequence()) {
@@ -206,10 +218,16 @@ public final class RecoverableState<S, E> implements AutoCloseable {
         // state (the journal lost its tail, and retention the records before it).
         List<CheckpointProblem> skipped = beyondJournal(beyond, last, "kept");
         skipped.addAll(selection.skipped());
-        throw new StateException("state-unrecoverable", "cannot recover " + config.directory + ": the journal starts"
-            + " at sequence " + journal.firstSequence() + " and no valid checkpoint covers sequences " + from + ".."
-            + (journal.firstSequence() - 1) + (skipped.isEmpty() ? "" : "; skipped: " + skipped)
-            + "; no checkpoint was deleted");
+        String why = "the journal starts at sequence " + journal.firstSequence() + " and no valid checkpoint covers"
+            + " sequences " + from + ".." + (journal.firstSequence() - 1);
+        List<CheckpointProblem> undecryptable = selection.skipped().stream()
+            .filter(problem -> "checkpoint-crypto".equals(problem.code())).toList();
+        if (!undecryptable.isEmpty()) {
+          throw new StateException("state-crypto", "cannot recover " + config.directory + ": " + why
+              + "; checkpoint(s) that would cannot be decrypted: " + undecryptable + "; no checkpoint was deleted");
+        }
+        throw new StateException("state-unrecoverable", "cannot recover " + config.directory + ": " + why
+            + (skipped.isEmpty() ? "" : "; skipped: " + skipped) + "; no checkpoint was deleted");
       }
       List<CheckpointProblem> skipped = beyondJournal(beyond, last, "deleted");
       skipped.addAll(selection.skipped());
@@ -970,8 +988,13 @@ public final class RecoverableState<S, E> implements AutoCloseable {
      * Validates the settings, opens the journal and checkpoints, and recovers the state (plan, log, replay).
      *
      * @throws dev.faultline.core.ConfigurationException if a setting is invalid
-     * @throws StateException {@code state-unrecoverable} or {@code state-replay-failed}
-     * @throws dev.faultline.state.journal.JournalException if the journal cannot be opened (locked, corrupt)
+     * @throws StateException {@code state-unrecoverable} or {@code state-replay-failed}; {@code state-crypto} if the
+     *     checkpoint the recovery needs cannot be decrypted (with {@link #keyProvider}, or without one): the message
+     *     names the checkpoint, its key id and why (a key id the provider does not have, the wrong key for that id,
+     *     the directory's identity missing or damaged). No checkpoint is deleted and the journal is closed as an
+     *     abandoned open (an unclean ASYNC session's possible loss is left for the next open to report).
+     * @throws dev.faultline.state.journal.JournalException if the journal cannot be opened (locked, corrupt; and
+     *     {@code journal-crypto} if one of its segments cannot be decrypted)
      */
     public RecoverableState<S, E> open() {
       Validate.atLeast("checkpointEvery", checkpointEvery, 0);
