@@ -697,7 +697,11 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     return rollbackOffline(directory, target, storage, null);
   }
 
-  /** As {@link #rollbackOffline(Path, RollbackTarget)}, through {@code storage}, for encrypted state. */
+  /**
+   * As {@link #rollbackOffline(Path, RollbackTarget)}, through {@code storage}, for encrypted state. The result's open
+   * report carries the journal's (a torn tail cut, an unclean ASYNC session's possible loss); a rollback that fails
+   * after the journal opened leaves that possible loss for the next open to report.
+   */
   public static RollbackResult rollbackOffline(Path directory, RollbackTarget target, StorageIo storage,
       KeyProvider keyProvider) {
     Objects.requireNonNull(target, "target");
@@ -710,7 +714,9 @@ public final class RecoverableState<S, E> implements AutoCloseable {
           .readOnly().open();
       resolve(directory, view.firstSequence(), view.lastSequence(), readOnly, target);
     }
-    try (Journal journal = Journal.builder(directory).storage(storage).keyProvider(keyProvider).open()) {
+    Journal journal = Journal.builder(directory).storage(storage).keyProvider(keyProvider).open();
+    RollbackResult result;
+    try {
       CheckpointStore store = CheckpointStore.builder(directory).storage(storage).keyProvider(keyProvider).open();
       Resolved resolved = resolve(directory, journal.firstSequence(), journal.lastSequence(), store, target);
       int deleted = store.deleteAfter(resolved.sequence);
@@ -723,9 +729,19 @@ public final class RecoverableState<S, E> implements AutoCloseable {
         LOG.log(System.Logger.Level.WARNING, "offline rollback of " + directory + " opened a journal that had not"
             + " closed cleanly: " + opened.describe());
       }
-      return new RollbackResult(target, resolved.checkpoint.map(Checkpoint::id), resolved.sequence, 0, discarded,
+      result = new RollbackResult(target, resolved.checkpoint.map(Checkpoint::id), resolved.sequence, 0, discarded,
           deleted, Optional.of(opened));
+    } catch (Throwable t) {
+      try {
+        // As a failed open of the state: the open report (an unclean ASYNC session's possible loss) reached nobody.
+        JournalAccess.closeAbandoned(journal);
+      } catch (RuntimeException e) {
+        t.addSuppressed(e);
+      }
+      throw t;
     }
+    journal.close();
+    return result;
   }
 
   /** A rollback target resolved to a checkpoint to start from (if any) and a journal sequence to stop at. */
