@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -282,13 +283,16 @@ public final class RecoverableState<S, E> implements AutoCloseable {
   /**
    * The state the next open of {@code directory} would recover, read for a tool without changing anything and without
    * the directory's lock: the newest valid checkpoint that the journal can continue, then the journal's valid records
-   * after it. A torn tail is not cut and an ASYNC session's loss marker is left for the next open to report; while a
-   * process has the directory open, this is what its journal and checkpoints held at that moment. Encrypted state
-   * needs {@link #readOffline(Path, StateMachine, Codec, Codec, StorageIo, KeyProvider)}.
+   * after it. A torn tail is not cut and an ASYNC session's loss marker is left for the next open to report; where a
+   * failed force left its marker ({@code force-failed}, see {@link Journal}), the records after the durable sequence
+   * it names are not read, as the next open cuts them (a warning names them). While a process has the directory open,
+   * this is what its journal and checkpoints held at that moment. Encrypted state needs
+   * {@link #readOffline(Path, StateMachine, Codec, Codec, StorageIo, KeyProvider)}.
    *
    * @throws StateException {@code state-missing} if {@code directory} holds no journal, {@code state-corrupted} if
-   *     valid records follow damage in the journal (the next open would refuse it too), {@code state-crypto} if the
-   *     state is encrypted, {@code state-unrecoverable} or {@code state-replay-failed} as {@link Builder#open()}
+   *     valid records follow damage in the journal or the marker of a failed force names no sequence (the next open
+   *     would refuse either too), {@code state-crypto} if the state is encrypted, {@code state-unrecoverable} or
+   *     {@code state-replay-failed} as {@link Builder#open()}
    */
   public static <S, E> S readOffline(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec,
       Codec<E> eventCodec) {
@@ -345,7 +349,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
           + damage.get().describe());
     }
     long first = view.firstSequence();
-    long last = view.lastSequence();
+    long last = keptAfterFailedForce(directory, storage, first, view.lastSequence());
     CheckpointStore store = CheckpointStore.builder(directory).storage(storage).keyProvider(keyProvider).readOnly()
         .open();
     CheckpointSelection selection = store.latestValid(info -> info.sequence() <= last);
@@ -365,6 +369,36 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     }
     return rebuild(directory, machine, stateCodec, eventCodec,
         at -> Journal.readOnly(directory, at, storage, keyProvider), checkpoint, last, new long[1]);
+  }
+
+  /**
+   * The last sequence the next open of the journal in {@code directory} keeps of its valid records {@code first..last}:
+   * {@code last}, or, where a failed force left its marker, the durable sequence it names (never below
+   * {@code first - 1}), as that open cuts the records after it (they may not be on disk though they read back).
+   *
+   * @throws StateException {@code state-corrupted} if the marker names no sequence (the next open refuses it too)
+   */
+  private static long keptAfterFailedForce(Path directory, StorageIo storage, long first, long last) {
+    OptionalLong durable;
+    try {
+      durable = JournalAccess.forceFailedSequence(storage, directory);
+    } catch (JournalException e) {
+      if (!e.code().equals("journal-format")) {
+        throw e;
+      }
+      throw new StateException("state-corrupted", "cannot read the state in " + directory + ": " + e.getMessage(), e);
+    }
+    if (durable.isEmpty()) {
+      return last;
+    }
+    long kept = Math.max(durable.getAsLong(), first - 1);
+    if (kept >= last) {
+      return last;
+    }
+    LOG.log(System.Logger.Level.WARNING, "reading " + directory + " up to sequence " + kept + ", not " + last + ": a"
+        + " force of its journal failed after sequence " + kept + ", so the next open cuts records " + (kept + 1)
+        + ".." + last + " (the disk may not hold them though they read back)");
+    return kept;
   }
 
   private static <S, E> S rebuild(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec,

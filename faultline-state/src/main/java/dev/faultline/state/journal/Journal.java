@@ -118,7 +118,8 @@ import java.util.Optional;
  * back from memory and count them as durable though the disk may not hold them; so the failed force leaves the file
  * {@code force-failed} naming the last durable sequence, and the next open cuts off the records after it (none was
  * acknowledged as durable; in {@code ASYNC} they are within the reported loss window), reported as a torn tail, then
- * removes the file. {@link #verify} and {@link #readOnly} do not apply it. If even that file cannot be written, this
+ * removes the file. {@link #verify} and {@link #readOnly} do not apply it ({@code RecoverableState.readOffline} does,
+ * reading what the next open keeps). If even that file cannot be written, this
  * is logged, and a reopen before a restart may keep those records. An unreadable {@code force-failed} file makes
  * opening fail with {@code journal-format}, changing nothing. An interrupt
  * delivered to an appending thread is held back during its I/O, but one that arrives inside the system call closes
