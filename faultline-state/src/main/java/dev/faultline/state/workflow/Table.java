@@ -339,7 +339,8 @@ final class Table {
    *   bytes      int n (-1: none), n bytes
    * </pre>
    * Version 1 (no header): int rows (the unfinished ones in no particular order), each as above but for the errors,
-   * each a UTF text where "" stands for none (so a recorded "" read back as none). A version above 2 is refused.
+   * each a UTF text where "" stands for none (so a recorded "" read back as none). A version above 2 is refused, and
+   * so, as damage, are a negative count and bytes after the last row (either could read as a smaller table).
    */
   static final Codec<Table> CODEC = new Codec<>() {
     @Override
@@ -458,7 +459,7 @@ final class Table {
           }
         }
         boolean v1 = version == 1;
-        for (int n = in.readInt(); n > 0; n--) {
+        for (int n = count(in, "rows", "the table"); n > 0; n--) {
           Row row = new Row(in.readUTF(), in.readUTF(), in.readUTF(), Entry.readBytes(in), table.nextStart++);
           row.status = Entry.status(in.readByte());
           row.cancelRequested = in.readBoolean();
@@ -467,7 +468,7 @@ final class Table {
           row.outcome = outcome < 0 ? null : Entry.status(outcome);
           row.output = Entry.readBytes(in);
           row.error = readError(in, v1);
-          for (int steps = in.readInt(); steps > 0; steps--) {
+          for (int steps = count(in, "steps", "workflow " + row.id); steps > 0; steps--) {
             int index = in.readInt();
             String name = in.readUTF();
             boolean sleep = in.readBoolean();
@@ -475,15 +476,30 @@ final class Table {
             byte[] result = Entry.readBytes(in);
             row.steps.add(new Step(index, name, result, readError(in, v1), wake, sleep));
           }
-          for (int c = in.readInt(); c > 0; c--) {
+          for (int c = count(in, "compensated steps", "workflow " + row.id); c > 0; c--) {
             row.compensated.add(in.readInt());
           }
           table.add(row);
+        }
+        if (in.available() > 0) {
+          // A damaged count could otherwise read as a smaller table, losing the rows after it.
+          throw new IllegalArgumentException("damaged workflow table checkpoint: " + in.available() + " byte(s)"
+              + " follow its last row (of " + table.rows.size() + ")");
         }
       } catch (IOException e) {
         throw new IllegalArgumentException("truncated workflow table checkpoint: " + e, e);
       }
       return table;
+    }
+
+    /** A count of {@code what} in {@code where}, refused if negative (never written: a damaged checkpoint). */
+    private int count(DataInputStream in, String what, String where) throws IOException {
+      int count = in.readInt();
+      if (count < 0) {
+        throw new IllegalArgumentException("damaged workflow table checkpoint: " + where + " has a count of "
+            + count + " " + what);
+      }
+      return count;
     }
 
     /** An error as {@link #error} writes it, or (version 1) a text where "" stands for none. */

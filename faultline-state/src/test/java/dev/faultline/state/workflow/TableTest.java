@@ -4,7 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.faultline.state.RecoverableState;
+import dev.faultline.state.StateException;
+import dev.faultline.state.checkpoint.Checkpoint;
+import dev.faultline.state.checkpoint.CheckpointInfo;
+import dev.faultline.state.checkpoint.CheckpointStore;
+import dev.faultline.state.testing.SimulatedStorage;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -107,7 +115,7 @@ class TableTest {
     // twice.
     int rows = 19 + 4;
     byte[] twice = new byte[rows + 2 * (one.length - rows)];
-    java.nio.ByteBuffer.wrap(twice).put(one, 0, 19).putInt(2).put(one, rows, one.length - rows)
+    ByteBuffer.wrap(twice).put(one, 0, 19).putInt(2).put(one, rows, one.length - rows)
         .put(one, rows, one.length - rows);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Table.CODEC.decode(twice));
     assertTrue(e.getMessage().contains("x twice"), e.getMessage());
@@ -274,9 +282,78 @@ class TableTest {
     assertTrue(old.getMessage().contains("unknown workflow status 127"), old.getMessage());
 
     byte[] newer = encoded.clone();
-    java.nio.ByteBuffer.wrap(newer).putInt(15, 3);
+    ByteBuffer.wrap(newer).putInt(15, 3);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Table.CODEC.decode(newer));
     assertTrue(e.getMessage().contains("format version 3"), e.getMessage());
+  }
+
+  /**
+   * A damaged count must not read as a smaller table: a negative count (never written) and bytes after the last row
+   * are refused, naming what is wrong, so the checkpoint fails to decode as any damaged one does. Regression: a
+   * negative count read as none, and a row count that lost rows ignored the rows after it.
+   */
+  @Test
+  void aNegativeCountOrBytesAfterTheLastRowAreRefused() {
+    apply(new Entry.Started("x", "w", "q", null)); // no steps, nothing compensated: its last 8 bytes are those counts
+    apply(new Entry.Started("y", "w", "q", null));
+    byte[] encoded = Table.CODEC.encode(table);
+    int rowsAt = 19; // after the header and its version
+
+    byte[] negativeRows = encoded.clone();
+    ByteBuffer.wrap(negativeRows).putInt(rowsAt, -1);
+    assertDamaged(negativeRows, "the table has a count of -1 rows");
+
+    byte[] fewerRows = encoded.clone();
+    ByteBuffer.wrap(fewerRows).putInt(rowsAt, 1);
+    assertDamaged(fewerRows, "follow its last row (of 1)");
+
+    byte[] negativeSteps = encoded.clone();
+    ByteBuffer.wrap(negativeSteps).putInt(encoded.length - 8, -3);
+    assertDamaged(negativeSteps, "workflow y has a count of -3 steps");
+
+    byte[] negativeCompensated = encoded.clone();
+    ByteBuffer.wrap(negativeCompensated).putInt(encoded.length - 4, -1);
+    assertDamaged(negativeCompensated, "workflow y has a count of -1 compensated steps");
+
+    byte[] trailing = java.util.Arrays.copyOf(encoded, encoded.length + 3);
+    assertDamaged(trailing, "3 byte(s) follow its last row (of 2)");
+
+    assertEquals(2, Table.CODEC.decode(encoded).rows.size(), "the undamaged checkpoint reads");
+  }
+
+  /**
+   * Such a checkpoint takes the path of any checkpoint whose state cannot be decoded: opening the state refuses with
+   * {@code state-replay-failed} naming the checkpoint and why, and deletes no checkpoint (before, it opened with one
+   * workflow fewer).
+   */
+  @Test
+  void openingOnACheckpointWhoseRowCountLostARowRefusesNamingItAndKeepsIt() {
+    Path dir = Path.of("/sim/damaged-table");
+    SimulatedStorage disk = new SimulatedStorage();
+    Supplier<RecoverableState<Table, Entry>> open = () -> RecoverableState.builder(dir, new Table.Machine(),
+        Table.CODEC, Entry.CODEC).storage(disk).checkpointEvery(0).open();
+    try (RecoverableState<Table, Entry> state = open.get()) {
+      state.apply(new Entry.Started("x", "w", "q", null));
+      state.apply(new Entry.Started("y", "w", "q", null));
+      state.checkpoint("two workflows");
+    }
+    CheckpointStore store = CheckpointStore.builder(dir).storage(disk).keep(10).open();
+    Checkpoint good = store.latestValid().checkpoint().orElseThrow();
+    byte[] damaged = good.snapshot().clone();
+    ByteBuffer.wrap(damaged).putInt(19, 1); // one row, where two follow
+    CheckpointInfo written = store.write(good.sequence(), "damaged", damaged);
+
+    StateException refused = assertThrows(StateException.class, open::get);
+    assertEquals("state-replay-failed", refused.code(), refused.getMessage());
+    assertTrue(refused.getMessage().contains("checkpoint " + written.id()), refused.getMessage());
+    assertTrue(refused.getMessage().contains("follow its last row"), refused.getMessage());
+    assertEquals(2, store.list().size(), "no checkpoint deleted");
+  }
+
+  private static void assertDamaged(byte[] snapshot, String why) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Table.CODEC.decode(snapshot));
+    assertTrue(e.getMessage().contains("damaged workflow table checkpoint"), e.getMessage());
+    assertTrue(e.getMessage().contains(why), e.getMessage());
   }
 
   /** The warning itself goes to the executor's logger (this module's tests cannot read java.util.logging). */
