@@ -282,8 +282,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         + " IN " + UNFINISHED;
     // The rate's times are read when the statement runs (clock_timestamp), not when the transaction began (now):
     // an admission that waited for the queue's row must not count from before it waited.
-    sqlAdmit = "UPDATE " + s + "workflows SET admitted_at = clock_timestamp() WHERE workflow_id = ANY (?) AND owner = ? AND"
-        + " admitted_at IS NULL AND status IN " + UNFINISHED + " RETURNING workflow_id";
+    sqlAdmit = "UPDATE " + s + "workflows SET admitted_at = clock_timestamp() WHERE workflow_id = ANY (?) AND owner = ?"
+        + " AND admitted_at IS NULL AND status IN " + UNFINISHED + " RETURNING workflow_id";
     sqlAdmittedAlready = "SELECT workflow_id FROM " + s + "workflows WHERE workflow_id = ANY (?) AND owner = ? AND"
         + " admitted_at IS NOT NULL AND status IN " + UNFINISHED;
     sqlQueueStarted = "UPDATE " + s + "workflow_queues SET next_start_at = clock_timestamp() + ? * interval"

@@ -132,7 +132,8 @@ public final class SchemaMigrator {
     String[] ddl = {
         "CREATE SCHEMA IF NOT EXISTS " + schema,
         "CREATE TABLE IF NOT EXISTS " + schema + ".schema_version (version integer PRIMARY KEY, description text"
-            + " NOT NULL, script text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"};
+            + " NOT NULL, script text NOT NULL, checksum text NOT NULL,"
+            + " applied_at timestamptz NOT NULL DEFAULT now())"};
     for (String sql : ddl) {
       for (int attempt = 1; ; attempt++) {
         try (Statement s = c.createStatement()) {

@@ -1382,7 +1382,8 @@ public final class WorkflowExecutor implements AutoCloseable {
           unfinished(ctx, t);
           return;
         }
-        boolean cancelled = t instanceof WorkflowException && "workflow-cancelled".equals(((WorkflowException) t).code());
+        boolean cancelled = t instanceof WorkflowException
+            && "workflow-cancelled".equals(((WorkflowException) t).code());
         compensate(run, ctx, cancelled ? WorkflowStatus.CANCELLED : WorkflowStatus.FAILED,
             cancelled ? "cancelled" : String.valueOf(t), t);
         return;
@@ -1498,7 +1499,6 @@ public final class WorkflowExecutor implements AutoCloseable {
 
   /** Fails the result once the worker has let go of the run, so that status() no longer says RUNNING. */
   private static void fail(Context ctx, Throwable failure) {
-    Run run = ctx.run;
     ctx.after = () -> ctx.result.completeExceptionally(failure);
   }
 
@@ -2257,13 +2257,13 @@ public final class WorkflowExecutor implements AutoCloseable {
      * returns (concurrent workflows share forces), so it survives a crash of the process and a power loss; a successful
      * end is written before the result is returned and forced with the next force or at most
      * {@link #asyncForceInterval} later (a power loss before that leaves the workflow unfinished with all its steps
-     * recorded: it is resumed, runs no step again and computes its output again). {@link Durability#ASYNC}: it is written to the
-     * operating system before the call returns, which a crash of the process ({@code kill -9}) does not lose, and
-     * forced at most {@link #asyncForceInterval} later; a power loss or a crash of the operating system can lose that
-     * window (the store then reports it as a possible loss when it opens): a step recorded in it runs again, under the
-     * same idempotency key, and a workflow that finished in it runs again from its last forced record (its result may
-     * differ from what was returned before, if a step's does). Only the embedded store; a shared store refuses it
-     * (PostgreSQL's own setting is {@code synchronous_commit}).
+     * recorded: it is resumed, runs no step again and computes its output again). {@link Durability#ASYNC}: it is
+     * written to the operating system before the call returns, which a crash of the process ({@code kill -9}) does not
+     * lose, and forced at most {@link #asyncForceInterval} later; a power loss or a crash of the operating system can
+     * lose that window (the store then reports it as a possible loss when it opens): a step recorded in it runs again,
+     * under the same idempotency key, and a workflow that finished in it runs again from its last forced record (its
+     * result may differ from what was returned before, if a step's does). Only the embedded store; a shared store
+     * refuses it (PostgreSQL's own setting is {@code synchronous_commit}).
      */
     public Builder durability(Durability durability) {
       this.durability = Validate.notNull("durability", durability);

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The executor's side of shared queues, on a store that says it is shared but cannot hand work over: a pass that
  * fails, or that the store refuses, keeps every waiting workflow in its queue, in order, and they all run here; an
  * admission under limits across executors that the store fails leaves the workflow waiting for the next admission
- * pass, which runs on the executor's own store thread. (PostgresContractTest covers the handing over and the admissions between two nodes.)
+ * pass, which runs on the executor's own store thread. (PostgresContractTest covers the handing over and the
+ * admissions between two nodes.)
  */
 class SharedBacklogTest {
   @TempDir
@@ -63,7 +64,8 @@ class SharedBacklogTest {
     CountDownLatch firstIn = new CountDownLatch(1);
     List<String> order = Collections.synchronizedList(new ArrayList<>());
     try (WorkflowExecutor executor = WorkflowExecutor.builder(store.store).clock(clock).scheduler(clock).threads(2)
-        .storeTasks(Runnable::run).queue("q", 1, 0).register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> {
+        .storeTasks(Runnable::run).queue("q", 1, 0)
+        .register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> {
           order.add(in);
           firstIn.countDown();
           release.await(30, TimeUnit.SECONDS);
@@ -91,7 +93,8 @@ class SharedBacklogTest {
         10_000, Durability.SYNC, Duration.ofMillis(50), List.of()));
     // The executor's own store thread (the default): the pass runs there, not on the scheduler's thread.
     try (WorkflowExecutor executor = WorkflowExecutor.builder(store.store).name("shared").clock(clock).scheduler(clock)
-        .threads(2).globalQueueLimits("q", 5, 0).register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> in))
+        .threads(2).globalQueueLimits("q", 5, 0)
+        .register("w", (WorkflowContext ctx, String in) -> ctx.step("s", () -> in))
         .open()) {
       WorkflowHandle<String> first = executor.start("q", "w", "w1", "1");
       assertEquals(1, store.admissions.get());

@@ -33,6 +33,9 @@ public sealed interface WorkflowChange {
   /** The compensation of step {@code index} completed. */
   record Compensated(String id, int index) implements WorkflowChange {}
 
-  /** The workflow ended with {@code status}, the encoded {@code output} (null if none) and {@code error} (null if none). */
+  /**
+   * The workflow ended with {@code status}, the encoded {@code output} (null if none) and {@code error} (null if
+   * none).
+   */
   record Finished(String id, WorkflowStatus status, byte[] output, String error) implements WorkflowChange {}
 }
