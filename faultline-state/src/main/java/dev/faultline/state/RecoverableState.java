@@ -350,6 +350,12 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     }
     long first = view.firstSequence();
     long last = keptAfterFailedForce(directory, storage, first, view.lastSequence());
+    if (last < view.lastSequence()) {
+      LOG.log(System.Logger.Level.WARNING, "reading " + directory + " up to sequence " + last + ", not "
+          + view.lastSequence() + ": a force of its journal failed after sequence " + last + ", so the next open cuts"
+          + " records " + (last + 1) + ".." + view.lastSequence() + " (the disk may not hold them though they read"
+          + " back)");
+    }
     CheckpointStore store = CheckpointStore.builder(directory).storage(storage).keyProvider(keyProvider).readOnly()
         .open();
     CheckpointSelection selection = store.latestValid(info -> info.sequence() <= last);
@@ -391,14 +397,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     if (durable.isEmpty()) {
       return last;
     }
-    long kept = Math.max(durable.getAsLong(), first - 1);
-    if (kept >= last) {
-      return last;
-    }
-    LOG.log(System.Logger.Level.WARNING, "reading " + directory + " up to sequence " + kept + ", not " + last + ": a"
-        + " force of its journal failed after sequence " + kept + ", so the next open cuts records " + (kept + 1)
-        + ".." + last + " (the disk may not hold them though they read back)");
-    return kept;
+    return Math.min(last, Math.max(durable.getAsLong(), first - 1));
   }
 
   private static <S, E> S rebuild(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec,
@@ -746,7 +745,14 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     if (view.damage().map(d -> d.kind() != JournalDamage.Kind.CORRUPTION).orElse(true)) {
       CheckpointStore readOnly = CheckpointStore.builder(directory).storage(storage).keyProvider(keyProvider)
           .readOnly().open();
-      resolve(directory, view.firstSequence(), view.lastSequence(), readOnly, target);
+      long last;
+      try {
+        // Opening cuts the records after a failed force's durable sequence: a target among them is refused here.
+        last = keptAfterFailedForce(directory, storage, view.firstSequence(), view.lastSequence());
+      } catch (StateException e) {
+        last = view.lastSequence(); // a marker naming no sequence: opening refuses it below, changing nothing
+      }
+      resolve(directory, view.firstSequence(), last, readOnly, target);
     }
     Journal journal = Journal.builder(directory).storage(storage).keyProvider(keyProvider).open();
     RollbackResult result;

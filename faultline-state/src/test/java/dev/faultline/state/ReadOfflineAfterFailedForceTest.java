@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * {@link RecoverableState#readOffline} of a directory whose journal a failed force stopped reads what the next open
  * keeps: not the records written after the durable sequence that the {@code force-failed} marker names, which that
  * open cuts. Regression: readOffline ignored the marker and showed them (the simulated disk, playing the page cache
- * after a failed fsync, still reads them back).
+ * after a failed fsync, still reads them back). Likewise {@link RecoverableState#rollbackOffline} refuses a target
+ * among those records before it opens the journal, changing nothing (it refused it only after the open had cut them).
  */
 class ReadOfflineAfterFailedForceTest {
   private static final Path DIR = Path.of("/sim/read-after-failed-force");
@@ -36,8 +37,8 @@ class ReadOfflineAfterFailedForceTest {
         Codec.utf8(), disk, null);
   }
 
-  @Test
-  void theRecordsAfterTheDurableSequenceAreNotReadAsTheNextOpenCutsThem() {
+  /** Deposits 5 and 7 are forced; the force of deposit 9 fails, which still reads back as sequence 3. */
+  private void aForceFails() {
     FaultInjectingStorage storage = new FaultInjectingStorage(disk)
         .affecting(file -> file.toString().endsWith(".journal"));
     RecoverableState<RecoverableStateTest.Account, String> state = builder(storage).open();
@@ -48,6 +49,11 @@ class ReadOfflineAfterFailedForceTest {
     state.close();
     assertTrue(disk.exists(MARKER), "the failed force left its marker");
     assertEquals(3, Journal.verify(DIR, disk).lastSequence(), "the never-forced record 3 still reads back");
+  }
+
+  @Test
+  void theRecordsAfterTheDurableSequenceAreNotReadAsTheNextOpenCutsThem() {
+    aForceFails();
 
     assertEquals(new RecoverableStateTest.Account(12, 2), readOffline());
     assertTrue(disk.exists(MARKER), "reading changed nothing");
@@ -71,5 +77,19 @@ class ReadOfflineAfterFailedForceTest {
     assertEquals("state-corrupted", refused.code(), refused.getMessage());
     assertTrue(refused.getMessage().contains(MARKER.toString()), refused.getMessage());
     assertArrayEquals(marker, disk.contents(MARKER));
+  }
+
+  @Test
+  void anOfflineRollbackToARecordTheNextOpenCutsIsRefusedChangingNothing() throws Exception {
+    aForceFails();
+    Path segment = DIR.resolve("00000000000000000001.journal");
+    byte[] before = disk.contents(segment);
+
+    StateException refused = assertThrows(StateException.class,
+        () -> RecoverableState.rollbackOffline(DIR, new RollbackTarget.ToSequence(3), disk));
+    assertEquals("state-rollback-invalid", refused.code(), refused.getMessage());
+    assertTrue(refused.getMessage().contains("up to 2"), refused.getMessage());
+    assertTrue(disk.exists(MARKER), "the marker is left for the next open");
+    assertArrayEquals(before, disk.contents(segment), "the journal was not cut");
   }
 }
