@@ -20,6 +20,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.LocalDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -221,6 +222,7 @@ public final class LogsCommand implements Runnable {
       if (limit < 0) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 0, but was " + limit);
       }
+      LocalDateTime at = point != null && point.at != null ? time(point.at) : null;
       Traceback traceback;
       try {
         Traceback.Builder builder = Traceback.builder().window(duration(window)).maxSuspects(suspects);
@@ -235,13 +237,23 @@ public final class LogsCommand implements Runnable {
         requireFile(f);
       }
       TracebackReport report;
-      if (point != null && point.at != null) {
-        report = traceback.at(Traceback.parseTime(point.at), files);
+      if (at != null) {
+        report = traceback.at(at, files);
       } else {
         report = traceback.fromFirstError(files);
       }
       print(report, spec.commandLine().getOut());
       return 0;
+    }
+
+    /** The time {@code --at} names, or a usage error naming the option and the value as typed. */
+    private LocalDateTime time(String text) {
+      try {
+        return Traceback.parseTime(text);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--at must be a time such as 2015-07-29 17:41:44,"
+            + " 2015-07-29T17:41:44.747 or Jun 14 15:16:01, but was \"" + text + "\"", e);
+      }
     }
 
     private Duration duration(String text) {

@@ -191,8 +191,13 @@ class LogsCommandTest {
     assertEquals(2, both.exit());
     assertTrue(both.err().contains("mutually exclusive"), both.err());
     Run badTime = run("logs", "traceback", app.toString(), "--at", "noon");
-    assertEquals(1, badTime.exit());
-    assertTrue(badTime.err().contains("cannot read the time \"noon\""), badTime.err());
+    assertEquals(2, badTime.exit(), badTime.err());
+    assertTrue(badTime.err().contains("--at must be a time such as 2015-07-29 17:41:44"), badTime.err());
+    assertTrue(badTime.err().contains("but was \"noon\""), badTime.err());
+    // Refused before anything is read: a missing log would otherwise be the error (exit 1).
+    Run badTimeNoFile = run("logs", "traceback", dir.resolve("nope.log").toString(), "--at", "noon");
+    assertEquals(2, badTimeNoFile.exit(), badTimeNoFile.err());
+    assertTrue(badTimeNoFile.err().contains("--at must be a time"), badTimeNoFile.err());
     Run badWindow = run("logs", "traceback", app.toString(), "--window", "soon");
     assertEquals(2, badWindow.exit());
     assertTrue(badWindow.err().contains("--window must be a positive duration"), badWindow.err());
