@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,15 +125,25 @@ public final class ServerCommand implements Callable<Integer> {
           + " ones is refused (422 too-many-components) (default: 1000).")
   Integer maxComponentsPerService;
 
-  /** The options above by the builder field they set, so that a refused value is reported by its option. */
-  private static final Map<String, String> OPTION_OF_FIELD = Map.of(
-      "idempotencyWindow", "--idempotency-window",
-      "maxIdempotencyKeys", "--max-idempotency-keys",
-      "maxConcurrentAnalyses", "--max-concurrent-analyses",
-      "analysisTimeout", "--analysis-timeout",
-      "maxReliabilityEvents", "--max-reliability-events",
-      "maxInstancesPerService", "--max-instances-per-service",
-      "maxComponentsPerService", "--max-components-per-service");
+  /**
+   * The options above by the builder field (or {@link Tls} field) they set, so that a refused value is reported by its
+   * option. {@code tls} is a key store's content: with {@code --tls-cert} only an unsupported key algorithm, which
+   * {@link #identity} reports by {@code --tls-key}.
+   */
+  private static final Map<String, String> OPTION_OF_FIELD = Map.ofEntries(
+      Map.entry("idempotencyWindow", "--idempotency-window"),
+      Map.entry("maxIdempotencyKeys", "--max-idempotency-keys"),
+      Map.entry("maxConcurrentAnalyses", "--max-concurrent-analyses"),
+      Map.entry("analysisTimeout", "--analysis-timeout"),
+      Map.entry("maxReliabilityEvents", "--max-reliability-events"),
+      Map.entry("maxInstancesPerService", "--max-instances-per-service"),
+      Map.entry("maxComponentsPerService", "--max-components-per-service"),
+      Map.entry("tlsCert", "--tls-cert"),
+      Map.entry("tlsKey", "--tls-key"),
+      Map.entry("keystore", "--keystore"),
+      Map.entry("tls", "--keystore"),
+      Map.entry("workflows", "--workflows"),
+      Map.entry("checkpoints", "--state"));
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -155,9 +166,7 @@ public final class ServerCommand implements Callable<Integer> {
     try {
       server = builder.start();
     } catch (ConfigurationException e) {
-      RuntimeException refusal = OptionErrors.refusal(spec, e, OPTION_OF_FIELD);
-      // A field without an option of its own (a bad certificate file, say) is still a usage error, in its own words.
-      throw refusal != e ? refusal : new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+      throw refusal(e, OPTION_OF_FIELD);
     }
     out.println("Faultline console listening on " + server.baseUri() + " (data in "
         + (db != null ? "the database " + db : data.toAbsolutePath().toString()) + ")");
@@ -278,8 +287,22 @@ public final class ServerCommand implements Callable<Integer> {
         return Tls.fromKeyStore(keystore, password.toCharArray());
       }
     } catch (ConfigurationException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      Map<String, String> optionOfField = new HashMap<>(OPTION_OF_FIELD);
+      if (pem) {
+        optionOfField.put("tls", "--tls-key");
+      }
+      throw refusal(e, optionOfField);
     }
     return null;
+  }
+
+  /**
+   * A usage error for a configuration the server's builder or {@link Tls} refused: naming the option that set the
+   * refused field, or in the library's own words for a field without an option of its own.
+   */
+  private CommandLine.ParameterException refusal(ConfigurationException e, Map<String, String> optionOfField) {
+    RuntimeException refusal = OptionErrors.refusal(spec, e, optionOfField);
+    return refusal instanceof CommandLine.ParameterException usage ? usage
+        : new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
   }
 }

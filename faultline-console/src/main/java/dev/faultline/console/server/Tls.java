@@ -55,14 +55,14 @@ public final class Tls {
     try {
       if (!matches(key, chain.get(0))) {
         throw new ConfigurationException("tlsKey", "hold the private key that belongs to the certificate "
-            + ((X509Certificate) chain.get(0)).getSubjectX500Principal() + " of tlsCert", keyFile);
+            + ((X509Certificate) chain.get(0)).getSubjectX500Principal() + " (the first of the chain)", keyFile);
       }
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
       store.setKeyEntry(ALIAS, key, password, chain.toArray(Certificate[]::new));
       return new Identity(store, password);
     } catch (GeneralSecurityException | IOException e) {
-      throw new ConfigurationException("tlsKey", "be usable with the certificate of tlsCert (" + e.getMessage() + ")",
+      throw new ConfigurationException("tlsKey", "be usable with the certificate chain (" + e.getMessage() + ")",
           keyFile);
     }
   }

@@ -1,14 +1,23 @@
 package dev.faultline.console.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.console.FaultlineCommand;
+import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -52,8 +61,8 @@ class ServerCommandTest {
 
     Run badCert = run("server", "--data", data, "--tls-cert", cert.toString(), "--tls-key", key.toString());
     assertEquals(2, badCert.exit());
-    assertTrue(badCert.err().contains("tlsCert must hold at least one '-----BEGIN CERTIFICATE-----' block"),
-        badCert.err());
+    assertTrue(badCert.err().startsWith("--tls-cert must hold at least one '-----BEGIN CERTIFICATE-----' block, but"
+        + " was " + cert), badCert.err());
 
     Run orphan = run("server", "--data", data, "--keystore-password-file", key.toString());
     assertEquals(2, orphan.exit());
@@ -62,15 +71,88 @@ class ServerCommandTest {
     Run badStore = run("server", "--data", data, "--keystore", key.toString(), "--keystore-password-file",
         key.toString());
     assertEquals(2, badStore.exit());
-    assertTrue(badStore.err().contains("keystore must be a readable PKCS#12 or JKS key store"), badStore.err());
+    assertTrue(badStore.err().startsWith("--keystore must be a readable PKCS#12 or JKS key store"), badStore.err());
+    assertTrue(badStore.err().contains("but was " + key), badStore.err());
+    assertTrue(!Files.exists(dir.resolve("data")), "nothing is created before the options are valid");
+  }
+
+  /** A self-signed EC certificate (CN=server-command-test) whose key this test does not need: it is never served. */
+  private static final String CERTIFICATE = String.join("\n", "-----BEGIN CERTIFICATE-----",
+      "MIIBlDCCATmgAwIBAgIUB6B6TO/CWZAuRfl8ynb5ybl+9E8wCgYIKoZIzj0EAwIw",
+      "HjEcMBoGA1UEAwwTc2VydmVyLWNvbW1hbmQtdGVzdDAgFw0yNjExMjgwNDUxMTJa",
+      "GA8yMTI2MTEwNDA0NTExMlowHjEcMBoGA1UEAwwTc2VydmVyLWNvbW1hbmQtdGVz",
+      "dDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABBaErIO0hUpwhvyNeOccLa3tlvkq",
+      "L0HWo9tvyxZFd1QnyPnSNli1mxFwBmJeslj6lfYth4Q383h70M+bLZSV+PCjUzBR",
+      "MB0GA1UdDgQWBBTjDdUvSk5cbuIGpbx5f/ui3FfY+DAfBgNVHSMEGDAWgBTjDdUv",
+      "Sk5cbuIGpbx5f/ui3FfY+DAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0kA",
+      "MEYCIQDyvwYk/orv3f1bY3nTgnFv/3bSWkymmlO/uIP3ZtuDSgIhAMGkSzCfLZWU",
+      "GxX2yy8Qi1IvxZ9WBfSXmi6Oip7MOXNO", "-----END CERTIFICATE-----", "");
+
+  /**
+   * Bad TLS material is named by the option that gave it, never by the field of {@code Tls} or the builder
+   * ({@code tlsCert}, {@code tlsKey}, {@code keystore}, {@code tls}).
+   */
+  @Test
+  void badTlsMaterialIsNamedByItsOption() throws Exception {
+    String data = dir.resolve("data").toString();
+    Path cert = Files.writeString(dir.resolve("cert.pem"), CERTIFICATE);
+    Path notAKey = Files.writeString(dir.resolve("not-a-key.pem"), "not a key\n");
+    Run badKey = run("server", "--data", data, "--tls-cert", cert.toString(), "--tls-key", notAKey.toString());
+    assertEquals(2, badKey.exit(), badKey.err());
+    assertTrue(badKey.err().startsWith("--tls-key must hold a PEM private key ('-----BEGIN PRIVATE KEY-----'), but"
+        + " was " + notAKey), badKey.err());
+
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+    generator.initialize(256);
+    Path otherKey = Files.writeString(dir.resolve("other-key.pem"), "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder().encodeToString(generator.generateKeyPair().getPrivate().getEncoded())
+        + "\n-----END PRIVATE KEY-----\n");
+    Run mismatch = run("server", "--data", data, "--tls-cert", cert.toString(), "--tls-key", otherKey.toString());
+    assertEquals(2, mismatch.exit(), mismatch.err());
+    assertTrue(mismatch.err().startsWith("--tls-key must hold the private key that belongs to the certificate"
+        + " CN=server-command-test (the first of the chain), but was " + otherKey), mismatch.err());
+
+    Path missing = dir.resolve("missing.pem");
+    Run unreadable = run("server", "--data", data, "--tls-cert", missing.toString(), "--tls-key", otherKey.toString());
+    assertEquals(2, unreadable.exit(), unreadable.err());
+    assertTrue(unreadable.err().startsWith("--tls-cert must be a readable PEM file"), unreadable.err());
+
+    // A key store that opens with its password but holds a certificate and no private key.
+    char[] password = "store-password".toCharArray();
+    KeyStore noKey = KeyStore.getInstance("PKCS12");
+    noKey.load(null, null);
+    noKey.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(
+        new ByteArrayInputStream(CERTIFICATE.getBytes(StandardCharsets.US_ASCII))));
+    Path store = dir.resolve("no-key.p12");
+    try (OutputStream out = Files.newOutputStream(store)) {
+      noKey.store(out, password);
+    }
+    Path passwordFile = Files.writeString(dir.resolve("password"), new String(password) + "\n");
+    Run keyless = run("server", "--data", data, "--keystore", store.toString(), "--keystore-password-file",
+        passwordFile.toString());
+    assertEquals(2, keyless.exit(), keyless.err());
+    assertTrue(keyless.err().startsWith("--keystore must hold exactly one private key with its certificate chain,"
+        + " but was 0 keys"), keyless.err());
+
+    for (Run run : List.of(badKey, mismatch, unreadable, keyless)) {
+      assertFalse(run.err().contains("tlsCert") || run.err().contains("tlsKey") || run.err().contains("tls must")
+          || run.err().startsWith("keystore"), run.err());
+    }
     assertTrue(!Files.exists(dir.resolve("data")), "nothing is created before the options are valid");
   }
 
   @Test
   void storeOptionsNeedValidNames() {
-    Run bad = run("server", "--data", dir.resolve("data").toString(), "--workflows", "bad name=" + dir);
-    assertEquals(2, bad.exit());
-    assertTrue(bad.err().contains("workflows must be named by 1 to 64 letters"), bad.err());
+    Run bad = run("server", "--data", dir.resolve("data").toString(), "--port", "0", "--workflows",
+        "ok=" + dir, "--workflows", "bad name=" + dir);
+    assertEquals(2, bad.exit(), bad.err());
+    assertTrue(bad.err().startsWith("--workflows must be named by 1 to 64 letters, digits or _.-, but was bad name"),
+        bad.err());
+    Run badState = run("server", "--data", dir.resolve("data").toString(), "--port", "0", "--state",
+        "bad/name=" + dir);
+    assertEquals(2, badState.exit(), badState.err());
+    assertTrue(badState.err().startsWith("--state must be named by 1 to 64 letters, digits or _.-, but was bad/name"),
+        badState.err());
   }
 
   /** The builder {@code faultline server args} would start, without starting it. */
