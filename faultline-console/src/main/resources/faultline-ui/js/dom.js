@@ -103,6 +103,17 @@ export function fmtPercent(x) {
   return (p >= 99.995 && p < 100 ? p.toFixed(3) : p.toFixed(2)) + ' %';
 }
 
+/**
+ * An importance measure as the server writes it: "undefined" for null (0 / 0, such as CIF when the top cannot occur),
+ * "∞" for the string "Infinity" (such as RAW then), otherwise the number.
+ */
+export function fmtMeasure(x) {
+  if (x === null || x === undefined) return 'undefined';
+  if (x === 'Infinity' || x === Infinity) return '∞';
+  if (x === '-Infinity' || x === -Infinity) return '-∞';
+  return fmtNumber(x);
+}
+
 /** A number with at most 3 significant decimals; "—" for none. */
 export function fmtNumber(x) {
   if (x === null || x === undefined || Number.isNaN(x)) return '—';

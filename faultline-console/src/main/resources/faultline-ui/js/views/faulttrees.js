@@ -1,7 +1,7 @@
 // Fault-tree analysis of the uploaded Open-PSA MEF models: probability of the top event, minimal cut sets, importance,
 // and the tree's live state against the components down now. Operators upload and delete models.
 import * as api from '../api.js';
-import {fmtNumber, fmtTime, h, link, replace, section, table} from '../dom.js';
+import {fmtMeasure, fmtNumber, fmtTime, h, link, replace, section, table} from '../dom.js';
 import {poll} from '../poll.js';
 import {liveState} from './incident.js';
 
@@ -82,8 +82,8 @@ function showTree(container, name, ctx) {
             {id: 'cut-sets-table'}),
         h('h3', {text: 'Importance'}),
         table(['Event', 'Probability', 'Birnbaum', 'Criticality', 'Fussell-Vesely', 'RAW', 'RRW'],
-            (a.importance || []).map((i) => [i.event, fmtNumber(i.probability), fmtNumber(i.mif), fmtNumber(i.cif),
-              fmtNumber(i.dif), fmtNumber(i.raw), fmtNumber(i.rrw)]), {id: 'importance-table'}),
+            (a.importance || []).map((i) => [i.event, fmtNumber(i.probability), fmtNumber(i.mif), fmtMeasure(i.cif),
+              fmtMeasure(i.dif), fmtMeasure(i.raw), fmtMeasure(i.rrw)]), {id: 'importance-table'}),
         h('p', {class: 'muted', text: 'Analysed in ' + a.analysisMillis + ' ms.'}));
   }
 

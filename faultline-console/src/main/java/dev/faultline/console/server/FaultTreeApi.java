@@ -384,17 +384,32 @@ final class FaultTreeApi {
         item.put("probability", i.probability());
         item.put("occurrence", i.occurrence().toString());
         item.put("mif", i.mif());
-        // Undefined (NaN) when the top cannot occur: null, as the infinite RAW and RRW, never a bare NaN.
-        item.put("cif", Double.isFinite(i.cif()) ? i.cif() : null);
-        item.put("dif", Double.isFinite(i.dif()) ? i.dif() : null);
-        item.put("raw", Double.isFinite(i.raw()) ? i.raw() : null);
-        item.put("rrw", Double.isFinite(i.rrw()) ? i.rrw() : null);
+        item.put("cif", measure(i.cif()));
+        item.put("dif", measure(i.dif()));
+        item.put("raw", measure(i.raw()));
+        item.put("rrw", measure(i.rrw()));
         list.add(item);
       }
       reply.put("importance", list);
     }
     reply.put("analysisMillis", (clock.nanoTime() - start) / 1_000_000);
     return Reply.ok(reply);
+  }
+
+  /**
+   * An importance measure as JSON, which has no NaN or infinity: a finite number as itself, an undefined one (NaN: CIF
+   * and DIF when the top cannot occur) as null, an infinite one (RAW, RRW) as the string {@code "Infinity"} (or
+   * {@code "-Infinity"}), as Protocol Buffers' JSON mapping writes it and as Jackson, JavaScript's {@code Number} and
+   * Python's {@code float} read it back.
+   */
+  static Object measure(double value) {
+    if (Double.isNaN(value)) {
+      return null;
+    }
+    if (Double.isInfinite(value)) {
+      return value > 0 ? "Infinity" : "-Infinity";
+    }
+    return value;
   }
 
   private Reply live(Context ctx, Principal principal) {

@@ -16,14 +16,14 @@ import org.openqa.selenium.logging.LoggingPreferences;
  * that need them skip, saying so. Other locations: {@code -Dfaultline.chromium=PATH}, {@code
  * -Dfaultline.chromedriver=PATH}. Stateless; thread-safe.
  */
-final class HeadlessChromium {
-  static final Path BROWSER = Path.of(System.getProperty("faultline.chromium", "/usr/bin/chromium"));
-  static final Path DRIVER = Path.of(System.getProperty("faultline.chromedriver", "/usr/bin/chromedriver"));
+public final class HeadlessChromium {
+  public static final Path BROWSER = Path.of(System.getProperty("faultline.chromium", "/usr/bin/chromium"));
+  public static final Path DRIVER = Path.of(System.getProperty("faultline.chromedriver", "/usr/bin/chromedriver"));
 
   private HeadlessChromium() {}
 
   /** Why the browser cannot run here, or empty when it can. */
-  static Optional<String> unavailable() {
+  public static Optional<String> unavailable() {
     for (Path executable : new Path[] {BROWSER, DRIVER}) {
       if (!Files.isExecutable(executable)) {
         return Optional.of(executable + " is missing: install Debian's chromium and chromium-driver (.ci/run does:"
@@ -37,7 +37,7 @@ final class HeadlessChromium {
    * A new headless browser with a fresh profile in {@code profile}, its console messages kept for {@link LogType#BROWSER}.
    * No network but loopback is needed: background services that would call out are off.
    */
-  static ChromeDriver start(Path profile) {
+  public static ChromeDriver start(Path profile) {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(BROWSER.toFile());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

@@ -84,11 +84,11 @@ class FaultTreeApiTest {
   }
 
   /**
-   * When the top cannot occur, CIF and DIF (0 / 0) are null, as the infinite RAW is; a bare NaN is not JSON, and 0
-   * said the event had no share in a risk.
+   * When the top cannot occur, CIF and DIF (0 / 0) are null and the infinite RAW is the string "Infinity", so that the
+   * two are told apart; a bare NaN or Infinity is not JSON, and 0 said the event had no share in a risk.
    */
   @Test
-  void undefinedImportanceIsNull() {
+  void undefinedImportanceIsNullAndInfiniteIsTheStringInfinity() {
     String never = "<opsa-mef><define-fault-tree name=\"t\"><define-gate name=\"top\"><and><basic-event name=\"A\"/>"
         + "<basic-event name=\"B\"/></and></define-gate></define-fault-tree><model-data><define-basic-event"
         + " name=\"A\"><float value=\"0\"/></define-basic-event><define-basic-event name=\"B\"><float"
@@ -101,8 +101,11 @@ class FaultTreeApiTest {
     assertEquals(0.5, a.get("mif").asDouble(), 1e-15);
     assertTrue(a.get("cif").isNull(), reply.body());
     assertTrue(a.get("dif").isNull(), reply.body());
-    assertTrue(a.get("raw").isNull(), reply.body());
+    assertTrue(a.get("raw").isTextual(), reply.body());
+    assertEquals("Infinity", a.get("raw").asText(), reply.body());
     assertEquals(1.0, a.get("rrw").asDouble(), reply.body());
+    assertTrue(a.get("rrw").isNumber(), reply.body());
+    assertTrue(reply.body().contains("\"raw\":\"Infinity\""), reply.body());
   }
 
   @Test
