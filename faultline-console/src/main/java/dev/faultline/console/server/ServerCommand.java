@@ -198,7 +198,7 @@ public final class ServerCommand implements Callable<Integer> {
    * The builder the options ask for, checked as far as the command can (the builder checks the rest when started);
    * without the setup token sink. Starts nothing and creates nothing.
    */
-  ConsoleServer.Builder configure() throws IOException {
+  ConsoleServer.Builder configure() {
     if (port < 0 || port > 65_535) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--port must be from 0 to 65535, but was " + port);
     }
@@ -243,7 +243,8 @@ public final class ServerCommand implements Callable<Integer> {
           + " for --idempotency-window");
     }
     if (db != null) {
-      String password = dbPasswordFile != null ? firstLine(dbPasswordFile) : System.getenv(DB_PASSWORD_ENV);
+      String password = dbPasswordFile != null ? firstLine("--db-password-file", dbPasswordFile)
+          : System.getenv(DB_PASSWORD_ENV);
       builder.database(db, dbUser, password == null ? null : password.toCharArray());
     }
     workflows.forEach(builder::workflowStore);
@@ -251,13 +252,19 @@ public final class ServerCommand implements Callable<Integer> {
     return builder;
   }
 
-  private static String firstLine(Path file) throws IOException {
-    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+  /** The first line of the password file {@code option} names, or a usage error naming the option and the file. */
+  private String firstLine(String option, Path file) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), option + " " + file + " cannot be read: " + e, e);
+    }
     return lines.isEmpty() ? "" : lines.get(0);
   }
 
   /** The TLS identity the options ask for, or null for plain HTTP. */
-  private Tls.Identity identity() throws IOException {
+  private Tls.Identity identity() {
     boolean pem = tlsCert != null || tlsKey != null;
     if (pem && keystore != null) {
       throw new CommandLine.ParameterException(spec.commandLine(),
@@ -276,7 +283,7 @@ public final class ServerCommand implements Callable<Integer> {
       if (keystore != null) {
         String password;
         if (keystorePasswordFile != null) {
-          password = firstLine(keystorePasswordFile);
+          password = firstLine("--keystore-password-file", keystorePasswordFile);
         } else {
           password = System.getenv(KEYSTORE_PASSWORD_ENV);
           if (password == null) {

@@ -141,6 +141,24 @@ class ServerCommandTest {
     assertTrue(!Files.exists(dir.resolve("data")), "nothing is created before the options are valid");
   }
 
+  /** A password file that cannot be read is a usage error naming its option (it was exit 1 with the path alone). */
+  @Test
+  void anUnreadablePasswordFileIsNamedByItsOption() throws Exception {
+    String data = dir.resolve("data").toString();
+    Path missing = dir.resolve("no-such-password");
+    Path store = Files.writeString(dir.resolve("store.p12"), "not read before its password\n");
+    Run keystore = run("server", "--data", data, "--keystore", store.toString(), "--keystore-password-file",
+        missing.toString());
+    assertEquals(2, keystore.exit(), keystore.err());
+    assertTrue(keystore.err().startsWith("--keystore-password-file " + missing + " cannot be read: "
+        + "java.nio.file.NoSuchFileException"), keystore.err());
+    Run db = run("server", "--db", "jdbc:postgresql://127.0.0.1:1/faultline", "--db-password-file",
+        missing.toString());
+    assertEquals(2, db.exit(), db.err());
+    assertTrue(db.err().startsWith("--db-password-file " + missing + " cannot be read: "), db.err());
+    assertTrue(!Files.exists(dir.resolve("data")), "nothing is created before the options are valid");
+  }
+
   @Test
   void storeOptionsNeedValidNames() {
     Run bad = run("server", "--data", dir.resolve("data").toString(), "--port", "0", "--workflows",
