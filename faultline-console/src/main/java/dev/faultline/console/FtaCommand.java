@@ -1,6 +1,7 @@
 package dev.faultline.console;
 
 import dev.faultline.core.Clock;
+import dev.faultline.core.ConfigurationException;
 import dev.faultline.diagnosis.fta.AnalysisStoppedException;
 import dev.faultline.diagnosis.fta.CutSet;
 import dev.faultline.diagnosis.fta.FaultTreeAnalysis;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -147,7 +149,18 @@ public final class FtaCommand implements Callable<Integer> {
     if (timeout != null) {
       b.timeout(timeout);
     }
-    FaultTreeAnalysis analysis = b.build();
+    FaultTreeAnalysis analysis;
+    try {
+      analysis = b.build();
+    } catch (ConfigurationException e) {
+      if (!e.field().equals("top")) {
+        throw e;
+      }
+      RuntimeException refusal = OptionErrors.refusal(spec, e, Map.of("top", "--top"));
+      // Without --top on a model of several top gates: the option is what is missing.
+      throw refusal != e ? refusal : new CommandLine.ParameterException(spec.commandLine(), "--top must " + e.rule()
+          + ", but was not given", e);
+    }
     FaultTreeResult r;
     try {
       r = analysis.run();
@@ -163,7 +176,13 @@ public final class FtaCommand implements Callable<Integer> {
       return 1;
     }
     List<Importance> imp = importance ? r.importance() : List.of();
-    LiveEvaluation live = failed == null ? null : r.evaluate(failed, 20);
+    LiveEvaluation live;
+    try {
+      live = failed == null ? null : r.evaluate(failed, 20);
+    } catch (IllegalArgumentException e) {
+      // An event not in the tree: a value of --failed, named by the library.
+      throw new CommandLine.ParameterException(spec.commandLine(), "--failed: " + e.getMessage(), e);
+    }
     double millis = (clock.nanoTime() - start) / 1e6;
     PrintWriter out = new PrintWriter(new BufferedWriter(spec.commandLine().getOut(), 1 << 16), false);
     if (json) {

@@ -124,11 +124,28 @@ class FtaCommandTest {
         err.toString());
   }
 
+  /**
+   * A --top that is not a gate and a --failed that is not a basic event are usage errors naming the option (exit 2);
+   * they were exit 1 naming the builder's field ("top must name a gate of the model") or no option at all.
+   */
   @Test
-  void badOptionValuesAreRejected() throws Exception {
-    assertEquals(1, run("fta", model(), "--top", "nosuch"));
-    assertEquals(1, run("fta", model(), "--failed", "nosuch"));
-    assertTrue(err.toString().contains("\"nosuch\" is not a basic event"), err.toString());
+  void badOptionValuesAreRejected(@TempDir Path dir) throws Exception {
+    assertEquals(2, run("fta", model(), "--top", "nosuch"), err.toString());
+    assertTrue(err.toString().startsWith("--top must name a gate of the model, but was \"nosuch\""), err.toString());
+    err.getBuffer().setLength(0);
+    assertEquals(2, run("fta", model(), "--failed", "nosuch"), err.toString());
+    assertTrue(err.toString().startsWith("--failed: \"nosuch\" is not a basic event"), err.toString());
+    err.getBuffer().setLength(0);
+    Path twoTops = dir.resolve("two-tops.xml");
+    Files.writeString(twoTops, "<opsa-mef><define-fault-tree name=\"t\"><define-gate name=\"g1\"><or><basic-event"
+        + " name=\"A\"/><basic-event name=\"B\"/></or></define-gate><define-gate name=\"g2\"><and><basic-event"
+        + " name=\"A\"/><basic-event name=\"B\"/></and></define-gate></define-fault-tree><model-data>"
+        + "<define-basic-event name=\"A\"><float value=\"0.1\"/></define-basic-event><define-basic-event"
+        + " name=\"B\"><float value=\"0.2\"/></define-basic-event></model-data></opsa-mef>");
+    assertEquals(2, run("fta", twoTops.toString()), err.toString());
+    assertTrue(err.toString().startsWith("--top must name the gate to analyse when the model has several top gates"),
+        err.toString());
+    assertTrue(err.toString().contains("but was not given"), err.toString());
     assertEquals(2, run("fta"));
   }
 
