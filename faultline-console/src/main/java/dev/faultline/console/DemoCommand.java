@@ -90,7 +90,7 @@ public final class DemoCommand implements Callable<Integer> {
     requirePositive("--cycle", cycle);
     if (duration != null && duration.compareTo(MAX_DURATION) > 0) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--duration must be at most 100000d, but was "
-          + duration);
+          + typed("--duration", duration));
     }
     if (noWeb) {
       return terminal();
@@ -99,7 +99,8 @@ public final class DemoCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--port must be from 0 to 65535, but was " + port);
     }
     if (cycle.compareTo(Duration.ofSeconds(15)) < 0) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--cycle must be at least 15s, but was " + cycle);
+      throw new CommandLine.ParameterException(spec.commandLine(), "--cycle must be at least 15s, but was "
+          + typed("--cycle", cycle));
     }
     PrintWriter out = spec.commandLine().getOut();
     java.util.logging.Level libraryLevel = LIBRARY_LOG.getLevel();
@@ -160,8 +161,14 @@ public final class DemoCommand implements Callable<Integer> {
   private void requirePositive(String option, Duration value) {
     if (value != null && (value.isZero() || value.isNegative())) {
       throw new CommandLine.ParameterException(spec.commandLine(), option + " must be a positive duration, but was "
-          + value);
+          + typed(option, value));
     }
+  }
+
+  /** The value of {@code option} as it was typed ({@code 0s}, not {@code PT0S}), or {@code value} if not typed. */
+  private String typed(String option, Duration value) {
+    String typed = OptionErrors.typed(spec, option);
+    return typed != null ? typed : String.valueOf(value);
   }
 
   private WebDemo startDemo(Path dir, Clock clock, PrintWriter out) throws IOException {
