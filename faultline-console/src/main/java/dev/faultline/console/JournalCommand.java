@@ -276,6 +276,11 @@ public final class JournalCommand implements Runnable {
 
     @Override
     public Integer call() {
+      if (from != null && from < 1) {
+        // Sequences start at 1 in every journal: below that is out of range whatever the journal holds.
+        throw new CommandLine.ParameterException(spec.commandLine(), "--from must be at least 1, but was "
+            + OptionErrors.typed(spec, "--from"));
+      }
       PrintWriter out = spec.commandLine().getOut();
       KeyProvider provider = keys.provider(spec.commandLine(), spec.commandLine().getErr()::println);
       requireJournal(directory);

@@ -147,6 +147,12 @@ class JournalCommandTest {
     Run beyond = run("journal", "dump", dir.toString(), "--from", "9");
     assertEquals(1, beyond.exit());
     assertTrue(beyond.err().contains("sequence 9"), beyond.err());
+    // Below 1 is out of range in any journal: a usage error naming the option (it was exit 1), before reading.
+    for (String below : List.of("0", "-5")) {
+      Run bad = run("journal", "dump", dir.resolve("no-such-journal").toString(), "--from", below);
+      assertEquals(2, bad.exit(), bad.err());
+      assertTrue(bad.err().startsWith("--from must be at least 1, but was " + below), bad.err());
+    }
   }
 
   static final StateMachine<Long, String> SUM = new StateMachine<>() {
