@@ -253,12 +253,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       }
       return recovered;
     } catch (Throwable t) {
-      try {
-        // Not a plain close: this open's report (an unclean ASYNC session's possible loss) reaches nobody now.
-        JournalAccess.closeAbandoned(journal);
-      } catch (RuntimeException e) {
-        t.addSuppressed(e);
-      }
+      abandon(journal, t);
       throw t;
     }
   }
@@ -275,6 +270,19 @@ public final class RecoverableState<S, E> implements AutoCloseable {
   }
 
   /** Restores {@code checkpoint} (or the initial state) and replays the journal after it up to {@code to}. */
+  /**
+   * Closes a journal opened for work that failed with {@code failure}, which is about to be thrown: not a plain close,
+   * since the open's report (an unclean ASYNC session's possible loss) reached nobody and the next open must give it
+   * again. A failure of that close is added to {@code failure}.
+   */
+  private static void abandon(Journal journal, Throwable failure) {
+    try {
+      JournalAccess.closeAbandoned(journal);
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
   private static <S, E> S rebuild(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec,
       Codec<E> eventCodec, Journal journal, Optional<Checkpoint> checkpoint, long to, long[] replayed) {
     return rebuild(directory, machine, stateCodec, eventCodec, journal::read, checkpoint, to, replayed);
@@ -772,12 +780,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
       result = new RollbackResult(target, resolved.checkpoint.map(Checkpoint::id), resolved.sequence, 0, discarded,
           deleted, Optional.of(opened));
     } catch (Throwable t) {
-      try {
-        // As a failed open of the state: the open report (an unclean ASYNC session's possible loss) reached nobody.
-        JournalAccess.closeAbandoned(journal);
-      } catch (RuntimeException e) {
-        t.addSuppressed(e);
-      }
+      abandon(journal, t);
       throw t;
     }
     journal.close();

@@ -35,7 +35,8 @@ class EncryptionTest {
   private static final byte[] KEY_2 = key(2);
   private final SimulatedStorage disk = new SimulatedStorage();
 
-  private static byte[] key(int seed) {
+  /** A 32-byte key made from {@code seed} (other tests of this package use it too). */
+  static byte[] key(int seed) {
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) seed);
     key[0] = (byte) (seed * 31);

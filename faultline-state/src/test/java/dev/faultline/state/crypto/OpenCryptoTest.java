@@ -37,10 +37,7 @@ class OpenCryptoTest {
   private final SimulatedStorage disk = new SimulatedStorage();
 
   private static byte[] key(int seed) {
-    byte[] key = new byte[32];
-    Arrays.fill(key, (byte) seed);
-    key[0] = (byte) (seed * 31);
-    return key;
+    return EncryptionTest.key(seed);
   }
 
   private RecoverableState.Builder<Long, String> builder(KeyProvider keys) {

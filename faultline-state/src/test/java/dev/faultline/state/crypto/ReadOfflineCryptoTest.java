@@ -11,7 +11,6 @@ import dev.faultline.state.io.StorageIo;
 import dev.faultline.state.journal.Journal;
 import dev.faultline.state.testing.SimulatedStorage;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -31,10 +30,7 @@ class ReadOfflineCryptoTest {
   private final SimulatedStorage disk = new SimulatedStorage();
 
   private static byte[] key(int seed) {
-    byte[] key = new byte[32];
-    Arrays.fill(key, (byte) seed);
-    key[0] = (byte) (seed * 31);
-    return key;
+    return EncryptionTest.key(seed);
   }
 
   /** Writes the sum of 1..events, encrypted, checkpointed every {@code every} events (0: never). */
