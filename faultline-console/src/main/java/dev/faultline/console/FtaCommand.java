@@ -229,8 +229,8 @@ public final class FtaCommand implements Callable<Integer> {
       j.name("importance").beginArray();
       for (Importance i : imp) {
         j.beginObject().name("event").value(i.event()).name("probability").value(i.probability())
-            .name("occurrence").value(i.occurrence()).name("mif").value(i.mif()).name("cif").value(i.cif())
-            .name("dif").value(i.dif()).name("raw").value(i.raw()).name("rrw").value(i.rrw()).endObject();
+            .name("occurrence").value(i.occurrence()).name("mif").measure(i.mif()).name("cif").measure(i.cif())
+            .name("dif").measure(i.dif()).name("raw").measure(i.raw()).name("rrw").measure(i.rrw()).endObject();
       }
       j.endArray();
     }

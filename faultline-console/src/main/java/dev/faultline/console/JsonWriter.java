@@ -70,6 +70,24 @@ final class JsonWriter {
     return this;
   }
 
+  /**
+   * An importance measure, as the console's API writes one: a number; {@code null} if it is undefined (NaN: CIF and
+   * DIF when the top cannot occur); the string {@code "Infinity"} (or {@code "-Infinity"}) if it is infinite (RAW
+   * of an event whose failure makes an impossible top possible), which JavaScript's {@code Number}, Jackson and
+   * Python's {@code float} read back as infinity.
+   */
+  JsonWriter measure(double d) {
+    prefix();
+    if (Double.isNaN(d)) {
+      write("null");
+    } else if (Double.isInfinite(d)) {
+      write(d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+    } else {
+      write(Double.toString(d));
+    }
+    return this;
+  }
+
   JsonWriter value(long v) {
     prefix();
     write(Long.toString(v));

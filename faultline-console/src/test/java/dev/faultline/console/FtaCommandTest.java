@@ -217,7 +217,7 @@ class FtaCommandTest {
     assertEquals(0, run("fta", model.toString(), "--importance", "--json"), err.toString());
     String json = out.toString();
     assertTrue(json.contains("{\"event\":\"A\",\"probability\":0.0,\"occurrence\":1,\"mif\":0.5,\"cif\":null,"
-        + "\"dif\":null,\"raw\":null,\"rrw\":1.0}"), json);
+        + "\"dif\":null,\"raw\":\"Infinity\",\"rrw\":1.0}"), json);
     assertTrue(json.contains("\"mif\":0.0,\"cif\":null,\"dif\":null,\"raw\":1.0,\"rrw\":1.0}"), json);
   }
 
