@@ -223,9 +223,9 @@ public final class WorkflowsCommand implements Runnable {
 
   /**
    * A value for the text output, on one line: control characters (a line break in an error message, an escape
-   * sequence in an id) are written as {@code \n}, {@code \r}, {@code \t} or {@code \}{@code uXXXX}, so one workflow
-   * stays one line and the terminal shows what the store holds instead of obeying it ({@code --json} gives the exact
-   * values).
+   * sequence in an id) are written as {@code \n}, {@code \r} and {@code \t}, the others as a backslash, {@code u}
+   * and their four hex digits (ESC as backslash-u001b), so one workflow stays one line and the terminal shows what the
+   * store holds instead of obeying it ({@code --json} gives the exact values).
    */
   static String text(String value) {
     StringBuilder b = null;
