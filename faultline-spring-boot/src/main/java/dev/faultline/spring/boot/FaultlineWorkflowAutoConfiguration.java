@@ -7,6 +7,7 @@ import dev.faultline.core.event.FaultEventListener;
 import dev.faultline.state.workflow.WorkflowExecutor;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -51,38 +52,32 @@ public final class FaultlineWorkflowAutoConfiguration {
     WorkflowExecutor.Builder builder = WorkflowExecutor.builder(properties.directory())
         .clock(clock.getIfAvailable(Clock::system)).scheduler(scheduler.getIfAvailable(Scheduler::system));
     listeners.orderedStream().forEach(builder::listener);
-    // Builder field -> the property that set it, and its value.
-    Map<String, Map.Entry<String, Object>> set = new HashMap<>();
-    if (properties.name() != null) {
-      builder.name(properties.name());
-      set.put("name", Map.entry("name", properties.name()));
-    }
-    if (properties.threads() != null) {
-      builder.threads(properties.threads());
-      set.put("threads", Map.entry("threads", properties.threads()));
-    }
-    if (properties.durability() != null) {
-      builder.durability(properties.durability());
-      set.put("durability", Map.entry("durability", properties.durability()));
-    }
-    if (properties.retainFinished() != null) {
-      builder.retainFinished(properties.retainFinished());
-      set.put("retainFinished", Map.entry("retain-finished", properties.retainFinished()));
-    }
-    if (properties.resumeOnStart() != null) {
-      builder.resumeOnStart(properties.resumeOnStart());
-    }
+    // Builder field -> the value its property set (the property is the field in kebab case).
+    Map<String, Object> set = new HashMap<>();
+    set(set, "name", properties.name(), builder::name);
+    set(set, "threads", properties.threads(), builder::threads);
+    set(set, "durability", properties.durability(), builder::durability);
+    set(set, "retainFinished", properties.retainFinished(), builder::retainFinished);
+    set(set, "resumeOnStart", properties.resumeOnStart(), builder::resumeOnStart);
     customizers.orderedStream().forEach(c -> c.customize(builder));
     try {
       return builder.open();
     } catch (ConfigurationException e) {
-      Map.Entry<String, Object> property = set.get(e.field());
+      Object value = set.get(e.field());
       // Named after the property only if the rejected value is the property's (a customizer may have changed it).
-      if (property == null || !String.valueOf(property.getValue()).equals(String.valueOf(e.value()))) {
+      if (value == null || !String.valueOf(value).equals(String.valueOf(e.value()))) {
         throw e;
       }
-      throw new InvalidConfigurationPropertyValueException("faultline.workflows." + property.getKey(),
-          property.getValue(), e.getMessage());
+      throw new InvalidConfigurationPropertyValueException("faultline.workflows." + PolicyFactory.property(e.field()),
+          value, e.getMessage());
+    }
+  }
+
+  /** Passes a set property to the builder and notes its value under the builder field it sets. */
+  private static <T> void set(Map<String, Object> set, String field, T value, Consumer<T> setter) {
+    if (value != null) {
+      setter.accept(value);
+      set.put(field, value);
     }
   }
 }

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -46,22 +47,23 @@ final class PolicyFactory {
   }
 
   FaultlinePolicies build(FaultlineProperties properties) {
-    Map<String, Retry> retries = new LinkedHashMap<>();
-    properties.retry().instances().forEach((name, p) ->
-        retries.put(name, checked("faultline.retry.instances." + name, p, () -> retry(name, p))));
-    Map<String, CircuitBreaker> breakers = new LinkedHashMap<>();
-    properties.circuitBreaker().instances().forEach((name, p) -> breakers.put(name,
-        checked("faultline.circuit-breaker.instances." + name, p, () -> circuitBreaker(name, p))));
-    Map<String, Timeout> timeouts = new LinkedHashMap<>();
-    properties.timeout().instances().forEach((name, p) ->
-        timeouts.put(name, checked("faultline.timeout.instances." + name, p, () -> timeout(name, p))));
-    Map<String, Bulkhead> bulkheads = new LinkedHashMap<>();
-    properties.bulkhead().instances().forEach((name, p) ->
-        bulkheads.put(name, checked("faultline.bulkhead.instances." + name, p, () -> bulkhead(name, p))));
-    Map<String, RateLimiter> rateLimiters = new LinkedHashMap<>();
-    properties.rateLimiter().instances().forEach((name, p) -> rateLimiters.put(name,
-        checked("faultline.rate-limiter.instances." + name, p, () -> rateLimiter(name, p))));
-    return new FaultlinePolicies(retries, breakers, timeouts, bulkheads, rateLimiters);
+    return new FaultlinePolicies(
+        all("retry", properties.retry().instances(), this::retry),
+        all("circuit-breaker", properties.circuitBreaker().instances(), this::circuitBreaker),
+        all("timeout", properties.timeout().instances(), this::timeout),
+        all("bulkhead", properties.bulkhead().instances(), this::bulkhead),
+        all("rate-limiter", properties.rateLimiter().instances(), this::rateLimiter));
+  }
+
+  /**
+   * Builds each instance of one kind ({@code faultline.<kind>.instances.<name>}), in the configured order, with the
+   * builder's refusals named by their property.
+   */
+  private static <S, P> Map<String, P> all(String kind, Map<String, S> instances, BiFunction<String, S, P> build) {
+    Map<String, P> built = new LinkedHashMap<>();
+    instances.forEach((name, settings) -> built.put(name,
+        checked("faultline." + kind + ".instances." + name, settings, () -> build.apply(name, settings))));
+    return built;
   }
 
   private Retry retry(String name, RetryProperties p) {
