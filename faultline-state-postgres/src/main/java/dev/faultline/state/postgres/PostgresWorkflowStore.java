@@ -22,6 +22,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -30,8 +31,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 
 /**
@@ -79,6 +82,23 @@ import javax.sql.DataSource;
  * single-row statement, whose outcome names why (fenced, finished, recorded twice). At most
  * {@linkplain Builder#writeConnections write connections} batches run at once.
  *
+ * <h2>Ends</h2>
+ * A workflow that succeeded, none of whose steps failed, has its result completed before its end reaches the database,
+ * as the embedded store does: the end waits (at most the {@linkplain Builder#endWriteDelay end write delay}, 50 ms by
+ * default) to ride in the statement of the next start or step this node writes alone, which also makes the end's
+ * update, so both cost one commit; the ender thread writes, batched, those no write carried meanwhile. A lone caller
+ * that runs workflows one after another thus waits for four commits per three-step workflow instead of five. The
+ * end's write keeps the fencing rules of every write. If this node dies before it lands, the workflow is unfinished
+ * with every step recorded: whichever node resumes it runs no step again and only computes the same output again
+ * from the recorded results (its code is deterministic between steps, as every replay requires). If another node took
+ * it over meanwhile, the write is refused and that node does the same. A failed write is made again. Until it lands,
+ * this node answers for the workflow as finished ({@link #find}, {@link #list}, cancel and resume), while other nodes
+ * read it as running (their handles learn of ends at their heartbeats anyway).
+ * Failures, cancellations, a success after a step failure (whose output, computed again, could differ from the one
+ * given), outputs over {@link #LATE_END_MAX_BYTES} and workflows a queue's limits across nodes admitted (whose end
+ * frees a place others wait for) are written before the result completes. {@link #close()} writes the waiting ends
+ * before it gives up the node's workflows.
+ *
  * <h2>Starts whose answer was lost</h2>
  * A start whose INSERT failed without an answer (a broken connection) may have committed all the same, now or later:
  * the server may still be running the statement (waiting for a lock, or for a synchronous standby), or the network may
@@ -125,6 +145,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   /** The longest workflow id a start takes, in bytes of UTF-8 (see {@link #checkId}). */
   static final int MAX_ID_BYTES = 2048;
   private static final int SWEEP_ROUNDS = 10;
+  /** The largest output of a successful end that may reach the database after its result completes. */
+  static final int LATE_END_MAX_BYTES = 1 << 20;
   private static final String FENCED = "workflow-fenced";
   private static final String ROW_COLUMNS = "w.workflow_id, w.name, w.queue, w.input, w.status, w.owner, w.epoch,"
       + " w.cancel_requested, w.resume_requested, w.outcome, w.output, w.error, w.admitted_at IS NOT NULL";
@@ -161,6 +183,18 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   /** Whether, at the last heartbeat, another node held a live lease (else releasing work would only delay it). */
   private volatile boolean othersAlive;
   private Thread loop;
+  /** Writes the ends that no other write carried (see the class comment, "Ends"); started by open. */
+  private Thread ender;
+  /** Longest a successful end waits for another write to carry it; 0: every end is written before it returns. */
+  private final long endDelayNanos;
+  /**
+   * The workflows whose successful end is recorded here but not yet in the database (it waits to ride with another
+   * write, or is being written), each with its view (finished, no longer in {@link #views}). An end that lands, or
+   * that the database refuses because another node took the workflow over, leaves it.
+   */
+  private final ConcurrentHashMap<String, PgWorkflow> pendingEnds = new ConcurrentHashMap<>();
+  /** Ends a statement did not write without a failure: the ender asks the database why (see {@link #landed}). */
+  private final ConcurrentLinkedQueue<WriteBatcher.Finish> unexplained = new ConcurrentLinkedQueue<>();
   private long lastSweepNanos; // the loop thread's
   /** How many passes the heartbeat loop began (for tests). */
   private final AtomicLong beats = new AtomicLong();
@@ -216,7 +250,8 @@ public final class PostgresWorkflowStore implements WorkflowStore {
         + " + ? * interval '1 millisecond') ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = now(), lease_until ="
         + " EXCLUDED.lease_until RETURNING EXISTS (SELECT 1 FROM " + s + "workflow_nodes o WHERE o.node_id <> ?"
         + " AND o.lease_until > now())";
-    writes = new WriteBatcher(dataSource, schema, nodeId, UNFINISHED, writeConnections);
+    this.endDelayNanos = Durations.toNanosSaturated(b.endWriteDelay);
+    writes = new WriteBatcher(dataSource, schema, nodeId, UNFINISHED, writeConnections, this::landed);
     sqlRow = "SELECT " + ROW_COLUMNS + " FROM " + s + "workflows w WHERE w.workflow_id = ?";
     String stepColumns = "workflow_id, step_index, name, sleep, result, error, wake_millis, compensated";
     sqlSteps = "SELECT " + stepColumns + " FROM " + s + "workflow_steps WHERE workflow_id = ? ORDER BY step_index";
@@ -348,6 +383,11 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       loop = new Thread(this::runLoop, "faultline-pg-" + nodeId);
       loop.setDaemon(true);
       loop.start();
+      if (endDelayNanos > 0) {
+        ender = new Thread(this::runEnds, "faultline-pg-ends-" + nodeId);
+        ender.setDaemon(true);
+        ender.start();
+      }
     }
     LOG.log(System.Logger.Level.INFO, "workflow store " + schema + " on PostgreSQL opened for node " + nodeId
         + " (lease " + leaseMillis + " ms): claimed " + mine.size() + " unfinished workflow(s)");
@@ -422,6 +462,10 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     if (cached != null && cached.owned()) {
       return cached;
     }
+    PgWorkflow ending = pendingEnds.get(id);
+    if (ending != null) {
+      return ending; // its end is not in the database yet
+    }
     return sql("read workflow " + id, c -> {
       PgWorkflow.Row row = null;
       try (PreparedStatement p = c.prepareStatement(sqlRow)) {
@@ -451,8 +495,35 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     });
   }
 
+  /**
+   * Lists the workflows as the database has them, except those whose end this node recorded and the database does
+   * not have yet (see the class comment, "Ends"): those as this node knows them, SUCCEEDED. The pending ends are
+   * read before the database, so an end that lands meanwhile is in one or the other.
+   */
   @Override
   public List<WorkflowInfo> list(WorkflowStatus status) {
+    Map<String, PgWorkflow> ending = new HashMap<>(pendingEnds);
+    List<WorkflowInfo> listed = listed(status);
+    if (ending.isEmpty()) {
+      return listed;
+    }
+    List<WorkflowInfo> out = new ArrayList<>(listed.size() + ending.size());
+    for (WorkflowInfo info : listed) {
+      if (!ending.containsKey(info.workflowId())) {
+        out.add(info);
+      }
+    }
+    for (PgWorkflow view : ending.values()) {
+      if (status == null || status == view.status()) {
+        out.add(view.info());
+      }
+    }
+    out.sort(Comparator.comparing(WorkflowInfo::workflowId));
+    return out;
+  }
+
+  /** The workflows with {@code status} (all if null) as the database has them, by id. */
+  private List<WorkflowInfo> listed(WorkflowStatus status) {
     return sql("list workflows", c -> {
       List<WorkflowInfo> out = new ArrayList<>();
       try (PreparedStatement p = c.prepareStatement(sqlList)) {
@@ -530,6 +601,16 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       WorkflowChange.Finished e = (WorkflowChange.Finished) change;
       String error = storable(e.error());
       WriteBatcher.Finish write = new WriteBatcher.Finish(view.id, epoch, e.status().name(), e.output(), error);
+      if (endLater(view, e)) {
+        view.finished(e.status(), e.output(), error);
+        pendingEnds.put(view.id, view);
+        views.remove(view.id, view);
+        writes.ride(write);
+        if (writes.riding() >= WriteBatcher.MAX_BATCH) {
+          LockSupport.unpark(ender);
+        }
+        return;
+      }
       write(what, write);
       if (write.written) {
         view.finished(e.status(), e.output(), error);
@@ -579,6 +660,111 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     });
     if (!done) {
       throw refusal(view, epoch, change);
+    }
+  }
+
+  /**
+   * Whether the end {@code e} of {@code view} may reach the database after the result completes (see the class
+   * comment, "Ends"): a success of a workflow none of whose steps failed, with an output of at most
+   * {@link #LATE_END_MAX_BYTES}, while {@linkplain Builder#endWriteDelay end writes may wait}. Not one that a queue's
+   * limits across nodes admitted: its end frees a place in that queue, which other workflows wait for.
+   */
+  private boolean endLater(PgWorkflow view, WorkflowChange.Finished e) {
+    return endDelayNanos > 0 && e.status() == WorkflowStatus.SUCCEEDED && !closed && !view.admitted()
+        && (e.output() == null || e.output().length <= LATE_END_MAX_BYTES) && !view.anyStepFailed();
+  }
+
+  /**
+   * Told by the writes of each end that rode in another write's statement or that {@link #writeEnds} wrote (on the
+   * writing thread: no I/O here). Landed, it leaves {@link #pendingEnds}; failed, it rides again (and the first
+   * failure of each end is logged); not written, this node no longer answers for it, and the ender asks the
+   * database why (for the log).
+   */
+  private void landed(WriteBatcher.Finish end) {
+    if (end.written) {
+      pendingEnds.remove(end.id);
+    } else if (end.failure instanceof SQLException && !end.rode
+        && WriteBatcher.refusedForData((SQLException) end.failure)) {
+      // Written on its own, and refused for its data: every write of it would be. The workflow stays unfinished,
+      // owned by this node, until a restart of the node runs it again (as a refused end written at once would).
+      pendingEnds.remove(end.id);
+      LOG.log(System.Logger.Level.ERROR, "the database refused the end of workflow " + end.id + " (SUCCEEDED, its"
+          + " result given already); it stays unfinished until node " + nodeId + " restarts: " + end.failure);
+    } else if (end.failure != null) {
+      if (end.failures == 0) {
+        LOG.log(System.Logger.Level.WARNING, "node " + nodeId + " could not write the end of workflow " + end.id
+            + " (SUCCEEDED, its result given already); it is written again with the next write or within "
+            + TimeUnit.NANOSECONDS.toMillis(endDelayNanos) + " ms: " + end.failure);
+      }
+      writes.ride(end.again());
+    } else {
+      pendingEnds.remove(end.id); // it will not land: this node no longer answers for the workflow
+      unexplained.add(end);
+      LockSupport.unpark(ender);
+    }
+  }
+
+  /** Writes every end waiting to ride (and those a write left unexplained), and returns once each is decided. */
+  private void writeEnds() {
+    explainEnds();
+    List<WriteBatcher.Finish> ends = writes.takeRiders();
+    if (ends.isEmpty()) {
+      return;
+    }
+    writes.submitAll(ends);
+    for (WriteBatcher.Finish end : ends) {
+      landed(end);
+    }
+    explainEnds();
+  }
+
+  /**
+   * Asks the database, for the log, why each end a statement did not write was not written: the workflow finished
+   * as this end says, at this node and epoch (an earlier write of it committed without an answer: it landed), or
+   * another node took it over (that node runs it from its recorded steps and computes the same end), or it left the
+   * store.
+   */
+  private void explainEnds() {
+    WriteBatcher.Finish end;
+    while ((end = unexplained.poll()) != null) {
+      WriteBatcher.Finish e = end;
+      Object[] now;
+      try {
+        now = sql("check the owner of workflow " + e.id, c -> {
+          try (PreparedStatement p = c.prepareStatement(sqlOwnerOf)) {
+            p.setString(1, e.id);
+            try (ResultSet rs = p.executeQuery()) {
+              return rs.next() ? new Object[] {rs.getString(1), rs.getLong(2), rs.getString(3)} : null;
+            }
+          }
+        });
+      } catch (WorkflowException failed) {
+        unexplained.add(e); // asked again at the next pass
+        LOG.log(System.Logger.Level.WARNING, failed.getMessage());
+        return;
+      }
+      if (now != null && nodeId.equals(now[0]) && e.ownedEpoch == (Long) now[1] && e.status.equals(now[2])) {
+        continue; // landed by an earlier write whose answer was lost
+      }
+      LOG.log(System.Logger.Level.INFO, "the end of workflow " + e.id + " (SUCCEEDED on node " + nodeId + " at epoch "
+          + e.ownedEpoch + ") was not written: " + (now == null ? "it is no longer in the store"
+          : "it is owned by " + (now[0] == null ? "no node" : "node " + now[0]) + " at epoch " + now[1] + " ("
+          + now[2] + "), which runs it again from its recorded steps"));
+    }
+  }
+
+  /** The ender: writes, every end write delay, the ends no other write carried meanwhile. */
+  private void runEnds() {
+    while (!closed) {
+      LockSupport.parkNanos(this, endDelayNanos);
+      if (closed) {
+        return;
+      }
+      try {
+        writeEnds();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "node " + nodeId + ": writing workflow ends failed: " + e, e);
+      }
     }
   }
 
@@ -702,16 +888,27 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       closed = true;
       running = loop;
     }
-    if (running != null) {
-      running.interrupt();
-      try {
-        running.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    Thread ending;
+    synchronized (this) {
+      ending = ender;
+    }
+    for (Thread t : new Thread[] {running, ending}) {
+      if (t != null) {
+        if (t == running) {
+          t.interrupt(); // its wait is the clock's sleep
+        } else {
+          LockSupport.unpark(t); // it sees `closed` (an interrupt would make its batch's waits spin)
+        }
+        try {
+          t.join(10_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
     try {
       if (opened) {
+        writeEnds(); // else their workflows are released below, and run again elsewhere only to compute them
         int released = sql("release the workflows of node " + nodeId, c -> {
           int n;
           try (PreparedStatement p = c.prepareStatement(sqlRelease)) {
@@ -776,6 +973,10 @@ public final class PostgresWorkflowStore implements WorkflowStore {
   }
 
   private void request(String id, boolean cancel) {
+    if (pendingEnds.containsKey(id)) {
+      throw new WorkflowException("workflow-finished", "workflow " + id + " already finished SUCCEEDED; cannot "
+          + (cancel ? "cancel" : "resume") + " it");
+    }
     boolean found = sql((cancel ? "cancel" : "resume") + " workflow " + id, c -> {
       try (PreparedStatement p = c.prepareStatement(cancel ? sqlCancel : sqlResume)) {
         p.setString(1, id);
@@ -1449,6 +1650,7 @@ public final class PostgresWorkflowStore implements WorkflowStore {
     private Duration leaseTime = Duration.ofSeconds(10);
     private Duration heartbeatInterval = Duration.ofSeconds(1);
     private Duration lostStartWindow = Duration.ofMinutes(15);
+    private Duration endWriteDelay = Duration.ofMillis(50);
     private int claimBatch = 100;
     private int poolSize = 10;
     private Clock clock = Clock.system();
@@ -1509,6 +1711,16 @@ public final class PostgresWorkflowStore implements WorkflowStore {
      */
     public Builder lostStartWindow(Duration window) {
       this.lostStartWindow = window;
+      return this;
+    }
+
+    /**
+     * How long a workflow's successful end may wait for another write of this node to carry it to the database
+     * (see the class comment, "Ends"); 50 ms by default, at most the heartbeat interval. Zero writes every end,
+     * with its own commit, before the workflow's result completes.
+     */
+    public Builder endWriteDelay(Duration delay) {
+      this.endWriteDelay = delay;
       return this;
     }
 
@@ -1589,6 +1801,11 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       if (lostStartWindow.compareTo(leaseTime) < 0) {
         throw new ConfigurationException("lostStartWindow", "be at least leaseTime (" + leaseTime + "): a start's"
             + " INSERT may commit that late and later", lostStartWindow.toString());
+      }
+      Validate.notNegative("endWriteDelay", endWriteDelay);
+      if (endWriteDelay.compareTo(heartbeatInterval) > 0) {
+        throw new ConfigurationException("endWriteDelay", "be at most heartbeatInterval (" + heartbeatInterval + ")",
+            endWriteDelay.toString());
       }
       Validate.atLeast("claimBatch", claimBatch, 1);
       Validate.atLeast("poolSize", poolSize, 1);

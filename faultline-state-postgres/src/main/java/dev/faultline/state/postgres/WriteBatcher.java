@@ -114,14 +114,39 @@ final class WriteBatcher {
     final String status;
     final byte[] output;
     final String error;
+    /** How many writes of this end failed before this one (a {@linkplain #again retry} counts them). */
+    final int failures;
+    /** Whether it may not ride in another write's statement (the database refused such a statement once). */
+    boolean alone;
+    /** Whether this write of it rode in another write's statement (else it was submitted as a write of its own). */
+    boolean rode;
 
     Finish(String id, long ownedEpoch, String status, byte[] output, String error) {
+      this(id, ownedEpoch, status, output, error, 0);
+    }
+
+    private Finish(String id, long ownedEpoch, String status, byte[] output, String error, int failures) {
       super(id);
       this.ownedEpoch = ownedEpoch;
       this.status = status;
       this.output = output;
       this.error = error;
+      this.failures = failures;
     }
+
+    /** The same end as a new write, to write again after this write of it failed. */
+    Finish again() {
+      Finish retry = new Finish(id, ownedEpoch, status, output, error, failures + 1);
+      retry.alone = alone;
+      return retry;
+    }
+  }
+
+  /** Told the outcome of each {@linkplain #ride riding} end that a statement carried. */
+  @FunctionalInterface
+  interface Landing {
+    /** Called by the thread that wrote the statement, after its writers were told theirs; must not block. */
+    void landed(Finish end);
   }
 
   private final DataSource dataSource;
@@ -129,17 +154,25 @@ final class WriteBatcher {
   private final int maxRunning;
   private final ConcurrentLinkedQueue<Write> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger running = new AtomicInteger();
+  /** Ends nobody waits for, each to be carried by the next lone write's statement (see {@link #ride}). */
+  private final ConcurrentLinkedQueue<Finish> riders = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger riding = new AtomicInteger();
+  private final Landing landing;
   private final String sqlCreate;
+  private final String sqlCreateRiding;
+  private final String sqlStepRiding;
   private final String sqlCreates;
   private final String sqlStep;
   private final String sqlSteps;
   private final String sqlFinish;
   private final String sqlFinishes;
 
-  WriteBatcher(DataSource dataSource, String schema, String nodeId, String unfinished, int maxRunning) {
+  WriteBatcher(DataSource dataSource, String schema, String nodeId, String unfinished, int maxRunning,
+      Landing landing) {
     this.dataSource = dataSource;
     this.nodeId = nodeId;
     this.maxRunning = maxRunning;
+    this.landing = landing;
     String s = schema + ".";
     // Each kind has a statement for one row (what a lone write uses: the arrays cost a fifth of its time) and one
     // for many; both write exactly the same rows.
@@ -149,10 +182,12 @@ final class WriteBatcher {
         + " SELECT r.workflow_id, r.name, r.queue, r.input, 'PENDING', ?, 1"
         + " FROM unnest(?::text[], ?::text[], ?::text[], ?::bytea[]) AS r (workflow_id, name, queue, input)"
         + " ON CONFLICT (workflow_id) DO NOTHING RETURNING workflow_id, epoch";
-    sqlStep = "WITH w AS (SELECT cancel_requested FROM " + s + "workflows WHERE workflow_id = ? AND owner = ?"
-        + " AND epoch = ? AND status IN " + unfinished + " FOR SHARE) INSERT INTO " + s + "workflow_steps"
+    String stepLock = "w AS (SELECT cancel_requested FROM " + s + "workflows WHERE workflow_id = ? AND owner = ?"
+        + " AND epoch = ? AND status IN " + unfinished + " FOR SHARE)";
+    String stepInsert = "INSERT INTO " + s + "workflow_steps"
         + " (workflow_id, step_index, name, sleep, result, error, wake_millis, epoch) SELECT ?, ?, ?, ?, ?, ?, ?, ?"
-        + " FROM w RETURNING workflow_id, step_index, (SELECT cancel_requested FROM w)";
+        + " FROM w RETURNING workflow_id, step_index, (SELECT cancel_requested FROM w) AS cancel_requested";
+    sqlStep = "WITH " + stepLock + " " + stepInsert;
     sqlSteps = "WITH r AS (SELECT * FROM unnest(?::text[], ?::int4[], ?::text[], ?::bool[], ?::bytea[], ?::text[],"
         + " ?::int8[], ?::int8[]) AS r (workflow_id, step_index, name, sleep, result, error, wake_millis, epoch)),"
         + " w AS (SELECT w.workflow_id, w.epoch, w.cancel_requested FROM " + s + "workflows w"
@@ -167,6 +202,14 @@ final class WriteBatcher {
     sqlFinish = "UPDATE " + s + "workflows w SET status = ?, output = ?, error = ?, updated_at = now()"
         + " WHERE w.workflow_id = ? AND w.epoch = ? AND w.owner = ? AND w.status IN " + unfinished
         + " RETURNING w.workflow_id";
+    // A lone start or step with an end riding along: one statement, so one commit and one WAL flush for both. The
+    // end's UPDATE is the single-row end statement; the outer SELECT returns one row even when the write's own
+    // statement wrote none, so that the end's outcome (rows it updated) is always read.
+    String ride = "WITH f AS (" + sqlFinish + "), ";
+    sqlCreateRiding = ride + "i AS (" + sqlCreate + ") SELECT (SELECT count(*) FROM f), i.workflow_id, i.epoch"
+        + " FROM (VALUES (1)) AS one (x) LEFT JOIN i ON true";
+    sqlStepRiding = ride + stepLock + ", i AS (" + stepInsert + ") SELECT (SELECT count(*) FROM f), i.workflow_id,"
+        + " i.step_index, i.cancel_requested FROM (VALUES (1)) AS one (x) LEFT JOIN i ON true";
     sqlFinishes = "WITH r AS (SELECT * FROM unnest(?::text[], ?::int8[], ?::text[], ?::bytea[], ?::text[])"
         + " AS r (workflow_id, epoch, status, output, error)),"
         + " l AS (SELECT w.workflow_id FROM " + s + "workflows w JOIN r ON r.workflow_id = w.workflow_id"
@@ -183,11 +226,30 @@ final class WriteBatcher {
    * @throws SQLException the failure of the statement that carried it
    */
   void submit(Write write) throws SQLException {
-    write.thread = Thread.currentThread();
-    queue.add(write);
+    submitAll(List.of(write));
+    Throwable failure = write.failure;
+    if (failure instanceof SQLException) {
+      throw (SQLException) failure;
+    } else if (failure instanceof RuntimeException) {
+      throw (RuntimeException) failure;
+    } else if (failure != null) {
+      throw new SQLException("the batch that carried this write failed: " + failure, failure);
+    }
+  }
+
+  /**
+   * Writes {@code writes} (with each other and with others) and returns once the outcome of each is known: each is
+   * then {@link Write#written written}, or not, or has its {@link Write#failure failure}.
+   */
+  void submitAll(List<? extends Write> writes) {
+    Thread self = Thread.currentThread();
+    for (Write w : writes) {
+      w.thread = self;
+    }
+    queue.addAll(writes);
     boolean interrupted = false;
     try {
-      while (!write.done) {
+      while (!allDone(writes)) {
         int now = running.get();
         if (now < maxRunning && running.compareAndSet(now, now + 1)) {
           try {
@@ -206,17 +268,62 @@ final class WriteBatcher {
       }
     } finally {
       if (interrupted) {
-        Thread.currentThread().interrupt();
+        self.interrupt();
       }
     }
-    Throwable failure = write.failure;
-    if (failure instanceof SQLException) {
-      throw (SQLException) failure;
-    } else if (failure instanceof RuntimeException) {
-      throw (RuntimeException) failure;
-    } else if (failure != null) {
-      throw new SQLException("the batch that carried this write failed: " + failure, failure);
+  }
+
+  private static boolean allDone(List<? extends Write> writes) {
+    for (Write w : writes) {
+      if (!w.done) {
+        return false;
+      }
     }
+    return true;
+  }
+
+  /**
+   * Queues {@code end}, which nobody waits for, to ride in the statement of the next write made alone (a start or a
+   * step: its statement then also makes the end's update, so both cost one commit), and returns at once. The
+   * {@link Landing} is told its outcome. An end that no write carries stays queued until {@link #takeRiders} takes it.
+   */
+  void ride(Finish end) {
+    riders.add(end);
+    riding.incrementAndGet();
+  }
+
+  /** How many ends wait for a write to carry them (see {@link #ride}). */
+  int riding() {
+    return riding.get();
+  }
+
+  /** Takes every end that waits to ride, for the caller to {@linkplain #submitAll submit}. */
+  List<Finish> takeRiders() {
+    List<Finish> out = new ArrayList<>();
+    Finish end;
+    while ((end = pollRider()) != null) {
+      out.add(end);
+    }
+    return out;
+  }
+
+  /** Takes the first end that may ride with {@code carrier}: not {@linkplain Finish#alone alone}, of another id. */
+  private Finish riderFor(Write carrier) {
+    for (Finish end : riders) {
+      if (!end.alone && !end.id.equals(carrier.id) && riders.remove(end)) {
+        riding.decrementAndGet();
+        return end;
+      }
+    }
+    return null;
+  }
+
+  private Finish pollRider() {
+    Finish end = riders.poll();
+    if (end != null) {
+      riding.decrementAndGet();
+    }
+    return end;
   }
 
   /** How many submitted writes no batch has taken yet (a snapshot). */
@@ -233,6 +340,8 @@ final class WriteBatcher {
     if (batch.isEmpty()) {
       return;
     }
+    // A write alone (a workflow's start, or its next step) carries an end that waits to ride: one commit for both.
+    Finish rider = batch.size() == 1 && !(batch.get(0) instanceof Finish) ? riderFor(batch.get(0)) : null;
     List<Create> creates = new ArrayList<>();
     List<Step> steps = new ArrayList<>();
     List<Finish> finishes = new ArrayList<>();
@@ -247,10 +356,12 @@ final class WriteBatcher {
     }
     Throwable failure = null;
     try (Connection c = Connections.autoCommitting(dataSource)) {
-      if (!creates.isEmpty()) {
+      if (rider != null) {
+        carry(c, batch.get(0), rider);
+      } else if (!creates.isEmpty()) {
         rowByRowIfRefused(creates, rows -> create(c, rows));
       }
-      if (!steps.isEmpty()) {
+      if (!steps.isEmpty() && rider == null) {
         rowByRowIfRefused(steps, rows -> steps(c, rows));
       }
       if (!finishes.isEmpty()) {
@@ -271,6 +382,75 @@ final class WriteBatcher {
         if (w.thread != self) {
           LockSupport.unpark(w.thread);
         }
+      }
+      if (rider != null) {
+        if (!rider.decided && rider.failure == null) {
+          rider.failure = failure != null ? failure : new SQLException("no outcome was read for this end");
+        }
+        rider.done = true;
+        landing.landed(rider);
+      }
+    }
+  }
+
+  /**
+   * Writes {@code write} (a start or a step, alone) and {@code rider} (an end) with one statement. If the database
+   * refuses that statement for its data, which may be the end's, {@code write} is written again alone and the end is
+   * marked to be written {@linkplain Finish#alone alone} later. If it refuses it as a step recorded already, the step
+   * is written again alone (which decides it not written) and the end rides again. Any other failure fails both (the
+   * end to be written again: its update is idempotent, and one that committed without an answer is then not written,
+   * which the store finds to be its own end).
+   */
+  private void carry(Connection c, Write write, Finish rider) throws SQLException {
+    rider.rode = true;
+    try {
+      if (write instanceof Create) {
+        createRiding(c, (Create) write, rider);
+      } else {
+        stepAlone(c, (Step) write, rider);
+      }
+    } catch (SQLException e) {
+      rider.failure = e;
+      boolean duplicate = DUPLICATE_KEY.equals(e.getSQLState()); // the step's: recorded already
+      if (!duplicate && !refusedForData(e)) {
+        throw e;
+      }
+      rider.alone = !duplicate;
+      if (write instanceof Create) {
+        create(c, List.of((Create) write));
+      } else {
+        steps(c, List.of((Step) write));
+      }
+    }
+  }
+
+  /** Sets the six parameters of {@link #sqlFinish} for {@code end}, from parameter {@code from} on. */
+  private int setFinish(PreparedStatement p, int from, Finish end) throws SQLException {
+    p.setString(from, end.status);
+    p.setBytes(from + 1, end.output);
+    p.setString(from + 2, end.error);
+    p.setString(from + 3, end.id);
+    p.setLong(from + 4, end.ownedEpoch);
+    p.setString(from + 5, nodeId);
+    return from + 6;
+  }
+
+  private void createRiding(Connection c, Create w, Finish rider) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(sqlCreateRiding)) {
+      int i = setFinish(p, 1, rider);
+      p.setString(i, w.id);
+      p.setString(i + 1, w.name);
+      p.setString(i + 2, w.queue);
+      p.setBytes(i + 3, w.input);
+      p.setString(i + 4, nodeId);
+      try (ResultSet rs = p.executeQuery()) {
+        rs.next(); // exactly one row
+        rider.decide(rs.getLong(1) == 1);
+        String id = rs.getString(2);
+        if (id != null) {
+          w.epoch = rs.getLong(3);
+        }
+        w.decide(id != null);
       }
     }
   }
@@ -312,7 +492,8 @@ final class WriteBatcher {
     }
   }
 
-  private static boolean refusedForData(SQLException e) {
+  /** Whether the database refused a statement for its data (SQLSTATE class 22 or 54): written again, it would be. */
+  static boolean refusedForData(SQLException e) {
     String state = e.getSQLState();
     return state != null && (state.startsWith("22") || state.startsWith("54"));
   }
@@ -449,22 +630,38 @@ final class WriteBatcher {
    * at its epoch, or finished). A step recorded already makes it throw (SQLSTATE {@link #DUPLICATE_KEY}).
    */
   void stepAlone(Connection c, Step w) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement(sqlStep)) {
-      p.setString(1, w.id);
-      p.setString(2, nodeId);
-      p.setLong(3, w.ownedEpoch);
-      p.setString(4, w.id);
-      p.setInt(5, w.step.index());
-      p.setString(6, w.step.name());
-      p.setBoolean(7, w.step.sleep());
-      p.setBytes(8, w.step.result());
-      p.setString(9, w.step.error());
-      p.setLong(10, w.step.wakeMillis());
-      p.setLong(11, w.ownedEpoch);
+    stepAlone(c, w, null);
+  }
+
+  /** As above, with {@code rider} (if not null) riding in the same statement; see {@link #carry}. */
+  private void stepAlone(Connection c, Step w, Finish rider) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(rider == null ? sqlStep : sqlStepRiding)) {
+      int i = rider == null ? 1 : setFinish(p, 1, rider);
+      p.setString(i, w.id);
+      p.setString(i + 1, nodeId);
+      p.setLong(i + 2, w.ownedEpoch);
+      p.setString(i + 3, w.id);
+      p.setInt(i + 4, w.step.index());
+      p.setString(i + 5, w.step.name());
+      p.setBoolean(i + 6, w.step.sleep());
+      p.setBytes(i + 7, w.step.result());
+      p.setString(i + 8, w.step.error());
+      p.setLong(i + 9, w.step.wakeMillis());
+      p.setLong(i + 10, w.ownedEpoch);
       try (ResultSet rs = p.executeQuery()) {
-        boolean written = rs.next();
-        if (written) {
-          w.cancelRequested = rs.getBoolean(3);
+        boolean written;
+        if (rider == null) {
+          written = rs.next();
+          if (written) {
+            w.cancelRequested = rs.getBoolean(3);
+          }
+        } else {
+          rs.next(); // exactly one row
+          rider.decide(rs.getLong(1) == 1);
+          written = rs.getString(2) != null;
+          if (written) {
+            w.cancelRequested = rs.getBoolean(4);
+          }
         }
         w.decide(written);
       }

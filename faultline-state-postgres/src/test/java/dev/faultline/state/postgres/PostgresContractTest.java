@@ -162,9 +162,32 @@ class PostgresContractTest extends WorkflowExecutorTest {
       }
       release.countDown();
       assertEquals("a", awaitAdvancing(third), "ran " + ranOn);
+      awaitEndWritten(schema, "third"); // node a's end reaches the database within its end write delay
       assertEquals(WorkflowStatus.SUCCEEDED, b.handle("third").status());
     } finally {
       release.countDown();
+    }
+  }
+
+  /**
+   * Waits for workflow {@code id}'s end to be in the database: a successful end reaches it after the result
+   * completes, with the node's next write or within its end write delay (see {@link PostgresWorkflowStore}, "Ends").
+   */
+  private static void awaitEndWritten(String schema, String id) throws SQLException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try (Connection c = TestDatabase.dataSource().getConnection();
+          PreparedStatement p = c.prepareStatement("SELECT status FROM " + schema + ".workflows"
+              + " WHERE workflow_id = ?")) {
+        p.setString(1, id);
+        try (ResultSet rs = p.executeQuery()) {
+          if (rs.next() && WorkflowStatus.valueOf(rs.getString(1)).terminal()) {
+            return;
+          }
+        }
+      }
+      assertTrue(System.nanoTime() - deadline < 0, "the end of workflow " + id + " never reached the database");
+      Thread.onSpinWait();
     }
   }
 

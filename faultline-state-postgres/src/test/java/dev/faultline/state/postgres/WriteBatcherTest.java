@@ -2,6 +2,7 @@ package dev.faultline.state.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,6 +46,7 @@ class WriteBatcherTest {
   private final AtomicReference<CountDownLatch> gate = new AtomicReference<>();
   private final CountDownLatch held = new CountDownLatch(1);
   private volatile SQLException refuseConnections;
+  private final List<WriteBatcher.Finish> landed = new CopyOnWriteArrayList<>();
   private String schema;
   private WriteBatcher batcher;
 
@@ -51,7 +54,7 @@ class WriteBatcherTest {
   void setUp() {
     schema = TestDatabase.freshSchema("batch");
     SchemaMigrator.migrate(TestDatabase.dataSource(), schema);
-    batcher = new WriteBatcher(counting(TestDatabase.dataSource()), schema, NODE, UNFINISHED, 1);
+    batcher = new WriteBatcher(counting(TestDatabase.dataSource()), schema, NODE, UNFINISHED, 1, landed::add);
   }
 
   /** A data source that counts connections taken, can hold the next one until released, and can refuse them. */
@@ -226,6 +229,107 @@ class WriteBatcherTest {
     assertEquals(2, count("SELECT count(*) FROM " + schema + ".workflow_steps"));
   }
 
+  /** A batcher whose connections count the statements they prepare (each is one commit: auto-commit). */
+  private WriteBatcher countingStatements(List<String> statements) {
+    DataSource ds = JdbcProxies.onConnections(TestDatabase.dataSource(), (method, args, proceed) -> {
+      if (method.getName().equals("prepareStatement")) {
+        statements.add((String) args[0]);
+      }
+      return proceed.call();
+    });
+    return new WriteBatcher(ds, schema, NODE, UNFINISHED, 1, landed::add);
+  }
+
+  @Test
+  void anEndRidesInTheStatementOfTheNextLoneStartOrStep() throws Exception {
+    List<String> statements = new CopyOnWriteArrayList<>();
+    WriteBatcher writer = countingStatements(statements);
+    writer.submit(new WriteBatcher.Create("a", "flow", "default", null));
+    writer.submit(new WriteBatcher.Create("b", "flow", "default", null));
+    WriteBatcher.Finish endA = new WriteBatcher.Finish("a", 1, "SUCCEEDED", new byte[] {7}, null);
+    writer.ride(endA);
+    assertEquals(1, writer.riding());
+    assertEquals(0, count("SELECT count(*) FROM " + schema + ".workflows WHERE status = 'SUCCEEDED'"),
+        "an end that rides waits for a write");
+    statements.clear();
+
+    WriteBatcher.Create c = new WriteBatcher.Create("c", "flow", "default", null);
+    writer.submit(c);
+    assertEquals(1, statements.size(), "the start and the end that rode in it: one statement, " + statements);
+    assertTrue(c.written);
+    assertEquals(1, c.epoch);
+    assertEquals(List.of(endA), landed);
+    assertTrue(endA.done && endA.written && endA.failure == null);
+    assertEquals(0, writer.riding());
+    assertEquals(1, count("SELECT count(*) FROM " + schema + ".workflows WHERE workflow_id = 'a'"
+        + " AND status = 'SUCCEEDED' AND output = '\\x07'::bytea"));
+
+    WriteBatcher.Finish endB = new WriteBatcher.Finish("b", 1, "SUCCEEDED", null, null);
+    writer.ride(endB);
+    statements.clear();
+    WriteBatcher.Step step = new WriteBatcher.Step("c", 1, step(0, "s"));
+    writer.submit(step);
+    assertEquals(1, statements.size(), "the step and the end that rode in it: one statement, " + statements);
+    assertTrue(step.written);
+    assertFalse(step.cancelRequested);
+    assertTrue(endB.written);
+    assertEquals(2, count("SELECT count(*) FROM " + schema + ".workflows WHERE status = 'SUCCEEDED'"));
+    assertEquals(1, count("SELECT count(*) FROM " + schema + ".workflow_steps WHERE workflow_id = 'c'"));
+  }
+
+  @Test
+  void aRidingEndKeepsTheFencingRulesAndNeverFailsTheWriteThatCarriesIt() throws Exception {
+    for (String id : List.of("a", "b", "c")) {
+      batcher.submit(new WriteBatcher.Create(id, "flow", "default", null));
+    }
+    execute("UPDATE " + schema + ".workflows SET owner = 'node-b', epoch = 2 WHERE workflow_id = 'a'"); // taken over
+    execute("UPDATE " + schema + ".workflows SET cancel_requested = true WHERE workflow_id = 'c'");
+
+    WriteBatcher.Finish fenced = new WriteBatcher.Finish("a", 1, "SUCCEEDED", null, null);
+    batcher.ride(fenced);
+    WriteBatcher.Step cancelled = new WriteBatcher.Step("c", 1, step(0, "s"));
+    batcher.submit(cancelled);
+    assertTrue(cancelled.written);
+    assertTrue(cancelled.cancelRequested, "the step's write still reads the workflow's cancellation request");
+    assertTrue(fenced.done && !fenced.written && fenced.failure == null, "refused, not failed: the store asks why");
+
+    // A step recorded already is not written (as alone); the end that rode with it is written again later.
+    WriteBatcher.Finish endB = new WriteBatcher.Finish("b", 1, "SUCCEEDED", null, null);
+    batcher.ride(endB);
+    WriteBatcher.Step twice = new WriteBatcher.Step("c", 1, step(0, "again"));
+    batcher.submit(twice);
+    assertFalse(twice.written);
+    assertNotNull(endB.failure);
+    assertFalse(endB.alone, "the step was refused, not the end");
+
+    // The database refuses the end for its data (NUL in text): the start is written alone all the same.
+    WriteBatcher.Finish refused = new WriteBatcher.Finish("b", 1, "SUCCEEDED", null, "bad\u0000text");
+    batcher.ride(refused);
+    WriteBatcher.Create d = new WriteBatcher.Create("d", "flow", "default", null);
+    batcher.submit(d);
+    assertTrue(d.written, "the start is not failed by the end that rode with it");
+    assertEquals("22021", ((SQLException) refused.failure).getSQLState());
+    assertTrue(refused.alone, "an end the database refused rides no more");
+    assertEquals(List.of(fenced, endB, refused), landed);
+    assertEquals(0, count("SELECT count(*) FROM " + schema + ".workflows WHERE status <> 'PENDING'"));
+
+    // Ends no write carried: taken by the caller and submitted; one that may not ride is left by lone writes.
+    WriteBatcher.Finish alone = refused.again();
+    alone.alone = true;
+    batcher.ride(alone);
+    batcher.ride(new WriteBatcher.Finish("c", 1, "CANCELLED", null, "stop"));
+    batcher.submit(new WriteBatcher.Create("e", "flow", "default", null));
+    assertEquals(1, batcher.riding(), "the end of c rode in the start of e; the end that may not ride waits");
+    List<WriteBatcher.Finish> left = batcher.takeRiders();
+    assertEquals(List.of(alone), left);
+    assertEquals(1, alone.failures);
+    batcher.submitAll(List.of(endB.again()));
+    assertEquals(1, count("SELECT count(*) FROM " + schema + ".workflows WHERE workflow_id = 'b'"
+        + " AND status = 'SUCCEEDED'"));
+    assertEquals(1, count("SELECT count(*) FROM " + schema + ".workflows WHERE workflow_id = 'c'"
+        + " AND status = 'CANCELLED'"));
+  }
+
   @Test
   void anInterruptedSubmitterStillGetsItsOutcomeAndKeepsItsInterruptStatus() throws Exception {
     List<Submitted> all = new ArrayList<>();
@@ -254,7 +358,7 @@ class WriteBatcherTest {
 
   @Test
   void aTakeoverDuringBatchedWritesLetsNoLateWriteOfTheOldOwnerIn() throws Exception {
-    WriteBatcher writer = new WriteBatcher(TestDatabase.dataSource(), schema, NODE, UNFINISHED, 2);
+    WriteBatcher writer = new WriteBatcher(TestDatabase.dataSource(), schema, NODE, UNFINISHED, 2, landed::add);
     int workflows = 48;
     int writers = 16;
     int steps = 40;

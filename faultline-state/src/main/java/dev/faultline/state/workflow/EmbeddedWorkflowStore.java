@@ -8,7 +8,6 @@ import dev.faultline.state.io.StorageIo;
 import dev.faultline.state.journal.Durability;
 import dev.faultline.state.journal.JournalException;
 import dev.faultline.state.workflow.spi.StoreListener;
-import dev.faultline.state.workflow.spi.StoredStep;
 import dev.faultline.state.workflow.spi.StoredWorkflow;
 import dev.faultline.state.workflow.spi.WorkflowChange;
 import dev.faultline.state.workflow.spi.WorkflowStore;
@@ -114,7 +113,7 @@ final class EmbeddedWorkflowStore implements WorkflowStore {
   public void record(StoredWorkflow workflow, WorkflowChange change) {
     try {
       if (change instanceof WorkflowChange.Finished
-          && ((WorkflowChange.Finished) change).status() == WorkflowStatus.SUCCEEDED && !anyStepFailed(workflow)) {
+          && ((WorkflowChange.Finished) change).status() == WorkflowStatus.SUCCEEDED && !workflow.anyStepFailed()) {
         state.applyLater(entry(change));
       } else {
         state.apply(entry(change));
@@ -144,17 +143,6 @@ final class EmbeddedWorkflowStore implements WorkflowStore {
   private static WorkflowException storeFailed(RuntimeException e, String what, String id) {
     return new WorkflowException("store-failed", "the workflow store could not record " + what + " of workflow "
         + id + ": " + e.getMessage(), e);
-  }
-
-  /** Whether a step of {@code workflow} recorded a failure (step indexes are dense from 0). */
-  private static boolean anyStepFailed(StoredWorkflow workflow) {
-    StoredStep step;
-    for (int i = 0; (step = workflow.step(i)) != null; i++) {
-      if (step.error() != null) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** The journal record of {@code change}. */

@@ -58,4 +58,19 @@ public interface StoredWorkflow {
   default boolean admitted() {
     return false;
   }
+
+  /**
+   * Whether a step of this workflow recorded a failure (that its code may have caught). A store that records a
+   * successful end lazily (not durable before the result completes) must not do so for such a workflow: computed again
+   * from the records, its output could differ from the one the caller was given.
+   */
+  default boolean anyStepFailed() {
+    StoredStep step;
+    for (int i = 0; (step = step(i)) != null; i++) {
+      if (step.error() != null) {
+        return true;
+      }
+    }
+    return false;
+  }
 }
