@@ -118,10 +118,12 @@ import java.util.Optional;
  * back from memory and count them as durable though the disk may not hold them; so the failed force leaves the file
  * {@code force-failed} naming the last durable sequence, and the next open cuts off the records after it (none was
  * acknowledged as durable; in {@code ASYNC} they are within the reported loss window), reported as a torn tail, then
- * removes the file. {@link #verify} and {@link #readOnly} do not apply it ({@code RecoverableState.readOffline} does,
- * reading what the next open keeps). If even that file cannot be written, this
- * is logged, and a reopen before a restart may keep those records. An unreadable {@code force-failed} file makes
- * opening fail with {@code journal-format}, changing nothing. An interrupt
+ * removes the file. The read-only tools see what that open keeps: {@link #verify} reports the marker
+ * ({@link VerifyReport#failedForce}: the durable sequence and how many records the open cuts), and {@link #readOnly}
+ * ends at the durable sequence, as {@code RecoverableState.readOffline} does. If even that file cannot be written,
+ * this is logged, and a reopen before a restart may keep those records. An unreadable {@code force-failed} file makes
+ * opening fail with {@code journal-format}, changing nothing; {@link #verify} reports it as such
+ * ({@link VerifyReport#corrupt}) and {@link #readOnly} refuses it as opening does. An interrupt
  * delivered to an appending thread is held back during its I/O, but one that arrives inside the system call closes
  * the channel (as {@link java.nio.channels.FileChannel} does) and also stops the journal.
  *
@@ -145,7 +147,10 @@ public interface Journal extends AutoCloseable {
 
   /**
    * Checks every segment and record of the journal in {@code directory} without changing anything and without taking
-   * its lock (so a live journal's newest records may show as a torn tail).
+   * its lock (so a live journal's newest records may show as a torn tail). A marker that a failed force left is
+   * reported, not applied: the report's records are the valid ones the files hold, and
+   * {@link VerifyReport#failedForce} says how many of them the next open cuts (a marker naming no durable sequence,
+   * which opening refuses, is reported there too, and makes the report {@link VerifyReport#corrupt corrupt}).
    *
    * @throws JournalException {@code journal-io} if the directory cannot be read, {@code journal-format} for a segment
    *     of an unsupported format version
@@ -161,9 +166,14 @@ public interface Journal extends AutoCloseable {
 
   /**
    * A read-only cursor over the journal in {@code directory} from {@code fromSequence}, for tools: it takes no lock,
-   * changes nothing, and ends where the records valid at the time of the call end (before any damage). Close it.
+   * changes nothing, and ends where the records valid at the time of the call end (before any damage) or, where a
+   * failed force left its marker ({@code force-failed}, see "Failure"), at the durable sequence the marker names: the
+   * records after it, which the next open cuts, are not read (as {@code RecoverableState.readOffline} leaves them
+   * out), so {@code fromSequence} may be at most one past it. Close it.
    *
-   * @throws JournalException {@code journal-io}, {@code journal-format}, {@code sequence-out-of-range}
+   * @throws JournalException {@code journal-io}; {@code journal-format} for a segment of an unsupported format
+   *     version, or for a marker of a failed force that names no durable sequence (naming it; opening refuses it
+   *     too); {@code sequence-out-of-range}
    */
   static JournalCursor readOnly(Path directory, long fromSequence) {
     return readOnly(directory, fromSequence, StorageIo.system());

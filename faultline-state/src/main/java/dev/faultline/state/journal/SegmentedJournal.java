@@ -717,25 +717,72 @@ final class SegmentedJournal implements Journal {
    */
   private static Long readForceFailedMarker(StorageIo io, Path directory) throws IOException {
     Path marker = directory.resolve(FORCE_FAILED_MARKER);
+    String text = readForceFailedText(io, marker);
+    if (text == null) {
+      return null;
+    }
+    long durable = parseForceFailed(text);
+    if (durable < 0) {
+      throw unreadableMarker(marker, directory, text);
+    }
+    return durable;
+  }
+
+  /**
+   * What the marker of a failed force in {@code directory} says of the valid records {@code scan} found (the next
+   * open cuts those after the durable sequence it names, or refuses a marker naming none); null if there is no marker.
+   * Changes nothing and takes no lock. For {@link #verify} and read-only cursors.
+   */
+  static VerifyReport.FailedForce failedForce(StorageIo io, Path directory, Scanner.Result scan) throws IOException {
+    Path marker = directory.resolve(FORCE_FAILED_MARKER);
+    String text = readForceFailedText(io, marker);
+    if (text == null) {
+      return null;
+    }
+    long durable = parseForceFailed(text);
+    if (durable < 0) {
+      return new VerifyReport.FailedForce(marker, -1, 0,
+          Optional.of(unreadableMarker(marker, directory, text).getMessage()));
+    }
+    long keep = Math.max(durable, scan.firstSequence() - 1);
+    return new VerifyReport.FailedForce(marker, durable, Math.max(0, scan.nextSequence - 1 - keep),
+        Optional.empty());
+  }
+
+  /**
+   * The refusal of a marker of a failed force that names no durable sequence: opening, and reading what it would
+   * keep, cannot tell which records may not be on disk.
+   */
+  static JournalException unreadableMarker(Path marker, Path directory, String text) {
+    return new JournalException("journal-format", "the marker " + marker + " that a failed force of journal "
+        + directory + " left names no durable sequence (it holds \"" + text.strip() + "\"), so opening cannot tell"
+        + " which records may not be on disk. Nothing was changed; once the machine has restarted since that failure"
+        + " (the journal then reads what the disk holds), delete the marker and open the journal again");
+  }
+
+  /** The text of the marker of a failed force (its first 4 KiB); null if there is none. Changes nothing. */
+  private static String readForceFailedText(StorageIo io, Path marker) throws IOException {
     if (!io.exists(marker)) {
       return null;
     }
-    String text;
     try (StorageChannel channel = io.open(marker, StorageIo.OpenMode.READ)) {
       ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(channel.size(), 4096));
       channel.readFully(bytes, 0);
-      text = new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8);
+      return new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      return null; // removed since it was seen (by an open that cut after it, when read without the lock)
     }
+  }
+
+  /** The durable sequence the text of a failed force's marker names; -1 if it names none. */
+  private static long parseForceFailed(String text) {
     for (String line : text.split("\n")) {
       String[] pair = line.split("=", 2);
       if (pair.length == 2 && pair[0].equals("durableSequence") && parseOrMinusOne(pair[1]) >= 0) {
         return parseOrMinusOne(pair[1]);
       }
     }
-    throw new JournalException("journal-format", "the marker " + marker + " that a failed force of journal "
-        + directory + " left names no durable sequence (it holds \"" + text.strip() + "\"), so opening cannot tell"
-        + " which records may not be on disk. Nothing was changed; once the machine has restarted since that failure"
-        + " (the journal then reads what the disk holds), delete the marker and open the journal again");
+    return -1;
   }
 
   /**
@@ -888,8 +935,15 @@ final class SegmentedJournal implements Journal {
       summaries.add(segment.summary());
       records += segment.records;
     }
+    VerifyReport.FailedForce failedForce;
+    try {
+      failedForce = failedForce(io, directory, scan);
+    } catch (IOException e) {
+      throw new JournalException("journal-io", "cannot read the marker of a failed force in journal " + directory
+          + ": " + e, e);
+    }
     return new VerifyReport(directory, summaries, scan.firstSequence(), scan.nextSequence - 1, records,
-        Optional.ofNullable(scan.damage));
+        Optional.ofNullable(scan.damage), Optional.ofNullable(failedForce));
   }
 
   static RepairReport repair(Path directory, StorageIo io) {

@@ -13,7 +13,8 @@ import java.util.NoSuchElementException;
 
 /**
  * A read-only cursor over the valid records a scan found, for tools that must not change a directory another process
- * may own: it takes no lock and stops where the scan found damage. Not thread-safe.
+ * may own: it takes no lock and stops where the scan found damage, or at the durable sequence that the marker of a
+ * failed force names (the next open cuts the records after it). Not thread-safe.
  */
 final class SnapshotCursor implements JournalCursor {
   private final Path directory;
@@ -44,19 +45,27 @@ final class SnapshotCursor implements JournalCursor {
   static JournalCursor open(Path directory, StorageIo io, long fromSequence, KeyProvider keyProvider,
       boolean requireEncryption) {
     Scanner.Result scan;
+    VerifyReport.FailedForce failedForce;
     try {
       if (!io.exists(directory)) {
         throw new JournalException("journal-io", "journal directory " + directory + " does not exist");
       }
       scan = new Scanner(io, directory).scan();
+      failedForce = SegmentedJournal.failedForce(io, directory, scan);
     } catch (IOException e) {
       throw new JournalException("journal-io", "cannot read journal " + directory + ": " + e, e);
     }
+    if (failedForce != null && !failedForce.readable()) {
+      throw new JournalException("journal-format", failedForce.problem().get());
+    }
     long first = scan.firstSequence();
-    long last = scan.nextSequence - 1;
+    // The next open cuts the records after a failed force's durable sequence: they are not this journal's to show.
+    long cut = failedForce == null ? 0 : failedForce.cutRecords();
+    long last = scan.nextSequence - 1 - cut;
     if (fromSequence < first || fromSequence > last + 1) {
       throw new JournalException("sequence-out-of-range", "cannot read journal " + directory + " from sequence "
-          + fromSequence + ": it holds sequences " + first + ".." + last);
+          + fromSequence + ": it holds sequences " + first + ".." + last + (cut == 0 ? "" : " (the next open cuts"
+          + " the " + cut + " record(s) after them: " + failedForce.describe() + ")"));
     }
     byte[] identity;
     try {
