@@ -170,8 +170,10 @@ public final class JournalCommand implements Runnable {
   /** {@code faultline journal verify DIR}. */
   @Command(name = "verify", mixinStandardHelpOptions = true,
       description = {"Checks every segment, record and checkpoint without changing anything.",
-          "Exit 0: clean; 3: a torn tail or a damaged checkpoint (opening cuts or skips it and reports the loss);",
-          "4: corruption before the journal's tail (opening refuses it; see repair);",
+          "Exit 0: clean; 3: a torn tail, records after the durable sequence a failed force's marker names",
+          "(force-failed), or a damaged checkpoint (opening cuts or skips them and reports the loss);",
+          "4: corruption before the journal's tail (opening refuses it; see repair), or a force-failed marker that",
+          "names no sequence (opening refuses it: see the message);",
           "5: encrypted records or checkpoints not authenticated (no key given, a key missing or wrong, or tampered",
           "bytes). With keys, every encrypted record and snapshot is decrypted; without, checksums alone are checked."})
   static final class Verify implements Callable<Integer> {
@@ -208,8 +210,25 @@ public final class JournalCommand implements Runnable {
             + damage.describe());
         exit = damage.kind() == JournalDamage.Kind.CORRUPTION ? EXIT_CORRUPT : EXIT_RECOVERABLE_DAMAGE;
       }
+      VerifyReport.FailedForce failed = report.failedForce().orElse(null);
+      if (failed != null && !failed.readable()) {
+        out.println("CORRUPT MARKER: " + failed.describe());
+        exit = Math.max(exit, EXIT_CORRUPT);
+      } else if (failed != null && failed.cutRecords() > 0) {
+        // As a torn tail: records the next open cuts (and reports), none of which was acknowledged as durable.
+        out.println("FAILED FORCE: " + failed.describe() + "; it keeps sequences " + report.firstSequence() + ".."
+            + report.keptSequence());
+        exit = Math.max(exit, EXIT_RECOVERABLE_DAMAGE);
+      } else if (failed != null) {
+        out.println("failed force: " + failed.describe());
+      }
       if (!segmentKeys.isEmpty()) {
-        if (provider == null) {
+        if (failed != null && !failed.readable()) {
+          // Reading refuses the journal as opening does: nothing can be decrypted until the marker is dealt with.
+          out.println("NOT AUTHENTICATED: the records sealed with key id(s) " + segmentKeys + " were not decrypted:"
+              + " the journal cannot be read while its force-failed marker names no sequence");
+          exit = Math.max(exit, EXIT_UNAUTHENTICATED);
+        } else if (provider == null) {
           out.println("ENCRYPTED: the records are sealed with key id(s) " + segmentKeys + "; only their checksums were"
               + " checked. Pass the keys with --key-file FILE or --key-env VAR to authenticate them");
           exit = Math.max(exit, EXIT_UNAUTHENTICATED);
@@ -221,7 +240,9 @@ public final class JournalCommand implements Runnable {
               cursor.next();
               authenticated++;
             }
-            out.printf("authenticated %d record(s) sealed with key id(s) %s%n", authenticated, segmentKeys);
+            out.printf("authenticated %d record(s) sealed with key id(s) %s%s%n", authenticated, segmentKeys,
+                failed == null || failed.cutRecords() == 0 ? "" : " (not the " + failed.cutRecords()
+                    + " the next open cuts)");
           } catch (JournalException e) {
             if (!e.code().equals("journal-crypto")) {
               throw e;
@@ -256,6 +277,8 @@ public final class JournalCommand implements Runnable {
   /** {@code faultline journal dump DIR [--from SEQ] [--json]}. */
   @Command(name = "dump", mixinStandardHelpOptions = true,
       description = {"Prints the valid records of the journal, oldest first, without changing anything.",
+          "Where a failed force left its marker (force-failed), stops at the durable sequence it names, as the",
+          "next open cuts the records after it, and says so on standard error.",
           "With --json: one object per line, {\"seq\":<number>,\"payload\":\"<UTF-8 text, JSON-escaped>\"};",
           "bytes that are not UTF-8 print as U+FFFD."})
   static final class Dump implements Callable<Integer> {
@@ -284,7 +307,8 @@ public final class JournalCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       KeyProvider provider = keys.provider(spec.commandLine(), spec.commandLine().getErr()::println);
       requireJournal(directory);
-      long start = from != null ? from : Journal.verify(directory).firstSequence();
+      VerifyReport view = Journal.verify(directory);
+      long start = from != null ? from : view.firstSequence();
       try (JournalCursor cursor = Journal.readOnly(directory, start, StorageIo.system(), provider)) {
         while (cursor.hasNext()) {
           JournalRecord record = cursor.next();
@@ -300,6 +324,11 @@ public final class JournalCommand implements Runnable {
         throw keys.explain(e);
       }
       out.flush();
+      VerifyReport.FailedForce failed = view.failedForce().orElse(null);
+      if (failed != null && failed.cutRecords() > 0) {
+        spec.commandLine().getErr().println("faultline: warning: records " + (view.keptSequence() + 1) + ".."
+            + view.lastSequence() + " are not shown: " + failed.describe());
+      }
       return 0;
     }
   }
