@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -357,7 +356,7 @@ public final class RecoverableState<S, E> implements AutoCloseable {
           + damage.get().describe());
     }
     long first = view.firstSequence();
-    long last = keptAfterFailedForce(directory, storage, first, view.lastSequence());
+    long last = keptAfterFailedForce(directory, view);
     if (last < view.lastSequence()) {
       LOG.log(System.Logger.Level.WARNING, "reading " + directory + " up to sequence " + last + ", not "
           + view.lastSequence() + ": a force of its journal failed after sequence " + last + ", so the next open cuts"
@@ -386,26 +385,19 @@ public final class RecoverableState<S, E> implements AutoCloseable {
   }
 
   /**
-   * The last sequence the next open of the journal in {@code directory} keeps of its valid records {@code first..last}:
-   * {@code last}, or, where a failed force left its marker, the durable sequence it names (never below
-   * {@code first - 1}), as that open cuts the records after it (they may not be on disk though they read back).
+   * The last sequence the next open of the journal in {@code directory} keeps of the valid records {@code view} found:
+   * where a failed force left its marker, the durable sequence it names (never below {@code firstSequence - 1}), as
+   * that open cuts the records after it (they may not be on disk though they read back).
    *
    * @throws StateException {@code state-corrupted} if the marker names no sequence (the next open refuses it too)
    */
-  private static long keptAfterFailedForce(Path directory, StorageIo storage, long first, long last) {
-    OptionalLong durable;
-    try {
-      durable = JournalAccess.forceFailedSequence(storage, directory);
-    } catch (JournalException e) {
-      if (!e.code().equals("journal-format")) {
-        throw e;
-      }
-      throw new StateException("state-corrupted", "cannot read the state in " + directory + ": " + e.getMessage(), e);
+  private static long keptAfterFailedForce(Path directory, VerifyReport view) {
+    Optional<VerifyReport.FailedForce> failed = view.failedForce();
+    if (failed.isPresent() && !failed.get().readable()) {
+      throw new StateException("state-corrupted", "cannot read the state in " + directory + ": "
+          + failed.get().problem().orElseThrow());
     }
-    if (durable.isEmpty()) {
-      return last;
-    }
-    return Math.min(last, Math.max(durable.getAsLong(), first - 1));
+    return view.keptSequence();
   }
 
   private static <S, E> S rebuild(Path directory, StateMachine<S, E> machine, Codec<S> stateCodec,
@@ -753,14 +745,9 @@ public final class RecoverableState<S, E> implements AutoCloseable {
     if (view.damage().map(d -> d.kind() != JournalDamage.Kind.CORRUPTION).orElse(true)) {
       CheckpointStore readOnly = CheckpointStore.builder(directory).storage(storage).keyProvider(keyProvider)
           .readOnly().open();
-      long last;
-      try {
-        // Opening cuts the records after a failed force's durable sequence: a target among them is refused here.
-        last = keptAfterFailedForce(directory, storage, view.firstSequence(), view.lastSequence());
-      } catch (StateException e) {
-        last = view.lastSequence(); // a marker naming no sequence: opening refuses it below, changing nothing
-      }
-      resolve(directory, view.firstSequence(), last, readOnly, target);
+      // Opening cuts the records after a failed force's durable sequence: a target among them is refused here. (A
+      // marker naming no sequence cuts nothing here; opening refuses it below, changing nothing.)
+      resolve(directory, view.firstSequence(), view.keptSequence(), readOnly, target);
     }
     Journal journal = Journal.builder(directory).storage(storage).keyProvider(keyProvider).open();
     RollbackResult result;

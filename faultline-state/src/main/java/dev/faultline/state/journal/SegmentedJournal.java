@@ -24,7 +24,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.locks.LockSupport;
@@ -140,17 +139,6 @@ final class SegmentedJournal implements Journal {
         segmented.closeAbandoned();
       } else {
         journal.close();
-      }
-    });
-    JournalAccess.installForceFailedSequence((io, directory) -> {
-      try {
-        Long durable = readForceFailedMarker(io, directory);
-        return durable == null ? OptionalLong.empty() : OptionalLong.of(durable);
-      } catch (NoSuchFileException e) {
-        return OptionalLong.empty(); // removed since it was seen, by an open that cut after it
-      } catch (IOException e) {
-        throw new JournalException("journal-io", "cannot read the marker of a failed force in journal " + directory
-            + ": " + e, e);
       }
     });
   }
