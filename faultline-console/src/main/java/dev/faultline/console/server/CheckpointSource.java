@@ -86,7 +86,8 @@ interface CheckpointSource {
 
       @Override
       public long lastSequence() {
-        return Journal.verify(directory).lastSequence();
+        // Not the records after a failed force's durable sequence: the rollback's open cuts them first.
+        return Journal.verify(directory).keptSequence();
       }
 
       @Override

@@ -273,6 +273,36 @@ class OperationsApiTest {
    * A confirm that is refused (another user's, another target, the store locked by a running process) leaves the
    * state and the token as they were: the token is spent only by the rollback it confirms (it was spent first).
    */
+  /**
+   * Where a failed force left its marker (force-failed, naming the last durable sequence), the plan of an offline
+   * rollback counts from where the next open leaves the state, not from the records that open cuts. Regression: the
+   * plan said the store stood at sequence 5 and the rollback would discard 2, though the journal's force had failed
+   * after sequence 4, so the rollback opened it at 4 and discarded 1.
+   */
+  @Test
+  void theRollbackPlanOfADirectoryCountsFromTheDurableSequenceAFailedForceLeft() throws Exception {
+    Path state = stateDirectory();
+    java.nio.file.Files.writeString(state.resolve("force-failed"), "durableSequence=4\n");
+    try (ServerFixture f = new ServerFixture(dir.resolve("data"), b -> b.checkpointStore("ledger", state))) {
+      String admin = f.setUpAndLogInAdmin();
+      String olga = f.userSession(admin, "olga", "operator");
+      String id = f.get("/api/v1/checkpoints", olga).json().get("stores").get(0).get("checkpoints").get(0)
+          .get("id").asText();
+      String target = "{\"target\":\"" + id + "\"}";
+
+      JsonNode plan = f.post("/api/v1/checkpoints/ledger/rollback", olga, target).json();
+      assertEquals("confirm", plan.get("status").asText(), plan.toString());
+      assertEquals(4, plan.get("plan").get("lastSequence").asLong(), plan.toString());
+      assertEquals(1, plan.get("plan").get("discards").asLong(), plan.toString());
+
+      String confirmed = "{\"target\":\"" + id + "\",\"confirm\":\"" + plan.get("confirm").asText() + "\"}";
+      ServerFixture.Reply done = f.post("/api/v1/checkpoints/ledger/rollback", olga, confirmed);
+      assertEquals(200, done.status(), done.body());
+      assertEquals(1, done.json().get("result").get("discarded").asLong(), "as planned: " + done.body());
+      assertEquals(3, RecoverableStateReader.lastSequence(state));
+    }
+  }
+
   @Test
   void aRefusedConfirmChangesNothingAndLeavesTheTokenForTheRollback() throws Exception {
     Path state = stateDirectory();
