@@ -704,16 +704,11 @@ final class SegmentedJournal implements Journal {
    * @throws JournalException {@code journal-format} if the marker does not name one
    */
   private static Long readForceFailedMarker(StorageIo io, Path directory) throws IOException {
-    Path marker = directory.resolve(FORCE_FAILED_MARKER);
-    String text = readForceFailedText(io, marker);
-    if (text == null) {
-      return null;
+    VerifyReport.FailedForce failed = failedForce(io, directory, Long.MAX_VALUE, Long.MAX_VALUE);
+    if (failed != null && !failed.readable()) {
+      throw new JournalException("journal-format", failed.problem().get());
     }
-    long durable = parseForceFailed(text);
-    if (durable < 0) {
-      throw unreadableMarker(marker, directory, text);
-    }
-    return durable;
+    return failed == null ? null : failed.durableSequence();
   }
 
   /**
@@ -722,6 +717,12 @@ final class SegmentedJournal implements Journal {
    * Changes nothing and takes no lock. For {@link #verify} and read-only cursors.
    */
   static VerifyReport.FailedForce failedForce(StorageIo io, Path directory, Scanner.Result scan) throws IOException {
+    return failedForce(io, directory, scan.firstSequence(), scan.nextSequence);
+  }
+
+  /** As above, for the valid records {@code first..next-1}. */
+  private static VerifyReport.FailedForce failedForce(StorageIo io, Path directory, long first, long next)
+      throws IOException {
     Path marker = directory.resolve(FORCE_FAILED_MARKER);
     String text = readForceFailedText(io, marker);
     if (text == null) {
@@ -732,16 +733,15 @@ final class SegmentedJournal implements Journal {
       return new VerifyReport.FailedForce(marker, -1, 0,
           Optional.of(unreadableMarker(marker, directory, text).getMessage()));
     }
-    long keep = Math.max(durable, scan.firstSequence() - 1);
-    return new VerifyReport.FailedForce(marker, durable, Math.max(0, scan.nextSequence - 1 - keep),
-        Optional.empty());
+    long keep = Math.max(durable, first - 1);
+    return new VerifyReport.FailedForce(marker, durable, Math.max(0, next - 1 - keep), Optional.empty());
   }
 
   /**
    * The refusal of a marker of a failed force that names no durable sequence: opening, and reading what it would
    * keep, cannot tell which records may not be on disk.
    */
-  static JournalException unreadableMarker(Path marker, Path directory, String text) {
+  private static JournalException unreadableMarker(Path marker, Path directory, String text) {
     return new JournalException("journal-format", "the marker " + marker + " that a failed force of journal "
         + directory + " left names no durable sequence (it holds \"" + text.strip() + "\"), so opening cannot tell"
         + " which records may not be on disk. Nothing was changed; once the machine has restarted since that failure"
