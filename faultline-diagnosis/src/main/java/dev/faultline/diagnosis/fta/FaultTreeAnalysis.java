@@ -116,10 +116,9 @@ public final class FaultTreeAnalysis {
    * Runs {@code work} on a thread with a 1 GiB stack (reserved, committed only as used) and returns its result, or
    * throws what it threw (a checked exception wrapped in an {@link IllegalStateException}). When the caller is
    * interrupted meanwhile, the work thread is interrupted too, the caller waits for it to end, and the caller's
-   * interrupt flag is set again. {@link #run()} and the result's evaluations run there already; enumerating
-   * {@link FaultTreeResult#cutSets()} or {@link FaultTreeResult#primeImplicants()} nests one iterator per product of
-   * modules it descends through, so a caller of a tree whose products of modules nest about a thousand levels deep
-   * consumes those streams inside this call (chains of nested gates, however deep, need not).
+   * interrupt flag is set again. {@link #run()} and the result's evaluations run there already. The streams of
+   * {@link FaultTreeResult#cutSets()} and {@link FaultTreeResult#primeImplicants()} need no large stack: they walk
+   * chains of nested gates and products of modules, however deep they nest, with stacks of their own on the heap.
    */
   public static <T> T onLargeStack(Supplier<T> work) {
     return onLargeStack(work, () -> { }, t -> { });

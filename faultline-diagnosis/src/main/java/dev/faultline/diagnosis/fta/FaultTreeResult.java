@@ -345,11 +345,11 @@ public final class FaultTreeResult {
   }
 
   /**
-   * The minimal cut sets, enumerated lazily (nothing is held in memory but the current path). The enumeration walks
-   * the diagrams and chains of nested gates with stacks of its own, but each product of modules it meets (a cut set
-   * made of sets of two modules or more, such as {@code m1 and g2} with both modules) is listed by an iterator nested
-   * in the one before: where such products nest about a thousand levels deep, consume the stream inside
-   * {@link FaultTreeAnalysis#onLargeStack}. The same holds for the other enumerations of cut sets and prime implicants.
+   * The minimal cut sets, enumerated lazily (nothing is held in memory but the current path). The enumeration runs
+   * on the caller's thread, a few frames deep on its stack however deep the tree: it walks the diagrams, chains of
+   * nested gates and products of modules (a cut set made of sets of two modules or more, such as {@code m1 and g2}
+   * with both modules, each module's sets listed by an iterator nested in the one that met the product) with stacks
+   * of its own, on the heap. The same holds for the other enumerations of cut sets and prime implicants.
    *
    * @throws IllegalStateException if the analysis computed prime implicants
    */

@@ -368,6 +368,48 @@ class HandWorkedTest {
     assertEquals(200, largest, "the 200th set reaches 199 products down");
   }
 
+  /**
+   * Products of modules nesting 5,000 deep are listed on a small stack too. Each product of modules nested one
+   * iterator in another, on the caller's stack, so that a nest of about a thousand products needed
+   * {@link FaultTreeAnalysis#onLargeStack}; they run on the enumeration's own stack now. The first sets of this nest
+   * go through every product down to the bottom, and only those are listed: the stream stays lazy.
+   */
+  @Test
+  void productsOfModulesNestedThousandsDeepAreListedOnASmallStack() throws InterruptedException {
+    int depth = 5_000;
+    FaultTreeModel nest = Chains.bottomFirstProducts(depth);
+    // a0 b0 .. a4999 b4999 with the first sets of the bottom: x0 .. x12, then y12 for x12, then y11 for x11.
+    List<Set<String>> expected = new java.util.ArrayList<>();
+    for (String bottom : List.of("", "y12", "y11")) {
+      Set<String> s = new java.util.HashSet<>();
+      for (int i = 0; i < depth; i++) {
+        s.add("a" + i);
+        s.add("b" + i);
+      }
+      for (int j = 0; j < 13; j++) {
+        s.add(bottom.equals("y" + j) ? bottom : "x" + j);
+      }
+      expected.add(s);
+    }
+
+    FaultTreeResult cuts = FaultTreeAnalysis.builder(nest).top("g0").build().run();
+    assertEquals(BigInteger.valueOf(depth + 8192), cuts.cutSetCount());
+    Object listed = onSmallStack(() -> cuts.cutSets().limit(3).map(c -> Set.copyOf(c.events())).toList());
+    if (listed instanceof Throwable t) {
+      throw new AssertionError("listing a nest of " + depth + " products failed", t);
+    }
+    assertEquals(expected, listed);
+
+    FaultTreeResult primes = FaultTreeAnalysis.builder(nest).top("g0").primeImplicants(true).build().run();
+    Object implicants = onSmallStack(() -> primes.primeImplicants().limit(3)
+        .map(p -> p.literals().stream().map(l -> (l.negated() ? "not " : "") + l.event()).collect(Collectors.toSet()))
+        .toList());
+    if (implicants instanceof Throwable t) {
+      throw new AssertionError("listing the prime implicants of a nest of " + depth + " products failed", t);
+    }
+    assertEquals(expected, implicants);
+  }
+
   @Test
   void settingsAreChecked() {
     FaultTreeModel m = MefReader.parse("t.xml", mef("<define-gate name=\"a\"><basic-event name=\"A\"/></define-gate>"

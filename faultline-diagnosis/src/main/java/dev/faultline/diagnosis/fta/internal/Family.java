@@ -13,8 +13,9 @@ import java.util.NoSuchElementException;
  * literals for prime implicants (see {@link Layout}). Every computation here is a memoised recursion over the ZBDD
  * nodes (the families of sub-modules are multiplied in, never expanded), except the iterators, which enumerate
  * lazily: they keep their own stacks for the nodes, their bounds and the family sizes, and walk a module that is the
- * last step of a path in place; only a product of modules nests one iterator in another, so the caller's stack holds
- * as many frames as such products nest.
+ * last step of a path in place. A product of modules nests one iterator per module in the one that meets it; those
+ * nested iterators are advanced a step at a time by a loop with a stack of its own ({@link Step}), so the caller's
+ * stack holds a few frames however deep products nest.
  *
  * <p>Concurrency: the diagrams are read-only once built. Each computation allocates its own memo, except two shared
  * caches: {@code small} (a ConcurrentHashMap; two threads may list the same family, one listing wins) and
@@ -124,36 +125,72 @@ public final class Family {
   }
 
   /**
-   * All sets of a small module family, or null when it is large. {@code within} is the memo of the enumeration that
-   * asks: a listing inside a listing shares its memo (one memo covers the whole ZBDD, so one per nested listing cost
-   * memory and time quadratic in the nesting of modules: a chain of 10,000 gates ran out of a 1 GiB heap).
+   * One iterator of an enumeration, advanced a step at a time by the loop of {@link SetIterator#run}, which keeps
+   * the iterators nested in each other on a stack of its own rather than the caller's: a product of modules (a set
+   * made of the sets of two modules or more) nests one iterator per module, a module's iterator may meet products of
+   * its own, and so on as deep as the tree's modules nest (a nest of 5,000 products overflowed a 256 KiB thread stack
+   * when each iterator called the next).
    */
-  private int[][] smallFamily(int root, Bounds within) {
-    if (cappedCount(root) > SMALL_FAMILY) {
-      return null;
+  private abstract static class Step {
+    /**
+     * Advances this iterator. {@code reply} is null when its next set is asked for, else the answer of the iterator
+     * it asked last: that iterator's next set, {@link #END}, or {@link #LISTED} from a {@link Listing}. Returns this
+     * iterator's next set (an {@code int[]}), {@link #END} when it has none left, or the iterator (a Step) whose
+     * answer it needs first; the loop runs that one and brings its answer back as the next reply.
+     */
+    abstract Object step(Object reply);
+  }
+
+  /** What a {@link Step} answers when it has no set left. */
+  private static final Object END = new Object();
+  /** What a {@link Listing} answers once the family it listed is in {@code small}. */
+  private static final Object LISTED = new Object();
+
+  /**
+   * Lists a small module family whole and keeps it in {@code small}, to be reused by every enumeration. Its sets come
+   * from a {@link SetIterator} run as the next step, which may list its own small sub-module families first.
+   */
+  private final class Listing extends Step {
+    private final int root;
+    private final Bounds within;
+    private final Bounds memo;
+    private final long before;
+    private final SetIterator sets;
+    private final List<int[]> all = new ArrayList<>();
+
+    /**
+     * {@code within} is the memo of the enumeration that asks: a listing inside a listing shares its memo (one memo
+     * covers the whole ZBDD, so one per nested listing cost memory and time quadratic in the nesting of modules: a
+     * chain of 10,000 gates ran out of a 1 GiB heap).
+     */
+    Listing(int root, Bounds within) {
+      this.root = root;
+      this.within = within;
+      this.memo = within.listing ? within : new Bounds(new int[e.basicCount()], Integer.MAX_VALUE, Integer.MAX_VALUE,
+          0, true);
+      this.before = memo.work;
+      this.sets = new SetIterator(root, memo, Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
     }
-    int[][] listed = small.get(root);
-    if (listed == null) {
-      // Not computeIfAbsent: listing a family lists its own sub-module families first.
-      Bounds none = within.listing ? within : new Bounds(new int[e.basicCount()], Integer.MAX_VALUE,
-          Integer.MAX_VALUE, 0, true);
-      List<int[]> all = new ArrayList<>();
-      long before = none.work;
-      SetIterator it = new SetIterator(root, none, Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
-      while (it.hasNext()) {
-        all.add(it.next());
+
+    @Override
+    Object step(Object reply) {
+      if (reply == END) {
+        if (memo != within) {
+          within.work += memo.work - before;
+        }
+        // Not computeIfAbsent: another thread may have listed it meanwhile; one listing wins.
+        small.putIfAbsent(root, all.toArray(new int[0][]));
+        return LISTED;
       }
-      if (none != within) {
-        within.work += none.work - before;
+      if (reply != null) {
+        all.add((int[]) reply);
       }
-      small.putIfAbsent(root, all.toArray(new int[0][]));
-      listed = small.get(root);
+      return sets;
     }
-    return listed;
   }
 
   /** Iterates a listed family. */
-  private static final class ListIterator implements Iterator<int[]> {
+  private static final class ListIterator extends Step {
     private final int[][] sets;
     private int i;
 
@@ -162,16 +199,8 @@ public final class Family {
     }
 
     @Override
-    public boolean hasNext() {
-      return i < sets.length;
-    }
-
-    @Override
-    public int[] next() {
-      if (i == sets.length) {
-        throw new NoSuchElementException();
-      }
-      return sets[i++];
+    Object step(Object reply) {
+      return i < sets.length ? sets[i++] : END;
     }
   }
 
@@ -615,8 +644,23 @@ public final class Family {
     }
   }
 
-  /** Depth-first over the ZBDD paths; proxies on a path are expanded by an odometer of nested iterators. */
-  private final class SetIterator implements Iterator<int[]> {
+  /**
+   * Depth-first over the ZBDD paths; proxies on a path are expanded by an odometer of nested iterators, one per proxy.
+   * The nested iterators are {@link Step}s: the one the caller holds runs them all, on a stack of its own
+   * ({@link #run}); each keeps, between its steps, its own stacks and the state of its odometer.
+   */
+  private final class SetIterator extends Step implements Iterator<int[]> {
+    /** Next: the next complete path of the ZBDD, and the first product of its modules' sets if it has modules. */
+    private static final int PATH = 0;
+    /** Waiting for the first set of {@code subs[at]}, the proxies before it having theirs. */
+    private static final int FIRST = 1;
+    /** Next: the odometer's next turn, from its last proxy. */
+    private static final int ODOMETER = 2;
+    /** Waiting for the next set of {@code subs[at]}, or its end. */
+    private static final int NEXT = 3;
+    /** Waiting for the first set of {@code subs[at]} started afresh, the proxy before it to turn next. */
+    private static final int RESET = 4;
+
     private final Bounds b;
     private final int costLimit;
     private final int orderLimit;
@@ -629,11 +673,16 @@ public final class Family {
     private int[] pathCost = new int[65];
     private int[] pathOrder = new int[65];
     private double[] pathProb = new double[65];
+    /** The set {@link #hasNext} found, for the caller of this iterator. */
     private int[] next;
+    /** The stack of {@link #run}, kept from one set to the next; null in the iterators nested in this one. */
+    private Step[] running;
     // The current product of module expansions.
+    private int state = PATH;
+    private int at;
     private int[] basics;
     private int[] proxies;
-    private Iterator<int[]>[] subs;
+    private Step[] subs;
     private int[][] current;
 
     SetIterator(int root, Bounds bounds, int costLimit, int orderLimit, double probLimit) {
@@ -661,7 +710,8 @@ public final class Family {
     @Override
     public boolean hasNext() {
       if (next == null) {
-        next = advance();
+        Object r = run();
+        next = r == END ? null : (int[]) r;
       }
       return next != null;
     }
@@ -676,23 +726,103 @@ public final class Family {
       return r;
     }
 
-    private int[] advance() {
+    /**
+     * This iterator's next set, or END: steps it, and every iterator it asks for a set, with a stack of steps on the
+     * heap. The stack is empty again on return; the iterators on it were each waiting for the one above.
+     */
+    private Object run() {
+      Step[] stack = running == null ? new Step[16] : running;
+      int top = 0;
+      stack[top++] = this;
+      Object reply = null;
       while (true) {
-        if (subs != null) {
-          int[] s = nextProduct();
-          if (s != null) {
-            return s;
+        Object r = stack[top - 1].step(reply);
+        if (r instanceof Step asked) {
+          if (top == stack.length) {
+            stack = Arrays.copyOf(stack, top * 2);
           }
-          subs = null;
+          stack[top++] = asked;
+          reply = null;
+        } else {
+          stack[--top] = null;
+          if (top == 0) {
+            running = stack;
+            return r;
+          }
+          reply = r;
         }
-        int[] found = nextPath();
-        if (found == null) {
-          return null;
+      }
+    }
+
+    @Override
+    Object step(Object reply) {
+      if (reply == LISTED) {
+        return open(at); // the family of proxy at is listed now: its first set is what is waited for
+      }
+      while (true) {
+        switch (state) {
+          case PATH -> {
+            int[] found = nextPath();
+            if (found == null) {
+              return END;
+            }
+            if (proxies.length == 0) {
+              return found;
+            }
+            subs = new Step[proxies.length];
+            current = new int[proxies.length][];
+            at = 0;
+            state = FIRST;
+            return open(0);
+          }
+          case FIRST -> {
+            if (reply == END) { // a module with no set within the budgets: no product on this path
+              subs = null;
+              state = PATH;
+              continue;
+            }
+            current[at] = (int[]) reply;
+            if (++at < proxies.length) {
+              return open(at);
+            }
+            state = ODOMETER;
+            int[] s = combine();
+            if (s != null) {
+              return s;
+            }
+          }
+          case ODOMETER -> {
+            at = proxies.length - 1;
+            state = NEXT;
+            return subs[at];
+          }
+          case NEXT -> {
+            if (reply == END) {
+              state = RESET;
+              return open(at);
+            }
+            current[at] = (int[]) reply;
+            state = ODOMETER;
+            int[] s = combine();
+            if (s != null) {
+              return s;
+            }
+          }
+          case RESET -> {
+            if (reply == END) {
+              throw new IllegalStateException("a module's family had no set when started again");
+            }
+            current[at] = (int[]) reply;
+            if (--at < 0) { // every proxy has turned: this path's products are done
+              subs = null;
+              state = PATH;
+              continue;
+            }
+            state = NEXT;
+            return subs[at];
+          }
+          default -> throw new IllegalStateException("state " + state);
         }
-        if (proxies.length == 0) {
-          return found;
-        }
-        startProduct();
       }
     }
 
@@ -783,10 +913,18 @@ public final class Family {
       return true;
     }
 
-    private Iterator<int[]> sub(int i) {
-      int[][] listed = smallFamily(moduleRoot(proxies[i]), b);
-      if (listed != null) {
-        return new ListIterator(listed);
+    /**
+     * Starts the iterator of proxy i afresh and returns it to be asked for its first set; or, when the proxy's family
+     * is small but not listed yet, the {@link Listing} that lists it first.
+     */
+    private Step open(int i) {
+      int root = moduleRoot(proxies[i]);
+      if (cappedCount(root) <= SMALL_FAMILY) {
+        int[][] listed = small.get(root);
+        if (listed == null) {
+          return new Listing(root, b);
+        }
+        return subs[i] = new ListIterator(listed);
       }
       // Budgets for one proxy: what the rest of the path leaves at best.
       int restCost = 0;
@@ -810,51 +948,7 @@ public final class Family {
       int ol = orderLimit == Integer.MAX_VALUE ? orderLimit : orderLimit - restOrder;
       // Without a cut-off nothing is pruned, not even next to an event of probability 0 (0 / 0 is no limit).
       double pl = probLimit == 0 ? 0 : restProb == 0 ? Double.POSITIVE_INFINITY : probLimit / restProb;
-      return new SetIterator(moduleRoot(proxies[i]), b, cl, ol, pl);
-    }
-
-    private void startProduct() {
-      @SuppressWarnings("unchecked")
-      Iterator<int[]>[] fresh = (Iterator<int[]>[]) new Iterator<?>[proxies.length];
-      subs = fresh;
-      current = new int[proxies.length][];
-      for (int i = 0; i < proxies.length; i++) {
-        subs[i] = sub(i);
-        if (!subs[i].hasNext()) {
-          subs = null;
-          return;
-        }
-        current[i] = subs[i].next();
-      }
-      pendingFirst = true;
-    }
-
-    private boolean pendingFirst;
-
-    private int[] nextProduct() {
-      while (true) {
-        if (pendingFirst) {
-          pendingFirst = false;
-        } else if (!odometer()) {
-          return null;
-        }
-        int[] s = combine();
-        if (s != null) {
-          return s;
-        }
-      }
-    }
-
-    private boolean odometer() {
-      for (int i = proxies.length - 1; i >= 0; i--) {
-        if (subs[i].hasNext()) {
-          current[i] = subs[i].next();
-          return true;
-        }
-        subs[i] = sub(i);
-        current[i] = subs[i].next();
-      }
-      return false;
+      return subs[i] = new SetIterator(root, b, cl, ol, pl);
     }
 
     private int[] combine() {
