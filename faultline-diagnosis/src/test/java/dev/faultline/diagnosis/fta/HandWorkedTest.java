@@ -369,6 +369,27 @@ class HandWorkedTest {
   }
 
   /**
+   * The order of a listing, as the enumeration gave it when each nested iterator called the next (before they became
+   * steps of one loop): depth first, the high branch of a ZBDD node before its low one, and in a product the last
+   * module turning fastest.
+   */
+  @Test
+  void aNestOfProductsIsListedInItsOrder() {
+    FaultTreeResult cuts = FaultTreeAnalysis.builder(Chains.products(4)).top("g0").build().run();
+    assertEquals("c0, a0 c1, a0 a1 c2, a0 a1 a2 c3, a0 a1 a2 a3 z, a0 a1 a2 b3 z, a0 a1 b2 c3, a0 a1 a3 b2 z,"
+        + " a0 a1 b2 b3 z, a0 b1 c2, a0 a2 b1 c3, a0 a2 a3 b1 z, a0 a2 b1 b3 z, a0 b1 b2 c3, a0 a3 b1 b2 z,"
+        + " a0 b1 b2 b3 z, b0 c1, a1 b0 c2, a1 a2 b0 c3, a1 a2 a3 b0 z, a1 a2 b0 b3 z, a1 b0 b2 c3, a1 a3 b0 b2 z,"
+        + " a1 b0 b2 b3 z, b0 b1 c2, a2 b0 b1 c3, a2 a3 b0 b1 z, a2 b0 b1 b3 z, b0 b1 b2 c3, a3 b0 b1 b2 z,"
+        + " b0 b1 b2 b3 z", cuts.cutSets().map(c -> String.join(" ", c.events())).collect(Collectors.joining(", ")));
+    FaultTreeResult primes = FaultTreeAnalysis.builder(Chains.products(3)).top("g0").primeImplicants(true).build()
+        .run();
+    assertEquals("c0, a0 c1, a0 a1 c2, a0 a1 a2 z, a0 a1 b2 z, a0 b1 c2, a0 a2 b1 z, a0 b1 b2 z, b0 c1, a1 b0 c2,"
+        + " a1 a2 b0 z, a1 b0 b2 z, b0 b1 c2, a2 b0 b1 z, b0 b1 b2 z", primes.primeImplicants()
+        .map(p -> p.literals().stream().map(Literal::event).collect(Collectors.joining(" ")))
+        .collect(Collectors.joining(", ")));
+  }
+
+  /**
    * Products of modules nesting 5,000 deep are listed on a small stack too. Each product of modules nested one
    * iterator in another, on the caller's stack, so that a nest of about a thousand products needed
    * {@link FaultTreeAnalysis#onLargeStack}; they run on the enumeration's own stack now. The first sets of this nest

@@ -313,6 +313,22 @@ class PrimeImplicantTest {
     }
   }
 
+  /** Trees whose every gate is a module, so that products of modules nest in each other (see RandomTreeTest). */
+  @Test
+  void nestedProductsOfModulesMatchBruteForce() {
+    Random seeds = new Random(5151L);
+    for (int t = 0; t < 100; t++) {
+      long seed = seeds.nextLong();
+      Random rnd = new Random(seed);
+      FaultTreeModel model = RandomTreeTest.modularModel(rnd, 11, false);
+      int n = model.basicEvents().size();
+      assertMatchesBruteForce(model, 0, 0, "seed " + seed);
+      int limit = 1 + rnd.nextInt(n);
+      double cutOff = rnd.nextInt(3) == 0 ? 0 : Math.pow(10, -1 - 4 * rnd.nextDouble());
+      assertMatchesBruteForce(model, limit, cutOff, "seed " + seed);
+    }
+  }
+
   /**
    * Regression (found by the heavy run): the families of a module proxy's two phases share ZBDD nodes, and the
    * occurrence count of the second one started from what the first had left on them.

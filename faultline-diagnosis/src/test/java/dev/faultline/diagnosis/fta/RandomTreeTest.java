@@ -60,6 +60,74 @@ class RandomTreeTest {
     }
   }
 
+  /**
+   * Trees whose every gate is a module, so that products of modules nest in each other (a product's module walks
+   * products of its own, one iterator nested in another), against brute force: their cut sets, unbounded and bounded.
+   */
+  @Test
+  void nestedProductsOfModulesMatchBruteForce() {
+    Random seeds = new Random(5150L);
+    for (int t = 0; t < 150; t++) {
+      long seed = seeds.nextLong();
+      Random rnd = new Random(seed);
+      // Coherent: with a negated module the monotone part is mostly the empty set alone (the top holds when all work).
+      FaultTreeModel model = modularModel(rnd, 16, true);
+      assertMatchesBruteForce(model, seed, rnd);
+      List<CutSet> all = FaultTreeAnalysis.builder(model).top("g0").build().run().cutSets().toList();
+      int limit = 1 + rnd.nextInt(6);
+      double cutOff = rnd.nextBoolean() ? 0 : Math.pow(10, -1 - 5 * rnd.nextDouble());
+      List<List<String>> expected = all.stream()
+          .filter(c -> c.events().size() <= limit && c.probability() >= cutOff).map(CutSet::events).toList();
+      List<List<String>> bounded = FaultTreeAnalysis.builder(model).top("g0").limitOrder(limit).cutOff(cutOff).build()
+          .run().cutSets().map(CutSet::events).toList();
+      // Not only the same sets: the bounds prune the unbounded listing without reordering it.
+      assertEquals(expected, bounded, "seed " + seed + " (limit " + limit + ", cut-off " + cutOff + ")");
+    }
+  }
+
+  /**
+   * A random tree over basic events e0 .. e(n-1), n above a third of {@code maxEvents} and at most it, whose gates
+   * g0 (the top) .. g(k-1) each have their own events and sub-gates, used once: every gate is a module. AND, OR and
+   * 2-out-of-3 gates nest up to five deep; when not {@code coherent}, some arguments are negated.
+   */
+  static FaultTreeModel modularModel(Random rnd, int maxEvents, boolean coherent) {
+    while (true) {
+      FaultTreeModel.Builder b = FaultTreeModel.builder();
+      List<Gate> gates = new ArrayList<>();
+      int[] events = new int[1];
+      gates.add(null);
+      gates.set(0, Gate.of("g0", modularFormula(rnd, b, gates, events, coherent, 0)));
+      if (events[0] > maxEvents / 3 && events[0] <= maxEvents) {
+        b.addFaultTree(new FaultTree("modular", gates, List.of()));
+        return b.build();
+      }
+    }
+  }
+
+  private static Formula modularFormula(Random rnd, FaultTreeModel.Builder b, List<Gate> gates, int[] events,
+      boolean coherent, int depth) {
+    int arity = rnd.nextInt(3) == 0 ? 3 : 2;
+    Formula[] args = new Formula[arity];
+    for (int i = 0; i < arity; i++) {
+      Formula arg;
+      if (depth < 5 && rnd.nextInt(5) < (depth < 2 ? 4 : 3)) {
+        int g = gates.size();
+        gates.add(null);
+        gates.set(g, Gate.of("g" + g, modularFormula(rnd, b, gates, events, coherent, depth + 1)));
+        arg = Formula.gate("g" + g);
+      } else {
+        int e = events[0]++;
+        double p = rnd.nextInt(4) == 0 ? 0.5 : 0.001 + 0.3 * rnd.nextDouble();
+        b.addBasicEvent(BasicEvent.of("e" + e, p));
+        arg = Formula.basic("e" + e);
+      }
+      args[i] = !coherent && rnd.nextInt(6) == 0 ? Formula.Operation.of(Connective.NOT, arg) : arg;
+    }
+    int k = rnd.nextInt(3);
+    return arity == 3 && k == 2 ? new Formula.Operation(Connective.ATLEAST, List.of(args), 2, 0)
+        : Formula.Operation.of(k == 0 ? Connective.AND : Connective.OR, args);
+  }
+
   /** A random model with gates g0 (the top) .. g(k-1), basic events e0 .. e(n-1) and house events hOn, hOff. */
   static FaultTreeModel randomModel(Random rnd, int maxEvents, boolean scramCompatible) {
     int n = 2 + rnd.nextInt(rnd.nextInt(4) == 0 ? maxEvents - 1 : Math.min(10, maxEvents - 1));
