@@ -175,7 +175,8 @@ public final class JournalCommand implements Runnable {
           "4: corruption before the journal's tail (opening refuses it; see repair), or a force-failed marker that",
           "names no sequence (opening refuses it: see the message);",
           "5: encrypted records or checkpoints not authenticated (no key given, a key missing or wrong, or tampered",
-          "bytes). With keys, every encrypted record and snapshot is decrypted; without, checksums alone are checked."})
+          "bytes). With keys, every encrypted record and snapshot is decrypted; without, checksums alone are checked.",
+          "An ASYNC session's marker (open now, or a crash) is shown without changing the exit code."})
   static final class Verify implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "the state or journal directory")
     Path directory;
@@ -222,6 +223,10 @@ public final class JournalCommand implements Runnable {
       } else if (failed != null) {
         out.println("failed force: " + failed.describe());
       }
+      // Not damage: the files cannot tell which records, if any, a crashed ASYNC session lost; the next open reports it.
+      report.asyncSession().ifPresent(loss -> out.println("ASYNC SESSION: an ASYNC session has the journal open now,"
+          + " or did not close cleanly; if it crashed, up to " + loss.maxRecords() + " record(s) appended within "
+          + loss.windowMillis() + " ms before the crash may have been lost (the next open reports this)"));
       if (!segmentKeys.isEmpty()) {
         if (failed != null && !failed.readable()) {
           // Reading refuses the journal as opening does: nothing can be decrypted until the marker is dealt with.

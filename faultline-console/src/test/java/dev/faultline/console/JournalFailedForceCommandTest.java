@@ -123,4 +123,20 @@ class JournalFailedForceCommandTest {
         dump.err());
     assertUnchanged(before, "durableSeq");
   }
+
+  /** An ASYNC session's marker (a crash, or a session open now) is shown, without changing the exit code. */
+  @Test
+  void verifyShowsAnAsyncSessionsLossWindow() throws Exception {
+    try (Journal journal = Journal.builder(dir).open()) {
+      journal.append("one".getBytes(StandardCharsets.UTF_8));
+    }
+    Files.writeString(dir.resolve("async-session"), "maxUnforcedRecords=64\nforceIntervalMillis=20\n");
+
+    Run verify = JournalCommandTest.run("journal", "verify", dir.toString());
+    assertEquals(0, verify.exit(), verify.out() + verify.err());
+    assertTrue(verify.out().contains("ASYNC SESSION: an ASYNC session has the journal open now, or did not close"
+        + " cleanly; if it crashed, up to 64 record(s) appended within 20 ms before the crash may have been lost"),
+        verify.out());
+    assertTrue(Files.exists(dir.resolve("async-session")), "verify changes nothing");
+  }
 }

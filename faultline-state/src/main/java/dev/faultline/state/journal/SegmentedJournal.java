@@ -830,7 +830,10 @@ final class SegmentedJournal implements Journal {
     return new Scanner.Result(new ArrayList<>(segments.subList(0, index + 1)), cut, keep + 1);
   }
 
-  /** The bytes of the marker of an ASYNC session that did not close cleanly; null if there is none. Changes nothing. */
+  /**
+   * The bytes of the marker of an ASYNC session that did not close cleanly (or, read without the lock, is open now);
+   * null if there is none. Changes nothing.
+   */
   private static byte[] readAsyncMarker(StorageIo io, Path directory) throws IOException {
     Path marker = directory.resolve(ASYNC_MARKER);
     if (!io.exists(marker)) {
@@ -840,6 +843,8 @@ final class SegmentedJournal implements Journal {
       ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(channel.size(), 4096));
       channel.readFully(bytes, 0);
       return java.util.Arrays.copyOf(bytes.array(), bytes.position());
+    } catch (NoSuchFileException e) {
+      return null; // removed since it was seen (the session closed, or an open reported it), read without the lock
     }
   }
 
@@ -924,14 +929,16 @@ final class SegmentedJournal implements Journal {
       records += segment.records;
     }
     VerifyReport.FailedForce failedForce;
+    byte[] asyncMarker;
     try {
       failedForce = failedForce(io, directory, scan);
+      asyncMarker = readAsyncMarker(io, directory);
     } catch (IOException e) {
-      throw new JournalException("journal-io", "cannot read the marker of a failed force in journal " + directory
-          + ": " + e, e);
+      throw new JournalException("journal-io", "cannot read the markers of journal " + directory + ": " + e, e);
     }
     return new VerifyReport(directory, summaries, scan.firstSequence(), scan.nextSequence - 1, records,
-        Optional.ofNullable(scan.damage), Optional.ofNullable(failedForce));
+        Optional.ofNullable(scan.damage), Optional.ofNullable(failedForce),
+        Optional.ofNullable(asyncMarker).map(SegmentedJournal::parseAsyncMarker));
   }
 
   static RepairReport repair(Path directory, StorageIo io) {

@@ -20,15 +20,21 @@ import java.util.Optional;
  * @param records the number of valid records before any damage
  * @param damage where valid records stop early, if they do
  * @param failedForce the marker a failed force left, if there is one
+ * @param asyncSession the loss window of a {@link Durability#ASYNC} session whose marker ({@code async-session}) is
+ *     in the directory: that session has the journal open now, or did not close cleanly, and then the next open
+ *     reports that up to so many records appended within so many milliseconds may have been lost
+ *     ({@link OpenReport#possibleLoss}). Which records, if any, no one can tell from the files
  */
 public record VerifyReport(Path directory, List<SegmentSummary> segments, long firstSequence, long lastSequence,
-    long records, Optional<JournalDamage> damage, Optional<FailedForce> failedForce) {
+    long records, Optional<JournalDamage> damage, Optional<FailedForce> failedForce,
+    Optional<OpenReport.AsyncWindowLoss> asyncSession) {
 
   /** Copies {@code segments}. */
   public VerifyReport {
     segments = List.copyOf(segments);
     Objects.requireNonNull(damage, "damage");
     Objects.requireNonNull(failedForce, "failedForce");
+    Objects.requireNonNull(asyncSession, "asyncSession");
   }
 
   /**

@@ -49,6 +49,18 @@ class AsyncLossReportTest {
     }
   }
 
+  /** Regression: verify said nothing of it, so {@code journal verify} could not warn of a crashed ASYNC session. */
+  @Test
+  void verifyShowsTheCrashedSessionsLossWindowAndLeavesItToTheNextOpen() {
+    for (int i = 0; i < 2; i++) {
+      OpenReport.AsyncWindowLoss loss = Journal.verify(DIR, disk).asyncSession().orElseThrow();
+      assertEquals(100, loss.maxRecords());
+      assertEquals(50, loss.windowMillis());
+    }
+    assertTheNextOpenReportsTheLoss();
+    assertEquals(java.util.Optional.empty(), Journal.verify(DIR, disk).asyncSession());
+  }
+
   @Test
   void anAsyncOpenFailingBeforeItsMarkerReplacesTheOldOneLeavesTheLossToReport() {
     FaultInjectingStorage storage = new FaultInjectingStorage(disk)
