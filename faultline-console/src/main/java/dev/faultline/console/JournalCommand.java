@@ -223,7 +223,7 @@ public final class JournalCommand implements Runnable {
       } else if (failed != null) {
         out.println("failed force: " + failed.describe());
       }
-      // Not damage: the files cannot tell which records, if any, a crashed ASYNC session lost; the next open reports it.
+      // Not damage: the files cannot tell which records, if any, a crashed ASYNC session lost (the next open says so).
       report.asyncSession().ifPresent(loss -> out.println("ASYNC SESSION: an ASYNC session has the journal open now,"
           + " or did not close cleanly; if it crashed, up to " + loss.maxRecords() + " record(s) appended within "
           + loss.windowMillis() + " ms before the crash may have been lost (the next open reports this)"));
