@@ -53,8 +53,15 @@ final class PgWorkflow implements StoredWorkflow {
     this.admitted = row.admitted();
   }
 
-  /** Takes the row's state (and steps, if given) as read from the database; ownership is left as it is. */
+  /**
+   * Takes the row's state (and steps, if given) as read from the database; ownership is left as it is. A finished
+   * view keeps its end: a row read before that end was written (a successful end reaches the database after the
+   * result completes) is older than the view, and no finished workflow starts again.
+   */
   synchronized void refresh(Row row, List<Step> recorded) {
+    if (status.terminal() && !row.status().terminal()) {
+      return;
+    }
     status = row.status();
     cancelRequested = row.cancelRequested();
     resumeRequested = row.resumeRequested();

@@ -602,9 +602,11 @@ public final class PostgresWorkflowStore implements WorkflowStore {
       String error = storable(e.error());
       WriteBatcher.Finish write = new WriteBatcher.Finish(view.id, epoch, e.status().name(), e.output(), error);
       if (endLater(view, e)) {
-        view.finished(e.status(), e.output(), error);
+        // In this order, so that a concurrent find or heartbeat never reads the row's old status into the view: it
+        // finds the view in pendingEnds before the view stops being owned, and no longer among those it refreshes.
         pendingEnds.put(view.id, view);
         views.remove(view.id, view);
+        view.finished(e.status(), e.output(), error);
         writes.ride(write);
         if (writes.riding() >= WriteBatcher.MAX_BATCH) {
           LockSupport.unpark(ender);
