@@ -23,8 +23,10 @@ import java.util.function.LongFunction;
  *
  * <p>Every renew interval the replica ticks (on the injected {@link Scheduler}): a standby tries to take the lease and,
  * when it gets it, publishes {@code LeaderElected} and starts a component made for that epoch; the active replica
- * renews, and if the lease was taken over (or renewal failed for a whole time to live) it stops its component at once.
- * So after the active replica dies, a standby takes over within one time to live plus one renew interval. A former
+ * renews, and if the lease was taken over (or renewal failed for a whole time to live) it stops its component at once:
+ * while renewals fail, it ticks no later than the moment its time to live runs out by its own clock, which is no later
+ * than the lease's expiry in the store (the time to live counts from before the renewal was asked for). So after the
+ * active replica dies, a standby takes over within one time to live plus one renew interval. A former
  * leader that was paused (GC, {@code SIGSTOP}) cannot act when it wakes: {@link #isLeaseValid()} is false as soon as
  * its own monotonic clock says the time to live has passed since the last renewal, and resources that check the
  * epoch with a {@link Fence} reject its older token. A component that reports a failure makes the replica step down
@@ -112,9 +114,22 @@ public final class Replica implements AutoCloseable {
       } finally {
         transition = null;
       }
-      next = scheduler.schedule(this::tick, renewNanos);
+      next = scheduler.schedule(this::tick, nextTickNanos());
     }
     out.forEach(events::publish);
+  }
+
+  /**
+   * The delay to the next tick: the renew interval, but no later than the moment the held lease runs out by this
+   * replica's clock, so that a leader whose renewals fail stops its component then, not up to a renew interval after a
+   * standby may have taken the lease over.
+   */
+  private long nextTickNanos() {
+    if (grant == null) {
+      return renewNanos;
+    }
+    long left = ttlNanos - (clock.nanoTime() - lastRenewNanos); // (ttlNanos may be saturated: no sum)
+    return Math.max(1L, Math.min(renewNanos, left));
   }
 
   private void renew(LeaseGrant held, long now, List<FaultEvent> out) {

@@ -214,6 +214,47 @@ class FailoverTest {
   }
 
   @Test
+  void aLeaderThatCannotRenewStopsItsComponentWhenItsTimeToLiveRunsOutNotAtItsNextTick(@TempDir Path dir)
+      throws Exception {
+    FileLease file = new FileLease(dir.resolve("orders.lease"), clock);
+    boolean[] storeDown = {false};
+    Lease flaky = new Lease() {
+      @Override
+      public java.util.Optional<LeaseGrant> tryAcquire(String owner, Duration ttl) throws java.io.IOException {
+        if (storeDown[0]) {
+          throw new java.io.IOException("lease store unreachable");
+        }
+        return file.tryAcquire(owner, ttl);
+      }
+
+      @Override
+      public void release(LeaseGrant grant) throws java.io.IOException {
+        file.release(grant);
+      }
+
+      @Override
+      public java.util.Optional<LeaseGrant> current() throws java.io.IOException {
+        return file.current();
+      }
+    };
+    Service[] a = new Service[1];
+    // ttl 10 s, renewed every 3 s: ticks at 0, 3, 6, 9, then 12 -- two seconds after the lease ran out.
+    Replica ra = Replica.builder("orders", "node-a").lease(flaky).ttl(Duration.ofSeconds(10))
+        .renewEvery(Duration.ofSeconds(3)).clock(clock).scheduler(clock).listener(events)
+        .component(epoch -> a[0] = new Service("node-a", epoch)).build();
+    ra.start();
+    assertEquals(1, ra.epoch());
+    storeDown[0] = true; // node-a renewed last at 0 s
+    clock.advance(Duration.ofSeconds(10));
+    assertTrue(file.current().isEmpty(), "the lease is free for a standby now");
+    assertFalse(ra.isLeaseValid());
+    assertEquals(0, ra.epoch(), "node-a's component must not run on beside the standby's");
+    assertEquals(List.of("Elected node-a epoch 1", "ComponentStarted",
+        "Stopped: could not renew the lease: java.io.IOException: lease store unreachable"), lines());
+    ra.close();
+  }
+
+  @Test
   void theLeaseFileIsCheckedAndEpochsOnlyRise(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("l");
     FileLease lease = new FileLease(file, clock);
