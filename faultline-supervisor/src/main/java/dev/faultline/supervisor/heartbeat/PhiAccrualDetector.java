@@ -50,10 +50,17 @@ public final class PhiAccrualDetector {
     heartbeat(clock.nanoTime());
   }
 
-  /** Records a heartbeat that arrived at {@code nanoTime} (a reading of this detector's clock). */
+  /**
+   * Records a heartbeat that arrived at {@code nanoTime} (a reading of this detector's clock). A reading older than the
+   * last arrival recorded (taken before a concurrent heartbeat's, which was recorded first) changes nothing: it would
+   * otherwise record a negative interval and move the last arrival back.
+   */
   public void heartbeat(long nanoTime) {
     while (true) {
       State old = state.get();
+      if (old.monitoring && nanoTime < old.lastNanos) {
+        return;
+      }
       History history = old.history;
       if (old.monitoring && !old.restarted && phi(old, nanoTime) < config.threshold()) {
         history = history.append(nanoTime - old.lastNanos);
@@ -67,11 +74,13 @@ public final class PhiAccrualDetector {
   /**
    * Forgets the last arrival, keeping the measured intervals: the next heartbeat starts monitoring again without
    * recording the gap before it. Used after this process itself was paused, when that gap says nothing about the peer.
+   * A {@code nanoTime} older than the last arrival does not move it back.
    */
   public void restartMonitoring(long nanoTime) {
     while (true) {
       State old = state.get();
-      if (!old.monitoring || state.compareAndSet(old, new State(old.history, nanoTime, true, true))) {
+      long from = Math.max(old.lastNanos, nanoTime);
+      if (!old.monitoring || state.compareAndSet(old, new State(old.history, from, true, true))) {
         return;
       }
     }

@@ -83,6 +83,33 @@ class PhiAccrualDetectorTest {
     assertEquals(2 + 11, detector.sampleCount(), "the next interval is recorded again");
   }
 
+  /**
+   * Two threads record heartbeats of one peer: the one that read the clock first can lose the CAS and retry with its
+   * older reading after the later arrival was recorded (and a caller of {@code heartbeat(long)} can hand in a reading
+   * taken before a concurrent one). That reading must neither record a negative interval nor move the last arrival
+   * back, which would raise phi as if the peer had been silent longer than it was.
+   */
+  @Test
+  void aHeartbeatReadingOlderThanTheLastArrivalMovesNothingBack() {
+    FakeClock clock = new FakeClock();
+    PhiAccrualDetector detector = new PhiAccrualDetector(CONFIG, clock);
+    PhiAccrualDetector reference = new PhiAccrualDetector(CONFIG, clock);
+    long second = Duration.ofSeconds(1).toNanos();
+    for (int i = 0; i <= 10; i++) {
+      detector.heartbeat(i * second);
+      reference.heartbeat(i * second);
+    }
+    detector.heartbeat(10 * second - Duration.ofMillis(500).toNanos()); // read at 9.5 s, recorded after 10 s
+    assertEquals(10 * second, detector.lastHeartbeatNanos(), "the last arrival stays the later one");
+    assertEquals(2 + 10, detector.sampleCount(), "no interval of -500 ms");
+    long at = 11 * second + Duration.ofMillis(300).toNanos();
+    assertEquals(reference.phi(at), detector.phi(at), 1e-12);
+    assertTrue(detector.isAvailable(at), "phi " + detector.phi(at));
+
+    detector.restartMonitoring(10 * second - Duration.ofMillis(200).toNanos()); // a wake read before that arrival
+    assertEquals(10 * second, detector.lastHeartbeatNanos(), "a restart does not move the last arrival back either");
+  }
+
   @Test
   void oldSamplesAreDroppedBeyondMaxSampleSize() {
     FakeClock clock = new FakeClock();
