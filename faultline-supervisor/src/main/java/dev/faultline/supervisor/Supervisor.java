@@ -446,7 +446,8 @@ public final class Supervisor implements Component {
 
   /**
    * Stops the child's current instance within the shutdown timeout, interrupting this thread's {@code stop()} call
-   * once the timeout (timed on the scheduler) has passed; returns a description of what went wrong, or null.
+   * once the timeout (timed on the scheduler) has passed; returns a description of what went wrong, or null. The
+   * stop runs with the calling thread's own interrupt status cleared, and that status is restored afterwards.
    */
   private String stopInstance(Child c) {
     Component instance = c.instance;
@@ -456,6 +457,10 @@ public final class Supervisor implements Component {
       return null;
     }
     Thread stopper = Thread.currentThread();
+    // An interrupt this thread already has, or one that reaches it during the stop while our timer has not fired, is
+    // the caller's (a cancelled task, an executor's shutdownNow): it must not cut this child's stop short, and the
+    // caller gets it back once the stop is over (as Agrona's AgentRunner.close keeps an interrupt it waited through).
+    boolean callerInterrupted = Thread.interrupted();
     AtomicBoolean armed = new AtomicBoolean(true);
     // The interrupt and the clearing below hold armed's monitor: else the timer could win the CAS, the stopper clear
     // its flag, and only then the interrupt land, left pending on this (mailbox-draining, possibly caller's) thread.
@@ -467,10 +472,11 @@ public final class Supervisor implements Component {
       }
     }, Durations.toNanosSaturated(shutdownTimeout));
     String problem = null;
+    boolean stopInterrupted = false;
     try {
       instance.stop();
     } catch (InterruptedException e) {
-      problem = "stop of '" + c.spec.name() + "' took longer than " + shutdownTimeout + " and was interrupted";
+      stopInterrupted = true;
     } catch (Throwable t) {
       Exceptions.rethrowIfFatal(t);
       problem = "stop of '" + c.spec.name() + "' failed: " + summary(t);
@@ -481,9 +487,17 @@ public final class Supervisor implements Component {
           if (problem == null) {
             problem = "stop of '" + c.spec.name() + "' took longer than " + shutdownTimeout + " and was interrupted";
           }
+        } else if (stopInterrupted || Thread.interrupted()) {
+          callerInterrupted = true;
+          if (stopInterrupted) {
+            problem = "stop of '" + c.spec.name() + "' was interrupted by its caller's interrupt";
+          }
         }
       }
       interrupt.cancel();
+      if (callerInterrupted) {
+        stopper.interrupt();
+      }
     }
     return problem;
   }

@@ -393,6 +393,45 @@ class SupervisorTest {
     assertEquals(null, sup.terminated().join());
   }
 
+  /**
+   * A thread that was interrupted (an executor's shutdownNow, a cancelled task) and shuts the supervisor down in its
+   * clean-up: its interrupt is not the shutdown timeout's. It must not cut each child's stop short (leaving what the
+   * child runs behind, reported as a stop that "took longer" than a timeout that never passed), and the caller must
+   * get its interrupt back.
+   */
+  @Test
+  void aCallerThatWasInterruptedStillStopsEveryChildAndKeepsItsInterrupt() {
+    CountDownLatch workerEnded = new CountDownLatch(0); // the worker's thread has already ended
+    Supervisor sup = Supervisor.builder("root").clock(clock).scheduler(clock).listener(events)
+        .child(ChildSpec.of("a", Probe.factory("a", log, a)))
+        .child(ChildSpec.of("worker", () -> new Component() {
+          @Override
+          public void start(ChildContext context) {}
+
+          @Override
+          public void stop() throws InterruptedException {
+            workerEnded.await(); // returns at once, unless this thread is interrupted
+            synchronized (log) {
+              log.add("stop worker");
+            }
+          }
+        }))
+        .build();
+    sup.start();
+    Thread.currentThread().interrupt();
+    boolean keptInterrupt;
+    try {
+      sup.stop();
+    } finally {
+      keptInterrupt = Thread.interrupted();
+    }
+    assertEquals(List.of("start a", "stop worker", "stop a"), log);
+    var stopped = events.events(ComponentEvent.ComponentStopped.class);
+    assertEquals("worker", stopped.get(0).source());
+    assertEquals("shutdown", stopped.get(0).reason());
+    assertTrue(keptInterrupt, "the caller's interrupt is given back");
+  }
+
   @Test
   void anAgentThatThrowsIsRestartedOnAFreshRunner() throws Exception {
     AtomicInteger runs = new AtomicInteger();
