@@ -148,6 +148,7 @@ public final class Watchdog {
     }
     synchronized (t) {
       if (t.state.get() == OVERDUE) { // not completed meanwhile: the thread may have moved on to other work
+        t.interruptSent = true;
         t.thread.interrupt();
       }
     }
@@ -191,6 +192,8 @@ public final class Watchdog {
     final AtomicInteger state = new AtomicInteger(RUNNING);
     volatile Scheduler.Task softTask;
     volatile Scheduler.Task hardTask;
+    /** Whether the soft limit interrupted {@code thread}; guarded by this ticket's monitor. */
+    boolean interruptSent;
 
     Ticket(long id, String component, String work, Thread thread, long startNanos, Duration soft, Duration hard) {
       this.id = id;
@@ -204,7 +207,9 @@ public final class Watchdog {
 
     /**
      * Marks the work done and cancels its deadlines; returns true if it finished before its soft limit was reported.
-     * Idempotent.
+     * Idempotent. Called on the work's own thread, it also clears the soft limit's interrupt if the work did not
+     * consume it, so that the interrupt does not reach the thread's next work (an interrupt from elsewhere that
+     * arrived after the watchdog's cannot be told apart from it and is cleared with it).
      */
     public boolean complete() {
       boolean inTime;
@@ -212,6 +217,10 @@ public final class Watchdog {
         inTime = state.compareAndSet(RUNNING, DONE);
         if (!inTime) {
           state.compareAndSet(OVERDUE, DONE);
+        }
+        if (interruptSent && Thread.currentThread() == thread) {
+          interruptSent = false;
+          Thread.interrupted(); // the soft limit's interrupt, for the registered work only
         }
       }
       open.remove(id);

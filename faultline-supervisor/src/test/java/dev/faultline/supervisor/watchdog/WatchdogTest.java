@@ -118,6 +118,21 @@ class WatchdogTest {
     assertEquals("next work ran", next.get(), "the watchdog's interrupt is for the registered work only");
   }
 
+  /**
+   * Work that does not check for interrupts (a CPU-bound loop) runs past its soft limit, is interrupted, and then
+   * completes: the interrupt was meant for that work, and must not stay set on the thread for its next, unrelated work
+   * (a pool thread's next task would fail its first blocking call).
+   */
+  @Test
+  void anInterruptTheOverdueWorkDidNotConsumeIsClearedWhenItsThreadCompletesIt() {
+    Watchdog.Ticket t = watchdog.register("db", "checksum", Duration.ofSeconds(1), Duration.ofSeconds(5));
+    clock.advance(Duration.ofSeconds(1)); // the soft limit interrupts this thread; the work goes on regardless
+    assertFalse(t.complete(), "completed after its soft limit");
+    boolean leftOver = Thread.interrupted();
+    assertFalse(leftOver, "the watchdog's interrupt outlived the work it was sent to");
+    assertEquals(1, events.events(ComponentEvent.ComponentFailed.class).size(), "the overdue work was reported");
+  }
+
   @Test
   void pastTheHardLimitTheComponentIsRestarted() {
     watchdog.register("db", "query", Duration.ofSeconds(1), Duration.ofSeconds(5));
