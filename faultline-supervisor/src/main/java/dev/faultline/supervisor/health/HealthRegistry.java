@@ -91,8 +91,15 @@ public final class HealthRegistry implements AutoCloseable {
     return new Builder(name);
   }
 
-  /** Runs every check that is due, in parallel; completes with the report once they have all finished or timed out. */
+  /**
+   * Runs every check that is due, in parallel; completes with the report once they have all finished or timed out.
+   * After {@link #close()} it runs no check and completes with the cached report: a check that could not run because
+   * the registry was closed has not failed.
+   */
   public CompletableFuture<HealthReport> refresh() {
+    if (closed) {
+      return CompletableFuture.completedFuture(report());
+    }
     long now = clock.nanoTime();
     Set<String> started = startedComponents();
     List<CompletableFuture<Void>> runs = new ArrayList<>();
@@ -187,7 +194,8 @@ public final class HealthRegistry implements AutoCloseable {
         }
       });
     } catch (RuntimeException rejected) {
-      run.result.complete(Health.down("could not be run: " + rejected));
+      // Rejected because close() shut the pool down while this refresh ran: no result (the check did not fail).
+      run.result.complete(closed ? null : Health.down("could not be run: " + rejected));
     }
     return run.result;
   }
@@ -198,6 +206,9 @@ public final class HealthRegistry implements AutoCloseable {
     boolean restart = false;
     synchronized (e) {
       e.inFlight = false;
+      if (h == null) {
+        return; // not run: the registry was closed
+      }
       e.ran = true;
       e.lastRunNanos = clock.nanoTime();
       e.checkedAt = Instant.ofEpochMilli(clock.wallMillis());

@@ -231,6 +231,29 @@ class HealthRegistryTest {
     health.close();
   }
 
+  /**
+   * close() shuts the registry's own pool down; a refresh that comes after it (the periodic tick that checked
+   * {@code closed} just before close() ran, or a health endpoint still being served) had every due check rejected by
+   * that pool, counted the rejection as the check failing, reported healthy checks DOWN and restarted the components
+   * of liveness checks that restart on failure.
+   */
+  @Test
+  void aRefreshAfterCloseRunsNoCheckAndNeitherReportsDownNorRestarts() throws Exception {
+    List<String> restarted = new java.util.ArrayList<>();
+    HealthRegistry health = HealthRegistry.builder("app").clock(clock).scheduler(clock).listener(events)
+        .restarter((component, why) -> restarted.add(component + ": " + why.getMessage()))
+        .check(CheckSpec.builder("db-ping", ProbeKind.LIVENESS, () -> Health.up("ok")).component("db")
+            .refresh(Duration.ofSeconds(1)).failureThreshold(1).restartOnFailure().build())
+        .build(); // checks run on the registry's own pool, which close() shuts down
+    assertEquals(Status.UP, health.refresh().get(10, TimeUnit.SECONDS).check("db-ping").status());
+    clock.advance(Duration.ofSeconds(1)); // the result is due again
+    health.close();
+    HealthReport late = health.refresh().get(10, TimeUnit.SECONDS);
+    assertEquals(Status.UP, late.check("db-ping").status(), late.check("db-ping").detail());
+    assertEquals(List.of(), restarted);
+    assertEquals(1, events.events(ComponentEvent.HealthChanged.class).size(), "only UNKNOWN -> UP");
+  }
+
   @Test
   void builtIns(@TempDir Path dir) throws Exception {
     assertTrue(HealthChecks.diskSpace(dir, 0).check().up());
