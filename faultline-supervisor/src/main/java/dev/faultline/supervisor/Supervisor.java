@@ -118,7 +118,10 @@ public final class Supervisor implements Component {
     start(null);
   }
 
-  /** Starts every child in order as a child of the supervisor behind {@code parentContext} (null at the root). */
+  /**
+   * Starts every child in order as a child of the supervisor behind {@code parentContext} (null at the root). A
+   * {@link #stop()} called from inside a child's start ends the start there: no later child is started.
+   */
   @Override
   public void start(ChildContext parentContext) {
     call(() -> {
@@ -132,6 +135,9 @@ public final class Supervisor implements Component {
         c.status = Status.STOPPED;
         c.attempts = 0;
         Throwable failure = startChild(c);
+        if (state != State.RUNNING) {
+          return null; // stopped from inside this child's start (a re-entrant stop()): start no more children
+        }
         if (failure != null) {
           if (events.enabled()) {
             events.publish(new ComponentEvent.ComponentFailed(c.spec.name(), events.now(), summary(failure), failure));
@@ -254,6 +260,9 @@ public final class Supervisor implements Component {
       c.instance = instance;
       c.status = Status.RUNNING;
       instance.start(new Context(c, incarnation));
+      if (c.incarnation != incarnation) {
+        return null; // stopped while it started (a stop() called from inside it, on this thread): not running
+      }
     } catch (Throwable t) {
       Exceptions.rethrowIfFatal(t);
       c.status = Status.STOPPED;

@@ -432,6 +432,43 @@ class SupervisorTest {
     assertTrue(keptInterrupt, "the caller's interrupt is given back");
   }
 
+  /**
+   * A child that asks for the whole supervisor to stop while it starts (a component finding a fatal misconfiguration
+   * and shutting the service down) runs that stop on the starting thread, inside start(): the supervisor then went on
+   * starting the children after it and reported itself started, leaving them running under a stopped supervisor.
+   */
+  @Test
+  void aStopRequestedWhileStartingEndsTheStartAndLeavesNoChildRunning() {
+    Supervisor[] self = new Supervisor[1];
+    Supervisor sup = Supervisor.builder("root").clock(clock).scheduler(clock).listener(events)
+        .child(ChildSpec.of("a", Probe.factory("a", log, a)))
+        .child(ChildSpec.of("config", () -> new Component() {
+          @Override
+          public void start(ChildContext context) {
+            synchronized (log) {
+              log.add("start config");
+            }
+            self[0].stop(); // the configuration is unusable: shut the service down
+          }
+
+          @Override
+          public void stop() {
+            synchronized (log) {
+              log.add("stop config");
+            }
+          }
+        }))
+        .child(ChildSpec.of("c", Probe.factory("c", log, c)))
+        .build();
+    self[0] = sup;
+    sup.start();
+    assertEquals(List.of(), sup.running());
+    assertFalse(sup.isRunning());
+    assertEquals(List.of("start a", "start config", "stop config", "stop a"), log, "c is never started");
+    assertEquals(List.of("Started a", "Stopped config", "Stopped a", "Stopped root"), eventLines());
+    assertEquals(null, sup.terminated().join());
+  }
+
   @Test
   void anAgentThatThrowsIsRestartedOnAFreshRunner() throws Exception {
     AtomicInteger runs = new AtomicInteger();
