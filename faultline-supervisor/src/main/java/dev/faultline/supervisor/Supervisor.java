@@ -12,6 +12,7 @@ import dev.faultline.core.internal.Events;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +43,8 @@ import java.util.function.DoubleSupplier;
  *
  * <p><b>Events</b>, in this order per decision: {@code ComponentFailed} (the cause), then either {@code
  * ComponentStopped} (not restarted, or escalation) or one {@code ComponentRestarted} per child of the restart group
- * (its delay and the cause); then, when the delay has passed, {@code ComponentStarted} per restarted child and
+ * (its delay and the cause; for a sibling whose stop failed or outlived the shutdown timeout, that problem too);
+ * then, when the delay has passed, {@code ComponentStarted} per restarted child and
  * {@code ComponentRecovered} (with the downtime since the failure) for each that had failed. Shutdown publishes a
  * {@code ComponentStopped} per running child, in reverse start order.
  *
@@ -338,11 +340,15 @@ public final class Supervisor implements Component {
     c.attempts++;
     long delay = backoff.delayNanos(c.attempts, random.getAsDouble());
     List<Child> group = group(c);
+    Map<Child, String> stopProblems = new HashMap<>(); // reported with the sibling's own event below
     for (int i = group.size() - 1; i >= 0; i--) {
       Child sibling = group.get(i);
       if (sibling != c && sibling.status == Status.RUNNING) {
         sibling.status = Status.STOPPED;
-        stopInstance(sibling);
+        String problem = stopInstance(sibling);
+        if (problem != null) {
+          stopProblems.put(sibling, problem);
+        }
       }
     }
     Object token = new Object();
@@ -353,7 +359,8 @@ public final class Supervisor implements Component {
         member.status = Status.TERMINATED; // stopped with its siblings, and never restarted (as in OTP)
         if (events.enabled()) {
           events.publish(new ComponentEvent.ComponentStopped(member.spec.name(), events.now(), "stopped with '"
-              + c.spec.name() + "' (" + strategy + ") and not restarted (TEMPORARY) after: " + why));
+              + c.spec.name() + "' (" + strategy + ") and not restarted (TEMPORARY) after: " + why
+              + problemSuffix(stopProblems.get(member))));
         }
         continue;
       }
@@ -369,7 +376,8 @@ public final class Supervisor implements Component {
       member.pending = token;
       if (events.enabled()) {
         String memberCause = member == c ? why
-            : "restarted with '" + c.spec.name() + "' (" + strategy + ") after: " + why;
+            : "restarted with '" + c.spec.name() + "' (" + strategy + ") after: " + why
+                + problemSuffix(stopProblems.get(member));
         events.publish(new ComponentEvent.ComponentRestarted(member.spec.name(), events.now(), member.restarts,
             Duration.ofNanos(delay), memberCause));
       }
@@ -509,6 +517,10 @@ public final class Supervisor implements Component {
       }
     }
     return problem;
+  }
+
+  private static String problemSuffix(String problem) {
+    return problem == null ? "" : "; " + problem;
   }
 
   static String summary(Throwable t) {

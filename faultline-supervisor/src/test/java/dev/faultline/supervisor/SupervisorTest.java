@@ -86,6 +86,34 @@ class SupervisorTest {
     assertEquals("restarted with 'b' (ONE_FOR_ALL) after: IllegalStateException: boom", restarted.get(0).cause());
   }
 
+  /**
+   * A sibling stopped with the failed child whose own stop fails (or outlives the shutdown timeout, so that it may
+   * still be running beside its replacement) was restarted without a word: the problem went into no event.
+   */
+  @Test
+  void aSiblingWhoseStopFailsWhenItsGroupRestartsSaysSoInItsRestartEvent() {
+    Supervisor sup = Supervisor.builder("root").strategy(RestartStrategy.ONE_FOR_ALL).clock(clock).scheduler(clock)
+        .listener(events)
+        .child(ChildSpec.of("a", Probe.factory("a", log, a)))
+        .child(ChildSpec.of("cache", () -> new Component() {
+          @Override
+          public void start(ChildContext context) {}
+
+          @Override
+          public void stop() {
+            throw new IllegalStateException("cannot flush");
+          }
+        }))
+        .build();
+    sup.start();
+    events.clear();
+    a[0].context.failed(new IllegalStateException("boom"));
+    var restarted = events.events(ComponentEvent.ComponentRestarted.class);
+    assertEquals(List.of("a", "cache"), restarted.stream().map(ComponentEvent::source).collect(Collectors.toList()));
+    assertEquals("restarted with 'a' (ONE_FOR_ALL) after: IllegalStateException: boom; stop of 'cache' failed: "
+        + "IllegalStateException: cannot flush", restarted.get(1).cause());
+  }
+
   @Test
   void restForOneRestartsTheFailedChildAndThoseStartedAfterIt() {
     Supervisor sup = builder(RestartStrategy.REST_FOR_ONE).build();
