@@ -1,6 +1,7 @@
 package dev.faultline.core.retry;
 
 import dev.faultline.core.ConfigurationException;
+import dev.faultline.core.internal.Durations;
 import dev.faultline.core.internal.Validate;
 import java.time.Duration;
 import java.util.Objects;
@@ -23,6 +24,10 @@ import java.util.random.RandomGenerator;
  * </ul>
  * The random draws come from the {@link RandomGenerator} given to {@link Retry.Builder#random}, so that tests can
  * seed it.
+ *
+ * <p>A duration too long to count in nanoseconds (over about 292 years, such as
+ * {@code Duration.ofSeconds(Long.MAX_VALUE)} for "no cap") counts as {@link Long#MAX_VALUE} nanoseconds, and
+ * {@link #initial()} and {@link #max()} report it so.
  *
  * <p>Immutable and thread-safe. The factories validate their arguments and throw {@link ConfigurationException}
  * naming the field ({@code backoff.delay}, {@code backoff.initial}, ...), the rule and the value.
@@ -64,7 +69,7 @@ public final class Backoff {
 
   /** The same {@code delay} (zero or more) before every retry. */
   public static Backoff fixed(Duration delay) {
-    long nanos = Validate.notNegative("backoff.delay", delay).toNanos();
+    long nanos = Durations.toNanosSaturated(Validate.notNegative("backoff.delay", delay));
     return new Backoff(Kind.FIXED, nanos, 1.0, nanos, false);
   }
 
@@ -73,9 +78,9 @@ public final class Backoff {
    * retry, and never more than {@code max} (at least {@code initial}).
    */
   public static Backoff exponential(Duration initial, double multiplier, Duration max) {
-    long initialNanos = Validate.positive("backoff.initial", initial).toNanos();
+    long initialNanos = Durations.toNanosSaturated(Validate.positive("backoff.initial", initial));
     Validate.between("backoff.multiplier", multiplier, 1.0, 1_000.0);
-    long maxNanos = Validate.positive("backoff.max", max).toNanos();
+    long maxNanos = Durations.toNanosSaturated(Validate.positive("backoff.max", max));
     Validate.ordered("backoff.initial", initialNanos, "backoff.max", maxNanos);
     return new Backoff(Kind.EXPONENTIAL, initialNanos, multiplier, maxNanos, false);
   }
@@ -85,8 +90,8 @@ public final class Backoff {
    * {@code max} (at least {@code base}); the first draw is in {@code [base, 3 * base)}.
    */
   public static Backoff decorrelatedJitter(Duration base, Duration max) {
-    long baseNanos = Validate.positive("backoff.base", base).toNanos();
-    long maxNanos = Validate.positive("backoff.max", max).toNanos();
+    long baseNanos = Durations.toNanosSaturated(Validate.positive("backoff.base", base));
+    long maxNanos = Durations.toNanosSaturated(Validate.positive("backoff.max", max));
     Validate.ordered("backoff.base", baseNanos, "backoff.max", maxNanos);
     return new Backoff(Kind.DECORRELATED_JITTER, baseNanos, 3.0, maxNanos, false);
   }

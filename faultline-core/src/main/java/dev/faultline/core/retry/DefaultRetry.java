@@ -7,6 +7,7 @@ import dev.faultline.core.Clock;
 import dev.faultline.core.PolicyKind;
 import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.PolicyEvent;
+import dev.faultline.core.internal.Durations;
 import dev.faultline.core.internal.Events;
 import dev.faultline.core.internal.Exceptions;
 import dev.faultline.core.internal.ThreadCounters;
@@ -78,7 +79,7 @@ final class DefaultRetry implements Retry {
     this.config = config;
     this.name = config.name();
     this.maxAttempts = config.maxAttempts();
-    this.maxDurationNanos = config.maxDuration().map(Duration::toNanos).orElse(0L);
+    this.maxDurationNanos = config.maxDuration().map(Durations::toNanosSaturated).orElse(0L);
     this.backoff = config.backoff();
     this.random = config.random().orElse(null);
     this.retryOn = types(config.retryOn());

@@ -133,7 +133,8 @@ public interface Retry extends Policy {
 
     /**
      * The longest an execution may take, from its start to the start of its last attempt (default: no limit). A retry
-     * whose delay would end after it is not made.
+     * whose delay would end after it is not made. A duration too long to count in nanoseconds (over about 292 years)
+     * counts as {@link Long#MAX_VALUE} nanoseconds.
      */
     public Builder maxDuration(Duration maxDuration) {
       this.maxDuration = maxDuration;

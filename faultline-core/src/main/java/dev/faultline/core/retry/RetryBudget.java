@@ -290,6 +290,12 @@ public final class RetryBudget {
       Validate.fraction("ratio", ratio);
       Validate.between("minRetriesPerSecond", minRetriesPerSecond, 0.0, 1_000_000.0);
       Validate.positive("window", window);
+      try {
+        window.toNanos();
+      } catch (ArithmeticException tooLong) {
+        // Buckets are counted in nanoseconds.
+        throw new ConfigurationException("window", "be at most " + Duration.ofNanos(Long.MAX_VALUE), window);
+      }
       Validate.atLeast("buckets", buckets, 1);
       if (buckets > 1000) {
         throw new ConfigurationException("buckets", "be at most 1000", buckets);

@@ -102,6 +102,8 @@ class RetryConfigTest {
     rejects("window", "be at least 1 ms per bucket (10 buckets)", "PT0.005S",
         () -> RetryBudget.builder().window(Duration.ofMillis(5)).build());
     rejects("clock", "not be null", "null", () -> RetryBudget.builder().clock(null).build());
+    rejects("window", "be at most PT2562047H47M16.854775807S", "PT8760000H",
+        () -> RetryBudget.builder().window(Duration.ofDays(365_000)).build());
 
     RetryBudget budget = RetryBudget.builder().build();
     assertEquals(0.2, budget.ratio());

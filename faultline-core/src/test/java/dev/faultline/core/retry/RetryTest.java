@@ -525,4 +525,28 @@ class RetryTest {
     assertEquals(1, retry.metrics().successesWithoutRetry());
     assertFalse(events.names().contains("AttemptFailed"));
   }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void durationsTooLongForNanosecondsAreAcceptedAndCountAsLongMaxValue(Mode mode) {
+    // Duration.ofSeconds(Long.MAX_VALUE) is the usual way to say "no cap" or "no deadline": it passes validation, so
+    // neither the backoff factory nor build() may then fail converting it to nanoseconds.
+    Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
+    Backoff uncapped = Backoff.exponential(ms(100), 2.0, forever);
+    assertEquals(Duration.ofNanos(Long.MAX_VALUE), uncapped.max());
+    Retry retry = retry().maxAttempts(3).backoff(uncapped).maxDuration(forever).build();
+
+    Outcome<String> outcome =
+        Harness.run(mode, clock, retry, attempt -> attempt < 3 ? fail(failure(attempt)) : ok("ok"));
+
+    assertEquals("ok", outcome.value());
+    assertEquals(List.of(ms(100), ms(200)), scheduledDelays());
+    assertEquals(Optional.of(forever), retry.config().maxDuration(), "the config keeps the duration as given");
+
+    Retry slow = retry().maxAttempts(3).backoff(Backoff.fixed(Duration.ofDays(365_000))).maxDuration(ms(1000))
+        .build();
+    Outcome<String> gaveUp = Harness.run(mode, clock, slow, attempt -> fail(failure(attempt)));
+    assertEquals(1, gaveUp.attempts(), "a wait of centuries passes any deadline: give up at once");
+    assertEquals("duration", events.events(RetriesExhausted.class).get(0).reason());
+  }
 }
