@@ -141,12 +141,34 @@ final class DefaultFallback<T> implements Fallback<T> {
       if (!handles(failure)) {
         throw Exceptions.sneakyThrow(failure);
       }
+      if (failure instanceof InterruptedException) {
+        return fallBackInterrupted(failure);
+      }
       return fallBack(failure);
     }
     if (handleResult != null && handlesResult(result)) {
       return fallBack(null);
     }
     return result;
+  }
+
+  /**
+   * Replaces an {@link InterruptedException}, which cleared the thread's interrupt flag when it was thrown: the
+   * fallback runs with the flag clear (so that an alternative call does not fail at once), then the flag is set again
+   * so that the caller still learns of the interrupt, unless the outcome is itself an {@code InterruptedException}.
+   */
+  private <R> R fallBackInterrupted(Throwable interrupted) throws Exception {
+    boolean restore = true;
+    try {
+      return fallBack(interrupted);
+    } catch (InterruptedException again) {
+      restore = false;
+      throw again;
+    } finally {
+      if (restore) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   @SuppressWarnings("unchecked") // documented: the fallback's value must fit the pipeline's result type

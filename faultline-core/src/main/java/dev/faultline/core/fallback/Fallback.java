@@ -35,6 +35,11 @@ import java.util.function.Predicate;
  * its value is cast to the pipeline's result type unchecked. The fallback's value must fit the result type of the
  * calls it guards; a mismatch surfaces as a {@link ClassCastException} where the caller uses the result.
  *
+ * <p><b>Interrupts.</b> An {@link InterruptedException} is replaced like any other exception, but a synchronous
+ * execution does not swallow the interrupt: the fallback runs with the thread's interrupt flag clear, as the exception
+ * left it, and the flag is set again before the execution returns the fallback's outcome (unless that outcome is
+ * itself an {@code InterruptedException}), so that the caller can still stop.
+ *
  * <p><b>Events</b> (built only when a listener is registered): {@code FallbackApplied} when the fallback replaces an
  * outcome, with the failure (null for a result), published before the fallback runs.
  *

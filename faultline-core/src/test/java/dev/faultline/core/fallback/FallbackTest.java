@@ -14,6 +14,7 @@ import dev.faultline.core.ConfigurationException;
 import dev.faultline.core.Pipeline;
 import dev.faultline.core.PolicyKind;
 import dev.faultline.core.event.PolicyEvent.FallbackApplied;
+import dev.faultline.core.ratelimiter.RateLimiter;
 import dev.faultline.core.retry.Backoff;
 import dev.faultline.core.retry.Retry;
 import dev.faultline.core.support.Harness;
@@ -241,6 +242,45 @@ class FallbackTest {
       String value = outcome.value();
       assertNull(value, "unreachable: the assignment fails");
     });
+  }
+
+  @Test
+  void replacingAnInterruptedExceptionKeepsTheThreadInterrupted() throws Exception {
+    // Sync only: an async stage that fails with InterruptedException has no thread whose flag could be lost.
+    Fallback<String> fallback = fallback().value("spare").build();
+    try {
+      String value = fallback.call(() -> {
+        throw new InterruptedException("blocking call interrupted (flag cleared, as it is when this is thrown)");
+      });
+
+      assertEquals("spare", value);
+      assertTrue(Thread.currentThread().isInterrupted(), "the caller must still see that it was interrupted");
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
+  @Test
+  void aPipelineInterruptedWhileWaitingForAPermitFallsBackAndStaysInterrupted() throws Exception {
+    RateLimiter limiter = RateLimiter.builder("limiter").rate(1, Duration.ofSeconds(1)).maxWait(Duration.ofSeconds(5))
+        .clock(clock).scheduler(clock).build();
+    Pipeline pipeline = Pipeline.builder().clock(clock)
+        .add(fallback().value("spare").build(), limiter).build();
+    assertEquals("real", pipeline.call(() -> "real"), "the bucket's one permit");
+    List<String> ran = new ArrayList<>();
+    try {
+      Thread.currentThread().interrupt();
+      String value = pipeline.call(() -> {
+        ran.add("call");
+        return "real";
+      });
+
+      assertEquals("spare", value, "the wait for the next permit was interrupted");
+      assertEquals(List.of(), ran);
+      assertTrue(Thread.currentThread().isInterrupted(), "the fallback must not swallow the interrupt");
+    } finally {
+      Thread.interrupted();
+    }
   }
 
   private static void rejects(String field, String rule, Object value, Executable build) {
