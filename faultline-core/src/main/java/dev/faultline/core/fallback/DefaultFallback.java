@@ -192,7 +192,10 @@ final class DefaultFallback<T> implements Fallback<T> {
     }
   }
 
-  /** Waits for an alternative asynchronous call in a synchronous execution. */
+  /**
+   * Waits for an alternative asynchronous call in a synchronous execution; if the waiting thread is interrupted, the
+   * alternative is cancelled (nobody will wait for it any more) and {@link InterruptedException} is thrown.
+   */
   private static Object await(CompletionStage<?> stage) throws Exception {
     if (stage == null) {
       throw new NullPointerException("fallback callAsync returned a null stage");
@@ -201,6 +204,9 @@ final class DefaultFallback<T> implements Fallback<T> {
       return stage.toCompletableFuture().get();
     } catch (ExecutionException e) {
       throw Exceptions.sneakyThrow(Exceptions.unwrap(e));
+    } catch (InterruptedException e) {
+      cancel(stage);
+      throw e;
     }
   }
 

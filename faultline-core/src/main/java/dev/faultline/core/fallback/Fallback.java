@@ -28,7 +28,8 @@ import java.util.function.Predicate;
  * it), {@link Builder#call} (an alternative call) or {@link Builder#callAsync} (an alternative asynchronous call, a
  * function of the failure or null). An alternative call runs in the thread that saw the failure: in asynchronous
  * executions, a {@code call} runs in the thread that completed the failed stage; in synchronous executions, a
- * {@code callAsync} is waited for. If the fallback itself throws, that exception is the outcome, with the original
+ * {@code callAsync} is waited for, and cancelled if the waiting thread is interrupted (the execution then throws
+ * {@link InterruptedException}). If the fallback itself throws, that exception is the outcome, with the original
  * failure attached as suppressed.
  *
  * <p><b>Types.</b> A fallback is generic in {@code T} but, like every {@link Policy}, runs chains of any result type:

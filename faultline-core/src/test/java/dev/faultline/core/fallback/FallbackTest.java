@@ -232,6 +232,27 @@ class FallbackTest {
   }
 
   @Test
+  void aSyncRunInterruptedWhileWaitingForAnAsyncAlternativeCancelsIt() {
+    // The async counterpart is cancellingTheResultCancelsTheCallOrTheAlternativeInFlight: cancelling the result.
+    CompletableFuture<String> alternative = new CompletableFuture<>();
+    Fallback<String> fallback = fallback().callAsync(failure -> {
+      Thread.currentThread().interrupt(); // the caller is interrupted while the alternative is in flight
+      return alternative;
+    }).build();
+    try {
+      InterruptedException thrown = assertThrows(InterruptedException.class, () -> fallback.call(() -> {
+        throw new IOException("down");
+      }));
+
+      assertTrue(alternative.isCancelled(), "nobody waits for the alternative any more: it must not run on");
+      assertEquals(IOException.class, thrown.getSuppressed()[0].getClass(), "the original failure is attached");
+      assertEquals(new Fallback.Metrics(1, 1, 1), fallback.metrics());
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
+  @Test
   void theValueIsCastToTheCallersTypeUnchecked() {
     Fallback<Integer> number = Fallback.<Integer>builder("number").value(42).build();
 
