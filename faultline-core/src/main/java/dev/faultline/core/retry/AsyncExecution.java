@@ -105,7 +105,7 @@ final class AsyncExecution<T> extends Execution implements BiConsumer<T, Throwab
         decide(value, null, retry.classifyResult(value));
       } else {
         Throwable failure = Exceptions.unwrap(thrown);
-        decide(null, failure, retry.classify(failure));
+        decide(null, failure, retry.classify(failure, this));
       }
     } catch (Throwable t) {
       promise.completeExceptionally(t);

@@ -156,7 +156,7 @@ final class DefaultRetry implements Retry {
     try {
       result = chain != null ? chain.proceed() : call.call();
     } catch (Throwable failure) {
-      return retry(chain, call, new Execution(start), failure, null, classify(failure));
+      return retry(chain, call, new Execution(start), failure, null, classify(failure, null));
     }
     int verdict = resultRules ? classifyResult(result) : OK;
     if (verdict == OK) {
@@ -200,7 +200,7 @@ final class DefaultRetry implements Retry {
       } catch (Throwable t) {
         result = null;
         failure = t;
-        verdict = classify(t);
+        verdict = classify(t, execution);
       }
       if (verdict == OK) {
         counters.increment(SUCCESSES_WITH_RETRY);
@@ -277,11 +277,26 @@ final class DefaultRetry implements Retry {
 
   // ---- decisions, shared by both modes ----
 
-  /** Classifies an exception thrown by an attempt. */
-  int classify(Throwable failure) {
+  /**
+   * Classifies an exception thrown by an attempt of {@code execution} (null before its first failed attempt). A
+   * predicate that throws ends the execution with its own exception, carrying the failure it was judging (with the
+   * earlier failures of the execution attached to that), so that no failure is lost.
+   */
+  int classify(Throwable failure, Execution execution) {
     if (Exceptions.isFatal(failure)) {
       return FATAL;
     }
+    try {
+      return classifyByRules(failure);
+    } catch (RuntimeException | Error predicateFailure) {
+      if (predicateFailure != failure) {
+        predicateFailure.addSuppressed(execution != null ? execution.withHistory(failure) : failure);
+      }
+      throw predicateFailure;
+    }
+  }
+
+  private int classifyByRules(Throwable failure) {
     if (instanceOfAny(abortOn, failure) || (abortIf != null && abortIf.test(failure))) {
       return ABORT;
     }

@@ -45,6 +45,8 @@ import java.util.random.RandomGenerator;
  * with {@link Throwable#addSuppressed}: at most {@value #MAX_SUPPRESSED} (the earliest), each distinct instance once,
  * never the thrown instance itself, and none that it already carries. On a result that matched
  * {@code retryOnResult}, the LAST result is returned. A result that matched {@code abortOnResult} is returned as it is.
+ * If a {@code retryIf} or {@code abortIf} predicate throws, the execution ends with the predicate's exception, which
+ * carries as suppressed the failure it was judging (itself carrying the earlier failures, as above).
  *
  * <p><b>Waiting.</b> Synchronous executions wait with {@link Clock#sleep}; if the thread is interrupted while waiting,
  * the retry stops, restores the interrupt flag, publishes {@code RetriesExhausted} with reason

@@ -549,4 +549,29 @@ class RetryTest {
     assertEquals(1, gaveUp.attempts(), "a wait of centuries passes any deadline: give up at once");
     assertEquals("duration", events.events(RetriesExhausted.class).get(0).reason());
   }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aThrowingPredicateSurfacesWithTheFailureItWasJudgingAttached(Mode mode) {
+    IllegalStateException broken = new IllegalStateException("predicate bug");
+    Retry retry = retry().backoff(Backoff.none()).retryIf(t -> {
+      if (t.getMessage().equals("attempt 2")) {
+        throw broken;
+      }
+      return true;
+    }).build();
+    List<IOException> thrown = new ArrayList<>();
+
+    Outcome<String> outcome = Harness.run(mode, clock, retry, attempt -> {
+      IOException e = failure(attempt);
+      thrown.add(e);
+      return fail(e);
+    });
+
+    assertEquals(2, outcome.attempts());
+    assertSame(broken, outcome.failure(), "the predicate's exception is the outcome");
+    assertArrayEquals(new Throwable[] {thrown.get(1)}, broken.getSuppressed(),
+        "the failure it was judging must not be lost");
+    assertArrayEquals(new Throwable[] {thrown.get(0)}, thrown.get(1).getSuppressed(), "nor the earlier ones");
+  }
 }
