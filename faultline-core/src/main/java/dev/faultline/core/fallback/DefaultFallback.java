@@ -82,7 +82,10 @@ final class DefaultFallback<T> implements Fallback<T> {
     return new Metrics(calls.sum(), applied.sum(), fallbackFailures.sum());
   }
 
-  /** Whether the fallback replaces the exception {@code failure}. */
+  /**
+   * Whether the fallback replaces the exception {@code failure}. A {@code handleIf} predicate that throws makes its
+   * exception the outcome, carrying {@code failure} as suppressed so that the failure is not lost.
+   */
   private boolean handles(Throwable failure) {
     if (Exceptions.isFatal(failure)) {
       return false;
@@ -95,7 +98,17 @@ final class DefaultFallback<T> implements Fallback<T> {
         return true;
       }
     }
-    return handleIf != null && handleIf.test(failure);
+    if (handleIf == null) {
+      return false;
+    }
+    try {
+      return handleIf.test(failure);
+    } catch (RuntimeException | Error predicateFailure) {
+      if (predicateFailure != failure) {
+        predicateFailure.addSuppressed(failure);
+      }
+      throw predicateFailure;
+    }
   }
 
   private boolean handlesResult(Object result) {

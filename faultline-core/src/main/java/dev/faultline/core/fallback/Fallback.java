@@ -21,7 +21,8 @@ import java.util.function.Predicate;
  * fatal} and that, when {@link Builder#handle} types or a {@link Builder#handleIf} predicate were given, is an
  * instance of one of the types or matches the predicate (with neither given: to every non-fatal exception); and to a
  * result that matches {@link Builder#handleResult}. Fatal errors are never replaced: they pass through untouched.
- * Anything else passes through as it is.
+ * Anything else passes through as it is. If the {@code handleIf} predicate throws, its exception is the outcome, with
+ * the failure it was judging attached as suppressed.
  *
  * <p><b>What it gives</b>, set exactly once on the builder: {@link Builder#value} (a fixed value),
  * {@link Builder#apply} (a function of the failure, which receives {@code null} when a result predicate triggered

@@ -265,6 +265,22 @@ class FallbackTest {
     });
   }
 
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aThrowingHandleIfPredicateSurfacesWithTheFailureItWasJudgingAttached(Mode mode) {
+    IllegalStateException broken = new IllegalStateException("predicate bug");
+    Fallback<String> fallback = fallback().value("spare").handleIf(failure -> {
+      throw broken;
+    }).build();
+    IOException down = new IOException("down");
+
+    Outcome<String> outcome = Harness.run(mode, clock, fallback, attempt -> fail(down));
+
+    assertSame(broken, outcome.failure(), "the predicate's exception is the outcome");
+    assertArrayEquals(new Throwable[] {down}, broken.getSuppressed(), "the failure it was judging must not be lost");
+    assertEquals(List.of(), events.events());
+  }
+
   @Test
   void replacingAnInterruptedExceptionKeepsTheThreadInterrupted() throws Exception {
     // Sync only: an async stage that fails with InterruptedException has no thread whose flag could be lost.
