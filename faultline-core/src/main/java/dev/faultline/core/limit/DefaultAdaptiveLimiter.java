@@ -120,7 +120,15 @@ final class DefaultAdaptiveLimiter implements AdaptiveLimiter {
       return CompletableFuture.failedFuture(rejected(-admitted));
     }
     long start = clock.nanoTime();
-    CompletionStage<T> stage = chain.proceed();
+    CompletionStage<T> stage;
+    try {
+      stage = chain.proceed();
+    } catch (Throwable t) {
+      // Only a chain that breaks its contract gets here; its slot must still come back, or the limit shrinks for good.
+      complete(start, admitted, t);
+      Exceptions.rethrowIfFatal(t);
+      return CompletableFuture.failedFuture(t);
+    }
     CompletableFuture<T> result = new CompletableFuture<>();
     stage.whenComplete((value, failure) -> {
       try {

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.faultline.core.AsyncChain;
+import dev.faultline.core.CallContext;
 import dev.faultline.core.Pipeline;
 import dev.faultline.core.PolicyKind;
 import dev.faultline.core.event.PolicyEvent;
@@ -23,6 +25,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -345,5 +349,29 @@ class AdaptiveLimiterTest {
     assertEquals(10, sqrt.queueSize(100));
     assertEquals(1, sqrt.queueSize(1));
     assertThrows(IllegalArgumentException.class, () -> sqrt.queueSize(201));
+  }
+
+  @Test
+  void anAsyncChainThatThrowsInsteadOfReturningAStageGivesItsSlotBack() {
+    // Async only: a sync chain that throws is an ordinary failed call (and already gives its slot back).
+    AdaptiveLimiter limiter = builder(LimitAlgorithm.VEGAS).initialLimit(1).minLimit(1).maxLimit(1).build();
+    IllegalStateException broken = new IllegalStateException("a chain that breaks its contract by throwing");
+    AsyncChain<String> throwing = new AsyncChain<>() {
+      @Override
+      public CallContext context() {
+        return new CallContext(clock);
+      }
+
+      @Override
+      public CompletionStage<String> proceed() {
+        throw broken;
+      }
+    };
+
+    CompletableFuture<String> first = limiter.executeAsync(throwing).toCompletableFuture();
+
+    assertSame(broken, assertThrows(CompletionException.class, first::join).getCause());
+    assertEquals(0, limiter.metrics().inflight(), "the slot must come back, or a limit of 1 rejects every call after");
+    assertEquals("ok", limiter.callAsync(() -> CompletableFuture.completedFuture("ok")).toCompletableFuture().join());
   }
 }
