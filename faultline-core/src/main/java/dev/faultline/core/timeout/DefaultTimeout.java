@@ -171,7 +171,15 @@ final class DefaultTimeout implements Timeout, ThreadDeadlines.Expiry {
     counters.increment(CALLS);
     AsyncExecution<T> execution = new AsyncExecution<>(this);
     execution.deadline = scheduler.schedule(execution, timeoutNanos);
-    CompletionStage<T> stage = chain.proceed();
+    CompletionStage<T> stage;
+    try {
+      stage = chain.proceed();
+    } catch (Throwable t) {
+      // Only a chain that breaks its contract gets here: end the call as failed, which cancels its deadline.
+      execution.accept(null, t);
+      Exceptions.rethrowIfFatal(t);
+      return execution.result;
+    }
     execution.stage = stage;
     if (execution.state != RUNNING) {
       // The deadline passed while the call was being started: it could not be cancelled then.

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.faultline.core.AsyncChain;
+import dev.faultline.core.CallContext;
 import dev.faultline.core.Pipeline;
 import dev.faultline.core.Policy;
 import dev.faultline.core.PolicyKind;
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -367,5 +370,31 @@ class TimeoutTest {
     assertSame(clock, config.clock());
     assertSame(clock, config.scheduler());
     assertEquals(List.of(events), config.listeners());
+  }
+
+  @Test
+  void anAsyncChainThatThrowsInsteadOfReturningAStageLeavesNoDeadlineBehind() {
+    // Async only: a sync call that throws is an ordinary failed call, and its deadline is cancelled.
+    Timeout timeout = timeout(false);
+    IllegalStateException broken = new IllegalStateException("a chain that breaks its contract by throwing");
+    AsyncChain<String> throwing = new AsyncChain<>() {
+      @Override
+      public CallContext context() {
+        return new CallContext(clock);
+      }
+
+      @Override
+      public CompletionStage<String> proceed() {
+        throw broken;
+      }
+    };
+
+    CompletableFuture<String> result = timeout.executeAsync(throwing).toCompletableFuture();
+    clock.advance(ONE_SECOND.multipliedBy(2));
+
+    assertSame(broken, assertThrows(CompletionException.class, result::join).getCause());
+    assertEquals(0, clock.pendingTasks(), "the deadline of a call that never started is cancelled");
+    assertEquals(List.of(), events.events(), "no TimeoutExceeded for a call that had already failed");
+    assertEquals(new Timeout.Metrics(1, 0, 1, 0), timeout.metrics());
   }
 }
