@@ -8,6 +8,7 @@ import dev.faultline.core.Scheduler;
 import dev.faultline.core.event.PolicyEvent;
 import dev.faultline.core.internal.Durations;
 import dev.faultline.core.internal.Events;
+import dev.faultline.core.internal.Exceptions;
 import dev.faultline.core.internal.Stages;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -115,7 +116,7 @@ final class DefaultRateLimiter implements RateLimiter {
       return CompletableFuture.failedFuture(rejected(-wait));
     }
     if (wait == 0) {
-      return chain.proceed();
+      return start(chain);
     }
     waits.increment();
     CompletableFuture<T> result = new CompletableFuture<>();
@@ -123,7 +124,7 @@ final class DefaultRateLimiter implements RateLimiter {
       if (result.isDone()) {
         return; // cancelled by the caller while waiting
       }
-      CompletionStage<T> stage = chain.proceed();
+      CompletionStage<T> stage = start(chain);
       stage.whenComplete((value, failure) -> Stages.complete(result, value, failure));
       Stages.cancelWith(result, stage);
     }, wait);
@@ -133,6 +134,19 @@ final class DefaultRateLimiter implements RateLimiter {
       }
     });
     return result;
+  }
+
+  /**
+   * Starts an async call that has its permit. A chain that breaks its contract by throwing gives a failed stage, so
+   * that a call started by the scheduler after its wait still completes its caller's result.
+   */
+  private static <T> CompletionStage<T> start(AsyncChain<T> chain) {
+    try {
+      return chain.proceed();
+    } catch (Throwable t) {
+      Exceptions.rethrowIfFatal(t);
+      return CompletableFuture.failedFuture(t);
+    }
   }
 
   /** Reserves a permit for a synchronous call and sleeps on the clock until it is ready, or throws if too far. */

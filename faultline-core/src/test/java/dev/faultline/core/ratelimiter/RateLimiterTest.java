@@ -3,9 +3,12 @@ package dev.faultline.core.ratelimiter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.faultline.core.AsyncChain;
+import dev.faultline.core.CallContext;
 import dev.faultline.core.Pipeline;
 import dev.faultline.core.Policy;
 import dev.faultline.core.PolicyKind;
@@ -22,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -254,5 +258,32 @@ class RateLimiterTest {
     assertEquals(Duration.ZERO, config.maxWait());
     assertEquals(Duration.ofNanos(333_333_334), config.interval(), "rounded up: never faster than the rate");
     assertEquals(new RateLimiter.Metrics(3, 0, 0, 0), limiter.metrics());
+  }
+
+  @Test
+  void anAsyncChainThatThrowsInsteadOfReturningAStageStillCompletesItsResult() {
+    // Async only: a sync call that throws is an ordinary failed call in the caller's thread.
+    RateLimiter limiter = limiter(1, Duration.ofSeconds(1));
+    IllegalStateException broken = new IllegalStateException("a chain that breaks its contract by throwing");
+    AsyncChain<String> throwing = new AsyncChain<>() {
+      @Override
+      public CallContext context() {
+        return new CallContext(clock);
+      }
+
+      @Override
+      public CompletionStage<String> proceed() {
+        throw broken;
+      }
+    };
+
+    CompletableFuture<String> now = limiter.executeAsync(throwing).toCompletableFuture();
+    CompletableFuture<String> later = limiter.executeAsync(throwing).toCompletableFuture();
+    assertFalse(later.isDone(), "waits for the next permit");
+    clock.advance(Duration.ofNanos(INTERVAL));
+
+    assertSame(broken, assertThrows(CompletionException.class, now::join).getCause());
+    assertSame(broken, assertThrows(CompletionException.class, later::join).getCause(),
+        "a call started after its wait must complete its result, not leave it pending for ever");
   }
 }
