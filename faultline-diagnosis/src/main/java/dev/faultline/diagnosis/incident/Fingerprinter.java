@@ -249,7 +249,13 @@ public final class Fingerprinter {
   /** Object.toString's identity hash after a class name and '@': 1 to 8 lower-case hex digits, a digit among them. */
   private static final Pattern ADDRESS = Pattern.compile("(?<=[\\w$]@)(?=[0-9a-f]{0,7}\\d)[0-9a-f]{1,8}\\b");
   private static final Pattern HEX = Pattern.compile("\\b0[xX][0-9a-fA-F]+\\b|\\b(?=[0-9a-fA-F]*\\d)[0-9a-fA-F]{8,}\\b");
-  private static final Pattern NUMBER = Pattern.compile("(?<![\\w.])[-+]?\\d+(?:\\.\\d+)?(?![\\w.])|(?<=[^\\W\\d_])\\d+\\b");
+  /**
+   * A decimal number standing alone, or the digits that end a word ({@code order42}); a dot right after it joins it
+   * to a version or name ({@code 1.2.3}, {@code so.6.1}) unless the dot ends a sentence (followed by nothing, a space
+   * or punctuation).
+   */
+  private static final Pattern NUMBER = Pattern.compile(
+      "(?<![\\w.])[-+]?\\d+(?:\\.\\d+)?(?!\\w|\\.\\w)|(?<=[^\\W\\d_])\\d+\\b");
 
   /**
    * A message with its variable parts replaced by placeholders, in this order: quoted strings by {@code <str>}, UUIDs

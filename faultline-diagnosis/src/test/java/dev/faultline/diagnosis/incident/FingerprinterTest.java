@@ -197,6 +197,18 @@ class FingerprinterTest {
   }
 
   @Test
+  void aNumberThatEndsASentenceIsParameterised() {
+    // Java messages often end with a full stop; the number before it is as variable as any other.
+    assertEquals("expected <num> but was <num>.", Fingerprinter.parameterise("expected 5 but was 7."));
+    assertEquals(Fingerprinter.parameterise("expected 5 but was 7."),
+        Fingerprinter.parameterise("expected 5 but was 9."));
+    assertEquals("x=<num>. retrying in <num>.", Fingerprinter.parameterise("x=-5. retrying in 30."));
+    // A dot followed by a digit or letter still joins the number to a word or version, which stays.
+    assertEquals("v<num>.2.3 failed", Fingerprinter.parameterise("v1.2.3 failed"));
+    assertEquals("libfoo.so.6 missing", Fingerprinter.parameterise("libfoo.so.6 missing"));
+  }
+
+  @Test
   void anIdentityHashCodeIsAnAddressWhateverItsLength() {
     // Object.toString is the class name, '@' and the identity hash in hex without leading zeros: 1 to 8 digits.
     String eight = Fingerprinter.parameterise("pool com.acme.Pool@1b6d3586 closed");
