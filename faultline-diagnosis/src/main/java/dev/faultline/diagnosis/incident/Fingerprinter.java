@@ -239,7 +239,11 @@ public final class Fingerprinter {
     return m.matches() ? m.group(1) : method;
   }
 
-  private static final Pattern QUOTED = Pattern.compile("\"[^\"]*\"|'[^']*'");
+  /**
+   * A double-quoted string, or a single-quoted one whose opening quote does not follow a letter or digit: the
+   * apostrophe of {@code can't} or {@code l'adresse} opens nothing.
+   */
+  private static final Pattern QUOTED = Pattern.compile("\"[^\"]*\"|(?<![\\p{L}\\p{N}_])'[^']*'");
   private static final Pattern UUID =
       Pattern.compile("\\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\b");
   private static final Pattern IPV4 = Pattern.compile("\\b(?:\\d{1,3}\\.){3}\\d{1,3}(?::\\d{1,5})?\\b");
@@ -258,10 +262,11 @@ public final class Fingerprinter {
       "(?<![\\w.])[-+]?\\d+(?:\\.\\d+)?(?!\\w|\\.\\w)|(?<=[^\\W\\d_])\\d+\\b");
 
   /**
-   * A message with its variable parts replaced by placeholders, in this order: quoted strings by {@code <str>}, UUIDs
-   * by {@code <uuid>}, IP addresses (v4 with optional port, v6) by {@code <ip>}, hex numbers ({@code 0x...}, eight or
-   * more hex digits with a digit among them, or the identity hash of {@code Object.toString}, {@code Class@1b6d358},
-   * whatever its length) by {@code <hex>}, and decimal numbers by {@code <num>}.
+   * A message with its variable parts replaced by placeholders, in this order: quoted strings by {@code <str>} (an
+   * apostrophe inside a word, as in {@code can't}, opens none), UUIDs by {@code <uuid>}, IP addresses (v4 with
+   * optional port, v6) by {@code <ip>}, hex numbers ({@code 0x...}, eight or more hex digits with a digit among them,
+   * or the identity hash of {@code Object.toString}, {@code Class@1b6d358}, whatever its length) by {@code <hex>}, and
+   * decimal numbers by {@code <num>}.
    */
   public static String parameterise(String message) {
     Validate.notNull("message", message);

@@ -209,6 +209,17 @@ class FingerprinterTest {
   }
 
   @Test
+  void anApostropheInsideAWordDoesNotOpenAQuotedString() {
+    // "can't" opened a quote that ran to the next one and left the quoted value in the signature.
+    assertEquals("can't find user <str>", Fingerprinter.parameterise("can't find user 'bob'"));
+    assertEquals(Fingerprinter.parameterise("can't find user 'bob'"),
+        Fingerprinter.parameterise("can't find user 'alice'"));
+    assertEquals("user <str> isn't active", Fingerprinter.parameterise("user 'bob' isn't active"));
+    assertEquals("l'adresse <str> de Zoë's compte", Fingerprinter.parameterise("l'adresse 'x@y' de Zoë's compte"));
+    assertEquals("key (<str>) and <str>: don't retry", Fingerprinter.parameterise("key ('a b') and 'c': don't retry"));
+  }
+
+  @Test
   void anIdentityHashCodeIsAnAddressWhateverItsLength() {
     // Object.toString is the class name, '@' and the identity hash in hex without leading zeros: 1 to 8 digits.
     String eight = Fingerprinter.parameterise("pool com.acme.Pool@1b6d3586 closed");
