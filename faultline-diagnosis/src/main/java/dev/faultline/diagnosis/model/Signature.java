@@ -1,8 +1,9 @@
 package dev.faultline.diagnosis.model;
 
 import dev.faultline.core.internal.Validate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.DoublePredicate;
-import java.util.regex.Pattern;
 
 /**
  * How a known failure mode shows itself in an {@link Observation}: an incident fingerprint, a log template or a
@@ -36,7 +37,9 @@ public sealed interface Signature {
 
   /**
    * A log template in the mined form, where {@code <*>} stands for one or more characters that are not white space;
-   * it matches a log line with the same words, white space runs being equal, or the template itself.
+   * it matches a log line with the same words, white space runs being equal, or the template itself. Matching takes
+   * time linear in the line's length times the template's, whatever the line: each word is matched by placing the
+   * literal pieces between its wildcards as early as they fit, which finds a match whenever there is one.
    */
   record LogTemplate(String template) implements Signature {
     /** Checks the template. */
@@ -50,27 +53,78 @@ public sealed interface Signature {
       if (line == null) {
         return false;
       }
-      return line.strip().equals(template.strip()) || pattern(template).matcher(line.strip()).matches();
-    }
-
-    private static Pattern pattern(String template) {
-      StringBuilder regex = new StringBuilder();
-      String[] words = template.strip().split("\\s+");
-      for (int w = 0; w < words.length; w++) {
-        if (w > 0) {
-          regex.append("\\s+");
-        }
-        String[] parts = words[w].split("<\\*>", -1);
-        for (int p = 0; p < parts.length; p++) {
-          if (p > 0) {
-            regex.append("\\S+?");
-          }
-          if (!parts[p].isEmpty()) {
-            regex.append(Pattern.quote(parts[p]));
-          }
+      if (line.strip().equals(template.strip())) {
+        return true;
+      }
+      List<String> patternWords = words(template);
+      List<String> lineWords = words(line);
+      if (patternWords.size() != lineWords.size()) {
+        return false;
+      }
+      for (int w = 0; w < patternWords.size(); w++) {
+        if (!wordMatches(patternWords.get(w), lineWords.get(w))) {
+          return false;
         }
       }
-      return Pattern.compile(regex.toString());
+      return true;
+    }
+
+    private static final String WILDCARD = "<*>";
+
+    /** The words of {@code text}: stripped, then cut at every run of white space. */
+    private static List<String> words(String text) {
+      String s = text.strip();
+      List<String> out = new ArrayList<>();
+      int i = 0;
+      int n = s.length();
+      while (i < n) {
+        int start = i;
+        while (i < n && !isSpace(s.charAt(i))) {
+          i++;
+        }
+        out.add(s.substring(start, i));
+        while (i < n && isSpace(s.charAt(i))) {
+          i++;
+        }
+      }
+      if (out.isEmpty()) {
+        out.add("");
+      }
+      return out;
+    }
+
+    /** White space as the words of a template are separated: {@code \s} of a regular expression. */
+    private static boolean isSpace(char c) {
+      return c == ' ' || c == '\t' || c == '\n' || c == '\u000b' || c == '\f' || c == '\r';
+    }
+
+    /**
+     * Whether one word of the line fits one word of the template: the literal pieces between wildcards appear in
+     * order, the first at the start and the last at the end, and each wildcard takes at least one character.
+     * Placing each middle piece at its earliest fit leaves the most room for the rest, so no other placement is tried.
+     */
+    private static boolean wordMatches(String pattern, String word) {
+      int first = pattern.indexOf(WILDCARD);
+      if (first < 0) {
+        return pattern.equals(word);
+      }
+      if (!word.startsWith(pattern.substring(0, first))) {
+        return false;
+      }
+      int pos = first;
+      int from = first + WILDCARD.length();
+      int next;
+      while ((next = pattern.indexOf(WILDCARD, from)) >= 0) {
+        String piece = pattern.substring(from, next);
+        int at = word.indexOf(piece, pos + 1);
+        if (at < pos + 1) {
+          return false;
+        }
+        pos = at + piece.length();
+        from = next + WILDCARD.length();
+      }
+      String last = pattern.substring(from);
+      return word.length() - last.length() >= pos + 1 && word.endsWith(last);
     }
 
     @Override

@@ -33,6 +33,24 @@ class SignatureTest {
   }
 
   @Test
+  void aLineBuiltToStallABacktrackingMatcherIsJudgedInLinearTime() {
+    // Several wildcards in one word with literals between them, and a long word that almost fits: a backtracking
+    // regex tries every way to cut the word (36 s at 400 pairs, growing as their cube); this line has 20,000.
+    Signature.LogTemplate t = new Signature.LogTemplate("Connect to <*>.<*>.<*>.<*> failed");
+    String word = "1.".repeat(20_000);
+    assertFalse(t.matches(line("Connect to " + word + " refused")));
+    assertTrue(t.matches(line("Connect to " + word + " failed")));
+    assertTrue(t.matches(line("Connect to 10.0.0.7 failed")));
+    assertFalse(t.matches(line("Connect to 10.0.0. failed")), "each wildcard needs a character");
+    assertFalse(t.matches(line("Connect to 10.0.7 failed")));
+    Signature.LogTemplate glued = new Signature.LogTemplate("id <*><*>x<*>");
+    assertTrue(glued.matches(line("id abxc")));
+    assertFalse(glued.matches(line("id axc")), "two wildcards side by side need two characters");
+    assertFalse(glued.matches(line("id abx")));
+    assertFalse(glued.matches(line("id abxc extra")), "as many words as the template");
+  }
+
+  @Test
   void fingerprintsAndMetricConditionsMatchExactly() {
     Signature.Fingerprint f = new Signature.Fingerprint("c0ffee");
     assertTrue(f.matches(Observation.of("db", T).withFingerprint("c0ffee")));
