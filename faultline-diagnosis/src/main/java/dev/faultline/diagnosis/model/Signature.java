@@ -37,9 +37,10 @@ public sealed interface Signature {
 
   /**
    * A log template in the mined form, where {@code <*>} stands for one or more characters that are not white space;
-   * it matches a log line with the same words, white space runs being equal, or the template itself. Matching takes
-   * time linear in the line's length times the template's, whatever the line: each word is matched by placing the
-   * literal pieces between its wildcards as early as they fit, which finds a match whenever there is one.
+   * it matches a log line with the same words, white space runs being equal (white space as the template miners see
+   * it, no-break and typographic spaces included), or the template itself. Matching takes time linear in the line's
+   * length times the template's, whatever the line: each word is matched by placing the literal pieces between its
+   * wildcards as early as they fit, which finds a match whenever there is one.
    */
   record LogTemplate(String template) implements Signature {
     /** Checks the template. */
@@ -71,21 +72,23 @@ public sealed interface Signature {
 
     private static final String WILDCARD = "<*>";
 
-    /** The words of {@code text}: stripped, then cut at every run of white space. */
+    /** The words of {@code text}, cut at every run of white space; one empty word if it holds nothing else. */
     private static List<String> words(String text) {
-      String s = text.strip();
       List<String> out = new ArrayList<>();
       int i = 0;
-      int n = s.length();
-      while (i < n) {
+      int n = text.length();
+      while (true) {
+        while (i < n && isSpace(text.charAt(i))) {
+          i++;
+        }
+        if (i >= n) {
+          break;
+        }
         int start = i;
-        while (i < n && !isSpace(s.charAt(i))) {
+        while (i < n && !isSpace(text.charAt(i))) {
           i++;
         }
-        out.add(s.substring(start, i));
-        while (i < n && isSpace(s.charAt(i))) {
-          i++;
-        }
+        out.add(text.substring(start, i));
       }
       if (out.isEmpty()) {
         out.add("");
@@ -93,9 +96,16 @@ public sealed interface Signature {
       return out;
     }
 
-    /** White space as the words of a template are separated: {@code \s} of a regular expression. */
+    /**
+     * White space as the template miners split words at, Python's {@code str.isspace()} (no-break and typographic
+     * spaces included), so that a template matches the lines it was mined from.
+     */
     private static boolean isSpace(char c) {
-      return c == ' ' || c == '\t' || c == '\n' || c == '\u000b' || c == '\f' || c == '\r';
+      if (c <= ' ') {
+        return c == ' ' || (c >= '\t' && c <= '\r') || (c >= '\u001c' && c <= '\u001f');
+      }
+      return c == '\u0085' || c == '\u00a0' || c == '\u1680' || (c >= '\u2000' && c <= '\u200a') || c == '\u2028'
+          || c == '\u2029' || c == '\u202f' || c == '\u205f' || c == '\u3000';
     }
 
     /**

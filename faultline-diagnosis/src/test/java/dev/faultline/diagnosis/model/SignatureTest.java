@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.core.ConfigurationException;
+import dev.faultline.diagnosis.logs.TemplateMiner;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -48,6 +49,20 @@ class SignatureTest {
     assertFalse(glued.matches(line("id axc")), "two wildcards side by side need two characters");
     assertFalse(glued.matches(line("id abx")));
     assertFalse(glued.matches(line("id abxc extra")), "as many words as the template");
+  }
+
+  @Test
+  void aTemplateMatchesTheLinesItWasMinedFromWhateverTheirWhiteSpace() {
+    // The miners split words at Python's white space, which holds no-break and typographic spaces.
+    TemplateMiner miner = TemplateMiner.drain().build();
+    miner.add("Disk\u00a0full on sda");
+    String template = miner.add("Disk full\u2003on sdb").template();
+    assertEquals("Disk full on <*>", template);
+    Signature.LogTemplate t = new Signature.LogTemplate(template);
+    assertTrue(t.matches(line("Disk\u00a0full on sda")));
+    assertTrue(t.matches(line("Disk full\u2003on sdb")));
+    assertTrue(t.matches(line("\u3000Disk full on sdc\u00a0")));
+    assertFalse(t.matches(line("Disk full on sd\u00a0c")), "a wildcard is one word");
   }
 
   @Test
