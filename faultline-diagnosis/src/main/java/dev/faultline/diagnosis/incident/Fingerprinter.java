@@ -26,11 +26,11 @@ import java.util.regex.Pattern;
  *   <li>the innermost {@link Builder#frames(int) frames} (default 1) normalised in-app frames of the root cause, as
  *       class and method without line numbers: generated proxy classes (Spring CGLIB, javassist, Hibernate, ByteBuddy,
  *       Mockito) stand for the class they proxy, anonymous-class indices are replaced by {@code $N}, lambda method
- *       suffixes are removed, and glue frames (lambda proxy classes, reflection accessors, {@code Method.invoke},
- *       method handles, JDK dynamic proxies, synthetic {@code access$000} methods) are dropped. When any frame lies in
- *       one of the {@link Builder#inAppPackages(List) in-app packages}, frames outside them are ignored; with no
- *       in-app package configured, every frame outside the JDK and language runtimes is in-app; frames matching a
- *       {@link Builder#notInApp(List) not-in-app prefix} never are;
+ *       suffixes (javac's and Kotlin's) are removed, and glue frames (lambda proxy classes, reflection accessors,
+ *       {@code Method.invoke}, method handles, JDK dynamic proxies, synthetic {@code access$000} methods) are dropped.
+ *       When any frame lies in one of the {@link Builder#inAppPackages(List) in-app packages}, frames outside them
+ *       are ignored; with no in-app package configured, every frame outside the JDK and language runtimes is in-app;
+ *       frames matching a {@link Builder#notInApp(List) not-in-app prefix} never are;
  *   <li>only when the root cause has no stack trace: its message, {@linkplain #parameterise parameterised}.
  * </ol>
  * Taking the frames at the throw site, rather than the whole stack, groups one cause reached through different call
@@ -232,11 +232,19 @@ public final class Fingerprinter {
   }
 
   private static final Pattern LAMBDA_METHOD = Pattern.compile("(lambda\\$.*?)\\$\\d+$");
+  /** Kotlin's lambda body methods: {@code run$lambda$0} (indy lambdas, Kotlin 2) or {@code run$lambda-0} (1.x). */
+  private static final Pattern KOTLIN_LAMBDA_INDEX = Pattern.compile("(?<=\\$lambda)[$-]\\d+(?=\\$|$)");
 
-  /** A method name with the index of a lambda body removed: {@code lambda$run$3} becomes {@code lambda$run}. */
+  /**
+   * A method name with the indices of lambda bodies removed: javac's {@code lambda$run$3} becomes {@code lambda$run},
+   * Kotlin's {@code run$lambda$0} and {@code run$lambda-0} become {@code run$lambda}.
+   */
   static String normaliseMethod(String method) {
     Matcher m = LAMBDA_METHOD.matcher(method);
-    return m.matches() ? m.group(1) : method;
+    if (m.matches()) {
+      return m.group(1);
+    }
+    return method.contains("$lambda") ? KOTLIN_LAMBDA_INDEX.matcher(method).replaceAll("") : method;
   }
 
   /**

@@ -197,6 +197,23 @@ class FingerprinterTest {
   }
 
   @Test
+  void kotlinLambdaIndicesDoNotSplit() {
+    // Kotlin names a lambda's body method after the enclosing function: place$lambda$0 since 2.0 (indy lambdas),
+    // place$lambda-0 before; the index moves when a lambda is added above, as javac's lambda$place$0 does.
+    Throwable a = withStack(new IllegalStateException(), frame("com.acme.Orders", "place$lambda$0", 40));
+    Throwable b = withStack(new IllegalStateException(), frame("com.acme.Orders", "place$lambda$3", 52));
+    Throwable c = withStack(new IllegalStateException(), frame("com.acme.Orders", "place$lambda-3", 52));
+    assertEquals(List.of("type java.lang.IllegalStateException", "frame com.acme.Orders.place$lambda"),
+        inApp.signature(a));
+    assertEquals(inApp.fingerprint(a), inApp.fingerprint(b));
+    assertEquals(inApp.fingerprint(a), inApp.fingerprint(c));
+    Throwable nested = withStack(new IllegalStateException(), frame("com.acme.Orders", "place$lambda$1$lambda$0", 9));
+    assertEquals("frame com.acme.Orders.place$lambda$lambda", inApp.signature(nested).get(1));
+    Throwable other = withStack(new IllegalStateException(), frame("com.acme.Orders", "cancel$lambda$0", 40));
+    assertNotEquals(inApp.fingerprint(a), inApp.fingerprint(other));
+  }
+
+  @Test
   void aNumberThatEndsASentenceIsParameterised() {
     // Java messages often end with a full stop; the number before it is as variable as any other.
     assertEquals("expected <num> but was <num>.", Fingerprinter.parameterise("expected 5 but was 7."));
