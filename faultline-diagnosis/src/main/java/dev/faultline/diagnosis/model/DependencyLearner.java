@@ -9,6 +9,7 @@ import dev.faultline.core.internal.Validate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -209,7 +210,8 @@ public final class DependencyLearner implements FaultEventListener {
   public List<Edge> edges() {
     List<Edge> out = new ArrayList<>();
     edges.forEach((route, evidence) -> out.add(evidence.edge(route)));
-    out.sort((a, b) -> a.route().toString().compareTo(b.route().toString()));
+    // By the names, not by the text "caller->downstream": a name holding a space or '!' sorts before the arrow.
+    out.sort(Comparator.comparing((Edge e) -> e.route().caller()).thenComparing(e -> e.route().downstream()));
     return List.copyOf(out);
   }
 

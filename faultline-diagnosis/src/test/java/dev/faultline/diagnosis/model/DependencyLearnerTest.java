@@ -93,6 +93,25 @@ class DependencyLearnerTest {
   }
 
   @Test
+  void edgesAreSortedByCallerThenDownstreamWhateverTheNamesHold() {
+    // Sorting the text "caller->downstream" put "order service" before "order": a space sorts before the arrow.
+    DependencyLearner learner = DependencyLearner.builder().build();
+    learner.observe("order service", "db");
+    learner.observe("order", "stock");
+    learner.observe("order", "stock cache");
+    learner.observe("order", "stock-cache");
+    assertEquals(List.of("order->stock", "order->stock cache", "order->stock-cache", "order service->db"),
+        learner.edges().stream().map(e -> e.route().toString()).toList());
+    // With equal evidence the first edge in that order joins the graph, and the one that would close a cycle is
+    // left out: here b -> b c joins and b c -> b is reported.
+    DependencyLearner tied = DependencyLearner.builder().build();
+    tied.observe("b c", "b");
+    tied.observe("b", "b c");
+    assertTrue(tied.graph().dependsOn("b", "b c"));
+    assertEquals(List.of("b c -> b closes a cycle with b depending on b c"), tied.cycles());
+  }
+
+  @Test
   void anEdgeThatWouldCloseACycleIsLeftOutAndReported() {
     DependencyLearner learner = DependencyLearner.builder()
         .base(DependencyGraph.builder().dependsOn("a", "b").build()).build();
