@@ -1,5 +1,6 @@
 package dev.faultline.diagnosis.logs;
 
+import dev.faultline.diagnosis.internal.PyText;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package dev.faultline.diagnosis.logs;
 
+import dev.faultline.diagnosis.internal.PyText;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;

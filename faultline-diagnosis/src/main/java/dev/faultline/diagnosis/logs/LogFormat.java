@@ -1,6 +1,7 @@
 package dev.faultline.diagnosis.logs;
 
 import dev.faultline.core.ConfigurationException;
+import dev.faultline.diagnosis.internal.PyText;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;

@@ -1,6 +1,7 @@
 package dev.faultline.diagnosis.logs;
 
 import dev.faultline.core.ConfigurationException;
+import dev.faultline.diagnosis.internal.PyText;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.faultline.diagnosis.model;
 
 import dev.faultline.core.internal.Validate;
-import java.util.ArrayList;
+import dev.faultline.diagnosis.internal.PyText;
 import java.util.List;
 import java.util.function.DoublePredicate;
 
@@ -72,40 +72,14 @@ public sealed interface Signature {
 
     private static final String WILDCARD = "<*>";
 
-    /** The words of {@code text}, cut at every run of white space; one empty word if it holds nothing else. */
-    private static List<String> words(String text) {
-      List<String> out = new ArrayList<>();
-      int i = 0;
-      int n = text.length();
-      while (true) {
-        while (i < n && isSpace(text.charAt(i))) {
-          i++;
-        }
-        if (i >= n) {
-          break;
-        }
-        int start = i;
-        while (i < n && !isSpace(text.charAt(i))) {
-          i++;
-        }
-        out.add(text.substring(start, i));
-      }
-      if (out.isEmpty()) {
-        out.add("");
-      }
-      return out;
-    }
-
     /**
-     * White space as the template miners split words at, Python's {@code str.isspace()} (no-break and typographic
-     * spaces included), so that a template matches the lines it was mined from.
+     * The words of {@code text}, cut at every run of white space as the template miners cut them (Python's
+     * {@code str.split()}: no-break and typographic spaces included, so that a template matches the lines it was
+     * mined from); one empty word if it holds nothing else.
      */
-    private static boolean isSpace(char c) {
-      if (c <= ' ') {
-        return c == ' ' || (c >= '\t' && c <= '\r') || (c >= '\u001c' && c <= '\u001f');
-      }
-      return c == '\u0085' || c == '\u00a0' || c == '\u1680' || (c >= '\u2000' && c <= '\u200a') || c == '\u2028'
-          || c == '\u2029' || c == '\u202f' || c == '\u205f' || c == '\u3000';
+    private static List<String> words(String text) {
+      String[] words = PyText.split(text);
+      return words.length == 0 ? List.of("") : List.of(words);
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.faultline.diagnosis.internal.PyText;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Optional;

@@ -1,16 +1,17 @@
-package dev.faultline.diagnosis.logs;
+package dev.faultline.diagnosis.internal;
 
 /**
  * Text primitives with the exact semantics of Python 3's {@code str.isspace}, {@code str.strip()},
- * {@code str.split()} and {@code str.isdigit}, which the reference Drain relies on; stateless and thread-safe.
+ * {@code str.split()} and {@code str.isdigit}, which the reference Drain relies on (and so the templates it mines);
+ * stateless and thread-safe. Not API: this package is not exported.
  */
-final class PyText {
+public final class PyText {
   private static final String[] NO_TOKENS = new String[0];
 
   private PyText() {}
 
   /** Whether {@code c} is whitespace for Python's {@code str.isspace()} (and so for {@code split()} and {@code strip()}). */
-  static boolean isSpace(char c) {
+  public static boolean isSpace(char c) {
     if (c <= ' ') {
       return c == ' ' || (c >= '\t' && c <= '\r') || (c >= '\u001c' && c <= '\u001f');
     }
@@ -22,7 +23,7 @@ final class PyText {
   }
 
   /** Python's {@code s.strip()}. */
-  static String strip(String s) {
+  public static String strip(String s) {
     int start = 0;
     int end = s.length();
     while (start < end && isSpace(s.charAt(start))) {
@@ -35,7 +36,7 @@ final class PyText {
   }
 
   /** Python's {@code s.split()}: the maximal runs of non-whitespace characters, in order. */
-  static String[] split(String s) {
+  public static String[] split(String s) {
     int n = s.length();
     int i = 0;
     String[] out = null;
@@ -68,7 +69,7 @@ final class PyText {
    * Whether any character of {@code s} is a digit for Python's {@code str.isdigit()}: decimal digits (Nd) and the
    * other numbers with a single digit value (superscripts, subscripts, circled digits).
    */
-  static boolean hasDigit(String s) {
+  public static boolean hasDigit(String s) {
     for (int i = 0, n = s.length(); i < n; i++) {
       char c = s.charAt(i);
       if (c >= '0' && c <= '9') {
@@ -88,7 +89,7 @@ final class PyText {
   }
 
   /** Whether a code point is a digit for Python's {@code str.isdigit()}. */
-  static boolean isDigit(int cp) {
+  public static boolean isDigit(int cp) {
     return cp >= '0' && cp <= '9' || cp >= 0x80 && isPythonDigit(cp);
   }
 
