@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.core.AsyncChain;
-import dev.faultline.core.CallContext;
 import dev.faultline.core.Pipeline;
 import dev.faultline.core.PolicyKind;
 import dev.faultline.core.event.PolicyEvent;
@@ -356,17 +355,7 @@ class AdaptiveLimiterTest {
     // Async only: a sync chain that throws is an ordinary failed call (and already gives its slot back).
     AdaptiveLimiter limiter = builder(LimitAlgorithm.VEGAS).initialLimit(1).minLimit(1).maxLimit(1).build();
     IllegalStateException broken = new IllegalStateException("a chain that breaks its contract by throwing");
-    AsyncChain<String> throwing = new AsyncChain<>() {
-      @Override
-      public CallContext context() {
-        return new CallContext(clock);
-      }
-
-      @Override
-      public CompletionStage<String> proceed() {
-        throw broken;
-      }
-    };
+    AsyncChain<String> throwing = Harness.throwingChain(clock, broken);
 
     CompletableFuture<String> first = limiter.executeAsync(throwing).toCompletableFuture();
 

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.core.AsyncChain;
-import dev.faultline.core.CallContext;
 import dev.faultline.core.Pipeline;
 import dev.faultline.core.Policy;
 import dev.faultline.core.PolicyKind;
@@ -265,17 +264,7 @@ class RateLimiterTest {
     // Async only: a sync call that throws is an ordinary failed call in the caller's thread.
     RateLimiter limiter = limiter(1, Duration.ofSeconds(1));
     IllegalStateException broken = new IllegalStateException("a chain that breaks its contract by throwing");
-    AsyncChain<String> throwing = new AsyncChain<>() {
-      @Override
-      public CallContext context() {
-        return new CallContext(clock);
-      }
-
-      @Override
-      public CompletionStage<String> proceed() {
-        throw broken;
-      }
-    };
+    AsyncChain<String> throwing = Harness.throwingChain(clock, broken);
 
     CompletableFuture<String> now = limiter.executeAsync(throwing).toCompletableFuture();
     CompletableFuture<String> later = limiter.executeAsync(throwing).toCompletableFuture();

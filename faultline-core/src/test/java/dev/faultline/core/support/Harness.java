@@ -1,5 +1,7 @@
 package dev.faultline.core.support;
 
+import dev.faultline.core.AsyncChain;
+import dev.faultline.core.CallContext;
 import dev.faultline.core.Pipeline;
 import dev.faultline.core.Policy;
 import dev.faultline.core.internal.Exceptions;
@@ -146,5 +148,23 @@ public final class Harness {
     } catch (Throwable t) {
       return new Outcome<>(null, Exceptions.unwrap(t), attempts.get());
     }
+  }
+
+  /**
+   * An async chain that breaks its contract: {@code proceed()} throws {@code broken} instead of returning a stage (a
+   * caller of a policy's {@code executeAsync} with a chain of its own can do so).
+   */
+  public static <T> AsyncChain<T> throwingChain(FakeClock clock, RuntimeException broken) {
+    return new AsyncChain<>() {
+      @Override
+      public CallContext context() {
+        return new CallContext(clock);
+      }
+
+      @Override
+      public CompletionStage<T> proceed() {
+        throw broken;
+      }
+    };
   }
 }
