@@ -10,7 +10,10 @@ public final class PyText {
 
   private PyText() {}
 
-  /** Whether {@code c} is whitespace for Python's {@code str.isspace()} (and so for {@code split()} and {@code strip()}). */
+  /**
+   * Whether {@code c} is whitespace for Python's {@code str.isspace()} (and so for {@code split()} and
+   * {@code strip()}).
+   */
   public static boolean isSpace(char c) {
     if (c <= ' ') {
       return c == ' ' || (c >= '\t' && c <= '\r') || (c >= '\u001c' && c <= '\u001f');
