@@ -156,7 +156,16 @@ public final class ThreadDeadlines {
     long quietSince = clock.nanoTime();
     while (true) {
       long now = clock.nanoTime();
-      if (scanOnce(now)) {
+      boolean armed;
+      try {
+        armed = scanOnce(now);
+      } catch (Throwable t) {
+        // Even an Error (out of memory) must not end the one watcher every synchronous deadline of the JVM relies on:
+        // reported, and the next tick scans again.
+        report(t);
+        armed = true;
+      }
+      if (armed) {
         quietSince = now;
         LockSupport.parkNanos(this, tickNanos);
       } else if (now - quietSince < TimeUnit.SECONDS.toNanos(1)) {
@@ -207,14 +216,25 @@ public final class ThreadDeadlines {
     if (STATE.compareAndSet(slot, state, generation << 2 | FIRING)) {
       try {
         expiry.expired(slot.thread);
-      } catch (RuntimeException e) {
-        // An expiry must not throw; if one does, the slot still ends FIRED so that its owner is not left waiting.
-        Exceptions.rethrowIfFatal(e);
+      } catch (Throwable t) {
+        // An expiry must not throw; if one does (even an Error), the slot still ends FIRED so that its owner is not
+        // left waiting, and the scan goes on to the other threads' slots. Reported, not rethrown.
+        report(t);
       } finally {
         STATE.setRelease(slot, generation << 2 | FIRED);
       }
     }
     return false;
+  }
+
+  /** Reports {@code t} to the current thread's uncaught-exception handler, without ending the thread. */
+  private static void report(Throwable t) {
+    Thread self = Thread.currentThread();
+    try {
+      self.getUncaughtExceptionHandler().uncaughtException(self, t);
+    } catch (Throwable ignored) {
+      // The handler failed too (it may be what ran out of memory): nothing more can report it.
+    }
   }
 
   /** One thread's reusable deadline; see the class comment. Used by its owner thread only, apart from the watcher. */

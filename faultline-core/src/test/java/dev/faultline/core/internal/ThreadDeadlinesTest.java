@@ -77,6 +77,36 @@ class ThreadDeadlinesTest {
     assertTrue(expired.isEmpty(), "6 ms after the first arming, but the second was only just seen");
   }
 
+  /**
+   * Regression: an expiry throwing an Error ended the scan there (and, on the watcher, the watcher itself: every later
+   * synchronous deadline of the JVM then never fired). Now it is reported, its slot still ends fired, and the scan
+   * goes on to the other threads' slots.
+   */
+  @Test
+  void anExpiryThatThrowsAnErrorEndsNeitherTheScanNorTheOtherDeadlines() throws Exception {
+    ExecutorService other = Executors.newSingleThreadExecutor();
+    try {
+      ThreadDeadlines.Slot failing = other.submit(() -> deadlines.arm(TimeUnit.MILLISECONDS.toNanos(5), thread -> {
+        throw new Error("an expiry that fails");
+      })).get();
+      ThreadDeadlines.Slot mine = deadlines.arm(TimeUnit.MILLISECONDS.toNanos(5), record);
+      deadlines.scanOnce(clock.nanoTime());
+      clock.advance(Duration.ofMillis(5));
+
+      List<Throwable> reported = new ArrayList<>();
+      Thread.currentThread().setUncaughtExceptionHandler((thread, failure) -> reported.add(failure));
+      deadlines.scanOnce(clock.nanoTime());
+      assertEquals(List.of(Thread.currentThread()), expired, "the slot scanned after the failing one expired too");
+      assertEquals(1, reported.size(), "reported to the scanning thread's handler");
+      assertEquals("an expiry that fails", reported.get(0).getMessage());
+      assertFalse(other.submit(failing::disarm).get(), "the failing expiry's slot ended fired");
+      assertFalse(mine.disarm());
+    } finally {
+      Thread.currentThread().setUncaughtExceptionHandler(null);
+      other.shutdownNow();
+    }
+  }
+
   @Test
   void aNestedDeadlineOnTheSameThreadGetsNoSlot() {
     ThreadDeadlines.Slot outer = deadlines.arm(TimeUnit.SECONDS.toNanos(1), record);
