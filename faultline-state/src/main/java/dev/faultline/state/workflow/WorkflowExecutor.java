@@ -397,12 +397,14 @@ public final class WorkflowExecutor implements AutoCloseable {
    * executor to cut, an ASYNC session's loss for it to report); while an executor has the store open, this is what
    * its journal held at that moment.
    *
-   * @throws WorkflowException {@code store-missing} if {@code directory} is not a workflow store
+   * @throws WorkflowException {@code store-missing} if {@code directory} is not a workflow store,
+   *     {@code store-unreadable} if its state does not decode as one (another kind of state, or damage)
    * @throws dev.faultline.state.StateException {@code state-corrupted} and the other failures of a recovery
    */
   public static List<WorkflowInfo> inspect(Path directory) {
     requireStore(directory);
-    Table table = RecoverableState.readOffline(directory, new Table.Machine(), Table.CODEC, Entry.CODEC);
+    Table table = readable(directory, () -> RecoverableState.readOffline(directory, new Table.Machine(), Table.CODEC,
+        Entry.CODEC));
     List<WorkflowInfo> out = new ArrayList<>();
     for (Table.Row row : table.rows.values()) {
       out.add(row.info());
@@ -417,7 +419,9 @@ public final class WorkflowExecutor implements AutoCloseable {
    * {@linkplain Builder#resumeOnStart(boolean) resume on start} does), and it stops at its next step and compensates.
    *
    * @return false if the workflow had already finished
-   * @throws WorkflowException {@code workflow-unknown} if the store has no such workflow, {@code store-missing} if
+   * @throws WorkflowException {@code store-unreadable} if the state in {@code directory} does not decode as a workflow
+   *     store's (another kind of state, or damage; nothing is recorded), {@code workflow-unknown} if the store has
+   *     no such workflow, {@code store-missing} if
    *     {@code directory} is not a workflow store (nothing is created)
    * @throws dev.faultline.state.journal.JournalException {@code journal-locked} if an executor has the store open
    */
@@ -447,7 +451,9 @@ public final class WorkflowExecutor implements AutoCloseable {
    * (and retries a failed compensation).
    *
    * @return false if the workflow had already finished
-   * @throws WorkflowException {@code workflow-unknown} if the store has no such workflow, {@code store-missing} if
+   * @throws WorkflowException {@code store-unreadable} if the state in {@code directory} does not decode as a workflow
+   *     store's (another kind of state, or damage; nothing is recorded), {@code workflow-unknown} if the store has
+   *     no such workflow, {@code store-missing} if
    *     {@code directory} is not a workflow store (nothing is created)
    * @throws dev.faultline.state.journal.JournalException {@code journal-locked} if an executor has the store open
    */
@@ -475,8 +481,27 @@ public final class WorkflowExecutor implements AutoCloseable {
    */
   private static RecoverableState<Table, Entry> offline(Path directory) {
     requireStore(directory);
-    return RecoverableState.builder(directory, new Table.Machine(), Table.CODEC, Entry.CODEC).checkpointEvery(0)
-        .open();
+    return readable(directory, () -> RecoverableState.builder(directory, new Table.Machine(), Table.CODEC, Entry.CODEC)
+        .checkpointEvery(0).open());
+  }
+
+  /**
+   * Reads the store in {@code directory} with {@code read}, naming a state that does not decode as a workflow table
+   * for what it most likely is: the state of something else (a directory of {@code RecoverableState} holds a journal
+   * too), or a damaged workflow store.
+   *
+   * @throws WorkflowException {@code store-unreadable} (the state's failure as cause) if it does not decode
+   */
+  private static <T> T readable(Path directory, java.util.function.Supplier<T> read) {
+    try {
+      return read.get();
+    } catch (dev.faultline.state.StateException e) {
+      if (!"state-replay-failed".equals(e.code())) {
+        throw e;
+      }
+      throw new WorkflowException("store-unreadable", directory + " does not hold a workflow store's state: it is"
+          + " the state of something else, or a damaged workflow store (" + e.getMessage() + ")", e);
+    }
   }
 
   /** Refuses a path that is not a workflow store (an executor's store has a journal segment from its first open). */

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.core.ConfigurationException;
 import dev.faultline.core.testing.FakeClock;
+import dev.faultline.state.Codec;
+import dev.faultline.state.RecoverableState;
+import dev.faultline.state.StateMachine;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +39,42 @@ class BadInputTest {
           () -> executor.start("w", null, null)).field());
       assertEquals("workflow-unknown", assertThrows(WorkflowException.class, () -> executor.handle(null)).code());
       assertEquals(List.of(), executor.list(null));
+    }
+  }
+
+  /**
+   * A directory of another {@code RecoverableState} (it has a journal too) read as a workflow store: before, the
+   * offline reads failed with "cannot decode the state in checkpoint ...: truncated workflow table checkpoint" (or
+   * "cannot replay sequence 1"), which did not say that the directory holds something else.
+   */
+  @Test
+  void anotherKindOfStateIsNamedAsNotAWorkflowStore() throws Exception {
+    StateMachine<String, String> appending = new StateMachine<>() {
+      @Override
+      public String initial() {
+        return "";
+      }
+
+      @Override
+      public String apply(String state, String event) {
+        return state + event;
+      }
+    };
+    for (boolean checkpointed : new boolean[] {false, true}) {
+      Path other = dir.resolve("other-" + checkpointed);
+      try (RecoverableState<String, String> state = RecoverableState.builder(other, appending, Codec.utf8(),
+          Codec.utf8()).checkpointEvery(0).open()) {
+        state.apply("not a workflow");
+        if (checkpointed) {
+          state.checkpoint("label");
+        }
+      }
+      WorkflowException listed = assertThrows(WorkflowException.class, () -> WorkflowExecutor.inspect(other));
+      assertEquals("store-unreadable", listed.code());
+      assertTrue(listed.getMessage().startsWith(other + " does not hold a workflow store's state: it is the state of"
+          + " something else, or a damaged workflow store"), listed.getMessage());
+      assertEquals("store-unreadable", assertThrows(WorkflowException.class,
+          () -> WorkflowExecutor.cancelOffline(other, "x")).code());
     }
   }
 
