@@ -77,7 +77,8 @@ public final class Supervisor implements Component {
   private final ConcurrentLinkedQueue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicReference<Thread> drainer = new AtomicReference<>();
-  private final CompletableFuture<Throwable> terminated = new CompletableFuture<>();
+  /** The end of the current (or last) run; a start after it ended begins a new one. Written under the mailbox. */
+  private volatile CompletableFuture<Throwable> terminated = new CompletableFuture<>();
   private volatile State state = State.NEW;
   private ChildContext parent;
 
@@ -132,10 +133,14 @@ public final class Supervisor implements Component {
       }
       parent = parentContext;
       restartTimes.clear();
+      if (terminated.isDone()) {
+        terminated = new CompletableFuture<>(); // a new run (a parent restarting this supervisor, or a start again)
+      }
       state = State.RUNNING;
       for (Child c : children) {
         c.status = Status.STOPPED;
         c.attempts = 0;
+        c.restarts = 0;
         Throwable failure = startChild(c);
         if (state != State.RUNNING) {
           return null; // stopped from inside this child's start (a re-entrant stop()): start no more children
@@ -220,8 +225,9 @@ public final class Supervisor implements Component {
   }
 
   /**
-   * Completes when this supervisor stops for good: with null after {@link #stop()}, with the
-   * {@link RestartIntensityExceededException} after it escalated.
+   * Completes when this run of the supervisor ends: with null after {@link #stop()}, with the
+   * {@link RestartIntensityExceededException} after it escalated. A start after that (a parent supervisor restarting
+   * this one, or a start by hand) begins a new run, whose end the futures this returns from then on give.
    */
   public CompletableFuture<Throwable> terminated() {
     return terminated.copy();

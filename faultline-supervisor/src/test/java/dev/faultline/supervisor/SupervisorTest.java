@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faultline.core.ConfigurationException;
@@ -205,6 +206,30 @@ class SupervisorTest {
     assertInstanceOf(RestartIntensityExceededException.class, why);
     assertEquals("crash 2", why.getCause().getMessage());
     assertTrue(why.getMessage().contains("2 restarts in PT10S"), why.getMessage());
+  }
+
+  /**
+   * Regression: after a stop, a start (by hand, or a parent restarting this supervisor) left terminated() complete
+   * with the old run's end and restarts(child) counting the old run's restarts, though both are documented per run.
+   */
+  @Test
+  void aStartAfterAStopBeginsANewRunWithItsOwnEndAndRestartCounts() {
+    Supervisor sup = builder(RestartStrategy.ONE_FOR_ONE).build();
+    sup.start();
+    b[0].context.failed(new IllegalStateException("boom"));
+    clock.advance(Duration.ofMillis(100));
+    assertEquals(1, sup.restarts("b"));
+    java.util.concurrent.CompletableFuture<Throwable> firstRun = sup.terminated();
+    sup.stop();
+    assertTrue(firstRun.isDone());
+
+    sup.start();
+    assertEquals(0, sup.restarts("b"), "restarts are counted since this supervisor started");
+    java.util.concurrent.CompletableFuture<Throwable> secondRun = sup.terminated();
+    assertFalse(secondRun.isDone(), "the new run has not ended");
+    sup.stop();
+    assertTrue(secondRun.isDone());
+    assertNull(secondRun.join());
   }
 
   @Test
