@@ -38,15 +38,8 @@ class OfflineViewsAfterFailedForceTest {
 
   /** Records 1 to 3 are forced; the force of record 4 fails, and record 4 still reads back. */
   private void aForceFailsAfterSequence3() {
-    FaultInjectingStorage storage = new FaultInjectingStorage(disk)
-        .affecting(file -> file.toString().endsWith(".journal"));
-    Journal journal = Journal.builder(DIR).storage(storage).open();
-    for (int i = 1; i <= 3; i++) {
-      journal.append(bytes("record-" + i));
-    }
-    storage.failForces(FaultInjectingStorage.ioError());
-    assertThrows(JournalException.class, () -> journal.append(bytes("record-4")));
-    journal.close();
+    ReopenAfterFailedForceTest.forceFailsAfterSequence3(DIR, new FaultInjectingStorage(disk)
+        .affecting(file -> file.toString().endsWith(".journal")));
     assertTrue(disk.exists(MARKER), "the failed force left its marker");
   }
 

@@ -42,15 +42,23 @@ class ReopenAfterFailedForceTest {
     return JournalTest.readAll(journal, journal.firstSequence());
   }
 
-  @Test
-  void aSyncJournalReopenedAfterAFailedForceCutsWhatWasNeverForced() {
-    Journal journal = Journal.builder(DIR).storage(storage).open();
+  /**
+   * In a SYNC journal in {@code dir} on {@code storage}, records 1 to 3 are forced; then the force of record 4 fails
+   * (its append throws), and the journal is closed. Record 4 still reads back from the storage under {@code storage}.
+   */
+  static void forceFailsAfterSequence3(Path dir, FaultInjectingStorage storage) {
+    Journal journal = Journal.builder(dir).storage(storage).open();
     for (int i = 1; i <= 3; i++) {
       journal.append(bytes("record-" + i));
     }
     storage.failForces(FaultInjectingStorage.ioError());
     assertThrows(JournalException.class, () -> journal.append(bytes("record-4")));
     journal.close();
+  }
+
+  @Test
+  void aSyncJournalReopenedAfterAFailedForceCutsWhatWasNeverForced() {
+    forceFailsAfterSequence3(DIR, storage);
     assertTrue(disk.exists(MARKER), "the failed force left its marker");
 
     EventRecorder events = new EventRecorder();
