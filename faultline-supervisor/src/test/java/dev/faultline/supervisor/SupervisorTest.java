@@ -245,31 +245,33 @@ class SupervisorTest {
     assertEquals(10, sup.restarts("a"));
   }
 
-  @Test
-  void aRestartExactlyOnePeriodBeforeStillCountsAsInOtp() {
-    // OTP's add_restart keeps every earlier restart R with R >= Now - Period: the window is closed at its old end.
+  /**
+   * A started supervisor of intensity 2 in 10 s without backoff whose child a crashes at once and then after each of
+   * {@code gaps} in turn.
+   */
+  private Supervisor crashesOfAAfter(Duration... gaps) {
     Supervisor sup = builder(RestartStrategy.ONE_FOR_ONE).intensity(2, Duration.ofSeconds(10))
         .backoff(RestartBackoff.none()).build();
     sup.start();
     a[0].context.failed(new IllegalStateException("crash 0"));
-    clock.advance(Duration.ofSeconds(5));
-    a[0].context.failed(new IllegalStateException("crash 1"));
-    clock.advance(Duration.ofSeconds(5));
-    a[0].context.failed(new IllegalStateException("crash 2"));
+    for (int i = 0; i < gaps.length; i++) {
+      clock.advance(gaps[i]);
+      a[0].context.failed(new IllegalStateException("crash " + (i + 1)));
+    }
+    return sup;
+  }
+
+  @Test
+  void aRestartExactlyOnePeriodBeforeStillCountsAsInOtp() {
+    // OTP's add_restart keeps every earlier restart R with R >= Now - Period: the window is closed at its old end.
+    Supervisor sup = crashesOfAAfter(Duration.ofSeconds(5), Duration.ofSeconds(5));
     assertFalse(sup.isRunning(), "restarts at 0 s, 5 s and 10 s are three within a period of 10 s");
     assertInstanceOf(RestartIntensityExceededException.class, sup.terminated().join());
   }
 
   @Test
   void aRestartOneNanosecondMoreThanOnePeriodBeforeNoLongerCounts() {
-    Supervisor sup = builder(RestartStrategy.ONE_FOR_ONE).intensity(2, Duration.ofSeconds(10))
-        .backoff(RestartBackoff.none()).build();
-    sup.start();
-    a[0].context.failed(new IllegalStateException("crash 0"));
-    clock.advance(Duration.ofSeconds(5));
-    a[0].context.failed(new IllegalStateException("crash 1"));
-    clock.advance(Duration.ofSeconds(5).plusNanos(1));
-    a[0].context.failed(new IllegalStateException("crash 2"));
+    Supervisor sup = crashesOfAAfter(Duration.ofSeconds(5), Duration.ofSeconds(5).plusNanos(1));
     assertTrue(sup.isRunning(), "the restart at 0 s left the window when the one at 10 s + 1 ns came");
     assertEquals(3, sup.restarts("a"));
   }
