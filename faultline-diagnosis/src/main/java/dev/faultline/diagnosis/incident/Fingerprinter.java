@@ -270,7 +270,7 @@ public final class Fingerprinter {
       "(?<![\\w.])[-+]?\\d+(?:\\.\\d+)?(?!\\w|\\.\\w)|(?<=[^\\W\\d_])\\d+\\b");
 
   /**
-   * A message with its variable parts replaced by placeholders, in this order: quoted strings by {@code <str>} (an
+   * A message with its variable parts replaced by tokens, in this order: quoted strings by {@code <str>} (an
    * apostrophe inside a word, as in {@code can't}, opens none), UUIDs by {@code <uuid>}, IP addresses (v4 with
    * optional port, v6) by {@code <ip>}, hex numbers ({@code 0x...}, eight or more hex digits with a digit among them,
    * or the identity hash of {@code Object.toString}, {@code Class@1b6d358}, whatever its length) by {@code <hex>}, and
